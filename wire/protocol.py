@@ -1,0 +1,106 @@
+"""Whole requests and responses, sans IO: frames in, values out, and back.
+
+A *frame* here is what ``FrameSplitter`` yields: the bytes after the 4-byte length prefix.
+The encoders return complete frames *with* the prefix, ready to send.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from construct import Container
+
+from .apis import API_BY_KEY
+from .codec import decode_from, encode_into, ensure_consumed
+from .errors import DecodeError, UnsupportedVersionError
+from .headers import REQUEST_HEADER, RESPONSE_HEADER, request_header_version, response_header_version
+from .schema import Api
+
+_PREFIX = struct.Struct(">hhi")  # api key, api version, correlation id: in every request header
+_LENGTH = struct.Struct(">i")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestHeader:
+    api_key: int
+    api_version: int
+    correlation_id: int
+    client_id: str | None
+
+
+def parse_request(frame: bytes) -> tuple[RequestHeader, Container]:
+    """Decode a request frame into its header and body.
+
+    Raises ``UnsupportedVersionError`` (with the header fields, client id read as in header
+    v1) for an unknown API key or a version outside the API's valid range, and
+    ``DecodeError`` for anything malformed.
+    """
+    if len(frame) < _PREFIX.size:
+        raise DecodeError(f"request of {len(frame)} bytes is shorter than a request header")
+    api_key, api_version, correlation_id = _PREFIX.unpack_from(frame)
+    stream = io.BytesIO(frame)
+    api = API_BY_KEY.get(api_key)
+    if api is None or api_version not in api.valid_versions:
+        try:
+            client_id = decode_from(REQUEST_HEADER, 1, stream).client_id
+        except DecodeError:
+            client_id = None
+        raise UnsupportedVersionError(api_key, api_version, correlation_id, client_id)
+    header = decode_from(REQUEST_HEADER, request_header_version(api, api_version), stream)
+    body = decode_from(api.request, api_version, stream)
+    ensure_consumed(stream, len(frame), api.request.name)
+    return RequestHeader(api_key, api_version, correlation_id, header.client_id), body
+
+
+def encode_response(header: RequestHeader, body: Mapping) -> bytes:
+    """The complete response frame (length prefix, response header, body) to ``header``'s request."""
+    api = API_BY_KEY[header.api_key]
+    stream = _start_frame()
+    encode_into(RESPONSE_HEADER, response_header_version(api, header.api_version),
+                {"correlation_id": header.correlation_id}, stream)
+    encode_into(api.response, header.api_version, body, stream)
+    return _finish_frame(stream)
+
+
+def encode_request(api_key: int, api_version: int, correlation_id: int, client_id: str | None,
+                   body: Mapping) -> bytes:
+    """The complete request frame (length prefix, request header, body), for clients and tests."""
+    api = _supported_api(api_key, api_version, correlation_id, client_id)
+    stream = _start_frame()
+    header = {"request_api_key": api_key, "request_api_version": api_version,
+              "correlation_id": correlation_id, "client_id": client_id}
+    encode_into(REQUEST_HEADER, request_header_version(api, api_version), header, stream)
+    encode_into(api.request, api_version, body, stream)
+    return _finish_frame(stream)
+
+
+def parse_response(api_key: int, api_version: int, frame: bytes) -> tuple[int, Container]:
+    """Decode a response frame to a request of ``api_key`` at ``api_version``."""
+    api = _supported_api(api_key, api_version, None, None)
+    stream = io.BytesIO(frame)
+    header = decode_from(RESPONSE_HEADER, response_header_version(api, api_version), stream)
+    body = decode_from(api.response, api_version, stream)
+    ensure_consumed(stream, len(frame), api.response.name)
+    return header.correlation_id, body
+
+
+def _supported_api(api_key: int, api_version: int, correlation_id, client_id) -> Api:
+    api = API_BY_KEY.get(api_key)
+    if api is None or api_version not in api.valid_versions:
+        raise UnsupportedVersionError(api_key, api_version, correlation_id, client_id)
+    return api
+
+
+def _start_frame() -> io.BytesIO:
+    stream = io.BytesIO()
+    stream.write(b"\0\0\0\0")  # the length, patched in by _finish_frame
+    return stream
+
+
+def _finish_frame(stream: io.BytesIO) -> bytes:
+    with stream.getbuffer() as buffer:
+        _LENGTH.pack_into(buffer, 0, len(buffer) - 4)
+    return stream.getvalue()
