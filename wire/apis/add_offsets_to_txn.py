@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=25,
-    name='AddOffsetsToTxn',
+    name="AddOffsetsToTxn",
     request=Message(
-        name='AddOffsetsToTxnRequest',
-        valid_versions='0-4',
-        flexible_versions='3+',
+        name="AddOffsetsToTxnRequest",
+        valid_versions="0-4",
+        flexible_versions="3+",
         fields=(
-            Field('transactional_id', 'string', '0+'),
-            Field('producer_id', 'int64', '0+'),
-            Field('producer_epoch', 'int16', '0+'),
-            Field('group_id', 'string', '0+'),
+            Field("transactional_id", "string", "0+"),
+            Field("producer_id", "int64", "0+"),
+            Field("producer_epoch", "int16", "0+"),
+            Field("group_id", "string", "0+"),
         ),
     ),
     response=Message(
-        name='AddOffsetsToTxnResponse',
-        valid_versions='0-4',
-        flexible_versions='3+',
+        name="AddOffsetsToTxnResponse",
+        valid_versions="0-4",
+        flexible_versions="3+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
         ),
     ),
 )

@@ -6,53 +6,53 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=24,
-    name='AddPartitionsToTxn',
+    name="AddPartitionsToTxn",
     request=Message(
-        name='AddPartitionsToTxnRequest',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="AddPartitionsToTxnRequest",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('transactions', '[]AddPartitionsToTxnTransaction', '4+', fields=(
-                Field('transactional_id', 'string', '4+'),
-                Field('producer_id', 'int64', '4+'),
-                Field('producer_epoch', 'int16', '4+'),
-                Field('verify_only', 'bool', '4+', default=False),
-                Field('topics', '[]AddPartitionsToTxnTopic', '4+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('partitions', '[]int32', '0+'),
+            Field("transactions", "[]AddPartitionsToTxnTransaction", "4+", fields=(
+                Field("transactional_id", "string", "4+"),
+                Field("producer_id", "int64", "4+"),
+                Field("producer_epoch", "int16", "4+"),
+                Field("verify_only", "bool", "4+", default=False),
+                Field("topics", "[]AddPartitionsToTxnTopic", "4+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("partitions", "[]int32", "0+"),
                 )),
             )),
-            Field('v3_and_below_transactional_id', 'string', '0-3'),
-            Field('v3_and_below_producer_id', 'int64', '0-3'),
-            Field('v3_and_below_producer_epoch', 'int16', '0-3'),
-            Field('v3_and_below_topics', '[]AddPartitionsToTxnTopic', '0-3', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]int32', '0+'),
+            Field("v3_and_below_transactional_id", "string", "0-3"),
+            Field("v3_and_below_producer_id", "int64", "0-3"),
+            Field("v3_and_below_producer_epoch", "int16", "0-3"),
+            Field("v3_and_below_topics", "[]AddPartitionsToTxnTopic", "0-3", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='AddPartitionsToTxnResponse',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="AddPartitionsToTxnResponse",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '4+'),
-            Field('results_by_transaction', '[]AddPartitionsToTxnResult', '4+', fields=(
-                Field('transactional_id', 'string', '4+'),
-                Field('topic_results', '[]AddPartitionsToTxnTopicResult', '4+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('results_by_partition', '[]AddPartitionsToTxnPartitionResult', '0+', fields=(
-                        Field('partition_index', 'int32', '0+'),
-                        Field('partition_error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "4+"),
+            Field("results_by_transaction", "[]AddPartitionsToTxnResult", "4+", fields=(
+                Field("transactional_id", "string", "4+"),
+                Field("topic_results", "[]AddPartitionsToTxnTopicResult", "4+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("results_by_partition", "[]AddPartitionsToTxnPartitionResult", "0+", fields=(
+                        Field("partition_index", "int32", "0+"),
+                        Field("partition_error_code", "int16", "0+"),
                     )),
                 )),
             )),
-            Field('results_by_topic_v3_and_below', '[]AddPartitionsToTxnTopicResult', '0-3', fields=(
-                Field('name', 'string', '0+'),
-                Field('results_by_partition', '[]AddPartitionsToTxnPartitionResult', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('partition_error_code', 'int16', '0+'),
+            Field("results_by_topic_v3_and_below", "[]AddPartitionsToTxnTopicResult", "0-3", fields=(
+                Field("name", "string", "0+"),
+                Field("results_by_partition", "[]AddPartitionsToTxnPartitionResult", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("partition_error_code", "int16", "0+"),
                 )),
             )),
         ),

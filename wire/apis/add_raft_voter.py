@@ -6,31 +6,31 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=80,
-    name='AddRaftVoter',
+    name="AddRaftVoter",
     request=Message(
-        name='AddRaftVoterRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AddRaftVoterRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+'),
-            Field('timeout_ms', 'int32', '0+'),
-            Field('voter_id', 'int32', '0+'),
-            Field('voter_directory_id', 'uuid', '0+'),
-            Field('listeners', '[]Listener', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('host', 'string', '0+'),
-                Field('port', 'uint16', '0+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+"),
+            Field("timeout_ms", "int32", "0+"),
+            Field("voter_id", "int32", "0+"),
+            Field("voter_directory_id", "uuid", "0+"),
+            Field("listeners", "[]Listener", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("host", "string", "0+"),
+                Field("port", "uint16", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='AddRaftVoterResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AddRaftVoterResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
         ),
     ),
 )

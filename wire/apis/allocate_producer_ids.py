@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=67,
-    name='AllocateProducerIds',
+    name="AllocateProducerIds",
     request=Message(
-        name='AllocateProducerIdsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AllocateProducerIdsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('broker_id', 'int32', '0+'),
-            Field('broker_epoch', 'int64', '0+', default=-1),
+            Field("broker_id", "int32", "0+"),
+            Field("broker_epoch", "int64", "0+", default=-1),
         ),
     ),
     response=Message(
-        name='AllocateProducerIdsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AllocateProducerIdsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('producer_id_start', 'int64', '0+'),
-            Field('producer_id_len', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("producer_id_start", "int64", "0+"),
+            Field("producer_id_len", "int32", "0+"),
         ),
     ),
 )

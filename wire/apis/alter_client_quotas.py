@@ -6,38 +6,38 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=49,
-    name='AlterClientQuotas',
+    name="AlterClientQuotas",
     request=Message(
-        name='AlterClientQuotasRequest',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="AlterClientQuotasRequest",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('entries', '[]EntryData', '0+', fields=(
-                Field('entity', '[]EntityData', '0+', fields=(
-                    Field('entity_type', 'string', '0+'),
-                    Field('entity_name', 'string', '0+', nullable_versions='0+'),
+            Field("entries", "[]EntryData", "0+", fields=(
+                Field("entity", "[]EntityData", "0+", fields=(
+                    Field("entity_type", "string", "0+"),
+                    Field("entity_name", "string", "0+", nullable_versions="0+"),
                 )),
-                Field('ops', '[]OpData', '0+', fields=(
-                    Field('key', 'string', '0+'),
-                    Field('value', 'float64', '0+'),
-                    Field('remove', 'bool', '0+'),
+                Field("ops", "[]OpData", "0+", fields=(
+                    Field("key", "string", "0+"),
+                    Field("value", "float64", "0+"),
+                    Field("remove", "bool", "0+"),
                 )),
             )),
-            Field('validate_only', 'bool', '0+'),
+            Field("validate_only", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='AlterClientQuotasResponse',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="AlterClientQuotasResponse",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('entries', '[]EntryData', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
-                Field('entity', '[]EntityData', '0+', fields=(
-                    Field('entity_type', 'string', '0+'),
-                    Field('entity_name', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("entries", "[]EntryData", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
+                Field("entity", "[]EntityData", "0+", fields=(
+                    Field("entity_type", "string", "0+"),
+                    Field("entity_name", "string", "0+", nullable_versions="0+"),
                 )),
             )),
         ),

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=33,
-    name='AlterConfigs',
+    name="AlterConfigs",
     request=Message(
-        name='AlterConfigsRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="AlterConfigsRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('resources', '[]AlterConfigsResource', '0+', fields=(
-                Field('resource_type', 'int8', '0+'),
-                Field('resource_name', 'string', '0+'),
-                Field('configs', '[]AlterableConfig', '0+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('value', 'string', '0+', nullable_versions='0+'),
+            Field("resources", "[]AlterConfigsResource", "0+", fields=(
+                Field("resource_type", "int8", "0+"),
+                Field("resource_name", "string", "0+"),
+                Field("configs", "[]AlterableConfig", "0+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("value", "string", "0+", nullable_versions="0+"),
                 )),
             )),
-            Field('validate_only', 'bool', '0+'),
+            Field("validate_only", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='AlterConfigsResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="AlterConfigsResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('responses', '[]AlterConfigsResourceResponse', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
-                Field('resource_type', 'int8', '0+'),
-                Field('resource_name', 'string', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("responses", "[]AlterConfigsResourceResponse", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
+                Field("resource_type", "int8", "0+"),
+                Field("resource_name", "string", "0+"),
             )),
         ),
     ),

@@ -6,38 +6,38 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=45,
-    name='AlterPartitionReassignments',
+    name="AlterPartitionReassignments",
     request=Message(
-        name='AlterPartitionReassignmentsRequest',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="AlterPartitionReassignmentsRequest",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('timeout_ms', 'int32', '0+', default=60000),
-            Field('allow_replication_factor_change', 'bool', '1+', default=True),
-            Field('topics', '[]ReassignableTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]ReassignablePartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('replicas', '[]int32', '0+', nullable_versions='0+', default=None),
+            Field("timeout_ms", "int32", "0+", default=60000),
+            Field("allow_replication_factor_change", "bool", "1+", default=True),
+            Field("topics", "[]ReassignableTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]ReassignablePartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("replicas", "[]int32", "0+", nullable_versions="0+", default=None),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='AlterPartitionReassignmentsResponse',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="AlterPartitionReassignmentsResponse",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('allow_replication_factor_change', 'bool', '1+', default=True),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('responses', '[]ReassignableTopicResponse', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]ReassignablePartitionResponse', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("allow_replication_factor_change", "bool", "1+", default=True),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("responses", "[]ReassignableTopicResponse", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]ReassignablePartitionResponse", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+"),
                 )),
             )),
         ),

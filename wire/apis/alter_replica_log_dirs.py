@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=34,
-    name='AlterReplicaLogDirs',
+    name="AlterReplicaLogDirs",
     request=Message(
-        name='AlterReplicaLogDirsRequest',
-        valid_versions='1-2',
-        flexible_versions='2+',
+        name="AlterReplicaLogDirsRequest",
+        valid_versions="1-2",
+        flexible_versions="2+",
         fields=(
-            Field('dirs', '[]AlterReplicaLogDir', '0+', fields=(
-                Field('path', 'string', '0+'),
-                Field('topics', '[]AlterReplicaLogDirTopic', '0+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('partitions', '[]int32', '0+'),
+            Field("dirs", "[]AlterReplicaLogDir", "0+", fields=(
+                Field("path", "string", "0+"),
+                Field("topics", "[]AlterReplicaLogDirTopic", "0+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("partitions", "[]int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='AlterReplicaLogDirsResponse',
-        valid_versions='1-2',
-        flexible_versions='2+',
+        name="AlterReplicaLogDirsResponse",
+        valid_versions="1-2",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('results', '[]AlterReplicaLogDirTopicResult', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]AlterReplicaLogDirPartitionResult', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("results", "[]AlterReplicaLogDirTopicResult", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]AlterReplicaLogDirPartitionResult", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
                 )),
             )),
         ),

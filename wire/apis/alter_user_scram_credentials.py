@@ -6,35 +6,35 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=51,
-    name='AlterUserScramCredentials',
+    name="AlterUserScramCredentials",
     request=Message(
-        name='AlterUserScramCredentialsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AlterUserScramCredentialsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('deletions', '[]ScramCredentialDeletion', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('mechanism', 'int8', '0+'),
+            Field("deletions", "[]ScramCredentialDeletion", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("mechanism", "int8", "0+"),
             )),
-            Field('upsertions', '[]ScramCredentialUpsertion', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('mechanism', 'int8', '0+'),
-                Field('iterations', 'int32', '0+'),
-                Field('salt', 'bytes', '0+'),
-                Field('salted_password', 'bytes', '0+'),
+            Field("upsertions", "[]ScramCredentialUpsertion", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("mechanism", "int8", "0+"),
+                Field("iterations", "int32", "0+"),
+                Field("salt", "bytes", "0+"),
+                Field("salted_password", "bytes", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='AlterUserScramCredentialsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AlterUserScramCredentialsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('results', '[]AlterUserScramCredentialsResult', '0+', fields=(
-                Field('user', 'string', '0+'),
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("results", "[]AlterUserScramCredentialsResult", "0+", fields=(
+                Field("user", "string", "0+"),
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
             )),
         ),
     ),

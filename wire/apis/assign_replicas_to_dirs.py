@@ -6,39 +6,39 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=73,
-    name='AssignReplicasToDirs',
+    name="AssignReplicasToDirs",
     request=Message(
-        name='AssignReplicasToDirsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AssignReplicasToDirsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('broker_id', 'int32', '0+'),
-            Field('broker_epoch', 'int64', '0+', default=-1),
-            Field('directories', '[]DirectoryData', '0+', fields=(
-                Field('id', 'uuid', '0+'),
-                Field('topics', '[]TopicData', '0+', fields=(
-                    Field('topic_id', 'uuid', '0+'),
-                    Field('partitions', '[]PartitionData', '0+', fields=(
-                        Field('partition_index', 'int32', '0+'),
+            Field("broker_id", "int32", "0+"),
+            Field("broker_epoch", "int64", "0+", default=-1),
+            Field("directories", "[]DirectoryData", "0+", fields=(
+                Field("id", "uuid", "0+"),
+                Field("topics", "[]TopicData", "0+", fields=(
+                    Field("topic_id", "uuid", "0+"),
+                    Field("partitions", "[]PartitionData", "0+", fields=(
+                        Field("partition_index", "int32", "0+"),
                     )),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='AssignReplicasToDirsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="AssignReplicasToDirsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('directories', '[]DirectoryData', '0+', fields=(
-                Field('id', 'uuid', '0+'),
-                Field('topics', '[]TopicData', '0+', fields=(
-                    Field('topic_id', 'uuid', '0+'),
-                    Field('partitions', '[]PartitionData', '0+', fields=(
-                        Field('partition_index', 'int32', '0+'),
-                        Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("directories", "[]DirectoryData", "0+", fields=(
+                Field("id", "uuid", "0+"),
+                Field("topics", "[]TopicData", "0+", fields=(
+                    Field("topic_id", "uuid", "0+"),
+                    Field("partitions", "[]PartitionData", "0+", fields=(
+                        Field("partition_index", "int32", "0+"),
+                        Field("error_code", "int16", "0+"),
                     )),
                 )),
             )),

@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=7,
-    name='ControlledShutdown',
+    name="ControlledShutdown",
     request=Message(
-        name='ControlledShutdownRequest',
-        valid_versions='0-3',
-        flexible_versions='3+',
+        name="ControlledShutdownRequest",
+        valid_versions="0-3",
+        flexible_versions="3+",
         fields=(
-            Field('broker_id', 'int32', '0+'),
-            Field('broker_epoch', 'int64', '2+', default=-1),
+            Field("broker_id", "int32", "0+"),
+            Field("broker_epoch", "int64", "2+", default=-1),
         ),
     ),
     response=Message(
-        name='ControlledShutdownResponse',
-        valid_versions='0-3',
-        flexible_versions='3+',
+        name="ControlledShutdownResponse",
+        valid_versions="0-3",
+        flexible_versions="3+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('remaining_partitions', '[]RemainingPartition', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partition_index', 'int32', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("remaining_partitions", "[]RemainingPartition", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partition_index", "int32", "0+"),
             )),
         ),
     ),

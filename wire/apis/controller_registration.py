@@ -6,36 +6,36 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=70,
-    name='ControllerRegistration',
+    name="ControllerRegistration",
     request=Message(
-        name='ControllerRegistrationRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ControllerRegistrationRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('controller_id', 'int32', '0+'),
-            Field('incarnation_id', 'uuid', '0+'),
-            Field('zk_migration_ready', 'bool', '0+'),
-            Field('listeners', '[]Listener', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('host', 'string', '0+'),
-                Field('port', 'uint16', '0+'),
-                Field('security_protocol', 'int16', '0+'),
+            Field("controller_id", "int32", "0+"),
+            Field("incarnation_id", "uuid", "0+"),
+            Field("zk_migration_ready", "bool", "0+"),
+            Field("listeners", "[]Listener", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("host", "string", "0+"),
+                Field("port", "uint16", "0+"),
+                Field("security_protocol", "int16", "0+"),
             )),
-            Field('features', '[]Feature', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('min_supported_version', 'int16', '0+'),
-                Field('max_supported_version', 'int16', '0+'),
+            Field("features", "[]Feature", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("min_supported_version", "int16", "0+"),
+                Field("max_supported_version", "int16", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='ControllerRegistrationResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ControllerRegistrationResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
         ),
     ),
 )

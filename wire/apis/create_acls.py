@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=30,
-    name='CreateAcls',
+    name="CreateAcls",
     request=Message(
-        name='CreateAclsRequest',
-        valid_versions='1-3',
-        flexible_versions='2+',
+        name="CreateAclsRequest",
+        valid_versions="1-3",
+        flexible_versions="2+",
         fields=(
-            Field('creations', '[]AclCreation', '0+', fields=(
-                Field('resource_type', 'int8', '0+'),
-                Field('resource_name', 'string', '0+'),
-                Field('resource_pattern_type', 'int8', '1+', default=3),
-                Field('principal', 'string', '0+'),
-                Field('host', 'string', '0+'),
-                Field('operation', 'int8', '0+'),
-                Field('permission_type', 'int8', '0+'),
+            Field("creations", "[]AclCreation", "0+", fields=(
+                Field("resource_type", "int8", "0+"),
+                Field("resource_name", "string", "0+"),
+                Field("resource_pattern_type", "int8", "1+", default=3),
+                Field("principal", "string", "0+"),
+                Field("host", "string", "0+"),
+                Field("operation", "int8", "0+"),
+                Field("permission_type", "int8", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='CreateAclsResponse',
-        valid_versions='1-3',
-        flexible_versions='2+',
+        name="CreateAclsResponse",
+        valid_versions="1-3",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('results', '[]AclCreationResult', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("results", "[]AclCreationResult", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
             )),
         ),
     ),

@@ -6,33 +6,33 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=37,
-    name='CreatePartitions',
+    name="CreatePartitions",
     request=Message(
-        name='CreatePartitionsRequest',
-        valid_versions='0-3',
-        flexible_versions='2+',
+        name="CreatePartitionsRequest",
+        valid_versions="0-3",
+        flexible_versions="2+",
         fields=(
-            Field('topics', '[]CreatePartitionsTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('count', 'int32', '0+'),
-                Field('assignments', '[]CreatePartitionsAssignment', '0+', nullable_versions='0+', fields=(
-                    Field('broker_ids', '[]int32', '0+'),
+            Field("topics", "[]CreatePartitionsTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("count", "int32", "0+"),
+                Field("assignments", "[]CreatePartitionsAssignment", "0+", nullable_versions="0+", fields=(
+                    Field("broker_ids", "[]int32", "0+"),
                 )),
             )),
-            Field('timeout_ms', 'int32', '0+'),
-            Field('validate_only', 'bool', '0+'),
+            Field("timeout_ms", "int32", "0+"),
+            Field("validate_only", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='CreatePartitionsResponse',
-        valid_versions='0-3',
-        flexible_versions='2+',
+        name="CreatePartitionsResponse",
+        valid_versions="0-3",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('results', '[]CreatePartitionsTopicResult', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("results", "[]CreatePartitionsTopicResult", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+", default=None),
             )),
         ),
     ),

@@ -6,24 +6,24 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=42,
-    name='DeleteGroups',
+    name="DeleteGroups",
     request=Message(
-        name='DeleteGroupsRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="DeleteGroupsRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('groups_names', '[]string', '0+'),
+            Field("groups_names", "[]string", "0+"),
         ),
     ),
     response=Message(
-        name='DeleteGroupsResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="DeleteGroupsResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('results', '[]DeletableGroupResult', '0+', fields=(
-                Field('group_id', 'string', '0+'),
-                Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("results", "[]DeletableGroupResult", "0+", fields=(
+                Field("group_id", "string", "0+"),
+                Field("error_code", "int16", "0+"),
             )),
         ),
     ),

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=21,
-    name='DeleteRecords',
+    name="DeleteRecords",
     request=Message(
-        name='DeleteRecordsRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="DeleteRecordsRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('topics', '[]DeleteRecordsTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]DeleteRecordsPartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('offset', 'int64', '0+'),
+            Field("topics", "[]DeleteRecordsTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]DeleteRecordsPartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("offset", "int64", "0+"),
                 )),
             )),
-            Field('timeout_ms', 'int32', '0+'),
+            Field("timeout_ms", "int32", "0+"),
         ),
     ),
     response=Message(
-        name='DeleteRecordsResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="DeleteRecordsResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('topics', '[]DeleteRecordsTopicResult', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]DeleteRecordsPartitionResult', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('low_watermark', 'int64', '0+'),
-                    Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("topics", "[]DeleteRecordsTopicResult", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]DeleteRecordsPartitionResult", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("low_watermark", "int64", "0+"),
+                    Field("error_code", "int16", "0+"),
                 )),
             )),
         ),

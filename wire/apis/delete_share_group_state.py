@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=86,
-    name='DeleteShareGroupState',
+    name="DeleteShareGroupState",
     request=Message(
-        name='DeleteShareGroupStateRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DeleteShareGroupStateRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('topics', '[]DeleteStateData', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
+            Field("group_id", "string", "0+"),
+            Field("topics", "[]DeleteStateData", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='DeleteShareGroupStateResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DeleteShareGroupStateResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('results', '[]DeleteStateResult', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionResult', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
+            Field("results", "[]DeleteStateResult", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionResult", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
                 )),
             )),
         ),

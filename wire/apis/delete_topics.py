@@ -6,31 +6,31 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=20,
-    name='DeleteTopics',
+    name="DeleteTopics",
     request=Message(
-        name='DeleteTopicsRequest',
-        valid_versions='1-6',
-        flexible_versions='4+',
+        name="DeleteTopicsRequest",
+        valid_versions="1-6",
+        flexible_versions="4+",
         fields=(
-            Field('topics', '[]DeleteTopicState', '6+', fields=(
-                Field('name', 'string', '6+', nullable_versions='6+', default=None),
-                Field('topic_id', 'uuid', '6+'),
+            Field("topics", "[]DeleteTopicState", "6+", fields=(
+                Field("name", "string", "6+", nullable_versions="6+", default=None),
+                Field("topic_id", "uuid", "6+"),
             )),
-            Field('topic_names', '[]string', '0-5'),
-            Field('timeout_ms', 'int32', '0+'),
+            Field("topic_names", "[]string", "0-5"),
+            Field("timeout_ms", "int32", "0+"),
         ),
     ),
     response=Message(
-        name='DeleteTopicsResponse',
-        valid_versions='1-6',
-        flexible_versions='4+',
+        name="DeleteTopicsResponse",
+        valid_versions="1-6",
+        flexible_versions="4+",
         fields=(
-            Field('throttle_time_ms', 'int32', '1+'),
-            Field('responses', '[]DeletableTopicResult', '0+', fields=(
-                Field('name', 'string', '0+', nullable_versions='6+'),
-                Field('topic_id', 'uuid', '6+'),
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '5+', nullable_versions='5+', default=None),
+            Field("throttle_time_ms", "int32", "1+"),
+            Field("responses", "[]DeletableTopicResult", "0+", fields=(
+                Field("name", "string", "0+", nullable_versions="6+"),
+                Field("topic_id", "uuid", "6+"),
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "5+", nullable_versions="5+", default=None),
             )),
         ),
     ),

@@ -6,36 +6,36 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=48,
-    name='DescribeClientQuotas',
+    name="DescribeClientQuotas",
     request=Message(
-        name='DescribeClientQuotasRequest',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="DescribeClientQuotasRequest",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('components', '[]ComponentData', '0+', fields=(
-                Field('entity_type', 'string', '0+'),
-                Field('match_type', 'int8', '0+'),
-                Field('match', 'string', '0+', nullable_versions='0+'),
+            Field("components", "[]ComponentData", "0+", fields=(
+                Field("entity_type", "string", "0+"),
+                Field("match_type", "int8", "0+"),
+                Field("match", "string", "0+", nullable_versions="0+"),
             )),
-            Field('strict', 'bool', '0+'),
+            Field("strict", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='DescribeClientQuotasResponse',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="DescribeClientQuotasResponse",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('entries', '[]EntryData', '0+', nullable_versions='0+', fields=(
-                Field('entity', '[]EntityData', '0+', fields=(
-                    Field('entity_type', 'string', '0+'),
-                    Field('entity_name', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("entries", "[]EntryData", "0+", nullable_versions="0+", fields=(
+                Field("entity", "[]EntityData", "0+", fields=(
+                    Field("entity_type", "string", "0+"),
+                    Field("entity_name", "string", "0+", nullable_versions="0+"),
                 )),
-                Field('values', '[]ValueData', '0+', fields=(
-                    Field('key', 'string', '0+'),
-                    Field('value', 'float64', '0+'),
+                Field("values", "[]ValueData", "0+", fields=(
+                    Field("key", "string", "0+"),
+                    Field("value", "float64", "0+"),
                 )),
             )),
         ),

@@ -6,40 +6,40 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=41,
-    name='DescribeDelegationToken',
+    name="DescribeDelegationToken",
     request=Message(
-        name='DescribeDelegationTokenRequest',
-        valid_versions='0-3',
-        flexible_versions='2+',
+        name="DescribeDelegationTokenRequest",
+        valid_versions="0-3",
+        flexible_versions="2+",
         fields=(
-            Field('owners', '[]DescribeDelegationTokenOwner', '0+', nullable_versions='0+', fields=(
-                Field('principal_type', 'string', '0+'),
-                Field('principal_name', 'string', '0+'),
+            Field("owners", "[]DescribeDelegationTokenOwner", "0+", nullable_versions="0+", fields=(
+                Field("principal_type", "string", "0+"),
+                Field("principal_name", "string", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='DescribeDelegationTokenResponse',
-        valid_versions='0-3',
-        flexible_versions='2+',
+        name="DescribeDelegationTokenResponse",
+        valid_versions="0-3",
+        flexible_versions="2+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('tokens', '[]DescribedDelegationToken', '0+', fields=(
-                Field('principal_type', 'string', '0+'),
-                Field('principal_name', 'string', '0+'),
-                Field('token_requester_principal_type', 'string', '3+'),
-                Field('token_requester_principal_name', 'string', '3+'),
-                Field('issue_timestamp', 'int64', '0+'),
-                Field('expiry_timestamp', 'int64', '0+'),
-                Field('max_timestamp', 'int64', '0+'),
-                Field('token_id', 'string', '0+'),
-                Field('hmac', 'bytes', '0+'),
-                Field('renewers', '[]DescribedDelegationTokenRenewer', '0+', fields=(
-                    Field('principal_type', 'string', '0+'),
-                    Field('principal_name', 'string', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("tokens", "[]DescribedDelegationToken", "0+", fields=(
+                Field("principal_type", "string", "0+"),
+                Field("principal_name", "string", "0+"),
+                Field("token_requester_principal_type", "string", "3+"),
+                Field("token_requester_principal_name", "string", "3+"),
+                Field("issue_timestamp", "int64", "0+"),
+                Field("expiry_timestamp", "int64", "0+"),
+                Field("max_timestamp", "int64", "0+"),
+                Field("token_id", "string", "0+"),
+                Field("hmac", "bytes", "0+"),
+                Field("renewers", "[]DescribedDelegationTokenRenewer", "0+", fields=(
+                    Field("principal_type", "string", "0+"),
+                    Field("principal_name", "string", "0+"),
                 )),
             )),
-            Field('throttle_time_ms', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
         ),
     ),
 )

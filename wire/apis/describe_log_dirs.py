@@ -6,40 +6,40 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=35,
-    name='DescribeLogDirs',
+    name="DescribeLogDirs",
     request=Message(
-        name='DescribeLogDirsRequest',
-        valid_versions='1-5',
-        flexible_versions='2+',
+        name="DescribeLogDirsRequest",
+        valid_versions="1-5",
+        flexible_versions="2+",
         fields=(
-            Field('topics', '[]DescribableLogDirTopic', '0+', nullable_versions='0+', fields=(
-                Field('topic', 'string', '0+'),
-                Field('partitions', '[]int32', '0+'),
+            Field("topics", "[]DescribableLogDirTopic", "0+", nullable_versions="0+", fields=(
+                Field("topic", "string", "0+"),
+                Field("partitions", "[]int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='DescribeLogDirsResponse',
-        valid_versions='1-5',
-        flexible_versions='2+',
+        name="DescribeLogDirsResponse",
+        valid_versions="1-5",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '3+'),
-            Field('results', '[]DescribeLogDirsResult', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('log_dir', 'string', '0+'),
-                Field('topics', '[]DescribeLogDirsTopic', '0+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('partitions', '[]DescribeLogDirsPartition', '0+', fields=(
-                        Field('partition_index', 'int32', '0+'),
-                        Field('partition_size', 'int64', '0+'),
-                        Field('offset_lag', 'int64', '0+'),
-                        Field('is_future_key', 'bool', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "3+"),
+            Field("results", "[]DescribeLogDirsResult", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("log_dir", "string", "0+"),
+                Field("topics", "[]DescribeLogDirsTopic", "0+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("partitions", "[]DescribeLogDirsPartition", "0+", fields=(
+                        Field("partition_index", "int32", "0+"),
+                        Field("partition_size", "int64", "0+"),
+                        Field("offset_lag", "int64", "0+"),
+                        Field("is_future_key", "bool", "0+"),
                     )),
                 )),
-                Field('total_bytes', 'int64', '4+', default=-1),
-                Field('usable_bytes', 'int64', '4+', default=-1),
-                Field('is_cordoned', 'bool', '5+', default=False),
+                Field("total_bytes", "int64", "4+", default=-1),
+                Field("usable_bytes", "int64", "4+", default=-1),
+                Field("is_cordoned", "bool", "5+", default=False),
             )),
         ),
     ),

@@ -6,37 +6,37 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=61,
-    name='DescribeProducers',
+    name="DescribeProducers",
     request=Message(
-        name='DescribeProducersRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeProducersRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('topics', '[]TopicRequest', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partition_indexes', '[]int32', '0+'),
+            Field("topics", "[]TopicRequest", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partition_indexes", "[]int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='DescribeProducersResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeProducersResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('topics', '[]TopicResponse', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]PartitionResponse', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-                    Field('active_producers', '[]ProducerState', '0+', fields=(
-                        Field('producer_id', 'int64', '0+'),
-                        Field('producer_epoch', 'int32', '0+'),
-                        Field('last_sequence', 'int32', '0+', default=-1),
-                        Field('last_timestamp', 'int64', '0+', default=-1),
-                        Field('coordinator_epoch', 'int32', '0+'),
-                        Field('current_txn_start_offset', 'int64', '0+', default=-1),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("topics", "[]TopicResponse", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]PartitionResponse", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+                    Field("active_producers", "[]ProducerState", "0+", fields=(
+                        Field("producer_id", "int64", "0+"),
+                        Field("producer_epoch", "int32", "0+"),
+                        Field("last_sequence", "int32", "0+", default=-1),
+                        Field("last_timestamp", "int64", "0+", default=-1),
+                        Field("coordinator_epoch", "int32", "0+"),
+                        Field("current_txn_start_offset", "int64", "0+", default=-1),
                     )),
                 )),
             )),

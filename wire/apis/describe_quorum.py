@@ -6,58 +6,58 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=55,
-    name='DescribeQuorum',
+    name="DescribeQuorum",
     request=Message(
-        name='DescribeQuorumRequest',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="DescribeQuorumRequest",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='DescribeQuorumResponse',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="DescribeQuorumResponse",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '2+', nullable_versions='2+'),
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '2+', nullable_versions='2+'),
-                    Field('leader_id', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
-                    Field('high_watermark', 'int64', '0+'),
-                    Field('current_voters', '[]ReplicaState', '0+', fields=(
-                        Field('replica_id', 'int32', '0+'),
-                        Field('replica_directory_id', 'uuid', '2+'),
-                        Field('log_end_offset', 'int64', '0+'),
-                        Field('last_fetch_timestamp', 'int64', '1+', default=-1),
-                        Field('last_caught_up_timestamp', 'int64', '1+', default=-1),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "2+", nullable_versions="2+"),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "2+", nullable_versions="2+"),
+                    Field("leader_id", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
+                    Field("high_watermark", "int64", "0+"),
+                    Field("current_voters", "[]ReplicaState", "0+", fields=(
+                        Field("replica_id", "int32", "0+"),
+                        Field("replica_directory_id", "uuid", "2+"),
+                        Field("log_end_offset", "int64", "0+"),
+                        Field("last_fetch_timestamp", "int64", "1+", default=-1),
+                        Field("last_caught_up_timestamp", "int64", "1+", default=-1),
                     )),
-                    Field('observers', '[]ReplicaState', '0+', fields=(
-                        Field('replica_id', 'int32', '0+'),
-                        Field('replica_directory_id', 'uuid', '2+'),
-                        Field('log_end_offset', 'int64', '0+'),
-                        Field('last_fetch_timestamp', 'int64', '1+', default=-1),
-                        Field('last_caught_up_timestamp', 'int64', '1+', default=-1),
+                    Field("observers", "[]ReplicaState", "0+", fields=(
+                        Field("replica_id", "int32", "0+"),
+                        Field("replica_directory_id", "uuid", "2+"),
+                        Field("log_end_offset", "int64", "0+"),
+                        Field("last_fetch_timestamp", "int64", "1+", default=-1),
+                        Field("last_caught_up_timestamp", "int64", "1+", default=-1),
                     )),
                 )),
             )),
-            Field('nodes', '[]Node', '2+', fields=(
-                Field('node_id', 'int32', '2+'),
-                Field('listeners', '[]Listener', '2+', fields=(
-                    Field('name', 'string', '2+'),
-                    Field('host', 'string', '2+'),
-                    Field('port', 'uint16', '2+'),
+            Field("nodes", "[]Node", "2+", fields=(
+                Field("node_id", "int32", "2+"),
+                Field("listeners", "[]Listener", "2+", fields=(
+                    Field("name", "string", "2+"),
+                    Field("host", "string", "2+"),
+                    Field("port", "uint16", "2+"),
                 )),
             )),
         ),

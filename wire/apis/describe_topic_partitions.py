@@ -6,49 +6,49 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=75,
-    name='DescribeTopicPartitions',
+    name="DescribeTopicPartitions",
     request=Message(
-        name='DescribeTopicPartitionsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeTopicPartitionsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('topics', '[]TopicRequest', '0+', fields=(
-                Field('name', 'string', '0+'),
+            Field("topics", "[]TopicRequest", "0+", fields=(
+                Field("name", "string", "0+"),
             )),
-            Field('response_partition_limit', 'int32', '0+', default=2000),
-            Field('cursor', 'Cursor', '0+', nullable_versions='0+', default=None, fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partition_index', 'int32', '0+'),
+            Field("response_partition_limit", "int32", "0+", default=2000),
+            Field("cursor", "Cursor", "0+", nullable_versions="0+", default=None, fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partition_index", "int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='DescribeTopicPartitionsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeTopicPartitionsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('topics', '[]DescribeTopicPartitionsResponseTopic', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('name', 'string', '0+', nullable_versions='0+'),
-                Field('topic_id', 'uuid', '0+'),
-                Field('is_internal', 'bool', '0+', default=False),
-                Field('partitions', '[]DescribeTopicPartitionsResponsePartition', '0+', fields=(
-                    Field('error_code', 'int16', '0+'),
-                    Field('partition_index', 'int32', '0+'),
-                    Field('leader_id', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+', default=-1),
-                    Field('replica_nodes', '[]int32', '0+'),
-                    Field('isr_nodes', '[]int32', '0+'),
-                    Field('eligible_leader_replicas', '[]int32', '0+', nullable_versions='0+', default=None),
-                    Field('last_known_elr', '[]int32', '0+', nullable_versions='0+', default=None),
-                    Field('offline_replicas', '[]int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("topics", "[]DescribeTopicPartitionsResponseTopic", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("name", "string", "0+", nullable_versions="0+"),
+                Field("topic_id", "uuid", "0+"),
+                Field("is_internal", "bool", "0+", default=False),
+                Field("partitions", "[]DescribeTopicPartitionsResponsePartition", "0+", fields=(
+                    Field("error_code", "int16", "0+"),
+                    Field("partition_index", "int32", "0+"),
+                    Field("leader_id", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+", default=-1),
+                    Field("replica_nodes", "[]int32", "0+"),
+                    Field("isr_nodes", "[]int32", "0+"),
+                    Field("eligible_leader_replicas", "[]int32", "0+", nullable_versions="0+", default=None),
+                    Field("last_known_elr", "[]int32", "0+", nullable_versions="0+", default=None),
+                    Field("offline_replicas", "[]int32", "0+"),
                 )),
-                Field('topic_authorized_operations', 'int32', '0+', default=-2147483648),
+                Field("topic_authorized_operations", "int32", "0+", default=-2147483648),
             )),
-            Field('next_cursor', 'Cursor', '0+', nullable_versions='0+', default=None, fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partition_index', 'int32', '0+'),
+            Field("next_cursor", "Cursor", "0+", nullable_versions="0+", default=None, fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partition_index", "int32", "0+"),
             )),
         ),
     ),

@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=65,
-    name='DescribeTransactions',
+    name="DescribeTransactions",
     request=Message(
-        name='DescribeTransactionsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeTransactionsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('transactional_ids', '[]string', '0+'),
+            Field("transactional_ids", "[]string", "0+"),
         ),
     ),
     response=Message(
-        name='DescribeTransactionsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeTransactionsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('transaction_states', '[]TransactionState', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('transactional_id', 'string', '0+'),
-                Field('transaction_state', 'string', '0+'),
-                Field('transaction_timeout_ms', 'int32', '0+'),
-                Field('transaction_start_time_ms', 'int64', '0+'),
-                Field('producer_id', 'int64', '0+'),
-                Field('producer_epoch', 'int16', '0+'),
-                Field('topics', '[]TopicData', '0+', fields=(
-                    Field('topic', 'string', '0+'),
-                    Field('partitions', '[]int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("transaction_states", "[]TransactionState", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("transactional_id", "string", "0+"),
+                Field("transaction_state", "string", "0+"),
+                Field("transaction_timeout_ms", "int32", "0+"),
+                Field("transaction_start_time_ms", "int64", "0+"),
+                Field("producer_id", "int64", "0+"),
+                Field("producer_epoch", "int16", "0+"),
+                Field("topics", "[]TopicData", "0+", fields=(
+                    Field("topic", "string", "0+"),
+                    Field("partitions", "[]int32", "0+"),
                 )),
             )),
         ),

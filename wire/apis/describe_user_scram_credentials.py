@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=50,
-    name='DescribeUserScramCredentials',
+    name="DescribeUserScramCredentials",
     request=Message(
-        name='DescribeUserScramCredentialsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeUserScramCredentialsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('users', '[]UserName', '0+', nullable_versions='0+', fields=(
-                Field('name', 'string', '0+'),
+            Field("users", "[]UserName", "0+", nullable_versions="0+", fields=(
+                Field("name", "string", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='DescribeUserScramCredentialsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="DescribeUserScramCredentialsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('results', '[]DescribeUserScramCredentialsResult', '0+', fields=(
-                Field('user', 'string', '0+'),
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
-                Field('credential_infos', '[]CredentialInfo', '0+', fields=(
-                    Field('mechanism', 'int8', '0+'),
-                    Field('iterations', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("results", "[]DescribeUserScramCredentialsResult", "0+", fields=(
+                Field("user", "string", "0+"),
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
+                Field("credential_infos", "[]CredentialInfo", "0+", fields=(
+                    Field("mechanism", "int8", "0+"),
+                    Field("iterations", "int32", "0+"),
                 )),
             )),
         ),

@@ -6,33 +6,33 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=43,
-    name='ElectLeaders',
+    name="ElectLeaders",
     request=Message(
-        name='ElectLeadersRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="ElectLeadersRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('election_type', 'int8', '1+'),
-            Field('topic_partitions', '[]TopicPartitions', '0+', nullable_versions='0+', fields=(
-                Field('topic', 'string', '0+'),
-                Field('partitions', '[]int32', '0+'),
+            Field("election_type", "int8", "1+"),
+            Field("topic_partitions", "[]TopicPartitions", "0+", nullable_versions="0+", fields=(
+                Field("topic", "string", "0+"),
+                Field("partitions", "[]int32", "0+"),
             )),
-            Field('timeout_ms', 'int32', '0+', default=60000),
+            Field("timeout_ms", "int32", "0+", default=60000),
         ),
     ),
     response=Message(
-        name='ElectLeadersResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="ElectLeadersResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '1+'),
-            Field('replica_election_results', '[]ReplicaElectionResult', '0+', fields=(
-                Field('topic', 'string', '0+'),
-                Field('partition_result', '[]PartitionResult', '0+', fields=(
-                    Field('partition_id', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "1+"),
+            Field("replica_election_results", "[]ReplicaElectionResult", "0+", fields=(
+                Field("topic", "string", "0+"),
+                Field("partition_result", "[]PartitionResult", "0+", fields=(
+                    Field("partition_id", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+"),
                 )),
             )),
         ),

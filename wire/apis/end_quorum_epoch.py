@@ -6,52 +6,52 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=54,
-    name='EndQuorumEpoch',
+    name="EndQuorumEpoch",
     request=Message(
-        name='EndQuorumEpochRequest',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="EndQuorumEpochRequest",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+', default=None),
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('leader_id', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
-                    Field('preferred_successors', '[]int32', '0'),
-                    Field('preferred_candidates', '[]ReplicaInfo', '1+', fields=(
-                        Field('candidate_id', 'int32', '1+'),
-                        Field('candidate_directory_id', 'uuid', '1+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+", default=None),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("leader_id", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
+                    Field("preferred_successors", "[]int32", "0"),
+                    Field("preferred_candidates", "[]ReplicaInfo", "1+", fields=(
+                        Field("candidate_id", "int32", "1+"),
+                        Field("candidate_directory_id", "uuid", "1+"),
                     )),
                 )),
             )),
-            Field('leader_endpoints', '[]LeaderEndpoint', '1+', fields=(
-                Field('name', 'string', '1+'),
-                Field('host', 'string', '1+'),
-                Field('port', 'uint16', '1+'),
+            Field("leader_endpoints", "[]LeaderEndpoint", "1+", fields=(
+                Field("name", "string", "1+"),
+                Field("host", "string", "1+"),
+                Field("port", "uint16", "1+"),
             )),
         ),
     ),
     response=Message(
-        name='EndQuorumEpochResponse',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="EndQuorumEpochResponse",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('leader_id', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("leader_id", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
                 )),
             )),
-            Field('node_endpoints', '[]NodeEndpoint', '1+', tag=0, tagged_versions='1+', fields=(
-                Field('node_id', 'int32', '1+'),
-                Field('host', 'string', '1+'),
-                Field('port', 'uint16', '1+'),
+            Field("node_endpoints", "[]NodeEndpoint", "1+", tag=0, tagged_versions="1+", fields=(
+                Field("node_id", "int32", "1+"),
+                Field("host", "string", "1+"),
+                Field("port", "uint16", "1+"),
             )),
         ),
     ),

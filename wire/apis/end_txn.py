@@ -6,27 +6,27 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=26,
-    name='EndTxn',
+    name="EndTxn",
     request=Message(
-        name='EndTxnRequest',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="EndTxnRequest",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('transactional_id', 'string', '0+'),
-            Field('producer_id', 'int64', '0+'),
-            Field('producer_epoch', 'int16', '0+'),
-            Field('committed', 'bool', '0+'),
+            Field("transactional_id", "string", "0+"),
+            Field("producer_id", "int64", "0+"),
+            Field("producer_epoch", "int16", "0+"),
+            Field("committed", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='EndTxnResponse',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="EndTxnResponse",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('producer_id', 'int64', '5+', default=-1),
-            Field('producer_epoch', 'int16', '5+', default=-1),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("producer_id", "int64", "5+", default=-1),
+            Field("producer_epoch", "int16", "5+", default=-1),
         ),
     ),
 )

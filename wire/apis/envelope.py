@@ -6,24 +6,24 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=58,
-    name='Envelope',
+    name="Envelope",
     request=Message(
-        name='EnvelopeRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="EnvelopeRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('request_data', 'bytes', '0+'),
-            Field('request_principal', 'bytes', '0+', nullable_versions='0+'),
-            Field('client_host_address', 'bytes', '0+'),
+            Field("request_data", "bytes", "0+"),
+            Field("request_principal", "bytes", "0+", nullable_versions="0+"),
+            Field("client_host_address", "bytes", "0+"),
         ),
     ),
     response=Message(
-        name='EnvelopeResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="EnvelopeResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('response_data', 'bytes', '0+', nullable_versions='0+', default=None),
-            Field('error_code', 'int16', '0+'),
+            Field("response_data", "bytes", "0+", nullable_versions="0+", default=None),
+            Field("error_code", "int16", "0+"),
         ),
     ),
 )

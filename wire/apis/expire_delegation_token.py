@@ -6,24 +6,24 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=40,
-    name='ExpireDelegationToken',
+    name="ExpireDelegationToken",
     request=Message(
-        name='ExpireDelegationTokenRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="ExpireDelegationTokenRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('hmac', 'bytes', '0+'),
-            Field('expiry_time_period_ms', 'int64', '0+'),
+            Field("hmac", "bytes", "0+"),
+            Field("expiry_time_period_ms", "int64", "0+"),
         ),
     ),
     response=Message(
-        name='ExpireDelegationTokenResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="ExpireDelegationTokenResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('expiry_timestamp_ms', 'int64', '0+'),
-            Field('throttle_time_ms', 'int32', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("expiry_timestamp_ms", "int64", "0+"),
+            Field("throttle_time_ms", "int32", "0+"),
         ),
     ),
 )

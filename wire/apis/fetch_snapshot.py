@@ -6,59 +6,59 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=59,
-    name='FetchSnapshot',
+    name="FetchSnapshot",
     request=Message(
-        name='FetchSnapshotRequest',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="FetchSnapshotRequest",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+', tag=0, tagged_versions='0+', default=None),
-            Field('replica_id', 'int32', '0+', default=-1),
-            Field('max_bytes', 'int32', '0+', default=2147483647),
-            Field('topics', '[]TopicSnapshot', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]PartitionSnapshot', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('current_leader_epoch', 'int32', '0+'),
-                    Field('snapshot_id', 'SnapshotId', '0+', fields=(
-                        Field('end_offset', 'int64', '0+'),
-                        Field('epoch', 'int32', '0+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+", tag=0, tagged_versions="0+", default=None),
+            Field("replica_id", "int32", "0+", default=-1),
+            Field("max_bytes", "int32", "0+", default=2147483647),
+            Field("topics", "[]TopicSnapshot", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]PartitionSnapshot", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("current_leader_epoch", "int32", "0+"),
+                    Field("snapshot_id", "SnapshotId", "0+", fields=(
+                        Field("end_offset", "int64", "0+"),
+                        Field("epoch", "int32", "0+"),
                     )),
-                    Field('position', 'int64', '0+'),
-                    Field('replica_directory_id', 'uuid', '1+', tag=0, tagged_versions='1+'),
+                    Field("position", "int64", "0+"),
+                    Field("replica_directory_id", "uuid", "1+", tag=0, tagged_versions="1+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='FetchSnapshotResponse',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="FetchSnapshotResponse",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('topics', '[]TopicSnapshot', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]PartitionSnapshot', '0+', fields=(
-                    Field('index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('snapshot_id', 'SnapshotId', '0+', fields=(
-                        Field('end_offset', 'int64', '0+'),
-                        Field('epoch', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("topics", "[]TopicSnapshot", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]PartitionSnapshot", "0+", fields=(
+                    Field("index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("snapshot_id", "SnapshotId", "0+", fields=(
+                        Field("end_offset", "int64", "0+"),
+                        Field("epoch", "int32", "0+"),
                     )),
-                    Field('current_leader', 'LeaderIdAndEpoch', '0+', tag=0, tagged_versions='0+', fields=(
-                        Field('leader_id', 'int32', '0+'),
-                        Field('leader_epoch', 'int32', '0+'),
+                    Field("current_leader", "LeaderIdAndEpoch", "0+", tag=0, tagged_versions="0+", fields=(
+                        Field("leader_id", "int32", "0+"),
+                        Field("leader_epoch", "int32", "0+"),
                     )),
-                    Field('size', 'int64', '0+'),
-                    Field('position', 'int64', '0+'),
-                    Field('unaligned_records', 'records', '0+'),
+                    Field("size", "int64", "0+"),
+                    Field("position", "int64", "0+"),
+                    Field("unaligned_records", "records", "0+"),
                 )),
             )),
-            Field('node_endpoints', '[]NodeEndpoint', '1+', tag=0, tagged_versions='1+', fields=(
-                Field('node_id', 'int32', '1+'),
-                Field('host', 'string', '1+'),
-                Field('port', 'uint16', '1+'),
+            Field("node_endpoints", "[]NodeEndpoint", "1+", tag=0, tagged_versions="1+", fields=(
+                Field("node_id", "int32", "1+"),
+                Field("host", "string", "1+"),
+                Field("port", "uint16", "1+"),
             )),
         ),
     ),

@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=12,
-    name='Heartbeat',
+    name="Heartbeat",
     request=Message(
-        name='HeartbeatRequest',
-        valid_versions='0-4',
-        flexible_versions='4+',
+        name="HeartbeatRequest",
+        valid_versions="0-4",
+        flexible_versions="4+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('generation_id', 'int32', '0+'),
-            Field('member_id', 'string', '0+'),
-            Field('group_instance_id', 'string', '3+', nullable_versions='3+', default=None),
+            Field("group_id", "string", "0+"),
+            Field("generation_id", "int32", "0+"),
+            Field("member_id", "string", "0+"),
+            Field("group_instance_id", "string", "3+", nullable_versions="3+", default=None),
         ),
     ),
     response=Message(
-        name='HeartbeatResponse',
-        valid_versions='0-4',
-        flexible_versions='4+',
+        name="HeartbeatResponse",
+        valid_versions="0-4",
+        flexible_versions="4+",
         fields=(
-            Field('throttle_time_ms', 'int32', '1+'),
-            Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "1+"),
+            Field("error_code", "int16", "0+"),
         ),
     ),
 )

@@ -6,35 +6,35 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=44,
-    name='IncrementalAlterConfigs',
+    name="IncrementalAlterConfigs",
     request=Message(
-        name='IncrementalAlterConfigsRequest',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="IncrementalAlterConfigsRequest",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('resources', '[]AlterConfigsResource', '0+', fields=(
-                Field('resource_type', 'int8', '0+'),
-                Field('resource_name', 'string', '0+'),
-                Field('configs', '[]AlterableConfig', '0+', fields=(
-                    Field('name', 'string', '0+'),
-                    Field('config_operation', 'int8', '0+'),
-                    Field('value', 'string', '0+', nullable_versions='0+'),
+            Field("resources", "[]AlterConfigsResource", "0+", fields=(
+                Field("resource_type", "int8", "0+"),
+                Field("resource_name", "string", "0+"),
+                Field("configs", "[]AlterableConfig", "0+", fields=(
+                    Field("name", "string", "0+"),
+                    Field("config_operation", "int8", "0+"),
+                    Field("value", "string", "0+", nullable_versions="0+"),
                 )),
             )),
-            Field('validate_only', 'bool', '0+'),
+            Field("validate_only", "bool", "0+"),
         ),
     ),
     response=Message(
-        name='IncrementalAlterConfigsResponse',
-        valid_versions='0-1',
-        flexible_versions='1+',
+        name="IncrementalAlterConfigsResponse",
+        valid_versions="0-1",
+        flexible_versions="1+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('responses', '[]AlterConfigsResourceResponse', '0+', fields=(
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
-                Field('resource_type', 'int8', '0+'),
-                Field('resource_name', 'string', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("responses", "[]AlterConfigsResourceResponse", "0+", fields=(
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
+                Field("resource_type", "int8", "0+"),
+                Field("resource_name", "string", "0+"),
             )),
         ),
     ),

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=83,
-    name='InitializeShareGroupState',
+    name="InitializeShareGroupState",
     request=Message(
-        name='InitializeShareGroupStateRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="InitializeShareGroupStateRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('topics', '[]InitializeStateData', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('state_epoch', 'int32', '0+'),
-                    Field('start_offset', 'int64', '0+'),
+            Field("group_id", "string", "0+"),
+            Field("topics", "[]InitializeStateData", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("state_epoch", "int32", "0+"),
+                    Field("start_offset", "int64", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='InitializeShareGroupStateResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="InitializeShareGroupStateResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('results', '[]InitializeStateResult', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionResult', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
+            Field("results", "[]InitializeStateResult", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionResult", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
                 )),
             )),
         ),

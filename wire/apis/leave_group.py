@@ -6,32 +6,32 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=13,
-    name='LeaveGroup',
+    name="LeaveGroup",
     request=Message(
-        name='LeaveGroupRequest',
-        valid_versions='0-5',
-        flexible_versions='4+',
+        name="LeaveGroupRequest",
+        valid_versions="0-5",
+        flexible_versions="4+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('member_id', 'string', '0-2'),
-            Field('members', '[]MemberIdentity', '3+', fields=(
-                Field('member_id', 'string', '3+'),
-                Field('group_instance_id', 'string', '3+', nullable_versions='3+', default=None),
-                Field('reason', 'string', '5+', nullable_versions='5+', default=None),
+            Field("group_id", "string", "0+"),
+            Field("member_id", "string", "0-2"),
+            Field("members", "[]MemberIdentity", "3+", fields=(
+                Field("member_id", "string", "3+"),
+                Field("group_instance_id", "string", "3+", nullable_versions="3+", default=None),
+                Field("reason", "string", "5+", nullable_versions="5+", default=None),
             )),
         ),
     ),
     response=Message(
-        name='LeaveGroupResponse',
-        valid_versions='0-5',
-        flexible_versions='4+',
+        name="LeaveGroupResponse",
+        valid_versions="0-5",
+        flexible_versions="4+",
         fields=(
-            Field('throttle_time_ms', 'int32', '1+'),
-            Field('error_code', 'int16', '0+'),
-            Field('members', '[]MemberResponse', '3+', fields=(
-                Field('member_id', 'string', '3+'),
-                Field('group_instance_id', 'string', '3+', nullable_versions='3+'),
-                Field('error_code', 'int16', '3+'),
+            Field("throttle_time_ms", "int32", "1+"),
+            Field("error_code", "int16", "0+"),
+            Field("members", "[]MemberResponse", "3+", fields=(
+                Field("member_id", "string", "3+"),
+                Field("group_instance_id", "string", "3+", nullable_versions="3+"),
+                Field("error_code", "int16", "3+"),
             )),
         ),
     ),

@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=74,
-    name='ListConfigResources',
+    name="ListConfigResources",
     request=Message(
-        name='ListConfigResourcesRequest',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="ListConfigResourcesRequest",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('resource_types', '[]int8', '1+'),
+            Field("resource_types", "[]int8", "1+"),
         ),
     ),
     response=Message(
-        name='ListConfigResourcesResponse',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="ListConfigResourcesResponse",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('config_resources', '[]ConfigResource', '0+', fields=(
-                Field('resource_name', 'string', '0+'),
-                Field('resource_type', 'int8', '1+', default=16),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("config_resources", "[]ConfigResource", "0+", fields=(
+                Field("resource_name", "string", "0+"),
+                Field("resource_type", "int8", "1+", default=16),
             )),
         ),
     ),

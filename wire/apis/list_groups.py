@@ -6,28 +6,28 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=16,
-    name='ListGroups',
+    name="ListGroups",
     request=Message(
-        name='ListGroupsRequest',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="ListGroupsRequest",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('states_filter', '[]string', '4+'),
-            Field('types_filter', '[]string', '5+'),
+            Field("states_filter", "[]string", "4+"),
+            Field("types_filter", "[]string", "5+"),
         ),
     ),
     response=Message(
-        name='ListGroupsResponse',
-        valid_versions='0-5',
-        flexible_versions='3+',
+        name="ListGroupsResponse",
+        valid_versions="0-5",
+        flexible_versions="3+",
         fields=(
-            Field('throttle_time_ms', 'int32', '1+'),
-            Field('error_code', 'int16', '0+'),
-            Field('groups', '[]ListedGroup', '0+', fields=(
-                Field('group_id', 'string', '0+'),
-                Field('protocol_type', 'string', '0+'),
-                Field('group_state', 'string', '4+'),
-                Field('group_type', 'string', '5+'),
+            Field("throttle_time_ms", "int32", "1+"),
+            Field("error_code", "int16", "0+"),
+            Field("groups", "[]ListedGroup", "0+", fields=(
+                Field("group_id", "string", "0+"),
+                Field("protocol_type", "string", "0+"),
+                Field("group_state", "string", "4+"),
+                Field("group_type", "string", "5+"),
             )),
         ),
     ),

@@ -6,41 +6,41 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=2,
-    name='ListOffsets',
+    name="ListOffsets",
     request=Message(
-        name='ListOffsetsRequest',
-        valid_versions='1-11',
-        flexible_versions='6+',
+        name="ListOffsetsRequest",
+        valid_versions="1-11",
+        flexible_versions="6+",
         fields=(
-            Field('replica_id', 'int32', '0+'),
-            Field('isolation_level', 'int8', '2+'),
-            Field('topics', '[]ListOffsetsTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]ListOffsetsPartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('current_leader_epoch', 'int32', '4+', default=-1),
-                    Field('timestamp', 'int64', '0+'),
-                    Field('max_num_offsets', 'int32', '0', default=1),
+            Field("replica_id", "int32", "0+"),
+            Field("isolation_level", "int8", "2+"),
+            Field("topics", "[]ListOffsetsTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]ListOffsetsPartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("current_leader_epoch", "int32", "4+", default=-1),
+                    Field("timestamp", "int64", "0+"),
+                    Field("max_num_offsets", "int32", "0", default=1),
                 )),
             )),
-            Field('timeout_ms', 'int32', '10+'),
+            Field("timeout_ms", "int32", "10+"),
         ),
     ),
     response=Message(
-        name='ListOffsetsResponse',
-        valid_versions='1-11',
-        flexible_versions='6+',
+        name="ListOffsetsResponse",
+        valid_versions="1-11",
+        flexible_versions="6+",
         fields=(
-            Field('throttle_time_ms', 'int32', '2+'),
-            Field('topics', '[]ListOffsetsTopicResponse', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]ListOffsetsPartitionResponse', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('old_style_offsets', '[]int64', '0'),
-                    Field('timestamp', 'int64', '1+', default=-1),
-                    Field('offset', 'int64', '1+', default=-1),
-                    Field('leader_epoch', 'int32', '4+', default=-1),
+            Field("throttle_time_ms", "int32", "2+"),
+            Field("topics", "[]ListOffsetsTopicResponse", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]ListOffsetsPartitionResponse", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("old_style_offsets", "[]int64", "0"),
+                    Field("timestamp", "int64", "1+", default=-1),
+                    Field("offset", "int64", "1+", default=-1),
+                    Field("leader_epoch", "int32", "4+", default=-1),
                 )),
             )),
         ),

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=46,
-    name='ListPartitionReassignments',
+    name="ListPartitionReassignments",
     request=Message(
-        name='ListPartitionReassignmentsRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ListPartitionReassignmentsRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('timeout_ms', 'int32', '0+', default=60000),
-            Field('topics', '[]ListPartitionReassignmentsTopics', '0+', nullable_versions='0+', default=None, fields=(
-                Field('name', 'string', '0+'),
-                Field('partition_indexes', '[]int32', '0+'),
+            Field("timeout_ms", "int32", "0+", default=60000),
+            Field("topics", "[]ListPartitionReassignmentsTopics", "0+", nullable_versions="0+", default=None, fields=(
+                Field("name", "string", "0+"),
+                Field("partition_indexes", "[]int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='ListPartitionReassignmentsResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ListPartitionReassignmentsResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('topics', '[]OngoingTopicReassignment', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]OngoingPartitionReassignment', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('replicas', '[]int32', '0+'),
-                    Field('adding_replicas', '[]int32', '0+'),
-                    Field('removing_replicas', '[]int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("topics", "[]OngoingTopicReassignment", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]OngoingPartitionReassignment", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("replicas", "[]int32", "0+"),
+                    Field("adding_replicas", "[]int32", "0+"),
+                    Field("removing_replicas", "[]int32", "0+"),
                 )),
             )),
         ),

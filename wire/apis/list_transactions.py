@@ -6,30 +6,30 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=66,
-    name='ListTransactions',
+    name="ListTransactions",
     request=Message(
-        name='ListTransactionsRequest',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="ListTransactionsRequest",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('state_filters', '[]string', '0+'),
-            Field('producer_id_filters', '[]int64', '0+'),
-            Field('duration_filter', 'int64', '1+', default=-1),
-            Field('transactional_id_pattern', 'string', '2+', nullable_versions='2+', default=None),
+            Field("state_filters", "[]string", "0+"),
+            Field("producer_id_filters", "[]int64", "0+"),
+            Field("duration_filter", "int64", "1+", default=-1),
+            Field("transactional_id_pattern", "string", "2+", nullable_versions="2+", default=None),
         ),
     ),
     response=Message(
-        name='ListTransactionsResponse',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="ListTransactionsResponse",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('unknown_state_filters', '[]string', '0+'),
-            Field('transaction_states', '[]TransactionState', '0+', fields=(
-                Field('transactional_id', 'string', '0+'),
-                Field('producer_id', 'int64', '0+'),
-                Field('transaction_state', 'string', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("unknown_state_filters", "[]string", "0+"),
+            Field("transaction_states", "[]TransactionState", "0+", fields=(
+                Field("transactional_id", "string", "0+"),
+                Field("producer_id", "int64", "0+"),
+                Field("transaction_state", "string", "0+"),
             )),
         ),
     ),

@@ -6,42 +6,42 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=8,
-    name='OffsetCommit',
+    name="OffsetCommit",
     request=Message(
-        name='OffsetCommitRequest',
-        valid_versions='2-10',
-        flexible_versions='8+',
+        name="OffsetCommitRequest",
+        valid_versions="2-10",
+        flexible_versions="8+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('generation_id_or_member_epoch', 'int32', '1+', default=-1),
-            Field('member_id', 'string', '1+'),
-            Field('group_instance_id', 'string', '7+', nullable_versions='7+', default=None),
-            Field('retention_time_ms', 'int64', '2-4', default=-1),
-            Field('topics', '[]OffsetCommitRequestTopic', '0+', fields=(
-                Field('name', 'string', '0-9'),
-                Field('topic_id', 'uuid', '10+'),
-                Field('partitions', '[]OffsetCommitRequestPartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('committed_offset', 'int64', '0+'),
-                    Field('committed_leader_epoch', 'int32', '6+', default=-1),
-                    Field('commit_timestamp', 'int64', '1', default=-1),
-                    Field('committed_metadata', 'string', '0+', nullable_versions='0+'),
+            Field("group_id", "string", "0+"),
+            Field("generation_id_or_member_epoch", "int32", "1+", default=-1),
+            Field("member_id", "string", "1+"),
+            Field("group_instance_id", "string", "7+", nullable_versions="7+", default=None),
+            Field("retention_time_ms", "int64", "2-4", default=-1),
+            Field("topics", "[]OffsetCommitRequestTopic", "0+", fields=(
+                Field("name", "string", "0-9"),
+                Field("topic_id", "uuid", "10+"),
+                Field("partitions", "[]OffsetCommitRequestPartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("committed_offset", "int64", "0+"),
+                    Field("committed_leader_epoch", "int32", "6+", default=-1),
+                    Field("commit_timestamp", "int64", "1", default=-1),
+                    Field("committed_metadata", "string", "0+", nullable_versions="0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='OffsetCommitResponse',
-        valid_versions='2-10',
-        flexible_versions='8+',
+        name="OffsetCommitResponse",
+        valid_versions="2-10",
+        flexible_versions="8+",
         fields=(
-            Field('throttle_time_ms', 'int32', '3+'),
-            Field('topics', '[]OffsetCommitResponseTopic', '0+', fields=(
-                Field('name', 'string', '0-9'),
-                Field('topic_id', 'uuid', '10+'),
-                Field('partitions', '[]OffsetCommitResponsePartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "3+"),
+            Field("topics", "[]OffsetCommitResponseTopic", "0+", fields=(
+                Field("name", "string", "0-9"),
+                Field("topic_id", "uuid", "10+"),
+                Field("partitions", "[]OffsetCommitResponsePartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
                 )),
             )),
         ),

@@ -6,33 +6,33 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=47,
-    name='OffsetDelete',
+    name="OffsetDelete",
     request=Message(
-        name='OffsetDeleteRequest',
-        valid_versions='0',
-        flexible_versions='none',
+        name="OffsetDeleteRequest",
+        valid_versions="0",
+        flexible_versions="none",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('topics', '[]OffsetDeleteRequestTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]OffsetDeleteRequestPartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
+            Field("group_id", "string", "0+"),
+            Field("topics", "[]OffsetDeleteRequestTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]OffsetDeleteRequestPartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='OffsetDeleteResponse',
-        valid_versions='0',
-        flexible_versions='none',
+        name="OffsetDeleteResponse",
+        valid_versions="0",
+        flexible_versions="none",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('topics', '[]OffsetDeleteResponseTopic', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('partitions', '[]OffsetDeleteResponsePartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("topics", "[]OffsetDeleteResponseTopic", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("partitions", "[]OffsetDeleteResponsePartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
                 )),
             )),
         ),

@@ -6,61 +6,61 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=9,
-    name='OffsetFetch',
+    name="OffsetFetch",
     request=Message(
-        name='OffsetFetchRequest',
-        valid_versions='1-10',
-        flexible_versions='6+',
+        name="OffsetFetchRequest",
+        valid_versions="1-10",
+        flexible_versions="6+",
         fields=(
-            Field('group_id', 'string', '0-7'),
-            Field('topics', '[]OffsetFetchRequestTopic', '0-7', nullable_versions='2-7', fields=(
-                Field('name', 'string', '0-7'),
-                Field('partition_indexes', '[]int32', '0-7'),
+            Field("group_id", "string", "0-7"),
+            Field("topics", "[]OffsetFetchRequestTopic", "0-7", nullable_versions="2-7", fields=(
+                Field("name", "string", "0-7"),
+                Field("partition_indexes", "[]int32", "0-7"),
             )),
-            Field('groups', '[]OffsetFetchRequestGroup', '8+', fields=(
-                Field('group_id', 'string', '8+'),
-                Field('member_id', 'string', '9+', nullable_versions='9+', default=None),
-                Field('member_epoch', 'int32', '9+', default=-1),
-                Field('topics', '[]OffsetFetchRequestTopics', '8+', nullable_versions='8+', fields=(
-                    Field('name', 'string', '8-9'),
-                    Field('topic_id', 'uuid', '10+'),
-                    Field('partition_indexes', '[]int32', '8+'),
+            Field("groups", "[]OffsetFetchRequestGroup", "8+", fields=(
+                Field("group_id", "string", "8+"),
+                Field("member_id", "string", "9+", nullable_versions="9+", default=None),
+                Field("member_epoch", "int32", "9+", default=-1),
+                Field("topics", "[]OffsetFetchRequestTopics", "8+", nullable_versions="8+", fields=(
+                    Field("name", "string", "8-9"),
+                    Field("topic_id", "uuid", "10+"),
+                    Field("partition_indexes", "[]int32", "8+"),
                 )),
             )),
-            Field('require_stable', 'bool', '7+', default=False),
+            Field("require_stable", "bool", "7+", default=False),
         ),
     ),
     response=Message(
-        name='OffsetFetchResponse',
-        valid_versions='1-10',
-        flexible_versions='6+',
+        name="OffsetFetchResponse",
+        valid_versions="1-10",
+        flexible_versions="6+",
         fields=(
-            Field('throttle_time_ms', 'int32', '3+'),
-            Field('topics', '[]OffsetFetchResponseTopic', '0-7', fields=(
-                Field('name', 'string', '0-7'),
-                Field('partitions', '[]OffsetFetchResponsePartition', '0-7', fields=(
-                    Field('partition_index', 'int32', '0-7'),
-                    Field('committed_offset', 'int64', '0-7'),
-                    Field('committed_leader_epoch', 'int32', '5-7', default=-1),
-                    Field('metadata', 'string', '0-7', nullable_versions='0-7'),
-                    Field('error_code', 'int16', '0-7'),
+            Field("throttle_time_ms", "int32", "3+"),
+            Field("topics", "[]OffsetFetchResponseTopic", "0-7", fields=(
+                Field("name", "string", "0-7"),
+                Field("partitions", "[]OffsetFetchResponsePartition", "0-7", fields=(
+                    Field("partition_index", "int32", "0-7"),
+                    Field("committed_offset", "int64", "0-7"),
+                    Field("committed_leader_epoch", "int32", "5-7", default=-1),
+                    Field("metadata", "string", "0-7", nullable_versions="0-7"),
+                    Field("error_code", "int16", "0-7"),
                 )),
             )),
-            Field('error_code', 'int16', '2-7', default=0),
-            Field('groups', '[]OffsetFetchResponseGroup', '8+', fields=(
-                Field('group_id', 'string', '8+'),
-                Field('topics', '[]OffsetFetchResponseTopics', '8+', fields=(
-                    Field('name', 'string', '8-9'),
-                    Field('topic_id', 'uuid', '10+'),
-                    Field('partitions', '[]OffsetFetchResponsePartitions', '8+', fields=(
-                        Field('partition_index', 'int32', '8+'),
-                        Field('committed_offset', 'int64', '8+'),
-                        Field('committed_leader_epoch', 'int32', '8+', default=-1),
-                        Field('metadata', 'string', '8+', nullable_versions='8+'),
-                        Field('error_code', 'int16', '8+'),
+            Field("error_code", "int16", "2-7", default=0),
+            Field("groups", "[]OffsetFetchResponseGroup", "8+", fields=(
+                Field("group_id", "string", "8+"),
+                Field("topics", "[]OffsetFetchResponseTopics", "8+", fields=(
+                    Field("name", "string", "8-9"),
+                    Field("topic_id", "uuid", "10+"),
+                    Field("partitions", "[]OffsetFetchResponsePartitions", "8+", fields=(
+                        Field("partition_index", "int32", "8+"),
+                        Field("committed_offset", "int64", "8+"),
+                        Field("committed_leader_epoch", "int32", "8+", default=-1),
+                        Field("metadata", "string", "8+", nullable_versions="8+"),
+                        Field("error_code", "int16", "8+"),
                     )),
                 )),
-                Field('error_code', 'int16', '8+', default=0),
+                Field("error_code", "int16", "8+", default=0),
             )),
         ),
     ),

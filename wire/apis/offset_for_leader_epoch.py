@@ -6,36 +6,36 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=23,
-    name='OffsetForLeaderEpoch',
+    name="OffsetForLeaderEpoch",
     request=Message(
-        name='OffsetForLeaderEpochRequest',
-        valid_versions='2-4',
-        flexible_versions='4+',
+        name="OffsetForLeaderEpochRequest",
+        valid_versions="2-4",
+        flexible_versions="4+",
         fields=(
-            Field('replica_id', 'int32', '3+', default=-2),
-            Field('topics', '[]OffsetForLeaderTopic', '0+', fields=(
-                Field('topic', 'string', '0+'),
-                Field('partitions', '[]OffsetForLeaderPartition', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('current_leader_epoch', 'int32', '2+', default=-1),
-                    Field('leader_epoch', 'int32', '0+'),
+            Field("replica_id", "int32", "3+", default=-2),
+            Field("topics", "[]OffsetForLeaderTopic", "0+", fields=(
+                Field("topic", "string", "0+"),
+                Field("partitions", "[]OffsetForLeaderPartition", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("current_leader_epoch", "int32", "2+", default=-1),
+                    Field("leader_epoch", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='OffsetForLeaderEpochResponse',
-        valid_versions='2-4',
-        flexible_versions='4+',
+        name="OffsetForLeaderEpochResponse",
+        valid_versions="2-4",
+        flexible_versions="4+",
         fields=(
-            Field('throttle_time_ms', 'int32', '2+'),
-            Field('topics', '[]OffsetForLeaderTopicResult', '0+', fields=(
-                Field('topic', 'string', '0+'),
-                Field('partitions', '[]EpochEndOffset', '0+', fields=(
-                    Field('error_code', 'int16', '0+'),
-                    Field('partition', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '1+', default=-1),
-                    Field('end_offset', 'int64', '0+', default=-1),
+            Field("throttle_time_ms", "int32", "2+"),
+            Field("topics", "[]OffsetForLeaderTopicResult", "0+", fields=(
+                Field("topic", "string", "0+"),
+                Field("partitions", "[]EpochEndOffset", "0+", fields=(
+                    Field("error_code", "int16", "0+"),
+                    Field("partition", "int32", "0+"),
+                    Field("leader_epoch", "int32", "1+", default=-1),
+                    Field("end_offset", "int64", "0+", default=-1),
                 )),
             )),
         ),

@@ -6,56 +6,56 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=0,
-    name='Produce',
+    name="Produce",
     request=Message(
-        name='ProduceRequest',
-        valid_versions='3-13',
-        flexible_versions='9+',
+        name="ProduceRequest",
+        valid_versions="3-13",
+        flexible_versions="9+",
         fields=(
-            Field('transactional_id', 'string', '3+', nullable_versions='3+', default=None),
-            Field('acks', 'int16', '0+'),
-            Field('timeout_ms', 'int32', '0+'),
-            Field('topic_data', '[]TopicProduceData', '0+', fields=(
-                Field('name', 'string', '0-12'),
-                Field('topic_id', 'uuid', '13+'),
-                Field('partition_data', '[]PartitionProduceData', '0+', fields=(
-                    Field('index', 'int32', '0+'),
-                    Field('records', 'records', '0+', nullable_versions='0+'),
+            Field("transactional_id", "string", "3+", nullable_versions="3+", default=None),
+            Field("acks", "int16", "0+"),
+            Field("timeout_ms", "int32", "0+"),
+            Field("topic_data", "[]TopicProduceData", "0+", fields=(
+                Field("name", "string", "0-12"),
+                Field("topic_id", "uuid", "13+"),
+                Field("partition_data", "[]PartitionProduceData", "0+", fields=(
+                    Field("index", "int32", "0+"),
+                    Field("records", "records", "0+", nullable_versions="0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='ProduceResponse',
-        valid_versions='3-13',
-        flexible_versions='9+',
+        name="ProduceResponse",
+        valid_versions="3-13",
+        flexible_versions="9+",
         fields=(
-            Field('responses', '[]TopicProduceResponse', '0+', fields=(
-                Field('name', 'string', '0-12'),
-                Field('topic_id', 'uuid', '13+'),
-                Field('partition_responses', '[]PartitionProduceResponse', '0+', fields=(
-                    Field('index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('base_offset', 'int64', '0+'),
-                    Field('log_append_time_ms', 'int64', '2+', default=-1),
-                    Field('log_start_offset', 'int64', '5+', default=-1),
-                    Field('record_errors', '[]BatchIndexAndErrorMessage', '8+', fields=(
-                        Field('batch_index', 'int32', '8+'),
-                        Field('batch_index_error_message', 'string', '8+', nullable_versions='8+', default=None),
+            Field("responses", "[]TopicProduceResponse", "0+", fields=(
+                Field("name", "string", "0-12"),
+                Field("topic_id", "uuid", "13+"),
+                Field("partition_responses", "[]PartitionProduceResponse", "0+", fields=(
+                    Field("index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("base_offset", "int64", "0+"),
+                    Field("log_append_time_ms", "int64", "2+", default=-1),
+                    Field("log_start_offset", "int64", "5+", default=-1),
+                    Field("record_errors", "[]BatchIndexAndErrorMessage", "8+", fields=(
+                        Field("batch_index", "int32", "8+"),
+                        Field("batch_index_error_message", "string", "8+", nullable_versions="8+", default=None),
                     )),
-                    Field('error_message', 'string', '8+', nullable_versions='8+', default=None),
-                    Field('current_leader', 'LeaderIdAndEpoch', '10+', tag=0, tagged_versions='10+', fields=(
-                        Field('leader_id', 'int32', '10+', default=-1),
-                        Field('leader_epoch', 'int32', '10+', default=-1),
+                    Field("error_message", "string", "8+", nullable_versions="8+", default=None),
+                    Field("current_leader", "LeaderIdAndEpoch", "10+", tag=0, tagged_versions="10+", fields=(
+                        Field("leader_id", "int32", "10+", default=-1),
+                        Field("leader_epoch", "int32", "10+", default=-1),
                     )),
                 )),
             )),
-            Field('throttle_time_ms', 'int32', '1+', default=0),
-            Field('node_endpoints', '[]NodeEndpoint', '10+', tag=0, tagged_versions='10+', fields=(
-                Field('node_id', 'int32', '10+'),
-                Field('host', 'string', '10+'),
-                Field('port', 'int32', '10+'),
-                Field('rack', 'string', '10+', nullable_versions='10+', default=None),
+            Field("throttle_time_ms", "int32", "1+", default=0),
+            Field("node_endpoints", "[]NodeEndpoint", "10+", tag=0, tagged_versions="10+", fields=(
+                Field("node_id", "int32", "10+"),
+                Field("host", "string", "10+"),
+                Field("port", "int32", "10+"),
+                Field("rack", "string", "10+", nullable_versions="10+", default=None),
             )),
         ),
     ),

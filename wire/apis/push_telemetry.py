@@ -6,26 +6,26 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=72,
-    name='PushTelemetry',
+    name="PushTelemetry",
     request=Message(
-        name='PushTelemetryRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="PushTelemetryRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('client_instance_id', 'uuid', '0+'),
-            Field('subscription_id', 'int32', '0+'),
-            Field('terminating', 'bool', '0+'),
-            Field('compression_type', 'int8', '0+'),
-            Field('metrics', 'bytes', '0+'),
+            Field("client_instance_id", "uuid", "0+"),
+            Field("subscription_id", "int32", "0+"),
+            Field("terminating", "bool", "0+"),
+            Field("compression_type", "int8", "0+"),
+            Field("metrics", "bytes", "0+"),
         ),
     ),
     response=Message(
-        name='PushTelemetryResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="PushTelemetryResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
         ),
     ),
 )

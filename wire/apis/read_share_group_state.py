@@ -6,40 +6,40 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=84,
-    name='ReadShareGroupState',
+    name="ReadShareGroupState",
     request=Message(
-        name='ReadShareGroupStateRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ReadShareGroupStateRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('topics', '[]ReadStateData', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
+            Field("group_id", "string", "0+"),
+            Field("topics", "[]ReadStateData", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='ReadShareGroupStateResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ReadShareGroupStateResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('results', '[]ReadStateResult', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionResult', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-                    Field('state_epoch', 'int32', '0+'),
-                    Field('start_offset', 'int64', '0+'),
-                    Field('state_batches', '[]StateBatch', '0+', fields=(
-                        Field('first_offset', 'int64', '0+'),
-                        Field('last_offset', 'int64', '0+'),
-                        Field('delivery_state', 'int8', '0+'),
-                        Field('delivery_count', 'int16', '0+'),
+            Field("results", "[]ReadStateResult", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionResult", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+                    Field("state_epoch", "int32", "0+"),
+                    Field("start_offset", "int64", "0+"),
+                    Field("state_batches", "[]StateBatch", "0+", fields=(
+                        Field("first_offset", "int64", "0+"),
+                        Field("last_offset", "int64", "0+"),
+                        Field("delivery_state", "int8", "0+"),
+                        Field("delivery_count", "int16", "0+"),
                     )),
                 )),
             )),

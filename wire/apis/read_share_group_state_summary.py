@@ -6,35 +6,35 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=87,
-    name='ReadShareGroupStateSummary',
+    name="ReadShareGroupStateSummary",
     request=Message(
-        name='ReadShareGroupStateSummaryRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ReadShareGroupStateSummaryRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('topics', '[]ReadStateSummaryData', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
+            Field("group_id", "string", "0+"),
+            Field("topics", "[]ReadStateSummaryData", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='ReadShareGroupStateSummaryResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ReadShareGroupStateSummaryResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('results', '[]ReadStateSummaryResult', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionResult', '0+', fields=(
-                    Field('partition', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-                    Field('state_epoch', 'int32', '0+'),
-                    Field('start_offset', 'int64', '0+'),
+            Field("results", "[]ReadStateSummaryResult", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionResult", "0+", fields=(
+                    Field("partition", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+                    Field("state_epoch", "int32", "0+"),
+                    Field("start_offset", "int64", "0+"),
                 )),
             )),
         ),

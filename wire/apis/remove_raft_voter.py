@@ -6,25 +6,25 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=81,
-    name='RemoveRaftVoter',
+    name="RemoveRaftVoter",
     request=Message(
-        name='RemoveRaftVoterRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="RemoveRaftVoterRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+'),
-            Field('voter_id', 'int32', '0+'),
-            Field('voter_directory_id', 'uuid', '0+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+"),
+            Field("voter_id", "int32", "0+"),
+            Field("voter_directory_id", "uuid", "0+"),
         ),
     ),
     response=Message(
-        name='RemoveRaftVoterResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="RemoveRaftVoterResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
         ),
     ),
 )

@@ -6,24 +6,24 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=39,
-    name='RenewDelegationToken',
+    name="RenewDelegationToken",
     request=Message(
-        name='RenewDelegationTokenRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="RenewDelegationTokenRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('hmac', 'bytes', '0+'),
-            Field('renew_period_ms', 'int64', '0+'),
+            Field("hmac", "bytes", "0+"),
+            Field("renew_period_ms", "int64", "0+"),
         ),
     ),
     response=Message(
-        name='RenewDelegationTokenResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="RenewDelegationTokenResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('expiry_timestamp_ms', 'int64', '0+'),
-            Field('throttle_time_ms', 'int32', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("expiry_timestamp_ms", "int64", "0+"),
+            Field("throttle_time_ms", "int32", "0+"),
         ),
     ),
 )

@@ -6,24 +6,24 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=36,
-    name='SaslAuthenticate',
+    name="SaslAuthenticate",
     request=Message(
-        name='SaslAuthenticateRequest',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="SaslAuthenticateRequest",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('auth_bytes', 'bytes', '0+'),
+            Field("auth_bytes", "bytes", "0+"),
         ),
     ),
     response=Message(
-        name='SaslAuthenticateResponse',
-        valid_versions='0-2',
-        flexible_versions='2+',
+        name="SaslAuthenticateResponse",
+        valid_versions="0-2",
+        flexible_versions="2+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('auth_bytes', 'bytes', '0+'),
-            Field('session_lifetime_ms', 'int64', '1+', default=0),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("auth_bytes", "bytes", "0+"),
+            Field("session_lifetime_ms", "int64", "1+", default=0),
         ),
     ),
 )

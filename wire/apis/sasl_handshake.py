@@ -6,22 +6,22 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=17,
-    name='SaslHandshake',
+    name="SaslHandshake",
     request=Message(
-        name='SaslHandshakeRequest',
-        valid_versions='0-1',
-        flexible_versions='none',
+        name="SaslHandshakeRequest",
+        valid_versions="0-1",
+        flexible_versions="none",
         fields=(
-            Field('mechanism', 'string', '0+'),
+            Field("mechanism", "string", "0+"),
         ),
     ),
     response=Message(
-        name='SaslHandshakeResponse',
-        valid_versions='0-1',
-        flexible_versions='none',
+        name="SaslHandshakeResponse",
+        valid_versions="0-1",
+        flexible_versions="none",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('mechanisms', '[]string', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("mechanisms", "[]string", "0+"),
         ),
     ),
 )

@@ -6,69 +6,69 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=78,
-    name='ShareFetch',
+    name="ShareFetch",
     request=Message(
-        name='ShareFetchRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ShareFetchRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+', nullable_versions='0+', default=None),
-            Field('member_id', 'string', '0+', nullable_versions='0+'),
-            Field('share_session_epoch', 'int32', '0+'),
-            Field('max_wait_ms', 'int32', '0+'),
-            Field('min_bytes', 'int32', '0+'),
-            Field('max_bytes', 'int32', '0+', default=2147483647),
-            Field('topics', '[]FetchTopic', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]FetchPartition', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('partition_max_bytes', 'int32', '0+'),
-                    Field('acknowledgement_batches', '[]AcknowledgementBatch', '0+', fields=(
-                        Field('first_offset', 'int64', '0+'),
-                        Field('last_offset', 'int64', '0+'),
-                        Field('acknowledge_types', '[]int8', '0+'),
+            Field("group_id", "string", "0+", nullable_versions="0+", default=None),
+            Field("member_id", "string", "0+", nullable_versions="0+"),
+            Field("share_session_epoch", "int32", "0+"),
+            Field("max_wait_ms", "int32", "0+"),
+            Field("min_bytes", "int32", "0+"),
+            Field("max_bytes", "int32", "0+", default=2147483647),
+            Field("topics", "[]FetchTopic", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]FetchPartition", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("partition_max_bytes", "int32", "0+"),
+                    Field("acknowledgement_batches", "[]AcknowledgementBatch", "0+", fields=(
+                        Field("first_offset", "int64", "0+"),
+                        Field("last_offset", "int64", "0+"),
+                        Field("acknowledge_types", "[]int8", "0+"),
                     )),
                 )),
             )),
-            Field('forgotten_topics_data', '[]ForgottenTopic', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]int32', '0+'),
+            Field("forgotten_topics_data", "[]ForgottenTopic", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]int32", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='ShareFetchResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ShareFetchResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-            Field('responses', '[]ShareFetchableTopicResponse', '0+', fields=(
-                Field('topic_id', 'uuid', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-                    Field('acknowledge_error_code', 'int16', '0+'),
-                    Field('acknowledge_error_message', 'string', '0+', nullable_versions='0+', default=None),
-                    Field('current_leader', 'LeaderIdAndEpoch', '0+', fields=(
-                        Field('leader_id', 'int32', '0+'),
-                        Field('leader_epoch', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+            Field("responses", "[]ShareFetchableTopicResponse", "0+", fields=(
+                Field("topic_id", "uuid", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+                    Field("acknowledge_error_code", "int16", "0+"),
+                    Field("acknowledge_error_message", "string", "0+", nullable_versions="0+", default=None),
+                    Field("current_leader", "LeaderIdAndEpoch", "0+", fields=(
+                        Field("leader_id", "int32", "0+"),
+                        Field("leader_epoch", "int32", "0+"),
                     )),
-                    Field('records', 'records', '0+', nullable_versions='0+'),
-                    Field('acquired_records', '[]AcquiredRecords', '0+', fields=(
-                        Field('first_offset', 'int64', '0+'),
-                        Field('last_offset', 'int64', '0+'),
-                        Field('delivery_count', 'int16', '0+'),
+                    Field("records", "records", "0+", nullable_versions="0+"),
+                    Field("acquired_records", "[]AcquiredRecords", "0+", fields=(
+                        Field("first_offset", "int64", "0+"),
+                        Field("last_offset", "int64", "0+"),
+                        Field("delivery_count", "int16", "0+"),
                     )),
                 )),
             )),
-            Field('node_endpoints', '[]NodeEndpoint', '0+', fields=(
-                Field('node_id', 'int32', '0+'),
-                Field('host', 'string', '0+'),
-                Field('port', 'int32', '0+'),
-                Field('rack', 'string', '0+', nullable_versions='0+', default=None),
+            Field("node_endpoints", "[]NodeEndpoint", "0+", fields=(
+                Field("node_id", "int32", "0+"),
+                Field("host", "string", "0+"),
+                Field("port", "int32", "0+"),
+                Field("rack", "string", "0+", nullable_versions="0+", default=None),
             )),
         ),
     ),

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=76,
-    name='ShareGroupHeartbeat',
+    name="ShareGroupHeartbeat",
     request=Message(
-        name='ShareGroupHeartbeatRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ShareGroupHeartbeatRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('group_id', 'string', '0+'),
-            Field('member_id', 'string', '0+'),
-            Field('member_epoch', 'int32', '0+'),
-            Field('rack_id', 'string', '0+', nullable_versions='0+', default=None),
-            Field('subscribed_topic_names', '[]string', '0+', nullable_versions='0+', default=None),
+            Field("group_id", "string", "0+"),
+            Field("member_id", "string", "0+"),
+            Field("member_epoch", "int32", "0+"),
+            Field("rack_id", "string", "0+", nullable_versions="0+", default=None),
+            Field("subscribed_topic_names", "[]string", "0+", nullable_versions="0+", default=None),
         ),
     ),
     response=Message(
-        name='ShareGroupHeartbeatResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="ShareGroupHeartbeatResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+', default=None),
-            Field('member_id', 'string', '0+', nullable_versions='0+', default=None),
-            Field('member_epoch', 'int32', '0+'),
-            Field('heartbeat_interval_ms', 'int32', '0+'),
-            Field('assignment', 'Assignment', '0+', nullable_versions='0+', default=None, fields=(
-                Field('topic_partitions', '[]TopicPartitions', '0+', fields=(
-                    Field('topic_id', 'uuid', '0+'),
-                    Field('partitions', '[]int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+            Field("member_id", "string", "0+", nullable_versions="0+", default=None),
+            Field("member_epoch", "int32", "0+"),
+            Field("heartbeat_interval_ms", "int32", "0+"),
+            Field("assignment", "Assignment", "0+", nullable_versions="0+", default=None, fields=(
+                Field("topic_partitions", "[]TopicPartitions", "0+", fields=(
+                    Field("topic_id", "uuid", "0+"),
+                    Field("partitions", "[]int32", "0+"),
                 )),
             )),
         ),

@@ -6,23 +6,23 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=64,
-    name='UnregisterBroker',
+    name="UnregisterBroker",
     request=Message(
-        name='UnregisterBrokerRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="UnregisterBrokerRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('broker_id', 'int32', '0+'),
+            Field("broker_id", "int32", "0+"),
         ),
     ),
     response=Message(
-        name='UnregisterBrokerResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="UnregisterBrokerResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
         ),
     ),
 )

@@ -6,34 +6,34 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=57,
-    name='UpdateFeatures',
+    name="UpdateFeatures",
     request=Message(
-        name='UpdateFeaturesRequest',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="UpdateFeaturesRequest",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('timeout_ms', 'int32', '0+', default=60000),
-            Field('feature_updates', '[]FeatureUpdateKey', '0+', fields=(
-                Field('feature', 'string', '0+'),
-                Field('max_version_level', 'int16', '0+'),
-                Field('allow_downgrade', 'bool', '0'),
-                Field('upgrade_type', 'int8', '1+', default=1),
+            Field("timeout_ms", "int32", "0+", default=60000),
+            Field("feature_updates", "[]FeatureUpdateKey", "0+", fields=(
+                Field("feature", "string", "0+"),
+                Field("max_version_level", "int16", "0+"),
+                Field("allow_downgrade", "bool", "0"),
+                Field("upgrade_type", "int8", "1+", default=1),
             )),
-            Field('validate_only', 'bool', '1+', default=False),
+            Field("validate_only", "bool", "1+", default=False),
         ),
     ),
     response=Message(
-        name='UpdateFeaturesResponse',
-        valid_versions='0-2',
-        flexible_versions='0+',
+        name="UpdateFeaturesResponse",
+        valid_versions="0-2",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('error_message', 'string', '0+', nullable_versions='0+'),
-            Field('results', '[]UpdatableFeatureResult', '0-1', fields=(
-                Field('feature', 'string', '0+'),
-                Field('error_code', 'int16', '0+'),
-                Field('error_message', 'string', '0+', nullable_versions='0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("error_message", "string", "0+", nullable_versions="0+"),
+            Field("results", "[]UpdatableFeatureResult", "0-1", fields=(
+                Field("feature", "string", "0+"),
+                Field("error_code", "int16", "0+"),
+                Field("error_message", "string", "0+", nullable_versions="0+"),
             )),
         ),
     ),

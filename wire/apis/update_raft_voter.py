@@ -6,39 +6,39 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=82,
-    name='UpdateRaftVoter',
+    name="UpdateRaftVoter",
     request=Message(
-        name='UpdateRaftVoterRequest',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="UpdateRaftVoterRequest",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+'),
-            Field('current_leader_epoch', 'int32', '0+'),
-            Field('voter_id', 'int32', '0+'),
-            Field('voter_directory_id', 'uuid', '0+'),
-            Field('listeners', '[]Listener', '0+', fields=(
-                Field('name', 'string', '0+'),
-                Field('host', 'string', '0+'),
-                Field('port', 'uint16', '0+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+"),
+            Field("current_leader_epoch", "int32", "0+"),
+            Field("voter_id", "int32", "0+"),
+            Field("voter_directory_id", "uuid", "0+"),
+            Field("listeners", "[]Listener", "0+", fields=(
+                Field("name", "string", "0+"),
+                Field("host", "string", "0+"),
+                Field("port", "uint16", "0+"),
             )),
-            Field('kraft_version_feature', 'KRaftVersionFeature', '0+', fields=(
-                Field('min_supported_version', 'int16', '0+'),
-                Field('max_supported_version', 'int16', '0+'),
+            Field("kraft_version_feature", "KRaftVersionFeature", "0+", fields=(
+                Field("min_supported_version", "int16", "0+"),
+                Field("max_supported_version", "int16", "0+"),
             )),
         ),
     ),
     response=Message(
-        name='UpdateRaftVoterResponse',
-        valid_versions='0',
-        flexible_versions='0+',
+        name="UpdateRaftVoterResponse",
+        valid_versions="0",
+        flexible_versions="0+",
         fields=(
-            Field('throttle_time_ms', 'int32', '0+'),
-            Field('error_code', 'int16', '0+'),
-            Field('current_leader', 'CurrentLeader', '0+', tag=0, tagged_versions='0+', fields=(
-                Field('leader_id', 'int32', '0+', default=-1),
-                Field('leader_epoch', 'int32', '0+', default=-1),
-                Field('host', 'string', '0+'),
-                Field('port', 'int32', '0+'),
+            Field("throttle_time_ms", "int32", "0+"),
+            Field("error_code", "int16", "0+"),
+            Field("current_leader", "CurrentLeader", "0+", tag=0, tagged_versions="0+", fields=(
+                Field("leader_id", "int32", "0+", default=-1),
+                Field("leader_epoch", "int32", "0+", default=-1),
+                Field("host", "string", "0+"),
+                Field("port", "int32", "0+"),
             )),
         ),
     ),

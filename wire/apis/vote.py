@@ -6,48 +6,48 @@ from ..schema import Api, Field, Message
 
 API = Api(
     key=52,
-    name='Vote',
+    name="Vote",
     request=Message(
-        name='VoteRequest',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="VoteRequest",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('cluster_id', 'string', '0+', nullable_versions='0+', default=None),
-            Field('voter_id', 'int32', '1+', default=-1),
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('candidate_epoch', 'int32', '0+'),
-                    Field('candidate_id', 'int32', '0+'),
-                    Field('candidate_directory_id', 'uuid', '1+'),
-                    Field('voter_directory_id', 'uuid', '1+'),
-                    Field('last_offset_epoch', 'int32', '0+'),
-                    Field('last_offset', 'int64', '0+'),
+            Field("cluster_id", "string", "0+", nullable_versions="0+", default=None),
+            Field("voter_id", "int32", "1+", default=-1),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("candidate_epoch", "int32", "0+"),
+                    Field("candidate_id", "int32", "0+"),
+                    Field("candidate_directory_id", "uuid", "1+"),
+                    Field("voter_directory_id", "uuid", "1+"),
+                    Field("last_offset_epoch", "int32", "0+"),
+                    Field("last_offset", "int64", "0+"),
                 )),
             )),
         ),
     ),
     response=Message(
-        name='VoteResponse',
-        valid_versions='0-1',
-        flexible_versions='0+',
+        name="VoteResponse",
+        valid_versions="0-1",
+        flexible_versions="0+",
         fields=(
-            Field('error_code', 'int16', '0+'),
-            Field('topics', '[]TopicData', '0+', fields=(
-                Field('topic_name', 'string', '0+'),
-                Field('partitions', '[]PartitionData', '0+', fields=(
-                    Field('partition_index', 'int32', '0+'),
-                    Field('error_code', 'int16', '0+'),
-                    Field('leader_id', 'int32', '0+'),
-                    Field('leader_epoch', 'int32', '0+'),
-                    Field('vote_granted', 'bool', '0+'),
+            Field("error_code", "int16", "0+"),
+            Field("topics", "[]TopicData", "0+", fields=(
+                Field("topic_name", "string", "0+"),
+                Field("partitions", "[]PartitionData", "0+", fields=(
+                    Field("partition_index", "int32", "0+"),
+                    Field("error_code", "int16", "0+"),
+                    Field("leader_id", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
+                    Field("vote_granted", "bool", "0+"),
                 )),
             )),
-            Field('node_endpoints', '[]NodeEndpoint', '1+', tag=0, tagged_versions='1+', fields=(
-                Field('node_id', 'int32', '1+'),
-                Field('host', 'string', '1+'),
-                Field('port', 'uint16', '1+'),
+            Field("node_endpoints", "[]NodeEndpoint", "1+", tag=0, tagged_versions="1+", fields=(
+                Field("node_id", "int32", "1+"),
+                Field("host", "string", "1+"),
+                Field("port", "uint16", "1+"),
             )),
         ),
     ),
