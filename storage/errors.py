@@ -1,0 +1,85 @@
+"""Exceptions raised by the storage layer.
+
+Each one stands for exactly one Kafka protocol error, named in its docstring and
+carried as ``error_code`` so the server can answer a request without a lookup
+table of its own. The message is meant for the client (Kafka puts it in the
+response's error message field) and for the broker log.
+"""
+
+
+class StorageError(Exception):
+    """Base class; never raised itself."""
+
+    error_code: int = -1  # UNKNOWN_SERVER_ERROR
+
+
+class OffsetOutOfRangeError(StorageError):
+    """OFFSET_OUT_OF_RANGE (1): a read or lookup outside [log start, log end]."""
+
+    error_code = 1
+
+
+class CorruptRecordError(StorageError):
+    """CORRUPT_MESSAGE (2): bytes that are not a well-formed batch (bad CRC, bad length, trailing garbage)."""
+
+    error_code = 2
+
+
+class UnknownTopicError(StorageError):
+    """UNKNOWN_TOPIC_OR_PARTITION (3): the topic does not exist."""
+
+    error_code = 3
+
+
+class RecordTooLargeError(StorageError):
+    """MESSAGE_TOO_LARGE (10): a batch is larger than the topic's max.message.bytes."""
+
+    error_code = 10
+
+
+class InvalidTopicError(StorageError):
+    """INVALID_TOPIC_EXCEPTION (17): an illegal topic name, or one that collides with an existing topic."""
+
+    error_code = 17
+
+
+class RecordBatchTooLargeError(StorageError):
+    """RECORD_LIST_TOO_LARGE (18): one append is larger than the topic's segment size."""
+
+    error_code = 18
+
+
+class InvalidTimestampError(StorageError):
+    """INVALID_TIMESTAMP (32): a CreateTime timestamp outside message.timestamp.{before,after}.max.ms."""
+
+    error_code = 32
+
+
+class TopicExistsError(StorageError):
+    """TOPIC_ALREADY_EXISTS (36)."""
+
+    error_code = 36
+
+
+class InvalidPartitionsError(StorageError):
+    """INVALID_PARTITIONS (37): a partition count that is not positive, or does not grow the topic."""
+
+    error_code = 37
+
+
+class InvalidConfigError(StorageError):
+    """INVALID_CONFIG (40): an unknown topic config name or an unparsable/out-of-range value."""
+
+    error_code = 40
+
+
+class UnsupportedMessageFormatError(StorageError):
+    """UNSUPPORTED_FOR_MESSAGE_FORMAT (43): a batch whose magic is not 2 (legacy message sets)."""
+
+    error_code = 43
+
+
+class InvalidRecordError(StorageError):
+    """INVALID_RECORD (87): a well-formed batch that a broker must refuse (offsets, counts, control batch...)."""
+
+    error_code = 87
