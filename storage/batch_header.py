@@ -1,0 +1,143 @@
+"""The 61-byte header of a v2 record batch, and the few edits a broker makes to it.
+
+Storage never decodes records on the append or fetch path: everything it needs
+(offsets, sizes, timestamps, the CRC) is in this fixed header, read with one
+precompiled ``struct`` call.
+
+Layout (big-endian): baseOffset int64, batchLength int32, partitionLeaderEpoch
+int32, magic int8, crc uint32, attributes int16, lastOffsetDelta int32,
+baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
+baseSequence int32, recordsCount int32. ``batchLength`` counts the bytes after
+itself; the CRC-32C covers everything from ``attributes`` to the batch's end,
+so a broker may rewrite ``baseOffset`` (and ``partitionLeaderEpoch``) freely.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+from crc32c import crc32c
+
+from .errors import CorruptRecordError, InvalidRecordError, UnsupportedMessageFormatError
+
+HEADER = struct.Struct(">qiibIhiqqqhii")
+HEADER_SIZE = HEADER.size  # 61
+LOG_OVERHEAD = 12  # baseOffset + batchLength: the bytes batchLength does not count
+MAGIC_OFFSET = 16
+CRC_OFFSET = 17
+ATTRIBUTES_OFFSET = 21  # the CRC covers [ATTRIBUTES_OFFSET, end)
+MAX_TIMESTAMP_OFFSET = 35
+MIN_BATCH_LENGTH = HEADER_SIZE - LOG_OVERHEAD
+
+COMPRESSION_MASK = 0x07
+TIMESTAMP_TYPE_BIT = 0x08  # set: LogAppendTime
+TRANSACTIONAL_BIT = 0x10
+CONTROL_BIT = 0x20
+NO_TIMESTAMP = -1
+
+_INT64 = struct.Struct(">q")
+_UINT32 = struct.Struct(">I")
+_INT32 = struct.Struct(">i")
+_INT16 = struct.Struct(">h")
+
+
+class BatchHeader(NamedTuple):
+    base_offset: int
+    batch_length: int
+    partition_leader_epoch: int
+    magic: int
+    crc: int
+    attributes: int
+    last_offset_delta: int
+    base_timestamp: int
+    max_timestamp: int
+    producer_id: int
+    producer_epoch: int
+    base_sequence: int
+    records_count: int
+
+    @property
+    def size(self) -> int:
+        """Bytes the whole batch occupies in the log."""
+        return self.batch_length + LOG_OVERHEAD
+
+    @property
+    def last_offset(self) -> int:
+        return self.base_offset + self.last_offset_delta
+
+    @property
+    def next_offset(self) -> int:
+        return self.base_offset + self.last_offset_delta + 1
+
+    @property
+    def compression(self) -> int:
+        return self.attributes & COMPRESSION_MASK
+
+    @property
+    def log_append_time(self) -> bool:
+        return bool(self.attributes & TIMESTAMP_TYPE_BIT)
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.attributes & CONTROL_BIT)
+
+
+def read_header(buf, position: int = 0) -> BatchHeader:
+    """Unpack a header without any checks; ``buf`` must hold HEADER_SIZE bytes at ``position``."""
+    return BatchHeader._make(HEADER.unpack_from(buf, position))
+
+
+def batch_size_at(buf, position: int, end: int) -> int:
+    """Size of the batch starting at ``position`` per its length field, checked to fit before ``end``.
+
+    Raises CorruptRecordError for a truncated or implausible length and
+    UnsupportedMessageFormatError for a magic other than 2.
+    """
+    if end - position < MAGIC_OFFSET + 1:
+        raise CorruptRecordError(f"Truncated record batch header at byte {position}: {end - position} bytes left")
+    batch_length = _INT32.unpack_from(buf, position + 8)[0]
+    magic = buf[position + MAGIC_OFFSET]
+    if magic != 2:
+        raise UnsupportedMessageFormatError(
+            f"Record batch at byte {position} has magic {magic}; only magic 2 (Kafka 0.11+) is supported"
+        )
+    if batch_length < MIN_BATCH_LENGTH:
+        raise CorruptRecordError(f"Record batch at byte {position} has invalid length {batch_length}")
+    if position + LOG_OVERHEAD + batch_length > end:
+        raise CorruptRecordError(
+            f"Record batch at byte {position} claims {LOG_OVERHEAD + batch_length} bytes but only "
+            f"{end - position} remain"
+        )
+    return LOG_OVERHEAD + batch_length
+
+
+def check_batch(buf, position: int, end: int) -> BatchHeader:
+    """Fully validate the batch at ``position`` (length, magic, CRC, record count) and return its header."""
+    size = batch_size_at(buf, position, end)
+    header = read_header(buf, position)
+    actual_crc = crc32c(memoryview(buf)[position + ATTRIBUTES_OFFSET : position + size])
+    if actual_crc != header.crc:
+        raise CorruptRecordError(
+            f"Record batch at byte {position} is corrupt (stored crc = {header.crc}, computed crc = {actual_crc})"
+        )
+    if header.records_count <= 0 or header.last_offset_delta + 1 != header.records_count:
+        raise InvalidRecordError(
+            f"Record batch at byte {position} has lastOffsetDelta {header.last_offset_delta} "
+            f"inconsistent with its record count {header.records_count}"
+        )
+    return header
+
+
+def set_base_offset(buf: bytearray, position: int, base_offset: int) -> None:
+    """Assign the batch's offsets; the CRC does not cover this field."""
+    _INT64.pack_into(buf, position, base_offset)
+
+
+def set_log_append_time(buf: bytearray, position: int, size: int, now_ms: int) -> None:
+    """Stamp a batch with the broker's time (as LogAppendTime topics require) and fix up its CRC."""
+    attributes = _INT16.unpack_from(buf, position + ATTRIBUTES_OFFSET)[0]
+    _INT16.pack_into(buf, position + ATTRIBUTES_OFFSET, attributes | TIMESTAMP_TYPE_BIT)
+    _INT64.pack_into(buf, position + MAX_TIMESTAMP_OFFSET, now_ms)
+    crc = crc32c(memoryview(buf)[position + ATTRIBUTES_OFFSET : position + size])
+    _UINT32.pack_into(buf, position + CRC_OFFSET, crc)

@@ -1,0 +1,129 @@
+"""Common machinery of Kafka's two segment indexes: fixed-size entries, appended, binary-searched.
+
+The file holds exactly its entries (Kafka preallocates and trims on close; we
+simply never preallocate). Entries are mirrored in memory, loaded on first use
+so that opening a log with many old segments reads only what lookups touch.
+Appends are written through to the file at once (they are rare: one per
+``index.interval.bytes`` of log); ``flush`` makes them durable. During recovery
+an index is first rebuilt in memory only, then written out if the file differs.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+from .atomic_file import write_atomically
+
+
+class IndexFile:
+    ENTRY: struct.Struct  # set by subclasses
+
+    def __init__(self, path: Path, max_bytes: int, data: bytearray | None = None, *, write_through: bool = True):
+        self.path = path
+        self.max_entries = max_bytes // self.ENTRY.size
+        self._data = data  # None until loaded
+        self._write_through = write_through
+        self._dirty = False
+
+    @classmethod
+    def create(cls, path: Path, max_bytes: int) -> IndexFile:
+        """A new, empty index file."""
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+        return cls(path, max_bytes, bytearray())
+
+    @classmethod
+    def in_memory(cls, path: Path, max_bytes: int) -> IndexFile:
+        """An empty index to rebuild from the log; its file is untouched until ``save_if_changed``."""
+        return cls(path, max_bytes, bytearray(), write_through=False)
+
+    def save_if_changed(self) -> bool:
+        """Atomically replace the file if it differs from the in-memory entries; True if it did.
+
+        From then on appends are written through.
+        """
+        self._write_through = True
+        try:
+            with open(self.path, "rb") as f:
+                if f.read() == self._data:
+                    return False
+        except FileNotFoundError:
+            pass
+        write_atomically(self.path, bytes(self._entries()))
+        return True
+
+    def problem(self) -> str | None:
+        """Why the file cannot be trusted at all (missing, torn size), or None; reads no entries."""
+        try:
+            size = os.stat(self.path).st_size
+        except FileNotFoundError:
+            return "missing"
+        if size % self.ENTRY.size:
+            return f"size {size} is not a multiple of {self.ENTRY.size}"
+        return None
+
+    def __len__(self) -> int:
+        return len(self._entries()) // self.ENTRY.size
+
+    @property
+    def is_full(self) -> bool:
+        return len(self) >= self.max_entries
+
+    def last_entry(self) -> tuple | None:
+        """The last entry; read straight from the file if the index is not loaded."""
+        size = self.ENTRY.size
+        if self._data is not None:
+            return self.ENTRY.unpack_from(self._data, len(self._data) - size) if self._data else None
+        file_size = os.stat(self.path).st_size
+        if file_size < size:
+            return None
+        with open(self.path, "rb") as f:
+            return self.ENTRY.unpack(os.pread(f.fileno(), size, file_size - size))
+
+    def _append(self, *fields: int) -> None:
+        packed = self.ENTRY.pack(*fields)
+        self._entries().extend(packed)
+        if not self._write_through:
+            return
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, packed)
+        finally:
+            os.close(fd)
+        self._dirty = True
+
+    def _floor(self, target: int, field: int) -> tuple | None:
+        """The last entry whose ``field`` is <= target (entries are sorted on every field)."""
+        data = self._entries()
+        unpack = self.ENTRY.unpack_from
+        size = self.ENTRY.size
+        low, high = 0, len(data) // size - 1
+        found = None
+        while low <= high:
+            middle = (low + high) // 2
+            entry = unpack(data, middle * size)
+            if entry[field] <= target:
+                found = entry
+                low = middle + 1
+            else:
+                high = middle - 1
+        return found
+
+    def flush(self) -> None:
+        """fsync appended entries (safe from any thread: uses its own descriptor)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _entries(self) -> bytearray:
+        if self._data is None:
+            with open(self.path, "rb") as f:
+                data = bytearray(f.read())
+            self._data = data[: len(data) - len(data) % self.ENTRY.size]
+        return self._data

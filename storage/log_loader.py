@@ -1,0 +1,181 @@
+"""Opening a partition directory at startup: find its segments, check them, recover what is damaged.
+
+Only the active (last) segment can have been cut short by a crash, so it is
+always replayed batch by batch with CRC checks: a torn or corrupt tail is
+truncated and its indexes are rebuilt. Older segments get a cheap check
+instead: their index files must be whole, their last entries must point at a
+real batch, and the few batches after the last index entry must be intact and
+end exactly where the next segment begins. An older segment that fails is
+replayed like the active one; if its data turns out damaged, it becomes the
+end of the log and every later segment is deleted (offsets must stay
+contiguous), as Kafka's recovery does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .atomic_file import TEMP_SUFFIX
+from .batch_header import NO_TIMESTAMP
+from .errors import StorageError
+from .file_batches import iter_batches
+from .log_config import LogConfig
+from .offset_index import OffsetIndex
+from .segment import (
+    INDEX_SUFFIX,
+    LOG_SUFFIX,
+    MAX_RELATIVE_OFFSET,
+    SEGMENT_SUFFIXES,
+    TIME_INDEX_SUFFIX,
+    LogSegment,
+    open_log_file,
+    segment_path,
+)
+from .time_index import TimeIndex
+
+logger = logging.getLogger(__package__)
+
+
+def load_segments(directory: Path, config: LogConfig, now_ms: int) -> list[LogSegment]:
+    """The partition's segments, checked and recovered, oldest first; never empty."""
+    bases = _segment_base_offsets(directory)
+    if not bases:
+        return [LogSegment.create(directory, 0, config, now_ms)]
+    segments = []
+    for i, base in enumerate(bases):
+        next_base = bases[i + 1] if i + 1 < len(bases) else None
+        if next_base is not None:
+            problem = _quick_check(directory, base, next_base, config)
+            if problem is None:
+                segments.append(_open_checked(directory, base, next_base, config, now_ms))
+                continue
+            logger.warning("Segment %s failed its startup check (%s); replaying it",
+                           segment_path(directory, base, LOG_SUFFIX), problem)
+        segment = _recover(directory, base, config, now_ms)
+        segments.append(segment)
+        if next_base is not None and segment.next_offset != next_base:
+            _delete_later_segments(directory, bases[i + 1 :], segment.next_offset)
+            break
+    return segments
+
+
+def _segment_base_offsets(directory: Path) -> list[int]:
+    """Base offsets of the ``.log`` files; removes leftover temp files and indexes without a log."""
+    names = os.listdir(directory)
+    logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
+    for name in names:
+        orphan_index = any(_is_segment_file(name, s) for s in (INDEX_SUFFIX, TIME_INDEX_SUFFIX)) and int(name[:20]) not in logs
+        if orphan_index or name.endswith(TEMP_SUFFIX):
+            logger.info("Removing leftover file %s", directory / name)
+            os.unlink(directory / name)
+    return sorted(logs)
+
+
+def _is_segment_file(name: str, suffix: str) -> bool:
+    return name.endswith(suffix) and len(name) == 20 + len(suffix) and name[:20].isdigit()
+
+
+def _indexes(directory: Path, base: int, config: LogConfig) -> tuple[OffsetIndex, TimeIndex]:
+    return (
+        OffsetIndex(segment_path(directory, base, INDEX_SUFFIX), config.segment_index_bytes),
+        TimeIndex(segment_path(directory, base, TIME_INDEX_SUFFIX), config.segment_index_bytes),
+    )
+
+
+def _quick_check(directory: Path, base: int, next_base: int, config: LogConfig) -> str | None:
+    """Why an older segment cannot be trusted as is, or None; reads only its tail."""
+    offset_index, time_index = _indexes(directory, base, config)
+    for index in (offset_index, time_index):
+        problem = index.problem()
+        if problem:
+            return f"{index.path.name} {problem}"
+    span = next_base - base
+    last_time = time_index.last_entry()
+    if last_time is not None and not 0 <= last_time[1] < span:
+        return f"time index entry for relative offset {last_time[1]} is outside the segment"
+    with open(segment_path(directory, base, LOG_SUFFIX), "rb") as log_file:
+        fd = log_file.fileno()
+        size = os.fstat(fd).st_size
+        last_index = offset_index.last_entry()
+        start = 0
+        if last_index is not None:
+            relative, start = last_index
+            if not (0 <= relative < span and 0 <= start < size):
+                return f"offset index entry ({relative}, {start}) is outside the segment"
+        max_timestamp = last_time[0] if last_time else NO_TIMESTAMP
+        expected = None
+        try:
+            for position, header in iter_batches(fd, start, size, verify=True):
+                if position == start and last_index is not None and header.last_offset != base + last_index[0]:
+                    return (f"offset index entry at byte {start} names offset {base + last_index[0]}, "
+                            f"the batch there ends at {header.last_offset}")
+                if expected is not None and header.base_offset != expected:
+                    return f"batch at byte {position} starts at offset {header.base_offset}, expected {expected}"
+                if header.max_timestamp > max_timestamp:
+                    return "time index lacks the segment's largest timestamp"
+                expected = header.next_offset
+        except StorageError as exc:
+            return str(exc)
+        if expected != next_base:
+            return f"segment ends at offset {expected}, the next segment starts at {next_base}"
+    return None
+
+
+def _open_checked(directory: Path, base: int, next_base: int, config: LogConfig, now_ms: int) -> LogSegment:
+    offset_index, time_index = _indexes(directory, base, config)
+    last_time = time_index.last_entry()
+    handle = open_log_file(segment_path(directory, base, LOG_SUFFIX))
+    return LogSegment(
+        directory,
+        base,
+        handle,
+        offset_index,
+        time_index,
+        created_ms=now_ms,
+        size=os.fstat(handle.fd).st_size,
+        next_offset=next_base,
+        max_timestamp=last_time[0] if last_time else NO_TIMESTAMP,
+        offset_of_max_timestamp=base + last_time[1] if last_time else base,
+    )
+
+
+def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> LogSegment:
+    """Replay a segment with CRC checks, truncate what follows the last good batch, rebuild its indexes."""
+    log_path = segment_path(directory, base, LOG_SUFFIX)
+    handle = open_log_file(log_path)
+    offset_index = OffsetIndex.in_memory(segment_path(directory, base, INDEX_SUFFIX), config.segment_index_bytes)
+    time_index = TimeIndex.in_memory(segment_path(directory, base, TIME_INDEX_SUFFIX), config.segment_index_bytes)
+    segment = LogSegment(directory, base, handle, offset_index, time_index, created_ms=now_ms)
+    file_size = os.fstat(handle.fd).st_size
+    problem = None
+    try:
+        for position, header in iter_batches(handle.fd, 0, file_size, verify=True):
+            if header.base_offset != segment.next_offset:
+                problem = f"batch at byte {position} has offset {header.base_offset}, expected {segment.next_offset}"
+                break
+            if header.last_offset - base > MAX_RELATIVE_OFFSET:
+                problem = f"batch at byte {position} has offsets beyond the segment's index range"
+                break
+            segment.track_batch(position, header, config.index_interval_bytes)
+    except StorageError as exc:
+        problem = str(exc)
+    if segment.size < file_size:
+        logger.warning("Truncated %s from %d to %d bytes (log end offset %d): %s",
+                       log_path, file_size, segment.size, segment.next_offset, problem)
+        os.ftruncate(handle.fd, segment.size)
+        os.fsync(handle.fd)
+    segment.seal()
+    for index in (offset_index, time_index):
+        if index.save_if_changed():
+            logger.warning("Rebuilt index %s (%d entries)", index.path, len(index))
+    return segment
+
+
+def _delete_later_segments(directory: Path, bases: list[int], log_end_offset: int) -> None:
+    logger.error("Deleting %d segment(s) of %s after offset %d: the log before them is damaged",
+                 len(bases), directory, log_end_offset)
+    for base in bases:
+        for suffix in SEGMENT_SUFFIXES:
+            segment_path(directory, base, suffix).unlink(missing_ok=True)

@@ -1,0 +1,249 @@
+"""One log segment: ``<base>.log`` plus its ``.index`` and ``.timeindex``.
+
+A segment's files are named by its base offset (the first offset it may
+hold), zero-padded to 20 digits. Only the last segment of a partition takes
+appends; the others are immutable. Index entries are added as batches are
+appended, by Kafka's rule: an entry for a batch whenever more than
+``index.interval.bytes`` of log were written since the previous entry (see
+``track_batch``), and a final time-index entry when the segment stops being
+the active one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .batch_header import NO_TIMESTAMP, BatchHeader
+from .errors import StorageError
+from .file_batches import iter_batches, read_batch
+from .log_config import LogConfig
+from .log_slice import FileHandle, LogSlice
+from .offset_index import OffsetIndex
+from .record_timestamps import record_timestamps
+from .time_index import TimeIndex
+
+LOG_SUFFIX = ".log"
+INDEX_SUFFIX = ".index"
+TIME_INDEX_SUFFIX = ".timeindex"
+SEGMENT_SUFFIXES = (LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)
+MAX_RELATIVE_OFFSET = (1 << 31) - 1  # index entries store offsets as int32 deltas from the base
+
+logger = logging.getLogger(__package__)
+
+
+def segment_path(directory: Path, base_offset: int, suffix: str) -> Path:
+    return directory / f"{base_offset:020d}{suffix}"
+
+
+def open_log_file(path: Path) -> FileHandle:
+    """Open (creating if needed) a ``.log`` file for pread and O_APPEND writes."""
+    return FileHandle(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644))
+
+
+class LogSegment:
+    def __init__(
+        self,
+        directory: Path,
+        base_offset: int,
+        handle: FileHandle,
+        offset_index: OffsetIndex,
+        time_index: TimeIndex,
+        *,
+        created_ms: int,
+        size: int = 0,
+        next_offset: int | None = None,
+        max_timestamp: int = NO_TIMESTAMP,
+        offset_of_max_timestamp: int | None = None,
+    ) -> None:
+        self.directory = directory
+        self.base_offset = base_offset
+        self.handle: FileHandle | None = handle
+        self.offset_index = offset_index
+        self.time_index = time_index
+        self.created_ms = created_ms
+        self.size = size
+        self.next_offset = base_offset if next_offset is None else next_offset
+        # Largest batch maxTimestamp so far and the last offset of the batch that first reached it.
+        self.max_timestamp = max_timestamp
+        self.offset_of_max_timestamp = base_offset if offset_of_max_timestamp is None else offset_of_max_timestamp
+        self.first_batch_timestamp = NO_TIMESTAMP  # drives time-based rolling (segment.ms)
+        self.bytes_since_index_entry = 0
+        self._dirty = False
+
+    @classmethod
+    def create(cls, directory: Path, base_offset: int, config: LogConfig, now_ms: int) -> LogSegment:
+        """A new, empty segment (its three files are created)."""
+        log_path = segment_path(directory, base_offset, LOG_SUFFIX)
+        handle = FileHandle(os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644))
+        index_bytes = config.segment_index_bytes
+        return cls(
+            directory,
+            base_offset,
+            handle,
+            OffsetIndex.create(segment_path(directory, base_offset, INDEX_SUFFIX), index_bytes),
+            TimeIndex.create(segment_path(directory, base_offset, TIME_INDEX_SUFFIX), index_bytes),
+            created_ms=now_ms,
+        )
+
+    @property
+    def fd(self) -> int:
+        return self.handle.fd
+
+    @property
+    def log_path(self) -> Path:
+        return segment_path(self.directory, self.base_offset, LOG_SUFFIX)
+
+    # --- appending ---------------------------------------------------------------------------
+
+    def should_roll(self, append_size: int, max_timestamp: int, last_offset: int, config: LogConfig, now_ms: int) -> bool:
+        """Kafka's roll rules: size, full index, offset overflow, age (segment.ms)."""
+        if self.size == 0:
+            return False
+        if self.size + append_size > config.segment_bytes:
+            return True
+        if self.offset_index.is_full or self.time_index.is_full:
+            return True
+        if last_offset - self.base_offset > MAX_RELATIVE_OFFSET:
+            return True
+        if self.first_batch_timestamp >= 0:
+            waited = max_timestamp - self.first_batch_timestamp
+        else:
+            waited = now_ms - self.created_ms
+        return waited > config.segment_ms
+
+    def append(self, data: bytes | bytearray, batches: list[tuple[int, BatchHeader]], index_interval_bytes: int) -> None:
+        """Write ``data`` (whole batches, offsets assigned) at the end; ``batches`` are (position in data, header).
+
+        One ``os.write`` in the normal case; if the write fails part-way the file
+        is cut back, so the segment never holds a partial append.
+        """
+        position = self.size
+        view = memoryview(data)
+        written = 0
+        try:
+            while written < len(view):
+                written += os.write(self.fd, view[written:])
+        except OSError:
+            os.ftruncate(self.fd, position)
+            raise
+        self._dirty = True
+        for relative, header in batches:
+            self.track_batch(position + relative, header, index_interval_bytes)
+
+    def track_batch(self, position: int, header: BatchHeader, index_interval_bytes: int) -> None:
+        """Account for a batch now stored at ``position``: offsets, max timestamp, index entries.
+
+        Used both when appending and when recovery replays a segment, so a
+        rebuilt index is byte-identical to the one appends produced.
+        """
+        if position == 0:
+            self.first_batch_timestamp = header.max_timestamp
+        if header.max_timestamp > self.max_timestamp:
+            self.max_timestamp = header.max_timestamp
+            self.offset_of_max_timestamp = header.last_offset
+        if self.bytes_since_index_entry > index_interval_bytes:
+            self.offset_index.append(header.last_offset - self.base_offset, position)
+            self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp - self.base_offset)
+            self.bytes_since_index_entry = 0
+        self.bytes_since_index_entry += header.size
+        self.size = position + header.size
+        self.next_offset = header.next_offset
+
+    def seal(self) -> None:
+        """Record the segment's final max timestamp in the time index (on roll and on close), as Kafka does."""
+        self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp - self.base_offset)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def locate(self, offset: int) -> tuple[int, BatchHeader] | None:
+        """Position and header of the first batch whose last offset is >= ``offset``, or None."""
+        start = self.offset_index.position_for(offset - self.base_offset)
+        if start == 0:
+            return self._first_batch_reaching(offset, 0)
+        try:
+            found = self._first_batch_reaching(offset, start)
+        except StorageError:
+            found = None  # the entry does not point at a batch boundary
+        if found is not None and found[1].base_offset <= offset:
+            return found
+        if found is None and offset >= self.next_offset:
+            return None
+        logger.warning("Offset index %s gives a wrong position for offset %d; scanning its segment from the start",
+                       self.offset_index.path, offset)
+        return self._first_batch_reaching(offset, 0)
+
+    def _first_batch_reaching(self, offset: int, start: int) -> tuple[int, BatchHeader] | None:
+        for position, header in iter_batches(self.fd, start, self.size):
+            if header.last_offset >= offset:
+                return position, header
+        return None
+
+    def read(self, offset: int, max_bytes: int, min_one_batch: bool) -> LogSlice | None:
+        """Whole batches from the one containing ``offset``, at most ``max_bytes`` (but at least one
+        batch if ``min_one_batch``); None if the segment holds nothing at or after ``offset``."""
+        found = self.locate(offset)
+        if found is None:
+            return None
+        start, first = found
+        if first.size > max_bytes:
+            return LogSlice(self.fd, start, first.size if min_one_batch else 0, self.handle)
+        limit = start + max_bytes
+        if limit >= self.size:
+            return LogSlice(self.fd, start, self.size - start, self.handle)
+        # Jump close to the limit with the index, then walk the last few headers.
+        end = max(start + first.size, self.offset_index.batch_start_at_or_before(limit))
+        for position, header in iter_batches(self.fd, end, self.size):
+            if position + header.size > limit:
+                break
+            end = position + header.size
+        return LogSlice(self.fd, start, end - start, self.handle)
+
+    def empty_slice(self) -> LogSlice:
+        return LogSlice(self.fd, self.size, 0, self.handle)
+
+    def find_timestamp(self, timestamp: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the earliest record here whose timestamp is >= ``timestamp``."""
+        before = self.time_index.offset_before(timestamp)
+        start_offset = self.base_offset if before is None else self.base_offset + before + 1
+        found = self.locate(start_offset) if start_offset < self.next_offset else None
+        if found is None:
+            return None
+        for position, header in iter_batches(self.fd, found[0], self.size):
+            if header.max_timestamp >= timestamp:
+                for offset, record_timestamp in record_timestamps(read_batch(self.fd, position, header.size), header):
+                    if record_timestamp >= timestamp and offset >= start_offset:
+                        return offset, record_timestamp
+        return None
+
+    def max_timestamp_record(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record carrying this segment's largest timestamp."""
+        if self.max_timestamp == NO_TIMESTAMP:
+            return None
+        found = self.locate(self.offset_of_max_timestamp)
+        if found is None:
+            return None
+        position, header = found
+        for offset, timestamp in record_timestamps(read_batch(self.fd, position, header.size), header):
+            if timestamp == self.max_timestamp:
+                return offset, timestamp
+        return header.last_offset, self.max_timestamp  # header and records disagree: trust the header
+
+    # --- durability --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """fsync whatever was appended since the last flush."""
+        handle = self.handle
+        if handle is None:
+            return
+        if self._dirty:
+            self._dirty = False
+            os.fsync(handle.fd)
+        self.offset_index.flush()
+        self.time_index.flush()
+
+    def close(self) -> None:
+        """Flush, then let go of the file (it closes once no LogSlice still uses it)."""
+        self.flush()
+        self.handle = None

@@ -1,0 +1,48 @@
+"""Fixtures: partition logs and log managers in a temp directory, closed after each test."""
+
+from __future__ import annotations
+
+import pytest
+
+from odradek.storage.log_config import LogConfig
+from odradek.storage.log_manager import LogManager
+from odradek.storage.partition_log import PartitionLog
+
+NOW = 10_000  # a fixed broker clock for appends; test batches carry timestamps near 1_000
+
+
+@pytest.fixture
+def log_dir(tmp_path):
+    return tmp_path / "topic-0"
+
+
+@pytest.fixture
+def open_log(log_dir):
+    """open_log(**topic_overrides) -> PartitionLog on log_dir; reopening (a restart) is another call."""
+    opened = []
+
+    def opener(overrides: dict[str, str] | None = None, broker: dict[str, str] | None = None) -> PartitionLog:
+        config = LogConfig.from_props(broker or {}, overrides or {})
+        log = PartitionLog.open(log_dir, "topic", 0, config)
+        opened.append(log)
+        return log
+
+    yield opener
+    for log in opened:
+        log.close()
+
+
+@pytest.fixture
+def open_manager(tmp_path):
+    """open_manager(broker_props) -> started LogManager on tmp_path/data; closed at teardown."""
+    opened = []
+
+    def opener(broker: dict[str, str] | None = None) -> LogManager:
+        manager = LogManager(tmp_path / "data", broker or {})
+        manager.startup()
+        opened.append(manager)
+        return manager
+
+    yield opener
+    for manager in opened:
+        manager.close()
