@@ -93,7 +93,7 @@ def render_field(field: dict, indent: str) -> list[str]:
     if "nullableVersions" in field:
         args.append(f"nullable_versions={literal(field['nullableVersions'])}")
     if "tag" in field:
-        args.append(f"tag={field['tag']}")
+        args.append(f"tag={int(field['tag'])}")
         args.append(f"tagged_versions={literal(field['taggedVersions'])}")
     if "flexibleVersions" in field:
         args.append(f"flexible_versions={literal(field['flexibleVersions'])}")

@@ -1,0 +1,63 @@
+"""Turn one request frame into one response frame (or none), the way Kafka's request channel does.
+
+Kafka's rules for requests it cannot serve: an ApiVersions request of a version it does not know is
+answered with UNSUPPORTED_VERSION and a v0 body listing what it does support (so the client can
+retry at a version both know); any other unknown API or version, or a request that does not parse,
+closes the connection.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from odradek.wire import (
+    ApiKey,
+    DecodeError,
+    ErrorCode,
+    RequestHeader,
+    UnsupportedVersionError,
+    encode_response,
+    parse_request,
+)
+
+from .handlers.api_versions import api_versions_body
+from .request_context import RequestContext
+from .routes import ROUTES
+
+log = logging.getLogger("odradek.server")
+
+
+class CloseConnection(Exception):
+    """The request cannot be answered; Kafka's answer is to close the connection."""
+
+
+async def dispatch(broker, frame, peer: str) -> bytes | None:
+    try:
+        header, request = parse_request(frame)
+    except UnsupportedVersionError as exc:
+        if exc.api_key == ApiKey.API_VERSIONS:
+            return _api_versions_fallback(exc)
+        raise CloseConnection(
+            f"unsupported API {exc.api_key} version {exc.api_version}"
+        ) from None
+    except DecodeError as exc:
+        raise CloseConnection(f"malformed request: {exc}") from None
+    route = ROUTES.get(header.api_key)
+    if route is None or not route.accepts(header.api_version):
+        raise CloseConnection(
+            f"API {header.api_key} version {header.api_version} is not served"
+        )
+    ctx = RequestContext(broker, header, peer)
+    try:
+        body = await route.handler(ctx, request)
+    except Exception:
+        log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
+        raise CloseConnection("internal error") from None
+    if body is None:
+        return None
+    return encode_response(header, body)
+
+
+def _api_versions_fallback(exc: UnsupportedVersionError) -> bytes:
+    header = RequestHeader(ApiKey.API_VERSIONS, 0, exc.correlation_id, exc.client_id)
+    return encode_response(header, api_versions_body(ErrorCode.UNSUPPORTED_VERSION))

@@ -1,0 +1,24 @@
+"""CreatePartitions: grow a topic's partition count (Kafka never shrinks it)."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+from ..topic_admin import TopicAdminError, create_partitions
+
+API_KEY = ApiKey.CREATE_PARTITIONS
+
+
+async def handle(ctx, request) -> dict:
+    results = []
+    for topic in request.topics:
+        assignments = None
+        if topic.assignments is not None:
+            assignments = [a.broker_ids for a in topic.assignments]
+        try:
+            create_partitions(ctx.broker, topic.name, topic.count, assignments, request.validate_only)
+        except TopicAdminError as exc:
+            results.append({"name": topic.name, "error_code": exc.code, "error_message": exc.message})
+            continue
+        results.append({"name": topic.name, "error_code": ErrorCode.NONE, "error_message": None})
+    return {"throttle_time_ms": 0, "results": results}

@@ -1,0 +1,66 @@
+"""CreateTopics: new topics with partitions and configs; ``validate_only`` checks without creating."""
+
+from __future__ import annotations
+
+from odradek.storage.log_config import describe_topic_config
+from odradek.wire import ApiKey, ErrorCode
+
+from ..topic_admin import TopicAdminError, create_topic
+
+API_KEY = ApiKey.CREATE_TOPICS
+
+
+async def handle(ctx, request) -> dict:
+    broker = ctx.broker
+    seen: dict[str, int] = {}
+    for topic in request.topics:
+        seen[topic.name] = seen.get(topic.name, 0) + 1
+    results = []
+    for topic in request.topics:
+        if seen[topic.name] > 1:
+            results.append(_failure(topic.name, ErrorCode.INVALID_REQUEST,
+                                    "Create topics request from client contains a duplicate topic name"))
+            continue
+        configs = {c.name: c.value for c in topic.configs}
+        try:
+            info = create_topic(
+                broker,
+                topic.name,
+                topic.num_partitions,
+                topic.replication_factor,
+                configs,
+                [a.broker_ids for a in sorted(topic.assignments, key=lambda a: a.partition_index)],
+                validate_only=request.validate_only,
+            )
+        except TopicAdminError as exc:
+            results.append(_failure(topic.name, exc.code, exc.message))
+            continue
+        results.append(_success(broker, info, configs))
+    return {"throttle_time_ms": 0, "topics": results}
+
+
+def _success(broker, info, configs: dict) -> dict:
+    entries = describe_topic_config(broker.config.props, configs)
+    return {
+        "name": info.name,
+        "topic_id": info.topic_id,
+        "error_code": ErrorCode.NONE,
+        "error_message": None,
+        "num_partitions": info.num_partitions,
+        "replication_factor": 1,
+        "configs": [
+            {
+                "name": e.name,
+                "value": None if e.sensitive else e.value,
+                "read_only": e.read_only,
+                "config_source": e.source,
+                "is_sensitive": e.sensitive,
+            }
+            for e in entries
+        ],
+    }
+
+
+def _failure(name: str, code: ErrorCode, message: str) -> dict:
+    return {"name": name, "error_code": code, "error_message": message,
+            "num_partitions": -1, "replication_factor": -1, "configs": None}

@@ -1,0 +1,83 @@
+"""DescribeConfigs: every config of a topic or of this broker, with value, source and synonyms."""
+
+from __future__ import annotations
+
+from odradek.storage.log_config import describe_topic_config
+from odradek.wire import ApiKey, ErrorCode
+
+from ..broker_configs import describe_broker_config
+
+API_KEY = ApiKey.DESCRIBE_CONFIGS
+
+TOPIC = 2
+BROKER = 4
+BROKER_LOGGER = 8
+# DescribeConfigs ConfigType ids for storage.config_def.CONFIG_TYPES
+CONFIG_TYPE_IDS = {"boolean": 1, "string": 2, "int": 3, "short": 4, "long": 5, "double": 6,
+                   "list": 7, "class": 8, "password": 9}
+
+
+async def handle(ctx, request) -> dict:
+    results = []
+    for resource in request.resources:
+        try:
+            entries = _entries(ctx.broker, resource)
+        except _ResourceError as exc:
+            results.append({"error_code": exc.code, "error_message": exc.message,
+                            "resource_type": resource.resource_type,
+                            "resource_name": resource.resource_name, "configs": []})
+            continue
+        keys = resource.configuration_keys
+        if keys is not None:
+            entries = [e for e in entries if e.name in keys]
+        results.append({
+            "error_code": ErrorCode.NONE,
+            "error_message": None,
+            "resource_type": resource.resource_type,
+            "resource_name": resource.resource_name,
+            "configs": [_config(e, request.include_synonyms) for e in entries],
+        })
+    return {"throttle_time_ms": 0, "results": results}
+
+
+class _ResourceError(Exception):
+    def __init__(self, code: ErrorCode, message: str):
+        self.code, self.message = code, message
+
+
+def _entries(broker, resource) -> list:
+    if resource.resource_type == TOPIC:
+        topic = broker.logs.get_topic(resource.resource_name)
+        if topic is None:
+            raise _ResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                                 f"Topic '{resource.resource_name}' does not exist.")
+        return describe_topic_config(broker.config.props, topic.configs)
+    if resource.resource_type == BROKER:
+        if resource.resource_name not in ("", str(broker.config.node_id)):
+            raise _ResourceError(
+                ErrorCode.INVALID_REQUEST,
+                f"Unexpected broker id, expected {broker.config.node_id} or empty string, "
+                f"but received {resource.resource_name}",
+            )
+        return describe_broker_config(broker.config.props, broker.config.node_id)
+    if resource.resource_type == BROKER_LOGGER:
+        return []
+    raise _ResourceError(ErrorCode.INVALID_REQUEST,
+                         f"Unsupported resource type {resource.resource_type}")
+
+
+def _config(entry, include_synonyms: bool) -> dict:
+    return {
+        "name": entry.name,
+        "value": None if entry.sensitive else entry.value,
+        "read_only": entry.read_only,
+        "config_source": entry.source,
+        "is_default": entry.is_default,
+        "is_sensitive": entry.sensitive,
+        "synonyms": [
+            {"name": name, "value": value, "source": source}
+            for name, value, source in entry.synonyms
+        ] if include_synonyms else [],
+        "config_type": CONFIG_TYPE_IDS[entry.type],
+        "documentation": None,
+    }

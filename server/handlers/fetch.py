@@ -1,0 +1,125 @@
+"""Fetch: whole record batches from each partition, long-polling until ``min_bytes`` arrive.
+
+The handler first plans which byte ranges of which segment files to send (cheap, in the event
+loop), waits for appends if there is not enough yet, then reads the planned ranges, in a worker
+thread when they are large. Fetch sessions (KIP-227) are not kept: every answer has session id 0,
+which tells clients to keep sending full fetch requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import trio
+
+from odradek.storage.errors import OffsetOutOfRangeError
+from odradek.wire import ApiKey, ErrorCode
+
+from .topic_lookup import resolve_topic
+
+API_KEY = ApiKey.FETCH
+FIRST_TOPIC_ID_VERSION = 13
+READ_IN_THREAD_BYTES = 256 * 1024
+
+
+@dataclass
+class _Plan:
+    topics: list = field(default_factory=list)
+    slices: list = field(default_factory=list)  # (partition entry, LogSlice)
+    total_bytes: int = 0
+    has_error: bool = False
+
+
+async def handle(ctx, request) -> dict:
+    broker = ctx.broker
+    if request.session_epoch > 0:
+        return {"error_code": ErrorCode.FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
+    by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
+    deadline = trio.current_time() + max(request.max_wait_ms, 0) / 1000
+    plan = _plan(broker, request, by_id)
+    if plan.total_bytes < request.min_bytes and not plan.has_error:
+        keys = _watch_keys(broker, request, by_id)
+        with trio.move_on_at(deadline):
+            while plan.total_bytes < request.min_bytes and keys:
+                await broker.appends.wait_any(keys)
+                plan = _plan(broker, request, by_id)
+    await _read_slices(plan)
+    return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": plan.topics}
+
+
+def _watch_keys(broker, request, by_id: bool) -> list[tuple[str, int]]:
+    """The partitions whose appends should wake this fetch."""
+    keys = []
+    for fetch_topic in request.topics:
+        info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
+        if info is not None:
+            keys.extend((info.name, p.partition) for p in fetch_topic.partitions)
+    return keys
+
+
+def _plan(broker, request, by_id: bool) -> _Plan:
+    plan = _Plan()
+    budget = request.max_bytes
+    read_committed = request.isolation_level == 1
+    for fetch_topic in request.topics:
+        info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
+        partitions = []
+        for fp in fetch_topic.partitions:
+            log = broker.logs.partition(info.name, fp.partition) if info is not None else None
+            if log is None:
+                missing = ErrorCode.UNKNOWN_TOPIC_ID if by_id and info is None else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                partitions.append(_partition_error(fp.partition, missing))
+                plan.has_error = True
+                continue
+            entry = {
+                "partition_index": fp.partition,
+                "error_code": ErrorCode.NONE,
+                "high_watermark": log.high_watermark,
+                "last_stable_offset": log.high_watermark,
+                "log_start_offset": log.log_start_offset,
+                "aborted_transactions": [] if read_committed else None,
+                "preferred_read_replica": -1,
+                "records": b"",
+            }
+            partitions.append(entry)
+            limit = min(fp.partition_max_bytes, budget)
+            if limit <= 0 and plan.total_bytes > 0:
+                continue
+            try:
+                log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0)
+            except OffsetOutOfRangeError:
+                entry["error_code"] = ErrorCode.OFFSET_OUT_OF_RANGE
+                plan.has_error = True
+                continue
+            if log_slice.size:
+                plan.slices.append((entry, log_slice))
+                plan.total_bytes += log_slice.size
+                budget -= log_slice.size
+        plan.topics.append(
+            {"topic": fetch_topic.topic, "topic_id": fetch_topic.topic_id, "partitions": partitions}
+        )
+    return plan
+
+
+def _partition_error(index: int, code: ErrorCode) -> dict:
+    return {
+        "partition_index": index,
+        "error_code": code,
+        "high_watermark": -1,
+        "last_stable_offset": -1,
+        "log_start_offset": -1,
+        "aborted_transactions": None,
+        "preferred_read_replica": -1,
+        "records": b"",
+    }
+
+
+async def _read_slices(plan: _Plan) -> None:
+    def read_all() -> None:
+        for entry, log_slice in plan.slices:
+            entry["records"] = log_slice.read()
+
+    if plan.total_bytes >= READ_IN_THREAD_BYTES:
+        await trio.to_thread.run_sync(read_all)
+    else:
+        read_all()

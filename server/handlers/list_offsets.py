@@ -1,0 +1,57 @@
+"""ListOffsets: earliest, latest, max-timestamp, or the first offset at or after a timestamp."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+API_KEY = ApiKey.LIST_OFFSETS
+
+LATEST = -1
+EARLIEST = -2
+MAX_TIMESTAMP = -3
+EARLIEST_LOCAL = -4  # KIP-1005: without tiered storage, the local log is the whole log
+LATEST_TIERED = -5  # KIP-1005: nothing is tiered here
+
+
+async def handle(ctx, request) -> dict:
+    broker = ctx.broker
+    topics = []
+    for topic in request.topics:
+        partitions = [
+            _lookup(broker, topic.name, p.partition_index, p.timestamp, request.isolation_level)
+            for p in topic.partitions
+        ]
+        topics.append({"name": topic.name, "partitions": partitions})
+    return {"throttle_time_ms": 0, "topics": topics}
+
+
+def _lookup(broker, topic: str, index: int, timestamp: int, isolation_level: int) -> dict:
+    log = broker.logs.partition(topic, index)
+    if log is None:
+        return _answer(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1)
+    if timestamp == LATEST:
+        return _answer(index, ErrorCode.NONE, -1, log.high_watermark)
+    if timestamp in (EARLIEST, EARLIEST_LOCAL):
+        return _answer(index, ErrorCode.NONE, -1, log.log_start_offset)
+    if timestamp == LATEST_TIERED:
+        return _answer(index, ErrorCode.NONE, -1, -1)
+    if timestamp == MAX_TIMESTAMP:
+        found = log.max_timestamp()
+    elif timestamp >= 0:
+        found = log.offset_for_timestamp(timestamp)
+    else:
+        return _answer(index, ErrorCode.INVALID_REQUEST, -1, -1)
+    if found is None:
+        return _answer(index, ErrorCode.NONE, -1, -1)
+    offset, found_timestamp = found
+    return _answer(index, ErrorCode.NONE, found_timestamp, offset)
+
+
+def _answer(index: int, code: ErrorCode, timestamp: int, offset: int) -> dict:
+    return {
+        "partition_index": index,
+        "error_code": code,
+        "timestamp": timestamp,
+        "offset": offset,
+        "leader_epoch": 0 if code == ErrorCode.NONE else -1,
+    }

@@ -1,0 +1,68 @@
+"""Which APIs this broker serves, at which versions, and the handler for each.
+
+Each handler module names its ``API_KEY`` and defines ``async handle(ctx, request)``. The version
+range is the wire schema's; a module may advertise a wider range than it accepts
+(``ADVERTISED_MIN_VERSION``), as Kafka 4 does for Produce (KAFKA-18659).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Awaitable, Callable
+
+from odradek.wire.apis import API_BY_KEY
+
+from .handlers import (
+    api_versions,
+    create_partitions,
+    create_topics,
+    delete_topics,
+    describe_configs,
+    fetch,
+    init_producer_id,
+    list_offsets,
+    metadata,
+    offset_for_leader_epoch,
+    produce,
+)
+
+HANDLER_MODULES: tuple[ModuleType, ...] = (
+    produce,
+    fetch,
+    list_offsets,
+    metadata,
+    offset_for_leader_epoch,
+    api_versions,
+    create_topics,
+    delete_topics,
+    describe_configs,
+    create_partitions,
+    init_producer_id,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    api_key: int
+    handler: Callable[..., Awaitable[object]]
+    min_version: int  # lowest version we accept
+    max_version: int
+    advertised_min_version: int  # lowest version ApiVersions reports
+
+    def accepts(self, version: int) -> bool:
+        return self.min_version <= version <= self.max_version
+
+
+def _route(module: ModuleType) -> Route:
+    api = API_BY_KEY[module.API_KEY]
+    return Route(
+        api_key=api.key,
+        handler=module.handle,
+        min_version=api.valid_versions.low,
+        max_version=api.valid_versions.high,
+        advertised_min_version=getattr(module, "ADVERTISED_MIN_VERSION", api.valid_versions.low),
+    )
+
+
+ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER_MODULES}

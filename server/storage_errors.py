@@ -1,0 +1,13 @@
+"""The Kafka error code for an exception raised while a handler used storage."""
+
+from __future__ import annotations
+
+from odradek.storage.errors import StorageError
+from odradek.wire import ErrorCode
+
+
+def error_code_for(exc: Exception) -> ErrorCode:
+    """Storage exceptions carry their Kafka error; anything else is a server error."""
+    if isinstance(exc, StorageError):
+        return ErrorCode(exc.error_code)
+    return ErrorCode.UNKNOWN_SERVER_ERROR

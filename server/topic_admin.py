@@ -1,0 +1,105 @@
+"""Creating topics and adding partitions, shared by CreateTopics, CreatePartitions and the
+auto-creation that Metadata triggers.
+
+Replication is a broker matter, not a storage one: with a single broker every replica list is just
+this node, so a replication factor above 1 or an assignment naming another broker is refused here
+with Kafka's errors before storage is touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from odradek.wire import ErrorCode
+
+from .storage_errors import error_code_for
+
+
+class TopicAdminError(Exception):
+    def __init__(self, code: ErrorCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def create_topic(
+    broker,
+    name: str,
+    num_partitions: int = -1,
+    replication_factor: int = -1,
+    configs: Mapping[str, str] | None = None,
+    assignments: Sequence[Sequence[int]] = (),
+    validate_only: bool = False,
+):
+    config = broker.config
+    if assignments:
+        if num_partitions != -1 or replication_factor != -1:
+            raise TopicAdminError(
+                ErrorCode.INVALID_REQUEST,
+                "Both numPartitions or replicationFactor and replicasAssignments were set. "
+                "Both cannot be used at the same time.",
+            )
+        _check_assignments(broker, assignments)
+        num_partitions = len(assignments)
+        replication_factor = len(assignments[0])
+    if num_partitions == -1:
+        num_partitions = config.num_partitions
+    if replication_factor == -1:
+        replication_factor = config.default_replication_factor
+    if num_partitions <= 0:
+        raise TopicAdminError(ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.")
+    if replication_factor <= 0:
+        raise TopicAdminError(
+            ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0."
+        )
+    if replication_factor > 1:
+        raise TopicAdminError(
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            f"Unable to replicate the partition {replication_factor} time(s): "
+            "The target replication factor of "
+            f"{replication_factor} cannot be reached because only 1 broker(s) are registered.",
+        )
+    try:
+        return broker.logs.create_topic(name, num_partitions, dict(configs or {}), validate_only=validate_only)
+    except Exception as exc:
+        code = error_code_for(exc)
+        if code == ErrorCode.UNKNOWN_SERVER_ERROR:
+            raise
+        raise TopicAdminError(code, str(exc)) from None
+
+
+def create_partitions(broker, name: str, new_total: int, assignments=None, validate_only=False) -> None:
+    topic = broker.logs.get_topic(name)
+    if topic is None:
+        raise TopicAdminError(
+            ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist."
+        )
+    if new_total <= topic.num_partitions:
+        raise TopicAdminError(
+            ErrorCode.INVALID_PARTITIONS,
+            f"Topic currently has {topic.num_partitions} partitions, which is higher than "
+            f"the requested {new_total}."
+            if new_total < topic.num_partitions
+            else f"Topic already has {topic.num_partitions} partitions.",
+        )
+    if assignments is not None:
+        if len(assignments) != new_total - topic.num_partitions:
+            raise TopicAdminError(
+                ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                f"Attempted to add {new_total - topic.num_partitions} additional partition(s), "
+                f"but only {len(assignments)} assignment(s) were specified.",
+            )
+        _check_assignments(broker, assignments)
+    if validate_only:
+        return
+    broker.logs.create_partitions(name, new_total)
+
+
+def _check_assignments(broker, assignments: Sequence[Sequence[int]]) -> None:
+    node_id = broker.config.node_id
+    for replicas in assignments:
+        if len(replicas) != 1 or replicas[0] != node_id:
+            raise TopicAdminError(
+                ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                f"Replica assignment {list(replicas)} names brokers other than the only one, {node_id}.",
+            )

@@ -1,0 +1,58 @@
+"""``odradek serve``: run the broker until SIGTERM or SIGINT, then flush and close the logs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+import trio
+
+from odradek.server.broker import Broker
+from odradek.server.broker_config import BrokerConfig
+
+HELP = "run the broker (reads Kafka's server.properties names)"
+log = logging.getLogger("odradek.server")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("properties", nargs="?", help="a Kafka-style server.properties file")
+    parser.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                        help="set a property, overriding the file (repeatable)")
+    parser.add_argument("--host", help="listen address (default: all interfaces)")
+    parser.add_argument("--port", type=int, help="listen port (default 9092; 0 picks a free one)")
+    parser.add_argument("--data-dir", help="where logs are kept (default ./odradek-data)")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
+        stream=sys.stderr,
+    )
+    try:
+        config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
+    except (OSError, ValueError) as exc:
+        log.error("invalid configuration: %s", exc)
+        return 2
+    trio.run(_serve_until_signalled, Broker(config))
+    return 0
+
+
+async def _serve_until_signalled(broker: Broker) -> None:
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as nursery:
+            addresses = await nursery.start(broker.serve)
+            bound = ", ".join(_format(host, port) for host, port in addresses)
+            log.info("odradek ready: listening on %s, advertised as %s, data in %s",
+                     bound, broker.advertised, broker.config.data_dir)
+            async for signum in signals:
+                log.info("received %s, shutting down", signal.Signals(signum).name)
+                nursery.cancel_scope.cancel()
+                break
+
+
+def _format(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
