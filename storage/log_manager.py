@@ -1,0 +1,271 @@
+"""All topics of one data directory: their metadata, configs and partition logs.
+
+Layout of the data directory::
+
+    .lock                      held (flock) while a LogManager has the directory open
+    odradek-topics.json        topic names, ids, partition counts, config overrides
+    <topic>-<partition>/       one PartitionLog each, plus Kafka's partition.metadata
+    <topic>-<partition>.<id>-delete   a partition being deleted (removed at startup if left over)
+    <topic>-<partition>.<id>-stray    a directory no known topic owns, set aside and left alone
+
+Changes are ordered so that a crash leaves nothing half-visible: a new
+topic's directories are made before the metadata names it (leftovers become
+strays at the next startup); a deleted topic leaves the metadata before its
+directories are renamed away and removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
+from .log_config import LogConfig, validate_topic_configs
+from .partition_log import PartitionLog
+from .topic_metadata import (
+    TopicInfo,
+    load_topics,
+    new_topic_id,
+    read_partition_metadata,
+    save_topics,
+    write_partition_metadata,
+)
+from .topic_names import collision_key, validate_topic_name
+
+logger = logging.getLogger(__package__)
+
+LOCK_FILE = ".lock"
+DELETE_SUFFIX = "-delete"
+STRAY_SUFFIX = "-stray"
+_MAX_FILE_NAME = 255
+
+
+class LogManager:
+    def __init__(self, data_dir: str | os.PathLike, broker_props: Mapping[str, str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.broker_props = dict(broker_props)
+        LogConfig.from_props(self.broker_props, {})  # fail fast on bad log.* broker properties
+        self._topics: dict[str, TopicInfo] = {}
+        self._configs: dict[str, LogConfig] = {}
+        self._names_by_id: dict[uuid.UUID, str] = {}
+        self._partitions: dict[tuple[str, int], PartitionLog] = {}
+        self._lock_fd: int | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def startup(self) -> None:
+        """Lock the data directory, load topic metadata, open and recover every partition."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        for topic in load_topics(self.data_dir).values():
+            self._register(topic, LogConfig.from_props(self.broker_props, topic.configs))
+        self._sweep_directories()
+        for topic in self._topics.values():
+            for index in range(topic.num_partitions):
+                self._partitions[topic.name, index] = self._open_partition(topic, index)
+        logger.info("Loaded %d topic(s), %d partition(s) from %s",
+                    len(self._topics), len(self._partitions), self.data_dir)
+
+    def flush(self) -> None:
+        for log in list(self._partitions.values()):
+            log.flush()
+
+    def close(self) -> None:
+        """Flush and close every partition, then release the data directory. Idempotent."""
+        for log in self._partitions.values():
+            log.close()
+        self._partitions.clear()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = None
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def topics(self) -> list[TopicInfo]:
+        return sorted(self._topics.values(), key=lambda t: t.name)
+
+    def get_topic(self, name: str) -> TopicInfo | None:
+        return self._topics.get(name)
+
+    def get_topic_by_id(self, topic_id: uuid.UUID) -> TopicInfo | None:
+        name = self._names_by_id.get(topic_id)
+        return None if name is None else self._topics[name]
+
+    def partition(self, topic: str, index: int) -> PartitionLog | None:
+        return self._partitions.get((topic, index))
+
+    def topic_config(self, name: str) -> LogConfig:
+        self._existing(name)
+        return self._configs[name]
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def create_topic(
+        self, name: str, num_partitions: int, configs: Mapping[str, str] = {}, validate_only: bool = False
+    ) -> TopicInfo:
+        """Create a topic (or, with ``validate_only``, just check that it could be created)."""
+        validate_topic_name(name)
+        if name in self._topics:
+            raise TopicExistsError(f"Topic '{name}' already exists.")
+        for existing in self._topics:
+            if collision_key(existing) == collision_key(name):
+                raise InvalidTopicError(f"Topic '{name}' collides with existing topic: {existing}")
+        if num_partitions <= 0:
+            raise InvalidPartitionsError("Number of partitions must be larger than 0.")
+        configs = dict(configs)
+        config = self._validated_config(configs)
+        topic = TopicInfo(name, new_topic_id(), num_partitions, configs)
+        if validate_only:
+            return topic
+        self._add_partitions(topic, range(num_partitions), config)
+        self._register(topic, config)
+        save_topics(self.data_dir, self._topics.values())
+        logger.info("Created topic %s (id %s) with %d partition(s)", name, topic.topic_id, num_partitions)
+        return topic
+
+    def delete_topic(self, name: str) -> None:
+        """Forget the topic, close its partitions and remove their directories."""
+        topic = self._existing(name)
+        del self._topics[name], self._configs[name], self._names_by_id[topic.topic_id]
+        save_topics(self.data_dir, self._topics.values())
+        doomed = []
+        for index in range(topic.num_partitions):
+            self._partitions.pop((name, index)).close()
+            doomed.append(self._set_aside(self._partition_dir(name, index), DELETE_SUFFIX))
+        for path in doomed:
+            shutil.rmtree(path)
+        logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
+
+    def create_partitions(self, name: str, new_total: int) -> None:
+        """Grow a topic to ``new_total`` partitions."""
+        topic = self._existing(name)
+        if new_total < topic.num_partitions:
+            raise InvalidPartitionsError(
+                f"Topic currently has {topic.num_partitions} partitions, which is higher than the requested {new_total}."
+            )
+        if new_total == topic.num_partitions:
+            raise InvalidPartitionsError(f"Topic already has {topic.num_partitions} partitions.")
+        self._add_partitions(topic, range(topic.num_partitions, new_total), self._configs[name])
+        self._register(dataclasses.replace(topic, num_partitions=new_total), self._configs[name])
+        save_topics(self.data_dir, self._topics.values())
+        logger.info("Topic %s now has %d partitions", name, new_total)
+
+    def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> TopicInfo:
+        """Replace the topic's config overrides with ``configs`` (AlterConfigs semantics)."""
+        topic = self._existing(name)
+        configs = dict(configs)
+        config = self._validated_config(configs)
+        if validate_only:
+            return topic
+        topic = dataclasses.replace(topic, configs=configs)
+        self._register(topic, config)
+        save_topics(self.data_dir, self._topics.values())
+        for index in range(topic.num_partitions):
+            self._partitions[name, index].config = config
+        return topic
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _existing(self, name: str) -> TopicInfo:
+        topic = self._topics.get(name)
+        if topic is None:
+            raise UnknownTopicError(f"Topic '{name}' does not exist.")
+        return topic
+
+    def _validated_config(self, configs: dict[str, str]) -> LogConfig:
+        validate_topic_configs(configs)
+        return LogConfig.from_props(self.broker_props, configs)
+
+    def _register(self, topic: TopicInfo, config: LogConfig) -> None:
+        self._topics[topic.name] = topic
+        self._configs[topic.name] = config
+        self._names_by_id[topic.topic_id] = topic.name
+
+    def _partition_dir(self, topic: str, index: int) -> Path:
+        return self.data_dir / f"{topic}-{index}"
+
+    def _add_partitions(self, topic: TopicInfo, indexes: Iterable[int], config: LogConfig) -> None:
+        """Create and open new partition directories; on failure remove the ones made."""
+        created = []
+        try:
+            for index in indexes:
+                path = self._partition_dir(topic.name, index)
+                if path.exists():
+                    self._set_aside(path, STRAY_SUFFIX)
+                path.mkdir()
+                created.append((index, path))
+                write_partition_metadata(path, topic.topic_id)
+                self._partitions[topic.name, index] = PartitionLog.open(path, topic.name, index, config)
+        except BaseException:
+            for index, path in created:
+                log = self._partitions.pop((topic.name, index), None)
+                if log is not None:
+                    log.close()
+                shutil.rmtree(path, ignore_errors=True)
+            raise
+
+    def _open_partition(self, topic: TopicInfo, index: int) -> PartitionLog:
+        path = self._partition_dir(topic.name, index)
+        if not path.is_dir():
+            logger.warning("Partition directory %s is missing; starting it empty", path)
+            path.mkdir()
+        if read_partition_metadata(path) != topic.topic_id:
+            write_partition_metadata(path, topic.topic_id)
+        return PartitionLog.open(path, topic.name, index, self._configs[topic.name])
+
+    def _sweep_directories(self) -> None:
+        """Finish interrupted deletions; set aside partition directories no known topic owns."""
+        for entry in os.scandir(self.data_dir):
+            if not entry.is_dir():
+                continue
+            path = Path(entry.path)
+            if entry.name.endswith(DELETE_SUFFIX):
+                logger.info("Removing %s, left over from a topic deletion", path)
+                shutil.rmtree(path)
+                continue
+            owner = _parse_partition_dir(entry.name)
+            if owner is None:
+                continue
+            topic = self._topics.get(owner[0])
+            recorded_id = read_partition_metadata(path)
+            if (
+                topic is None
+                or owner[1] >= topic.num_partitions
+                or (recorded_id is not None and recorded_id != topic.topic_id)
+            ):
+                stray = self._set_aside(path, STRAY_SUFFIX)
+                logger.warning("No known topic owns %s; moved it to %s", path, stray)
+
+    def _set_aside(self, path: Path, suffix: str) -> Path:
+        """Rename a partition directory to ``<name>.<unique id><suffix>``, shortened to a legal file name."""
+        tail = f".{uuid.uuid4().hex}{suffix}"
+        target = path.with_name(path.name[: _MAX_FILE_NAME - len(tail)] + tail)
+        path.rename(target)
+        return target
+
+    def _lock(self) -> None:
+        fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuntimeError(f"Data directory {self.data_dir} is in use by another LogManager") from None
+        self._lock_fd = fd
+
+
+def _parse_partition_dir(name: str) -> tuple[str, int] | None:
+    """(topic, partition) for a ``<topic>-<n>`` directory name, else None."""
+    topic, dash, partition = name.rpartition("-")
+    if not dash or not (partition.isascii() and partition.isdigit()):
+        return None
+    try:
+        validate_topic_name(topic)
+    except InvalidTopicError:
+        return None
+    return topic, int(partition)

@@ -1,0 +1,88 @@
+"""What survives a restart about topics: names, ids, partition counts, config overrides.
+
+All topics live in one JSON file at the top of the data directory, replaced
+atomically on every change. Its name cannot be mistaken for a partition
+directory, which is always ``<topic>-<digits>``. Each partition directory also
+gets Kafka's ``partition.metadata`` file naming its topic id, so a directory
+left over from a deleted topic of the same name is recognisable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .atomic_file import write_atomically
+
+TOPICS_FILE = "odradek-topics.json"
+PARTITION_METADATA_FILE = "partition.metadata"
+_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    name: str
+    topic_id: uuid.UUID
+    num_partitions: int
+    configs: dict[str, str] = field(default_factory=dict)  # the topic's overrides only
+
+
+def new_topic_id() -> uuid.UUID:
+    """A random id whose Kafka string form does not start with '-' (Kafka avoids those: CLI-unfriendly)."""
+    while True:
+        topic_id = uuid.uuid4()
+        if not kafka_id_string(topic_id).startswith("-"):
+            return topic_id
+
+
+def kafka_id_string(topic_id: uuid.UUID) -> str:
+    """Kafka's textual Uuid: URL-safe base64 of the 16 bytes, without padding."""
+    return base64.urlsafe_b64encode(topic_id.bytes).rstrip(b"=").decode("ascii")
+
+
+def load_topics(data_dir: Path) -> dict[str, TopicInfo]:
+    path = data_dir / TOPICS_FILE
+    try:
+        document = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise ValueError(f"{path} is not valid topic metadata: {exc}") from None
+    if document.get("version") != _FORMAT_VERSION:
+        raise ValueError(f"{path} has unsupported format version {document.get('version')!r}")
+    topics = (
+        TopicInfo(t["name"], uuid.UUID(t["topic_id"]), t["partitions"], dict(t["configs"]))
+        for t in document["topics"]
+    )
+    return {t.name: t for t in topics}
+
+
+def save_topics(data_dir: Path, topics: Iterable[TopicInfo]) -> None:
+    document = {
+        "version": _FORMAT_VERSION,
+        "topics": [
+            {"name": t.name, "topic_id": str(t.topic_id), "partitions": t.num_partitions, "configs": t.configs}
+            for t in sorted(topics, key=lambda t: t.name)
+        ],
+    }
+    write_atomically(data_dir / TOPICS_FILE, json.dumps(document, indent=1).encode())
+
+
+def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID) -> None:
+    content = f"version: 0\ntopic_id: {kafka_id_string(topic_id)}\n"
+    write_atomically(partition_dir / PARTITION_METADATA_FILE, content.encode())
+
+
+def read_partition_metadata(partition_dir: Path) -> uuid.UUID | None:
+    """The topic id recorded in a partition directory, or None if absent or unreadable."""
+    try:
+        lines = (partition_dir / PARTITION_METADATA_FILE).read_text().splitlines()
+        fields = dict(line.split(": ", 1) for line in lines if line)
+        encoded = fields["topic_id"]
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    except (OSError, KeyError, ValueError):
+        return None
