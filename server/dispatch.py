@@ -41,6 +41,7 @@ async def dispatch(broker, frame, peer: str) -> bytes | None:
             f"unsupported API {exc.api_key} version {exc.api_version}"
         ) from None
     except DecodeError as exc:
+        log.debug("malformed request frame from %s: %s", peer, bytes(frame).hex())
         raise CloseConnection(f"malformed request: {exc}") from None
     route = ROUTES.get(header.api_key)
     if route is None or not route.accepts(header.api_version):

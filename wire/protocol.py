@@ -36,7 +36,8 @@ def parse_request(frame: bytes) -> tuple[RequestHeader, Container]:
 
     Raises ``UnsupportedVersionError`` (with the header fields, client id read as in header
     v1) for an unknown API key or a version outside the API's valid range, and
-    ``DecodeError`` for anything malformed.
+    ``DecodeError`` for anything malformed. Bytes after the body are ignored, as Kafka's own
+    request parser ignores them: librdkafka's Metadata v11+ requests carry three such bytes.
     """
     if len(frame) < _PREFIX.size:
         raise DecodeError(f"request of {len(frame)} bytes is shorter than a request header")
@@ -51,7 +52,6 @@ def parse_request(frame: bytes) -> tuple[RequestHeader, Container]:
         raise UnsupportedVersionError(api_key, api_version, correlation_id, client_id)
     header = decode_from(REQUEST_HEADER, request_header_version(api, api_version), stream)
     body = decode_from(api.request, api_version, stream)
-    ensure_consumed(stream, len(frame), api.request.name)
     return RequestHeader(api_key, api_version, correlation_id, header.client_id), body
 
 
