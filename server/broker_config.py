@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odradek.storage.errors import InvalidConfigError
+from odradek.storage.log_config import LogConfig
+
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
 
@@ -64,6 +67,10 @@ class BrokerConfig:
                      "message.max.bytes", "socket.request.max.bytes"):
             if name in self.props:
                 int(self.props[name])
+        try:
+            LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
+        except InvalidConfigError as exc:
+            raise ValueError(str(exc)) from None
 
     @property
     def node_id(self) -> int:

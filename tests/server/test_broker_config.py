@@ -92,3 +92,5 @@ def test_bad_settings_fail_at_load():
         BrokerConfig.load(overrides=["num.partitions=many"])
     with pytest.raises(ValueError):
         BrokerConfig.load(overrides=["listeners=nonsense"])
+    with pytest.raises(ValueError, match="log.segment.bytes"):
+        BrokerConfig.load(overrides=["log.segment.bytes=100"])
