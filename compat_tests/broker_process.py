@@ -53,8 +53,10 @@ class BrokerProcess:
         found: dict[str, int] = {}
         threading.Thread(target=self._drain, args=(self._process, ready, found), daemon=True).start()
         if not ready.wait(START_TIMEOUT) or "port" not in found:
+            code = self._process.poll()
             self.kill()
-            raise RuntimeError(f"odradek did not become ready within {START_TIMEOUT}s:\n{self.log_text()}")
+            reason = f"exited with code {code}" if code is not None else f"not ready within {START_TIMEOUT}s"
+            raise RuntimeError(f"odradek {reason}:\n{self.log_text()}")
         self.port = found["port"]
         return self
 

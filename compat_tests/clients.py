@@ -24,6 +24,7 @@ class Clients:
 
     def __init__(self) -> None:
         self._closers: list[Callable[[], object]] = []
+        self._admins: list[confluent_kafka.admin.AdminClient] = []  # see ck_admin
 
     # kafka-python
     def kp_producer(self, broker, **config) -> kafka.KafkaProducer:
@@ -67,7 +68,9 @@ class Clients:
 
     def ck_admin(self, broker, **config) -> confluent_kafka.admin.AdminClient:
         settings = {"bootstrap.servers": broker.bootstrap, "socket.timeout.ms": 10_000}
-        return confluent_kafka.admin.AdminClient({**settings, **config})
+        admin = confluent_kafka.admin.AdminClient({**settings, **config})
+        self._admins.append(admin)  # dropping the last reference would fail its pending futures
+        return admin
 
     def close_all(self) -> None:
         errors = []
@@ -77,6 +80,7 @@ class Clients:
             except Exception as exc:  # one client failing to close must not leak the others
                 errors.append(exc)
         self._closers.clear()
+        self._admins.clear()
         if errors:
             raise errors[0]
 

@@ -61,10 +61,13 @@ def test_acknowledged_records_survive_restart(broker, clients, topic, crash):
                 "00000000000000000000.timeindex"} <= names
 
 
-@pytest.mark.broker_overrides({"log.segment.bytes": 16384, "log.index.interval.bytes": 1024})
+SEGMENT_BYTES = 1024 * 1024  # Kafka's minimum for log.segment.bytes
+
+
+@pytest.mark.broker_overrides({"log.segment.bytes": SEGMENT_BYTES})
 def test_small_segments_roll_and_reads_cross_them(broker, clients, topic):
-    producer = clients.kp_producer(broker, acks=1, batch_size=2048, linger_ms=5)
-    values = [b"record %05d " % i + b"x" * 180 for i in range(600)]
+    producer = clients.kp_producer(broker, acks=1, batch_size=64 * 1024, linger_ms=5)
+    values = [b"record %05d " % i + b"x" * 8000 for i in range(700)]
     for value in values:
         producer.send(topic, value=value)
     producer.flush(timeout=15)
@@ -75,7 +78,7 @@ def test_small_segments_roll_and_reads_cross_them(broker, clients, topic):
         assert SEGMENT_NAME.match(log.name)
         batches = read_batches(log)
         assert int(log.stem) == batches[0].base_offset, f"{log.name} starts at {batches[0].base_offset}"
-        assert log.stat().st_size <= 16384
+        assert log.stat().st_size <= SEGMENT_BYTES
         for suffix in (".index", ".timeindex"):
             assert log.with_suffix(suffix).exists()
     starts = [int(log.stem) for log in logs]

@@ -15,7 +15,7 @@ from .clients import ck_read, ck_wait, kp_read
 ONE_MB = 1024 * 1024
 TOPIC_LIMIT = 2 * ONE_MB  # max.message.bytes of the "big" topics
 CLIENT_LIMIT = 4 * ONE_MB  # clients allow more, so that the broker is the one to refuse
-BIG_KP_PRODUCER = dict(max_request_size=CLIENT_LIMIT, buffer_memory=4 * CLIENT_LIMIT, batch_size=CLIENT_LIMIT)
+BIG_KP_PRODUCER = dict(max_request_size=CLIENT_LIMIT, batch_size=CLIENT_LIMIT)
 BIG_KP_CONSUMER = dict(max_partition_fetch_bytes=CLIENT_LIMIT, fetch_max_bytes=CLIENT_LIMIT)
 BIG_CK_PRODUCER = {"message.max.bytes": CLIENT_LIMIT}
 BIG_CK_CONSUMER = {"fetch.max.bytes": CLIENT_LIMIT, "max.partition.fetch.bytes": CLIENT_LIMIT,

@@ -118,7 +118,11 @@ class RecordingProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return  # closed
-            broker = socket.create_connection(self.upstream)
+            try:
+                broker = socket.create_connection(self.upstream)
+            except OSError:  # odradek is gone (stopping): refuse this client too
+                client.close()
+                continue
             pending: dict[int, Step] = {}  # correlation id -> step awaiting this response
             threading.Thread(target=self._relay_requests, args=(client, broker, pending), daemon=True).start()
             threading.Thread(target=self._relay_responses, args=(broker, client, pending), daemon=True).start()
