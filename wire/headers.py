@@ -18,7 +18,8 @@ REQUEST_HEADER = Message(
         Field("request_api_key", "int16", "0+"),
         Field("request_api_version", "int16", "0+"),
         Field("correlation_id", "int32", "0+"),
-        Field("client_id", "string", "1+", nullable_versions="1+", flexible_versions="none"),
+        Field("client_id", "string", "1+", nullable_versions="1+", default=None,
+              flexible_versions="none"),
     ),
 )
 

@@ -1,0 +1,124 @@
+"""Our generated schema tables, checked field by field against Kafka's JSON message specs."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from odradek.wire import API_BY_KEY, ApiKey, Versions
+from odradek.wire.embedded import CONSUMER_PROTOCOL_ASSIGNMENT, CONSUMER_PROTOCOL_SUBSCRIPTION
+from odradek.wire.schema import NO_DEFAULT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPECS_DIR = REPO_ROOT.parent / "shared" / "kafka-message-specs"
+
+if not SPECS_DIR.is_dir():
+    pytest.skip(f"no Kafka message specs at {SPECS_DIR}", allow_module_level=True)
+
+SUPERSEDED = {"ListClientMetricsResources"}  # key 74 now belongs to ListConfigResources
+
+
+def load(path: Path) -> dict:
+    text = "\n".join(line for line in path.read_text().splitlines() if not line.strip().startswith("//"))
+    return json.loads(text)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[^A-Z])(?=[A-Z])", "_", name).lower()
+
+
+SPECS = {path.stem: load(path) for path in SPECS_DIR.glob("*.json")}
+PAIRS = {
+    spec["apiKey"]: name.removesuffix("Request")
+    for name, spec in SPECS.items()
+    if spec["type"] == "request" and name.removesuffix("Request") not in SUPERSEDED
+    and name.removesuffix("Request") + "Response" in SPECS
+}
+
+
+def expected_default(kafka_type: str, raw):
+    if raw == "null":
+        return None
+    if kafka_type == "bool":
+        return raw if isinstance(raw, bool) else {"true": True, "false": False}[raw]
+    if kafka_type.startswith(("int", "uint")):
+        return raw if isinstance(raw, int) else int(raw, 0)
+    return raw
+
+
+def check_fields(ours, theirs, common, where):
+    assert [f.name for f in ours] == [snake(f["name"]) for f in theirs], where
+    for field, spec in zip(ours, theirs):
+        at = f"{where}.{field.name}"
+        assert field.type == spec["type"], at
+        assert field.versions == Versions.parse(spec["versions"]), at
+        assert field.nullable_versions == Versions.parse(spec.get("nullableVersions", "none")), at
+        assert field.tag == (int(spec["tag"]) if "tag" in spec else None), at
+        assert field.tagged_versions == Versions.parse(spec.get("taggedVersions", "none")), at
+        assert field.flexible_versions == (
+            Versions.parse(spec["flexibleVersions"]) if "flexibleVersions" in spec else None), at
+        if "default" in spec:
+            assert field.default == expected_default(spec["type"], spec["default"]), at
+        else:
+            assert field.default is NO_DEFAULT, at
+        nested = spec.get("fields") or common.get(spec["type"].removeprefix("[]"), [])
+        assert field.is_struct == bool(nested), at
+        check_fields(field.fields, nested, common, at)
+
+
+def check_message(message, spec):
+    assert message.name == spec["name"]
+    assert message.valid_versions == Versions.parse(spec["validVersions"])
+    assert message.flexible_versions == Versions.parse(spec["flexibleVersions"])
+    common = {struct["name"]: struct["fields"] for struct in spec.get("commonStructs", [])}
+    check_fields(message.fields, spec["fields"], common, spec["name"])
+
+
+def test_every_api_with_a_request_and_response_spec_is_generated():
+    assert {key: api.name for key, api in API_BY_KEY.items()} == PAIRS
+
+
+@pytest.mark.parametrize("key", sorted(PAIRS))
+def test_api_tables_match_the_specs(key):
+    api = API_BY_KEY[key]
+    request, response = SPECS[api.name + "Request"], SPECS[api.name + "Response"]
+    assert api.key == request["apiKey"] == response["apiKey"]
+    check_message(api.request, request)
+    check_message(api.response, response)
+    assert api.valid_versions == Versions.parse(request["validVersions"])
+    assert api.latest_version_unstable == request.get("latestVersionUnstable", False)
+
+
+@pytest.mark.parametrize("key", sorted(PAIRS))
+def test_api_key_enum_uses_kafka_names(key):
+    assert ApiKey(key).name == snake(API_BY_KEY[key].name).upper()
+
+
+def test_well_known_api_keys():
+    assert (ApiKey.PRODUCE, ApiKey.FETCH, ApiKey.LIST_OFFSETS, ApiKey.METADATA) == (0, 1, 2, 3)
+    assert (ApiKey.API_VERSIONS, ApiKey.CREATE_TOPICS, ApiKey.DELETE_TOPICS) == (18, 19, 20)
+    assert (ApiKey.DESCRIBE_CONFIGS, ApiKey.CREATE_PARTITIONS) == (32, 37)
+
+
+@pytest.mark.parametrize("message", [CONSUMER_PROTOCOL_SUBSCRIPTION, CONSUMER_PROTOCOL_ASSIGNMENT],
+                         ids=lambda message: message.name)
+def test_embedded_tables_match_the_specs(message):
+    check_message(message, SPECS[message.name])
+
+
+def test_generated_modules_are_up_to_date():
+    """Re-running the generator on the specs reproduces the committed modules."""
+    from odradek.tools import gen_schemas
+
+    wire = REPO_ROOT / "wire"
+    apis = gen_schemas.collect_apis(SPECS_DIR)
+    for key, (name, request, response) in apis.items():
+        module = wire / "apis" / f"{gen_schemas.snake_case(name)}.py"
+        assert module.read_text() == gen_schemas.render_api(key, name, request, response), module
+    names = [(key, name) for key, (name, _, _) in apis.items()]
+    assert (wire / "apis" / "__init__.py").read_text() == gen_schemas.render_registry(names)
+    assert (wire / "api_keys.py").read_text() == gen_schemas.render_api_keys(names)
+    for name in gen_schemas.EMBEDDED:
+        module = wire / "embedded" / f"{gen_schemas.snake_case(name)}.py"
+        assert module.read_text() == gen_schemas.render_embedded(gen_schemas.load_spec(SPECS_DIR / f"{name}.json"))
