@@ -91,7 +91,8 @@ class Recorder:
                 name = f"{stem}__{kind}.bin"
                 (directory / name).write_bytes(payload)
                 index.append({"file": name, "client": step.client, "kind": kind, "api_key": step.api_key,
-                              "api_version": version, "correlation_id": correlation_id})
+                              "api_version": version, "correlation_id": correlation_id,
+                              "variant": step.variant})
         (directory / "index.json").write_text(json.dumps(index, indent=1) + "\n")
         return index
 
@@ -192,7 +193,7 @@ def drive_kafka_python(recorder: Recorder, bootstrap: str) -> None:
                                        acks=1, compression_type=codec, linger_ms=10)
         producer.send(topic, key=b"warm-up", value=b"metadata first").get(timeout=15)
         with recorder.step(client, 0, codec or "none"):
-            futures = [producer.send(topic, key=b"k%d" % i, value=b"golden %d" % i) for i in range(3)]
+            futures = [producer.send(topic, key=b"k%d" % i, value=b"golden record %d, " % i * 8) for i in range(3)]
             producer.flush(timeout=15)
             [future.get(timeout=15) for future in futures]
         producer.close(timeout=5)
@@ -231,7 +232,7 @@ def drive_confluent_kafka(recorder: Recorder, bootstrap: str) -> None:
         producer.list_topics(topic, timeout=10)
         with recorder.step(client, 0, codec):
             for i in range(3):
-                producer.produce(topic, key=b"k%d" % i, value=b"golden %d" % i)
+                producer.produce(topic, key=b"k%d" % i, value=b"golden record %d, " % i * 8)
             assert producer.flush(15) == 0
     consumer = confluent_kafka.Consumer({**common, "group.id": "golden", "enable.auto.commit": False,
                                          "enable.auto.offset.store": False, "fetch.wait.max.ms": 100})
