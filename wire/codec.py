@@ -6,8 +6,10 @@ it is cached, so the schema is never walked again on the hot path.
 
 Conventions:
 
-* decoding gives a ``construct.Container`` holding every field of the schema, in schema order;
-  fields that do not exist in the decoded version hold their default;
+* decoding gives a ``construct.Container`` holding every field of the schema, in schema order
+  (arrays of structs are lists of Containers); fields that do not exist in the decoded version
+  hold their default.  Attribute access works except for names that are dict methods (the
+  client-quota APIs' ``values``): use ``value["values"]`` there;
 * encoding takes any mapping; a missing key means the field's default, keys of fields absent
   from the version are ignored, and ``None`` for a field not nullable in that version is an
   ``EncodeError``;

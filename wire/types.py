@@ -20,7 +20,7 @@ from construct import Construct
 from .errors import DecodeError, EncodeError
 
 ZERO_UUID = uuid.UUID(int=0)
-_SINGLE_BYTES = [bytes([i]) for i in range(256)]
+_SINGLE_BYTES = [bytes([i]) for i in range(0x80)]  # one-byte varints, prebuilt
 
 
 def read_exactly(stream, size: int) -> bytes:
@@ -35,11 +35,10 @@ class Fixed(Construct):
 
     def __init__(self, fmt: str, kafka_type: str):
         super().__init__()
-        self.fmt = fmt
-        self._struct = struct.Struct(fmt)
-        self._size = self._struct.size
-        self._unpack = self._struct.unpack
-        self._pack = self._struct.pack
+        layout = struct.Struct(fmt)
+        self._size = layout.size
+        self._unpack = layout.unpack
+        self._pack = layout.pack
         self.kafka_type = kafka_type
 
     def _parse(self, stream, context, path):
@@ -256,8 +255,9 @@ class Array(Construct):
                 return None
             raise DecodeError("null where the array is not nullable" if count == -1
                               else f"negative array count {count}")
-        with stream.getbuffer() as buffer:
-            remaining = buffer.nbytes - stream.tell()
+        position = stream.tell()
+        remaining = stream.seek(0, 2) - position  # (getbuffer() would copy a shared buffer)
+        stream.seek(position)
         if count > remaining:  # every element takes at least one byte
             raise DecodeError(f"array of {count} elements in {remaining} bytes")
         parse = self.element._parse
