@@ -15,7 +15,9 @@ from .errors import InvalidRecordError, InvalidTimestampError, RecordBatchTooLar
 from .log_config import LogConfig
 
 
-def validate_producer_records(records: bytes | memoryview, config: LogConfig, now_ms: int) -> list[tuple[int, BatchHeader]]:
+def validate_producer_records(
+    records: bytes | memoryview, config: LogConfig, now_ms: int
+) -> list[tuple[int, BatchHeader]]:
     """Check every batch of a produce payload; return (position, header) of each, in order."""
     view = memoryview(records)
     end = len(view)

@@ -3,7 +3,8 @@
 The file holds exactly its entries (Kafka preallocates and trims on close; we
 simply never preallocate). Entries are mirrored in memory, loaded on first use
 so that opening a log with many old segments reads only what lookups touch.
-Appends are written through to the file at once (they are rare: one per
+Appends are written through to the file at once, by one ``os.write`` on a
+descriptor kept open until the segment is sealed (they are rare: one per
 ``index.interval.bytes`` of log); ``flush`` makes them durable. During recovery
 an index is first rebuilt in memory only, then written out if the file differs.
 """
@@ -25,6 +26,7 @@ class IndexFile:
         self.max_entries = max_bytes // self.ENTRY.size
         self._data = data  # None until loaded
         self._write_through = write_through
+        self._write_fd: int | None = None  # opened by the first append after loading or sealing
         self._dirty = False
 
     @classmethod
@@ -43,6 +45,7 @@ class IndexFile:
 
         From then on appends are written through.
         """
+        self.close_writer()
         self._write_through = True
         try:
             with open(self.path, "rb") as f:
@@ -86,12 +89,16 @@ class IndexFile:
         self._entries().extend(packed)
         if not self._write_through:
             return
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-        try:
-            os.write(fd, packed)
-        finally:
-            os.close(fd)
+        if self._write_fd is None:
+            self._write_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        os.write(self._write_fd, packed)
         self._dirty = True
+
+    def close_writer(self) -> None:
+        """Release the append descriptor (when the segment stops taking appends)."""
+        if self._write_fd is not None:
+            os.close(self._write_fd)
+            self._write_fd = None
 
     def _floor(self, target: int, field: int) -> tuple | None:
         """The last entry whose ``field`` is <= target (entries are sorted on every field)."""

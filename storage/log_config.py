@@ -171,7 +171,9 @@ class LogConfig:
     def from_props(cls, broker_props: Mapping[str, str], overrides: Mapping[str, str]) -> LogConfig:
         """Resolve every config; raises InvalidConfigError for unknown override names or bad values."""
         _check_names(overrides)
-        values = {name.replace(".", "_"): _resolve(d, broker_props, overrides) for name, d in TOPIC_CONFIGS.items()}
+        values = {
+            name.replace(".", "_"): _resolve(d, broker_props, overrides) for name, d in TOPIC_CONFIGS.items()
+        }
         internal_segment_bytes = values.pop(INTERNAL_SEGMENT_BYTES.replace(".", "_"))
         if internal_segment_bytes is not None:
             values["segment_bytes"] = internal_segment_bytes
@@ -209,7 +211,8 @@ def validate_topic_configs(overrides: Mapping[str, str]) -> None:
     config = LogConfig.from_props({}, overrides)
     if config.remote_storage_enable:
         raise InvalidConfigError(
-            "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage."
+            "Tiered Storage functionality is disabled in the broker. "
+            "Topic cannot be configured with remote log storage."
         )
 
 

@@ -66,8 +66,8 @@ def _segment_base_offsets(directory: Path) -> list[int]:
     names = os.listdir(directory)
     logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
     for name in names:
-        orphan_index = any(_is_segment_file(name, s) for s in (INDEX_SUFFIX, TIME_INDEX_SUFFIX)) and int(name[:20]) not in logs
-        if orphan_index or name.endswith(TEMP_SUFFIX):
+        is_index = any(_is_segment_file(name, suffix) for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX))
+        if (is_index and int(name[:20]) not in logs) or name.endswith(TEMP_SUFFIX):
             logger.info("Removing leftover file %s", directory / name)
             os.unlink(directory / name)
     return sorted(logs)

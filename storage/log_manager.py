@@ -147,7 +147,8 @@ class LogManager:
         topic = self._existing(name)
         if new_total < topic.num_partitions:
             raise InvalidPartitionsError(
-                f"Topic currently has {topic.num_partitions} partitions, which is higher than the requested {new_total}."
+                f"Topic currently has {topic.num_partitions} partitions, "
+                f"which is higher than the requested {new_total}."
             )
         if new_total == topic.num_partitions:
             raise InvalidPartitionsError(f"Topic already has {topic.num_partitions} partitions.")

@@ -91,13 +91,11 @@ class LogSegment:
     def fd(self) -> int:
         return self.handle.fd
 
-    @property
-    def log_path(self) -> Path:
-        return segment_path(self.directory, self.base_offset, LOG_SUFFIX)
-
     # --- appending ---------------------------------------------------------------------------
 
-    def should_roll(self, append_size: int, max_timestamp: int, last_offset: int, config: LogConfig, now_ms: int) -> bool:
+    def should_roll(
+        self, append_size: int, max_timestamp: int, last_offset: int, config: LogConfig, now_ms: int
+    ) -> bool:
         """Kafka's roll rules: size, full index, offset overflow, age (segment.ms)."""
         if self.size == 0:
             return False
@@ -113,7 +111,9 @@ class LogSegment:
             waited = now_ms - self.created_ms
         return waited > config.segment_ms
 
-    def append(self, data: bytes | bytearray, batches: list[tuple[int, BatchHeader]], index_interval_bytes: int) -> None:
+    def append(
+        self, data: bytes | bytearray, batches: list[tuple[int, BatchHeader]], index_interval_bytes: int
+    ) -> None:
         """Write ``data`` (whole batches, offsets assigned) at the end; ``batches`` are (position in data, header).
 
         One ``os.write`` in the normal case; if the write fails part-way the file
@@ -152,8 +152,11 @@ class LogSegment:
         self.next_offset = header.next_offset
 
     def seal(self) -> None:
-        """Record the segment's final max timestamp in the time index (on roll and on close), as Kafka does."""
+        """Stop taking appends for now (on roll, on close, after recovery): record the final max
+        timestamp in the time index, as Kafka does, and release the index files."""
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp - self.base_offset)
+        self.offset_index.close_writer()
+        self.time_index.close_writer()
 
     # --- reading -----------------------------------------------------------------------------
 

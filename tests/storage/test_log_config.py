@@ -78,7 +78,8 @@ def test_defaults_are_typed():
 
 
 def test_broker_properties_supply_defaults_and_topic_overrides_win():
-    broker = {"log.segment.bytes": "2097152", "message.max.bytes": "500", "log.message.timestamp.type": "LogAppendTime"}
+    broker = {"log.segment.bytes": "2097152", "message.max.bytes": "500",
+              "log.message.timestamp.type": "LogAppendTime"}
     config = LogConfig.from_props(broker, {"max.message.bytes": "700"})
     assert config.segment_bytes == 2097152
     assert config.max_message_bytes == 700
@@ -99,7 +100,8 @@ def test_internal_segment_bytes_overrides_the_roll_size():
 
 
 def test_parsing_trims_and_normalises():
-    config = LogConfig.from_props({}, {"preallocate": " TRUE ", "cleanup.policy": "compact, delete", "retention.ms": " 42"})
+    overrides = {"preallocate": " TRUE ", "cleanup.policy": "compact, delete", "retention.ms": " 42"}
+    config = LogConfig.from_props({}, overrides)
     assert config.preallocate is True
     assert config.cleanup_policy == ("compact", "delete")
     assert config.retention_ms == 42
@@ -111,7 +113,8 @@ def test_parsing_trims_and_normalises():
     [
         ({"no.such.config": "1"}, "Unknown topic config name: no.such.config"),
         ({"retention.ms": "soon"}, "Invalid value soon for configuration retention.ms: Not a number of type LONG"),
-        ({"segment.bytes": "1000"}, "Invalid value 1000 for configuration segment.bytes: Value must be at least 1048576"),
+        ({"segment.bytes": "1000"},
+         "Invalid value 1000 for configuration segment.bytes: Value must be at least 1048576"),
         ({"max.message.bytes": "3000000000"}, "Not a number of type INT"),
         ({"retention.ms": "-2"}, "Value must be at least -1"),
         ({"message.timestamp.type": "Now"}, "String must be one of: CreateTime, LogAppendTime"),
@@ -124,7 +127,8 @@ def test_parsing_trims_and_normalises():
         ({"compression.gzip.level": "0"}, "Value must be between 1 and 9 or -1"),
         ({"leader.replication.throttled.replicas": "0:1,x"}, "[partitionId]:[brokerId]"),
         ({"retention.ms": None}, "Null value not supported"),
-        ({"min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"}, "min.compaction.lag.ms (10) > max.compaction.lag.ms (5)"),
+        ({"min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"},
+         "min.compaction.lag.ms (10) > max.compaction.lag.ms (5)"),
         ({"remote.storage.enable": "true"}, "Tiered Storage functionality is disabled"),
     ],
 )

@@ -1,6 +1,7 @@
 import base64
 import json
 import logging
+import os
 import shutil
 import uuid
 
@@ -248,3 +249,15 @@ def test_flush_and_close_are_safe_to_repeat(open_manager):
     manager.flush()
     manager.close()
     manager.close()
+
+
+def test_close_releases_every_file_descriptor(tmp_path):
+    before = set(os.listdir("/proc/self/fd"))
+    manager = LogManager(tmp_path / "data", {})
+    manager.startup()
+    manager.create_topic("t", 3, {"internal.segment.bytes": "200", "index.interval.bytes": "0"})
+    for _ in range(10):
+        manager.partition("t", 0).append(BATCH, now_ms=NOW)
+    manager.partition("t", 0).read(0, 100).read()
+    manager.close()
+    assert set(os.listdir("/proc/self/fd")) == before

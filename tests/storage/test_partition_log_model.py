@@ -59,7 +59,7 @@ class PartitionLogModel(RuleBasedStateMachine):
             return
         info = self.log.append(records, now_ms=NOW)
         assert info.first_offset == self.end
-        for batch, spec in zip(batches, specs):
+        for batch, spec in zip(batches, specs, strict=True):
             base = self.end
             self.batches.append((base, batch))
             self.records += [(base + i, ts) for i, (ts, _) in enumerate(spec)]
@@ -78,7 +78,7 @@ class PartitionLogModel(RuleBasedStateMachine):
             return
         assert len(got) == 1 or sum(b.size for b in got) <= max_bytes
         assert len(got) == 1 or min_one_batch or got[0].size <= max_bytes
-        for read_batch, (base, sent) in zip(got, self.batches[first:]):
+        for read_batch, (base, sent) in zip(got, self.batches[first:], strict=False):
             assert read_batch.base_offset == base
             assert read_batch.raw[8:] == sent[8:]
 
@@ -126,6 +126,7 @@ class PartitionLogModel(RuleBasedStateMachine):
 
 
 PartitionLogModel.TestCase.settings = settings(
-    max_examples=100, stateful_step_count=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, stateful_step_count=40, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 test_partition_log_matches_model = PartitionLogModel.TestCase
