@@ -108,3 +108,20 @@ def test_offset_queries(module_broker, clients, topic):
     assert past_the_end[tp0] is None
     exact = consumer.offsets_for_times({tp0: base}, timeout_ms=10_000)
     assert (exact[tp0].offset, exact[tp0].timestamp) == (0, base)
+
+
+def test_waiting_fetch_wakes_up_when_a_record_arrives(module_broker, clients, topic):
+    """Long polling: a fetch parked on an empty partition answers on append, not at fetch_max_wait_ms."""
+    create_topic(clients.kp_admin(module_broker), topic, partitions=1)
+    tp = TopicPartition(topic, 0)
+    consumer = clients.kp_consumer(module_broker, fetch_max_wait_ms=10_000, request_timeout_ms=20_000)
+    consumer.assign([tp])
+    consumer.seek(tp, 0)
+    assert consumer.poll(timeout_ms=300) == {}  # a fetch is now parked on the broker
+    producer = clients.kp_producer(module_broker, acks=1)
+
+    producer.send(topic, value=b"wake up").get(timeout=15)
+    acked = time.monotonic()
+    [record] = kp_read(consumer, 1, timeout=8)
+    assert record.value == b"wake up"
+    assert time.monotonic() - acked < 3, "the parked fetch waited for its timeout instead of the append"
