@@ -147,7 +147,7 @@ def message_codec(message: Message, version: int) -> StructCodec:
     codec = _CODECS.get((message, version))
     if codec is None:
         if version not in message.valid_versions:
-            raise ValueError(f"{message.name} has no version {version}")
+            raise ValueError(f"{message.name} has no version {version} (valid: {message.valid_versions})")
         flexible = version in message.flexible_versions
         codec = _CODECS[(message, version)] = _struct_codec(message.fields, version, flexible)
     return codec

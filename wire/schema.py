@@ -21,7 +21,10 @@ _OPEN_END = 0x7FFF  # "N+" reaches the largest int16 version
 
 @dataclass(frozen=True, slots=True)
 class Versions:
-    """An inclusive range of versions; empty when ``low > high``."""
+    """An inclusive range of versions; empty when ``low > high``.
+
+    ``"N+"`` is open-ended (up to 32767), so only iterate closed ranges such as valid versions.
+    """
 
     low: int
     high: int
