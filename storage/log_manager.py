@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
@@ -123,9 +123,7 @@ class LogManager:
         topic = TopicInfo(name, new_topic_id(), num_partitions, configs)
         if validate_only:
             return topic
-        self._add_partitions(topic, range(num_partitions), config)
-        self._register(topic, config)
-        save_topics(self.data_dir, self._topics.values())
+        self._commit(topic, config, new_partitions=range(num_partitions))
         logger.info("Created topic %s (id %s) with %d partition(s)", name, topic.topic_id, num_partitions)
         return topic
 
@@ -152,9 +150,8 @@ class LogManager:
             )
         if new_total == topic.num_partitions:
             raise InvalidPartitionsError(f"Topic already has {topic.num_partitions} partitions.")
-        self._add_partitions(topic, range(topic.num_partitions, new_total), self._configs[name])
-        self._register(dataclasses.replace(topic, num_partitions=new_total), self._configs[name])
-        save_topics(self.data_dir, self._topics.values())
+        grown = dataclasses.replace(topic, num_partitions=new_total)
+        self._commit(grown, self._configs[name], new_partitions=range(topic.num_partitions, new_total))
         logger.info("Topic %s now has %d partitions", name, new_total)
 
     def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> TopicInfo:
@@ -165,8 +162,7 @@ class LogManager:
         if validate_only:
             return topic
         topic = dataclasses.replace(topic, configs=configs)
-        self._register(topic, config)
-        save_topics(self.data_dir, self._topics.values())
+        self._commit(topic, config)
         for index in range(topic.num_partitions):
             self._partitions[name, index].config = config
         return topic
@@ -191,25 +187,28 @@ class LogManager:
     def _partition_dir(self, topic: str, index: int) -> Path:
         return self.data_dir / f"{topic}-{index}"
 
-    def _add_partitions(self, topic: TopicInfo, indexes: Iterable[int], config: LogConfig) -> None:
-        """Create and open new partition directories; on failure remove the ones made."""
+    def _commit(self, topic: TopicInfo, config: LogConfig, new_partitions: range = range(0)) -> None:
+        """Create ``new_partitions``, persist ``topic``, then make it visible; on failure undo the
+        new partitions and change nothing."""
         created = []
         try:
-            for index in indexes:
+            for index in new_partitions:
                 path = self._partition_dir(topic.name, index)
                 if path.exists():
                     self._set_aside(path, STRAY_SUFFIX)
                 path.mkdir()
-                created.append((index, path))
+                created.append(index)
                 write_partition_metadata(path, topic.topic_id)
                 self._partitions[topic.name, index] = PartitionLog.open(path, topic.name, index, config)
+            save_topics(self.data_dir, {**self._topics, topic.name: topic}.values())
         except BaseException:
-            for index, path in created:
+            for index in created:
                 log = self._partitions.pop((topic.name, index), None)
                 if log is not None:
                     log.close()
-                shutil.rmtree(path, ignore_errors=True)
+                shutil.rmtree(self._partition_dir(topic.name, index), ignore_errors=True)
             raise
+        self._register(topic, config)
 
     def _open_partition(self, topic: TopicInfo, index: int) -> PartitionLog:
         path = self._partition_dir(topic.name, index)

@@ -261,3 +261,20 @@ def test_close_releases_every_file_descriptor(tmp_path):
     manager.partition("t", 0).read(0, 100).read()
     manager.close()
     assert set(os.listdir("/proc/self/fd")) == before
+
+
+def test_failed_metadata_write_leaves_no_trace(open_manager, monkeypatch):
+    manager = open_manager()
+    manager.create_topic("kept", 1)
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("odradek.storage.log_manager.save_topics", disk_full)
+    with pytest.raises(OSError):
+        manager.create_topic("t", 2)
+    with pytest.raises(OSError):
+        manager.create_partitions("kept", 3)
+    assert manager.get_topic("t") is None and manager.partition("t", 0) is None
+    assert manager.get_topic("kept").num_partitions == 1 and manager.partition("kept", 1) is None
+    assert sorted(p.name for p in manager.data_dir.iterdir()) == [".lock", "kept-0", TOPICS_FILE]
