@@ -147,7 +147,8 @@ def message_codec(message: Message, version: int) -> StructCodec:
     codec = _CODECS.get((message, version))
     if codec is None:
         if version not in message.valid_versions:
-            raise ValueError(f"{message.name} has no version {version} (valid: {message.valid_versions})")
+            raise ValueError(
+                f"{message.name} has no version {version} (valid: {message.valid_versions})")
         flexible = version in message.flexible_versions
         codec = _CODECS[(message, version)] = _struct_codec(message.fields, version, flexible)
     return codec
@@ -174,6 +175,7 @@ def decode_from(message: Message, version: int, stream: io.BytesIO) -> Container
 
 
 def encode(message: Message, version: int, value: Mapping) -> bytes:
+    """The bytes of ``value`` as ``message`` at ``version``."""
     stream = io.BytesIO()
     encode_into(message, version, value, stream)
     return stream.getvalue()
