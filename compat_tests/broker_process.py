@@ -91,7 +91,7 @@ class BrokerProcess:
         with self._lines_lock:
             lines = self._lines[since:]
         return ["".join(lines[i:i + 30]) for i, line in enumerate(lines)
-                if line.startswith("Traceback (most recent call last)")]
+                if "Traceback (most recent call last)" in line]
 
     def _end(self, how: signal.Signals) -> int:
         process = self._process

@@ -23,6 +23,8 @@ class StoredBatch:
     magic: int
     codec: str
     last_offset_delta: int
+    producer_id: int
+    base_sequence: int
     record_count: int
 
 
@@ -35,10 +37,11 @@ def read_batches(log_file: Path) -> list[StoredBatch]:
     batches, position = [], 0
     while position + BATCH_HEADER.size <= len(data):
         (base_offset, length, _epoch, magic, _crc, attributes, last_delta,
-         _base_ts, _max_ts, _pid, _pepoch, _seq, count) = BATCH_HEADER.unpack_from(data, position)
+         _base_ts, _max_ts, producer_id, _producer_epoch, base_sequence, count) = BATCH_HEADER.unpack_from(data, position)
         if length <= 0 or position + LOG_OVERHEAD + length > len(data):
             break  # preallocated or torn tail: not a batch
-        batches.append(StoredBatch(base_offset, magic, CODECS.get(attributes & 0x7, "?"), last_delta, count))
+        batches.append(StoredBatch(base_offset, magic, CODECS.get(attributes & 0x7, "?"), last_delta,
+                                   producer_id, base_sequence, count))
         position += LOG_OVERHEAD + length
     return batches
 
