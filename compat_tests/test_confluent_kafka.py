@@ -160,3 +160,25 @@ def test_describe_broker_configs(module_broker, clients):
     assert configs["log.segment.bytes"].source == ConfigSource.DEFAULT_CONFIG.value
     assert configs["message.max.bytes"].value == "1048588"
     assert configs["auto.create.topics.enable"].value == "true"
+
+
+def test_end_and_out_of_range_offsets(module_broker, clients, topic):
+    create_topic(clients.ck_admin(module_broker), topic, partitions=1)
+    producer = clients.ck_producer(module_broker)
+    ck_produce(producer, topic, [(None, b"old %d" % i) for i in range(5)])
+
+    at_end = clients.ck_consumer(module_broker, **{"enable.partition.eof": True})
+    at_end.assign([TopicPartition(topic, 0, confluent_kafka.OFFSET_END)])
+    beyond = clients.ck_consumer(module_broker, **{"auto.offset.reset": "earliest"})
+    beyond.assign([TopicPartition(topic, 0, 1000)])  # OFFSET_OUT_OF_RANGE, then reset to the start
+    assert [m.value() for m in ck_read(beyond, 5)] == [b"old %d" % i for i in range(5)]
+
+    deadline = time.monotonic() + 10
+    while True:  # wait until OFFSET_END is resolved: the consumer then reports reaching the end
+        assert time.monotonic() < deadline, "the consumer never reached the end of the partition"
+        events = at_end.consume(timeout=0.1)
+        assert all(e.error() is not None for e in events), "old records read from OFFSET_END"
+        if any(e.error().code() == KafkaError._PARTITION_EOF and e.offset() == 5 for e in events):
+            break
+    ck_produce(producer, topic, [(None, b"new")])
+    assert [(m.offset(), m.value()) for m in ck_read(at_end, 1)] == [(5, b"new")]

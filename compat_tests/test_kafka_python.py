@@ -87,6 +87,9 @@ def test_seek_reads_from_the_requested_offset(module_broker, clients, topic):
     assert [(r.offset, r.value) for r in records] == [(i, b"%d" % i) for i in range(13, 20)]
     assert consumer.position(tp) == 20
 
+    consumer.seek(tp, 1000)  # past the end: OFFSET_OUT_OF_RANGE, then auto_offset_reset="earliest"
+    assert [r.offset for r in kp_read(consumer, 20)] == list(range(20))
+
 
 def test_offset_queries(module_broker, clients, topic):
     create_topic(clients.kp_admin(module_broker), topic, partitions=2)
