@@ -15,6 +15,7 @@ import trio
 from odradek.wire import FrameSplitter, FramingError
 
 from .dispatch import CloseConnection, dispatch
+from .response_writer import send_chunks
 
 log = logging.getLogger("odradek.server")
 
@@ -33,7 +34,7 @@ async def serve_connection(broker, stream: trio.SocketStream) -> None:
                 for frame in splitter.feed(data):
                     response = await dispatch(broker, frame, peer)
                     if response is not None:
-                        await stream.send_all(response)
+                        await send_chunks(stream, response)
     except FramingError as exc:
         log.warning("closing connection from %s: %s", peer, exc)
     except CloseConnection as exc:

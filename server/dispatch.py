@@ -17,6 +17,7 @@ from odradek.wire import (
     RequestHeader,
     UnsupportedVersionError,
     encode_response,
+    encode_response_chunks,
     parse_request,
 )
 
@@ -31,12 +32,13 @@ class CloseConnection(Exception):
     """The request cannot be answered; Kafka's answer is to close the connection."""
 
 
-async def dispatch(broker, frame, peer: str) -> bytes | None:
+async def dispatch(broker, frame, peer: str) -> list | None:
+    """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), or None."""
     try:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
         if exc.api_key == ApiKey.API_VERSIONS:
-            return _api_versions_fallback(exc)
+            return [_api_versions_fallback(exc)]
         raise CloseConnection(
             f"unsupported API {exc.api_key} version {exc.api_version}"
         ) from None
@@ -56,7 +58,7 @@ async def dispatch(broker, frame, peer: str) -> bytes | None:
         raise CloseConnection("internal error") from None
     if body is None:
         return None
-    return encode_response(header, body)
+    return encode_response_chunks(header, body)
 
 
 def _api_versions_fallback(exc: UnsupportedVersionError) -> bytes:

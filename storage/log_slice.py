@@ -35,6 +35,9 @@ class LogSlice:
     size: int
     handle: FileHandle | None = field(default=None, repr=False, compare=False)
 
+    def __len__(self) -> int:
+        return self.size
+
     def read(self) -> bytes:
         """Copy the bytes out with pread (blocking; meant for a worker thread)."""
         chunks = []

@@ -12,13 +12,16 @@ from .errors import (
     WireError,
 )
 from .framing import FrameSplitter, frame
-from .protocol import RequestHeader, encode_request, encode_response, parse_request, parse_response
+from .protocol import (
+    RequestHeader, encode_request, encode_response, encode_response_chunks, parse_request, parse_response,
+)
+from .spliced import SplicingWriter
 from .schema import Api, Field, Message, Versions
 
 __all__ = [
     "ALL_APIS", "API_BY_KEY", "API_BY_NAME", "Api", "ApiKey", "DecodeError", "EncodeError",
     "ErrorCode", "Field", "FrameSplitter", "FrameTooLargeError", "FramingError", "Message",
-    "RequestHeader", "UnsupportedVersionError", "Versions", "WireError", "decode",
-    "default_struct", "encode", "encode_request", "encode_response", "frame", "message_codec",
+    "RequestHeader", "SplicingWriter", "UnsupportedVersionError", "Versions", "WireError", "decode",
+    "default_struct", "encode", "encode_request", "encode_response", "encode_response_chunks", "frame", "message_codec",
     "parse_request", "parse_response",
 ]

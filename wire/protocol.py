@@ -18,6 +18,7 @@ from .codec import decode_from, encode_into, ensure_consumed
 from .errors import DecodeError, UnsupportedVersionError
 from .headers import REQUEST_HEADER, RESPONSE_HEADER, request_header_version, response_header_version
 from .schema import Api
+from .spliced import SplicingWriter
 
 _PREFIX = struct.Struct(">hhi")  # api key, api version, correlation id: in every request header
 _LENGTH = struct.Struct(">i")
@@ -63,6 +64,22 @@ def encode_response(header: RequestHeader, body: Mapping) -> bytes:
                 {"correlation_id": header.correlation_id}, stream)
     encode_into(api.response, header.api_version, body, stream)
     return _finish_frame(stream)
+
+
+def encode_response_chunks(header: RequestHeader, body: Mapping) -> list:
+    """Like ``encode_response``, but ``bytes``/``records`` fields may hold sized payload objects
+    that are left out of the encoding: the result is the frame as a list of ``bytes`` chunks and
+    those payloads, in wire order (see ``wire/spliced.py``)."""
+    api = API_BY_KEY[header.api_key]
+    writer = SplicingWriter()
+    writer.write(b"\0\0\0\0")  # the length, patched in below
+    encode_into(RESPONSE_HEADER, response_header_version(api, header.api_version),
+                {"correlation_id": header.correlation_id}, writer)
+    encode_into(api.response, header.api_version, body, writer)
+    chunks = writer.chunks()
+    size = sum(len(chunk) for chunk in chunks) - 4
+    chunks[0] = _LENGTH.pack(size) + chunks[0][4:]
+    return chunks
 
 
 def encode_request(api_key: int, api_version: int, correlation_id: int, client_id: str | None,

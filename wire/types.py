@@ -217,7 +217,8 @@ class String(_LengthPrefixed):
 
 
 class Bytes(_LengthPrefixed):
-    """Raw bytes (also Kafka's ``records``); builds from any bytes-like object."""
+    """Raw bytes (also Kafka's ``records``); builds from any bytes-like object, or from a sized
+    payload when encoding into a ``SplicingWriter``."""
 
     def __init__(self, compact: bool = False, nullable: bool = False):
         super().__init__(INT32, compact, nullable)
@@ -227,7 +228,12 @@ class Bytes(_LengthPrefixed):
 
     def _build(self, obj, stream, context, path):
         if obj is not None and not isinstance(obj, (bytes, bytearray, memoryview)):
-            raise EncodeError(f"{type(obj).__name__} is not bytes")
+            splice = getattr(stream, "splice", None)
+            if splice is None or not hasattr(obj, "__len__"):
+                raise EncodeError(f"{type(obj).__name__} is not bytes")
+            self._length._build(len(obj) + 1 if self._compact else len(obj), stream, context, path)
+            splice(obj)  # a payload the caller sends itself (see wire/spliced.py)
+            return obj
         if isinstance(obj, memoryview):
             obj = obj.cast("B")  # so len() counts bytes
         self._write_payload(obj, stream, context, path)

@@ -1,0 +1,57 @@
+"""Write a response frame given as chunks: encoded bytes, and log slices sent with sendfile.
+
+Record batches go from the page cache to the socket without passing through Python
+(``os.sendfile``), the way Kafka's FileRecords.writeTo does. Where sendfile is missing, or a
+file system refuses it, the slice is read with pread in a worker thread instead.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import trio
+
+HAS_SENDFILE = hasattr(os, "sendfile")
+
+
+async def send_chunks(stream: trio.SocketStream, chunks: list) -> None:
+    pending: list[bytes] = []
+    for chunk in chunks:
+        if isinstance(chunk, bytes):
+            pending.append(chunk)
+            continue
+        if pending:
+            await stream.send_all(b"".join(pending))
+            pending.clear()
+        await _send_slice(stream, chunk)
+    if pending:
+        await stream.send_all(b"".join(pending))
+
+
+async def _send_slice(stream: trio.SocketStream, log_slice) -> None:
+    sock = stream.socket
+    offset, remaining = log_slice.position, log_slice.size
+    while remaining and HAS_SENDFILE:
+        try:
+            sent = os.sendfile(sock.fileno(), log_slice.fd, offset, remaining)
+        except BlockingIOError:
+            await trio.lowlevel.wait_writable(sock)
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                break  # this file or socket cannot sendfile: copy instead
+            raise trio.BrokenResourceError(str(exc)) from exc
+        if sent == 0:
+            raise trio.BrokenResourceError("log file ended before the slice did")
+        offset += sent
+        remaining -= sent
+    if remaining:
+        data = await trio.to_thread.run_sync(
+            os.pread, log_slice.fd, remaining, offset
+        )
+        if len(data) != remaining:
+            raise trio.BrokenResourceError("log file ended before the slice did")
+        await stream.send_all(data)
+    else:
+        await trio.lowlevel.checkpoint()
