@@ -20,6 +20,7 @@ from .handlers import (
     delete_topics,
     describe_configs,
     fetch,
+    find_coordinator,
     init_producer_id,
     list_offsets,
     metadata,
@@ -38,6 +39,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     delete_topics,
     describe_configs,
     create_partitions,
+    find_coordinator,
     init_producer_id,
 )
 
