@@ -14,7 +14,8 @@ import trio
 
 from odradek.wire import FrameSplitter, FramingError
 
-from .dispatch import CloseConnection, dispatch
+from .close_connection import CloseConnection
+from .dispatch import dispatch
 from .response_writer import send_chunks
 
 log = logging.getLogger("odradek.server")

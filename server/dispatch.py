@@ -21,15 +21,12 @@ from odradek.wire import (
     parse_request,
 )
 
+from .close_connection import CloseConnection
 from .handlers.api_versions import api_versions_body
 from .request_context import RequestContext
 from .routes import ROUTES
 
 log = logging.getLogger("odradek.server")
-
-
-class CloseConnection(Exception):
-    """The request cannot be answered; Kafka's answer is to close the connection."""
 
 
 async def dispatch(broker, frame, peer: str) -> list | None:
@@ -53,6 +50,8 @@ async def dispatch(broker, frame, peer: str) -> list | None:
     ctx = RequestContext(broker, header, peer)
     try:
         body = await route.handler(ctx, request)
+    except CloseConnection:
+        raise
     except Exception:
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None

@@ -1,7 +1,7 @@
 """Produce: validate each partition's record batches and append them to the log.
 
 Batches stay opaque bytes: storage reads their headers, checks CRCs and rewrites base offsets.
-acks=0 gets no response at all; acks=1 and acks=-1 mean the same on a single broker, where the
+acks=0 gets no response at all (and a closed connection if anything failed); acks=1 and acks=-1 mean the same on a single broker, where the
 leader is the whole ISR.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..close_connection import CloseConnection
 from ..storage_errors import error_code_for
 from .topic_lookup import resolve_topic
 
@@ -37,6 +38,10 @@ async def handle(ctx, request) -> dict | None:
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
     if request.acks == 0:
+        failed = [p for t in responses for p in t["partition_responses"] if p["error_code"]]
+        if failed:
+            # No response can carry the error, so Kafka closes the connection instead.
+            raise CloseConnection(f"acks=0 produce failed with error {failed[0]['error_code']}")
         return None
     return {"responses": responses, "throttle_time_ms": 0}
 
