@@ -16,9 +16,6 @@ import pytest
 
 from .broker_process import BrokerProcess
 from .clients import Clients
-from .kafka_python_codecs import install_cramjam_codecs
-
-install_cramjam_codecs()
 
 BROKER_FIXTURES = ("broker", "module_broker")
 

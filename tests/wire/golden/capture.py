@@ -260,9 +260,6 @@ def _poll_until(poll, attempts: int = 75) -> None:
 def main() -> int:
     sys.path.insert(0, str(REPO))
     from compat_tests.broker_process import BrokerProcess
-    from compat_tests.kafka_python_codecs import install_cramjam_codecs
-
-    install_cramjam_codecs()
     recorder = Recorder()
     proxy = RecordingProxy(recorder)
     with tempfile.TemporaryDirectory() as data:
