@@ -22,7 +22,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
@@ -127,8 +127,13 @@ class LogManager:
         logger.info("Created topic %s (id %s) with %d partition(s)", name, topic.topic_id, num_partitions)
         return topic
 
-    def delete_topic(self, name: str) -> None:
-        """Forget the topic, close its partitions and remove their directories."""
+    def delete_topic(self, name: str) -> list[Path]:
+        """Forget the topic, close its partitions and set their directories aside for removal.
+
+        Returns the set-aside directories: removing them can take long for a big topic, so the
+        caller does it with ``remove_deleted`` off the event loop (and start-up finishes any
+        removal a crash interrupted).
+        """
         topic = self._existing(name)
         del self._topics[name], self._configs[name], self._names_by_id[topic.topic_id]
         save_topics(self.data_dir, self._topics.values())
@@ -136,9 +141,14 @@ class LogManager:
         for index in range(topic.num_partitions):
             self._partitions.pop((name, index)).close()
             doomed.append(self._set_aside(self._partition_dir(name, index), DELETE_SUFFIX))
-        for path in doomed:
-            shutil.rmtree(path)
         logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
+        return doomed
+
+    @staticmethod
+    def remove_deleted(paths: Iterable[Path]) -> None:
+        """Remove directories that ``delete_topic`` set aside (blocking; for a worker thread)."""
+        for path in paths:
+            shutil.rmtree(path)
 
     def create_partitions(self, name: str, new_total: int) -> None:
         """Grow a topic to ``new_total`` partitions."""

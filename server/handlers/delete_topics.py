@@ -1,6 +1,8 @@
-"""DeleteTopics: by name (all versions) or by topic ID (v6+)."""
+"""DeleteTopics: by name (all versions) or by topic ID (v6+); files are removed off the event loop."""
 
 from __future__ import annotations
+
+import trio
 
 from odradek.wire import ApiKey, ErrorCode
 
@@ -15,10 +17,14 @@ async def handle(ctx, request) -> dict:
         wanted = [(t.name, t.topic_id) for t in request.topics]
     else:
         wanted = [(name, NO_TOPIC_ID) for name in request.topic_names]
-    return {"throttle_time_ms": 0, "responses": [_delete(ctx.broker, n, i) for n, i in wanted]}
+    doomed = []
+    responses = [_delete(ctx.broker, n, i, doomed) for n, i in wanted]
+    if doomed:
+        await trio.to_thread.run_sync(ctx.broker.logs.remove_deleted, doomed)
+    return {"throttle_time_ms": 0, "responses": responses}
 
 
-def _delete(broker, name, topic_id) -> dict:
+def _delete(broker, name, topic_id, doomed: list) -> dict:
     logs = broker.logs
     if name is None:
         topic = logs.get_topic_by_id(topic_id)
@@ -30,6 +36,6 @@ def _delete(broker, name, topic_id) -> dict:
         if topic is None:
             return {"name": name, "topic_id": topic_id, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                     "error_message": "This server does not host this topic-partition."}
-    logs.delete_topic(topic.name)
+    doomed.extend(logs.delete_topic(topic.name))
     return {"name": topic.name, "topic_id": topic.topic_id, "error_code": ErrorCode.NONE,
             "error_message": None}

@@ -136,9 +136,12 @@ def test_delete_topic(open_manager):
     old = manager.create_topic("t", 2)
     manager.partition("t", 0).append(BATCH, now_ms=NOW)
     planned = manager.partition("t", 0).read(0, 1000)
-    manager.delete_topic("t")
+    doomed = manager.delete_topic("t")
     assert manager.get_topic("t") is None and manager.get_topic_by_id(old.topic_id) is None
     assert manager.partition("t", 0) is None
+    assert sorted(p.parent for p in doomed) == [manager.data_dir] * 2
+    assert all(p.name.startswith("t-") and p.name.endswith("-delete") for p in doomed)
+    manager.remove_deleted(doomed)
     assert sorted(p.name for p in manager.data_dir.iterdir()) == [".lock", TOPICS_FILE]
     assert split_batches(planned.read())[0].base_offset == 0  # an in-flight fetch still completes
     recreated = manager.create_topic("t", 1)
