@@ -1,0 +1,319 @@
+"""Records inside v2 record batches (Kafka's message format "magic 2"), for writing and reading.
+
+Storage only ever looks at batch headers; the records within belong to the protocol.  The
+broker writes batches of its own (``__consumer_offsets``, later transaction markers) and tools
+read records back, so both directions live here.
+
+Batch layout (big-endian): baseOffset int64, batchLength int32 (bytes after itself),
+partitionLeaderEpoch int32, magic int8, crc uint32 (CRC-32C of everything from attributes to
+the end), attributes int16 (bits 0-2 compression, 3 LogAppendTime, 4 transactional, 5 control),
+lastOffsetDelta int32, baseTimestamp int64, maxTimestamp int64, producerId int64,
+producerEpoch int16, baseSequence int32, recordsCount int32, then the (possibly compressed)
+records.  A record is: length varint, attributes int8 (unused), timestampDelta varlong,
+offsetDelta varint, key and value (varint length, -1 for null, then bytes), a varint header
+count and per header a key (varint length, UTF-8) and a value (like the record's).  Varints
+are zigzag-encoded.
+
+Compressed records are written as Kafka's Java client writes them, so every client can read
+our batches: gzip; snappy in xerial's framing (a magic header, then length-prefixed blocks of
+32 KiB of input); LZ4 frames with independent blocks (Java decompresses block by block);
+zstd frames.  Reading also accepts a single raw snappy block, which librdkafka sends.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import cramjam
+from crc32c import crc32c
+
+from .errors import DecodeError, EncodeError
+from .types import INT8, VARINT, VARLONG, read_exactly
+
+#: Compression names, indexed by the codec id in attributes bits 0-2.
+COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
+
+_HEADER = struct.Struct(">qiibIhiqqqhii")
+_LOG_OVERHEAD = 12  # baseOffset and batchLength: the bytes batchLength does not count
+_CRC_OFFSET = 17
+_ATTRIBUTES_OFFSET = 21  # the CRC covers [_ATTRIBUTES_OFFSET, end)
+_MAGIC = 2
+
+_COMPRESSION_MASK = 0x07
+_TIMESTAMP_TYPE_SHIFT = 3
+_TRANSACTIONAL_BIT = 0x10
+_CONTROL_BIT = 0x20
+
+_XERIAL_MAGIC = b"\x82SNAPPY\x00"
+_XERIAL_HEADER = _XERIAL_MAGIC + struct.pack(">ii", 1, 1)  # format version 1, compatible with 1
+_XERIAL_BLOCK_SIZE = 32 * 1024  # the Java snappy stream's block size
+_BLOCK_LENGTH = struct.Struct(">i")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record; its offset and timestamp are deltas from the batch's base values."""
+
+    offset_delta: int
+    timestamp_delta: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordBatch:
+    """A decoded batch: the header's fields and the decompressed records."""
+
+    base_offset: int
+    partition_leader_epoch: int
+    magic: int
+    crc: int
+    attributes: int
+    last_offset_delta: int
+    base_timestamp: int
+    max_timestamp: int
+    producer_id: int
+    producer_epoch: int
+    base_sequence: int
+    records: list[Record]
+
+    @property
+    def compression(self) -> str:
+        return COMPRESSION_TYPES[self.attributes & _COMPRESSION_MASK]
+
+    @property
+    def timestamp_type(self) -> int:
+        """0 for CreateTime, 1 for LogAppendTime (then every record's time is ``max_timestamp``)."""
+        return (self.attributes >> _TIMESTAMP_TYPE_SHIFT) & 1
+
+    @property
+    def is_transactional(self) -> bool:
+        return bool(self.attributes & _TRANSACTIONAL_BIT)
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.attributes & _CONTROL_BIT)
+
+    @property
+    def next_offset(self) -> int:
+        """The offset after this batch's last one (where reading the log continues)."""
+        return self.base_offset + self.last_offset_delta + 1
+
+
+def build_batch(
+    records: Sequence[Record],
+    *,
+    base_timestamp: int,
+    base_offset: int = 0,
+    compression: str = "none",
+    producer_id: int = -1,
+    producer_epoch: int = -1,
+    base_sequence: int = -1,
+    transactional: bool = False,
+    control: bool = False,
+    partition_leader_epoch: int = -1,
+    timestamp_type: int = 0,
+) -> bytes:
+    """One complete batch holding ``records`` (at least one), with a valid CRC.
+
+    ``lastOffsetDelta`` is the last record's offset delta and ``maxTimestamp`` the largest
+    record timestamp.  Raises ``ValueError`` for an unknown compression or timestamp type and
+    ``EncodeError`` for a field that does not fit its wire type.
+    """
+    if not records:
+        raise ValueError("a record batch needs at least one record")
+    if compression not in COMPRESSION_TYPES:
+        raise ValueError(f"unknown compression {compression!r} (known: {', '.join(COMPRESSION_TYPES)})")
+    if timestamp_type not in (0, 1):
+        raise ValueError(f"timestamp type must be 0 (CreateTime) or 1 (LogAppendTime), not {timestamp_type!r}")
+    stream = io.BytesIO()
+    for record in records:
+        _write_record(record, stream)
+    payload = _compress(compression, stream.getvalue())
+    attributes = (
+        COMPRESSION_TYPES.index(compression)
+        | timestamp_type << _TIMESTAMP_TYPE_SHIFT
+        | (_TRANSACTIONAL_BIT if transactional else 0)
+        | (_CONTROL_BIT if control else 0)
+    )
+    try:
+        header = _HEADER.pack(
+            base_offset, _HEADER.size - _LOG_OVERHEAD + len(payload), partition_leader_epoch, _MAGIC, 0,
+            attributes, records[-1].offset_delta, base_timestamp,
+            max(base_timestamp + record.timestamp_delta for record in records),
+            producer_id, producer_epoch, base_sequence, len(records),
+        )
+    except struct.error as exc:
+        raise EncodeError(f"record batch header field out of range: {exc}") from None
+    batch = bytearray(header)
+    batch += payload
+    struct.pack_into(">I", batch, _CRC_OFFSET, crc32c(memoryview(batch)[_ATTRIBUTES_OFFSET:]))
+    return bytes(batch)
+
+
+def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
+    """Decode the batches in ``data`` one by one, decompressing their records.
+
+    A partial batch at the end is ignored, as clients do with a Fetch that stops mid-batch.
+    Raises ``DecodeError`` for anything else that is not a well-formed v2 batch, including a
+    CRC mismatch.
+    """
+    view = memoryview(data).cast("B")
+    position = 0
+    while len(view) - position >= _LOG_OVERHEAD:
+        (batch_length,) = struct.unpack_from(">i", view, position + 8)
+        if batch_length < _HEADER.size - _LOG_OVERHEAD:
+            raise DecodeError(f"record batch at byte {position} has invalid length {batch_length}")
+        end = position + _LOG_OVERHEAD + batch_length
+        if end > len(view):
+            return
+        yield _decode_batch(view[position:end], position)
+        position = end
+
+
+def _decode_batch(batch: memoryview, position: int) -> RecordBatch:
+    (base_offset, _, leader_epoch, magic, crc, attributes, last_offset_delta, base_timestamp,
+     max_timestamp, producer_id, producer_epoch, base_sequence, count) = _HEADER.unpack_from(batch)
+    if magic != _MAGIC:
+        raise DecodeError(f"record batch at byte {position} has magic {magic}; only magic 2 is supported")
+    if crc32c(batch[_ATTRIBUTES_OFFSET:]) != crc:
+        raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
+    codec = attributes & _COMPRESSION_MASK
+    if codec >= len(COMPRESSION_TYPES):
+        raise DecodeError(f"record batch at byte {position} uses unknown compression codec {codec}")
+    if count < 0:
+        raise DecodeError(f"record batch at byte {position} has negative record count {count}")
+    body = _decompress(COMPRESSION_TYPES[codec], batch[_HEADER.size:])
+    stream = io.BytesIO(body)
+    records = []
+    for index in range(count):
+        try:
+            records.append(_read_record(stream))
+        except DecodeError as error:
+            raise DecodeError(f"record batch at byte {position}, record {index}: {error}") from None
+    if stream.tell() != len(body):
+        raise DecodeError(f"record batch at byte {position} has {len(body) - stream.tell()} bytes "
+                          f"after its {count} records")
+    return RecordBatch(base_offset, leader_epoch, magic, crc, attributes, last_offset_delta, base_timestamp,
+                       max_timestamp, producer_id, producer_epoch, base_sequence, records)
+
+
+def _write_record(record: Record, stream: io.BytesIO) -> None:
+    body = io.BytesIO()
+    body.write(b"\x00")  # record attributes: none are defined
+    VARLONG._build(record.timestamp_delta, body, None, "")
+    VARINT._build(record.offset_delta, body, None, "")
+    _write_varint_bytes(record.key, body)
+    _write_varint_bytes(record.value, body)
+    VARINT._build(len(record.headers), body, None, "")
+    for key, value in record.headers:
+        if not isinstance(key, str):
+            raise EncodeError(f"record header key {key!r} is not a str")
+        _write_varint_bytes(key.encode("utf-8", "surrogateescape"), body)
+        _write_varint_bytes(value, body)
+    data = body.getvalue()
+    VARINT._build(len(data), stream, None, "")
+    stream.write(data)
+
+
+def _write_varint_bytes(data: bytes | None, stream: io.BytesIO) -> None:
+    if data is None:
+        VARINT._build(-1, stream, None, "")
+        return
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise EncodeError(f"{type(data).__name__} is not bytes")
+    VARINT._build(len(data), stream, None, "")
+    stream.write(data)
+
+
+def _read_record(stream: io.BytesIO) -> Record:
+    length = VARINT._parse(stream, None, "")
+    if length < 0:
+        raise DecodeError(f"negative record length {length}")
+    body = io.BytesIO(read_exactly(stream, length))
+    INT8._parse(body, None, "")  # record attributes: none are defined
+    timestamp_delta = VARLONG._parse(body, None, "")
+    offset_delta = VARINT._parse(body, None, "")
+    key = _read_varint_bytes(body)
+    value = _read_varint_bytes(body)
+    header_count = VARINT._parse(body, None, "")
+    if header_count < 0:
+        raise DecodeError(f"negative record header count {header_count}")
+    headers = []
+    for _ in range(header_count):
+        header_key = _read_varint_bytes(body)
+        if header_key is None:
+            raise DecodeError("null record header key")
+        headers.append((header_key.decode("utf-8", "surrogateescape"), _read_varint_bytes(body)))
+    if body.tell() != length:
+        raise DecodeError(f"record of {length} bytes has {length - body.tell()} bytes after its fields")
+    return Record(offset_delta, timestamp_delta, key, value, headers)
+
+
+def _read_varint_bytes(stream: io.BytesIO) -> bytes | None:
+    length = VARINT._parse(stream, None, "")
+    if length < 0:
+        if length == -1:
+            return None
+        raise DecodeError(f"negative length {length}")
+    return read_exactly(stream, length)
+
+
+def _compress(compression: str, data: bytes) -> bytes:
+    if compression == "none":
+        return data
+    if compression == "gzip":
+        return bytes(cramjam.gzip.compress(data))
+    if compression == "snappy":
+        return _xerial_snappy(data)
+    if compression == "lz4":
+        compressor = cramjam.lz4.Compressor(block_linked=False, content_checksum=False)
+        compressor.compress(data)
+        return bytes(compressor.finish())
+    return bytes(cramjam.zstd.compress(data))
+
+
+def _xerial_snappy(data: bytes) -> bytes:
+    out = bytearray(_XERIAL_HEADER)
+    for start in range(0, len(data), _XERIAL_BLOCK_SIZE):
+        block = cramjam.snappy.compress_raw(data[start : start + _XERIAL_BLOCK_SIZE])
+        out += _BLOCK_LENGTH.pack(len(block))
+        out += block
+    return bytes(out)
+
+
+def _decompress(compression: str, data: memoryview) -> bytes:
+    try:
+        if compression == "none":
+            return bytes(data)
+        if compression == "gzip":
+            return bytes(cramjam.gzip.decompress(data))
+        if compression == "snappy":
+            return _snappy(bytes(data))
+        if compression == "lz4":
+            return bytes(cramjam.lz4.decompress(data))
+        return bytes(cramjam.zstd.decompress(data))
+    except cramjam.DecompressionError as exc:
+        raise DecodeError(f"cannot decompress {compression} records: {exc}") from None
+
+
+def _snappy(data: bytes) -> bytes:
+    """A raw snappy block, or xerial's framing: its 16-byte header, then length-prefixed blocks."""
+    if not data.startswith(_XERIAL_MAGIC):
+        return bytes(cramjam.snappy.decompress_raw(data))
+    out = bytearray()
+    position = len(_XERIAL_HEADER)
+    while position < len(data):
+        if len(data) - position < _BLOCK_LENGTH.size:
+            raise DecodeError("truncated xerial snappy block length")
+        (length,) = _BLOCK_LENGTH.unpack_from(data, position)
+        position += _BLOCK_LENGTH.size
+        if length < 0 or position + length > len(data):
+            raise DecodeError(f"xerial snappy block of {length} bytes does not fit")
+        out += cramjam.snappy.decompress_raw(data[position : position + length])
+        position += length
+    return bytes(out)
