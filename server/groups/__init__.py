@@ -1,0 +1,1 @@
+"""Consumer groups: the group coordinator and the committed offsets it keeps."""
