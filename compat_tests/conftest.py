@@ -4,7 +4,8 @@
 ``module_broker``: one broker shared by a module's tests; overrides come from the module's
 ``BROKER_OVERRIDES`` dict.  Either way the broker is stopped at teardown, and a Python
 traceback in its log fails the test that was running when it was written.
-``clients`` makes Kafka clients and closes them before the broker stops; ``topic`` is a
+``clients`` makes Kafka clients and closes them before the broker stops; ``members`` does the
+same for consumer-group members, each polled by its own thread or process; ``topic`` is a
 name unique to the test, since tests may share a broker.
 """
 
@@ -16,6 +17,7 @@ import pytest
 
 from .broker_process import BrokerProcess
 from .clients import Clients
+from .group_member import GroupMembers
 
 BROKER_FIXTURES = ("broker", "module_broker")
 
@@ -47,6 +49,13 @@ def clients(request):
         if name in request.fixturenames:
             request.getfixturevalue(name)
     made = Clients()
+    yield made
+    made.close_all()
+
+
+@pytest.fixture
+def members(clients):  # after `clients`, so that members close before the broker stops
+    made = GroupMembers()
     yield made
     made.close_all()
 
