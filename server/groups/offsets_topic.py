@@ -1,0 +1,154 @@
+"""``__consumer_offsets``: the internal topic that makes committed offsets and groups durable.
+
+As in Kafka, a group lives in one partition of the topic, chosen from its id by Java's
+``String.hashCode``, so Kafka's tools find a group where Kafka would have put it.  The
+coordinator keeps everything in memory; this topic is only written to (one batch per
+change, appended like any producer's) and read back once, at start-up, where the latest
+record per key wins and tombstones delete.  A compacted topic, though our log has no cleaner
+yet: replay simply reads every record.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from odradek.storage.errors import UnknownTopicError
+from odradek.storage.partition_log import PartitionLog, wall_clock_ms
+from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch, read_batches
+
+from .offsets_records import (
+    Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record, encode_record,
+)
+
+log = logging.getLogger("odradek.groups")
+
+OFFSETS_TOPIC = "__consumer_offsets"
+_READ_BYTES = 1 << 20  # how much of a partition one replay step reads
+
+
+def partition_for(group_id: str, num_partitions: int) -> int:
+    """Kafka's choice: ``Utils.abs(groupId.hashCode()) % numPartitions``, where ``Utils.abs``
+    maps ``Integer.MIN_VALUE`` to 0."""
+    hash_code = _java_string_hash(group_id)
+    return (0 if hash_code == -(1 << 31) else abs(hash_code)) % num_partitions
+
+
+def _java_string_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (``s[0]*31^(n-1) + ... + s[n-1]`` over UTF-16 code units, in
+    32-bit two's complement) of the string Java would decode from the id's UTF-8 bytes: bytes
+    that are not UTF-8 (kept here as surrogate escapes) become U+FFFD, as in Java."""
+    java_text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    units = java_text.encode("utf-16-be")
+    hash_code = 0
+    for index in range(0, len(units), 2):
+        hash_code = (31 * hash_code + (units[index] << 8 | units[index + 1])) & 0xFFFFFFFF
+    return hash_code - (1 << 32) if hash_code >= 1 << 31 else hash_code
+
+
+@dataclass
+class LoadedOffsets:
+    """What replaying the topic found: live offsets per group, and live group metadata."""
+
+    offsets: dict[str, dict[tuple[str, int], OffsetCommit]] = field(default_factory=dict)
+    groups: dict[str, GroupMetadata] = field(default_factory=dict)
+
+    def apply(self, entry: Entry) -> None:
+        """Replay one record: it replaces (or, a tombstone, deletes) what its key held."""
+        if isinstance(entry, OffsetCommit):
+            self.offsets.setdefault(entry.group, {})[(entry.topic, entry.partition)] = entry
+        elif isinstance(entry, GroupMetadata):
+            self.groups[entry.group] = entry
+        elif isinstance(entry.key, OffsetCommitKey):
+            group_offsets = self.offsets.get(entry.group, {})
+            group_offsets.pop((entry.key.topic, entry.key.partition), None)
+            if not group_offsets:
+                self.offsets.pop(entry.group, None)
+        else:
+            self.groups.pop(entry.group, None)
+
+
+class OffsetsTopic:
+    """Reads Kafka's ``offsets.topic.*`` broker settings; see ``ensure_created``, ``load``, ``write``."""
+
+    def __init__(self, broker):
+        self._logs = broker.logs
+        self._appends = broker.appends
+        config = broker.config
+        self._configured_partitions = config.get_int("offsets.topic.num.partitions", 50)
+        self.segment_bytes = config.get_int("offsets.topic.segment.bytes", 104857600)
+        codec = config.get_int("offsets.topic.compression.codec", 0)
+        if not 0 <= codec < len(COMPRESSION_TYPES):
+            raise ValueError(f"offsets.topic.compression.codec must be 0-{len(COMPRESSION_TYPES) - 1}, not {codec}")
+        self.compression = COMPRESSION_TYPES[codec]
+
+    @property
+    def num_partitions(self) -> int:
+        """The existing topic's partition count, else the configured one: a changed setting
+        must not move groups that are already stored."""
+        topic = self._logs.get_topic(OFFSETS_TOPIC)
+        return self._configured_partitions if topic is None else topic.num_partitions
+
+    def ensure_created(self) -> None:
+        """Create the topic with Kafka's settings for it, unless it exists."""
+        if self._logs.get_topic(OFFSETS_TOPIC) is not None:
+            return
+        self._logs.create_topic(OFFSETS_TOPIC, self._configured_partitions, {
+            "cleanup.policy": "compact",
+            "segment.bytes": str(self.segment_bytes),
+            "compression.type": "producer",
+        })
+        log.info("Created %s with %d partition(s)", OFFSETS_TOPIC, self._configured_partitions)
+
+    def load(self) -> LoadedOffsets:
+        """Replay every partition (blocking: meant for a worker thread at start-up).
+
+        Empty when the topic does not exist.  Records of types we do not keep are skipped.
+        """
+        loaded = LoadedOffsets()
+        topic = self._logs.get_topic(OFFSETS_TOPIC)
+        for index in range(topic.num_partitions if topic is not None else 0):
+            for record in _records(self._logs.partition(OFFSETS_TOPIC, index)):
+                if record.key is None:
+                    log.warning("Skipping a record without key in %s-%d", OFFSETS_TOPIC, index)
+                    continue
+                try:
+                    entry = decode_record(record.key, record.value)
+                except UnknownRecordTypeError as exc:
+                    log.debug("Skipping a record in %s-%d: %s", OFFSETS_TOPIC, index, exc)
+                    continue
+                loaded.apply(entry)
+        return loaded
+
+    def write(self, group_id: str, entries: list[Entry]) -> None:
+        """Append ``entries`` as one batch to the group's partition and wake its fetchers.
+
+        Raises if nothing was written: ``UnknownTopicError`` before the topic exists, the
+        storage errors of ``PartitionLog.append``, ``ValueError`` for an entry of another group.
+        """
+        if not entries:
+            return
+        for entry in entries:
+            if entry.group != group_id:
+                raise ValueError(f"an entry of group {entry.group!r} cannot be written for group {group_id!r}")
+        partition = partition_for(group_id, self.num_partitions)
+        partition_log = self._logs.partition(OFFSETS_TOPIC, partition)
+        if partition_log is None:
+            raise UnknownTopicError(f"{OFFSETS_TOPIC}-{partition} does not exist.")
+        now = wall_clock_ms()
+        records = [Record(delta, 0, *encode_record(entry)) for delta, entry in enumerate(entries)]
+        partition_log.append(build_batch(records, base_timestamp=now, compression=self.compression), now_ms=now)
+        self._appends.notify((OFFSETS_TOPIC, partition))
+
+
+def _records(partition_log: PartitionLog):
+    """Every record of the partition, in offset order; control batches (transaction markers) skipped."""
+    offset = partition_log.log_start_offset
+    while offset < partition_log.log_end_offset:
+        batches = list(read_batches(partition_log.read(offset, _READ_BYTES).read()))
+        if not batches:
+            break
+        for batch in batches:
+            if not batch.is_control:
+                yield from batch.records
+        offset = batches[-1].next_offset
