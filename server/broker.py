@@ -17,6 +17,7 @@ from odradek.storage.log_manager import LogManager
 from .append_notifier import AppendNotifier
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id
+from .groups.group_coordinator import GroupCoordinator
 from .connection import serve_connection
 from .listeners import Listener
 from .producer_ids import ProducerIdAllocator
@@ -30,6 +31,7 @@ class Broker:
         self.logs = LogManager(config.data_dir, config.props)
         self.appends = AppendNotifier()
         self.producer_ids = ProducerIdAllocator(config.data_dir)
+        self.groups = GroupCoordinator(self)
         self.cluster_id = ""
         self.advertised = config.advertised  # the bound port replaces port 0 once listening
 
@@ -38,11 +40,13 @@ class Broker:
         self.cluster_id = load_or_create_cluster_id(self.config.data_dir, self.config.node_id)
         self.producer_ids.load()
         await trio.to_thread.run_sync(self.logs.startup)
+        self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
         try:
             listeners = await _open_listeners(self.config.listener.host, self.config.listener.port)
             addresses = [listener.socket.getsockname()[:2] for listener in listeners]
             self.advertised = _with_bound_port(self.config.advertised, addresses[0][1])
             async with trio.open_nursery() as nursery:
+                nursery.start_soon(self.groups.run)
                 nursery.start_soon(partial(trio.serve_listeners, partial(serve_connection, self), listeners))
                 task_status.started(addresses)
         finally:

@@ -25,7 +25,9 @@ async def handle(ctx, request) -> dict:
 
 
 def _coordinator(broker, key: str, key_type: int) -> dict:
-    if key_type not in (GROUP, TRANSACTION):
+    if key_type == GROUP:
+        broker.groups.ensure_topic()  # Kafka creates __consumer_offsets on first use
+    elif key_type != TRANSACTION:
         return {"key": key, "error_code": ErrorCode.INVALID_REQUEST,
                 "error_message": f"Unsupported key type {key_type}", "node_id": -1, "host": "", "port": -1}
     return {"key": key, "error_code": ErrorCode.NONE, "error_message": None,

@@ -1,0 +1,136 @@
+"""The group coordinator: every group this broker coordinates, their deadlines and offsets.
+
+On a single broker this node coordinates every group. Group state and committed offsets are kept
+as records in ``__consumer_offsets`` (created on first use, as Kafka does) and replayed at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import trio
+
+from odradek.wire import ErrorCode
+
+from .classic_coordinator import ClassicCoordinator
+from .classic_group import ClassicGroup, GroupState
+from .classic_group_records import group_from_record, group_to_record
+from .group_config import GroupConfig
+from .group_error import GroupError
+from .offset_store import OffsetStore
+from .offsets_records import GroupMetadataKey, Tombstone
+from .offsets_topic import OFFSETS_TOPIC, OffsetsTopic
+from .scheduler import Scheduler
+
+log = logging.getLogger("odradek.groups")
+
+
+class GroupCoordinator:
+    def __init__(self, broker):
+        self.config = GroupConfig.from_broker(broker.config)
+        self.scheduler = Scheduler()
+        self.groups: dict[str, ClassicGroup] = {}
+        self.topic = OffsetsTopic(broker)
+        self.offsets = OffsetStore(self.topic)
+        self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group)
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def load(self):
+        """Replay ``__consumer_offsets`` (blocking: start-up runs it in a worker thread)."""
+        return self.topic.load()
+
+    def adopt(self, loaded) -> None:
+        self.offsets.adopt(loaded.offsets)
+        for record in loaded.groups.values():
+            self.classic.restore(group_from_record(record))
+        log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
+                 len(loaded.groups), len(loaded.offsets), OFFSETS_TOPIC)
+
+    async def run(self) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self.scheduler.run)
+            nursery.start_soon(self._expire_offsets_periodically)
+
+    def ensure_topic(self) -> None:
+        self.topic.ensure_created()
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def _store_group(self, group: ClassicGroup) -> None:
+        try:
+            self.ensure_topic()
+            self.topic.write(group.group_id, [group_to_record(group)])
+        except Exception:
+            log.exception("Could not store the metadata of group %s", group.group_id)
+
+    # -- offsets -------------------------------------------------------------------------------
+
+    def check_commit(self, group_id: str, generation: int, member_id: str, instance_id: str | None) -> None:
+        """Kafka's rules for who may commit: anyone to a group without members ("simple"
+        commits by ``assign()`` users), otherwise only a member of the current generation."""
+        if not group_id:
+            raise GroupError(ErrorCode.INVALID_GROUP_ID)
+        group = self.classic.classic_group(group_id)
+        if group is None:
+            if generation >= 0:
+                raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+            self.groups[group_id] = ClassicGroup(group_id, state_timestamp_ms=_now_ms())
+            return
+        if group.state == GroupState.DEAD:
+            raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        if generation < 0 and group.state == GroupState.EMPTY:
+            return
+        if instance_id is not None and group.static_members.get(instance_id, member_id) != member_id:
+            raise GroupError(ErrorCode.FENCED_INSTANCE_ID)
+        if member_id not in group.members:
+            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
+        if generation != group.generation:
+            raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+        if group.state == GroupState.COMPLETING_REBALANCE:
+            raise GroupError(ErrorCode.REBALANCE_IN_PROGRESS)
+
+    async def _expire_offsets_periodically(self) -> None:
+        interval = self.config.offsets_retention_check_interval_ms / 1000
+        while True:
+            await trio.sleep(interval)
+            self.expire_offsets(_now_ms())
+
+    def expire_offsets(self, now_ms: int) -> None:
+        emptied = self.offsets.expire(now_ms, self.config.offsets_retention_ms, self._empty_since)
+        for group_id in emptied:
+            group = self.groups.get(group_id)
+            if isinstance(group, ClassicGroup) and group.state == GroupState.EMPTY:
+                self._forget(group)
+
+    def _empty_since(self, group_id: str) -> int | None:
+        group = self.groups.get(group_id)
+        if group is None:
+            return -1
+        if group.state != GroupState.EMPTY:
+            return None
+        return group.state_timestamp_ms if group.protocol_type else -1
+
+    # -- admin ---------------------------------------------------------------------------------
+
+    def delete_group(self, group_id: str) -> ErrorCode:
+        group = self.groups.get(group_id)
+        if group is None and not self.offsets.has_offsets(group_id):
+            return ErrorCode.GROUP_ID_NOT_FOUND
+        if group is not None and group.state != GroupState.EMPTY:
+            return ErrorCode.NON_EMPTY_GROUP
+        self.offsets.delete_group(group_id)
+        if group is not None:
+            self._forget(group)
+        return ErrorCode.NONE
+
+    def _forget(self, group: ClassicGroup) -> None:
+        group.state = GroupState.DEAD
+        self.groups.pop(group.group_id, None)
+        self.ensure_topic()
+        self.topic.write(group.group_id, [Tombstone(GroupMetadataKey(group.group_id))])
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,14 @@
+"""DeleteGroups: remove empty groups with their committed offsets."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey
+
+API_KEY = ApiKey.DELETE_GROUPS
+
+
+async def handle(ctx, request) -> dict:
+    return {"throttle_time_ms": 0, "results": [
+        {"group_id": group_id, "error_code": ctx.broker.groups.delete_group(group_id)}
+        for group_id in request.groups_names
+    ]}

@@ -1,0 +1,45 @@
+"""DescribeGroups: state, protocol and members (with subscriptions and assignments when Stable)."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+from ..groups.classic_group import GroupState
+
+API_KEY = ApiKey.DESCRIBE_GROUPS
+FIRST_NOT_FOUND_VERSION = 6
+
+
+async def handle(ctx, request) -> dict:
+    return {"throttle_time_ms": 0,
+            "groups": [_describe(ctx, group_id) for group_id in request.groups]}
+
+
+def _describe(ctx, group_id: str) -> dict:
+    group = ctx.broker.groups.groups.get(group_id)
+    if group is None:
+        if ctx.version >= FIRST_NOT_FOUND_VERSION:
+            return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": f"Group {group_id} not found.",
+                    "group_id": group_id, "group_state": "Dead", "protocol_type": "", "protocol_data": "",
+                    "members": []}
+        return {"error_code": ErrorCode.NONE, "group_id": group_id, "group_state": "Dead",
+                "protocol_type": "", "protocol_data": "", "members": []}
+    stable = group.state == GroupState.STABLE
+    return {
+        "error_code": ErrorCode.NONE,
+        "group_id": group_id,
+        "group_state": group.state.value,
+        "protocol_type": group.protocol_type or "",
+        "protocol_data": (group.protocol_name or "") if stable else "",
+        "members": [
+            {
+                "member_id": m.member_id,
+                "group_instance_id": m.group_instance_id,
+                "client_id": m.client_id,
+                "client_host": m.client_host,
+                "member_metadata": m.metadata_for(group.protocol_name) if stable else b"",
+                "member_assignment": m.assignment if stable else b"",
+            }
+            for m in group.members.values()
+        ],
+    }

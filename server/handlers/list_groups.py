@@ -1,0 +1,22 @@
+"""ListGroups: every group, optionally filtered by state (v4+) and type (v5+)."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+API_KEY = ApiKey.LIST_GROUPS
+CLASSIC = "classic"
+
+
+async def handle(ctx, request) -> dict:
+    states = {s.lower() for s in request.states_filter}
+    types = {t.lower() for t in request.types_filter}
+    listed = []
+    for group in ctx.broker.groups.groups.values():
+        if states and group.state.value.lower() not in states:
+            continue
+        if types and CLASSIC not in types:
+            continue
+        listed.append({"group_id": group.group_id, "protocol_type": group.protocol_type or "",
+                       "group_state": group.state.value, "group_type": CLASSIC})
+    return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "groups": listed}

@@ -1,0 +1,55 @@
+"""OffsetFetch: committed offsets of one group (v1-7) or of several (v8+)."""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+from .topic_lookup import NO_TOPIC_ID, resolve_topic
+
+API_KEY = ApiKey.OFFSET_FETCH
+FIRST_MULTI_GROUP_VERSION = 8
+FIRST_TOPIC_ID_VERSION = 10
+
+
+async def handle(ctx, request) -> dict:
+    if ctx.version >= FIRST_MULTI_GROUP_VERSION:
+        by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
+        return {"throttle_time_ms": 0, "groups": [
+            {"group_id": g.group_id, "topics": _group_offsets(ctx, g.group_id, g.topics, by_id),
+             "error_code": ErrorCode.NONE}
+            for g in request.groups
+        ]}
+    topics = request.topics
+    return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE,
+            "topics": _group_offsets(ctx, request.group_id, topics, by_id=False)}
+
+
+def _group_offsets(ctx, group_id: str, requested, by_id: bool) -> list[dict]:
+    offsets = ctx.broker.groups.offsets
+    if requested is None:  # every partition the group has committed
+        wanted: dict[str, list[int]] = {}
+        for topic, partition in sorted(offsets.of_group(group_id)):
+            wanted.setdefault(topic, []).append(partition)
+        entries = []
+        for name, partitions in wanted.items():
+            info = ctx.broker.logs.get_topic(name)
+            entries.append((name, info.topic_id if info else NO_TOPIC_ID, partitions))
+    else:
+        entries = []
+        for t in requested:
+            info = resolve_topic(ctx.broker, t.name, t.topic_id, by_id)
+            entries.append((info.name if info else t.name, t.topic_id, list(t.partition_indexes)))
+    return [
+        {"name": name, "topic_id": topic_id,
+         "partitions": [_partition(offsets.get(group_id, name, index), index) for index in partitions]}
+        for name, topic_id, partitions in entries
+    ]
+
+
+def _partition(commit, index: int) -> dict:
+    if commit is None:
+        return {"partition_index": index, "committed_offset": -1, "committed_leader_epoch": -1,
+                "metadata": "", "error_code": ErrorCode.NONE}
+    return {"partition_index": index, "committed_offset": commit.offset,
+            "committed_leader_epoch": commit.leader_epoch, "metadata": commit.metadata,
+            "error_code": ErrorCode.NONE}
