@@ -9,8 +9,9 @@ maxTimestamp, since storage does not decode records.
 
 from __future__ import annotations
 
+from odradek.wire.compression import COMPRESSION_TYPES
+
 from .batch_header import NO_TIMESTAMP, BatchHeader, batch_size_at, check_batch, read_header
-from .compression import ZSTD
 from .errors import InvalidRecordError, InvalidTimestampError, RecordBatchTooLargeError, RecordTooLargeError
 from .log_config import LogConfig
 
@@ -52,7 +53,7 @@ def validate_producer_records(
 
 
 def _check_attributes(header: BatchHeader) -> None:
-    if header.compression > ZSTD:
+    if header.compression >= len(COMPRESSION_TYPES):
         raise InvalidRecordError(f"Unknown compression codec id {header.compression}")
     if header.is_control:
         raise InvalidRecordError("Clients are not allowed to write control records")

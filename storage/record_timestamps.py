@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from odradek.wire.compression import decompress
+from odradek.wire.errors import DecodeError
+
 from .batch_header import HEADER_SIZE, BatchHeader
-from .compression import decompress
 from .errors import CorruptRecordError
 
 
@@ -25,7 +27,10 @@ def record_timestamps(batch: bytes | memoryview, header: BatchHeader) -> Iterato
         for delta in range(header.records_count):
             yield header.base_offset + delta, header.max_timestamp
         return
-    records = decompress(header.compression, memoryview(batch)[HEADER_SIZE : header.size])
+    try:
+        records = decompress(header.compression, memoryview(batch)[HEADER_SIZE : header.size])
+    except DecodeError as exc:
+        raise CorruptRecordError(str(exc)) from None
     position = 0
     try:
         for _ in range(header.records_count):

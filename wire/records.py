@@ -27,14 +27,11 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import cramjam
 from crc32c import crc32c
 
+from .compression import COMPRESSION_TYPES, compress, decompress
 from .errors import DecodeError, EncodeError
 from .types import INT8, VARINT, VARLONG, read_exactly
-
-#: Compression names, indexed by the codec id in attributes bits 0-2.
-COMPRESSION_TYPES = ("none", "gzip", "snappy", "lz4", "zstd")
 
 _HEADER = struct.Struct(">qiibIhiqqqhii")
 _LOG_OVERHEAD = 12  # baseOffset and batchLength: the bytes batchLength does not count
@@ -47,10 +44,6 @@ _TIMESTAMP_TYPE_SHIFT = 3
 _TRANSACTIONAL_BIT = 0x10
 _CONTROL_BIT = 0x20
 
-_XERIAL_MAGIC = b"\x82SNAPPY\x00"
-_XERIAL_HEADER = _XERIAL_MAGIC + struct.pack(">ii", 1, 1)  # format version 1, compatible with 1
-_XERIAL_BLOCK_SIZE = 32 * 1024  # the Java snappy stream's block size
-_BLOCK_LENGTH = struct.Struct(">i")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +126,7 @@ def build_batch(
     stream = io.BytesIO()
     for record in records:
         _write_record(record, stream)
-    payload = _compress(compression, stream.getvalue())
+    payload = compress(compression, stream.getvalue())
     attributes = (
         COMPRESSION_TYPES.index(compression)
         | timestamp_type << _TIMESTAMP_TYPE_SHIFT
@@ -187,7 +180,7 @@ def _decode_batch(batch: memoryview, position: int) -> RecordBatch:
         raise DecodeError(f"record batch at byte {position} uses unknown compression codec {codec}")
     if count < 0:
         raise DecodeError(f"record batch at byte {position} has negative record count {count}")
-    body = _decompress(COMPRESSION_TYPES[codec], batch[_HEADER.size:])
+    body = decompress(codec, batch[_HEADER.size:])
     stream = io.BytesIO(body)
     records = []
     for index in range(count):
@@ -261,59 +254,3 @@ def _read_varint_bytes(stream: io.BytesIO) -> bytes | None:
             return None
         raise DecodeError(f"negative length {length}")
     return read_exactly(stream, length)
-
-
-def _compress(compression: str, data: bytes) -> bytes:
-    if compression == "none":
-        return data
-    if compression == "gzip":
-        return bytes(cramjam.gzip.compress(data))
-    if compression == "snappy":
-        return _xerial_snappy(data)
-    if compression == "lz4":
-        compressor = cramjam.lz4.Compressor(block_linked=False, content_checksum=False)
-        compressor.compress(data)
-        return bytes(compressor.finish())
-    return bytes(cramjam.zstd.compress(data))
-
-
-def _xerial_snappy(data: bytes) -> bytes:
-    out = bytearray(_XERIAL_HEADER)
-    for start in range(0, len(data), _XERIAL_BLOCK_SIZE):
-        block = cramjam.snappy.compress_raw(data[start : start + _XERIAL_BLOCK_SIZE])
-        out += _BLOCK_LENGTH.pack(len(block))
-        out += block
-    return bytes(out)
-
-
-def _decompress(compression: str, data: memoryview) -> bytes:
-    try:
-        if compression == "none":
-            return bytes(data)
-        if compression == "gzip":
-            return bytes(cramjam.gzip.decompress(data))
-        if compression == "snappy":
-            return _snappy(bytes(data))
-        if compression == "lz4":
-            return bytes(cramjam.lz4.decompress(data))
-        return bytes(cramjam.zstd.decompress(data))
-    except cramjam.DecompressionError as exc:
-        raise DecodeError(f"cannot decompress {compression} records: {exc}") from None
-
-
-def _snappy(data: bytes) -> bytes:
-    """A raw snappy block, or xerial's framing: its 16-byte header, then length-prefixed blocks."""
-    if not data.startswith(_XERIAL_MAGIC):
-        return bytes(cramjam.snappy.decompress_raw(data))
-    out = bytearray()
-    position = len(_XERIAL_HEADER)
-    while position < len(data):
-        if len(data) - position < _BLOCK_LENGTH.size:
-            raise DecodeError("truncated xerial snappy block length")
-        (length,) = _BLOCK_LENGTH.unpack_from(data, position)
-        position += _BLOCK_LENGTH.size
-        if length < 0 or position + length > len(data):
-            raise DecodeError(f"xerial snappy block of {length} bytes does not fit")
-        out += cramjam.snappy.decompress_raw(data[position : position + length])
-        position += length
-    return bytes(out)
