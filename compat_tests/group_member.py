@@ -77,6 +77,7 @@ class Member:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.run, name=f"member-{group}", daemon=True)
         self.error: BaseException | None = None
+        self._failure_expected = False
 
     def start(self) -> "Member":
         """Run the member on its own thread."""
@@ -91,9 +92,16 @@ class Member:
             assert not self._thread.is_alive(), f"{self.client} member did not close within {timeout}s"
         self.check()
 
+    def wait_for_failure(self, timeout: float = TIMEOUT) -> BaseException:
+        """Wait for the member to fail, as the test expects it to; return what it failed with."""
+        self._thread.join(timeout)
+        assert self.error is not None, f"{self.client} member of {self.group} still running after {timeout}s"
+        self._failure_expected = True
+        return self.error
+
     def check(self) -> None:
-        """Raise what the member's thread failed with, if anything."""
-        if self.error is not None:
+        """Raise what the member's thread failed with, unless the test expected it."""
+        if self.error is not None and not self._failure_expected:
             raise AssertionError(f"{self.client} member of {self.group} failed: {self.error!r}") from self.error
 
     @property

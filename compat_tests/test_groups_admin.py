@@ -21,8 +21,7 @@ PARTITIONS = 4
 
 
 def start_active_group(clients, members, broker, client: str, group: str, topic: str) -> list:
-    """Two members of ``group`` sharing ``topic``, having read (and committed) all of it."""
-    create_topic(clients, broker, topic, PARTITIONS)
+    """Two members of ``group`` sharing ``topic`` (made beforehand), having read and committed all of it."""
     sent = produce_to_partitions(clients, broker, topic, PARTITIONS, 5)
     client_id = {"kafka-python": "client_id", "confluent-kafka": "client.id"}[client]
     group_members = [members.start(broker, client, group, [topic], **{client_id: "compat-member"})
@@ -57,6 +56,7 @@ def ck_offsets(admin, group: str) -> dict[tuple[str, int], int]:
 def test_confluent_admin_lists_describes_alters_and_deletes_groups(module_broker, clients, members, topic):
     active, idle = f"{topic}-active", f"{topic}-idle"
     admin = clients.ck_admin(module_broker)
+    create_topic(clients, module_broker, topic, PARTITIONS)
     group_members = start_active_group(clients, members, module_broker, "confluent-kafka", active, topic)
     assert ck_alter_errors(admin, idle, [CkPartition(topic, 0, 3), CkPartition(topic, 1, 5)]) == set()
     assert ck_offsets(admin, idle) == {(topic, 0): 3, (topic, 1): 5}
@@ -100,6 +100,7 @@ def test_confluent_admin_lists_describes_alters_and_deletes_groups(module_broker
 def test_kafka_python_admin_lists_describes_fetches_and_deletes_groups(module_broker, clients, members, topic):
     active, idle, other = f"{topic}-active", f"{topic}-idle", f"{topic}-other"
     admin = clients.kp_admin(module_broker)
+    create_topic(clients, module_broker, topic, PARTITIONS)
     create_topic(clients, module_broker, other, 1)
     # Offsets for a topic the group will not subscribe to, committed while it is still empty.
     assert admin.alter_group_offsets(active, {kafka.TopicPartition(other, 0): kafka.OffsetAndMetadata(2, "old", -1)}) == {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from confluent_kafka import ConsumerGroupState
+from confluent_kafka import ConsumerGroupState, KafkaError, KafkaException
 
 from .clients import wait_until
 from .group_helpers import (
@@ -30,6 +30,8 @@ PARTITIONS = 6
 # partitions and roundrobin deals them out in turn (members in member-id order either way).
 EXPECTED_SPLITS = {"range": {frozenset({0, 1}), frozenset({2, 3}), frozenset({4, 5})},
                    "roundrobin": {frozenset({0, 3}), frozenset({1, 4}), frozenset({2, 5})}}
+INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL = 26, 23
+FENCED = {82, KafkaError._FENCED, KafkaError._FATAL}  # FENCED_INSTANCE_ID, or librdkafka's fatal error for it
 
 
 def partitions_of(member, topic) -> frozenset:
@@ -138,11 +140,17 @@ STATIC_SESSION_MS = 5000
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance(
+def test_a_restarted_static_leader_gets_its_partitions_back_without_a_rebalance(
         module_broker, clients, members, topic, client):
+    """The member restarted is the group's leader (the first to join stays leader), the hard case."""
     create_topic(clients, module_broker, topic, PARTITIONS)
-    group = [members.start(module_broker, client, topic, [topic], instance_id=f"instance-{i}",
-                           session_ms=STATIC_SESSION_MS) for i in range(3)]
+
+    def static_member(i: int):
+        return members.start(module_broker, client, topic, [topic], instance_id=f"instance-{i}",
+                             session_ms=STATIC_SESSION_MS)
+    leader = static_member(0)
+    wait_for_split([leader], topic, PARTITIONS)
+    group = [leader, static_member(1), static_member(2)]
     split = wait_for_split(group, topic, PARTITIONS)
     wait_until(lambda: all(callbacks_done(m) for m in group), what="the members' rebalance callbacks")
     generation = group[0].generation
@@ -155,16 +163,19 @@ def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance(
     described = describe_group(clients, module_broker, topic)
     assert old_member_id in {m.member_id for m in described.members}, "the static member was dropped on close"
 
-    back = members.start(module_broker, client, topic, [topic], instance_id="instance-0",
-                         session_ms=STATIC_SESSION_MS)
+    back = static_member(0)
     wait_until(lambda: back.check() or back.assignment, what="the restarted static member's assignment")
     assert partitions_of(back, topic) == split[0]
     assert back.generation == generation
     # Past the old session's end, nobody has seen a rebalance: not on the rejoin, not on expiry.
-    assert_steady(lambda: [m.events for m in others] == seen and
-                  all(m.generation == generation for m in others + [back]),
-                  closed_at + STATIC_SESSION_MS / 1000 + 1,
-                  "the other members went through a rebalance")
+    def unchanged():
+        now = [([(kind, sorted(p for _, p in parts)) for kind, parts in m.events[len(before):]], m.generation)
+               for m, before in zip(others + [back], seen + [[]])]
+        assert all(not events for events, _ in now[:-1]) and all(g == generation for _, g in now), (
+            f"a rebalance: (new callbacks, generation) of the others and the restarted member, "
+            f"first generation {generation}: {now}")
+        return True
+    assert_steady(unchanged, closed_at + STATIC_SESSION_MS / 1000 + 1, "")
 
     described = describe_group(clients, module_broker, topic)
     assert described.state == ConsumerGroupState.STABLE
@@ -197,3 +208,42 @@ def test_cooperative_members_give_up_only_the_partitions_that_move(module_broker
 
     sent = produce_to_partitions(clients, module_broker, topic, PARTITIONS, 5)
     assert_each_read_once(wait_for_records(first, len(sent)), sent)
+
+
+def error_code(exc: BaseException) -> int:
+    """The Kafka error code a client failed with (kafka-python's errno, librdkafka's code)."""
+    if isinstance(exc, KafkaException):
+        return exc.args[0].code()
+    return exc.errno
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_session_timeouts_outside_the_brokers_bounds_are_refused(module_broker, clients, members, topic, client):
+    create_topic(clients, module_broker, topic, PARTITIONS)
+    too_short = members.start(module_broker, client, topic, [topic], session_ms=500)
+    assert error_code(too_short.wait_for_failure()) == INVALID_SESSION_TIMEOUT
+    assert partitions_of(too_short, topic) == frozenset()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_member_with_no_assignor_in_common_is_refused(module_broker, clients, members, topic, client):
+    create_topic(clients, module_broker, topic, PARTITIONS)
+    [first] = [members.start(module_broker, client, topic, [topic], assignor="range")]
+    wait_for_split([first], topic, PARTITIONS)
+    odd_one = members.start(module_broker, client, topic, [topic], assignor="roundrobin")
+    assert error_code(odd_one.wait_for_failure()) == INCONSISTENT_GROUP_PROTOCOL
+    assert partitions_of(first, topic) == frozenset(range(PARTITIONS))
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_second_instance_with_the_same_static_id_fences_the_first(module_broker, clients, members, topic, client):
+    create_topic(clients, module_broker, topic, PARTITIONS)
+    original = members.start(module_broker, client, topic, [topic], instance_id="only-one")
+    wait_for_split([original], topic, PARTITIONS)
+    usurper = members.start(module_broker, client, topic, [topic], instance_id="only-one")
+    wait_for_split([usurper], topic, PARTITIONS)
+    # librdkafka learns it was fenced from its next heartbeat; kafka-python only stops
+    # heartbeating then, and fails on its next commit.
+    produce_to_partitions(clients, module_broker, topic, PARTITIONS, 1)
+    failure = original.wait_for_failure()
+    assert error_code(failure) in FENCED and "fenced" in str(failure).lower(), failure
