@@ -1,0 +1,185 @@
+"""A consumer group of the KIP-848 protocol: its members, their epochs and the target assignment.
+
+The coordinator, not a leader member, assigns partitions. The *group epoch* counts changes to
+what the assignment depends on (members joining or leaving, subscriptions, the partitions of
+subscribed topics); the *assignment epoch* is the group epoch the target assignment was
+computed for; a member's epoch tells which target it has reconciled to. A member may only be
+given a partition once its previous owner has revoked it, so the group tracks which epoch owns
+each partition.
+
+The states and their names are Kafka's: Empty (no members), Assigning (the target is older
+than the group epoch), Reconciling (some member has not caught up with the target), Stable,
+and Dead (deleted).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from odradek.wire import ErrorCode
+
+from .assignors import Assignment
+from .group_error import GroupError
+
+LEAVE_EPOCH = -1  # a member leaving for good
+STATIC_LEAVE_EPOCH = -2  # a static member going away for now: its partitions wait for it
+
+
+class ConsumerGroupState(enum.Enum):
+    EMPTY = "Empty"
+    ASSIGNING = "Assigning"
+    RECONCILING = "Reconciling"
+    STABLE = "Stable"
+    DEAD = "Dead"
+
+
+class MemberState(enum.Enum):
+    STABLE = "stable"  # owns its target (or all of it that is free yet)
+    UNREVOKED_PARTITIONS = "unrevoked_partitions"  # must give partitions up before going on
+    UNRELEASED_PARTITIONS = "unreleased_partitions"  # waits for others to give partitions up
+
+
+@dataclass(frozen=True)
+class ConsumerMember:
+    """One member; immutable, so an update is a new member and can be compared with the old."""
+
+    member_id: str
+    instance_id: str | None = None
+    rack_id: str | None = None
+    client_id: str = ""
+    client_host: str = ""
+    rebalance_timeout_ms: int = -1
+    subscribed_topic_names: tuple[str, ...] = ()
+    subscribed_topic_regex: str | None = None  # None or "" when the member has none
+    server_assignor: str | None = None
+    member_epoch: int = 0
+    previous_member_epoch: int = 0
+    state: MemberState = MemberState.STABLE
+    assigned: Assignment = field(default_factory=dict)  # what it owns, or is told to take
+    pending_revocation: Assignment = field(default_factory=dict)  # what it must give up
+
+    def is_reconciled_to(self, epoch: int) -> bool:
+        return self.state == MemberState.STABLE and self.member_epoch == epoch
+
+    def subscribes_like(self, other: "ConsumerMember") -> bool:
+        return (self.subscribed_topic_names == other.subscribed_topic_names
+                and (self.subscribed_topic_regex or "") == (other.subscribed_topic_regex or ""))
+
+
+@dataclass(eq=False)
+class ConsumerGroup:
+    group_id: str
+    group_epoch: int = 0
+    assignment_epoch: int = 0
+    members: dict[str, ConsumerMember] = field(default_factory=dict)
+    static_members: dict[str, str] = field(default_factory=dict)  # group.instance.id -> member id
+    target: dict[str, Assignment] = field(default_factory=dict)  # member id -> its target
+    topic_metadata: dict[str, tuple[uuid.UUID, int]] = field(default_factory=dict)  # subscribed, existing
+    regex_topics: dict[str, frozenset[str]] = field(default_factory=dict)  # regex -> topics it matches
+    dead: bool = False
+    _owner_epochs: dict[tuple[uuid.UUID, int], int] = field(default_factory=dict)
+
+    protocol_type = "consumer"  # what ListGroups reports
+
+    @property
+    def state(self) -> ConsumerGroupState:
+        if self.dead:
+            return ConsumerGroupState.DEAD
+        if not self.members:
+            return ConsumerGroupState.EMPTY
+        if self.group_epoch > self.assignment_epoch:
+            return ConsumerGroupState.ASSIGNING
+        if any(not m.is_reconciled_to(self.assignment_epoch) for m in self.members.values()):
+            return ConsumerGroupState.RECONCILING
+        return ConsumerGroupState.STABLE
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.members
+
+    # -- members -------------------------------------------------------------------------------
+
+    def put_member(self, member: ConsumerMember) -> None:
+        """Add or replace a member, moving the partition ownership it claims along."""
+        self._release(self.members.get(member.member_id))
+        self.members[member.member_id] = member
+        if member.instance_id is not None:
+            self.static_members[member.instance_id] = member.member_id
+        for assignment in (member.assigned, member.pending_revocation):
+            for topic_id, partitions in assignment.items():
+                for partition in partitions:
+                    self._owner_epochs[(topic_id, partition)] = member.member_epoch
+
+    def remove_member(self, member_id: str) -> ConsumerMember | None:
+        member = self.members.pop(member_id, None)
+        if member is None:
+            return None
+        self._release(member)
+        self.target.pop(member_id, None)
+        if member.instance_id is not None and self.static_members.get(member.instance_id) == member_id:
+            del self.static_members[member.instance_id]
+        return member
+
+    def _release(self, member: ConsumerMember | None) -> None:
+        if member is None:
+            return
+        for assignment in (member.assigned, member.pending_revocation):
+            for topic_id, partitions in assignment.items():
+                for partition in partitions:
+                    self._owner_epochs.pop((topic_id, partition), None)
+
+    def owner_epoch(self, topic_id: uuid.UUID, partition: int) -> int:
+        """The epoch of the member owning the partition, or -1 if it is free."""
+        return self._owner_epochs.get((topic_id, partition), -1)
+
+    # -- subscriptions -------------------------------------------------------------------------
+
+    def member_topics(self, member: ConsumerMember) -> set[str]:
+        """The topic names a member subscribes to: by name, and by what its regex matches."""
+        topics = set(member.subscribed_topic_names)
+        if member.subscribed_topic_regex:
+            topics |= self.regex_topics.get(member.subscribed_topic_regex, frozenset())
+        return topics
+
+    def subscribed_topics(self) -> set[str]:
+        topics: set[str] = set()
+        for member in self.members.values():
+            topics |= self.member_topics(member)
+        return topics
+
+    def regexes(self) -> set[str]:
+        return {m.subscribed_topic_regex for m in self.members.values() if m.subscribed_topic_regex}
+
+    def preferred_assignor(self) -> str | None:
+        """The server assignor most members ask for, if any asks."""
+        counts = Counter(m.server_assignor for m in self.members.values() if m.server_assignor)
+        return max(sorted(counts), key=lambda name: counts[name]) if counts else None
+
+    # -- offsets -------------------------------------------------------------------------------
+
+    def check_offset_commit(self, member_id: str, member_epoch: int) -> None:
+        """Kafka's rule: anyone may commit to a group without members (as admin tools do);
+        otherwise only a member, at its current epoch."""
+        if member_epoch < 0 and not self.members:
+            return
+        self._check_member_epoch(member_id, member_epoch)
+
+    def check_offset_fetch(self, member_id: str | None, member_epoch: int) -> None:
+        """A fetch naming no member (admin tools, older clients) is always allowed."""
+        if member_id is None and member_epoch < 0:
+            return
+        self._check_member_epoch(member_id, member_epoch)
+
+    def _check_member_epoch(self, member_id: str | None, member_epoch: int) -> None:
+        member = self.members.get(member_id)
+        if member is None:
+            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID,
+                             f"Member {member_id} is not a member of group {self.group_id}.")
+        if member_epoch != member.member_epoch:
+            raise GroupError(ErrorCode.STALE_MEMBER_EPOCH,
+                             f"The received member epoch {member_epoch} does not match the expected "
+                             f"member epoch {member.member_epoch}.")
+
