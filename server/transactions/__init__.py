@@ -1,0 +1,1 @@
+"""The transaction coordinator: transactional producers' state, markers and timeouts (KIP-98)."""
