@@ -79,6 +79,10 @@ class BatchHeader(NamedTuple):
         return bool(self.attributes & TIMESTAMP_TYPE_BIT)
 
     @property
+    def is_transactional(self) -> bool:
+        return bool(self.attributes & TRANSACTIONAL_BIT)
+
+    @property
     def is_control(self) -> bool:
         return bool(self.attributes & CONTROL_BIT)
 

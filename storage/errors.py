@@ -79,6 +79,33 @@ class UnsupportedMessageFormatError(StorageError):
     error_code = 43
 
 
+class OutOfOrderSequenceError(StorageError):
+    """OUT_OF_ORDER_SEQUENCE_NUMBER (45): an idempotent batch that does not follow the producer's last sequence."""
+
+    error_code = 45
+
+
+class InvalidProducerEpochError(StorageError):
+    """INVALID_PRODUCER_EPOCH (47): a batch or marker from an epoch older than the producer's current one.
+
+    Kafka answers this (not PRODUCER_FENCED) to Produce since 2.7, so the client can abort and retry.
+    """
+
+    error_code = 47
+
+
+class InvalidTxnStateError(StorageError):
+    """INVALID_TXN_STATE (48): a non-transactional batch from a producer whose transaction is still open."""
+
+    error_code = 48
+
+
+class TransactionCoordinatorFencedError(StorageError):
+    """TRANSACTION_COORDINATOR_FENCED (52): a marker from a coordinator epoch older than one already seen."""
+
+    error_code = 52
+
+
 class InvalidRecordError(StorageError):
     """INVALID_RECORD (87): a well-formed batch that a broker must refuse (offsets, counts, control batch...)."""
 

@@ -1,12 +1,13 @@
-"""Common machinery of Kafka's two segment indexes: fixed-size entries, appended, binary-searched.
+"""Common machinery of Kafka's segment indexes: fixed-size entries, appended, read from memory.
 
 The file holds exactly its entries (Kafka preallocates and trims on close; we
 simply never preallocate). Entries are mirrored in memory, loaded on first use
-so that opening a log with many old segments reads only what lookups touch.
-Appends are written through to the file at once, by one ``os.write`` on a
-descriptor kept open until the segment is sealed (they are rare: one per
-``index.interval.bytes`` of log); ``flush`` makes them durable. During recovery
-an index is first rebuilt in memory only, then written out if the file differs.
+so that opening a log with many old segments reads only what lookups touch; a
+missing file reads as empty and is created by the first append. Appends are
+written through to the file at once, by one ``os.write`` on a descriptor kept
+open until the segment is sealed (they are rare: one per ``index.interval.bytes``
+of log); ``flush`` makes them durable. During recovery an index is first rebuilt
+in memory only, then written out if the file differs.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from .atomic_file import write_atomically
 class IndexFile:
     ENTRY: struct.Struct  # set by subclasses
 
-    def __init__(self, path: Path, max_bytes: int, data: bytearray | None = None, *, write_through: bool = True):
+    def __init__(
+        self, path: Path, max_bytes: int | None = None, data: bytearray | None = None, *, write_through: bool = True
+    ):
         self.path = path
-        self.max_entries = max_bytes // self.ENTRY.size
+        self.max_entries = None if max_bytes is None else max_bytes // self.ENTRY.size  # None: unbounded
         self._data = data  # None until loaded
         self._write_through = write_through
         self._write_fd: int | None = None  # opened by the first append after loading or sealing
@@ -71,7 +74,7 @@ class IndexFile:
 
     @property
     def is_full(self) -> bool:
-        return len(self) >= self.max_entries
+        return self.max_entries is not None and len(self) >= self.max_entries
 
     def last_entry(self) -> tuple | None:
         """The last entry; read straight from the file if the index is not loaded."""
@@ -90,7 +93,7 @@ class IndexFile:
         if not self._write_through:
             return
         if self._write_fd is None:
-            self._write_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            self._write_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.write(self._write_fd, packed)
         self._dirty = True
 
@@ -130,7 +133,10 @@ class IndexFile:
 
     def _entries(self) -> bytearray:
         if self._data is None:
-            with open(self.path, "rb") as f:
-                data = bytearray(f.read())
+            try:
+                with open(self.path, "rb") as f:
+                    data = bytearray(f.read())
+            except FileNotFoundError:
+                data = bytearray()
             self._data = data[: len(data) - len(data) % self.ENTRY.size]
         return self._data

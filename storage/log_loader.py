@@ -25,6 +25,7 @@ from .log_config import LogConfig
 from .offset_index import OffsetIndex
 from .segment import (
     INDEX_SUFFIX,
+    INDEX_SUFFIXES,
     LOG_SUFFIX,
     MAX_RELATIVE_OFFSET,
     SEGMENT_SUFFIXES,
@@ -66,7 +67,7 @@ def _segment_base_offsets(directory: Path) -> list[int]:
     names = os.listdir(directory)
     logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
     for name in names:
-        is_index = any(_is_segment_file(name, suffix) for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX))
+        is_index = any(_is_segment_file(name, suffix) for suffix in INDEX_SUFFIXES)
         if (is_index and int(name[:20]) not in logs) or name.endswith(TEMP_SUFFIX):
             logger.info("Removing leftover file %s", directory / name)
             os.unlink(directory / name)

@@ -28,6 +28,7 @@ from pathlib import Path
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
 from .log_config import LogConfig, validate_topic_configs
 from .partition_log import PartitionLog
+from .producer_state_config import ProducerStateConfig
 from .topic_metadata import (
     TopicInfo,
     load_topics,
@@ -51,6 +52,7 @@ class LogManager:
         self.data_dir = Path(data_dir)
         self.broker_props = dict(broker_props)
         LogConfig.from_props(self.broker_props, {})  # fail fast on bad log.* broker properties
+        self.producer_config = ProducerStateConfig.from_props(self.broker_props)
         self._topics: dict[str, TopicInfo] = {}
         self._configs: dict[str, LogConfig] = {}
         self._names_by_id: dict[uuid.UUID, str] = {}
@@ -209,7 +211,9 @@ class LogManager:
                 path.mkdir()
                 created.append(index)
                 write_partition_metadata(path, topic.topic_id)
-                self._partitions[topic.name, index] = PartitionLog.open(path, topic.name, index, config)
+                self._partitions[topic.name, index] = PartitionLog.open(
+                    path, topic.name, index, config, self.producer_config
+                )
             save_topics(self.data_dir, {**self._topics, topic.name: topic}.values())
         except BaseException:
             for index in created:
@@ -227,7 +231,7 @@ class LogManager:
             path.mkdir()
         if read_partition_metadata(path) != topic.topic_id:
             write_partition_metadata(path, topic.topic_id)
-        return PartitionLog.open(path, topic.name, index, self._configs[topic.name])
+        return PartitionLog.open(path, topic.name, index, self._configs[topic.name], self.producer_config)
 
     def _sweep_directories(self) -> None:
         """Finish interrupted deletions; set aside partition directories no known topic owns."""

@@ -1,8 +1,14 @@
-"""One partition's log: an ordered list of segments, the last of which takes appends.
+"""One partition's log: an ordered list of segments, the last of which takes appends,
+and the state of the idempotent and transactional producers writing to it.
 
-Threading: ``append``, ``read`` (which only plans a read) and the offset
-properties are meant for the server's event-loop thread; ``flush`` and
-``close`` may run in a worker thread, and so may ``LogSlice.read``.
+Producer state (see ``producer_state_manager``) decides what an append may add, and
+yields the last stable offset and the aborted transactions a read_committed fetch
+needs. It is snapshotted when a segment rolls and on close, and rebuilt from the
+newest snapshot and the log after it at startup (``producer_state_loader``).
+
+Threading: ``append``, ``append_marker``, ``read`` (which only plans a read) and the
+queries are meant for the server's event-loop thread; ``flush`` and ``close`` may run
+in a worker thread, and so may ``LogSlice.read``.
 """
 
 from __future__ import annotations
@@ -16,12 +22,18 @@ from pathlib import Path
 
 from .append_validation import validate_producer_records
 from .atomic_file import fsync_directory
-from .batch_header import NO_TIMESTAMP, read_header, set_base_offset, set_log_append_time
+from .batch_header import NO_TIMESTAMP, BatchHeader, read_header, set_base_offset, set_log_append_time
 from .errors import OffsetOutOfRangeError
 from .log_config import LogConfig
 from .log_loader import load_segments
 from .log_slice import LogSlice
+from .producer_snapshot import write_snapshot
+from .producer_state import BatchMetadata, ProducerInfo
+from .producer_state_config import ProducerStateConfig
+from .producer_state_loader import load_producer_state
+from .producer_state_manager import ProducerStateManager
 from .segment import LogSegment
+from .transaction_marker import TxnMarker, marker_batch
 
 logger = logging.getLogger(__package__)
 
@@ -30,9 +42,12 @@ logger = logging.getLogger(__package__)
 class AppendInfo:
     first_offset: int
     last_offset: int
-    log_append_time_ms: int  # -1 unless the topic uses LogAppendTime
+    log_append_time_ms: int  # -1 unless the topic uses LogAppendTime (for a duplicate: see below)
     log_start_offset: int
     record_count: int
+    # A producer's retry of a batch already in the log: nothing was appended, the offsets are
+    # the original batch's and, as Kafka answers, log_append_time_ms is its stored maxTimestamp.
+    duplicate: bool = False
 
 
 def wall_clock_ms() -> int:
@@ -40,20 +55,48 @@ def wall_clock_ms() -> int:
 
 
 class PartitionLog:
-    def __init__(self, directory: Path, topic: str, partition: int, config: LogConfig, segments: list[LogSegment]):
+    def __init__(
+        self,
+        directory: Path,
+        topic: str,
+        partition: int,
+        config: LogConfig,
+        segments: list[LogSegment],
+        producers: ProducerStateManager,
+        *,
+        snapshot_offset: int,
+        producer_config: ProducerStateConfig,
+        now_ms: int,
+    ):
         self.directory = directory
         self.topic = topic
         self.partition = partition
         self.config = config  # replaced by LogManager when the topic's configs change
         self._segments = segments
+        self._producers = producers
+        self._snapshot_offset = snapshot_offset  # of the newest producer snapshot on disk
+        self._producer_config = producer_config
+        self._next_expiry_check_ms = now_ms + producer_config.expiration_check_interval_ms
         self._directory_dirty = False
         self._closed = False
 
     @classmethod
-    def open(cls, directory: Path, topic: str, partition: int, config: LogConfig) -> PartitionLog:
-        """Open (creating if needed) the partition directory, recovering its segments."""
+    def open(
+        cls,
+        directory: Path,
+        topic: str,
+        partition: int,
+        config: LogConfig,
+        producer_config: ProducerStateConfig = ProducerStateConfig(),
+        now_ms: int | None = None,
+    ) -> PartitionLog:
+        """Open (creating if needed) the partition directory, recovering its segments and producer state."""
+        now = wall_clock_ms() if now_ms is None else now_ms
         directory.mkdir(parents=True, exist_ok=True)
-        return cls(directory, topic, partition, config, load_segments(directory, config, wall_clock_ms()))
+        segments = load_segments(directory, config, now)
+        producers, snapshot_offset = load_producer_state(directory, segments, producer_config, now)
+        return cls(directory, topic, partition, config, segments, producers,
+                   snapshot_offset=snapshot_offset, producer_config=producer_config, now_ms=now)
 
     def __repr__(self) -> str:
         return f"PartitionLog({self.topic}-{self.partition}, {self.log_start_offset}..{self.log_end_offset})"
@@ -72,49 +115,118 @@ class PartitionLog:
         return self.log_end_offset
 
     @property
+    def last_stable_offset(self) -> int:
+        """Kafka's LSO: the first offset of the oldest open transaction, else the high watermark.
+        Everything below it is decided (non-transactional, committed or aborted)."""
+        first_unstable = self._producers.first_unstable_offset
+        return self.high_watermark if first_unstable is None else min(first_unstable, self.high_watermark)
+
+    @property
     def _active(self) -> LogSegment:
         return self._segments[-1]
 
     def append(self, records: bytes | memoryview, now_ms: int | None = None) -> AppendInfo:
         """Validate a producer's batches, assign offsets, write them; see AppendInfo.
 
-        Nothing is written unless every batch is valid. Raises the errors of
-        ``append_validation``.
+        Nothing is written unless every batch is valid, and nothing at all for a retry of
+        batches already appended (``duplicate``). Raises the errors of ``append_validation``
+        and ``producer_append``.
         """
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         config = self.config
-        batches = validate_producer_records(records, config, now)
         data = bytearray(records)
-        first_offset = next_offset = self.log_end_offset
-        for position, header in batches:
-            set_base_offset(data, position, next_offset)
-            if config.log_append_time:
-                set_log_append_time(data, position, header.size, now)
-            next_offset += header.records_count
-        stamped = [(position, read_header(data, position)) for position, _ in batches]
-        max_timestamp = max(header.max_timestamp for _, header in stamped)
-        if self._active.should_roll(len(data), max_timestamp, next_offset - 1, config, now):
-            self._roll(now)
-        self._active.append(data, stamped, config.index_interval_bytes)
+        stamped = self._assign_offsets(data, validate_producer_records(records, config, now), now)
+        self._expire_producers(now)
+        update = self._producers.prepare_append(header for _, header in stamped)
+        if isinstance(update, BatchMetadata):
+            return AppendInfo(
+                first_offset=update.first_offset,
+                last_offset=update.last_offset,
+                log_append_time_ms=update.timestamp,
+                log_start_offset=self.log_start_offset,
+                record_count=update.last_offset - update.first_offset + 1,
+                duplicate=True,
+            )
+        first_offset = self.log_end_offset
+        self._write(data, stamped, now)
+        self._producers.apply(update)
         return AppendInfo(
             first_offset=first_offset,
-            last_offset=next_offset - 1,
+            last_offset=self.log_end_offset - 1,
             log_append_time_ms=now if config.log_append_time else NO_TIMESTAMP,
             log_start_offset=self.log_start_offset,
-            record_count=next_offset - first_offset,
+            record_count=self.log_end_offset - first_offset,
         )
 
+    def append_marker(
+        self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int, now_ms: int | None = None
+    ) -> int:
+        """Write a transaction coordinator's COMMIT or ABORT marker for the producer; its offset.
+
+        Ends the producer's open transaction (an aborted one goes into the transaction
+        index). Raises InvalidProducerEpochError for an epoch older than the producer's and
+        TransactionCoordinatorFencedError for a coordinator epoch older than the last one.
+        """
+        self._check_open()
+        now = wall_clock_ms() if now_ms is None else now_ms
+        marker = TxnMarker(commit, coordinator_epoch)
+        data = bytearray(marker_batch(producer_id, producer_epoch, marker, now))
+        stamped = self._assign_offsets(data, [(0, read_header(data, 0))], now)
+        offset = stamped[0][1].base_offset
+        self._expire_producers(now)
+        update = self._producers.prepare_marker(producer_id, producer_epoch, marker, offset, now)
+        self._write(data, stamped, now)
+        for aborted in self._producers.apply(update):
+            self._active.txn_index.append(aborted)
+        return offset
+
+    def _assign_offsets(
+        self, data: bytearray, batches: list[tuple[int, BatchHeader]], now: int
+    ) -> list[tuple[int, BatchHeader]]:
+        """Number the batches in ``data`` from the log end (and stamp LogAppendTime); their new headers."""
+        next_offset = self.log_end_offset
+        for position, header in batches:
+            set_base_offset(data, position, next_offset)
+            if self.config.log_append_time:
+                set_log_append_time(data, position, header.size, now)
+            next_offset += header.records_count
+        return [(position, read_header(data, position)) for position, _ in batches]
+
+    def _write(self, data: bytearray, stamped: list[tuple[int, BatchHeader]], now: int) -> None:
+        max_timestamp = max(header.max_timestamp for _, header in stamped)
+        if self._active.should_roll(len(data), max_timestamp, stamped[-1][1].last_offset, self.config, now):
+            self._roll(now)
+        self._active.append(data, stamped, self.config.index_interval_bytes)
+
+    def _expire_producers(self, now: int) -> None:
+        if now >= self._next_expiry_check_ms:
+            self._producers.remove_expired(now)
+            self._next_expiry_check_ms = now + self._producer_config.expiration_check_interval_ms
+
     def _roll(self, now: int) -> None:
-        self._active.seal()
+        sealed = self._active
+        sealed.seal()
+        # The snapshot below vouches for every aborted transaction before it, so their index
+        # entries must be on disk first (recovery only rebuilds indexes after the snapshot).
+        sealed.txn_index.flush()
         self._segments.append(LogSegment.create(self.directory, self.log_end_offset, self.config, now))
         self._directory_dirty = True
+        self._take_snapshot()
         logger.debug("Rolled %s-%d: new segment at offset %d", self.topic, self.partition, self.log_end_offset)
 
-    def read(self, offset: int, max_bytes: int, min_one_batch: bool = True) -> LogSlice:
+    def _take_snapshot(self) -> None:
+        """Write the producer state at the log end, unless the newest snapshot is already there."""
+        offset = self.log_end_offset
+        if offset > self._snapshot_offset:
+            write_snapshot(self.directory, offset, self._producers.entries())
+            self._snapshot_offset = offset
+
+    def read(self, offset: int, max_bytes: int, min_one_batch: bool = True, max_offset: int | None = None) -> LogSlice:
         """Plan a fetch from ``offset``: whole batches, from one segment, starting with the batch
         containing ``offset``, at most ``max_bytes`` unless the first batch alone is larger and
-        ``min_one_batch``. Empty at the log end; OffsetOutOfRangeError outside the log."""
+        ``min_one_batch``. With ``max_offset`` (the LSO, for read_committed) only batches ending
+        before it, possibly none. Empty at the log end; OffsetOutOfRangeError outside the log."""
         self._check_open()
         end = self.log_end_offset
         if offset == end:
@@ -124,12 +236,36 @@ class PartitionLog:
                 f"Received request for offset {offset} for partition {self.topic}-{self.partition}, "
                 f"but we only have log segments in the range {self.log_start_offset} to {end}."
             )
-        first = bisect.bisect_right(self._segments, offset, key=attrgetter("base_offset")) - 1
-        for segment in self._segments[first:]:
-            found = segment.read(offset, max_bytes, min_one_batch)
+        if max_offset is not None and offset >= max_offset:
+            return self._active.empty_slice()
+        for segment in self._segments[self._segment_index(offset):]:
+            found = segment.read(offset, max_bytes, min_one_batch, max_offset)
             if found is not None:
                 return found
         return self._active.empty_slice()
+
+    def aborted_transactions(self, start_offset: int, upper_bound_offset: int) -> list[tuple[int, int]]:
+        """(producer id, first offset) of the aborted transactions overlapping
+        [start_offset, upper_bound_offset), as Fetch reports them to read_committed consumers.
+        Any bound at or past the fetched batches' end will do (the LSO, say): a larger one only
+        lists aborts the consumer will not meet."""
+        self._check_open()
+        found = []
+        for segment in self._segments[self._segment_index(start_offset):]:
+            aborted, complete = segment.txn_index.collect(start_offset, upper_bound_offset)
+            found += [(txn.producer_id, txn.first_offset) for txn in aborted]
+            if complete:
+                break
+        return found
+
+    def active_producers(self) -> list[ProducerInfo]:
+        """The producers this partition remembers, by producer id (DescribeProducers)."""
+        self._check_open()
+        return self._producers.infos()
+
+    def _segment_index(self, offset: int) -> int:
+        """Index of the segment holding ``offset`` (the first segment for offsets before the log)."""
+        return max(0, bisect.bisect_right(self._segments, offset, key=attrgetter("base_offset")) - 1)
 
     def offset_for_timestamp(self, timestamp_ms: int) -> tuple[int, int] | None:
         """(offset, timestamp) of the earliest record whose timestamp is >= ``timestamp_ms``, or None."""
@@ -156,13 +292,14 @@ class PartitionLog:
             fsync_directory(self.directory)
 
     def close(self) -> None:
-        """Seal the active segment, flush, and release the files. Idempotent."""
+        """Seal the active segment, flush, snapshot the producer state, and release the files. Idempotent."""
         if self._closed:
             return
         self._closed = True
         self._active.seal()
         for segment in self._segments:
             segment.close()
+        self._take_snapshot()
         if self._directory_dirty:
             self._directory_dirty = False
             fsync_directory(self.directory)

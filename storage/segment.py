@@ -1,4 +1,4 @@
-"""One log segment: ``<base>.log`` plus its ``.index`` and ``.timeindex``.
+"""One log segment: ``<base>.log`` plus its ``.index``, ``.timeindex`` and (once needed) ``.txnindex``.
 
 A segment's files are named by its base offset (the first offset it may
 hold), zero-padded to 20 digits. Only the last segment of a partition takes
@@ -23,11 +23,14 @@ from .log_slice import FileHandle, LogSlice
 from .offset_index import OffsetIndex
 from .record_timestamps import record_timestamps
 from .time_index import TimeIndex
+from .transaction_index import TransactionIndex
 
 LOG_SUFFIX = ".log"
 INDEX_SUFFIX = ".index"
 TIME_INDEX_SUFFIX = ".timeindex"
-SEGMENT_SUFFIXES = (LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)
+TXN_INDEX_SUFFIX = ".txnindex"
+INDEX_SUFFIXES = (INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX)
+SEGMENT_SUFFIXES = (LOG_SUFFIX, *INDEX_SUFFIXES)
 MAX_RELATIVE_OFFSET = (1 << 31) - 1  # index entries store offsets as int32 deltas from the base
 
 logger = logging.getLogger(__package__)
@@ -62,6 +65,7 @@ class LogSegment:
         self.handle: FileHandle | None = handle
         self.offset_index = offset_index
         self.time_index = time_index
+        self.txn_index = TransactionIndex(segment_path(directory, base_offset, TXN_INDEX_SUFFIX))
         self.created_ms = created_ms
         self.size = size
         self.next_offset = base_offset if next_offset is None else next_offset
@@ -74,7 +78,8 @@ class LogSegment:
 
     @classmethod
     def create(cls, directory: Path, base_offset: int, config: LogConfig, now_ms: int) -> LogSegment:
-        """A new, empty segment (its three files are created)."""
+        """A new, empty segment (its log and two offset indexes are created)."""
+        segment_path(directory, base_offset, TXN_INDEX_SUFFIX).unlink(missing_ok=True)
         log_path = segment_path(directory, base_offset, LOG_SUFFIX)
         handle = FileHandle(os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644))
         index_bytes = config.segment_index_bytes
@@ -157,6 +162,7 @@ class LogSegment:
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp - self.base_offset)
         self.offset_index.close_writer()
         self.time_index.close_writer()
+        self.txn_index.close_writer()
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -183,25 +189,34 @@ class LogSegment:
                 return position, header
         return None
 
-    def read(self, offset: int, max_bytes: int, min_one_batch: bool) -> LogSlice | None:
+    def read(self, offset: int, max_bytes: int, min_one_batch: bool, max_offset: int | None = None) -> LogSlice | None:
         """Whole batches from the one containing ``offset``, at most ``max_bytes`` (but at least one
-        batch if ``min_one_batch``); None if the segment holds nothing at or after ``offset``."""
+        batch if ``min_one_batch``), each ending before ``max_offset`` if given (then possibly none);
+        None if the segment holds nothing at or after ``offset``."""
         found = self.locate(offset)
         if found is None:
             return None
         start, first = found
+        end = self.size if max_offset is None else self._position_of(max_offset)
+        if start >= end:
+            return LogSlice(self.fd, start, 0, self.handle)
         if first.size > max_bytes:
             return LogSlice(self.fd, start, first.size if min_one_batch else 0, self.handle)
         limit = start + max_bytes
-        if limit >= self.size:
-            return LogSlice(self.fd, start, self.size - start, self.handle)
+        if limit >= end:
+            return LogSlice(self.fd, start, end - start, self.handle)
         # Jump close to the limit with the index, then walk the last few headers.
-        end = max(start + first.size, self.offset_index.batch_start_at_or_before(limit))
-        for position, header in iter_batches(self.fd, end, self.size):
+        stop = max(start + first.size, self.offset_index.batch_start_at_or_before(limit))
+        for position, header in iter_batches(self.fd, stop, end):
             if position + header.size > limit:
                 break
-            end = position + header.size
-        return LogSlice(self.fd, start, end - start, self.handle)
+            stop = position + header.size
+        return LogSlice(self.fd, start, stop - start, self.handle)
+
+    def _position_of(self, offset: int) -> int:
+        """Where the batch containing ``offset`` starts (the segment's end if it holds no such batch)."""
+        found = self.locate(offset) if offset < self.next_offset else None
+        return self.size if found is None else found[0]
 
     def empty_slice(self) -> LogSlice:
         return LogSlice(self.fd, self.size, 0, self.handle)
@@ -245,6 +260,7 @@ class LogSegment:
             os.fsync(handle.fd)
         self.offset_index.flush()
         self.time_index.flush()
+        self.txn_index.flush()
 
     def close(self) -> None:
         """Flush, then let go of the file (it closes once no LogSlice still uses it)."""

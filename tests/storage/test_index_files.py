@@ -54,4 +54,6 @@ def test_index_files_are_named_like_kafkas(open_log, log_dir):
     for _ in range(3):
         log.append(one_record(1000), now_ms=NOW)
     names = sorted(p.name for p in log_dir.iterdir())
-    assert names == [f"{base:020d}{suffix}" for base in range(3) for suffix in (".index", ".log", ".timeindex")]
+    segment_files = [f"{base:020d}{suffix}" for base in range(3) for suffix in (".index", ".log", ".timeindex")]
+    snapshots = [f"{base:020d}.snapshot" for base in (1, 2)]  # producer state, written at each roll
+    assert names == sorted(segment_files + snapshots)
