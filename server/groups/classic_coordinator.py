@@ -29,6 +29,7 @@ from .scheduler import Scheduler
 log = logging.getLogger("odradek.groups")
 
 FIRST_MEMBER_ID_REQUIRED_VERSION = 4
+FIRST_SKIP_ASSIGNMENT_VERSION = 9  # KIP-814
 
 
 def _now_ms() -> int:
@@ -113,7 +114,7 @@ class ClassicCoordinator:
         instance_id = spec["group_instance_id"]
         new_id = f"{spec['client_id']}-{uuid.uuid4()}"
         if instance_id is not None and instance_id in group.static_members:
-            return self._replace_static_member(group, group.static_members[instance_id], new_id, spec)
+            return self._replace_static_member(group, group.static_members[instance_id], new_id, spec, version)
         if len(group.members) + len(group.pending_members) >= self.config.max_size:
             raise GroupError(ErrorCode.GROUP_MAX_SIZE_REACHED)
         if instance_id is None and version >= FIRST_MEMBER_ID_REQUIRED_VERSION:
@@ -169,7 +170,8 @@ class ClassicCoordinator:
         self._prepare_rebalance(group, reason)
         return reply
 
-    def _replace_static_member(self, group: ClassicGroup, old_id: str, new_id: str, spec: dict) -> Reply | dict:
+    def _replace_static_member(self, group: ClassicGroup, old_id: str, new_id: str, spec: dict,
+                               version: int) -> Reply | dict:
         """KIP-345: a restarted static member takes over its old identity under a new member ID;
         in a stable group with unchanged protocols it gets its assignment back, no rebalance."""
         old = group.members[old_id]
@@ -190,7 +192,13 @@ class ClassicCoordinator:
         if group.state == GroupState.STABLE and old.protocols == spec["protocols"]:
             self.on_group_changed(group)
             answer = self._join_answer(group, member)
-            answer["skip_assignment"] = was_leader  # the leader need not compute it again
+            if version >= FIRST_SKIP_ASSIGNMENT_VERSION:
+                answer["skip_assignment"] = was_leader  # it leads, but need not assign again
+            else:
+                # Before SkipAssignment, a member told it leads runs its assignor, and a stable
+                # group would never deliver that assignment: name the old leader instead.
+                answer["leader"] = old_id if was_leader else group.leader_id
+                answer["members"] = []
             return answer
         reply = member.join_reply = Reply()
         if group.state == GroupState.PREPARING_REBALANCE:
