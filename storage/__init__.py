@@ -1,13 +1,18 @@
 """Kafka's partition log on disk, as Kafka lays it out.
 
 Entry points: ``log_manager.LogManager`` (topics of one data directory) and
-``partition_log.PartitionLog`` (one partition: append, read, timestamp
-lookups). Topic configs live in ``log_config``; every exception a caller
-should map to a Kafka error is in ``errors``. The rest are parts:
+``partition_log.PartitionLog`` (one partition: append, transaction markers,
+read, timestamp lookups, last stable offset, aborted transactions, active
+producers). Topic configs live in ``log_config``, broker-wide producer settings
+in ``producer_state_config``; every exception a caller should map to a Kafka
+error is in ``errors``. The rest are parts:
 
 - batch_header, append_validation: the v2 batch header and what a producer may send
-- segment, offset_index, time_index, index_file, file_batches: one segment and its indexes
+- segment, offset_index, time_index, transaction_index, index_file, file_batches: one segment and its indexes
 - log_loader: opening and recovering a partition directory at startup
+- producer_state, producer_append, producer_state_manager: idempotent and transactional producers
+- producer_snapshot, producer_state_loader: their state on disk, and rebuilt at startup
+- transaction_marker: the COMMIT/ABORT control batches
 - log_slice: planned reads copied later by the server
 - record_timestamps, compression: looking inside a single batch for timestamp lookups
 - topic_metadata, topic_names, atomic_file: what persists about topics, and how

@@ -113,6 +113,17 @@ def build_batch(
     return bytes(batch)
 
 
+TRANSACTIONAL = 0x10
+
+
+def producer_batch(producer_id: int, base_sequence: int, count: int = 1, *, epoch: int = 0,
+                   transactional: bool = False, timestamp: int = 1_000) -> bytes:
+    """A batch of ``count`` records from an idempotent (or transactional) producer."""
+    return build_batch([b"p%d" % i for i in range(count)], timestamps=[timestamp] * count,
+                       producer_id=producer_id, producer_epoch=epoch, base_sequence=base_sequence,
+                       extra_attributes=TRANSACTIONAL if transactional else 0)
+
+
 @dataclass
 class Batch:
     base_offset: int

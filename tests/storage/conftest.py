@@ -7,6 +7,7 @@ import pytest
 from odradek.storage.log_config import LogConfig
 from odradek.storage.log_manager import LogManager
 from odradek.storage.partition_log import PartitionLog
+from odradek.storage.producer_state_config import ProducerStateConfig
 
 NOW = 10_000  # a fixed broker clock for appends; test batches carry timestamps near 1_000
 
@@ -18,12 +19,14 @@ def log_dir(tmp_path):
 
 @pytest.fixture
 def open_log(log_dir):
-    """open_log(**topic_overrides) -> PartitionLog on log_dir; reopening (a restart) is another call."""
+    """open_log(topic_overrides, broker_props, producer_config, now_ms) -> PartitionLog on log_dir;
+    reopening (a restart) is another call."""
     opened = []
 
-    def opener(overrides: dict[str, str] | None = None, broker: dict[str, str] | None = None) -> PartitionLog:
+    def opener(overrides: dict[str, str] | None = None, broker: dict[str, str] | None = None,
+               producer: ProducerStateConfig = ProducerStateConfig(), now_ms: int = NOW) -> PartitionLog:
         config = LogConfig.from_props(broker or {}, overrides or {})
-        log = PartitionLog.open(log_dir, "topic", 0, config)
+        log = PartitionLog.open(log_dir, "topic", 0, config, producer, now_ms=now_ms)
         opened.append(log)
         return log
 
