@@ -14,6 +14,6 @@ error is in ``errors``. The rest are parts:
 - producer_snapshot, producer_state_loader: their state on disk, and rebuilt at startup
 - transaction_marker: the COMMIT/ABORT control batches
 - log_slice: planned reads copied later by the server
-- record_timestamps, compression: looking inside a single batch for timestamp lookups
+- record_timestamps: looking inside a single batch for timestamp lookups
 - topic_metadata, topic_names, atomic_file: what persists about topics, and how
 """

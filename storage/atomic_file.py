@@ -8,19 +8,26 @@ from pathlib import Path
 TEMP_SUFFIX = ".tmp"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``, fsync the directory."""
+def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``, fsync the directory.
+
+    Without ``sync`` nothing is fsynced: a reader still sees the old content or the new,
+    but after a power loss the file may be missing or empty (for files that are only a
+    shortcut, such as producer snapshots, which recovery can do without).
+    """
     temp = path.with_name(path.name + TEMP_SUFFIX)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(temp, path)
-    fsync_directory(path.parent)
+    if sync:
+        fsync_directory(path.parent)
 
 
 def fsync_directory(directory: Path) -> None:

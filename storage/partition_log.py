@@ -207,19 +207,20 @@ class PartitionLog:
     def _roll(self, now: int) -> None:
         sealed = self._active
         sealed.seal()
-        # The snapshot below vouches for every aborted transaction before it, so their index
-        # entries must be on disk first (recovery only rebuilds indexes after the snapshot).
+        # A snapshot vouches for every aborted transaction before it (recovery rebuilds index
+        # entries only after the snapshot it starts from), so those must be on disk first. The
+        # snapshot itself need not be: one lost or torn by a power failure is discarded at startup.
         sealed.txn_index.flush()
         self._segments.append(LogSegment.create(self.directory, self.log_end_offset, self.config, now))
         self._directory_dirty = True
-        self._take_snapshot()
+        self._take_snapshot(sync=False)
         logger.debug("Rolled %s-%d: new segment at offset %d", self.topic, self.partition, self.log_end_offset)
 
-    def _take_snapshot(self) -> None:
+    def _take_snapshot(self, *, sync: bool) -> None:
         """Write the producer state at the log end, unless the newest snapshot is already there."""
         offset = self.log_end_offset
         if offset > self._snapshot_offset:
-            write_snapshot(self.directory, offset, self._producers.entries())
+            write_snapshot(self.directory, offset, self._producers.entries(), sync=sync)
             self._snapshot_offset = offset
 
     def read(self, offset: int, max_bytes: int, min_one_batch: bool = True, max_offset: int | None = None) -> LogSlice:
@@ -299,7 +300,7 @@ class PartitionLog:
         self._active.seal()
         for segment in self._segments:
             segment.close()
-        self._take_snapshot()
+        self._take_snapshot(sync=True)
         if self._directory_dirty:
             self._directory_dirty = False
             fsync_directory(self.directory)

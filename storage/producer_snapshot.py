@@ -89,9 +89,9 @@ def decode_snapshot(data: bytes) -> list[ProducerEntry]:
     return entries
 
 
-def write_snapshot(directory: Path, offset: int, entries: Iterable[ProducerEntry]) -> None:
-    """Write (durably, atomically) the snapshot at ``offset``."""
-    write_atomically(snapshot_path(directory, offset), encode_snapshot(entries))
+def write_snapshot(directory: Path, offset: int, entries: Iterable[ProducerEntry], *, sync: bool = True) -> None:
+    """Write the snapshot at ``offset`` atomically; durably unless not ``sync`` (see write_atomically)."""
+    write_atomically(snapshot_path(directory, offset), encode_snapshot(entries), sync=sync)
 
 
 def read_snapshot(directory: Path, offset: int) -> list[ProducerEntry]:
