@@ -78,7 +78,8 @@ class LogSegment:
 
     @classmethod
     def create(cls, directory: Path, base_offset: int, config: LogConfig, now_ms: int) -> LogSegment:
-        """A new, empty segment (its log and two offset indexes are created)."""
+        """A new, empty segment: its log, offset index and time index are created, a transaction
+        index only with the segment's first abort."""
         segment_path(directory, base_offset, TXN_INDEX_SUFFIX).unlink(missing_ok=True)
         log_path = segment_path(directory, base_offset, LOG_SUFFIX)
         handle = FileHandle(os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644))
