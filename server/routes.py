@@ -15,6 +15,8 @@ from odradek.wire.apis import API_BY_KEY
 
 from .handlers import (
     api_versions,
+    consumer_group_describe,
+    consumer_group_heartbeat,
     create_partitions,
     create_topics,
     delete_groups,
@@ -61,6 +63,8 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     create_partitions,
     delete_groups,
     offset_delete,
+    consumer_group_heartbeat,
+    consumer_group_describe,
 )
 
 

@@ -244,10 +244,11 @@ class ConsumerCoordinator:
 
     def _assign(self, group: ConsumerGroup) -> None:
         name = group.preferred_assignor() or self.config.default_assignor
-        topics = dict(group.topic_metadata.values())  # topic id -> partitions, in name order
+        metadata = group.topic_metadata
+        topics = dict(metadata.values())  # topic id -> partitions, in name order
         members = {
             member_id: MemberSpec(
-                topics=frozenset(group.topic_metadata[n][0] for n in group.member_topics(m) if n in group.topic_metadata),
+                topics=frozenset(metadata[n][0] for n in group.member_topics(m) if n in metadata),
                 instance_id=m.instance_id,
                 current=group.target.get(member_id, {}),
             )

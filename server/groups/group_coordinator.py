@@ -16,6 +16,9 @@ from odradek.wire import ErrorCode
 from .classic_coordinator import ClassicCoordinator
 from .classic_group import ClassicGroup, GroupState
 from .classic_group_records import group_from_record, group_to_record
+from .consumer_coordinator import ConsumerCoordinator
+from .consumer_group import ConsumerGroup
+from .consumer_group_config import ConsumerGroupConfig
 from .group_config import GroupConfig
 from .group_error import GroupError
 from .offset_store import OffsetStore
@@ -30,10 +33,12 @@ class GroupCoordinator:
     def __init__(self, broker):
         self.config = GroupConfig.from_broker(broker.config)
         self.scheduler = Scheduler()
-        self.groups: dict[str, ClassicGroup] = {}
+        self.groups: dict[str, ClassicGroup | ConsumerGroup] = {}
         self.topic = OffsetsTopic(broker)
         self.offsets = OffsetStore(self.topic)
         self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group)
+        self.consumer = ConsumerCoordinator(self.groups, ConsumerGroupConfig.from_broker(broker.config),
+                                            self.scheduler, broker.logs, self._forget)
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -72,6 +77,10 @@ class GroupCoordinator:
         commits by ``assign()`` users), otherwise only a member of the current generation."""
         if not group_id:
             raise GroupError(ErrorCode.INVALID_GROUP_ID)
+        consumer_group = self.consumer.consumer_group(group_id)
+        if consumer_group is not None:  # KIP-848: by member epoch
+            consumer_group.check_offset_commit(member_id, generation)
+            return
         group = self.classic.classic_group(group_id)
         if group is None:
             if generation >= 0:
@@ -91,6 +100,12 @@ class GroupCoordinator:
         if group.state == GroupState.COMPLETING_REBALANCE:
             raise GroupError(ErrorCode.REBALANCE_IN_PROGRESS)
 
+    def check_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> None:
+        """OffsetFetch v9+ names the member: a consumer group's member must be at its epoch."""
+        consumer_group = self.consumer.consumer_group(group_id)
+        if consumer_group is not None:
+            consumer_group.check_offset_fetch(member_id, member_epoch)
+
     async def _expire_offsets_periodically(self) -> None:
         interval = self.config.offsets_retention_check_interval_ms / 1000
         while True:
@@ -101,15 +116,17 @@ class GroupCoordinator:
         emptied = self.offsets.expire(now_ms, self.config.offsets_retention_ms, self._empty_since)
         for group_id in emptied:
             group = self.groups.get(group_id)
-            if isinstance(group, ClassicGroup) and group.state == GroupState.EMPTY:
+            if group is not None and _is_empty(group):
                 self._forget(group)
 
     def _empty_since(self, group_id: str) -> int | None:
         group = self.groups.get(group_id)
         if group is None:
             return -1
-        if group.state != GroupState.EMPTY:
+        if not _is_empty(group):
             return None
+        if isinstance(group, ConsumerGroup):
+            return -1  # Kafka expires a consumer group's offsets by their own commit times
         return group.state_timestamp_ms if group.protocol_type else -1
 
     # -- admin ---------------------------------------------------------------------------------
@@ -118,18 +135,27 @@ class GroupCoordinator:
         group = self.groups.get(group_id)
         if group is None and not self.offsets.has_offsets(group_id):
             return ErrorCode.GROUP_ID_NOT_FOUND
-        if group is not None and group.state != GroupState.EMPTY:
+        if group is not None and not _is_empty(group):
             return ErrorCode.NON_EMPTY_GROUP
         self.offsets.delete_group(group_id)
         if group is not None:
             self._forget(group)
         return ErrorCode.NONE
 
-    def _forget(self, group: ClassicGroup) -> None:
-        group.state = GroupState.DEAD
+    def _forget(self, group: ClassicGroup | ConsumerGroup) -> None:
         self.groups.pop(group.group_id, None)
+        if isinstance(group, ConsumerGroup):
+            group.dead = True
+            return  # never stored
+        group.state = GroupState.DEAD
         self.ensure_topic()
         self.topic.write(group.group_id, [Tombstone(GroupMetadataKey(group.group_id))])
+
+
+def _is_empty(group: ClassicGroup | ConsumerGroup) -> bool:
+    if isinstance(group, ConsumerGroup):
+        return group.is_empty
+    return group.state == GroupState.EMPTY
 
 
 def _now_ms() -> int:

@@ -1,10 +1,15 @@
-"""DescribeGroups: state, protocol and members (with subscriptions and assignments when Stable)."""
+"""DescribeGroups: state, protocol and members (with subscriptions and assignments when Stable).
+
+Only classic groups are described: like Kafka, a consumer group (KIP-848) is answered as if it
+did not exist, which tells clients to ask ConsumerGroupDescribe instead.
+"""
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.classic_group import GroupState
+from ..groups.consumer_group import ConsumerGroup
 
 API_KEY = ApiKey.DESCRIBE_GROUPS
 FIRST_NOT_FOUND_VERSION = 6
@@ -17,9 +22,10 @@ async def handle(ctx, request) -> dict:
 
 def _describe(ctx, group_id: str) -> dict:
     group = ctx.broker.groups.groups.get(group_id)
-    if group is None:
+    if group is None or isinstance(group, ConsumerGroup):
         if ctx.version >= FIRST_NOT_FOUND_VERSION:
-            return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": f"Group {group_id} not found.",
+            message = f"Group {group_id} not found." if group is None else f"Group {group_id} is not a classic group."
+            return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": message,
                     "group_id": group_id, "group_state": "Dead", "protocol_type": "", "protocol_data": "",
                     "members": []}
         return {"error_code": ErrorCode.NONE, "group_id": group_id, "group_state": "Dead",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..groups.consumer_group import ConsumerGroup
+
 API_KEY = ApiKey.LIST_GROUPS
 CLASSIC = "classic"
+CONSUMER = "consumer"  # KIP-848 groups
 
 
 async def handle(ctx, request) -> dict:
@@ -15,8 +18,9 @@ async def handle(ctx, request) -> dict:
     for group in ctx.broker.groups.groups.values():
         if states and group.state.value.lower() not in states:
             continue
-        if types and CLASSIC not in types:
+        group_type = CONSUMER if isinstance(group, ConsumerGroup) else CLASSIC
+        if types and group_type not in types:
             continue
         listed.append({"group_id": group.group_id, "protocol_type": group.protocol_type or "",
-                       "group_state": group.state.value, "group_type": CLASSIC})
+                       "group_state": group.state.value, "group_type": group_type})
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "groups": listed}

@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..groups.group_error import GroupError
 from .topic_lookup import NO_TOPIC_ID, resolve_topic
 
 API_KEY = ApiKey.OFFSET_FETCH
 FIRST_MULTI_GROUP_VERSION = 8
+FIRST_MEMBER_VERSION = 9  # KIP-848 members fetch as themselves, at their member epoch
 FIRST_TOPIC_ID_VERSION = 10
 
 
 async def handle(ctx, request) -> dict:
     if ctx.version >= FIRST_MULTI_GROUP_VERSION:
         by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
-        return {"throttle_time_ms": 0, "groups": [
-            {"group_id": g.group_id, "topics": _group_offsets(ctx, g.group_id, g.topics, by_id),
-             "error_code": ErrorCode.NONE}
-            for g in request.groups
-        ]}
+        return {"throttle_time_ms": 0, "groups": [_group(ctx, g, by_id) for g in request.groups]}
     topics = request.topics
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE,
             "topics": _group_offsets(ctx, request.group_id, topics, by_id=False)}
+
+
+def _group(ctx, group, by_id: bool) -> dict:
+    if ctx.version >= FIRST_MEMBER_VERSION:
+        try:
+            ctx.broker.groups.check_fetch(group.group_id, group.member_id, group.member_epoch)
+        except GroupError as exc:
+            return {"group_id": group.group_id, "topics": [], "error_code": exc.code}
+    return {"group_id": group.group_id, "topics": _group_offsets(ctx, group.group_id, group.topics, by_id),
+            "error_code": ErrorCode.NONE}
 
 
 def _group_offsets(ctx, group_id: str, requested, by_id: bool) -> list[dict]:

@@ -79,9 +79,8 @@ class Harness:
                 SimpleNamespace(topic_id=t, partitions=sorted(ps)) for t, ps in owned.items()])
         return self.coordinator.heartbeat(request, version, "client", "/127.0.0.1")
 
-    def client(self, member_id=None, names=("t",), **kwargs) -> "Client":
-        return Client(self, member_id or f"member-{len(self.groups.get('g', ConsumerGroup('g')).members)}",
-                      list(names), **kwargs)
+    def client(self, member_id, names=("t",), **kwargs) -> "Client":
+        return Client(self, member_id, list(names), **kwargs)
 
 
 class Client:
@@ -103,7 +102,8 @@ class Client:
         assert response["error_code"] == ErrorCode.NONE, response
         self.epoch = response["member_epoch"]
         if response["assignment"] is not None:
-            self.owned = {tp["topic_id"]: frozenset(tp["partitions"]) for tp in response["assignment"]["topic_partitions"]}
+            self.owned = {tp["topic_id"]: frozenset(tp["partitions"])
+                          for tp in response["assignment"]["topic_partitions"]}
 
     def partitions(self) -> set[tuple[uuid.UUID, int]]:
         return {(t, p) for t, ps in self.owned.items() for p in ps}
@@ -158,7 +158,8 @@ async def test_first_heartbeats_must_be_complete(clock):
             assert (response["error_code"], response["error_message"]) == (ErrorCode.INVALID_REQUEST, message)
         unsupported = h.heartbeat("m", 0, names=["t"], owned={}, rebalance_ms=1000, assignor="sticky")
         assert unsupported["error_code"] == ErrorCode.UNSUPPORTED_ASSIGNOR
-        assert unsupported["error_message"] == "ServerAssignor sticky is not supported. Supported assignors: uniform, range."
+        assert unsupported["error_message"] == \
+            "ServerAssignor sticky is not supported. Supported assignors: uniform, range."
         assert h.heartbeat("m", 0, regex="[", owned={}, rebalance_ms=1000)["error_code"] == \
             ErrorCode.INVALID_REGULAR_EXPRESSION
         assert not h.groups
@@ -339,6 +340,7 @@ async def test_a_subscription_change_revokes_and_assigns(clock):
         h = Harness(nursery)
         t, u = h.topics.create("t", 2), h.topics.create("u", 2)
         a = h.client("a", names=("t",))
+        assert a.owned == {t: frozenset({0, 1})}
         epoch = h.group().group_epoch
         response = a.beat(names=["u"])
         assert h.group().group_epoch == epoch + 1

@@ -1,0 +1,60 @@
+"""ConsumerGroupDescribe: epochs, assignor and members (with their assignments) of consumer groups.
+
+Clients ask this first and fall back to DescribeGroups on GROUP_ID_NOT_FOUND, which is what a
+classic group answers here.
+"""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
+
+
+async def handle(ctx, request) -> dict:
+    return {"throttle_time_ms": 0, "groups": [_describe(ctx, group_id) for group_id in request.group_ids]}
+
+
+def _describe(ctx, group_id: str) -> dict:
+    coordinator = ctx.broker.groups
+    group = coordinator.consumer.consumer_group(group_id)
+    if group is None:
+        message = (f"Group {group_id} not found." if group_id not in coordinator.groups
+                   else f"Group {group_id} is not a consumer group.")
+        return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": message, "group_id": group_id,
+                "group_state": "", "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
+    logs = ctx.broker.logs
+    return {
+        "error_code": ErrorCode.NONE,
+        "error_message": None,
+        "group_id": group_id,
+        "group_state": group.state.value,
+        "group_epoch": group.group_epoch,
+        "assignment_epoch": group.assignment_epoch,
+        "assignor_name": group.preferred_assignor() or coordinator.consumer.config.default_assignor,
+        "members": [
+            {
+                "member_id": m.member_id,
+                "instance_id": m.instance_id,
+                "rack_id": m.rack_id,
+                "member_epoch": m.member_epoch,
+                "client_id": m.client_id,
+                "client_host": m.client_host,
+                "subscribed_topic_names": list(m.subscribed_topic_names),
+                "subscribed_topic_regex": m.subscribed_topic_regex,
+                "assignment": {"topic_partitions": _named(logs, m.assigned)},
+                "target_assignment": {"topic_partitions": _named(logs, group.target.get(m.member_id, {}))},
+            }
+            for m in group.members.values()
+        ],
+    }
+
+
+def _named(logs, assignment) -> list[dict]:
+    """Partitions by topic id and name; topics deleted since are left out, as Kafka does."""
+    named = []
+    for topic_id, partitions in assignment.items():
+        info = logs.get_topic_by_id(topic_id)
+        if info is not None:
+            named.append({"topic_id": topic_id, "topic_name": info.name, "partitions": sorted(partitions)})
+    return named
