@@ -8,7 +8,8 @@ real batch, and the few batches after the last index entry must be intact and
 end exactly where the next segment begins. An older segment that fails is
 replayed like the active one; if its data turns out damaged, it becomes the
 end of the log and every later segment is deleted (offsets must stay
-contiguous), as Kafka's recovery does.
+contiguous), as Kafka's recovery does. Transaction indexes are checked later,
+with the producer state they depend on (``producer_state_loader``).
 """
 
 from __future__ import annotations

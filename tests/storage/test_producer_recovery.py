@@ -2,7 +2,11 @@
 
 import logging
 import os
+import signal
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from batch_builder import build_batch, producer_batch
@@ -268,3 +272,32 @@ def test_the_log_manager_reads_producer_settings_from_broker_properties(open_man
     assert manager.producer_config == ProducerStateConfig(1234, 600_000)
     with pytest.raises(InvalidConfigError):
         open_manager({"producer.id.expiration.ms": "0"})
+
+
+KILLED_WRITER = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from batch_builder import producer_batch
+from odradek.storage.log_config import LogConfig
+from odradek.storage.partition_log import PartitionLog
+log = PartitionLog.open(Path(sys.argv[1]), "topic", 0, LogConfig.from_props({}, {"internal.segment.bytes": "400"}),
+                        now_ms=10_000)
+for i in range(12):
+    log.append(producer_batch(1000, 2 * i, 2, transactional=i >= 10), now_ms=10_000)
+log.append_marker(1000, 0, False, 3, now_ms=10_000)
+for i in range(12, 15):
+    log.append(producer_batch(1000, 2 * i, 2), now_ms=10_000)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_duplicates_are_still_recognised_after_a_kill_9(open_log, log_dir):
+    writer = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(log_dir), str(Path(__file__).parent)])
+    assert writer.returncode == -signal.SIGKILL
+    log = open_log(SMALL_SEGMENTS)
+    assert log.log_end_offset == 31
+    retry = log.append(producer_batch(PID, 28, 2), now_ms=NOW)
+    assert retry.duplicate and (retry.first_offset, retry.last_offset) == (29, 30)
+    assert log.aborted_transactions(0, 31) == [(PID, 20)]
+    assert log.append(producer_batch(PID, 30), now_ms=NOW).first_offset == 31
