@@ -187,7 +187,7 @@ def test_admin_clients_list_and_describe_the_group_as_a_consumer_group(module_br
 
 def test_a_regex_subscription_takes_topics_created_later(module_broker, clients, members, topic):
     create_topic(clients, module_broker, f"{topic}-a", 1)
-    [member] = [members.start(module_broker, "confluent-kafka", topic, [f"^{topic}-.*"], group_protocol="consumer")]
+    member = members.start(module_broker, "confluent-kafka", topic, [f"^{topic}-.*"], group_protocol="consumer")
     wait_until(lambda: member.check() or member.assignment == {(f"{topic}-a", 0)}, what="the matching topic")
     create_topic(clients, module_broker, f"{topic}-b", 2)
     wait_until(lambda: member.check() or member.assignment == {(f"{topic}-a", 0), (f"{topic}-b", 0), (f"{topic}-b", 1)},
