@@ -34,10 +34,11 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
+        broker = Broker(config)  # each component checks its own settings as it is built
     except (OSError, ValueError) as exc:
         log.error("invalid configuration: %s", exc)
         return 2
-    trio.run(_serve_until_signalled, Broker(config))
+    trio.run(_serve_until_signalled, broker)
     return 0
 
 
