@@ -20,6 +20,7 @@ from .cluster_identity import load_or_create_cluster_id
 from .groups.group_coordinator import GroupCoordinator
 from .connection import serve_connection
 from .listeners import Listener
+from .log_maintenance import LogMaintenance
 from .producer_ids import ProducerIdAllocator
 
 log = logging.getLogger("odradek.server")
@@ -32,6 +33,7 @@ class Broker:
         self.appends = AppendNotifier()
         self.producer_ids = ProducerIdAllocator(config.data_dir)
         self.groups = GroupCoordinator(self)
+        self.maintenance = LogMaintenance(self)
         self.cluster_id = ""
         self.advertised = config.advertised  # the bound port replaces port 0 once listening
 
@@ -47,6 +49,7 @@ class Broker:
             self.advertised = _with_bound_port(self.config.advertised, addresses[0][1])
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self.groups.run)
+                nursery.start_soon(self.maintenance.run)
                 nursery.start_soon(partial(trio.serve_listeners, partial(serve_connection, self), listeners))
                 task_status.started(addresses)
         finally:

@@ -79,6 +79,12 @@ class UnsupportedMessageFormatError(StorageError):
     error_code = 43
 
 
+class PolicyViolationError(StorageError):
+    """POLICY_VIOLATION (44): a request the topic's configuration forbids (DeleteRecords on a compacted topic)."""
+
+    error_code = 44
+
+
 class OutOfOrderSequenceError(StorageError):
     """OUT_OF_ORDER_SEQUENCE_NUMBER (45): an idempotent batch that does not follow the producer's last sequence."""
 

@@ -125,7 +125,10 @@ class IndexFile:
         if not self._dirty:
             return
         self._dirty = False
-        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return  # retention deleted the segment meanwhile: nothing left to make durable
         try:
             os.fsync(fd)
         finally:

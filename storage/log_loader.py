@@ -25,6 +25,7 @@ from .file_batches import iter_batches
 from .log_config import LogConfig
 from .offset_index import OffsetIndex
 from .segment import (
+    DELETED_SUFFIX,
     INDEX_SUFFIX,
     INDEX_SUFFIXES,
     LOG_SUFFIX,
@@ -64,12 +65,13 @@ def load_segments(directory: Path, config: LogConfig, now_ms: int) -> list[LogSe
 
 
 def _segment_base_offsets(directory: Path) -> list[int]:
-    """Base offsets of the ``.log`` files; removes leftover temp files and indexes without a log."""
+    """Base offsets of the ``.log`` files; removes leftover temp files, indexes without a log and
+    files retention had marked ``.deleted``."""
     names = os.listdir(directory)
     logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
     for name in names:
         is_index = any(_is_segment_file(name, suffix) for suffix in INDEX_SUFFIXES)
-        if (is_index and int(name[:20]) not in logs) or name.endswith(TEMP_SUFFIX):
+        if (is_index and int(name[:20]) not in logs) or name.endswith((TEMP_SUFFIX, DELETED_SUFFIX)):
             logger.info("Removing leftover file %s", directory / name)
             os.unlink(directory / name)
     return sorted(logs)

@@ -4,6 +4,7 @@ Layout of the data directory::
 
     .lock                      held (flock) while a LogManager has the directory open
     odradek-topics.json        topic names, ids, partition counts, config overrides
+    log-start-offset-checkpoint   log start offsets DeleteRecords moved inside a segment
     <topic>-<partition>/       one PartitionLog each, plus Kafka's partition.metadata
     <topic>-<partition>.<id>-delete   a partition being deleted (removed at startup if left over)
     <topic>-<partition>.<id>-stray    a directory no known topic owns, set aside and left alone
@@ -21,12 +22,14 @@ import fcntl
 import logging
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
 from .log_config import LogConfig, validate_topic_configs
+from .log_start_checkpoint import read_log_start_offsets, write_log_start_offsets
 from .partition_log import PartitionLog
 from .producer_state_config import ProducerStateConfig
 from .topic_metadata import (
@@ -58,6 +61,7 @@ class LogManager:
         self._names_by_id: dict[uuid.UUID, str] = {}
         self._partitions: dict[tuple[str, int], PartitionLog] = {}
         self._lock_fd: int | None = None
+        self._checkpoint_lock = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -68,9 +72,12 @@ class LogManager:
         for topic in load_topics(self.data_dir).values():
             self._register(topic, LogConfig.from_props(self.broker_props, topic.configs))
         self._sweep_directories()
+        log_starts = read_log_start_offsets(self.data_dir)
         for topic in self._topics.values():
             for index in range(topic.num_partitions):
-                self._partitions[topic.name, index] = self._open_partition(topic, index)
+                self._partitions[topic.name, index] = self._open_partition(
+                    topic, index, log_starts.get((topic.name, index), 0)
+                )
         logger.info("Loaded %d topic(s), %d partition(s) from %s",
                     len(self._topics), len(self._partitions), self.data_dir)
 
@@ -80,6 +87,8 @@ class LogManager:
 
     def close(self) -> None:
         """Flush and close every partition, then release the data directory. Idempotent."""
+        if self._lock_fd is not None:
+            self.save_log_start_offsets(self.log_start_offsets())
         for log in self._partitions.values():
             log.close()
         self._partitions.clear()
@@ -105,6 +114,20 @@ class LogManager:
     def topic_config(self, name: str) -> LogConfig:
         self._existing(name)
         return self._configs[name]
+
+    def log_start_offsets(self) -> dict[tuple[str, int], int]:
+        """What the log start offset checkpoint must hold now (cheap; for the event loop)."""
+        found = {}
+        for key, log in self._partitions.items():
+            offset = log.checkpointed_log_start_offset
+            if offset is not None:
+                found[key] = offset
+        return found
+
+    def save_log_start_offsets(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Write the log start offset checkpoint (blocking: for a worker thread; one writer at a time)."""
+        with self._checkpoint_lock:
+            write_log_start_offsets(self.data_dir, offsets)
 
     # --- changes -----------------------------------------------------------------------------
 
@@ -140,9 +163,13 @@ class LogManager:
         del self._topics[name], self._configs[name], self._names_by_id[topic.topic_id]
         save_topics(self.data_dir, self._topics.values())
         doomed = []
+        had_checkpoint = any(self._partitions[name, index].checkpointed_log_start_offset is not None
+                             for index in range(topic.num_partitions))
         for index in range(topic.num_partitions):
             self._partitions.pop((name, index)).close()
             doomed.append(self._set_aside(self._partition_dir(name, index), DELETE_SUFFIX))
+        if had_checkpoint:  # a new topic of the same name must not inherit its log start offsets
+            self.save_log_start_offsets(self.log_start_offsets())
         logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
         return doomed
 
@@ -151,6 +178,22 @@ class LogManager:
         """Remove directories that ``delete_topic`` set aside (blocking; for a worker thread)."""
         for path in paths:
             shutil.rmtree(path)
+
+    def delete_old_segments(self, now_ms: int | None = None) -> list[tuple[PartitionLog, list[Path]]]:
+        """Apply retention to every partition (see ``PartitionLog.delete_old_segments``): each
+        partition that dropped segments, with the renamed files to remove (``remove_files``)."""
+        dropped = []
+        for log in list(self._partitions.values()):
+            renamed = log.delete_old_segments(now_ms)
+            if renamed:
+                dropped.append((log, renamed))
+        return dropped
+
+    @staticmethod
+    def remove_files(paths: Iterable[Path]) -> None:
+        """Remove files of deleted segments (blocking; for a worker thread); already gone is fine."""
+        for path in paths:
+            path.unlink(missing_ok=True)
 
     def create_partitions(self, name: str, new_total: int) -> None:
         """Grow a topic to ``new_total`` partitions."""
@@ -224,14 +267,15 @@ class LogManager:
             raise
         self._register(topic, config)
 
-    def _open_partition(self, topic: TopicInfo, index: int) -> PartitionLog:
+    def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int) -> PartitionLog:
         path = self._partition_dir(topic.name, index)
         if not path.is_dir():
             logger.warning("Partition directory %s is missing; starting it empty", path)
             path.mkdir()
         if read_partition_metadata(path) != topic.topic_id:
             write_partition_metadata(path, topic.topic_id)
-        return PartitionLog.open(path, topic.name, index, self._configs[topic.name], self.producer_config)
+        return PartitionLog.open(path, topic.name, index, self._configs[topic.name], self.producer_config,
+                                 log_start_offset=log_start_offset)
 
     def _sweep_directories(self) -> None:
         """Finish interrupted deletions; set aside partition directories no known topic owns."""

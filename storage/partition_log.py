@@ -23,16 +23,17 @@ from pathlib import Path
 from .append_validation import validate_producer_records
 from .atomic_file import fsync_directory
 from .batch_header import NO_TIMESTAMP, BatchHeader, read_header, set_base_offset, set_log_append_time
-from .errors import OffsetOutOfRangeError
+from .errors import OffsetOutOfRangeError, PolicyViolationError
 from .log_config import LogConfig
 from .log_loader import load_segments
 from .log_slice import LogSlice
-from .producer_snapshot import write_snapshot
+from .producer_snapshot import snapshot_path, write_snapshot
 from .producer_state import BatchMetadata, ProducerInfo
 from .producer_state_config import ProducerStateConfig
 from .producer_state_loader import load_producer_state
 from .producer_state_manager import ProducerStateManager
-from .segment import LogSegment
+from .retention import expired_segment_count
+from .segment import DELETED_SUFFIX, LogSegment
 from .transaction_marker import TxnMarker, marker_batch
 
 logger = logging.getLogger(__package__)
@@ -67,12 +68,15 @@ class PartitionLog:
         snapshot_offset: int,
         producer_config: ProducerStateConfig,
         now_ms: int,
+        log_start_offset: int = 0,
     ):
         self.directory = directory
         self.topic = topic
         self.partition = partition
         self.config = config  # replaced by LogManager when the topic's configs change
         self._segments = segments
+        # At or after the first segment's base: DeleteRecords moves it inside a segment.
+        self._log_start_offset = min(max(log_start_offset, segments[0].base_offset), segments[-1].next_offset)
         self._producers = producers
         self._snapshot_offset = snapshot_offset  # of the newest producer snapshot on disk
         self._producer_config = producer_config
@@ -89,21 +93,24 @@ class PartitionLog:
         config: LogConfig,
         producer_config: ProducerStateConfig = ProducerStateConfig(),
         now_ms: int | None = None,
+        log_start_offset: int = 0,
     ) -> PartitionLog:
-        """Open (creating if needed) the partition directory, recovering its segments and producer state."""
+        """Open (creating if needed) the partition directory, recovering its segments and producer state.
+
+        ``log_start_offset`` is the one last checkpointed (see ``log_start_checkpoint``), if any."""
         now = wall_clock_ms() if now_ms is None else now_ms
         directory.mkdir(parents=True, exist_ok=True)
         segments = load_segments(directory, config, now)
         producers, snapshot_offset = load_producer_state(directory, segments, producer_config, now)
-        return cls(directory, topic, partition, config, segments, producers,
-                   snapshot_offset=snapshot_offset, producer_config=producer_config, now_ms=now)
+        return cls(directory, topic, partition, config, segments, producers, snapshot_offset=snapshot_offset,
+                   producer_config=producer_config, now_ms=now, log_start_offset=log_start_offset)
 
     def __repr__(self) -> str:
         return f"PartitionLog({self.topic}-{self.partition}, {self.log_start_offset}..{self.log_end_offset})"
 
     @property
     def log_start_offset(self) -> int:
-        return self._segments[0].base_offset
+        return self._log_start_offset
 
     @property
     def log_end_offset(self) -> int:
@@ -223,6 +230,57 @@ class PartitionLog:
             write_snapshot(self.directory, offset, self._producers.entries(), sync=sync)
             self._snapshot_offset = offset
 
+    def delete_old_segments(self, now_ms: int | None = None) -> list[Path]:
+        """Drop the oldest segments that retention (see ``retention``) lets go, advancing the log
+        start offset; the renamed ``*.deleted`` files, for the caller to remove after
+        ``file.delete.delay.ms`` (see ``remove_files``). Cheap: metadata and renames only."""
+        self._check_open()
+        now = wall_clock_ms() if now_ms is None else now_ms
+        count = expired_segment_count(self._segments, self.config, self._log_start_offset, self.high_watermark, now)
+        if count == 0:
+            return []
+        if count == len(self._segments):
+            self._roll(now)  # the log keeps an active segment, starting at the log end
+        doomed = self._segments[:count]
+        del self._segments[:count]
+        self._log_start_offset = max(self._log_start_offset, self._segments[0].base_offset)
+        renamed = []
+        for segment in doomed:
+            renamed += segment.retire()
+            snapshot = snapshot_path(self.directory, segment.base_offset)
+            if snapshot.exists():
+                renamed.append(snapshot.rename(snapshot.with_name(snapshot.name + DELETED_SUFFIX)))
+        self._directory_dirty = True
+        logger.info("Deleted %d segment(s) of %s-%d by retention; log start offset now %d",
+                    count, self.topic, self.partition, self._log_start_offset)
+        return renamed
+
+    def delete_records_before(self, offset: int) -> int:
+        """DeleteRecords: make ``offset`` the log start offset unless it already is past it; the
+        log start offset. Segments wholly below it go at the next retention pass.
+
+        Raises OffsetOutOfRangeError beyond the high watermark, PolicyViolationError when the
+        topic's cleanup.policy lacks ``delete``."""
+        self._check_open()
+        if "delete" not in self.config.cleanup_policy:
+            raise PolicyViolationError(
+                f"Records of partition {self.topic}-{self.partition} can not be deleted due to the configured policy"
+            )
+        if not 0 <= offset <= self.high_watermark:
+            raise OffsetOutOfRangeError(
+                f"Cannot increment the log start offset to {offset} of partition {self.topic}-{self.partition} "
+                f"since it is outside [0, {self.high_watermark}] (the high watermark)"
+            )
+        if offset > self._log_start_offset:
+            self._log_start_offset = offset
+            logger.info("Log start offset of %s-%d moved to %d by DeleteRecords", self.topic, self.partition, offset)
+        return self._log_start_offset
+
+    @property
+    def checkpointed_log_start_offset(self) -> int | None:
+        """The log start offset if only the checkpoint file can tell it (inside the first segment)."""
+        return self._log_start_offset if self._log_start_offset > self._segments[0].base_offset else None
+
     def read(self, offset: int, max_bytes: int, min_one_batch: bool = True, max_offset: int | None = None) -> LogSlice:
         """Plan a fetch from ``offset``: whole batches, from one segment, starting with the batch
         containing ``offset``, at most ``max_bytes`` unless the first batch alone is larger and
@@ -269,11 +327,11 @@ class PartitionLog:
         return max(0, bisect.bisect_right(self._segments, offset, key=attrgetter("base_offset")) - 1)
 
     def offset_for_timestamp(self, timestamp_ms: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the earliest record whose timestamp is >= ``timestamp_ms``, or None."""
+        """(offset, timestamp) of the earliest record from the log start whose timestamp is >= ``timestamp_ms``."""
         self._check_open()
         for segment in self._segments:
             if segment.max_timestamp >= timestamp_ms:
-                found = segment.find_timestamp(timestamp_ms)
+                found = segment.find_timestamp(timestamp_ms, self._log_start_offset)
                 if found is not None:
                     return found
         return None

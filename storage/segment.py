@@ -31,6 +31,7 @@ TIME_INDEX_SUFFIX = ".timeindex"
 TXN_INDEX_SUFFIX = ".txnindex"
 INDEX_SUFFIXES = (INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX)
 SEGMENT_SUFFIXES = (LOG_SUFFIX, *INDEX_SUFFIXES)
+DELETED_SUFFIX = ".deleted"  # appended to the files of a segment retention dropped, until removed
 MAX_RELATIVE_OFFSET = (1 << 31) - 1  # index entries store offsets as int32 deltas from the base
 
 logger = logging.getLogger(__package__)
@@ -96,6 +97,10 @@ class LogSegment:
     @property
     def fd(self) -> int:
         return self.handle.fd
+
+    @property
+    def log_path(self) -> Path:
+        return segment_path(self.directory, self.base_offset, LOG_SUFFIX)
 
     # --- appending ---------------------------------------------------------------------------
 
@@ -222,10 +227,12 @@ class LogSegment:
     def empty_slice(self) -> LogSlice:
         return LogSlice(self.fd, self.size, 0, self.handle)
 
-    def find_timestamp(self, timestamp: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the earliest record here whose timestamp is >= ``timestamp``."""
+    def find_timestamp(self, timestamp: int, not_before: int = 0) -> tuple[int, int] | None:
+        """(offset, timestamp) of the earliest record here, at or after offset ``not_before``,
+        whose timestamp is >= ``timestamp``."""
         before = self.time_index.offset_before(timestamp)
         start_offset = self.base_offset if before is None else self.base_offset + before + 1
+        start_offset = max(start_offset, not_before)
         found = self.locate(start_offset) if start_offset < self.next_offset else None
         if found is None:
             return None
@@ -267,3 +274,24 @@ class LogSegment:
         """Flush, then let go of the file (it closes once no LogSlice still uses it)."""
         self.flush()
         self.handle = None
+
+    def retire(self) -> list[Path]:
+        """Rename the segment's files to ``*.deleted`` and let go of the log file; the renamed paths.
+
+        Reads already planned keep their descriptor, so they still complete. The files are
+        removed later (``file.delete.delay.ms``), or at the next startup.
+        """
+        self.offset_index.close_writer()
+        self.time_index.close_writer()
+        self.txn_index.close_writer()
+        self.handle = None
+        renamed = []
+        for suffix in SEGMENT_SUFFIXES:
+            path = segment_path(self.directory, self.base_offset, suffix)
+            target = path.with_name(path.name + DELETED_SUFFIX)
+            try:
+                path.rename(target)
+            except FileNotFoundError:
+                continue
+            renamed.append(target)
+        return renamed

@@ -1,0 +1,84 @@
+"""The log over time, seen by real clients: retention and DeleteRecords."""
+
+from __future__ import annotations
+
+import confluent_kafka
+import pytest
+from confluent_kafka.admin import NewTopic
+
+from .clients import ck_produce, ck_read, ck_wait, wait_until
+from .log_files import segment_files
+
+BROKER_OVERRIDES = {"log.retention.check.interval.ms": 100, "log.segment.delete.delay.ms": 0}
+SMALL_SEGMENTS = {"internal.segment.bytes": "20000"}
+
+
+def create_topic(clients, broker, name: str, configs: dict[str, str], partitions: int = 1) -> None:
+    ck_wait(clients.ck_admin(broker).create_topics(
+        [NewTopic(name, num_partitions=partitions, replication_factor=1, config=configs)], operation_timeout=10))
+
+
+def watermarks(clients, broker, topic: str, partition: int = 0) -> tuple[int, int]:
+    consumer = clients.ck_consumer(broker)
+    try:
+        return consumer.get_watermark_offsets(confluent_kafka.TopicPartition(topic, partition), timeout=10)
+    finally:
+        consumer.close()
+
+
+def test_retention_drops_old_segments_and_consumers_below_it_reset(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, {**SMALL_SEGMENTS, "retention.ms": "1500"})
+    producer = clients.ck_producer(module_broker, **{"batch.size": 8000})
+    ck_produce(producer, topic, [(None, b"old %03d " % i + b"x" * 1000) for i in range(100)])
+    assert len(segment_files(module_broker.data_dir, topic, 0)) > 3
+    stale = clients.ck_consumer(module_broker)
+    stale.assign([confluent_kafka.TopicPartition(topic, 0, 0)])
+    assert ck_read(stale, 1)[0].offset() == 0
+
+    wait_until(lambda: watermarks(clients, module_broker, topic) == (100, 100), what="every old record to expire")
+    assert [p.name for p in segment_files(module_broker.data_dir, topic, 0)] == [f"{100:020d}.log"]
+    wait_until(lambda: not list((module_broker.data_dir / f"{topic}-0").glob("*.deleted")),
+               what="the deleted files to be removed")
+
+    ck_produce(producer, topic, [(None, b"new %03d" % i) for i in range(5)])
+    fresh = clients.ck_consumer(module_broker)
+    fresh.assign([confluent_kafka.TopicPartition(topic, 0, confluent_kafka.OFFSET_BEGINNING)])
+    assert [m.offset() for m in ck_read(fresh, 5)] == list(range(100, 105))
+    stale.seek(confluent_kafka.TopicPartition(topic, 0, 1))  # below the log start: reset to earliest
+    assert [m.value() for m in ck_read(stale, 5)] == [b"new %03d" % i for i in range(5)]
+
+
+def test_delete_records_moves_the_earliest_offset_durably(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, {**SMALL_SEGMENTS, "retention.ms": "-1"}, partitions=2)
+    producer = clients.ck_producer(module_broker, **{"batch.size": 8000})
+    ck_produce(producer, topic, [(None, b"%03d " % i + b"x" * 500) for i in range(120)], partition=0)
+    ck_produce(producer, topic, [(None, b"p1 %d" % i) for i in range(3)], partition=1)
+    first_segments = segment_files(module_broker.data_dir, topic, 0)
+    assert len(first_segments) > 2
+    admin = clients.ck_admin(module_broker)
+
+    results = ck_wait(admin.delete_records([confluent_kafka.TopicPartition(topic, 0, 70),
+                                            confluent_kafka.TopicPartition(topic, 1, confluent_kafka.OFFSET_END)]))
+    assert sorted((tp.partition, deleted.low_watermark) for tp, deleted in results.items()) == [(0, 70), (1, 3)]
+    assert watermarks(clients, module_broker, topic, 0) == (70, 120)
+    assert watermarks(clients, module_broker, topic, 1) == (3, 3)
+    wait_until(lambda: first_segments[0] not in segment_files(module_broker.data_dir, topic, 0),
+               what="the segment below the new log start to be deleted")
+
+    consumer = clients.ck_consumer(module_broker)
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, 10)])  # below the log start: reset to earliest
+    assert [m.offset() for m in ck_read(consumer, 50)] == list(range(70, 120))
+
+    [beyond] = admin.delete_records([confluent_kafka.TopicPartition(topic, 0, 500)]).values()
+    with pytest.raises(confluent_kafka.KafkaException) as refused:
+        beyond.result(timeout=10)
+    assert refused.value.args[0].code() == confluent_kafka.KafkaError.OFFSET_OUT_OF_RANGE
+
+
+def test_delete_records_survives_a_crash(broker, clients, topic):
+    create_topic(clients, broker, topic, {})
+    ck_produce(clients.ck_producer(broker), topic, [(None, b"%d" % i) for i in range(10)])
+    ck_wait(clients.ck_admin(broker).delete_records([confluent_kafka.TopicPartition(topic, 0, 6)]))
+    broker.restart(crash=True)
+    assert watermarks(clients, broker, topic) == (6, 10)
+

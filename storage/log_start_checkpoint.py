@@ -1,0 +1,47 @@
+"""Kafka's ``log-start-offset-checkpoint`` file: log start offsets that segment files cannot tell.
+
+DeleteRecords moves a partition's log start offset inside its first segment; only this file
+remembers it across a restart (a start at a segment base needs no entry: the segment files say
+so). Kafka's text format, one data directory-wide file::
+
+    0                      version
+    2                      number of entries
+    orders 0 1500          topic partition offset
+    audit 3 42
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from .atomic_file import write_atomically
+
+CHECKPOINT_FILE = "log-start-offset-checkpoint"
+_VERSION = 0
+
+
+def read_log_start_offsets(data_dir: Path) -> dict[tuple[str, int], int]:
+    """The checkpointed offsets by (topic, partition); empty without a file. Raises ValueError if malformed."""
+    path = data_dir / CHECKPOINT_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    try:
+        if int(lines[0]) != _VERSION:
+            raise ValueError(f"unknown version {lines[0]!r}")
+        count = int(lines[1])
+        entries = [line.split(" ") for line in lines[2:2 + count]]
+        if len(entries) != count or any(len(fields) != 3 for fields in entries):
+            raise ValueError(f"expected {count} entries of 'topic partition offset'")
+        return {(topic, int(partition)): int(offset) for topic, partition, offset in entries}
+    except (IndexError, ValueError) as exc:
+        raise ValueError(f"{path} is malformed: {exc}") from None
+
+
+def write_log_start_offsets(data_dir: Path, offsets: Mapping[tuple[str, int], int]) -> None:
+    """Replace the file atomically and durably (blocking: call it from a worker thread)."""
+    lines = [str(_VERSION), str(len(offsets))]
+    lines += [f"{topic} {partition} {offset}" for (topic, partition), offset in sorted(offsets.items())]
+    write_atomically(data_dir / CHECKPOINT_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
