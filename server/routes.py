@@ -14,8 +14,7 @@ from typing import Awaitable, Callable
 from odradek.wire.apis import API_BY_KEY
 
 from .handlers import (
-    add_offsets_to_txn,
-    add_partitions_to_txn,
+    alter_configs,
     api_versions,
     consumer_group_describe,
     consumer_group_heartbeat,
@@ -26,18 +25,15 @@ from .handlers import (
     delete_topics,
     describe_configs,
     describe_groups,
-    describe_producers,
-    describe_transactions,
-    end_txn,
     fetch,
     find_coordinator,
     heartbeat,
+    incremental_alter_configs,
     init_producer_id,
     join_group,
     leave_group,
     list_groups,
     list_offsets,
-    list_transactions,
     metadata,
     offset_commit,
     offset_delete,
@@ -45,7 +41,6 @@ from .handlers import (
     offset_for_leader_epoch,
     produce,
     sync_group,
-    txn_offset_commit,
 )
 
 HANDLER_MODULES: tuple[ModuleType, ...] = (
@@ -69,16 +64,11 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     delete_records,
     offset_for_leader_epoch,
     describe_configs,
+    alter_configs,
+    incremental_alter_configs,
     create_partitions,
     delete_groups,
     offset_delete,
-    add_partitions_to_txn,
-    add_offsets_to_txn,
-    end_txn,
-    txn_offset_commit,
-    describe_producers,
-    describe_transactions,
-    list_transactions,
     consumer_group_heartbeat,
     consumer_group_describe,
 )
