@@ -24,7 +24,6 @@ from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from .clients import TIMEOUT
 from .group_member_process import MemberProcess
 
-POLL_SECONDS = 0.1
 # Classic-protocol timing small enough for fast tests: members notice a rebalance within one
 # heartbeat, and a member that never rejoins holds a rebalance up for at most max.poll.interval
 # (librdkafka wants that no shorter than the session timeout).
@@ -83,6 +82,10 @@ class Member:
         """Run the member on its own thread."""
         self._thread.start()
         return self
+
+    def stop_polling(self) -> None:
+        """Ask the member to close, without waiting for it."""
+        self._stop.set()
 
     def close(self, timeout: float = TIMEOUT) -> None:
         """Stop polling and close the consumer (a dynamic member sends LeaveGroup)."""
@@ -148,7 +151,7 @@ class Member:
             consumer = self._open(**self._settings)
             consumer.subscribe(self._topics, self._note)
             while not self._stop.is_set():
-                records = consumer.poll(POLL_SECONDS)
+                records = consumer.poll()
                 if records:
                     with self._lock:
                         self._records.extend(records)
@@ -184,10 +187,12 @@ class GroupMembers:
     """Starts a test's members, in threads or child processes, and closes them all at teardown."""
 
     def __init__(self) -> None:
+        self._members: list[Member] = []
         self._closers: list[Callable[[], object]] = []
 
     def start(self, broker, client: str, group: str, topics: list[str], **settings) -> Member:
         member = Member(client, broker.bootstrap, group, topics, **settings).start()
+        self._members.append(member)
         self._closers.append(member.close)
         return member
 
@@ -197,6 +202,9 @@ class GroupMembers:
         return process
 
     def close_all(self) -> None:
+        for member in self._members:  # all at once: each may be in the middle of a long poll
+            member.stop_polling()
+        self._members.clear()
         errors = []
         for close in reversed(self._closers):
             try:
@@ -209,6 +217,12 @@ class GroupMembers:
 
 
 class _KafkaPythonConsumer:
+    # kafka-python 3.0.12 can lose the result of a JoinGroup/SyncGroup round that outlives
+    # the poll() that started it: the member then never heartbeats again and is evicted
+    # (the broker's answers are on the wire).  Polls long enough for a whole rebalance
+    # round make that rare; a stopping member still ends within one poll.
+    POLL_MS = 1000
+
     def __init__(self, bootstrap, group, session_ms, assignor, instance_id, group_protocol, config):
         assert group_protocol == "classic", "kafka-python speaks only the classic group protocol"
         settings = dict(bootstrap_servers=bootstrap, group_id=group, group_instance_id=instance_id,
@@ -222,10 +236,14 @@ class _KafkaPythonConsumer:
         self._consumer = kafka.KafkaConsumer(**{**settings, **config})
 
     def subscribe(self, topics, note) -> None:
+        # Learn the partitions first, or a leader may assign before it knows them and then
+        # rejoin when it does: one more rebalance round that could outlive a poll (see above).
+        for topic in topics:
+            assert self._consumer.partitions_for_topic(topic), f"kafka-python sees no partitions of {topic}"
         self._consumer.subscribe(topics, listener=_Listener(note))
 
-    def poll(self, seconds: float) -> list[Record]:
-        batches = self._consumer.poll(timeout_ms=int(seconds * 1000))
+    def poll(self) -> list[Record]:
+        batches = self._consumer.poll(timeout_ms=self.POLL_MS)
         return [Record(r.topic, r.partition, r.offset, r.value) for batch in batches.values() for r in batch]
 
     def commit(self, positions: dict[Partition, int]) -> None:
@@ -280,9 +298,9 @@ class _ConfluentConsumer:
         self._consumer.subscribe(topics, on_assign=callback("assigned"), on_revoke=callback("revoked"),
                                  on_lost=callback("lost"))
 
-    def poll(self, seconds: float) -> list[Record]:
+    def poll(self) -> list[Record]:
         records = []
-        for message in self._consumer.consume(num_messages=500, timeout=seconds):
+        for message in self._consumer.consume(num_messages=500, timeout=0.1):
             if message.error() is not None:
                 raise confluent_kafka.KafkaException(message.error())
             records.append(Record(message.topic(), message.partition(), message.offset(), message.value()))

@@ -23,6 +23,7 @@ from .connection import serve_connection
 from .listeners import Listener
 from .log_maintenance import LogMaintenance
 from .producer_ids import ProducerIdAllocator
+from .transactions.coordinator import TransactionCoordinator
 
 log = logging.getLogger("odradek.server")
 
@@ -36,6 +37,7 @@ class Broker:
         self.appends = AppendNotifier()
         self.producer_ids = ProducerIdAllocator(config.data_dir)
         self.groups = GroupCoordinator(self)
+        self.transactions = TransactionCoordinator(self)
         self.maintenance = LogMaintenance(self)
         self.cluster_id = ""
         self.advertised = config.advertised  # the bound port replaces port 0 once listening
@@ -46,12 +48,15 @@ class Broker:
         self.producer_ids.load()
         await trio.to_thread.run_sync(self.logs.startup)
         self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
+        # after the groups: finishing a decided transaction may settle their pending offsets
+        self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
         try:
             listeners = await _open_listeners(self.config.listener.host, self.config.listener.port)
             addresses = [listener.socket.getsockname()[:2] for listener in listeners]
             self.advertised = _with_bound_port(self.config.advertised, addresses[0][1])
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self.groups.run)
+                nursery.start_soon(self.transactions.run)
                 nursery.start_soon(self.maintenance.run)
                 nursery.start_soon(partial(trio.serve_listeners, partial(serve_connection, self), listeners))
                 task_status.started(addresses)

@@ -47,7 +47,7 @@ class GroupCoordinator:
         return self.topic.load()
 
     def adopt(self, loaded) -> None:
-        self.offsets.adopt(loaded.offsets)
+        self.offsets.adopt(loaded.offsets, loaded.pending)
         for record in loaded.groups.values():
             self.classic.restore(group_from_record(record))
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
@@ -72,9 +72,12 @@ class GroupCoordinator:
 
     # -- offsets -------------------------------------------------------------------------------
 
-    def check_commit(self, group_id: str, generation: int, member_id: str, instance_id: str | None) -> None:
+    def check_commit(self, group_id: str, generation: int, member_id: str, instance_id: str | None,
+                     transactional: bool = False) -> None:
         """Kafka's rules for who may commit: anyone to a group without members ("simple"
-        commits by ``assign()`` users), otherwise only a member of the current generation."""
+        commits by ``assign()`` users), otherwise only a member of the current generation.
+        A ``transactional`` commit (TxnOffsetCommit) that names no member is accepted too (its
+        versions before 3 cannot name one), and is not held back by a rebalance."""
         if not group_id:
             raise GroupError(ErrorCode.INVALID_GROUP_ID)
         consumer_group = self.consumer.consumer_group(group_id)
@@ -91,13 +94,15 @@ class GroupCoordinator:
             raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
         if generation < 0 and group.state == GroupState.EMPTY:
             return
+        if transactional and generation < 0 and not member_id and instance_id is None:
+            return
         if instance_id is not None and group.static_members.get(instance_id, member_id) != member_id:
             raise GroupError(ErrorCode.FENCED_INSTANCE_ID)
         if member_id not in group.members:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
         if generation != group.generation:
             raise GroupError(ErrorCode.ILLEGAL_GENERATION)
-        if group.state == GroupState.COMPLETING_REBALANCE:
+        if group.state == GroupState.COMPLETING_REBALANCE and not transactional:
             raise GroupError(ErrorCode.REBALANCE_IN_PROGRESS)
 
     def check_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> None:

@@ -3,6 +3,9 @@
 A commit is acknowledged only after its records are appended to the group's partition of the
 internal topic; start-up replays that topic to fill the cache again. Offsets of groups that have
 been empty for ``offsets.retention.minutes`` expire, as in Kafka.
+
+A transactional commit (TxnOffsetCommit) is pending until the transaction ends: the marker
+written to the group's partition publishes it (commit) or drops it (abort).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 from collections.abc import Iterable
 
 from .offsets_records import OffsetCommit, OffsetCommitKey, Tombstone
+from .offsets_topic import partition_for
 
 log = logging.getLogger("odradek.groups")
 
@@ -21,9 +25,13 @@ class OffsetStore:
     def __init__(self, topic):
         self.topic = topic  # the OffsetsTopic that persists commits
         self._offsets: dict[str, dict[TopicPartition, OffsetCommit]] = {}
+        self._pending: dict[str, dict[int, dict[TopicPartition, OffsetCommit]]] = {}  # group -> producer id -> ...
 
-    def adopt(self, loaded: dict[str, dict[TopicPartition, OffsetCommit]]) -> None:
+    def adopt(self, loaded: dict[str, dict[TopicPartition, OffsetCommit]],
+              pending: dict[str, dict[int, dict[TopicPartition, OffsetCommit]]]) -> None:
         self._offsets = {group: dict(offsets) for group, offsets in loaded.items() if offsets}
+        self._pending = {group: {producer: dict(held) for producer, held in by_producer.items()}
+                         for group, by_producer in pending.items()}
 
     def commit(self, group_id: str, commits: list[OffsetCommit]) -> None:
         """Persist, then publish; raises if the append fails (nothing is then published)."""
@@ -33,6 +41,35 @@ class OffsetStore:
         offsets = self._offsets.setdefault(group_id, {})
         for commit in commits:
             offsets[(commit.topic, commit.partition)] = commit
+
+    def commit_transactional(self, group_id: str, producer_id: int, producer_epoch: int,
+                             commits: list[OffsetCommit]) -> None:
+        """Persist as part of the producer's transaction, pending until it ends; raises if the
+        append fails (nothing is then held)."""
+        if not commits:
+            return
+        self.topic.write(group_id, commits, producer=(producer_id, producer_epoch))
+        held = self._pending.setdefault(group_id, {}).setdefault(producer_id, {})
+        for commit in commits:
+            held[(commit.topic, commit.partition)] = commit
+
+    def complete_transaction(self, partition: int, producer_id: int, commit: bool) -> None:
+        """The producer's transaction ended with a marker in ``partition`` of the topic: publish
+        (or drop) the offsets it holds for the groups living there."""
+        for group_id in list(self._pending):
+            by_producer = self._pending[group_id]
+            if producer_id not in by_producer or partition_for(group_id, self.topic.num_partitions) != partition:
+                continue
+            held = by_producer.pop(producer_id)
+            if not by_producer:
+                del self._pending[group_id]
+            if commit:
+                self._offsets.setdefault(group_id, {}).update(held)
+
+    def is_pending(self, group_id: str, topic: str, partition: int) -> bool:
+        """Whether an open transaction holds an offset for the partition (OffsetFetch's
+        ``require_stable`` then answers UNSTABLE_OFFSET_COMMIT)."""
+        return any((topic, partition) in held for held in self._pending.get(group_id, {}).values())
 
     def get(self, group_id: str, topic: str, partition: int) -> OffsetCommit | None:
         return self._offsets.get(group_id, {}).get((topic, partition))

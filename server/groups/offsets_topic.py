@@ -6,15 +6,21 @@ coordinator keeps everything in memory; this topic is only written to (one batch
 change, appended like any producer's) and read back once, at start-up, where the latest
 record per key wins and tombstones delete.  A compacted topic, though our log has no cleaner
 yet: replay simply reads every record.
+
+Transactional offset commits (TxnOffsetCommit) are written as the producer's transactional
+batches and settled by the transaction marker that ends them: replay applies them at a commit
+marker, drops them at an abort, and hands back those whose transaction is still open.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass, field
 
 from odradek.storage.errors import UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
+from odradek.storage.transaction_marker import COMMIT
 from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch, read_batches
 
 from .offsets_records import (
@@ -52,6 +58,8 @@ class LoadedOffsets:
 
     offsets: dict[str, dict[tuple[str, int], OffsetCommit]] = field(default_factory=dict)
     groups: dict[str, GroupMetadata] = field(default_factory=dict)
+    # offsets of transactions still open: group -> producer id -> partition -> commit
+    pending: dict[str, dict[int, dict[tuple[str, int], OffsetCommit]]] = field(default_factory=dict)
 
     def apply(self, entry: Entry) -> None:
         """Replay one record: it replaces (or, a tombstone, deletes) what its key held."""
@@ -108,20 +116,21 @@ class OffsetsTopic:
         loaded = LoadedOffsets()
         topic = self._logs.get_topic(OFFSETS_TOPIC)
         for index in range(topic.num_partitions if topic is not None else 0):
-            for record in _records(self._logs.partition(OFFSETS_TOPIC, index)):
-                if record.key is None:
-                    log.warning("Skipping a record without key in %s-%d", OFFSETS_TOPIC, index)
-                    continue
-                try:
-                    entry = decode_record(record.key, record.value)
-                except UnknownRecordTypeError as exc:
-                    log.debug("Skipping a record in %s-%d: %s", OFFSETS_TOPIC, index, exc)
-                    continue
-                loaded.apply(entry)
+            open_transactions: dict[int, list[Record]] = {}
+            for record in _settled_records(self._logs.partition(OFFSETS_TOPIC, index), open_transactions):
+                entry = _decode(record, index)
+                if entry is not None:
+                    loaded.apply(entry)
+            for producer_id, records in open_transactions.items():
+                for entry in filter(None, (_decode(record, index) for record in records)):
+                    if isinstance(entry, OffsetCommit):
+                        held = loaded.pending.setdefault(entry.group, {}).setdefault(producer_id, {})
+                        held[(entry.topic, entry.partition)] = entry
         return loaded
 
-    def write(self, group_id: str, entries: list[Entry]) -> None:
-        """Append ``entries`` as one batch to the group's partition and wake its fetchers.
+    def write(self, group_id: str, entries: list[Entry], producer: tuple[int, int] | None = None) -> None:
+        """Append ``entries`` as one batch to the group's partition and wake its fetchers; with
+        ``producer`` (id, epoch), as a transactional batch of that producer.
 
         Raises if nothing was written: ``UnknownTopicError`` before the topic exists, the
         storage errors of ``PartitionLog.append``, ``ValueError`` for an entry of another group.
@@ -137,18 +146,60 @@ class OffsetsTopic:
             raise UnknownTopicError(f"{OFFSETS_TOPIC}-{partition} does not exist.")
         now = wall_clock_ms()
         records = [Record(delta, 0, *encode_record(entry)) for delta, entry in enumerate(entries)]
-        partition_log.append(build_batch(records, base_timestamp=now, compression=self.compression), now_ms=now)
+        transactional = {}
+        if producer is not None:
+            producer_id, producer_epoch = producer
+            transactional = dict(producer_id=producer_id, producer_epoch=producer_epoch, transactional=True,
+                                 base_sequence=_next_sequence(partition_log, producer_id, producer_epoch))
+        batch = build_batch(records, base_timestamp=now, compression=self.compression, **transactional)
+        partition_log.append(batch, now_ms=now)
         self._appends.notify((OFFSETS_TOPIC, partition))
 
 
-def _records(partition_log: PartitionLog):
-    """Every record of the partition, in offset order; control batches (transaction markers) skipped."""
+def _next_sequence(partition_log: PartitionLog, producer_id: int, producer_epoch: int) -> int:
+    """The sequence the producer's next batch in this partition must have: storage checks our
+    transactional batches as it checks a producer's own (Kafka exempts its coordinators')."""
+    for producer in partition_log.active_producers():
+        if producer.producer_id == producer_id and producer.producer_epoch == producer_epoch:
+            return (producer.last_sequence + 1) % (1 << 31)
+    return 0
+
+
+def _settled_records(partition_log: PartitionLog, open_transactions: dict[int, list[Record]]):
+    """The partition's records in the order they take effect: a transaction's when its commit
+    marker comes, an aborted one's never; those still open are left in ``open_transactions``
+    by producer id."""
     offset = partition_log.log_start_offset
     while offset < partition_log.log_end_offset:
         batches = list(read_batches(partition_log.read(offset, _READ_BYTES).read()))
         if not batches:
             break
         for batch in batches:
-            if not batch.is_control:
+            if batch.is_control:
+                held = open_transactions.pop(batch.producer_id, [])
+                if _commits(batch):
+                    yield from held
+            elif batch.is_transactional:
+                open_transactions.setdefault(batch.producer_id, []).extend(batch.records)
+            else:
                 yield from batch.records
         offset = batches[-1].next_offset
+
+
+def _commits(control_batch) -> bool:
+    """Whether a control batch is a COMMIT marker (its key: int16 version, int16 type)."""
+    records = control_batch.records
+    key = records[0].key if records else None
+    return key is not None and len(key) >= 4 and struct.unpack_from(">h", key, 2)[0] == COMMIT
+
+
+def _decode(record: Record, index: int) -> Entry | None:
+    """The entry a record holds; None (logged) for one without key or of a type we do not keep."""
+    if record.key is None:
+        log.warning("Skipping a record without key in %s-%d", OFFSETS_TOPIC, index)
+        return None
+    try:
+        return decode_record(record.key, record.value)
+    except UnknownRecordTypeError as exc:
+        log.debug("Skipping a record in %s-%d: %s", OFFSETS_TOPIC, index, exc)
+        return None

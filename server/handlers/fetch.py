@@ -4,6 +4,9 @@ The handler first plans which byte ranges of which segment files to send (cheap,
 loop) and waits for appends if there is not enough yet. Large ranges are not read at all: they go
 into the response as log slices that the connection sends with sendfile. Fetch sessions (KIP-227) are not kept: every answer has session id 0,
 which tells clients to keep sending full fetch requests.
+
+A read_committed consumer (isolation level 1) reads only up to the last stable offset, and gets
+the aborted transactions among the batches it reads so that it can skip their records.
 """
 
 from __future__ import annotations
@@ -71,13 +74,14 @@ def _plan(broker, request, by_id: bool) -> _Plan:
                 partitions.append(_partition_error(fp.partition, missing))
                 plan.has_error = True
                 continue
+            stable = log.last_stable_offset
             entry = {
                 "partition_index": fp.partition,
                 "error_code": ErrorCode.NONE,
                 "high_watermark": log.high_watermark,
-                "last_stable_offset": log.high_watermark,
+                "last_stable_offset": stable,
                 "log_start_offset": log.log_start_offset,
-                "aborted_transactions": [] if read_committed else None,
+                "aborted_transactions": None,
                 "preferred_read_replica": -1,
                 "records": b"",
             }
@@ -86,11 +90,17 @@ def _plan(broker, request, by_id: bool) -> _Plan:
             if limit <= 0 and plan.total_bytes > 0:
                 continue
             try:
-                log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0)
+                log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0,
+                                     max_offset=stable if read_committed else None)
             except OffsetOutOfRangeError:
                 entry["error_code"] = ErrorCode.OFFSET_OUT_OF_RANGE
                 plan.has_error = True
                 continue
+            if read_committed:
+                entry["aborted_transactions"] = [
+                    {"producer_id": producer_id, "first_offset": first_offset}
+                    for producer_id, first_offset in log.aborted_transactions(fp.fetch_offset, stable)
+                ]
             if log_slice.size:
                 plan.slices.append((entry, log_slice))
                 plan.total_bytes += log_slice.size

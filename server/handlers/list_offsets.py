@@ -1,4 +1,8 @@
-"""ListOffsets: earliest, latest, max-timestamp, or the first offset at or after a timestamp."""
+"""ListOffsets: earliest, latest, max-timestamp, or the first offset at or after a timestamp.
+
+For a read_committed consumer (isolation level 1) the log ends at the last stable offset: that
+is its "latest", and a timestamp lookup finds nothing at or past it, as in Kafka.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ EARLIEST = -2
 MAX_TIMESTAMP = -3
 EARLIEST_LOCAL = -4  # KIP-1005: without tiered storage, the local log is the whole log
 LATEST_TIERED = -5  # KIP-1005: nothing is tiered here
+READ_COMMITTED = 1
 
 
 async def handle(ctx, request) -> dict:
@@ -29,8 +34,9 @@ def _lookup(broker, topic: str, index: int, timestamp: int, isolation_level: int
     log = broker.logs.partition(topic, index)
     if log is None:
         return _answer(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1)
+    fetchable_end = log.last_stable_offset if isolation_level == READ_COMMITTED else log.high_watermark
     if timestamp == LATEST:
-        return _answer(index, ErrorCode.NONE, -1, log.high_watermark)
+        return _answer(index, ErrorCode.NONE, -1, fetchable_end)
     if timestamp in (EARLIEST, EARLIEST_LOCAL):
         return _answer(index, ErrorCode.NONE, -1, log.log_start_offset)
     if timestamp == LATEST_TIERED:
@@ -41,7 +47,7 @@ def _lookup(broker, topic: str, index: int, timestamp: int, isolation_level: int
         found = log.offset_for_timestamp(timestamp)
     else:
         return _answer(index, ErrorCode.INVALID_REQUEST, -1, -1)
-    if found is None:
+    if found is None or found[0] >= fetchable_end:
         return _answer(index, ErrorCode.NONE, -1, -1)
     offset, found_timestamp = found
     return _answer(index, ErrorCode.NONE, found_timestamp, offset)

@@ -1,4 +1,8 @@
-"""OffsetFetch: committed offsets of one group (v1-7) or of several (v8+)."""
+"""OffsetFetch: committed offsets of one group (v1-7) or of several (v8+).
+
+With ``require_stable`` (v7+, sent by read_committed consumers) a partition whose offset an open
+transaction is about to commit answers UNSTABLE_OFFSET_COMMIT, and the consumer asks again.
+"""
 
 from __future__ import annotations
 
@@ -16,23 +20,25 @@ FIRST_TOPIC_ID_VERSION = 10
 async def handle(ctx, request) -> dict:
     if ctx.version >= FIRST_MULTI_GROUP_VERSION:
         by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
-        return {"throttle_time_ms": 0, "groups": [_group(ctx, g, by_id) for g in request.groups]}
+        return {"throttle_time_ms": 0, "groups": [_group(ctx, g, by_id, request.require_stable)
+                                                   for g in request.groups]}
     topics = request.topics
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE,
-            "topics": _group_offsets(ctx, request.group_id, topics, by_id=False)}
+            "topics": _group_offsets(ctx, request.group_id, topics, False, request.require_stable)}
 
 
-def _group(ctx, group, by_id: bool) -> dict:
+def _group(ctx, group, by_id: bool, require_stable: bool) -> dict:
     if ctx.version >= FIRST_MEMBER_VERSION:
         try:
             ctx.broker.groups.check_fetch(group.group_id, group.member_id, group.member_epoch)
         except GroupError as exc:
             return {"group_id": group.group_id, "topics": [], "error_code": exc.code}
-    return {"group_id": group.group_id, "topics": _group_offsets(ctx, group.group_id, group.topics, by_id),
+    return {"group_id": group.group_id,
+            "topics": _group_offsets(ctx, group.group_id, group.topics, by_id, require_stable),
             "error_code": ErrorCode.NONE}
 
 
-def _group_offsets(ctx, group_id: str, requested, by_id: bool) -> list[dict]:
+def _group_offsets(ctx, group_id: str, requested, by_id: bool, require_stable: bool) -> list[dict]:
     offsets = ctx.broker.groups.offsets
     if requested is None:  # every partition the group has committed
         wanted: dict[str, list[int]] = {}
@@ -49,12 +55,17 @@ def _group_offsets(ctx, group_id: str, requested, by_id: bool) -> list[dict]:
             entries.append((info.name if info else t.name, t.topic_id, list(t.partition_indexes)))
     return [
         {"name": name, "topic_id": topic_id,
-         "partitions": [_partition(offsets.get(group_id, name, index), index) for index in partitions]}
+         "partitions": [_partition(offsets.get(group_id, name, index), index,
+                                   require_stable and offsets.is_pending(group_id, name, index))
+                        for index in partitions]}
         for name, topic_id, partitions in entries
     ]
 
 
-def _partition(commit, index: int) -> dict:
+def _partition(commit, index: int, unstable: bool) -> dict:
+    if unstable:
+        return {"partition_index": index, "committed_offset": -1, "committed_leader_epoch": -1,
+                "metadata": "", "error_code": ErrorCode.UNSTABLE_OFFSET_COMMIT}
     if commit is None:
         return {"partition_index": index, "committed_offset": -1, "committed_leader_epoch": -1,
                 "metadata": "", "error_code": ErrorCode.NONE}

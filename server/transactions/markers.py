@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from odradek.storage.errors import InvalidProducerEpochError, TransactionCoordinatorFencedError
 from odradek.storage.partition_log import wall_clock_ms
 
 from ..groups.offsets_topic import OFFSETS_TOPIC
@@ -26,8 +27,9 @@ class MarkerWriter:
         self._groups = broker.groups
 
     def write(self, tp: TopicPartition, producer_id: int, producer_epoch: int, commit: bool) -> bool:
-        """Append the marker; True once it is written or its partition no longer exists (as
-        Kafka drops markers for deleted partitions), False if it should be tried again."""
+        """Append the marker; True once it is written or never can be (its partition is gone, as
+        Kafka drops markers for deleted partitions; or the partition already saw a newer epoch
+        of the producer, which no retry changes); False if it should be tried again."""
         topic, partition = tp
         partition_log = self._logs.partition(topic, partition)
         if partition_log is None:
@@ -36,6 +38,10 @@ class MarkerWriter:
             return True
         try:
             partition_log.append_marker(producer_id, producer_epoch, commit, COORDINATOR_EPOCH, wall_clock_ms())
+        except (InvalidProducerEpochError, TransactionCoordinatorFencedError) as exc:
+            log.warning("Dropping the transaction marker of producer %d for %s-%d: %s",
+                        producer_id, topic, partition, exc)
+            return True
         except Exception:
             log.exception("Could not write the transaction marker of producer %d to %s-%d; will retry",
                           producer_id, topic, partition)

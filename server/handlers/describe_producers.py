@@ -1,0 +1,32 @@
+"""DescribeProducers: the idempotent and transactional producers a partition remembers (KIP-664).
+
+Admin tools use it to find hanging transactions: a producer whose transaction stays open holds
+back the partition's last stable offset, and ``current_txn_start_offset`` says from where.
+"""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+API_KEY = ApiKey.DESCRIBE_PRODUCERS
+
+
+async def handle(ctx, request) -> dict:
+    return {"throttle_time_ms": 0, "topics": [
+        {"name": topic.name,
+         "partitions": [_partition(ctx.broker, topic.name, index) for index in topic.partition_indexes]}
+        for topic in request.topics
+    ]}
+
+
+def _partition(broker, topic: str, index: int) -> dict:
+    partition_log = broker.logs.partition(topic, index)
+    if partition_log is None:
+        return {"partition_index": index, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                "error_message": None, "active_producers": []}
+    return {"partition_index": index, "error_code": ErrorCode.NONE, "error_message": None, "active_producers": [
+        {"producer_id": p.producer_id, "producer_epoch": p.producer_epoch, "last_sequence": p.last_sequence,
+         "last_timestamp": p.last_timestamp, "coordinator_epoch": p.coordinator_epoch,
+         "current_txn_start_offset": p.current_txn_start_offset}
+        for p in partition_log.active_producers()
+    ]}

@@ -1,0 +1,26 @@
+"""EndTxn: a producer commits or aborts its transaction.
+
+The answer comes once the outcome is stored and, unless a partition refused its marker, every
+marker written.  Version 5 answers with the producer id and epoch to use next; this broker
+speaks transaction protocol v1, where they stay as they were.
+"""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+API_KEY = ApiKey.END_TXN
+FIRST_PRODUCER_FENCED_VERSION = 2
+
+
+async def handle(ctx, request) -> dict:
+    coordinator = ctx.broker.transactions
+    code = coordinator.end_transaction(request.transactional_id, request.producer_id, request.producer_epoch,
+                                       request.committed)
+    if code == ErrorCode.PRODUCER_FENCED and ctx.version < FIRST_PRODUCER_FENCED_VERSION:
+        code = ErrorCode.INVALID_PRODUCER_EPOCH
+    producer_id, producer_epoch = -1, -1
+    if code == ErrorCode.NONE:
+        metadata = coordinator.get(request.transactional_id)
+        producer_id, producer_epoch = metadata.producer_id, metadata.producer_epoch
+    return {"throttle_time_ms": 0, "error_code": code, "producer_id": producer_id, "producer_epoch": producer_epoch}
