@@ -1,13 +1,18 @@
-"""The log over time, seen by real clients: retention and DeleteRecords."""
+"""The log over time, seen by real clients: retention, DeleteRecords, config changes, compaction."""
 
 from __future__ import annotations
 
 import confluent_kafka
 import pytest
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, NewTopic
+from kafka.admin import ConfigResource as KpConfigResource
+from kafka.admin import ConfigResourceType
+
+from odradek.wire import ApiKey
 
 from .clients import ck_produce, ck_read, ck_wait, wait_until
 from .log_files import segment_files
+from .wire_client import WireClient
 
 BROKER_OVERRIDES = {"log.retention.check.interval.ms": 100, "log.segment.delete.delay.ms": 0}
 SMALL_SEGMENTS = {"internal.segment.bytes": "20000"}
@@ -82,3 +87,53 @@ def test_delete_records_survives_a_crash(broker, clients, topic):
     broker.restart(crash=True)
     assert watermarks(clients, broker, topic) == (6, 10)
 
+
+def test_incremental_alter_configs_turns_retention_on_without_restart(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, {**SMALL_SEGMENTS, "retention.ms": "-1", "segment.ms": "3600000"})
+    ck_produce(clients.ck_producer(module_broker, **{"batch.size": 8000}), topic,
+               [(None, b"x" * 1000) for _ in range(60)])
+    admin = clients.ck_admin(module_broker)
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic, incremental_configs=[
+        ConfigEntry("retention.ms", "1", incremental_operation=AlterConfigOpType.SET),
+        ConfigEntry("segment.ms", None, incremental_operation=AlterConfigOpType.DELETE),
+        ConfigEntry("cleanup.policy", "delete", incremental_operation=AlterConfigOpType.APPEND),
+    ])
+    ck_wait(admin.incremental_alter_configs([resource]))
+
+    described = ck_wait(admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, topic)]))
+    configs = next(iter(described.values()))
+    assert (configs["retention.ms"].value, configs["retention.ms"].source) == (
+        "1", ConfigSource.DYNAMIC_TOPIC_CONFIG.value)
+    assert configs["segment.ms"].source == ConfigSource.DEFAULT_CONFIG.value
+    wait_until(lambda: watermarks(clients, module_broker, topic) == (60, 60), what="retention to apply")
+
+
+@pytest.mark.broker_overrides(BROKER_OVERRIDES)
+def test_alter_configs_on_the_broker_sets_defaults_for_every_topic(broker, clients, topic):
+    create_topic(clients, broker, topic, SMALL_SEGMENTS)
+    ck_produce(clients.ck_producer(broker, **{"batch.size": 8000}), topic, [(None, b"x" * 1000) for _ in range(60)])
+    admin = clients.kp_admin(broker)
+    admin.alter_configs([KpConfigResource(ConfigResourceType.BROKER, "1", configs={"log.retention.bytes": "25000"})])
+    with WireClient(broker) as client:  # the cluster-wide default ("" broker): no client library sends it
+        answer = client.send(ApiKey.INCREMENTAL_ALTER_CONFIGS, 1, {"resources": [{
+            "resource_type": ConfigResource.Type.BROKER.value, "resource_name": "",
+            "configs": [{"name": "log.cleanup.policy", "config_operation": 2, "value": "compact"}]}],
+            "validate_only": False})
+    assert [r.error_code for r in answer.responses] == [0]
+
+    wait_until(lambda: 0 < watermarks(clients, broker, topic)[0], what="size-based retention")
+    low, high = watermarks(clients, broker, topic)
+    assert high == 60 and 0 < low <= 60 - 25000 // 1100  # at least 25000 bytes of ~1100-byte records kept
+
+    broker.restart()
+    ck = clients.ck_admin(broker)
+    described = ck_wait(ck.describe_configs([ConfigResource(ConfigResource.Type.BROKER, "1"),
+                                             ConfigResource(ConfigResource.Type.TOPIC, topic)]))
+    configs = {resource.restype: entries for resource, entries in described.items()}
+    on_broker, on_topic = configs[ConfigResource.Type.BROKER], configs[ConfigResource.Type.TOPIC]
+    assert (on_broker["log.retention.bytes"].value, on_broker["log.retention.bytes"].source) == (
+        "25000", ConfigSource.DYNAMIC_BROKER_CONFIG.value)
+    assert (on_broker["log.cleanup.policy"].value, on_broker["log.cleanup.policy"].source) == (
+        "delete,compact", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value)
+    assert (on_topic["retention.bytes"].value, on_topic["retention.bytes"].source) == (
+        "25000", ConfigSource.DYNAMIC_BROKER_CONFIG.value)

@@ -7,7 +7,7 @@ synonyms of its topic configs, so they are listed from there rather than written
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from odradek.storage.config_def import ConfigDef
 from odradek.storage.log_config import (
@@ -55,16 +55,19 @@ _READ_ONLY = {d.name for d in BROKER_ONLY_CONFIGS}
 _ALL = sorted(BROKER_ONLY_CONFIGS + _topic_default_configs(), key=lambda d: d.name)
 
 
-def describe_broker_config(props: Mapping[str, str], node_id: int) -> list[ConfigEntry]:
+def describe_broker_config(
+    props: Mapping[str, str], node_id: int, dynamic: Sequence[tuple[int, Mapping[str, str]]] = ()
+) -> list[ConfigEntry]:
+    """``props`` are the static properties, ``dynamic`` the (source, configs) layers set at runtime,
+    highest priority first; each config's synonyms list every layer that sets it, then its default."""
+    layers = [*dynamic, (STATIC_BROKER_CONFIG, {**props, "node.id": props.get("node.id", str(node_id))})]
     entries = []
     for d in _ALL:
-        if d.name in props:
-            value, source = props[d.name], STATIC_BROKER_CONFIG
-        elif d.name == "node.id":
-            value, source = str(node_id), STATIC_BROKER_CONFIG
-        else:
-            value, source = d.default, DEFAULT_CONFIG
-        shown = None if d.sensitive else value
+        synonyms = [ConfigSynonym(d.name, None if d.sensitive else values[d.name], source)
+                    for source, values in layers if d.name in values]
+        if d.default is not None or not synonyms:
+            synonyms.append(ConfigSynonym(d.name, None if d.sensitive else d.default, DEFAULT_CONFIG))
+        _, shown, source = synonyms[0]
         entries.append(ConfigEntry(
             name=d.name,
             value=shown,
@@ -73,6 +76,6 @@ def describe_broker_config(props: Mapping[str, str], node_id: int) -> list[Confi
             read_only=d.name in _READ_ONLY,
             sensitive=d.sensitive,
             type=d.type,
-            synonyms=[ConfigSynonym(d.name, shown, source)],
+            synonyms=synonyms,
         ))
     return entries

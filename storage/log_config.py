@@ -8,7 +8,7 @@ priority order, e.g. ``log.retention.ms`` > ``log.retention.minutes`` >
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -30,6 +30,8 @@ _MINUTE_MS = 60_000
 
 #: DescribeConfigs config sources used for topics.
 DYNAMIC_TOPIC_CONFIG = 1
+DYNAMIC_BROKER_CONFIG = 2  # set at runtime for this broker (AlterConfigs on its id)
+DYNAMIC_DEFAULT_BROKER_CONFIG = 3  # set at runtime for every broker (AlterConfigs on the "" broker)
 STATIC_BROKER_CONFIG = 4
 DEFAULT_CONFIG = 5
 
@@ -216,15 +218,25 @@ def validate_topic_configs(overrides: Mapping[str, str]) -> None:
         )
 
 
-def describe_topic_config(broker_props: Mapping[str, str], overrides: Mapping[str, str]) -> list[ConfigEntry]:
-    """All public topic configs, sorted by name, with values, sources and synonyms as Kafka reports them."""
+def describe_topic_config(
+    broker_props: Mapping[str, str],
+    overrides: Mapping[str, str],
+    dynamic: Sequence[tuple[int, Mapping[str, str]]] = (),
+) -> list[ConfigEntry]:
+    """All public topic configs, sorted by name, with values, sources and synonyms as Kafka reports them.
+
+    ``broker_props`` are the static broker properties; ``dynamic`` the broker configs set at
+    runtime, as (source, properties) layers, highest priority first, all above the static ones.
+    """
+    layers = [*dynamic, (STATIC_BROKER_CONFIG, broker_props)]
+    effective = {name: value for _, props in reversed(layers) for name, value in props.items()}
     entries = []
     for name, d in sorted(TOPIC_CONFIGS.items()):
         if d.internal:
             continue
-        value = _resolve(d, broker_props, overrides)
+        value = _resolve(d, effective, overrides)
         shown = None if d.sensitive or value is None else d.to_string(value)
-        synonyms = _broker_synonyms(d, broker_props)
+        synonyms = _broker_synonyms(d, layers)
         if name in overrides:
             synonyms.insert(0, ConfigSynonym(name, shown, DYNAMIC_TOPIC_CONFIG))
         source = synonyms[0].source if synonyms else DEFAULT_CONFIG
@@ -259,14 +271,15 @@ def _resolve(d: ConfigDef, broker_props: Mapping[str, str], overrides: Mapping[s
     return None if d.default is None else d.parse(d.default)
 
 
-def _broker_synonyms(d: ConfigDef, broker_props: Mapping[str, str]) -> list[ConfigSynonym]:
-    """Kafka lists set broker properties, then broker defaults, and drops any leading
-    entries not named after the primary synonym (so ``log.retention.hours=168`` alone
-    shows no synonyms for retention.ms, exactly as Kafka does)."""
+def _broker_synonyms(d: ConfigDef, layers: Sequence[tuple[int, Mapping[str, str]]]) -> list[ConfigSynonym]:
+    """Kafka lists set broker properties (each synonym in every layer that sets it), then broker
+    defaults, and drops any leading entries not named after the primary synonym (so
+    ``log.retention.hours=168`` alone shows no synonyms for retention.ms, exactly as Kafka does)."""
     found = [
-        ConfigSynonym(s.name, None if d.sensitive else broker_props[s.name], STATIC_BROKER_CONFIG)
+        ConfigSynonym(s.name, None if d.sensitive else props[s.name], source)
         for s in d.broker_synonyms
-        if s.name in broker_props
+        for source, props in layers
+        if s.name in props
     ]
     found += [ConfigSynonym(s.name, s.default, DEFAULT_CONFIG) for s in d.broker_synonyms if s.default is not None]
     while found and found[0].name != d.broker_synonym:

@@ -222,6 +222,21 @@ class LogManager:
             self._partitions[name, index].config = config
         return topic
 
+    def set_broker_props(self, broker_props: Mapping[str, str], validate_only: bool = False) -> None:
+        """Change the broker defaults topic configs fall back to (dynamic broker configs): every
+        topic's effective config, and so every live partition's, changes at once. Raises
+        InvalidConfigError, changing nothing, if any topic would end up with an invalid config."""
+        props = dict(broker_props)
+        LogConfig.from_props(props, {})
+        configs = {name: LogConfig.from_props(props, topic.configs) for name, topic in self._topics.items()}
+        if validate_only:
+            return
+        self.broker_props = props
+        for name, config in configs.items():
+            self._configs[name] = config
+            for index in range(self._topics[name].num_partitions):
+                self._partitions[name, index].config = config
+
     # --- helpers -----------------------------------------------------------------------------
 
     def _existing(self, name: str) -> TopicInfo:

@@ -51,7 +51,7 @@ def _entries(broker, resource) -> list:
         if topic is None:
             raise _ResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                                  f"Topic '{resource.resource_name}' does not exist.")
-        return describe_topic_config(broker.config.props, topic.configs)
+        return describe_topic_config(broker.config.props, topic.configs, broker.dynamic_configs.dynamic())
     if resource.resource_type == BROKER:
         if resource.resource_name not in ("", str(broker.config.node_id)):
             raise _ResourceError(
@@ -59,7 +59,7 @@ def _entries(broker, resource) -> list:
                 f"Unexpected broker id, expected {broker.config.node_id} or empty string, "
                 f"but received {resource.resource_name}",
             )
-        return describe_broker_config(broker.config.props, broker.config.node_id)
+        return describe_broker_config(broker.config.props, broker.config.node_id, broker.dynamic_configs.dynamic())
     if resource.resource_type == BROKER_LOGGER:
         return []
     raise _ResourceError(ErrorCode.INVALID_REQUEST,

@@ -1,0 +1,120 @@
+"""Changing the configs of a topic or of the broker: what AlterConfigs and IncrementalAlterConfigs share.
+
+Both compute a resource's complete new set of dynamic configs from its current one (AlterConfigs
+replaces it, IncrementalAlterConfigs edits it key by key), then validate and apply it at once:
+a topic's overrides through storage, the broker's through its dynamic config layers. Nothing
+changes when anything is invalid, nor with ``validate_only``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from odradek.storage.config_def import ConfigDef
+from odradek.storage.errors import StorageError
+from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, TOPIC_CONFIGS
+from odradek.wire import ErrorCode
+
+from ..dynamic_broker_configs import DYNAMIC_NAMES, check_dynamic_names
+from .describe_configs import BROKER, TOPIC
+
+SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+
+#: Computes new configs from the current ones, given the definition of a config name (or None).
+Change = Callable[[dict[str, str], Callable[[str], "ConfigDef | None"]], dict[str, str]]
+
+
+class ConfigChangeError(Exception):
+    def __init__(self, code: ErrorCode, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def alter_answer(broker, resource, change: Change, validate_only: bool) -> dict:
+    """Apply ``change`` to one resource of a request; its entry in the response."""
+    answer = {"error_code": ErrorCode.NONE, "error_message": None,
+              "resource_type": resource.resource_type, "resource_name": resource.resource_name}
+    try:
+        alter_resource(broker, resource.resource_type, resource.resource_name, change, validate_only)
+    except ConfigChangeError as exc:
+        answer.update(error_code=exc.code, error_message=exc.message)
+    return answer
+
+
+def alter_resource(broker, resource_type: int, name: str, change: Change, validate_only: bool) -> None:
+    """Apply ``change`` to the resource's configs; raises ConfigChangeError."""
+    try:
+        if resource_type == TOPIC:
+            _alter_topic(broker, name, change, validate_only)
+        elif resource_type == BROKER:
+            _alter_broker(broker, name, change, validate_only)
+        else:
+            raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Unsupported resource type {resource_type}")
+    except StorageError as exc:
+        raise ConfigChangeError(ErrorCode(exc.error_code), str(exc)) from None
+
+
+def _alter_topic(broker, name: str, change: Change, validate_only: bool) -> None:
+    topic = broker.logs.get_topic(name)
+    if topic is None:
+        raise ConfigChangeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic '{name}' does not exist.")
+    broker.logs.alter_topic_configs(name, change(dict(topic.configs), TOPIC_CONFIGS.get), validate_only)
+
+
+def _alter_broker(broker, name: str, change: Change, validate_only: bool) -> None:
+    if name == "":
+        source = DYNAMIC_DEFAULT_BROKER_CONFIG
+    elif name == str(broker.config.node_id):
+        source = DYNAMIC_BROKER_CONFIG
+    else:
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST,
+                                f"Unexpected broker id, expected {broker.config.node_id} or empty string, "
+                                f"but received {name}")
+    dynamic = broker.dynamic_configs
+    configs = change(dict(dynamic.layers[source]), DYNAMIC_NAMES.get)
+    check_dynamic_names(configs)
+    broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only)
+    if not validate_only:
+        dynamic.replace(source, configs)
+
+
+def replace_all(entries) -> Change:
+    """AlterConfigs: the entries (name, value) become the whole set; a null value leaves a key out."""
+    return lambda current, definition: {entry.name: entry.value for entry in entries if entry.value is not None}
+
+
+def edit(entries) -> Change:
+    """IncrementalAlterConfigs: SET, DELETE, or APPEND/SUBTRACT list items, key by key."""
+
+    def change(current: dict[str, str], definition) -> dict[str, str]:
+        names = [entry.name for entry in entries]
+        if len(set(names)) != len(names):
+            raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys")
+        for entry in entries:
+            operation = entry.config_operation
+            if operation == SET:
+                current[entry.name] = entry.value
+            elif operation == DELETE:
+                current.pop(entry.name, None)
+            elif operation in (APPEND, SUBTRACT):
+                current[entry.name] = _edit_list(current, definition(entry.name), entry, operation)
+            else:
+                raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Unknown config operation {operation}")
+        return current
+
+    return change
+
+
+def _edit_list(current: dict[str, str], definition: ConfigDef | None, entry, operation: int) -> str:
+    if definition is None or definition.type != "list":
+        verb = "append" if operation == APPEND else "subtract"
+        raise ConfigChangeError(ErrorCode.INVALID_CONFIG,
+                                f"Config value {verb} is not allowed for config key: {entry.name}")
+    old = current.get(entry.name, definition.default or "")
+    items = [item.strip() for item in old.split(",") if item.strip()]
+    given = [item.strip() for item in (entry.value or "").split(",") if item.strip()]
+    if operation == APPEND:
+        items += [item for item in given if item not in items]
+    else:
+        items = [item for item in items if item not in given]
+    return ",".join(items)
