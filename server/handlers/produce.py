@@ -3,10 +3,16 @@
 Batches stay opaque bytes: storage reads their headers, checks CRCs and rewrites base offsets.
 acks=0 gets no response at all (and a closed connection if anything failed); acks=1 and acks=-1 mean the same on a single broker, where the
 leader is the whole ISR.
+
+A transactional batch is first checked against its transaction, as Kafka 4 does (KIP-890): a
+partition the transaction never added would otherwise get a transaction nobody ends, holding
+back its last stable offset for good.  A retried batch the log already holds is answered with
+its original offsets.
 """
 
 from __future__ import annotations
 
+from odradek.storage.batch_header import HEADER_SIZE, read_header
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
@@ -15,6 +21,7 @@ from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.PRODUCE
 ADVERTISED_MIN_VERSION = 0  # Kafka 4 advertises v0 but serves v3+; old librdkafka checks for v0
+FIRST_TRANSACTION_ABORTABLE_VERSION = 11
 FIRST_TOPIC_ID_VERSION = 13
 
 
@@ -33,7 +40,7 @@ async def handle(ctx, request) -> dict | None:
                 code = ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 partitions.append(_error(part.index, code))
             else:
-                partitions.append(_append(broker, topic.name, part))
+                partitions.append(_append(ctx, request.transactional_id, topic.name, part))
         responses.append(
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
@@ -46,12 +53,16 @@ async def handle(ctx, request) -> dict | None:
     return {"responses": responses, "throttle_time_ms": 0}
 
 
-def _append(broker, topic: str, part) -> dict:
+def _append(ctx, transactional_id: str | None, topic: str, part) -> dict:
+    broker = ctx.broker
     log = broker.logs.partition(topic, part.index)
     if log is None:
         return _error(part.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
     if not part.records:
         return _error(part.index, ErrorCode.CORRUPT_MESSAGE, "the request carries no record batch")
+    code = _transaction_error(ctx, transactional_id, topic, part)
+    if code != ErrorCode.NONE:
+        return _error(part.index, code)
     try:
         info = log.append(part.records)
     except Exception as exc:
@@ -67,6 +78,25 @@ def _append(broker, topic: str, part) -> dict:
         "log_append_time_ms": info.log_append_time_ms,
         "log_start_offset": info.log_start_offset,
     }
+
+
+def _transaction_error(ctx, transactional_id: str | None, topic: str, part) -> ErrorCode:
+    """Whether the transaction of a transactional batch holds this partition, answered as Kafka
+    answers producers: a fenced one gets INVALID_PRODUCER_EPOCH, and one that did not add the
+    partition INVALID_TXN_STATE before v11.  Malformed data is left for storage to refuse."""
+    if transactional_id is None or len(part.records) < HEADER_SIZE:
+        return ErrorCode.NONE
+    header = read_header(part.records)
+    if not header.is_transactional:
+        return ErrorCode.NONE
+    tp = (topic, part.index)
+    code = ctx.broker.transactions.verify_partitions(transactional_id, header.producer_id,
+                                                     header.producer_epoch, [tp])[tp]
+    if code == ErrorCode.PRODUCER_FENCED:
+        return ErrorCode.INVALID_PRODUCER_EPOCH
+    if code == ErrorCode.TRANSACTION_ABORTABLE and ctx.version < FIRST_TRANSACTION_ABORTABLE_VERSION:
+        return ErrorCode.INVALID_TXN_STATE
+    return code
 
 
 def _error(index: int, code: ErrorCode, message: str | None = None) -> dict:

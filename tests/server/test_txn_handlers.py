@@ -237,3 +237,29 @@ async def test_describe_and_list_transactions_and_producers(broker):
     assert (active.producer_id, active.producer_epoch, active.last_sequence, active.current_txn_start_offset) == (
         pid, 0, 1, 0)
     assert unknown.error_code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+
+
+async def test_transactional_produce_is_checked_against_the_transaction_and_retries_are_answered(broker):
+    producer = await init(broker, "app")
+    pid = producer.producer_id
+    await add_partitions(broker, "app", pid, 0, [0])
+
+    async def produce(version: int, partition: int, epoch: int = 0, sequence: int = 0,
+                      transactional_id: str | None = "app"):
+        batch = build_batch([Record(0, 0, None, b"v")], base_timestamp=wall_clock_ms(), producer_id=pid,
+                            producer_epoch=epoch, base_sequence=sequence, transactional=True)
+        response = await call(broker, ApiKey.PRODUCE, version, {
+            "transactional_id": transactional_id, "acks": -1, "timeout_ms": 1000, "topic_data": [
+                {"name": "t", "partition_data": [{"index": partition, "records": batch}]}]})
+        answer = response.responses[0].partition_responses[0]
+        return answer.error_code, answer.base_offset
+
+    # partition 1 was never added: a transaction there would never be ended
+    assert await produce(10, 1) == (ErrorCode.INVALID_TXN_STATE, -1)
+    assert await produce(11, 1) == (ErrorCode.TRANSACTION_ABORTABLE, -1)
+    assert await produce(11, 0, epoch=1) == (ErrorCode.INVALID_PRODUCER_EPOCH, -1)
+    assert broker.logs.partition("t", 1).log_end_offset == 0
+    assert await produce(11, 0) == (ErrorCode.NONE, 0)
+    assert await produce(11, 0) == (ErrorCode.NONE, 0)  # the retry: the batch the log already has
+    assert broker.logs.partition("t", 0).log_end_offset == 1
+    assert await produce(11, 0, sequence=1) == (ErrorCode.NONE, 1)
