@@ -282,7 +282,8 @@ def committed_offset(client: str, consumer, topic: str) -> int | None:
 
 # -- fencing --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("first", "second"), [("kafka-python", "confluent-kafka"), ("confluent-kafka", "kafka-python")])
+@pytest.mark.parametrize(("first", "second"), [("kafka-python", "confluent-kafka"),
+                                               ("confluent-kafka", "kafka-python")])
 def test_a_second_producer_with_the_same_id_fences_the_first(module_broker, clients, topic, first, second):
     create_topic(clients, module_broker, topic, 1)
     zombie = TxnProducer(clients, module_broker, first, topic)

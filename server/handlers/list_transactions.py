@@ -8,7 +8,7 @@ API_KEY = ApiKey.LIST_TRANSACTIONS
 
 
 async def handle(ctx, request) -> dict:
-    code, unknown, found = ctx.broker.transactions.list(
+    code, unknown, found = ctx.broker.transactions.list_transactions(
         request.state_filters, request.producer_id_filters, request.duration_filter,
         request.transactional_id_pattern,
     )

@@ -72,7 +72,8 @@ class TransactionCoordinator:
         return self._txns.get(transactional_id)
 
     async def init_producer_id(self, transactional_id: str, timeout_ms: int,
-                               producer_id: int = NO_PRODUCER_ID, producer_epoch: int = -1) -> tuple[ErrorCode, int, int]:
+                               producer_id: int = NO_PRODUCER_ID,
+                               producer_epoch: int = -1) -> tuple[ErrorCode, int, int]:
         """(error, producer id, epoch) for a transactional producer starting (or recovering, when
         it names its current ``producer_id`` and ``producer_epoch``, KIP-360).  An open
         transaction is aborted first and CONCURRENT_TRANSACTIONS answered, so that the retry
@@ -112,8 +113,8 @@ class TransactionCoordinator:
     def verify_partitions(self, transactional_id: str, producer_id: int, producer_epoch: int,
                           partitions: Iterable[TopicPartition]) -> dict[TopicPartition, ErrorCode]:
         """Whether each partition is already in the producer's transaction (AddPartitionsToTxn v4+
-        verify-only, and the check before a transactional offset commit): TRANSACTION_ABORTABLE
-        for one that is not."""
+        verify-only, and the check before a transactional Produce or TxnOffsetCommit writes):
+        TRANSACTION_ABORTABLE for one that is not."""
         partitions = list(partitions)
         try:
             metadata = self._owned(transactional_id, producer_id, producer_epoch)
@@ -148,8 +149,9 @@ class TransactionCoordinator:
             return ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, None
         return ErrorCode.NONE, metadata
 
-    def list(self, states: Iterable[str] = (), producer_ids: Iterable[int] = (), min_duration_ms: int = -1,
-             id_pattern: str | None = None) -> tuple[ErrorCode, list[str], list[TxnMetadata]]:
+    def list_transactions(self, states: Iterable[str] = (), producer_ids: Iterable[int] = (),
+                          min_duration_ms: int = -1,
+                          id_pattern: str | None = None) -> tuple[ErrorCode, list[str], list[TxnMetadata]]:
         """(error, unknown state names, matches): filters left empty match everything; a
         duration keeps transactions running longer than it; the pattern must match the whole id."""
         states, producer_ids = list(states), set(producer_ids)

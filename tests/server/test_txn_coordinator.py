@@ -99,7 +99,8 @@ async def test_commit_writes_a_marker_to_every_partition_then_completes(open_coo
     assert markers.written[-1] == (T1, pid, epoch, False)
     assert coordinator.get("app").state == TxnState.COMPLETE_ABORT
     await coordinator.init_producer_id("fresh", 60_000)
-    assert coordinator.end_transaction("fresh", coordinator.get("fresh").producer_id, 0, True) == ErrorCode.INVALID_TXN_STATE
+    fresh = coordinator.get("fresh").producer_id
+    assert coordinator.end_transaction("fresh", fresh, 0, commit=True) == ErrorCode.INVALID_TXN_STATE
 
 
 async def test_requests_from_unknown_or_old_producers(open_coordinator):
@@ -238,7 +239,7 @@ async def test_describe_and_list(open_coordinator):
     assert coordinator.describe("") == (ErrorCode.INVALID_REQUEST, None)
 
     def listed(**filters):
-        code, unknown, found = coordinator.list(**filters)
+        code, unknown, found = coordinator.list_transactions(**filters)
         return code, unknown, sorted(m.transactional_id for m in found)
 
     assert listed() == (ErrorCode.NONE, [], ["audit", "orders-1"])

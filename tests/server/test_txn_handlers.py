@@ -231,7 +231,8 @@ async def test_describe_and_list_transactions_and_producers(broker):
     assert [(t.transactional_id, t.producer_id, t.transaction_state) for t in listed.transaction_states] == [
         ("app", pid, "Ongoing")]
 
-    producers = await call(broker, ApiKey.DESCRIBE_PRODUCERS, 0, {"topics": [{"name": "t", "partition_indexes": [1, 9]}]})
+    producers = await call(broker, ApiKey.DESCRIBE_PRODUCERS, 0, {
+        "topics": [{"name": "t", "partition_indexes": [1, 9]}]})
     known, unknown = producers.topics[0].partitions
     [active] = known.active_producers
     assert (active.producer_id, active.producer_epoch, active.last_sequence, active.current_txn_start_offset) == (

@@ -24,7 +24,8 @@ def open_groups(tmp_path):
     def open_one():
         for broker in opened:
             broker.logs.close()
-        broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=[f"offsets.topic.num.partitions={PARTITIONS}"]))
+        config = BrokerConfig.load(data_dir=str(tmp_path), overrides=[f"offsets.topic.num.partitions={PARTITIONS}"])
+        broker = Broker(config)
         broker.logs.startup()
         broker.groups.adopt(broker.groups.load())
         broker.groups.ensure_topic()
