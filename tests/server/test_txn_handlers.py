@@ -264,3 +264,35 @@ async def test_transactional_produce_is_checked_against_the_transaction_and_retr
     assert await produce(11, 0) == (ErrorCode.NONE, 0)  # the retry: the batch the log already has
     assert broker.logs.partition("t", 0).log_end_offset == 1
     assert await produce(11, 0, sequence=1) == (ErrorCode.NONE, 1)
+
+
+async def test_a_commit_decided_before_a_crash_is_finished_at_start_up(broker):
+    producer = await init(broker, "app")
+    pid = producer.producer_id
+    await add_partitions(broker, "app", pid, 0, [0])
+    await call(broker, ApiKey.ADD_OFFSETS_TO_TXN, 3, {
+        "transactional_id": "app", "producer_id": pid, "producer_epoch": 0, "group_id": "g"})
+    produce_transactional(broker, pid, 0, 0, [b"a"])
+    await call(broker, ApiKey.TXN_OFFSET_COMMIT, 3, {
+        "transactional_id": "app", "group_id": "g", "producer_id": pid, "producer_epoch": 0,
+        "generation_id": -1, "member_id": "", "group_instance_id": None,
+        "topics": [{"name": "t", "partitions": [{"partition_index": 1, "committed_offset": 8,
+                                                 "committed_leader_epoch": -1, "committed_metadata": ""}]}]})
+    # the coordinator stored PrepareCommit, then the broker died before writing any marker
+    decided = broker.transactions.get("app").preparing(commit=True, now_ms=wall_clock_ms())
+    broker.transactions.topic.write(decided)
+    broker.logs.close()
+
+    again = Broker(broker.config)
+    again.producer_ids.load()
+    again.logs.startup()
+    try:
+        again.groups.adopt(again.groups.load())
+        assert again.groups.offsets.is_pending("g", "t", 1)
+        again.transactions.adopt(again.transactions.load())
+        assert again.transactions.get("app").state.display_name == "CompleteCommit"
+        partition_log = again.logs.partition("t", 0)
+        assert partition_log.last_stable_offset == partition_log.high_watermark == 2  # the record and its marker
+        assert again.groups.offsets.get("g", "t", 1).offset == 8
+    finally:
+        again.logs.close()
