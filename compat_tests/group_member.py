@@ -50,8 +50,9 @@ class Member:
 
     ``client`` is ``"kafka-python"`` or ``"confluent-kafka"``.  ``session_ms``,
     ``assignor`` (assignor names, most preferred first, comma-separated) and ``instance_id``
-    are the group settings tests vary; ``config`` adds raw client settings.  ``group_protocol="consumer"`` makes a KIP-848 member (confluent-kafka
-    only), which leaves every group timing to the broker.
+    are the group settings tests vary; ``config`` adds raw client settings.
+    ``group_protocol="consumer"`` makes a KIP-848 member (confluent-kafka only), which leaves
+    every group timing to the broker.
     """
 
     def __init__(self, client: str, bootstrap: str, group: str, topics: list[str], *,

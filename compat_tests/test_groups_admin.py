@@ -103,8 +103,8 @@ def test_kafka_python_admin_lists_describes_fetches_and_deletes_groups(module_br
     create_topic(clients, module_broker, topic, PARTITIONS)
     create_topic(clients, module_broker, other, 1)
     # Offsets for a topic the group will not subscribe to, committed while it is still empty.
-    assert admin.alter_group_offsets(active, {kafka.TopicPartition(other, 0): kafka.OffsetAndMetadata(2, "old", -1)}) == {
-        kafka.TopicPartition(other, 0): kafka.errors.NoError}
+    old_offsets = {kafka.TopicPartition(other, 0): kafka.OffsetAndMetadata(2, "old", -1)}
+    assert admin.alter_group_offsets(active, old_offsets) == {kafka.TopicPartition(other, 0): kafka.errors.NoError}
     idle_offsets = {kafka.TopicPartition(topic, p): kafka.OffsetAndMetadata(p + 1, f"idle {p}", -1) for p in range(2)}
     assert admin.alter_group_offsets(idle, idle_offsets) == {tp: kafka.errors.NoError for tp in idle_offsets}
     group_members = start_active_group(clients, members, module_broker, "kafka-python", active, topic)

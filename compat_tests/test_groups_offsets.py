@@ -175,4 +175,5 @@ def test_committed_offsets_and_metadata_survive_a_restart(broker, clients, topic
         assert {tp.partition: tp.offset for tp in fetched.topic_partitions} == offsets
 
     successor = subscribed(clients, broker, "confluent-kafka", members_group, topic)
-    assert sorted((m.partition(), m.offset()) for m in ck_read(successor, 7)) == [(0, o) for o in range(4, 10)] + [(1, 9)]
+    resumed = sorted((m.partition(), m.offset()) for m in ck_read(successor, 7))
+    assert resumed == [(0, o) for o in range(4, 10)] + [(1, 9)]
