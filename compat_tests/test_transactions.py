@@ -160,7 +160,10 @@ def test_read_committed_sees_committed_records_only(module_broker, clients, topi
         producer.begin()
         for partition in (0, 1):
             producer.send(topic, [f"{outcome}-{partition}-{i}".encode() for i in range(3)], partition)
-        producer.commit() if outcome == "commit" else producer.abort()
+        if outcome == "commit":
+            producer.commit()
+        else:
+            producer.abort()
     for partition in (0, 1):
         commit_sentinel(clients, module_broker, topic, partition)
 
