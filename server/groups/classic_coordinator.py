@@ -112,7 +112,7 @@ class ClassicCoordinator:
 
     def _join_unknown_member(self, group: ClassicGroup, version: int, spec: dict) -> Reply | dict:
         instance_id = spec["group_instance_id"]
-        new_id = f"{spec['client_id']}-{uuid.uuid4()}"
+        new_id = f"{instance_id or spec['client_id']}-{uuid.uuid4()}"  # Kafka's member ID form
         if instance_id is not None and instance_id in group.static_members:
             return self._replace_static_member(group, group.static_members[instance_id], new_id, spec, version)
         if len(group.members) + len(group.pending_members) >= self.config.max_size:
