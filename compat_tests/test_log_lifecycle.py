@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import confluent_kafka
+import kafka
 import pytest
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, NewTopic
 from kafka.admin import ConfigResource as KpConfigResource
@@ -10,11 +13,12 @@ from kafka.admin import ConfigResourceType
 
 from odradek.wire import ApiKey
 
-from .clients import ck_produce, ck_read, ck_wait, wait_until
+from .clients import ck_produce, ck_read, ck_wait, kp_read, wait_until
 from .log_files import segment_files
 from .wire_client import WireClient
 
-BROKER_OVERRIDES = {"log.retention.check.interval.ms": 100, "log.segment.delete.delay.ms": 0}
+BROKER_OVERRIDES = {"log.retention.check.interval.ms": 100, "log.segment.delete.delay.ms": 0,
+                    "log.cleaner.backoff.ms": 100}
 SMALL_SEGMENTS = {"internal.segment.bytes": "20000"}
 
 
@@ -137,3 +141,55 @@ def test_alter_configs_on_the_broker_sets_defaults_for_every_topic(broker, clien
         "delete,compact", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG.value)
     assert (on_topic["retention.bytes"].value, on_topic["retention.bytes"].source) == (
         "25000", ConfigSource.DYNAMIC_BROKER_CONFIG.value)
+
+
+COMPACTED = {"cleanup.policy": "compact", "internal.segment.bytes": "4000", "min.cleanable.dirty.ratio": "0.01",
+             "delete.retention.ms": "3600000"}
+
+
+def read_all(consumer, topic: str, end: int) -> list[tuple[int, bytes, bytes | None]]:
+    """(offset, key, value) of every record up to ``end``, from the beginning."""
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, confluent_kafka.OFFSET_BEGINNING)])
+    found = []
+    deadline = time.monotonic() + 15
+    while (not found or found[-1][0] < end - 1) and time.monotonic() < deadline:
+        for message in consumer.consume(num_messages=500, timeout=0.2):
+            if message.error() is None:
+                found.append((message.offset(), message.key(), message.value()))
+    assert found and found[-1][0] == end - 1, f"read up to {found[-1][0] if found else None} of {end}"
+    return found
+
+
+def test_a_compacted_topic_keeps_the_newest_value_per_key_at_its_offset(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, COMPACTED)
+    producer = clients.ck_producer(module_broker, **{"batch.size": 1500})
+    writes = [(b"key-%d" % (i % 10), b"value %03d " % i + b"x" * 60) for i in range(300)]
+    writes += [(b"key-%d" % k, None) for k in (1, 4)]  # tombstones
+    writes += [(b"filler-%d" % i, b"f" * 60) for i in range(200)]  # pushes the keys out of the active segment
+    reports = ck_produce(producer, topic, writes)
+    newest = {}
+    for message in reports:
+        newest[message.key()] = (message.offset(), message.key(), message.value())
+
+    def compacted():
+        records = read_all(clients.ck_consumer(module_broker), topic, len(writes))
+        keys = [key for _, key, _ in records if key.startswith(b"key-")]
+        return records if len(keys) == len(set(keys)) else None
+
+    records = wait_until(compacted, what="the cleaner to compact the keyed records")
+    by_key = {key: (offset, key, value) for offset, key, value in records}
+    for k in range(10):
+        key = b"key-%d" % k
+        assert by_key[key] == newest[key]  # the newest value, at the offset it was written at
+    assert by_key[b"key-1"][2] is None and by_key[b"key-4"][2] is None  # tombstones stay delete.retention.ms
+    assert len(records) < len(writes)
+
+    kp = clients.kp_consumer(module_broker)
+    kp.assign([kafka.TopicPartition(topic, 0)])
+    kp.seek_to_beginning()
+    offsets = [r.offset for r in kp_read(kp, len(records))]
+    assert offsets == [offset for offset, _, _ in records]  # kafka-python reads across the gaps too
+
+    keyless = clients.ck_producer(module_broker)
+    with pytest.raises(AssertionError, match="INVALID_RECORD"):
+        ck_produce(keyless, topic, [(None, b"no key")])

@@ -1,10 +1,13 @@
-"""Keeping the logs bounded while the broker runs: retention, on a background task.
+"""Keeping the logs bounded while the broker runs: retention and compaction, on background tasks.
 
-Every ``log.retention.check.interval.ms`` each partition drops the old segments its topic's
-retention lets go (storage decides which, from segment metadata, and renames their files on
-the event loop: cheap). The files themselves are removed ``file.delete.delay.ms`` later in a
-worker thread, as Kafka does, so a read planned just before still completes and request
-handling never waits on the disk. Removals cut short by shutdown are finished at startup.
+Retention: every ``log.retention.check.interval.ms`` each partition drops the old segments its
+topic's retention lets go (storage decides which, from segment metadata, and renames their files
+on the event loop: cheap). Compaction (``log.cleaner.enable``): every ``log.cleaner.backoff.ms``
+the compacted partitions that have enough dirty data are cleaned one at a time, the rewriting in
+a worker thread, the swap back on the event loop (see ``odradek.storage.log_cleaner``); where it
+stopped is checkpointed. Files let go are removed ``file.delete.delay.ms`` later in a worker
+thread, as Kafka does, so a read planned just before still completes and request handling never
+waits on the disk. Removals cut short by shutdown are finished at startup.
 """
 
 from __future__ import annotations
@@ -15,34 +18,64 @@ from pathlib import Path
 import trio
 
 from odradek.storage.config_def import ConfigDef, at_least
-from odradek.storage.errors import InvalidConfigError
+from odradek.storage.errors import InvalidConfigError, StorageError
+from odradek.storage.log_cleaner import clean
 from odradek.storage.log_manager import LogManager
 
 log = logging.getLogger("odradek.server")
 
 RETENTION_CHECK_INTERVAL = ConfigDef("log.retention.check.interval.ms", "long", "300000", validator=at_least(1))
+CLEANER_BACKOFF = ConfigDef("log.cleaner.backoff.ms", "long", "15000", validator=at_least(0))
+CLEANER_ENABLE = ConfigDef("log.cleaner.enable", "boolean", "true")
 
 
 class LogMaintenance:
     def __init__(self, broker) -> None:
         self._logs: LogManager = broker.logs
+        props = broker.config.props
         try:
-            self.retention_check_interval_ms = RETENTION_CHECK_INTERVAL.parse(
-                broker.config.get(RETENTION_CHECK_INTERVAL.name, RETENTION_CHECK_INTERVAL.default)
+            self.retention_check_interval_ms, self.cleaner_backoff_ms, self.cleaner_enabled = (
+                d.parse(props.get(d.name, d.default)) for d in (RETENTION_CHECK_INTERVAL, CLEANER_BACKOFF,
+                                                                CLEANER_ENABLE)
             )
         except InvalidConfigError as exc:
             raise ValueError(str(exc)) from None
 
     async def run(self) -> None:
-        """Apply retention periodically until cancelled."""
-        async with trio.open_nursery() as removals:
-            while True:
-                await trio.sleep(self.retention_check_interval_ms / 1000)
-                self.apply_retention(removals)
+        """Apply retention and compaction periodically until cancelled."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._retention_loop, nursery)
+            if self.cleaner_enabled:
+                nursery.start_soon(self._cleaner_loop, nursery)
+
+    async def _retention_loop(self, removals: trio.Nursery) -> None:
+        while True:
+            await trio.sleep(self.retention_check_interval_ms / 1000)
+            self.apply_retention(removals)
 
     def apply_retention(self, removals: trio.Nursery) -> None:
         for partition, renamed in self._logs.delete_old_segments():
             removals.start_soon(_remove_later, renamed, partition.config.file_delete_delay_ms)
+
+    async def _cleaner_loop(self, removals: trio.Nursery) -> None:
+        while True:
+            await trio.sleep(self.cleaner_backoff_ms / 1000)
+            await self.compact(removals)
+
+    async def compact(self, removals: trio.Nursery) -> None:
+        """Clean every partition that needs it now, one after the other."""
+        cleaned_any = False
+        for partition, plan in self._logs.cleaning_plans():
+            try:
+                cleaned = await trio.to_thread.run_sync(clean, plan)
+                leftovers = partition.install_cleaned(plan, cleaned)
+            except (OSError, StorageError, ValueError) as exc:  # e.g. its topic was deleted meanwhile
+                log.warning("Could not compact %r: %s", partition, exc)
+                continue
+            cleaned_any = True
+            removals.start_soon(_remove_later, leftovers, partition.config.file_delete_delay_ms)
+        if cleaned_any:
+            await trio.to_thread.run_sync(self._logs.save_cleaner_offsets, self._logs.cleaner_offsets())
 
 
 async def _remove_later(paths: list[Path], delay_ms: int) -> None:

@@ -15,5 +15,6 @@ error is in ``errors``. The rest are parts:
 - transaction_marker: the COMMIT/ABORT control batches
 - log_slice: planned reads copied later by the server
 - record_timestamps: looking inside a single batch for timestamp lookups
-- topic_metadata, topic_names, atomic_file: what persists about topics, and how
+- topic_metadata, topic_names, offset_checkpoint, atomic_file: what persists about topics and partitions, and how
+- retention, log_cleaner: dropping old segments, and compacting them
 """

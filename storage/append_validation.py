@@ -4,15 +4,24 @@ The checks and their order follow Kafka's (UnifiedLog.analyzeAndValidateRecords
 and LogValidator): per batch the offset, the size, then the CRC and counts;
 finally the whole append against the segment size. Record timestamps are
 checked through the header's baseTimestamp (the first record's) and
-maxTimestamp, since storage does not decode records.
+maxTimestamp, since storage does not decode records, except for compacted
+topics, whose records must all have a key (as Kafka checks, decompressing).
 """
 
 from __future__ import annotations
 
 from odradek.wire.compression import COMPRESSION_TYPES
+from odradek.wire.errors import DecodeError
+from odradek.wire.records import read_batches
 
 from .batch_header import NO_TIMESTAMP, BatchHeader, batch_size_at, check_batch, read_header
-from .errors import InvalidRecordError, InvalidTimestampError, RecordBatchTooLargeError, RecordTooLargeError
+from .errors import (
+    CorruptRecordError,
+    InvalidRecordError,
+    InvalidTimestampError,
+    RecordBatchTooLargeError,
+    RecordTooLargeError,
+)
 from .log_config import LogConfig
 
 
@@ -40,6 +49,8 @@ def validate_producer_records(
             )
         check_batch(view, position, end)
         _check_attributes(header)
+        if "compact" in config.cleanup_policy:
+            _check_keys(view[position : position + size])
         if not config.log_append_time:
             _check_timestamps(header, config, now_ms)
         batches.append((position, header))
@@ -61,6 +72,15 @@ def _check_attributes(header: BatchHeader) -> None:
         raise InvalidRecordError(
             f"Invalid sequence number {header.base_sequence} in record batch with producerId {header.producer_id}"
         )
+
+
+def _check_keys(batch: memoryview) -> None:
+    try:
+        records = next(read_batches(batch)).records
+    except DecodeError as exc:
+        raise CorruptRecordError(str(exc)) from None
+    if any(record.key is None for record in records):
+        raise InvalidRecordError("Compacted topic cannot accept message without key.")
 
 
 def _check_timestamps(header: BatchHeader, config: LogConfig, now_ms: int) -> None:

@@ -116,8 +116,11 @@ def batch_size_at(buf, position: int, end: int) -> int:
     return LOG_OVERHEAD + batch_length
 
 
-def check_batch(buf, position: int, end: int) -> BatchHeader:
-    """Fully validate the batch at ``position`` (length, magic, CRC, record count) and return its header."""
+def check_batch(buf, position: int, end: int, *, compacted: bool = False) -> BatchHeader:
+    """Fully validate the batch at ``position`` (length, magic, CRC, record count) and return its header.
+
+    A producer's batch numbers its records contiguously; one the log cleaner rewrote (``compacted``,
+    allowed for batches read back from the log) may have fewer records than its offset span."""
     size = batch_size_at(buf, position, end)
     header = read_header(buf, position)
     actual_crc = crc32c(memoryview(buf)[position + ATTRIBUTES_OFFSET : position + size])
@@ -125,7 +128,8 @@ def check_batch(buf, position: int, end: int) -> BatchHeader:
         raise CorruptRecordError(
             f"Record batch at byte {position} is corrupt (stored crc = {header.crc}, computed crc = {actual_crc})"
         )
-    if header.records_count <= 0 or header.last_offset_delta + 1 != header.records_count:
+    span = header.last_offset_delta + 1
+    if header.records_count <= 0 or header.records_count > span or (not compacted and header.records_count != span):
         raise InvalidRecordError(
             f"Record batch at byte {position} has lastOffsetDelta {header.last_offset_delta} "
             f"inconsistent with its record count {header.records_count}"

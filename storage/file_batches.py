@@ -36,7 +36,7 @@ def iter_batches(fd: int, start: int, end: int, *, verify: bool = False) -> Iter
         if verify:
             if offset + size > len(buf):
                 buf, buf_start, offset = _pread(fd, min(max(readahead, size), end - position), position), position, 0
-            header = check_batch(buf, offset, offset + size)
+            header = check_batch(buf, offset, offset + size, compacted=True)
         else:
             header = read_header(buf, offset)
         yield position, header

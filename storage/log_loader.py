@@ -5,10 +5,10 @@ always replayed batch by batch with CRC checks: a torn or corrupt tail is
 truncated and its indexes are rebuilt. Older segments get a cheap check
 instead: their index files must be whole, their last entries must point at a
 real batch, and the few batches after the last index entry must be intact and
-end exactly where the next segment begins. An older segment that fails is
-replayed like the active one; if its data turns out damaged, it becomes the
-end of the log and every later segment is deleted (offsets must stay
-contiguous), as Kafka's recovery does. Transaction indexes are checked later,
+end no later than where the next segment begins (compaction leaves gaps in
+offsets, never overlaps). An older segment that fails is replayed like the
+active one; if its data turns out damaged, it becomes the end of the log and
+every later segment is deleted, as Kafka's recovery does. Transaction indexes are checked later,
 with the producer state they depend on (``producer_state_loader``).
 """
 
@@ -25,6 +25,7 @@ from .file_batches import iter_batches
 from .log_config import LogConfig
 from .offset_index import OffsetIndex
 from .segment import (
+    CLEANED_SUFFIX,
     DELETED_SUFFIX,
     INDEX_SUFFIX,
     INDEX_SUFFIXES,
@@ -56,22 +57,22 @@ def load_segments(directory: Path, config: LogConfig, now_ms: int) -> list[LogSe
                 continue
             logger.warning("Segment %s failed its startup check (%s); replaying it",
                            segment_path(directory, base, LOG_SUFFIX), problem)
-        segment = _recover(directory, base, config, now_ms)
+        segment, truncated = _recover(directory, base, config, now_ms)
         segments.append(segment)
-        if next_base is not None and segment.next_offset != next_base:
+        if next_base is not None and (truncated or segment.next_offset > next_base):
             _delete_later_segments(directory, bases[i + 1 :], segment.next_offset)
             break
     return segments
 
 
 def _segment_base_offsets(directory: Path) -> list[int]:
-    """Base offsets of the ``.log`` files; removes leftover temp files, indexes without a log and
-    files retention had marked ``.deleted``."""
+    """Base offsets of the ``.log`` files; removes leftover temp files, indexes without a log,
+    files retention had marked ``.deleted`` and the log cleaner's unfinished ``.cleaned`` files."""
     names = os.listdir(directory)
     logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
     for name in names:
         is_index = any(_is_segment_file(name, suffix) for suffix in INDEX_SUFFIXES)
-        if (is_index and int(name[:20]) not in logs) or name.endswith((TEMP_SUFFIX, DELETED_SUFFIX)):
+        if (is_index and int(name[:20]) not in logs) or name.endswith((TEMP_SUFFIX, DELETED_SUFFIX, CLEANED_SUFFIX)):
             logger.info("Removing leftover file %s", directory / name)
             os.unlink(directory / name)
     return sorted(logs)
@@ -115,14 +116,14 @@ def _quick_check(directory: Path, base: int, next_base: int, config: LogConfig) 
                 if position == start and last_index is not None and header.last_offset != base + last_index[0]:
                     return (f"offset index entry at byte {start} names offset {base + last_index[0]}, "
                             f"the batch there ends at {header.last_offset}")
-                if expected is not None and header.base_offset != expected:
-                    return f"batch at byte {position} starts at offset {header.base_offset}, expected {expected}"
+                if expected is not None and header.base_offset < expected:
+                    return f"batch at byte {position} starts at offset {header.base_offset}, before {expected}"
                 if header.max_timestamp > max_timestamp:
                     return "time index lacks the segment's largest timestamp"
                 expected = header.next_offset
         except StorageError as exc:
             return str(exc)
-        if expected != next_base:
+        if expected is None or expected > next_base:
             return f"segment ends at offset {expected}, the next segment starts at {next_base}"
     return None
 
@@ -145,8 +146,9 @@ def _open_checked(directory: Path, base: int, next_base: int, config: LogConfig,
     )
 
 
-def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> LogSegment:
-    """Replay a segment with CRC checks, truncate what follows the last good batch, rebuild its indexes."""
+def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> tuple[LogSegment, bool]:
+    """Replay a segment with CRC checks, truncate what follows the last good batch, rebuild its
+    indexes; the segment, and whether anything was truncated."""
     log_path = segment_path(directory, base, LOG_SUFFIX)
     handle = open_log_file(log_path)
     offset_index = OffsetIndex.in_memory(segment_path(directory, base, INDEX_SUFFIX), config.segment_index_bytes)
@@ -156,8 +158,8 @@ def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> LogS
     problem = None
     try:
         for position, header in iter_batches(handle.fd, 0, file_size, verify=True):
-            if header.base_offset != segment.next_offset:
-                problem = f"batch at byte {position} has offset {header.base_offset}, expected {segment.next_offset}"
+            if header.base_offset < segment.next_offset:  # a gap is fine: compaction leaves them
+                problem = f"batch at byte {position} has offset {header.base_offset}, before {segment.next_offset}"
                 break
             if header.last_offset - base > MAX_RELATIVE_OFFSET:
                 problem = f"batch at byte {position} has offsets beyond the segment's index range"
@@ -174,7 +176,7 @@ def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> LogS
     for index in (offset_index, time_index):
         if index.save_if_changed():
             logger.warning("Rebuilt index %s (%d entries)", index.path, len(index))
-    return segment
+    return segment, segment.size < file_size
 
 
 def _delete_later_segments(directory: Path, bases: list[int], log_end_offset: int) -> None:

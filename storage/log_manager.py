@@ -5,6 +5,7 @@ Layout of the data directory::
     .lock                      held (flock) while a LogManager has the directory open
     odradek-topics.json        topic names, ids, partition counts, config overrides
     log-start-offset-checkpoint   log start offsets DeleteRecords moved inside a segment
+    cleaner-offset-checkpoint     where compaction stopped in each compacted partition
     <topic>-<partition>/       one PartitionLog each, plus Kafka's partition.metadata
     <topic>-<partition>.<id>-delete   a partition being deleted (removed at startup if left over)
     <topic>-<partition>.<id>-stray    a directory no known topic owns, set aside and left alone
@@ -28,8 +29,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
+from .log_cleaner import CleaningPlan
 from .log_config import LogConfig, validate_topic_configs
-from .log_start_checkpoint import read_log_start_offsets, write_log_start_offsets
+from .offset_checkpoint import (
+    CLEANER_CHECKPOINT,
+    LOG_START_CHECKPOINT,
+    read_offset_checkpoint,
+    write_offset_checkpoint,
+)
 from .partition_log import PartitionLog
 from .producer_state_config import ProducerStateConfig
 from .topic_metadata import (
@@ -72,12 +79,13 @@ class LogManager:
         for topic in load_topics(self.data_dir).values():
             self._register(topic, LogConfig.from_props(self.broker_props, topic.configs))
         self._sweep_directories()
-        log_starts = read_log_start_offsets(self.data_dir)
+        log_starts = read_offset_checkpoint(self.data_dir / LOG_START_CHECKPOINT)
+        first_dirty = read_offset_checkpoint(self.data_dir / CLEANER_CHECKPOINT)
         for topic in self._topics.values():
             for index in range(topic.num_partitions):
-                self._partitions[topic.name, index] = self._open_partition(
-                    topic, index, log_starts.get((topic.name, index), 0)
-                )
+                key = topic.name, index
+                self._partitions[key] = self._open_partition(topic, index, log_starts.get(key, 0),
+                                                             first_dirty.get(key, 0))
         logger.info("Loaded %d topic(s), %d partition(s) from %s",
                     len(self._topics), len(self._partitions), self.data_dir)
 
@@ -89,6 +97,7 @@ class LogManager:
         """Flush and close every partition, then release the data directory. Idempotent."""
         if self._lock_fd is not None:
             self.save_log_start_offsets(self.log_start_offsets())
+            self.save_cleaner_offsets(self.cleaner_offsets())
         for log in self._partitions.values():
             log.close()
         self._partitions.clear()
@@ -127,7 +136,25 @@ class LogManager:
     def save_log_start_offsets(self, offsets: Mapping[tuple[str, int], int]) -> None:
         """Write the log start offset checkpoint (blocking: for a worker thread; one writer at a time)."""
         with self._checkpoint_lock:
-            write_log_start_offsets(self.data_dir, offsets)
+            write_offset_checkpoint(self.data_dir / LOG_START_CHECKPOINT, offsets)
+
+    def cleaner_offsets(self) -> dict[tuple[str, int], int]:
+        """Where compaction stopped in each partition it cleaned (cheap; for the event loop)."""
+        return {key: log.first_dirty_offset for key, log in self._partitions.items() if log.first_dirty_offset}
+
+    def save_cleaner_offsets(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Write Kafka's cleaner offset checkpoint (blocking: for a worker thread; one writer at a time)."""
+        with self._checkpoint_lock:
+            write_offset_checkpoint(self.data_dir / CLEANER_CHECKPOINT, offsets)
+
+    def cleaning_plans(self, now_ms: int | None = None) -> list[tuple[PartitionLog, CleaningPlan]]:
+        """The partitions compaction should clean now, with what to rewrite (see ``log_cleaner``)."""
+        plans = []
+        for log in list(self._partitions.values()):
+            plan = log.cleaning_plan(now_ms)
+            if plan is not None:
+                plans.append((log, plan))
+        return plans
 
     # --- changes -----------------------------------------------------------------------------
 
@@ -282,7 +309,8 @@ class LogManager:
             raise
         self._register(topic, config)
 
-    def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int) -> PartitionLog:
+    def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int,
+                        first_dirty_offset: int) -> PartitionLog:
         path = self._partition_dir(topic.name, index)
         if not path.is_dir():
             logger.warning("Partition directory %s is missing; starting it empty", path)
@@ -290,7 +318,7 @@ class LogManager:
         if read_partition_metadata(path) != topic.topic_id:
             write_partition_metadata(path, topic.topic_id)
         return PartitionLog.open(path, topic.name, index, self._configs[topic.name], self.producer_config,
-                                 log_start_offset=log_start_offset)
+                                 log_start_offset=log_start_offset, first_dirty_offset=first_dirty_offset)
 
     def _sweep_directories(self) -> None:
         """Finish interrupted deletions; set aside partition directories no known topic owns."""

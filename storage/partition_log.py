@@ -32,8 +32,20 @@ from .producer_state import BatchMetadata, ProducerInfo
 from .producer_state_config import ProducerStateConfig
 from .producer_state_loader import load_producer_state
 from .producer_state_manager import ProducerStateManager
+from .log_cleaner import CleanedSegment, CleaningPlan, cleaned_path, plan_cleaning
+from .offset_index import OffsetIndex
 from .retention import expired_segment_count
-from .segment import DELETED_SUFFIX, LogSegment
+from .segment import (
+    CLEANED_SUFFIX,
+    DELETED_SUFFIX,
+    INDEX_SUFFIX,
+    LOG_SUFFIX,
+    TIME_INDEX_SUFFIX,
+    LogSegment,
+    open_log_file,
+    segment_path,
+)
+from .time_index import TimeIndex
 from .transaction_marker import TxnMarker, marker_batch
 
 logger = logging.getLogger(__package__)
@@ -69,6 +81,7 @@ class PartitionLog:
         producer_config: ProducerStateConfig,
         now_ms: int,
         log_start_offset: int = 0,
+        first_dirty_offset: int = 0,
     ):
         self.directory = directory
         self.topic = topic
@@ -77,6 +90,7 @@ class PartitionLog:
         self._segments = segments
         # At or after the first segment's base: DeleteRecords moves it inside a segment.
         self._log_start_offset = min(max(log_start_offset, segments[0].base_offset), segments[-1].next_offset)
+        self.first_dirty_offset = first_dirty_offset  # where compaction stopped (see ``log_cleaner``)
         self._producers = producers
         self._snapshot_offset = snapshot_offset  # of the newest producer snapshot on disk
         self._producer_config = producer_config
@@ -94,16 +108,19 @@ class PartitionLog:
         producer_config: ProducerStateConfig = ProducerStateConfig(),
         now_ms: int | None = None,
         log_start_offset: int = 0,
+        first_dirty_offset: int = 0,
     ) -> PartitionLog:
         """Open (creating if needed) the partition directory, recovering its segments and producer state.
 
-        ``log_start_offset`` is the one last checkpointed (see ``log_start_checkpoint``), if any."""
+        ``log_start_offset`` and ``first_dirty_offset`` are the ones last checkpointed (see
+        ``offset_checkpoint``), if any."""
         now = wall_clock_ms() if now_ms is None else now_ms
         directory.mkdir(parents=True, exist_ok=True)
         segments = load_segments(directory, config, now)
         producers, snapshot_offset = load_producer_state(directory, segments, producer_config, now)
         return cls(directory, topic, partition, config, segments, producers, snapshot_offset=snapshot_offset,
-                   producer_config=producer_config, now_ms=now, log_start_offset=log_start_offset)
+                   producer_config=producer_config, now_ms=now, log_start_offset=log_start_offset,
+                   first_dirty_offset=first_dirty_offset)
 
     def __repr__(self) -> str:
         return f"PartitionLog({self.topic}-{self.partition}, {self.log_start_offset}..{self.log_end_offset})"
@@ -254,6 +271,50 @@ class PartitionLog:
         logger.info("Deleted %d segment(s) of %s-%d by retention; log start offset now %d",
                     count, self.topic, self.partition, self._log_start_offset)
         return renamed
+
+    def cleaning_plan(self, now_ms: int | None = None) -> CleaningPlan | None:
+        """What compaction would rewrite now, if the partition needs it (see ``log_cleaner``)."""
+        self._check_open()
+        now = wall_clock_ms() if now_ms is None else now_ms
+        aborted = [txn for segment in self._segments for txn in segment.txn_index.entries()]
+        return plan_cleaning(self._segments, self.config, max(self.first_dirty_offset, self._log_start_offset),
+                             self._producers.first_unstable_offset, aborted, now)
+
+    def install_cleaned(self, plan: CleaningPlan, cleaned: list[CleanedSegment]) -> list[Path]:
+        """Put the cleaner's rewritten segments in place of those still in the log; the files left
+        to remove (``remove_files``): rewrites of segments retention dropped meanwhile, and
+        segments nothing was kept of. Cheap: renames only."""
+        self._check_open()
+        leftovers = []
+        for result in cleaned:
+            original = result.original
+            base = original.base_offset
+            temp = [cleaned_path(self.directory, base, suffix) for suffix in (LOG_SUFFIX, INDEX_SUFFIX,
+                                                                              TIME_INDEX_SUFFIX)]
+            position = next((i for i, s in enumerate(self._segments) if s is original), None)
+            if position is None or result.empty:
+                leftovers += temp
+                if position is not None:  # nothing of it was kept: offsets simply skip it
+                    del self._segments[position]
+                    leftovers += original.retire()
+                continue
+            # Without its offset index a half-swapped segment is rebuilt at startup, never misread.
+            for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
+                segment_path(self.directory, base, suffix).unlink(missing_ok=True)
+            for path in temp:
+                path.rename(path.with_name(path.name[: -len(CLEANED_SUFFIX)]))
+            original.handle = None  # reads planned before keep the old file open
+            self._segments[position] = LogSegment(
+                self.directory, base, open_log_file(original.log_path),
+                OffsetIndex(segment_path(self.directory, base, INDEX_SUFFIX), self.config.segment_index_bytes),
+                TimeIndex(segment_path(self.directory, base, TIME_INDEX_SUFFIX), self.config.segment_index_bytes),
+                created_ms=original.created_ms, size=result.size, next_offset=original.next_offset,
+                max_timestamp=result.max_timestamp, offset_of_max_timestamp=result.offset_of_max_timestamp,
+            )
+        self.first_dirty_offset = max(self.first_dirty_offset, plan.first_uncleanable)
+        self._directory_dirty = True
+        logger.info("Compacted %s-%d up to offset %d", self.topic, self.partition, plan.first_uncleanable)
+        return leftovers
 
     def delete_records_before(self, offset: int) -> int:
         """DeleteRecords: make ``offset`` the log start offset unless it already is past it; the

@@ -32,6 +32,7 @@ TXN_INDEX_SUFFIX = ".txnindex"
 INDEX_SUFFIXES = (INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX)
 SEGMENT_SUFFIXES = (LOG_SUFFIX, *INDEX_SUFFIXES)
 DELETED_SUFFIX = ".deleted"  # appended to the files of a segment retention dropped, until removed
+CLEANED_SUFFIX = ".cleaned"  # appended to the log cleaner's rewritten files until they replace a segment's
 MAX_RELATIVE_OFFSET = (1 << 31) - 1  # index entries store offsets as int32 deltas from the base
 
 logger = logging.getLogger(__package__)

@@ -5,7 +5,7 @@ from batch_builder import build_batch
 
 from odradek.storage.errors import OffsetOutOfRangeError, PolicyViolationError
 from odradek.storage.log_manager import LogManager
-from odradek.storage.log_start_checkpoint import CHECKPOINT_FILE, read_log_start_offsets, write_log_start_offsets
+from odradek.storage.offset_checkpoint import LOG_START_CHECKPOINT, read_offset_checkpoint, write_offset_checkpoint
 
 SMALL = {"internal.segment.bytes": "1000", "index.interval.bytes": "200", "retention.ms": "-1"}
 
@@ -63,7 +63,7 @@ def test_the_checkpoint_keeps_the_log_start_across_restarts(open_manager, tmp_pa
     manager.partition("t", 1).delete_records_before(4)
     assert manager.log_start_offsets() == {("t", 1): 4}
     manager.save_log_start_offsets(manager.log_start_offsets())
-    assert (tmp_path / "data" / CHECKPOINT_FILE).read_text() == "0\n1\nt 1 4\n"
+    assert (tmp_path / "data" / LOG_START_CHECKPOINT).read_text() == "0\n1\nt 1 4\n"
     manager.close()
 
     restarted = open_manager()
@@ -78,13 +78,13 @@ def test_a_recreated_topic_does_not_inherit_log_start_offsets(open_manager):
     manager.partition("t", 0).delete_records_before(12)
     manager.save_log_start_offsets(manager.log_start_offsets())
     LogManager.remove_deleted(manager.delete_topic("t"))
-    assert read_log_start_offsets(manager.data_dir) == {}
+    assert read_offset_checkpoint(manager.data_dir / LOG_START_CHECKPOINT) == {}
 
 
 def test_checkpoint_format_round_trips_and_rejects_garbage(tmp_path):
-    write_log_start_offsets(tmp_path, {("b", 3): 42, ("a", 0): 1500})
-    assert (tmp_path / CHECKPOINT_FILE).read_text() == "0\n2\na 0 1500\nb 3 42\n"
-    assert read_log_start_offsets(tmp_path) == {("a", 0): 1500, ("b", 3): 42}
-    (tmp_path / CHECKPOINT_FILE).write_text("0\n2\na 0 1500\n")
+    write_offset_checkpoint(tmp_path / LOG_START_CHECKPOINT, {("b", 3): 42, ("a", 0): 1500})
+    assert (tmp_path / LOG_START_CHECKPOINT).read_text() == "0\n2\na 0 1500\nb 3 42\n"
+    assert read_offset_checkpoint(tmp_path / LOG_START_CHECKPOINT) == {("a", 0): 1500, ("b", 3): 42}
+    (tmp_path / LOG_START_CHECKPOINT).write_text("0\n2\na 0 1500\n")
     with pytest.raises(ValueError, match="malformed"):
-        read_log_start_offsets(tmp_path)
+        read_offset_checkpoint(tmp_path / LOG_START_CHECKPOINT)

@@ -19,7 +19,7 @@ from odradek.storage.errors import (
 from odradek.storage.log_manager import LogManager
 from odradek.storage.topic_metadata import TOPICS_FILE
 
-BATCH = build_batch([b"hello", b"world"])
+BATCH = build_batch([b"hello", b"world"], keys=[b"k1", b"k2"])  # keyed: fine for compacted topics too
 
 
 def test_create_and_look_up_topics(open_manager):

@@ -10,7 +10,7 @@ SMALL = {"internal.segment.bytes": "1000", "index.interval.bytes": "200", "reten
 
 
 def batch_at(timestamp: int, count: int = 8) -> bytes:
-    return build_batch([b"v" * 20] * count, timestamps=[timestamp] * count)
+    return build_batch([b"v" * 20] * count, keys=[b"k%d" % i for i in range(count)], timestamps=[timestamp] * count)
 
 
 def fill(log, timestamps):

@@ -1,8 +1,9 @@
-"""Kafka's ``log-start-offset-checkpoint`` file: log start offsets that segment files cannot tell.
+"""Kafka's offset checkpoint files: one offset per partition, kept in the data directory.
 
-DeleteRecords moves a partition's log start offset inside its first segment; only this file
-remembers it across a restart (a start at a segment base needs no entry: the segment files say
-so). Kafka's text format, one data directory-wide file::
+Two are used, in Kafka's names and text format: ``log-start-offset-checkpoint`` holds log start
+offsets that segment files cannot tell (DeleteRecords moved them inside the first segment), and
+``cleaner-offset-checkpoint`` where compaction stopped in each compacted partition (its first
+dirty offset). The format::
 
     0                      version
     2                      number of entries
@@ -17,13 +18,13 @@ from pathlib import Path
 
 from .atomic_file import write_atomically
 
-CHECKPOINT_FILE = "log-start-offset-checkpoint"
+LOG_START_CHECKPOINT = "log-start-offset-checkpoint"
+CLEANER_CHECKPOINT = "cleaner-offset-checkpoint"
 _VERSION = 0
 
 
-def read_log_start_offsets(data_dir: Path) -> dict[tuple[str, int], int]:
+def read_offset_checkpoint(path: Path) -> dict[tuple[str, int], int]:
     """The checkpointed offsets by (topic, partition); empty without a file. Raises ValueError if malformed."""
-    path = data_dir / CHECKPOINT_FILE
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -40,8 +41,8 @@ def read_log_start_offsets(data_dir: Path) -> dict[tuple[str, int], int]:
         raise ValueError(f"{path} is malformed: {exc}") from None
 
 
-def write_log_start_offsets(data_dir: Path, offsets: Mapping[tuple[str, int], int]) -> None:
+def write_offset_checkpoint(path: Path, offsets: Mapping[tuple[str, int], int]) -> None:
     """Replace the file atomically and durably (blocking: call it from a worker thread)."""
     lines = [str(_VERSION), str(len(offsets))]
     lines += [f"{topic} {partition} {offset}" for (topic, partition), offset in sorted(offsets.items())]
-    write_atomically(data_dir / CHECKPOINT_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+    write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
