@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import struct
 
+import pytest
+
 from odradek.wire import ApiKey, ErrorCode
 
 from .raw_kafka import header_v1, read_response, record_batch
@@ -101,3 +103,26 @@ def test_list_offsets_max_timestamp_and_fetch_by_topic_id(module_broker, topic):
         [part] = fetched.responses[0].partitions
         assert (fetched.responses[0].topic_id, part.error_code, part.high_watermark) == (created.topic_id, 0, 3)
         assert part.records  # whole batches from the one holding offset 1
+
+
+@pytest.mark.parametrize("version", [1, 5, 7, 8, 10])
+def test_offset_fetch_by_topic_at_every_layout(module_broker, topic, version):
+    """OffsetFetch changed shape at v8 (groups) and v10 (topic IDs): each answers an explicit list."""
+    with WireClient(module_broker) as client:
+        created = create(client, topic, partitions=2)
+        commit = client.send(ApiKey.OFFSET_COMMIT, 8, {
+            "group_id": topic, "generation_id_or_member_epoch": -1, "member_id": "",
+            "topics": [{"name": topic, "partitions": [
+                {"partition_index": 0, "committed_offset": 42, "committed_metadata": "m"}]}]})
+        assert commit.topics[0].partitions[0].error_code == ErrorCode.NONE
+        wanted = {"name": topic, "topic_id": created.topic_id, "partition_indexes": [0, 1]}
+        if version >= 8:
+            answer = client.send(ApiKey.OFFSET_FETCH, version, {"groups": [{"group_id": topic, "topics": [wanted]}]})
+            [group] = answer.groups
+            assert group.error_code == ErrorCode.NONE
+            partitions = group.topics[0].partitions
+        else:
+            answer = client.send(ApiKey.OFFSET_FETCH, version, {"group_id": topic, "topics": [wanted]})
+            partitions = answer.topics[0].partitions
+        assert [(p.partition_index, p.committed_offset, p.metadata) for p in partitions] == [
+            (0, 42, "m"), (1, -1, "")]

@@ -51,8 +51,11 @@ def _group_offsets(ctx, group_id: str, requested, by_id: bool, require_stable: b
     else:
         entries = []
         for t in requested:
-            info = resolve_topic(ctx.broker, t.name, t.topic_id, by_id)
-            entries.append((info.name if info else t.name, t.topic_id, list(t.partition_indexes)))
+            if by_id:
+                info = resolve_topic(ctx.broker, None, t.topic_id, by_id=True)
+                entries.append((info.name if info else "", t.topic_id, list(t.partition_indexes)))
+            else:  # (the v1-7 topic struct has no topic ID at all)
+                entries.append((t.name, NO_TOPIC_ID, list(t.partition_indexes)))
     return [
         {"name": name, "topic_id": topic_id,
          "partitions": [_partition(offsets.get(group_id, name, index), index,
