@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import serve
+from . import dump_log, serve
 
-COMMANDS = {"serve": serve}
+COMMANDS = {"serve": serve, "dump-log": dump_log}
 
 
 def main(argv: list[str] | None = None) -> int:
