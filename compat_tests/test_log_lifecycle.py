@@ -1,7 +1,8 @@
-"""The log over time, seen by real clients: retention, DeleteRecords, config changes, compaction."""
+"""The log over time, seen by real clients: retention, DeleteRecords, config changes, compaction, crashes."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import confluent_kafka
@@ -193,3 +194,60 @@ def test_a_compacted_topic_keeps_the_newest_value_per_key_at_its_offset(module_b
     keyless = clients.ck_producer(module_broker)
     with pytest.raises(AssertionError, match="INVALID_RECORD"):
         ck_produce(keyless, topic, [(None, b"no key")])
+
+
+@pytest.mark.broker_overrides({"log.flush.interval.messages": 1})
+def test_kill_9_while_producing_loses_nothing_acknowledged(broker, clients, topic):
+    create_topic(clients, broker, topic, {})
+    producer = clients.kp_producer(broker, acks="all", retries=0, linger_ms=0)
+    acked: list[int] = []
+    stop = threading.Event()
+
+    def produce():
+        i = 0
+        while not stop.is_set():
+            try:
+                acked.append(producer.send(topic, key=b"%d" % i, value=b"v%d" % i).get(timeout=5).offset)
+            except Exception:  # the broker is gone: anything not acknowledged may be lost
+                return
+            i += 1
+
+    sender = threading.Thread(target=produce, daemon=True)
+    sender.start()
+    wait_until(lambda: len(acked) >= 200, what="200 acknowledged records")
+    broker.kill()
+    stop.set()
+    sender.join(timeout=10)
+    broker.start()
+
+    low, high = watermarks(clients, broker, topic)
+    assert low == 0 and high >= len(acked) and acked == list(range(len(acked)))
+    consumer = clients.ck_consumer(broker)
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, confluent_kafka.OFFSET_BEGINNING)])
+    stored = ck_read(consumer, high)
+    assert [m.value() for m in stored[:len(acked)]] == [b"v%d" % i for i in range(len(acked))]
+
+
+@pytest.mark.broker_overrides({"log.segment.bytes": 1024 * 1024, "log.index.interval.bytes": 4096})
+def test_garbage_tails_and_lost_indexes_are_repaired_at_start(broker, clients, topic):
+    create_topic(clients, broker, topic, {})
+    producer = clients.ck_producer(broker, **{"batch.size": 64 * 1024})
+    values = [b"%05d " % i + b"x" * 4000 for i in range(600)]
+    ck_produce(producer, topic, [(None, value) for value in values])
+    broker.stop()
+    logs = segment_files(broker.data_dir, topic, 0)
+    assert len(logs) >= 2
+    logs[0].with_suffix(".index").unlink()
+    with open(logs[-1], "ab") as active:
+        active.write(b"\x00\x00\x00\x00\x00\x00\x02\x58\x00\x00\x01\x00garbage" * 3)
+    broker.start()
+
+    assert logs[0].with_suffix(".index").stat().st_size > 0
+    log_text = broker.log_text()
+    assert f"Rebuilt index {logs[0].with_suffix('.index')}" in log_text
+    assert f"Truncated {logs[-1]}" in log_text
+    assert watermarks(clients, broker, topic) == (0, 600)
+    ck_produce(clients.ck_producer(broker), topic, [(None, b"after")])
+    consumer = clients.ck_consumer(broker)
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, 595)])
+    assert [m.value() for m in ck_read(consumer, 6)] == values[595:] + [b"after"]

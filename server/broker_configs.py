@@ -19,6 +19,7 @@ from odradek.storage.log_config import (
 )
 
 from .broker_config import DEFAULT_DATA_DIR, DEFAULT_LISTENERS
+from .log_maintenance import CLEANER_BACKOFF, CLEANER_ENABLE, RETENTION_CHECK_INTERVAL
 
 # Settings fixed at start-up; Kafka reports them read-only.
 BROKER_ONLY_CONFIGS = [
@@ -32,6 +33,9 @@ BROKER_ONLY_CONFIGS = [
     ConfigDef("listeners", "string", DEFAULT_LISTENERS),
     ConfigDef("log.dir", "string", DEFAULT_DATA_DIR),
     ConfigDef("log.dirs", "string", None),
+    RETENTION_CHECK_INTERVAL,
+    CLEANER_BACKOFF,
+    CLEANER_ENABLE,
     ConfigDef("node.id", "int", None),
     ConfigDef("num.partitions", "int", "1"),
     ConfigDef("offsets.retention.minutes", "int", "10080"),

@@ -1,11 +1,13 @@
-"""Keeping the logs bounded while the broker runs: retention and compaction, on background tasks.
+"""Keeping the logs bounded and durable while the broker runs: background retention, compaction, flushes.
 
 Retention: every ``log.retention.check.interval.ms`` each partition drops the old segments its
 topic's retention lets go (storage decides which, from segment metadata, and renames their files
 on the event loop: cheap). Compaction (``log.cleaner.enable``): every ``log.cleaner.backoff.ms``
 the compacted partitions that have enough dirty data are cleaned one at a time, the rewriting in
 a worker thread, the swap back on the event loop (see ``odradek.storage.log_cleaner``); where it
-stopped is checkpointed. Files let go are removed ``file.delete.delay.ms`` later in a worker
+stopped is checkpointed. Flushes: every ``log.flush.scheduler.interval.ms`` (Kafka's default:
+never) the partitions whose ``flush.ms`` passed are fsynced in a worker thread (``flush.messages``
+is the Produce handler's). Files let go are removed ``file.delete.delay.ms`` later in a worker
 thread, as Kafka does, so a read planned just before still completes and request handling never
 waits on the disk. Removals cut short by shutdown are finished at startup.
 """
@@ -20,13 +22,15 @@ import trio
 from odradek.storage.config_def import ConfigDef, at_least
 from odradek.storage.errors import InvalidConfigError, StorageError
 from odradek.storage.log_cleaner import clean
-from odradek.storage.log_manager import LogManager
+from odradek.storage.log_config import LONG_MAX
+from odradek.storage.log_manager import LogManager, flush_all
 
 log = logging.getLogger("odradek.server")
 
 RETENTION_CHECK_INTERVAL = ConfigDef("log.retention.check.interval.ms", "long", "300000", validator=at_least(1))
 CLEANER_BACKOFF = ConfigDef("log.cleaner.backoff.ms", "long", "15000", validator=at_least(0))
 CLEANER_ENABLE = ConfigDef("log.cleaner.enable", "boolean", "true")
+FLUSH_SCHEDULER_INTERVAL = ConfigDef("log.flush.scheduler.interval.ms", "long", LONG_MAX, validator=at_least(0))
 
 
 class LogMaintenance:
@@ -34,12 +38,11 @@ class LogMaintenance:
         self._logs: LogManager = broker.logs
         props = broker.config.props
         try:
-            self.retention_check_interval_ms, self.cleaner_backoff_ms, self.cleaner_enabled = (
-                d.parse(props.get(d.name, d.default)) for d in (RETENTION_CHECK_INTERVAL, CLEANER_BACKOFF,
-                                                                CLEANER_ENABLE)
-            )
+            values = [d.parse(props.get(d.name, d.default))
+                      for d in (RETENTION_CHECK_INTERVAL, CLEANER_BACKOFF, CLEANER_ENABLE, FLUSH_SCHEDULER_INTERVAL)]
         except InvalidConfigError as exc:
             raise ValueError(str(exc)) from None
+        self.retention_check_interval_ms, self.cleaner_backoff_ms, self.cleaner_enabled, self.flush_interval_ms = values
 
     async def run(self) -> None:
         """Apply retention and compaction periodically until cancelled."""
@@ -47,6 +50,8 @@ class LogMaintenance:
             nursery.start_soon(self._retention_loop, nursery)
             if self.cleaner_enabled:
                 nursery.start_soon(self._cleaner_loop, nursery)
+            if self.flush_interval_ms < int(LONG_MAX):
+                nursery.start_soon(self._flush_loop)
 
     async def _retention_loop(self, removals: trio.Nursery) -> None:
         while True:
@@ -76,6 +81,13 @@ class LogMaintenance:
             removals.start_soon(_remove_later, leftovers, partition.config.file_delete_delay_ms)
         if cleaned_any:
             await trio.to_thread.run_sync(self._logs.save_cleaner_offsets, self._logs.cleaner_offsets())
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await trio.sleep(self.flush_interval_ms / 1000)
+            due = self._logs.flush_due()
+            if due:
+                await trio.to_thread.run_sync(flush_all, due)
 
 
 async def _remove_later(paths: list[Path], delay_ms: int) -> None:

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from .atomic_file import TEMP_SUFFIX
-from .batch_header import NO_TIMESTAMP
+from .batch_header import HEADER_SIZE, NO_TIMESTAMP, read_header
 from .errors import StorageError
 from .file_batches import iter_batches
 from .log_config import LogConfig
@@ -42,18 +42,20 @@ from .time_index import TimeIndex
 logger = logging.getLogger(__package__)
 
 
-def load_segments(directory: Path, config: LogConfig, now_ms: int) -> list[LogSegment]:
-    """The partition's segments, checked and recovered, oldest first; never empty."""
+def load_segments(directory: Path, config: LogConfig, now_ms: int, clean_shutdown: bool = False) -> list[LogSegment]:
+    """The partition's segments, checked and recovered, oldest first; never empty. After a
+    ``clean_shutdown`` the active segment gets the cheap check too."""
     bases = _segment_base_offsets(directory)
     if not bases:
         return [LogSegment.create(directory, 0, config, now_ms)]
     segments = []
     for i, base in enumerate(bases):
         next_base = bases[i + 1] if i + 1 < len(bases) else None
-        if next_base is not None:
-            problem = _quick_check(directory, base, next_base, config)
+        if next_base is not None or clean_shutdown:
+            problem, end = _quick_check(directory, base, next_base, config)
             if problem is None:
-                segments.append(_open_checked(directory, base, next_base, config, now_ms))
+                segments.append(_open_checked(directory, base, next_base if next_base is not None else end,
+                                              config, now_ms, active=next_base is None))
                 continue
             logger.warning("Segment %s failed its startup check (%s); replaying it",
                            segment_path(directory, base, LOG_SUFFIX), problem)
@@ -89,17 +91,18 @@ def _indexes(directory: Path, base: int, config: LogConfig) -> tuple[OffsetIndex
     )
 
 
-def _quick_check(directory: Path, base: int, next_base: int, config: LogConfig) -> str | None:
-    """Why an older segment cannot be trusted as is, or None; reads only its tail."""
+def _quick_check(directory: Path, base: int, next_base: int | None, config: LogConfig) -> tuple[str | None, int]:
+    """Why a segment cannot be trusted as is (or None), and the offset after its last batch (its
+    base if empty); reads only its tail. ``next_base`` is None for the active segment."""
     offset_index, time_index = _indexes(directory, base, config)
     for index in (offset_index, time_index):
         problem = index.problem()
         if problem:
-            return f"{index.path.name} {problem}"
-    span = next_base - base
+            return f"{index.path.name} {problem}", base
+    span = MAX_RELATIVE_OFFSET + 1 if next_base is None else next_base - base
     last_time = time_index.last_entry()
     if last_time is not None and not 0 <= last_time[1] < span:
-        return f"time index entry for relative offset {last_time[1]} is outside the segment"
+        return f"time index entry for relative offset {last_time[1]} is outside the segment", base
     with open(segment_path(directory, base, LOG_SUFFIX), "rb") as log_file:
         fd = log_file.fileno()
         size = os.fstat(fd).st_size
@@ -108,31 +111,35 @@ def _quick_check(directory: Path, base: int, next_base: int, config: LogConfig) 
         if last_index is not None:
             relative, start = last_index
             if not (0 <= relative < span and 0 <= start < size):
-                return f"offset index entry ({relative}, {start}) is outside the segment"
+                return f"offset index entry ({relative}, {start}) is outside the segment", base
         max_timestamp = last_time[0] if last_time else NO_TIMESTAMP
         expected = None
         try:
             for position, header in iter_batches(fd, start, size, verify=True):
                 if position == start and last_index is not None and header.last_offset != base + last_index[0]:
                     return (f"offset index entry at byte {start} names offset {base + last_index[0]}, "
-                            f"the batch there ends at {header.last_offset}")
+                            f"the batch there ends at {header.last_offset}"), base
                 if expected is not None and header.base_offset < expected:
-                    return f"batch at byte {position} starts at offset {header.base_offset}, before {expected}"
+                    return f"batch at byte {position} starts at offset {header.base_offset}, before {expected}", base
                 if header.max_timestamp > max_timestamp:
-                    return "time index lacks the segment's largest timestamp"
+                    return "time index lacks the segment's largest timestamp", base
                 expected = header.next_offset
         except StorageError as exc:
-            return str(exc)
+            return str(exc), base
+        if next_base is None:
+            return None, base if expected is None else expected
         if expected is None or expected > next_base:
-            return f"segment ends at offset {expected}, the next segment starts at {next_base}"
-    return None
+            return f"segment ends at offset {expected}, the next segment starts at {next_base}", base
+    return None, next_base
 
 
-def _open_checked(directory: Path, base: int, next_base: int, config: LogConfig, now_ms: int) -> LogSegment:
+def _open_checked(
+    directory: Path, base: int, next_offset: int, config: LogConfig, now_ms: int, active: bool = False
+) -> LogSegment:
     offset_index, time_index = _indexes(directory, base, config)
     last_time = time_index.last_entry()
     handle = open_log_file(segment_path(directory, base, LOG_SUFFIX))
-    return LogSegment(
+    segment = LogSegment(
         directory,
         base,
         handle,
@@ -140,10 +147,13 @@ def _open_checked(directory: Path, base: int, next_base: int, config: LogConfig,
         time_index,
         created_ms=now_ms,
         size=os.fstat(handle.fd).st_size,
-        next_offset=next_base,
+        next_offset=next_offset,
         max_timestamp=last_time[0] if last_time else NO_TIMESTAMP,
         offset_of_max_timestamp=base + last_time[1] if last_time else base,
     )
+    if active and segment.size:  # segment.ms counts from the first batch's time
+        segment.first_batch_timestamp = read_header(os.pread(handle.fd, HEADER_SIZE, 0)).max_timestamp
+    return segment
 
 
 def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> tuple[LogSegment, bool]:

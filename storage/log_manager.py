@@ -4,6 +4,7 @@ Layout of the data directory::
 
     .lock                      held (flock) while a LogManager has the directory open
     odradek-topics.json        topic names, ids, partition counts, config overrides
+    .kafka_cleanshutdown       written by a clean close, removed at startup: the logs need no replay
     log-start-offset-checkpoint   log start offsets DeleteRecords moved inside a segment
     cleaner-offset-checkpoint     where compaction stopped in each compacted partition
     <topic>-<partition>/       one PartitionLog each, plus Kafka's partition.metadata
@@ -28,6 +29,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from .atomic_file import fsync_directory, write_atomically
 from .errors import InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownTopicError
 from .log_cleaner import CleaningPlan
 from .log_config import LogConfig, validate_topic_configs
@@ -52,6 +54,7 @@ from .topic_names import collision_key, validate_topic_name
 logger = logging.getLogger(__package__)
 
 LOCK_FILE = ".lock"
+CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown"
 DELETE_SUFFIX = "-delete"
 STRAY_SUFFIX = "-stray"
 _MAX_FILE_NAME = 255
@@ -81,11 +84,16 @@ class LogManager:
         self._sweep_directories()
         log_starts = read_offset_checkpoint(self.data_dir / LOG_START_CHECKPOINT)
         first_dirty = read_offset_checkpoint(self.data_dir / CLEANER_CHECKPOINT)
+        marker = self.data_dir / CLEAN_SHUTDOWN_FILE
+        clean = marker.exists()
         for topic in self._topics.values():
             for index in range(topic.num_partitions):
                 key = topic.name, index
                 self._partitions[key] = self._open_partition(topic, index, log_starts.get(key, 0),
-                                                             first_dirty.get(key, 0))
+                                                             first_dirty.get(key, 0), clean)
+        if clean:  # from now on a crash must not pass for a clean shutdown
+            marker.unlink()
+            fsync_directory(self.data_dir)
         logger.info("Loaded %d topic(s), %d partition(s) from %s",
                     len(self._topics), len(self._partitions), self.data_dir)
 
@@ -94,7 +102,7 @@ class LogManager:
             log.flush()
 
     def close(self) -> None:
-        """Flush and close every partition, then release the data directory. Idempotent."""
+        """Flush and close every partition, mark the shutdown clean, release the data directory. Idempotent."""
         if self._lock_fd is not None:
             self.save_log_start_offsets(self.log_start_offsets())
             self.save_cleaner_offsets(self.cleaner_offsets())
@@ -102,6 +110,7 @@ class LogManager:
             log.close()
         self._partitions.clear()
         if self._lock_fd is not None:
+            write_atomically(self.data_dir / CLEAN_SHUTDOWN_FILE, b"")
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
 
@@ -146,6 +155,10 @@ class LogManager:
         """Write Kafka's cleaner offset checkpoint (blocking: for a worker thread; one writer at a time)."""
         with self._checkpoint_lock:
             write_offset_checkpoint(self.data_dir / CLEANER_CHECKPOINT, offsets)
+
+    def flush_due(self, now_ms: int | None = None) -> list[PartitionLog]:
+        """The partitions whose flush policy calls for an fsync now (see ``PartitionLog.take_flush``)."""
+        return [log for log in list(self._partitions.values()) if log.take_flush(now_ms)]
 
     def cleaning_plans(self, now_ms: int | None = None) -> list[tuple[PartitionLog, CleaningPlan]]:
         """The partitions compaction should clean now, with what to rewrite (see ``log_cleaner``)."""
@@ -310,7 +323,7 @@ class LogManager:
         self._register(topic, config)
 
     def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int,
-                        first_dirty_offset: int) -> PartitionLog:
+                        first_dirty_offset: int, clean_shutdown: bool) -> PartitionLog:
         path = self._partition_dir(topic.name, index)
         if not path.is_dir():
             logger.warning("Partition directory %s is missing; starting it empty", path)
@@ -318,7 +331,8 @@ class LogManager:
         if read_partition_metadata(path) != topic.topic_id:
             write_partition_metadata(path, topic.topic_id)
         return PartitionLog.open(path, topic.name, index, self._configs[topic.name], self.producer_config,
-                                 log_start_offset=log_start_offset, first_dirty_offset=first_dirty_offset)
+                                 log_start_offset=log_start_offset, first_dirty_offset=first_dirty_offset,
+                                 clean_shutdown=clean_shutdown)
 
     def _sweep_directories(self) -> None:
         """Finish interrupted deletions; set aside partition directories no known topic owns."""
@@ -358,6 +372,12 @@ class LogManager:
             os.close(fd)
             raise RuntimeError(f"Data directory {self.data_dir} is in use by another LogManager") from None
         self._lock_fd = fd
+
+
+def flush_all(logs: Iterable[PartitionLog]) -> None:
+    """fsync the partitions (blocking: for a worker thread)."""
+    for log in logs:
+        log.flush()
 
 
 def _parse_partition_dir(name: str) -> tuple[str, int] | None:

@@ -96,6 +96,8 @@ class PartitionLog:
         self._producer_config = producer_config
         self._next_expiry_check_ms = now_ms + producer_config.expiration_check_interval_ms
         self._directory_dirty = False
+        self._unflushed_messages = 0  # appended since the last flush was due (flush.messages)
+        self._last_flush_ms = now_ms  # when the last flush was due (flush.ms)
         self._closed = False
 
     @classmethod
@@ -109,14 +111,16 @@ class PartitionLog:
         now_ms: int | None = None,
         log_start_offset: int = 0,
         first_dirty_offset: int = 0,
+        clean_shutdown: bool = False,
     ) -> PartitionLog:
         """Open (creating if needed) the partition directory, recovering its segments and producer state.
 
         ``log_start_offset`` and ``first_dirty_offset`` are the ones last checkpointed (see
-        ``offset_checkpoint``), if any."""
+        ``offset_checkpoint``), if any; after a ``clean_shutdown`` the active segment is only
+        checked, not replayed."""
         now = wall_clock_ms() if now_ms is None else now_ms
         directory.mkdir(parents=True, exist_ok=True)
-        segments = load_segments(directory, config, now)
+        segments = load_segments(directory, config, now, clean_shutdown)
         producers, snapshot_offset = load_producer_state(directory, segments, producer_config, now)
         return cls(directory, topic, partition, config, segments, producers, snapshot_offset=snapshot_offset,
                    producer_config=producer_config, now_ms=now, log_start_offset=log_start_offset,
@@ -222,6 +226,7 @@ class PartitionLog:
         if self._active.should_roll(len(data), max_timestamp, stamped[-1][1].last_offset, self.config, now):
             self._roll(now)
         self._active.append(data, stamped, self.config.index_interval_bytes)
+        self._unflushed_messages += sum(header.records_count for _, header in stamped)
 
     def _expire_producers(self, now: int) -> None:
         if now >= self._next_expiry_check_ms:
@@ -403,8 +408,22 @@ class PartitionLog:
         segment = max(self._segments, key=attrgetter("max_timestamp"))
         return segment.max_timestamp_record()
 
+    def take_flush(self, now_ms: int | None = None) -> bool:
+        """Whether the topic's flush policy calls for an fsync now: ``flush.messages`` appended
+        since the last one, or ``flush.ms`` passed with something appended. If so, the count
+        starts again and the caller runs ``flush`` (in a worker thread)."""
+        now = wall_clock_ms() if now_ms is None else now_ms
+        unflushed = self._unflushed_messages
+        if unflushed >= self.config.flush_messages or (unflushed and now - self._last_flush_ms >= self.config.flush_ms):
+            self._unflushed_messages = 0
+            self._last_flush_ms = now
+            return True
+        return False
+
     def flush(self) -> None:
         """fsync everything appended so far, and new segment files' directory entries."""
+        if self._closed:
+            return  # closing flushed it all
         for segment in list(self._segments):
             segment.flush()
         if self._directory_dirty:

@@ -7,12 +7,16 @@ leader is the whole ISR.
 A transactional batch is first checked against its transaction, as Kafka 4 does (KIP-890): a
 partition the transaction never added would otherwise get a transaction nobody ends, holding
 back its last stable offset for good.  A retried batch the log already holds is answered with
-its original offsets.
+its original offsets.  A partition whose ``flush.messages`` is reached is fsynced, in a worker
+thread, before the answer.
 """
 
 from __future__ import annotations
 
+import trio
+
 from odradek.storage.batch_header import HEADER_SIZE, read_header
+from odradek.storage.log_manager import flush_all
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
@@ -30,6 +34,7 @@ async def handle(ctx, request) -> dict | None:
     by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
     acks_valid = request.acks in (0, 1, -1)
     responses = []
+    flush = []  # partitions whose flush.messages is reached: fsynced before the answer
     for topic_data in request.topic_data:
         topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
         partitions = []
@@ -40,10 +45,12 @@ async def handle(ctx, request) -> dict | None:
                 code = ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 partitions.append(_error(part.index, code))
             else:
-                partitions.append(_append(ctx, request.transactional_id, topic.name, part))
+                partitions.append(_append(ctx, request.transactional_id, topic.name, part, flush))
         responses.append(
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
+    if flush:
+        await trio.to_thread.run_sync(flush_all, flush)
     if request.acks == 0:
         failed = [p for t in responses for p in t["partition_responses"] if p["error_code"]]
         if failed:
@@ -53,7 +60,7 @@ async def handle(ctx, request) -> dict | None:
     return {"responses": responses, "throttle_time_ms": 0}
 
 
-def _append(ctx, transactional_id: str | None, topic: str, part) -> dict:
+def _append(ctx, transactional_id: str | None, topic: str, part, flush: list) -> dict:
     broker = ctx.broker
     log = broker.logs.partition(topic, part.index)
     if log is None:
@@ -71,6 +78,8 @@ def _append(ctx, transactional_id: str | None, topic: str, part) -> dict:
             raise
         return _error(part.index, code, str(exc))
     broker.appends.notify((topic, part.index))
+    if log.take_flush():
+        flush.append(log)
     return {
         "index": part.index,
         "error_code": ErrorCode.NONE,
