@@ -9,13 +9,18 @@ thread while the partition keeps taking appends and reads:
    open transaction (the LSO) or a segment with records newer than ``min.compaction.lag.ms``,
    rounded down to a segment boundary. A pass runs only when the dirty part is at least
    ``min.cleanable.dirty.ratio`` of the cleanable log.
+   ``max.compaction.lag.ms`` forces a pass whatever the ratio once the oldest dirty record is
+   that old. Consecutive segments whose sizes add up to at most ``segment.bytes`` (and whose
+   offsets fit one segment's index) form a group, rewritten as one segment, as Kafka does, so
+   that compacted topics do not collect ever more small segments.
 2. ``clean`` (worker thread): map every key of the dirty part to its last offset, then rewrite
-   every planned segment into ``<base>.log.cleaned`` (with its indexes) keeping a record only if
-   it has a key, no later record of that key is in the dirty part, and it is not a tombstone
-   past its time. This is the one place storage decodes records.
-3. ``PartitionLog.install_cleaned`` (event loop): the cleaned files replace the segments that
-   are still there (retention may have dropped some meanwhile); reads planned before keep the
-   old files open.
+   every planned group into ``<base>.log.cleaned`` (with its indexes, and its transaction index
+   entries merged) keeping a record only if it has a key, no later record of that key is in the
+   dirty part, and it is not a tombstone past its time. This is the one place storage decodes
+   records.
+3. ``PartitionLog.install_cleaned`` (event loop): the cleaned files replace each group whose
+   segments are all still there (retention may have dropped some meanwhile); reads planned
+   before keep the old files open.
 
 Transactions: records of aborted transactions are dropped (and never enter the key map);
 COMMIT/ABORT markers are kept, which is always safe (Kafka removes them only once nothing of
@@ -41,15 +46,25 @@ from .log_config import LogConfig
 from .log_slice import FileHandle
 from .offset_index import OffsetIndex
 from .retention import largest_timestamp
-from .segment import CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, LogSegment, segment_path
+from .segment import (
+    CLEANED_SUFFIX,
+    INDEX_SUFFIX,
+    LOG_SUFFIX,
+    MAX_RELATIVE_OFFSET,
+    TIME_INDEX_SUFFIX,
+    TXN_INDEX_SUFFIX,
+    LogSegment,
+    segment_path,
+)
 from .time_index import TimeIndex
-from .transaction_index import AbortedTxn
+from .transaction_index import AbortedTxn, TransactionIndex
 
 
 @dataclass(frozen=True)
 class CleaningPlan:
     segments: tuple[LogSegment, ...]  # sealed segments to rewrite, oldest first
     handles: tuple[FileHandle, ...]  # their files, held open even if retention or a deletion drops them
+    groups: tuple[range, ...]  # consecutive indexes into ``segments``, each rewritten as one segment
     first_dirty: int
     first_uncleanable: int  # a segment base: the plan covers whole segments below it
     aborted: tuple[AbortedTxn, ...]
@@ -60,9 +75,10 @@ class CleaningPlan:
 
 @dataclass(frozen=True)
 class CleanedSegment:
-    """The rewrite of ``original``, in ``.cleaned`` files (none if nothing of it was kept)."""
+    """The rewrite of the ``originals`` as one segment at the first one's base, in ``.cleaned``
+    files (empty if nothing of them was kept)."""
 
-    original: LogSegment
+    originals: tuple[LogSegment, ...]
     size: int
     max_timestamp: int
     offset_of_max_timestamp: int
@@ -111,11 +127,13 @@ def plan_cleaning(
     first_dirty = max(first_dirty, segments[0].base_offset)
     if first_dirty >= first_uncleanable:
         return None
-    if dirty_ratio(segments, first_dirty, first_uncleanable) < config.min_cleanable_dirty_ratio:
+    if (dirty_ratio(segments, first_dirty, first_uncleanable) < config.min_cleanable_dirty_ratio
+            and not _overdue(cleanable, first_dirty, config, now_ms)):
         return None
     return CleaningPlan(
         segments=tuple(cleanable),
         handles=tuple(segment.handle for segment in cleanable),
+        groups=tuple(_groups(cleanable, first_uncleanable, config.segment_bytes)),
         first_dirty=first_dirty,
         first_uncleanable=first_uncleanable,
         aborted=tuple(aborted),
@@ -123,6 +141,31 @@ def plan_cleaning(
         index_interval_bytes=config.index_interval_bytes,
         segment_index_bytes=config.segment_index_bytes,
     )
+
+
+def _overdue(cleanable: Sequence[LogSegment], first_dirty: int, config: LogConfig, now_ms: int) -> bool:
+    """Whether the oldest dirty segment waited longer than ``max.compaction.lag.ms``."""
+    dirty = next((s for s in cleanable if s.next_offset > first_dirty), None)
+    if dirty is None:
+        return False
+    since = dirty.first_batch_timestamp if dirty.first_batch_timestamp >= 0 else largest_timestamp(dirty)
+    return now_ms - since > config.max_compaction_lag_ms
+
+
+def _groups(segments: Sequence[LogSegment], end: int, segment_bytes: int) -> list[range]:
+    """Runs of consecutive segments holding at most ``segment_bytes`` in all, with offsets within
+    one segment's index range (``end``: the offset after the last segment)."""
+    groups = []
+    start, size = 0, segments[0].size
+    for i in range(1, len(segments)):
+        reach = (segments[i + 1].base_offset if i + 1 < len(segments) else end) - 1
+        if size + segments[i].size <= segment_bytes and reach - segments[start].base_offset <= MAX_RELATIVE_OFFSET:
+            size += segments[i].size
+        else:
+            groups.append(range(start, i))
+            start, size = i, segments[i].size
+    groups.append(range(start, len(segments)))
+    return groups
 
 
 def clean(plan: CleaningPlan) -> list[CleanedSegment]:
@@ -137,7 +180,7 @@ def clean(plan: CleaningPlan) -> list[CleanedSegment]:
                 offset = batch.base_offset + record.offset_delta
                 if record.key is not None and offset >= plan.first_dirty:
                     latest[record.key] = offset
-    return [_rewrite(segment, handle, plan, latest, aborted) for segment, handle in zip(plan.segments, plan.handles)]
+    return [_rewrite(group, plan, latest, aborted) for group in plan.groups]
 
 
 def cleaned_path(directory: Path, base_offset: int, suffix: str) -> Path:
@@ -145,38 +188,42 @@ def cleaned_path(directory: Path, base_offset: int, suffix: str) -> Path:
     return path.with_name(path.name + CLEANED_SUFFIX)
 
 
-def _rewrite(segment: LogSegment, source: FileHandle, plan: CleaningPlan, latest: dict[bytes, int],
-             aborted) -> CleanedSegment:
-    directory, base = segment.directory, segment.base_offset
+def _rewrite(group: range, plan: CleaningPlan, latest: dict[bytes, int], aborted) -> CleanedSegment:
+    originals = plan.segments[group.start:group.stop]
+    directory, base = originals[0].directory, originals[0].base_offset
     log_path = cleaned_path(directory, base, LOG_SUFFIX)
     handle = FileHandle(os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644))
     output = LogSegment(
         directory, base, handle,
         OffsetIndex.in_memory(cleaned_path(directory, base, INDEX_SUFFIX), plan.segment_index_bytes),
         TimeIndex.in_memory(cleaned_path(directory, base, TIME_INDEX_SUFFIX), plan.segment_index_bytes),
-        created_ms=segment.created_ms,
+        created_ms=originals[0].created_ms,
     )
-    drop_tombstones = (segment.next_offset <= plan.first_dirty
-                       and largest_timestamp(segment) < plan.tombstones_expire_before_ms)
-    for raw, batch in _batches(segment, source):
-        if batch is None:  # a control batch: kept as it is
-            kept = raw
-        elif batch.is_transactional and aborted.holds(batch.producer_id, batch.base_offset):
-            continue
-        else:
-            records = [r for r in batch.records
-                       if r.key is not None
-                       and latest.get(r.key, -1) <= batch.base_offset + r.offset_delta
-                       and not (r.value is None and drop_tombstones)]
-            if not records:
+    aborted_entries = TransactionIndex.in_memory(cleaned_path(directory, base, TXN_INDEX_SUFFIX), None)
+    for segment, source in zip(originals, plan.handles[group.start:group.stop]):
+        for txn in segment.txn_index.entries():
+            aborted_entries.append(txn)
+        drop_tombstones = (segment.next_offset <= plan.first_dirty
+                           and largest_timestamp(segment) < plan.tombstones_expire_before_ms)
+        for raw, batch in _batches(segment, source):
+            if batch is None:  # a control batch: kept as it is
+                kept = raw
+            elif batch.is_transactional and aborted.holds(batch.producer_id, batch.base_offset):
                 continue
-            kept = raw if len(records) == len(batch.records) else _rebuild(batch, records)
-        output.append(kept, [(0, read_header(kept))], plan.index_interval_bytes)
+            else:
+                records = [r for r in batch.records
+                           if r.key is not None
+                           and latest.get(r.key, -1) <= batch.base_offset + r.offset_delta
+                           and not (r.value is None and drop_tombstones)]
+                if not records:
+                    continue
+                kept = raw if len(records) == len(batch.records) else _rebuild(batch, records)
+            output.append(kept, [(0, read_header(kept))], plan.index_interval_bytes)
     output.seal()
     output.flush()
-    for index in (output.offset_index, output.time_index):
+    for index in (output.offset_index, output.time_index, aborted_entries):
         index.save_if_changed()
-    return CleanedSegment(segment, output.size, output.max_timestamp, output.offset_of_max_timestamp)
+    return CleanedSegment(tuple(originals), output.size, output.max_timestamp, output.offset_of_max_timestamp)
 
 
 def _rebuild(batch: RecordBatch, records) -> bytes:

@@ -39,7 +39,7 @@ from .segment import (
     CLEANED_SUFFIX,
     DELETED_SUFFIX,
     INDEX_SUFFIX,
-    LOG_SUFFIX,
+    SEGMENT_SUFFIXES,
     TIME_INDEX_SUFFIX,
     LogSegment,
     open_log_file,
@@ -268,10 +268,7 @@ class PartitionLog:
         self._log_start_offset = max(self._log_start_offset, self._segments[0].base_offset)
         renamed = []
         for segment in doomed:
-            renamed += segment.retire()
-            snapshot = snapshot_path(self.directory, segment.base_offset)
-            if snapshot.exists():
-                renamed.append(snapshot.rename(snapshot.with_name(snapshot.name + DELETED_SUFFIX)))
+            renamed += self._retire(segment)
         self._directory_dirty = True
         logger.info("Deleted %d segment(s) of %s-%d by retention; log start offset now %d",
                     count, self.topic, self.partition, self._log_start_offset)
@@ -286,40 +283,52 @@ class PartitionLog:
                              self._producers.first_unstable_offset, aborted, now)
 
     def install_cleaned(self, plan: CleaningPlan, cleaned: list[CleanedSegment]) -> list[Path]:
-        """Put the cleaner's rewritten segments in place of those still in the log; the files left
-        to remove (``remove_files``): rewrites of segments retention dropped meanwhile, and
-        segments nothing was kept of. Cheap: renames only."""
+        """Put the cleaner's rewritten segments in place of the groups whose segments are all still
+        in the log; the files left to remove (``remove_files``): rewrites of groups retention
+        touched meanwhile, and the segments replaced. Cheap: renames only."""
         self._check_open()
         leftovers = []
         for result in cleaned:
-            original = result.original
-            base = original.base_offset
-            temp = [cleaned_path(self.directory, base, suffix) for suffix in (LOG_SUFFIX, INDEX_SUFFIX,
-                                                                              TIME_INDEX_SUFFIX)]
-            position = next((i for i, s in enumerate(self._segments) if s is original), None)
-            if position is None or result.empty:
+            first = result.originals[0]
+            base = first.base_offset
+            temp = [cleaned_path(self.directory, base, suffix) for suffix in SEGMENT_SUFFIXES]
+            position = next((i for i, s in enumerate(self._segments) if s is first), None)
+            span = len(result.originals)
+            if position is None or tuple(self._segments[position:position + span]) != result.originals:
                 leftovers += temp
-                if position is not None:  # nothing of it was kept: offsets simply skip it
-                    del self._segments[position]
-                    leftovers += original.retire()
+                continue
+            for segment in result.originals[1:]:
+                leftovers += self._retire(segment)
+            if result.empty:  # nothing kept: offsets simply skip these segments
+                leftovers += temp + self._retire(first)
+                del self._segments[position:position + span]
                 continue
             # Without its offset index a half-swapped segment is rebuilt at startup, never misread.
             for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
                 segment_path(self.directory, base, suffix).unlink(missing_ok=True)
             for path in temp:
-                path.rename(path.with_name(path.name[: -len(CLEANED_SUFFIX)]))
-            original.handle = None  # reads planned before keep the old file open
-            self._segments[position] = LogSegment(
-                self.directory, base, open_log_file(original.log_path),
+                if path.exists():
+                    path.rename(path.with_name(path.name[: -len(CLEANED_SUFFIX)]))
+            first.handle = None  # reads planned before keep the old file open
+            self._segments[position:position + span] = [LogSegment(
+                self.directory, base, open_log_file(first.log_path),
                 OffsetIndex(segment_path(self.directory, base, INDEX_SUFFIX), self.config.segment_index_bytes),
                 TimeIndex(segment_path(self.directory, base, TIME_INDEX_SUFFIX), self.config.segment_index_bytes),
-                created_ms=original.created_ms, size=result.size, next_offset=original.next_offset,
+                created_ms=first.created_ms, size=result.size, next_offset=result.originals[-1].next_offset,
                 max_timestamp=result.max_timestamp, offset_of_max_timestamp=result.offset_of_max_timestamp,
-            )
+            )]
         self.first_dirty_offset = max(self.first_dirty_offset, plan.first_uncleanable)
         self._directory_dirty = True
         logger.info("Compacted %s-%d up to offset %d", self.topic, self.partition, plan.first_uncleanable)
         return leftovers
+
+    def _retire(self, segment: LogSegment) -> list[Path]:
+        """Rename a dropped segment's files, and its producer snapshot, to ``*.deleted``."""
+        renamed = segment.retire()
+        snapshot = snapshot_path(self.directory, segment.base_offset)
+        if snapshot.exists():
+            renamed.append(snapshot.rename(snapshot.with_name(snapshot.name + DELETED_SUFFIX)))
+        return renamed
 
     def delete_records_before(self, offset: int) -> int:
         """DeleteRecords: make ``offset`` the log start offset unless it already is past it; the

@@ -143,3 +143,29 @@ def test_aborted_transactions_are_dropped_and_markers_kept(open_log):
     assert first not in offsets
     batches = split_batches(log.read(log.log_start_offset, 1 << 20).read())
     assert any(b.base_offset == marker and b.attributes & 0x20 for b in batches)
+
+
+def test_small_cleaned_segments_are_merged_and_survive_a_restart(open_log, log_dir):
+    log = open_log({**COMPACT, "internal.segment.bytes": "400"})
+    written = [(put(log, b"k%d" % (i % 2), b"v%d" % i), b"k%d" % (i % 2), b"v%d" % i) for i in range(40)]
+    segments_before = len(log._segments)
+    active_base = log._segments[-1].base_offset
+    compact(log)
+    assert len(log._segments) < segments_before - 2
+    assert sorted(int(p.name[:20]) for p in log_dir.glob("*.log")) == [s.base_offset for s in log._segments]
+    expected = sorted({key: w for w in written if w[0] < active_base for key in [w[1]]}.values())
+    expected += [w for w in written if w[0] >= active_base]
+    assert contents(log) == expected
+    log.close()
+    assert contents(open_log({**COMPACT, "internal.segment.bytes": "400"})) == expected
+
+
+def test_max_compaction_lag_forces_a_pass_below_the_dirty_ratio(open_log):
+    log = open_log({**COMPACT, "min.cleanable.dirty.ratio": "0.99", "max.compaction.lag.ms": "1000"})
+    for i in range(20):
+        put(log, b"k", b"v%d" % i, timestamp=NOW)
+    compact(log)
+    for i in range(20):
+        put(log, b"k", b"w%d" % i, timestamp=NOW)
+    assert log.cleaning_plan(NOW + 500) is None
+    assert log.cleaning_plan(NOW + 2_000) is not None
