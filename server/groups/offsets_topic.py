@@ -4,8 +4,8 @@ As in Kafka, a group lives in one partition of the topic, chosen from its id by 
 ``String.hashCode``, so Kafka's tools find a group where Kafka would have put it.  The
 coordinator keeps everything in memory; this topic is only written to (one batch per
 change, appended like any producer's) and read back once, at start-up, where the latest
-record per key wins and tombstones delete.  A compacted topic, though our log has no cleaner
-yet: replay simply reads every record.
+record per key wins and tombstones delete.  A compacted topic: the log cleaner drops what a
+later record of the same key superseded, and replay reads whatever is left.
 
 Transactional offset commits (TxnOffsetCommit) are written as the producer's transactional
 batches and settled by the transaction marker that ends them: replay applies them at a commit
