@@ -54,7 +54,7 @@ def numbered(i: int) -> bytes:
 
 
 def test_kafka_python_retries_without_duplicates_or_gaps(proxy, broker, clients, topic):
-    partitions, cuts = 4, (3, 8, 14)  # 25-record batches: about 20 requests, each with 4 batches
+    partitions, cuts = 4, (3, 8, 14)  # batches of ~20 records: ~25 requests, each with 4 batches
     create_topic(clients, proxy, topic, partitions)
     producer = clients.kp_producer(proxy, enable_idempotence=True, acks="all", linger_ms=5,
                                    batch_size=25 * 18, max_in_flight_requests_per_connection=5,
