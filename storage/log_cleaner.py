@@ -28,7 +28,9 @@ their transaction remains and ``delete.retention.ms`` passed). A tombstone (null
 removed once a pass has already kept it once (it lies below the first dirty offset) and its
 segment's newest record is older than ``delete.retention.ms``, so consumers had that long to
 see it. A batch left without records is dropped; a batch partly kept is rebuilt with its
-original header fields (producer, sequence, timestamps, codec).
+original header fields (producer, sequence, timestamps, codec). The last batch of each producer
+the partition still remembers is kept whole, so that rebuilding producer state from the log
+still finds its last sequence (Kafka keeps only that batch's header, without records).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class CleaningPlan:
     first_dirty: int
     first_uncleanable: int  # a segment base: the plan covers whole segments below it
     aborted: tuple[AbortedTxn, ...]
+    producers_last_offsets: frozenset[tuple[int, int]]  # (producer id, last offset of its last batch)
     tombstones_expire_before_ms: int  # tombstones in older segments below first_dirty go
     index_interval_bytes: int
     segment_index_bytes: int
@@ -108,6 +111,7 @@ def plan_cleaning(
     first_dirty: int,
     first_unstable: int | None,
     aborted: Sequence[AbortedTxn],
+    producers_last_offsets: frozenset[tuple[int, int]],
     now_ms: int,
 ) -> CleaningPlan | None:
     """What a pass would rewrite now, or None if the partition needs no cleaning yet."""
@@ -137,6 +141,7 @@ def plan_cleaning(
         first_dirty=first_dirty,
         first_uncleanable=first_uncleanable,
         aborted=tuple(aborted),
+        producers_last_offsets=producers_last_offsets,
         tombstones_expire_before_ms=now_ms - config.delete_retention_ms,
         index_interval_bytes=config.index_interval_bytes,
         segment_index_bytes=config.segment_index_bytes,
@@ -206,8 +211,8 @@ def _rewrite(group: range, plan: CleaningPlan, latest: dict[bytes, int], aborted
         drop_tombstones = (segment.next_offset <= plan.first_dirty
                            and largest_timestamp(segment) < plan.tombstones_expire_before_ms)
         for raw, batch in _batches(segment, source):
-            if batch is None:  # a control batch: kept as it is
-                kept = raw
+            if batch is None or (batch.producer_id, batch.next_offset - 1) in plan.producers_last_offsets:
+                kept = raw  # a control batch, or a producer's last batch: kept as it is
             elif batch.is_transactional and aborted.holds(batch.producer_id, batch.base_offset):
                 continue
             else:

@@ -277,10 +277,14 @@ class PartitionLog:
     def cleaning_plan(self, now_ms: int | None = None) -> CleaningPlan | None:
         """What compaction would rewrite now, if the partition needs it (see ``log_cleaner``)."""
         self._check_open()
+        if "compact" not in self.config.cleanup_policy:
+            return None
         now = wall_clock_ms() if now_ms is None else now_ms
         aborted = [txn for segment in self._segments for txn in segment.txn_index.entries()]
+        last_batches = frozenset((entry.producer_id, entry.batches[-1].last_offset)
+                                 for entry in self._producers.entries() if entry.batches)
         return plan_cleaning(self._segments, self.config, max(self.first_dirty_offset, self._log_start_offset),
-                             self._producers.first_unstable_offset, aborted, now)
+                             self._producers.first_unstable_offset, aborted, last_batches, now)
 
     def install_cleaned(self, plan: CleaningPlan, cleaned: list[CleanedSegment]) -> list[Path]:
         """Put the cleaner's rewritten segments in place of the groups whose segments are all still

@@ -136,6 +136,9 @@ def test_aborted_transactions_are_dropped_and_markers_kept(open_log):
                       base_sequence=0, extra_attributes=0x10)
     first = log.append(txn, now_ms=NOW).first_offset
     marker = log.append_marker(7, 0, commit=False, coordinator_epoch=0, now_ms=NOW)
+    log.append(build_batch([b"committed"], keys=[b"t"], timestamps=[5_000], producer_id=7, producer_epoch=0,
+                           base_sequence=1, extra_attributes=0x10), now_ms=NOW)  # the producer's last batch
+    log.append_marker(7, 0, commit=True, coordinator_epoch=0, now_ms=NOW)
     for i in range(30):
         put(log, b"k%d" % i, b"v")
     compact(log)
@@ -169,3 +172,18 @@ def test_max_compaction_lag_forces_a_pass_below_the_dirty_ratio(open_log):
         put(log, b"k", b"w%d" % i, timestamp=NOW)
     assert log.cleaning_plan(NOW + 500) is None
     assert log.cleaning_plan(NOW + 2_000) is not None
+
+
+def test_a_remembered_producers_last_batch_is_kept_whole(open_log):
+    log = open_log(COMPACT)
+    for sequence in range(3):
+        log.append(build_batch([b"idempotent %d" % sequence], keys=[b"k"], timestamps=[5_000], producer_id=9,
+                               producer_epoch=0, base_sequence=sequence), now_ms=NOW)
+    for i in range(30):
+        put(log, b"k", b"plain %d" % i)
+    compact(log)
+    assert (2, b"k", b"idempotent 2") in contents(log)  # superseded, but the producer's last batch
+    assert (1, b"k", b"idempotent 1") not in contents(log)
+    log.close()
+    reopened = open_log(COMPACT)
+    assert [p.last_sequence for p in reopened.active_producers() if p.producer_id == 9] == [2]
