@@ -32,7 +32,9 @@ from .segment import (
     LOG_SUFFIX,
     MAX_RELATIVE_OFFSET,
     SEGMENT_SUFFIXES,
+    SWAP_SUFFIX,
     TIME_INDEX_SUFFIX,
+    TXN_INDEX_SUFFIX,
     LogSegment,
     open_log_file,
     segment_path,
@@ -68,8 +70,12 @@ def load_segments(directory: Path, config: LogConfig, now_ms: int, clean_shutdow
 
 
 def _segment_base_offsets(directory: Path) -> list[int]:
-    """Base offsets of the ``.log`` files; removes leftover temp files, indexes without a log,
-    files retention had marked ``.deleted`` and the log cleaner's unfinished ``.cleaned`` files."""
+    """Base offsets of the ``.log`` files; finishes the log cleaner's interrupted swaps; removes
+    leftover temp files, indexes without a log, files retention had marked ``.deleted`` and the
+    log cleaner's unfinished ``.cleaned`` files."""
+    for name in os.listdir(directory):
+        if _is_segment_file(name, LOG_SUFFIX + SWAP_SUFFIX):
+            _finish_swap(directory, directory / name)
     names = os.listdir(directory)
     logs = {int(name[:20]) for name in names if _is_segment_file(name, LOG_SUFFIX)}
     for name in names:
@@ -78,6 +84,25 @@ def _segment_base_offsets(directory: Path) -> list[int]:
             logger.info("Removing leftover file %s", directory / name)
             os.unlink(directory / name)
     return sorted(logs)
+
+
+def _finish_swap(directory: Path, swap: Path) -> None:
+    """A cleaned log that was to replace the segments it overlaps: whole and synced once named
+    ``.swap``, so the segments it covers go and it takes the first one's place."""
+    base = int(swap.name[:20])
+    with open(swap, "rb") as swapped:
+        size = os.fstat(swapped.fileno()).st_size
+        last = max((header.last_offset for _, header in iter_batches(swapped.fileno(), 0, size)), default=base)
+    for name in os.listdir(directory):
+        if _is_segment_file(name, LOG_SUFFIX) and base <= int(name[:20]) <= last:
+            for suffix in SEGMENT_SUFFIXES:
+                segment_path(directory, int(name[:20]), suffix).unlink(missing_ok=True)
+    logger.warning("Finishing an interrupted compaction: %s replaces the segments from offset %d to %d",
+                   swap, base, last)
+    swap.rename(segment_path(directory, base, LOG_SUFFIX))
+    merged_aborts = segment_path(directory, base, TXN_INDEX_SUFFIX + CLEANED_SUFFIX)
+    if merged_aborts.exists():  # written and synced before the swap began; the other indexes are rebuilt
+        merged_aborts.rename(segment_path(directory, base, TXN_INDEX_SUFFIX))
 
 
 def _is_segment_file(name: str, suffix: str) -> bool:

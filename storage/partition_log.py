@@ -39,7 +39,9 @@ from .segment import (
     CLEANED_SUFFIX,
     DELETED_SUFFIX,
     INDEX_SUFFIX,
+    LOG_SUFFIX,
     SEGMENT_SUFFIXES,
+    SWAP_SUFFIX,
     TIME_INDEX_SUFFIX,
     LogSegment,
     open_log_file,
@@ -301,19 +303,23 @@ class PartitionLog:
             if position is None or tuple(self._segments[position:position + span]) != result.originals:
                 leftovers += temp
                 continue
-            for segment in result.originals[1:]:
-                leftovers += self._retire(segment)
             if result.empty:  # nothing kept: offsets simply skip these segments
-                leftovers += temp + self._retire(first)
+                leftovers += temp
+                for segment in result.originals:
+                    leftovers += self._retire(segment)
                 del self._segments[position:position + span]
                 continue
-            # Without its offset index a half-swapped segment is rebuilt at startup, never misread.
-            for suffix in (INDEX_SUFFIX, TIME_INDEX_SUFFIX):
-                segment_path(self.directory, base, suffix).unlink(missing_ok=True)
-            for path in temp:
+            # Once the cleaned log is a .swap file, a crash no longer loses it: startup finishes the
+            # swap (``log_loader``). Then the replaced segments go, and it takes their place.
+            swap = segment_path(self.directory, base, LOG_SUFFIX + SWAP_SUFFIX)
+            temp[0].rename(swap)
+            leftovers += first.retire()  # its producer snapshot stays: still at a segment base
+            for segment in result.originals[1:]:
+                leftovers += self._retire(segment)
+            swap.rename(segment_path(self.directory, base, LOG_SUFFIX))
+            for path in temp[1:]:
                 if path.exists():
                     path.rename(path.with_name(path.name[: -len(CLEANED_SUFFIX)]))
-            first.handle = None  # reads planned before keep the old file open
             self._segments[position:position + span] = [LogSegment(
                 self.directory, base, open_log_file(first.log_path),
                 OffsetIndex(segment_path(self.directory, base, INDEX_SUFFIX), self.config.segment_index_bytes),

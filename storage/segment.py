@@ -33,6 +33,7 @@ INDEX_SUFFIXES = (INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX)
 SEGMENT_SUFFIXES = (LOG_SUFFIX, *INDEX_SUFFIXES)
 DELETED_SUFFIX = ".deleted"  # appended to the files of a segment retention dropped, until removed
 CLEANED_SUFFIX = ".cleaned"  # appended to the log cleaner's rewritten files until they replace a segment's
+SWAP_SUFFIX = ".swap"  # a cleaned log about to replace the segments it overlaps (finished at startup)
 MAX_RELATIVE_OFFSET = (1 << 31) - 1  # index entries store offsets as int32 deltas from the base
 
 logger = logging.getLogger(__package__)
@@ -179,13 +180,13 @@ class LogSegment:
         if start == 0:
             return self._first_batch_reaching(offset, 0)
         try:
-            found = self._first_batch_reaching(offset, start)
+            at_start = next(iter_batches(self.fd, start, self.size), (start, None))[1]
         except StorageError:
-            found = None  # the entry does not point at a batch boundary
-        if found is not None and found[1].base_offset <= offset:
-            return found
-        if found is None and offset >= self.next_offset:
-            return None
+            at_start = None  # the entry does not point at a batch boundary
+        # The entry promises that the batch at ``start`` ends at or before ``offset``: then no earlier
+        # batch can reach it, and the scan from there is right even across a gap compaction left.
+        if at_start is not None and at_start.last_offset <= offset:
+            return self._first_batch_reaching(offset, start)
         logger.warning("Offset index %s gives a wrong position for offset %d; scanning its segment from the start",
                        self.offset_index.path, offset)
         return self._first_batch_reaching(offset, 0)

@@ -149,18 +149,23 @@ def test_aborted_transactions_are_dropped_and_markers_kept(open_log):
 
 
 def test_small_cleaned_segments_are_merged_and_survive_a_restart(open_log, log_dir):
-    log = open_log({**COMPACT, "internal.segment.bytes": "400"})
-    written = [(put(log, b"k%d" % (i % 2), b"v%d" % i), b"k%d" % (i % 2), b"v%d" % i) for i in range(40)]
+    overrides = {**COMPACT, "internal.segment.bytes": "400"}
+    log = open_log(overrides)
+    written = [(put(log, b"k%d" % (i // 3), b"v%d" % i), b"k%d" % (i // 3), b"v%d" % i) for i in range(60)]
+    compact(log)  # each key three times in a row: cleaned segments shrink
+    written += [(put(log, b"j", b"w%d" % i), b"j", b"w%d" % i) for i in range(20)]
     segments_before = len(log._segments)
-    active_base = log._segments[-1].base_offset
-    compact(log)
-    assert len(log._segments) < segments_before - 2
+    active = log._segments[-1].base_offset
+    plan = compact(log)
+    assert any(len(group) > 1 for group in plan.groups)
+    assert len(log._segments) < segments_before
     assert sorted(int(p.name[:20]) for p in log_dir.glob("*.log")) == [s.base_offset for s in log._segments]
-    expected = sorted({key: w for w in written if w[0] < active_base for key in [w[1]]}.values())
-    expected += [w for w in written if w[0] >= active_base]
+    assert all(s.size <= 400 for s in log._segments)
+    newest_below = sorted({key: (offset, key, value) for offset, key, value in written if offset < active}.values())
+    expected = newest_below + [w for w in written if w[0] >= active]
     assert contents(log) == expected
     log.close()
-    assert contents(open_log({**COMPACT, "internal.segment.bytes": "400"})) == expected
+    assert contents(open_log(overrides)) == expected
 
 
 def test_max_compaction_lag_forces_a_pass_below_the_dirty_ratio(open_log):
@@ -187,3 +192,28 @@ def test_a_remembered_producers_last_batch_is_kept_whole(open_log):
     log.close()
     reopened = open_log(COMPACT)
     assert [p.last_sequence for p in reopened.active_producers() if p.producer_id == 9] == [2]
+
+
+def test_a_swap_cut_short_by_a_crash_is_finished_at_startup(open_log, log_dir):
+    overrides = {**COMPACT, "internal.segment.bytes": "400"}
+    log = open_log(overrides)
+    for i in range(60):
+        put(log, b"k%d" % (i // 3), b"v%d" % i)  # each key three times in a row: cleaned segments shrink
+    compact(log)
+    for i in range(20):
+        put(log, b"j", b"w%d" % i)
+    plan = log.cleaning_plan(NOW)
+    cleaned = clean(plan)
+    merged = next(result for result in cleaned if len(result.originals) > 1)
+    old_files = {path.name: path.read_bytes() for segment in merged.originals
+                 for path in log_dir.glob(f"{segment.base_offset:020d}.*")}
+    LogManager.remove_files(log.install_cleaned(plan, cleaned))
+    expected = contents(log)
+    log.close()
+    # The crash: the replaced segments still in place, the cleaned log only renamed to .swap.
+    base = merged.originals[0].base_offset
+    (log_dir / f"{base:020d}.log").rename(log_dir / f"{base:020d}.log.swap")
+    for name, data in old_files.items():
+        (log_dir / name).write_bytes(data)
+    assert contents(open_log(overrides)) == expected
+    assert not list(log_dir.glob("*.swap"))
