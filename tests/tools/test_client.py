@@ -1,0 +1,119 @@
+"""The tools' client: version negotiation, bootstrap parsing, routing and decoding against a
+scripted broker on a real socket, the partitioner and the range assignor."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+
+import pytest
+
+from odradek.tools.client import Client, KafkaError
+from odradek.tools.client.cluster import parse_bootstrap
+from odradek.tools.client.connection import shared_versions
+from odradek.tools.client.group_member import range_assign
+from odradek.tools.client.partitioner import Partitioner, murmur2
+from odradek.wire import API_BY_KEY, ApiKey, FrameSplitter, encode_response, parse_request
+
+
+class ScriptedBroker:
+    """Answers ApiVersions with ``ranges`` and other requests with ``answers[api_key](header, body)``;
+    records the (api key, version) of every request."""
+
+    def __init__(self, ranges: dict[int, tuple[int, int]], answers: dict):
+        self.ranges, self.answers, self.seen = ranges, answers, []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        splitter = FrameSplitter(1 << 20)
+        with conn:
+            while data := conn.recv(65536):
+                for frame in splitter.feed(data):
+                    header, body = parse_request(frame)
+                    self.seen.append((header.api_key, header.api_version))
+                    if header.api_key == ApiKey.API_VERSIONS:
+                        answer = {"api_keys": [{"api_key": k, "min_version": lo, "max_version": hi}
+                                               for k, (lo, hi) in self.ranges.items()]}
+                    else:
+                        answer = self.answers[header.api_key](header, body)
+                    conn.sendall(encode_response(header, answer))
+
+
+TOPIC_ID = uuid.UUID(int=7)
+
+
+def metadata_answer(header, body):
+    return {"brokers": [{"node_id": 5, "host": "127.0.0.1", "port": 1}], "cluster_id": "c", "controller_id": 5,
+            "topics": [{"name": "t", "topic_id": TOPIC_ID, "partitions": [
+                {"partition_index": p, "leader_id": 5, "replica_nodes": [5], "isr_nodes": [5]} for p in (1, 0)]}]}
+
+
+def test_the_client_speaks_the_highest_version_both_sides_know_and_decodes_metadata():
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 9), 9999: (0, 1)},
+                            {ApiKey.METADATA: metadata_answer})
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        metadata = client.metadata(["t"])
+        assert client.connection().versions == {ApiKey.API_VERSIONS: 3, ApiKey.METADATA: 9}
+        assert broker.seen == [(ApiKey.API_VERSIONS, 3), (ApiKey.METADATA, 9)]
+        assert metadata.brokers == {5: ("127.0.0.1", 1)} and metadata.controller_id == 5
+        info = metadata.topics["t"]
+        assert sorted(info.partitions) == [0, 1] and info.partitions[1].leader == 5
+        assert client.by_leader([("t", 0), ("t", 1)]) == {5: [("t", 0), ("t", 1)]}
+        with pytest.raises(KafkaError, match="UNKNOWN_TOPIC_OR_PARTITION"):
+            client.by_leader([("t", 2)])
+        with pytest.raises(KafkaError, match="share no version of FETCH"):
+            client.version(ApiKey.FETCH)
+
+
+def test_topic_ids_in_answers_resolve_to_names():
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 13)},
+                            {ApiKey.METADATA: metadata_answer})
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        assert client.topic_id("t") == TOPIC_ID
+        assert client.topic_name({"topic_id": TOPIC_ID}) == "t"
+        assert client.topic_name({"name": "named"}) == "named"
+
+
+def test_shared_versions_keep_only_overlapping_ranges():
+    ours = API_BY_KEY[ApiKey.FETCH].valid_versions
+    assert shared_versions({ApiKey.FETCH: (0, 10_000)}) == {ApiKey.FETCH: ours.high}
+    assert shared_versions({ApiKey.FETCH: (0, ours.low - 1)}) == {}
+    assert shared_versions({ApiKey.FETCH: (ours.low, ours.low)}) == {ApiKey.FETCH: ours.low}
+
+
+def test_bootstrap_servers_default_to_port_9092():
+    assert parse_bootstrap("a:1, b ,[::1]:3") == [("a", 1), ("b", 9092), ("::1", 3)]
+    with pytest.raises(ValueError):
+        parse_bootstrap(" , ")
+
+
+def test_unreachable_bootstrap_raises_connection_error():
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    with pytest.raises(ConnectionError, match="no bootstrap broker answered"):
+        Client(f"127.0.0.1:{port}").metadata()
+
+
+@pytest.mark.parametrize("key, expected", [
+    (b"21", -973932308), (b"foobar", -790332482), (b"a-little-bit-long-string", -985981536),
+    (b"abc", 479470107), (b"", 275646681),
+])
+def test_murmur2_matches_kafkas_java_producer(key, expected):
+    assert murmur2(key) == expected
+
+
+def test_keyed_records_stick_to_a_partition_and_keyless_ones_rotate():
+    partitioner = Partitioner()
+    assert partitioner.partition(b"foobar", 7) == (-790332482 & 0x7FFFFFFF) % 7
+    assert [partitioner.partition(None, 3) for _ in range(4)] == [0, 1, 2, 0]
+
+
+def test_range_assignor_gives_contiguous_ranges_extra_partitions_first():
+    plan = range_assign({"m2": ["a", "b"], "m1": ["a"], "m3": ["a"]}, {"a": 7, "b": 2})
+    assert plan == {"m1": [("a", 0), ("a", 1), ("a", 2)], "m2": [("a", 3), ("a", 4), ("b", 0), ("b", 1)],
+                    "m3": [("a", 5), ("a", 6)]}
+    assert range_assign({"m": ["x"]}, {"a": 2}) == {"m": []}

@@ -1,0 +1,88 @@
+"""Argument parsing of the client tools, and the pieces of output they share."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from odradek.tools.cli import build_parser
+from odradek.tools.client.fetcher import ConsumedRecord
+from odradek.tools.consume import Printer
+from odradek.tools.options import key_values, table
+from odradek.tools.perf_stats import Stats, percentile
+
+BOOT = ["--bootstrap-server", "h:1"]
+
+
+def parse(*argv):
+    return build_parser().parse_args(list(argv))
+
+
+def test_topics_create_takes_kafkas_flags():
+    args = parse("topics", *BOOT, "--create", "--topic", "t", "--partitions", "3", "--replication-factor", "1",
+                 "--config", "retention.ms=5", "--config", "cleanup.policy=compact")
+    assert (args.create, args.topic, args.partitions, args.replication_factor) == (True, "t", 3, 1)
+    assert key_values(args.config, "--config") == {"retention.ms": "5", "cleanup.policy": "compact"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["topics", *BOOT],  # no action
+    ["topics", *BOOT, "--list", "--delete"],  # two actions
+    ["topics", "--list"],  # no bootstrap server
+    ["groups", *BOOT, "--reset-offsets", "--to-earliest", "--to-latest"],
+    ["groups", *BOOT, "--reset-offsets", "--execute", "--dry-run"],
+    ["configs", *BOOT, "--describe", "--entity-type", "users"],
+    ["produce", *BOOT, "--topic", "t", "--compression-codec", "brotli"],
+])
+def test_invalid_command_lines_are_refused(argv):
+    with pytest.raises(SystemExit) as exited:
+        parse(*argv)
+    assert exited.value.code == 2
+
+
+def test_groups_reset_and_consume_and_offsets_flags():
+    args = parse("groups", *BOOT, "--reset-offsets", "--group", "g", "--topic", "t", "--to-offset", "4",
+                 "--execute")
+    assert (args.group, args.topic, args.to_offset, args.execute, args.dry_run) == (["g"], ["t"], 4, True, False)
+    args = parse("consume", *BOOT, "--topic", "t", "--from-beginning", "--group", "g", "--max-messages", "5",
+                 "--property", "print.key=true")
+    assert (args.from_beginning, args.group, args.max_messages) == (True, "g", 5)
+    assert parse("offsets", *BOOT, "--topic", "t", "--time", "-2").time == -2
+    assert parse("offsets", *BOOT, "--topic", "t").time == -1
+    args = parse("configs", *BOOT, "--alter", "--entity-type", "brokers", "--entity-name", "1",
+                 "--add-config", "a=1,b=2")
+    assert key_values(args.add_config, "--add-config") == {"a": "1", "b": "2"}
+
+
+def test_key_values_refuse_items_without_equals():
+    with pytest.raises(argparse.ArgumentTypeError, match="--config expects key=value"):
+        key_values(["retention.ms"], "--config")
+
+
+def test_table_pads_columns_to_the_widest_cell():
+    assert table([["g", "topic-a", 0]], ["GROUP", "TOPIC", "P"]).splitlines() == [
+        "GROUP TOPIC   P", "g     topic-a 0"]
+
+
+def test_printer_follows_the_console_consumers_properties():
+    record = ConsumedRecord("t", 2, 9, 1234, b"k", None, [])
+    assert Printer({})(record) == "null"
+    shown = Printer({"print.timestamp": "true", "print.partition": "true", "print.offset": "true",
+                     "print.key": "true", "key.separator": "|"})(record)
+    assert shown == "CreateTime:1234|Partition:2|Offset:9|k|null"
+
+
+def test_percentiles_are_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert [percentile(values, p) for p in (50, 95, 99, 99.9)] == [50.0, 95.0, 99.0, 100.0]
+    assert percentile([], 50) == 0.0
+
+
+def test_producer_summary_has_kafkas_shape():
+    stats = Stats(total=4)
+    stats.add(2, 200, latency_ms=3.0)
+    stats.add(2, 200, latency_ms=5.0)
+    summary = stats.producer_summary()
+    assert summary.startswith("4 records sent, ")
+    assert "4.00 ms avg latency, 5.00 ms max latency, 3 ms 50th, 5 ms 95th, 5 ms 99th, 5 ms 99.9th." in summary

@@ -1,0 +1,85 @@
+"""One TCP connection to one broker, with the API versions both sides speak.
+
+Requests go out one at a time and block for their answer: the tools never need pipelining,
+and a blocking socket keeps them simple to read.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from collections.abc import Mapping
+
+from construct import Container
+
+from odradek.wire import API_BY_KEY, ApiKey, FrameSplitter, encode_request, parse_response
+
+from .errors import KafkaError, check
+
+MAX_FRAME = 1 << 30
+_API_VERSIONS_VERSION = 3  # flexible, and answered by every Kafka since 2.4 and by odradek
+
+
+class Connection:
+    def __init__(self, host: str, port: int, client_id: str, timeout: float):
+        self.address = f"{host}:{port}"
+        self.client_id = client_id
+        self._sock = socket.create_connection((host, port), timeout=timeout)
+        self._splitter = FrameSplitter(MAX_FRAME)
+        self._frames: list[bytes] = []
+        self._ids = itertools.count(1)
+        self.versions = self._negotiate()
+
+    def request(self, api_key: int, body: Mapping, version: int | None = None) -> Container | None:
+        """Send one request at the negotiated (or given) version; the decoded answer.
+
+        A Produce with acks=0 gets no answer from Kafka, so None is returned at once.
+        """
+        if version is None:
+            version = self.version(api_key)
+        correlation_id = next(self._ids)
+        self._sock.sendall(encode_request(api_key, version, correlation_id, self.client_id, body))
+        if api_key == ApiKey.PRODUCE and body.get("acks") == 0:
+            return None
+        got, response = parse_response(api_key, version, self._read_frame())
+        if got != correlation_id:
+            raise ConnectionError(f"{self.address} answered request {got}, expected {correlation_id}")
+        return response
+
+    def version(self, api_key: int) -> int:
+        """The highest version of ``api_key`` both we and the broker support."""
+        if api_key not in self.versions:
+            raise KafkaError(35, f"{self.address} and odradek share no version of {ApiKey(api_key).name}")
+        return self.versions[api_key]
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _negotiate(self) -> dict[int, int]:
+        answer = self.request(ApiKey.API_VERSIONS, {"client_software_name": "odradek-tools",
+                                                    "client_software_version": "0.1.0"},
+                              version=_API_VERSIONS_VERSION)
+        check(answer.error_code, f"ApiVersions from {self.address}")
+        return shared_versions({entry.api_key: (entry.min_version, entry.max_version)
+                                for entry in answer.api_keys})
+
+    def _read_frame(self) -> bytes:
+        while not self._frames:
+            data = self._sock.recv(1 << 16)
+            if not data:
+                raise ConnectionError(f"{self.address} closed the connection")
+            self._frames.extend(self._splitter.feed(data))
+        return self._frames.pop(0)
+
+
+def shared_versions(broker: Mapping[int, tuple[int, int]]) -> dict[int, int]:
+    """Per API key, the highest version in both our schema range and the broker's range."""
+    shared = {}
+    for key, (low, high) in broker.items():
+        api = API_BY_KEY.get(key)
+        if api is None:
+            continue
+        top = min(high, api.valid_versions.high)
+        if top >= max(low, api.valid_versions.low):
+            shared[key] = top
+    return shared
