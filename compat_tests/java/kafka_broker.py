@@ -1,0 +1,116 @@
+"""A real Apache Kafka broker (single node, KRaft, broker and controller in one) from the Maven jars.
+
+It offers what the tool tests use of ``BrokerProcess`` (``bootstrap``, ``start``, ``stop``, the log),
+so ``ODRADEK_COMPAT_TARGET=kafka`` runs the same tests against Kafka itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import subprocess
+import threading
+import uuid
+from pathlib import Path
+
+from .jars import classpath
+from .kafka_tool import JVM_OPTIONS
+
+STORAGE_TOOL = "kafka.tools.StorageTool"
+MAIN = "kafka.Kafka"
+READY = "Kafka Server started"
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class KafkaBroker:
+    def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None):
+        self.data_dir = Path(data_dir)
+        self.overrides = dict(overrides or {})
+        self.port = _free_port()
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> "KafkaBroker":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        properties = self.data_dir / "server.properties"
+        properties.write_text("".join(f"{k}={v}\n" for k, v in self._properties().items()))
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        java = ["java", *JVM_OPTIONS, "-Xmx512m", "-cp", classpath()]
+        subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
+                       check=True, capture_output=True, timeout=START_TIMEOUT)
+        self._process = subprocess.Popen([*java, MAIN, str(properties)], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True, errors="replace")
+        ready = threading.Event()
+        threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
+        if not ready.wait(START_TIMEOUT) or READY not in self.log_text():
+            self._end()
+            raise RuntimeError(f"Kafka did not start within {START_TIMEOUT}s:\n{self.log_text()}")
+        return self
+
+    def stop(self) -> int:
+        return self._end()
+
+    def log_text(self) -> str:
+        with self._lock:
+            return "".join(self._lines)
+
+    def log_length(self) -> int:
+        with self._lock:
+            return len(self._lines)
+
+    def tracebacks(self, since: int = 0) -> list[str]:
+        return []  # a Python traceback guard has nothing to look for in a JVM's log
+
+    def _properties(self) -> dict[str, object]:
+        controller_port = _free_port()
+        return {
+            "process.roles": "broker,controller",
+            "node.id": 1,
+            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": self.data_dir / "logs",
+            "offsets.topic.replication.factor": 1,
+            "offsets.topic.num.partitions": 5,
+            "transaction.state.log.replication.factor": 1,
+            "transaction.state.log.min.isr": 1,
+            "share.coordinator.state.topic.replication.factor": 1,
+            "share.coordinator.state.topic.min.isr": 1,
+            **self.overrides,
+        }
+
+    def _end(self) -> int:
+        process, self._process = self._process, None
+        if process is None:
+            return 0
+        process.terminate()
+        try:
+            return process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(STOP_TIMEOUT)
+
+    def _drain(self, ready: threading.Event) -> None:
+        process = self._process
+        for line in process.stdout:
+            with self._lock:
+                self._lines.append(line)
+            if READY in line:
+                ready.set()
+        ready.set()

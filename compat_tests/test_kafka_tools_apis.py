@@ -1,0 +1,103 @@
+"""The admin APIs Kafka 4's tools ask for, checked on the wire where the tools hide the details:
+DescribeTopicPartitions' paging, DescribeCluster, and DescribeLogDirs through ``kafka-log-dirs``.
+
+Like ``test_kafka_tools``, these run against Apache Kafka too (``ODRADEK_COMPAT_TARGET=kafka``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from odradek.wire import ApiKey, ErrorCode
+
+from .java.kafka_tool import CONSOLE_PRODUCER, LOG_DIRS, run_tool
+from .java.targets import require_kafka_jars, start_broker, stop_broker
+from .wire_client import WireClient
+
+
+@pytest.fixture(scope="module")
+def module_broker(tmp_path_factory):
+    require_kafka_jars()
+    broker = start_broker(tmp_path_factory.mktemp("data"))
+    yield broker
+    stop_broker(broker)
+
+
+@pytest.fixture
+def wire(module_broker):
+    with WireClient(module_broker) as client:
+        yield client
+
+
+@pytest.fixture
+def topic(topic):
+    return topic.replace("_", "-")
+
+
+def create_topics(wire, partitions: dict[str, int]) -> None:
+    answer = wire.send(ApiKey.CREATE_TOPICS, 7, {"timeout_ms": 30_000, "validate_only": False, "topics": [
+        {"name": name, "num_partitions": count, "replication_factor": 1, "assignments": [], "configs": []}
+        for name, count in partitions.items()]})
+    assert [t.error_code for t in answer.topics] == [ErrorCode.NONE] * len(partitions)
+
+
+def pages(wire, names: list[str], limit: int) -> list[list[tuple]]:
+    """Each answer's (topic, partitions, error) entries, following next_cursor to the end."""
+    answers, cursor = [], None
+    while True:
+        answer = wire.send(ApiKey.DESCRIBE_TOPIC_PARTITIONS, 0, {
+            "topics": [{"name": name} for name in names], "response_partition_limit": limit,
+            "cursor": cursor})
+        answers.append([(t.name, [p.partition_index for p in t.partitions], t.error_code)
+                        for t in answer.topics])
+        if answer.next_cursor is None:
+            return answers
+        cursor = {"topic_name": answer.next_cursor.topic_name,
+                  "partition_index": answer.next_cursor.partition_index}
+
+
+def test_describe_topic_partitions_pages_by_partition_count(wire, topic):
+    a, b, missing = f"{topic}-a", f"{topic}-b", f"{topic}-c-missing"
+    create_topics(wire, {a: 3, b: 2})
+    assert pages(wire, [missing, b, a], 2) == [
+        [(a, [0, 1], ErrorCode.NONE)],
+        [(a, [2], ErrorCode.NONE), (b, [0], ErrorCode.NONE)],
+        [(b, [1], ErrorCode.NONE), (missing, [], ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)],
+    ]
+    assert pages(wire, [a, b], 3) == [[(a, [0, 1, 2], ErrorCode.NONE)], [(b, [0, 1], ErrorCode.NONE)]]
+    assert pages(wire, [a, b], 10) == [[(a, [0, 1, 2], ErrorCode.NONE), (b, [0, 1], ErrorCode.NONE)]]
+
+
+def test_describe_cluster_names_this_node(wire, module_broker):
+    metadata = wire.send(ApiKey.METADATA, 12, {"topics": [], "allow_auto_topic_creation": False,
+                                               "include_topic_authorized_operations": False})
+    cluster = wire.send(ApiKey.DESCRIBE_CLUSTER, 2, {"include_cluster_authorized_operations": False,
+                                                     "endpoint_type": 1, "include_fenced_brokers": True})
+    assert cluster.error_code == ErrorCode.NONE and cluster.cluster_id == metadata.cluster_id
+    [node] = cluster.brokers
+    assert (node.broker_id, node.host, node.port, node.is_fenced) == (
+        metadata.brokers[0].node_id, "127.0.0.1", module_broker.port, False)
+    assert cluster.controller_id == node.broker_id
+
+
+def test_log_dirs_tool_reports_partition_sizes_on_disk(wire, module_broker, topic):
+    create_topics(wire, {topic: 2})
+    run_tool(CONSOLE_PRODUCER, "--bootstrap-server", module_broker.bootstrap, "--topic", topic,
+             stdin="".join(f"record {i} " + "x" * 100 + "\n" for i in range(200)))
+    run = run_tool(LOG_DIRS, "--bootstrap-server", module_broker.bootstrap, "--describe",
+                   "--topic-list", topic)
+    lines = run.lines()
+    assert lines[0] == "Querying brokers for log directories information"
+    assert lines[1].startswith("Received log directory information from brokers ")
+    report = json.loads(lines[2])
+    [broker] = report["brokers"]
+    [log_dir] = broker["logDirs"]
+    assert log_dir["error"] is None
+    sizes = {p["partition"]: p["size"] for p in log_dir["partitions"]}
+    assert set(sizes) == {f"{topic}-0", f"{topic}-1"} and sum(sizes.values()) > 200 * 100
+    for name, size in sizes.items():
+        assert size == sum(f.stat().st_size for f in (Path(log_dir["logDir"]) / name).glob("*.log"))
+    assert {(p["offsetLag"], p["isFuture"]) for p in log_dir["partitions"]} == {(0, False)}
