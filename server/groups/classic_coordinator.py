@@ -58,6 +58,18 @@ class ClassicCoordinator:
                              f"Group {group_id} is not a classic group")
         return group
 
+    def _current_member(self, request) -> tuple[ClassicGroup, ClassicMember]:
+        """The group and member a SyncGroup or Heartbeat names, checked as Kafka checks them."""
+        group = self.classic_group(request.group_id)
+        if group is None:
+            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
+        if group.state == GroupState.DEAD:
+            raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        member = self._known_member(group, request.member_id, request.group_instance_id)
+        if request.generation_id != group.generation:
+            raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+        return group, member
+
     def _known_member(self, group: ClassicGroup, member_id: str, instance_id: str | None) -> ClassicMember:
         if instance_id is not None:
             owner = group.static_members.get(instance_id)
@@ -321,14 +333,7 @@ class ClassicCoordinator:
         return await reply.wait()
 
     def _sync(self, request) -> Reply | dict:
-        group = self.classic_group(request.group_id)
-        if group is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
-        if group.state == GroupState.DEAD:
-            raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-        member = self._known_member(group, request.member_id, request.group_instance_id)
-        if request.generation_id != group.generation:
-            raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+        group, member = self._current_member(request)
         if ((request.protocol_type is not None and request.protocol_type != group.protocol_type)
                 or (request.protocol_name is not None and request.protocol_name != group.protocol_name)):
             raise GroupError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
@@ -363,14 +368,7 @@ class ClassicCoordinator:
 
     def heartbeat(self, request) -> ErrorCode:
         try:
-            group = self.classic_group(request.group_id)
-            if group is None:
-                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
-            if group.state == GroupState.DEAD:
-                raise GroupError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-            member = self._known_member(group, request.member_id, request.group_instance_id)
-            if request.generation_id != group.generation:
-                raise GroupError(ErrorCode.ILLEGAL_GENERATION)
+            group, member = self._current_member(request)
         except GroupError as exc:
             return exc.code
         self._schedule_session(group, member)
