@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from odradek.storage.errors import UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.storage.transaction_marker import COMMIT
-from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch, read_batches
+from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
 
+from ..log_replay import replay_batches
 from .offsets_records import (
     Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record, encode_record,
 )
@@ -30,7 +31,6 @@ from .offsets_records import (
 log = logging.getLogger("odradek.groups")
 
 OFFSETS_TOPIC = "__consumer_offsets"
-_READ_BYTES = 1 << 20  # how much of a partition one replay step reads
 
 
 def partition_for(group_id: str, num_partitions: int) -> int:
@@ -169,21 +169,15 @@ def _settled_records(partition_log: PartitionLog, open_transactions: dict[int, l
     """The partition's records in the order they take effect: a transaction's when its commit
     marker comes, an aborted one's never; those still open are left in ``open_transactions``
     by producer id."""
-    offset = partition_log.log_start_offset
-    while offset < partition_log.log_end_offset:
-        batches = list(read_batches(partition_log.read(offset, _READ_BYTES).read()))
-        if not batches:
-            break
-        for batch in batches:
-            if batch.is_control:
-                held = open_transactions.pop(batch.producer_id, [])
-                if _commits(batch):
-                    yield from held
-            elif batch.is_transactional:
-                open_transactions.setdefault(batch.producer_id, []).extend(batch.records)
-            else:
-                yield from batch.records
-        offset = batches[-1].next_offset
+    for batch in replay_batches(partition_log):
+        if batch.is_control:
+            held = open_transactions.pop(batch.producer_id, [])
+            if _commits(batch):
+                yield from held
+        elif batch.is_transactional:
+            open_transactions.setdefault(batch.producer_id, []).extend(batch.records)
+        else:
+            yield from batch.records
 
 
 def _commits(control_batch) -> bool:

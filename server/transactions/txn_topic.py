@@ -14,9 +14,10 @@ import logging
 from odradek.storage.errors import UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.wire import DecodeError
-from odradek.wire.records import Record, build_batch, read_batches
+from odradek.wire.records import Record, build_batch
 
 from ..groups.offsets_topic import partition_for
+from ..log_replay import replay_batches
 from .txn_config import TxnConfig
 from .txn_log_records import decode_key, decode_value, encode_key, encode_value
 from .txn_metadata import TxnMetadata
@@ -24,7 +25,6 @@ from .txn_metadata import TxnMetadata
 log = logging.getLogger("odradek.transactions")
 
 TRANSACTION_STATE_TOPIC = "__transaction_state"
-_READ_BYTES = 1 << 20  # how much of a partition one replay step reads
 
 
 class TransactionTopic:
@@ -98,12 +98,6 @@ class TransactionTopic:
 
 def _records(partition_log: PartitionLog):
     """Every record of the partition in offset order (control batches skipped: none are written here)."""
-    offset = partition_log.log_start_offset
-    while offset < partition_log.log_end_offset:
-        batches = list(read_batches(partition_log.read(offset, _READ_BYTES).read()))
-        if not batches:
-            break
-        for batch in batches:
-            if not batch.is_control:
-                yield from batch.records
-        offset = batches[-1].next_offset
+    for batch in replay_batches(partition_log):
+        if not batch.is_control:
+            yield from batch.records
