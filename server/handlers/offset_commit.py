@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.group_error import GroupError
 from ..groups.offsets_records import OffsetCommit
+from .commit_storage import store_commits
 from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.OFFSET_COMMIT
 FIRST_TOPIC_ID_VERSION = 10
 LAST_RETENTION_VERSION = 4
-log = logging.getLogger("odradek.groups")
 
 
 async def handle(ctx, request) -> dict:
@@ -46,15 +45,11 @@ async def handle(ctx, request) -> dict:
             partitions.append({"partition_index": p.partition_index, "error_code": code})
         answers.append({"name": topic.name, "topic_id": topic.topic_id, "partitions": partitions})
     if commits:
-        try:
+        def store() -> None:
             groups.ensure_topic()
             groups.offsets.commit(request.group_id, commits)
-        except Exception:
-            log.exception("Could not store offsets of group %s", request.group_id)
-            for topic in answers:
-                for p in topic["partitions"]:
-                    if p["error_code"] == ErrorCode.NONE:
-                        p["error_code"] = ErrorCode.COORDINATOR_NOT_AVAILABLE
+
+        store_commits(answers, request.group_id, store)
     return {"throttle_time_ms": 0, "topics": answers}
 
 

@@ -10,7 +10,6 @@ that name no member.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from odradek.wire import ApiKey, ErrorCode
@@ -18,10 +17,10 @@ from odradek.wire import ApiKey, ErrorCode
 from ..groups.group_error import GroupError
 from ..groups.offsets_records import OffsetCommit
 from ..groups.offsets_topic import OFFSETS_TOPIC, partition_for
+from .commit_storage import store_commits
 
 API_KEY = ApiKey.TXN_OFFSET_COMMIT
 FIRST_TRANSACTION_ABORTABLE_VERSION = 4
-log = logging.getLogger("odradek.groups")
 
 
 async def handle(ctx, request) -> dict:
@@ -46,16 +45,12 @@ async def handle(ctx, request) -> dict:
             partitions.append({"partition_index": p.partition_index, "error_code": code})
         answers.append({"name": topic.name, "partitions": partitions})
     if commits:
-        try:
+        def store() -> None:
             broker.groups.ensure_topic()
             broker.groups.offsets.commit_transactional(request.group_id, request.producer_id,
                                                        request.producer_epoch, commits)
-        except Exception:
-            log.exception("Could not store transactional offsets of group %s", request.group_id)
-            for topic in answers:
-                for p in topic["partitions"]:
-                    if p["error_code"] == ErrorCode.NONE:
-                        p["error_code"] = ErrorCode.COORDINATOR_NOT_AVAILABLE
+
+        store_commits(answers, request.group_id, store)
     return {"throttle_time_ms": 0, "topics": answers}
 
 
