@@ -14,7 +14,7 @@ RESOURCE_TYPES = {"topics": 2, "brokers": 4}
 ENTITY_WORDS = {"topics": "topic", "brokers": "broker"}
 SOURCES = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
            4: "STATIC_BROKER_CONFIG", 5: "DEFAULT_CONFIG", 6: "DYNAMIC_BROKER_LOGGER_CONFIG"}
-DYNAMIC_SOURCES = {1, 2, 3}
+DYNAMIC_SOURCE = {"topics": 1, "brokers": 2}  # what "Dynamic configs for ..." lists, as kafka-configs
 SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 
 
@@ -48,15 +48,15 @@ def describe(client: Client, args: argparse.Namespace) -> str:
     else:
         names = [str(node) for node in sorted(client.metadata([]).brokers)]
     answer = client.send(ApiKey.DESCRIBE_CONFIGS, {"resources": [{
-        "resource_type": RESOURCE_TYPES[args.entity_type], "resource_name": name, "configuration_keys": None,
-        "include_synonyms": True} for name in names]})
+        "resource_type": RESOURCE_TYPES[args.entity_type], "resource_name": name, "configuration_keys": None}
+        for name in names], "include_synonyms": True})
     out = []
     for result in answer.results:
         check(result.error_code, f"configs of {result.resource_name}", result.error_message)
         kind = "All" if args.all else "Dynamic"
         out.append(f"{kind} configs for {ENTITY_WORDS[args.entity_type]} {result.resource_name} are:")
         for config in sorted(result.configs, key=lambda c: c.name):
-            if args.all or config.config_source in DYNAMIC_SOURCES:
+            if args.all or config.config_source == DYNAMIC_SOURCE[args.entity_type]:
                 value = "null" if config.is_sensitive else config.value
                 synonyms = ", ".join(f"{SOURCES.get(s.source, s.source)}:{s.name}={s.value}" for s in config.synonyms)
                 out.append(f"  {config.name}={value} sensitive={str(config.is_sensitive).lower()}"

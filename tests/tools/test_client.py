@@ -9,12 +9,12 @@ import uuid
 
 import pytest
 
-from odradek.tools.client import Client, KafkaError
+from odradek.tools.client import Client, KafkaError, errors
 from odradek.tools.client.cluster import parse_bootstrap
 from odradek.tools.client.connection import shared_versions
 from odradek.tools.client.group_member import range_assign
 from odradek.tools.client.partitioner import Partitioner, murmur2
-from odradek.wire import API_BY_KEY, ApiKey, FrameSplitter, encode_response, parse_request
+from odradek.wire import API_BY_KEY, ApiKey, ErrorCode, FrameSplitter, encode_response, parse_request
 
 
 class ScriptedBroker:
@@ -117,3 +117,26 @@ def test_range_assignor_gives_contiguous_ranges_extra_partitions_first():
     assert plan == {"m1": [("a", 0), ("a", 1), ("a", 2)], "m2": [("a", 3), ("a", 4), ("b", 0), ("b", 1)],
                     "m3": [("a", 5), ("a", 6)]}
     assert range_assign({"m": ["x"]}, {"a": 2}) == {"m": []}
+
+
+def test_retriable_errors_are_retried_and_others_raised_at_once(monkeypatch):
+    monkeypatch.setattr(errors, "RETRY_BACKOFF", 0)
+    outcomes = [KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, "produce"),
+                KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, "produce"), "done"]
+
+    def attempt():
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert errors.retrying(attempt) == "done" and not outcomes
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise KafkaError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "topic t")
+
+    with pytest.raises(KafkaError, match="topic t: TOPIC_AUTHORIZATION_FAILED"):
+        errors.retrying(refused)
+    assert len(calls) == 1

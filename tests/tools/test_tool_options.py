@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 
 import pytest
 
@@ -10,7 +11,7 @@ from odradek.tools.cli import build_parser
 from odradek.tools.client.fetcher import ConsumedRecord
 from odradek.tools.consume import Printer
 from odradek.tools.options import key_values, table
-from odradek.tools.perf_stats import Stats, percentile
+from odradek.tools.perf_stats import ProgressBar, Stats, percentile
 
 BOOT = ["--bootstrap-server", "h:1"]
 
@@ -86,3 +87,22 @@ def test_producer_summary_has_kafkas_shape():
     summary = stats.producer_summary()
     assert summary.startswith("4 records sent, ")
     assert "4.00 ms avg latency, 5.00 ms max latency, 3 ms 50th, 5 ms 95th, 5 ms 99th, 5 ms 99.9th." in summary
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal_only():
+    stats = Stats(total=4)
+    stats.add(1, 10)
+    terminal = FakeTerminal()
+    bar = ProgressBar("produce", terminal, width=8)
+    bar.update(stats)
+    bar.close()
+    assert terminal.getvalue().startswith("\rproduce [##      ]  25.0% 1/4 records, ")
+    assert terminal.getvalue().endswith(" records/sec\n")
+    piped = io.StringIO()
+    ProgressBar("produce", piped).update(stats)
+    assert piped.getvalue() == ""

@@ -17,7 +17,7 @@ from construct import Container
 from odradek.wire import ApiKey, ErrorCode
 
 from .connection import Connection
-from .errors import KafkaError, check
+from .errors import KafkaError, check, retrying
 
 DEFAULT_PORT = 9092
 _ANY = -1  # a connection key for the bootstrap broker before its node ID is known
@@ -154,6 +154,9 @@ class Client:
 
     def coordinator(self, group: str) -> int:
         """The node ID of ``group``'s coordinator (FindCoordinator, key type 0)."""
+        return retrying(lambda: self._find_coordinator(group))
+
+    def _find_coordinator(self, group: str) -> int:
         answer = self.send(ApiKey.FIND_COORDINATOR, {"key": group, "key_type": 0, "coordinator_keys": [group]})
         found = answer.coordinators[0] if answer.coordinators else answer
         check(found.error_code, f"FindCoordinator for group {group}", found.error_message)

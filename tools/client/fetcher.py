@@ -8,7 +8,7 @@ from odradek.wire import ApiKey
 from odradek.wire.records import read_batches
 
 from .cluster import Client
-from .errors import check
+from .errors import RETRIABLE, check
 
 TopicPartition = tuple[str, int]
 
@@ -62,6 +62,8 @@ class Fetcher:
 
     def _take(self, topic: str, part) -> list[ConsumedRecord]:
         tp = (topic, part.partition_index)
+        if part.error_code in RETRIABLE:
+            return []  # leadership is moving: the next poll routes afresh
         check(part.error_code, f"Fetch {topic}-{part.partition_index}")
         self.high_watermarks[tp] = part.high_watermark
         position = self.positions[tp]

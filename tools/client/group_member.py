@@ -15,7 +15,7 @@ from odradek.wire.embedded import (
 )
 
 from .cluster import Client
-from .errors import check
+from .errors import check, retrying
 
 TopicPartition = tuple[str, int]
 ASSIGNOR = "range"
@@ -55,6 +55,10 @@ class GroupMember:
 
     def join(self) -> list[TopicPartition]:
         """Join (or rejoin) the group and return this member's partitions."""
+        return retrying(self._join)
+
+    def _join(self) -> list[TopicPartition]:
+        self.coordinator = self.client.coordinator(self.group)
         while True:
             answer = self._send(ApiKey.JOIN_GROUP, {
                 "session_timeout_ms": self.session_timeout_ms, "rebalance_timeout_ms": self.rebalance_timeout_ms,

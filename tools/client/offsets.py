@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from odradek.wire import ApiKey
 
 from .cluster import Client
-from .errors import check
+from .errors import check, retrying
 
 LATEST = -1
 EARLIEST = -2
@@ -19,6 +19,11 @@ TopicPartition = tuple[str, int]
 def list_offsets(client: Client, partitions: Iterable[TopicPartition], timestamp: int) -> dict[TopicPartition, int]:
     """Per partition, the offset for ``timestamp`` (``LATEST``, ``EARLIEST`` or epoch ms);
     -1 when no record is that recent, as Kafka answers."""
+    wanted = list(partitions)
+    return retrying(lambda: _list_offsets(client, wanted, timestamp))
+
+
+def _list_offsets(client: Client, partitions: list[TopicPartition], timestamp: int) -> dict[TopicPartition, int]:
     found = {}
     for leader, owned in client.by_leader(partitions).items():
         topics: dict[str, list] = {}
@@ -38,6 +43,11 @@ def fetch_committed(client: Client, group: str, coordinator: int,
                     partitions: Iterable[TopicPartition] | None = None) -> dict[TopicPartition, int]:
     """The group's committed offsets (all of them for None); partitions without one are left out."""
     wanted = None if partitions is None else _by_topic(partitions)
+    return retrying(lambda: _fetch_committed(client, group, coordinator, wanted))
+
+
+def _fetch_committed(client: Client, group: str, coordinator: int,
+                     wanted: dict[str, list[int]] | None) -> dict[TopicPartition, int]:
     topics = None if wanted is None else [
         {"name": name, "topic_id": client.topic_id(name), "partition_indexes": parts}
         for name, parts in wanted.items()]
@@ -63,6 +73,11 @@ def fetch_committed(client: Client, group: str, coordinator: int,
 def commit(client: Client, group: str, coordinator: int, offsets: Mapping[TopicPartition, int],
            generation: int = -1, member_id: str = "") -> None:
     """Commit ``offsets`` for ``group``; generation -1 and no member for a group nobody is in."""
+    retrying(lambda: _commit(client, group, coordinator, offsets, generation, member_id))
+
+
+def _commit(client: Client, group: str, coordinator: int, offsets: Mapping[TopicPartition, int],
+            generation: int, member_id: str) -> None:
     topics = [{"name": name, "topic_id": client.topic_id(name), "partitions": [
         {"partition_index": partition, "committed_offset": offset, "committed_metadata": ""}
         for partition, offset in parts]} for name, parts in _pairs_by_topic(offsets).items()]
