@@ -43,8 +43,10 @@ def kafka(module_broker):
 
 def produce_keyed(kafka, topic: str, pairs: list[tuple[str, str]]) -> None:
     lines = "".join(f"{key}:{value}\n" for key, value in pairs)
-    kafka(CONSOLE_PRODUCER, "--topic", topic, "--property", "parse.key=true",
-          "--property", "key.separator=:", stdin=lines)
+    run = kafka(CONSOLE_PRODUCER, "--topic", topic, "--reader-property", "parse.key=true",
+                "--reader-property", "key.separator=:", "--compression-codec", "zstd",
+                "--command-property", "acks=all", "--command-property", "linger.ms=20", stdin=lines)
+    assert run.stdout == ""
 
 
 def consume(kafka, topic: str, group: str, count: int) -> list[str]:
@@ -119,6 +121,22 @@ def test_consumer_groups_list_describe_reset_delete(kafka, topic):
     assert group not in kafka(CONSUMER_GROUPS, "--list").lines()
 
 
+def test_console_consumer_in_a_consumer_protocol_group(kafka, topic):
+    """Kafka 4's consumer with ``group.protocol=consumer`` (KIP-848): the broker assigns partitions."""
+    group = f"{topic}-group"
+    kafka(TOPICS, "--create", "--topic", topic, "--partitions", "3")
+    kafka(CONSOLE_PRODUCER, "--topic", topic, stdin="".join(f"value {i}\n" for i in range(12)))
+    run = kafka(CONSOLE_CONSUMER, "--topic", topic, "--from-beginning", "--group", group,
+                "--max-messages", "12", "--timeout-ms", "30000", "--command-property", "group.protocol=consumer")
+    assert sorted(run.lines()) == sorted(f"value {i}" for i in range(12))
+
+    listed = [line.split() for line in kafka(CONSUMER_GROUPS, "--list", "--type").lines()]
+    assert listed[0] == ["GROUP", "TYPE"] and [group, "Consumer"] in listed[1:]
+    rows = table(kafka(CONSUMER_GROUPS, "--describe", "--group", group))
+    assert sorted(row["PARTITION"] for row in rows) == ["0", "1", "2"]
+    assert sum(int(row["CURRENT-OFFSET"]) for row in rows) == 12 and {row["LAG"] for row in rows} == {"0"}
+
+
 def test_get_offsets_latest_earliest_and_by_time(kafka, topic):
     kafka(TOPICS, "--create", "--topic", topic, "--partitions", "1")
     produce_keyed(kafka, topic, [("a", str(i)) for i in range(5)])
@@ -149,6 +167,24 @@ def test_configs_alter_and_describe_a_topic(kafka, topic):
     kafka(CONFIGS, *entity, "--alter", "--delete-config", "cleanup.policy")
     described = kafka(CONFIGS, *entity, "--describe").lines()
     assert [line.split()[0] for line in described[1:]] == ["retention.ms=86400000"]
+
+
+def test_configs_alter_and_describe_the_brokers_default(kafka):
+    """A cluster-wide default (7 days, Kafka's own, so the other tests' topics keep behaving).
+    Kafka 4 has defaults of its own there already (min.insync.replicas), so only ours is looked for."""
+    default = ("--entity-type", "brokers", "--entity-default")
+    altered = kafka(CONFIGS, *default, "--alter", "--add-config", "log.retention.ms=604800000")
+    assert altered.lines() == ["Completed updating default config for brokers in the cluster."]
+    line = ("  log.retention.ms=604800000 sensitive=false "
+            "synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=604800000}")
+    described = kafka(CONFIGS, *default, "--describe").lines()
+    assert described[0] == "Default configs for brokers in the cluster are:" and line in described[1:]
+    everything = kafka(CONFIGS, "--entity-type", "brokers", "--entity-name", "1", "--describe", "--all").lines()
+    assert everything[0] == "All configs for broker 1 are:"
+    assert any(line.startswith("  log.retention.ms=604800000 sensitive=false synonyms={"
+                               "DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=604800000") for line in everything)
+    kafka(CONFIGS, *default, "--alter", "--delete-config", "log.retention.ms")
+    assert line not in kafka(CONFIGS, *default, "--describe").lines()
 
 
 PERF_RECORDS = 300_000
