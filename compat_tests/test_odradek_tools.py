@@ -122,6 +122,13 @@ def test_produce_with_keys_is_read_by_confluent_kafka_on_the_java_partitions(mod
     assert placed == {int(key[4:]): partition for partition, key, _ in got}
 
 
+def test_produce_without_acks_and_without_keys_spreads_over_partitions(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, 2)
+    ok(module_broker, "produce", "--topic", topic, "--request-required-acks", "0", "--batch-size", "1",
+       stdin="a\nb\nc\nd\n")
+    wait_until(lambda: ok(module_broker, "offsets", "--topic", topic) == f"{topic}:0:2\n{topic}:1:2\n")
+
+
 def test_consume_from_beginning_prints_kafka_python_records(module_broker, clients, topic):
     create_topic(clients, module_broker, topic, 1)
     producer = clients.kp_producer(module_broker)

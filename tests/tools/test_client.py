@@ -66,7 +66,7 @@ def test_the_client_speaks_the_highest_version_both_sides_know_and_decodes_metad
         with pytest.raises(KafkaError, match="UNKNOWN_TOPIC_OR_PARTITION"):
             client.by_leader([("t", 2)])
         with pytest.raises(KafkaError, match="share no version of FETCH"):
-            client.version(ApiKey.FETCH)
+            client.connection().version(ApiKey.FETCH)
 
 
 def test_topic_ids_in_answers_resolve_to_names():

@@ -84,9 +84,6 @@ class Client:
             self._connections[node_id] = self._connect(node_id)
         return self._connections[node_id]
 
-    def version(self, api_key: int, node_id: int = _ANY) -> int:
-        return self.connection(node_id).version(api_key)
-
     def close(self) -> None:
         for connection in self._connections.values():
             connection.close()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from construct import Container
 
-from odradek.wire import API_BY_KEY, ApiKey, FrameSplitter, encode_request, parse_response
+from odradek.wire import API_BY_KEY, ApiKey, ErrorCode, FrameSplitter, encode_request, parse_response
 
 from .errors import KafkaError, check
 
@@ -49,7 +49,7 @@ class Connection:
     def version(self, api_key: int) -> int:
         """The highest version of ``api_key`` both we and the broker support."""
         if api_key not in self.versions:
-            raise KafkaError(35, f"{self.address} and odradek share no version of {ApiKey(api_key).name}")
+            raise KafkaError(ErrorCode.UNSUPPORTED_VERSION, f"{self.address} and odradek share no version of {ApiKey(api_key).name}")
         return self.versions[api_key]
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Kafka error codes in answers turned into exceptions the tools can print."""
+"""Kafka error codes in answers turned into exceptions the tools can print, and retries of the passing ones."""
 
 from __future__ import annotations
 
@@ -21,13 +21,6 @@ class KafkaError(Exception):
         except ValueError:
             name = f"error {code}"
         super().__init__(f"{context}: {name}" + (f" ({message})" if message else ""))
-
-    @property
-    def name(self) -> str:
-        try:
-            return ErrorCode(self.code).name
-        except ValueError:
-            return str(self.code)
 
 
 def check(code: int, context: str, message: str | None = None) -> None:
