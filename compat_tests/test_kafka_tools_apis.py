@@ -82,6 +82,11 @@ def test_describe_cluster_names_this_node(wire, module_broker):
         metadata.brokers[0].node_id, "127.0.0.1", module_broker.port, False)
     assert cluster.controller_id == node.broker_id
 
+    controllers = wire.send(ApiKey.DESCRIBE_CLUSTER, 2, {"include_cluster_authorized_operations": False,
+                                                         "endpoint_type": 2, "include_fenced_brokers": False})
+    assert (controllers.error_code, controllers.endpoint_type, controllers.brokers) == (
+        ErrorCode.MISMATCHED_ENDPOINT_TYPE, 1, [])
+
 
 def test_log_dirs_tool_reports_partition_sizes_on_disk(wire, module_broker, topic):
     create_topics(wire, {topic: 2})

@@ -1,8 +1,8 @@
 """DescribeCluster: the cluster ID, the controller and the brokers, which Kafka 4's admin client
 asks for instead of Metadata.  One node is the whole cluster, never fenced.
 
-Controllers are only described by a node reached as a controller (``bootstrap.controllers``);
-like a Kafka broker, this node's client listener refuses that question.
+Controllers are described only by a node reached as a controller (``bootstrap.controllers``);
+a question about them on this client listener gets Kafka's MISMATCHED_ENDPOINT_TYPE answer.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ BROKERS = 1  # endpoint_type: 1 brokers, 2 controllers
 
 async def handle(ctx, request) -> dict:
     broker = ctx.broker
-    node = broker.config.node_id
     answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None,
-              "endpoint_type": request.endpoint_type, "cluster_id": broker.cluster_id,
-              "controller_id": node, "brokers": []}
+              "endpoint_type": BROKERS, "cluster_id": broker.cluster_id, "controller_id": -1, "brokers": []}
     if request.endpoint_type != BROKERS:
-        return {**answer, "error_code": ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
-                "error_message": "the client listener describes brokers only", "controller_id": -1}
+        return {**answer, "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE, "cluster_id": "",
+                "error_message": "this listener serves brokers, not controllers"}
+    node = broker.config.node_id
     advertised = broker.advertised
-    answer["brokers"] = [{"broker_id": node, "host": advertised.host, "port": advertised.port,
-                          "rack": None, "is_fenced": False}]
-    return answer
+    return {**answer, "controller_id": node, "brokers": [
+        {"broker_id": node, "host": advertised.host, "port": advertised.port, "rack": None, "is_fenced": False}]}
