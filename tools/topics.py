@@ -11,7 +11,7 @@ from .client import Client, check
 from .options import add_bootstrap, connect, key_values
 
 HELP = "create, list, describe, alter (partitions) and delete topics"
-DYNAMIC_TOPIC_CONFIG = 1
+DEFAULT_CONFIG = 5
 TOPIC_RESOURCE = 2
 
 
@@ -64,20 +64,20 @@ def describe(client: Client, args: argparse.Namespace) -> str:
     names = [args.topic] if args.topic else sorted(_names(client, args))
     if not names:
         return ""
-    metadata = client.metadata(names).topics
+    described = client.describe_topics(names)
     lines = []
     for name in names:
-        info = metadata[name]
+        info = described[name]
         if info.error_code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION and args.if_exists:
             continue
         check(info.error_code, f"topic {name}")
         partitions = [info.partitions[i] for i in sorted(info.partitions)]
         factor = len(partitions[0].replicas) if partitions else 0
-        configs = ",".join(f"{k}={v}" for k, v in topic_overrides(client, name).items())
+        configs = ",".join(f"{k}={v}" for k, v in sorted(topic_overrides(client, name).items()))
         lines.append(f"Topic: {name}\tTopicId: {uuid_text(info.topic_id)}\tPartitionCount: {len(partitions)}"
                      f"\tReplicationFactor: {factor}\tConfigs: {configs}")
         lines += [f"\tTopic: {name}\tPartition: {p.index}\tLeader: {p.leader if p.leader >= 0 else 'none'}"
-                  f"\tReplicas: {_ids(p.replicas)}\tIsr: {_ids(p.isr)}" for p in partitions]
+                  f"\tReplicas: {_ids(p.replicas)}\tIsr: {_ids(p.isr)}" + _elr(p) for p in partitions]
     return "".join(line + "\n" for line in lines)
 
 
@@ -103,12 +103,12 @@ def delete(client: Client, args: argparse.Namespace) -> None:
 
 
 def topic_overrides(client: Client, topic: str) -> dict[str, str]:
-    """The configs set on the topic itself (not inherited from the broker)."""
+    """The configs not at Kafka's defaults (set on the topic or by the broker), as kafka-topics lists them."""
     answer = client.send(ApiKey.DESCRIBE_CONFIGS, {"resources": [{
         "resource_type": TOPIC_RESOURCE, "resource_name": topic, "configuration_keys": None}]})
     result = answer.results[0]
     check(result.error_code, f"configs of {topic}", result.error_message)
-    return {c.name: c.value for c in result.configs if c.config_source == DYNAMIC_TOPIC_CONFIG}
+    return {c.name: c.value for c in result.configs if c.config_source != DEFAULT_CONFIG}
 
 
 def uuid_text(topic_id) -> str:
@@ -121,5 +121,12 @@ def _names(client: Client, args: argparse.Namespace) -> list[str]:
             if not (args.exclude_internal and info.is_internal)]
 
 
-def _ids(nodes: list[int]) -> str:
-    return ",".join(map(str, nodes))
+def _ids(nodes: list[int] | None) -> str:
+    return ",".join(map(str, nodes or []))
+
+
+def _elr(partition) -> str:
+    """The ELR columns, shown (like kafka-topics) only when the broker told them."""
+    if partition.elr is None and partition.last_known_elr is None:
+        return ""
+    return f"\tElr: {_ids(partition.elr)}\tLastKnownElr: {_ids(partition.last_known_elr)}"

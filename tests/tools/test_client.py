@@ -140,3 +140,25 @@ def test_retriable_errors_are_retried_and_others_raised_at_once(monkeypatch):
     with pytest.raises(KafkaError, match="topic t: TOPIC_AUTHORIZATION_FAILED"):
         errors.retrying(refused)
     assert len(calls) == 1
+
+
+def test_describe_topics_follows_the_cursor_and_falls_back_to_metadata():
+    def pages(header, body):
+        start = body.cursor.partition_index if body.cursor else 0
+        return {"topics": [{"name": "t", "topic_id": TOPIC_ID, "partitions": [
+            {"partition_index": start, "leader_id": 5, "replica_nodes": [5], "isr_nodes": [5],
+             "eligible_leader_replicas": [], "last_known_elr": [5]}]}],
+            "next_cursor": {"topic_name": "t", "partition_index": start + 1} if start < 2 else None}
+
+    paged = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.DESCRIBE_TOPIC_PARTITIONS: (0, 0)},
+                           {ApiKey.DESCRIBE_TOPIC_PARTITIONS: pages})
+    with Client(f"127.0.0.1:{paged.port}") as client:
+        info = client.describe_topics(["t"])["t"]
+    assert sorted(info.partitions) == [0, 1, 2]
+    assert (info.partitions[2].elr, info.partitions[2].last_known_elr) == ([], [5])
+    assert paged.seen.count((ApiKey.DESCRIBE_TOPIC_PARTITIONS, 0)) == 3
+
+    old = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 12)}, {ApiKey.METADATA: metadata_answer})
+    with Client(f"127.0.0.1:{old.port}") as client:
+        info = client.describe_topics(["t"])["t"]
+    assert sorted(info.partitions) == [0, 1] and info.partitions[0].elr is None

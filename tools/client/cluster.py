@@ -31,6 +31,8 @@ class PartitionInfo:
     replicas: list[int]
     isr: list[int]
     error_code: int = 0
+    elr: list[int] | None = None  # eligible leader replicas: only DescribeTopicPartitions tells them
+    last_known_elr: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,26 @@ class Client:
                 self._ids[topic_id] = topic.name
                 self._names[topic.name] = topic_id
         return Metadata(answer.cluster_id, answer.controller_id, brokers, found)
+
+    def describe_topics(self, topics: list[str]) -> dict[str, TopicInfo]:
+        """Like ``metadata`` for named topics, but through DescribeTopicPartitions (paged by its
+        cursor) where the broker has it, as Kafka 4's admin client does, so ELR fields are known."""
+        if ApiKey.DESCRIBE_TOPIC_PARTITIONS not in self.connection().versions:
+            return self.metadata(topics).topics
+        found: dict[str, TopicInfo] = {}
+        cursor = None
+        while True:
+            answer = self.send(ApiKey.DESCRIBE_TOPIC_PARTITIONS, {
+                "topics": [{"name": name} for name in topics], "cursor": cursor})
+            for topic in answer.topics:
+                info = found.setdefault(topic.name, TopicInfo(topic.name, topic.topic_id, topic.is_internal, {},
+                                                              topic.error_code))
+                info.partitions.update((p.partition_index, PartitionInfo(
+                    p.partition_index, p.leader_id, p.leader_epoch, list(p.replica_nodes), list(p.isr_nodes),
+                    p.error_code, p.eligible_leader_replicas, p.last_known_elr)) for p in topic.partitions)
+            cursor = answer.next_cursor
+            if cursor is None:
+                return found
 
     def partitions(self, topics: Iterable[str]) -> dict[str, TopicInfo]:
         """The named topics' metadata; ``KafkaError`` if one does not exist."""
