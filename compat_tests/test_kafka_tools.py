@@ -190,18 +190,18 @@ def test_configs_alter_and_describe_the_brokers_default(kafka):
 PERF_RECORDS = 300_000
 
 
-def test_producer_and_consumer_performance(kafka, module_broker, topic):
+def test_producer_and_consumer_performance(kafka, topic):
     kafka(TOPICS, "--create", "--topic", topic, "--partitions", "1")
-    produced = run_tool(PRODUCER_PERF, "--topic", topic, "--num-records", str(PERF_RECORDS),
-                        "--record-size", "100", "--throughput", "-1",
-                        "--producer-props", f"bootstrap.servers={module_broker.bootstrap}")
+    produced = kafka(PRODUCER_PERF, "--topic", topic, "--num-records", str(PERF_RECORDS),
+                     "--record-size", "100", "--throughput", "-1")
     summary = produced.lines()[-1]
     assert re.fullmatch(
         rf"{PERF_RECORDS} records sent, [\d.]+ records/sec \([\d.]+ MB/sec\), [\d.]+ ms avg latency, "
         r"[\d.]+ ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99.9th.", summary), summary
     assert kafka(GET_OFFSETS, "--topic", topic, "--time", "-1").lines() == [f"{topic}:0:{PERF_RECORDS}"]
 
-    consumed = kafka(CONSUMER_PERF, "--topic", topic, "--messages", str(PERF_RECORDS), "--timeout", "30000")
+    consumed = kafka(CONSUMER_PERF, "--topic", topic, "--num-records", str(PERF_RECORDS), "--timeout", "30000")
+    assert "deprecated" not in (produced.stdout + consumed.stdout).lower()
     header, row = consumed.lines()[-2:]
     columns = [name.strip() for name in header.split(",")]
     assert columns == ["start.time", "end.time", "data.consumed.in.MB", "MB.sec", "data.consumed.in.nMsg",
