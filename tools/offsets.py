@@ -28,5 +28,6 @@ def run(args: argparse.Namespace) -> int:
         if args.topic and not wanted:
             raise SystemExit(f"odradek offsets: topic {args.topic} has no such partitions")
         for (topic, partition), offset in sorted(list_offsets(client, wanted, args.time).items()):
-            print(f"{topic}:{partition}:{'' if offset < 0 else offset}")
+            if offset >= 0:  # no record that recent: kafka-get-offsets prints nothing for the partition
+                print(f"{topic}:{partition}:{offset}")
     return 0
