@@ -84,6 +84,18 @@ def test_topics_create_list_describe_alter_delete(kafka, topic):
     assert topic not in kafka(TOPICS, "--list").lines()
 
 
+def test_topics_describe_pages_through_partitions(kafka, topic):
+    """With a small page, the tool follows DescribeTopicPartitions' cursor across topics: every
+    partition once (the tool prints topics in an order of its own, against Kafka too)."""
+    names = [f"{topic}-a", f"{topic}-b"]
+    for name, count in zip(names, (5, 3)):
+        kafka(TOPICS, "--create", "--topic", name, "--partitions", str(count))
+    described = kafka(TOPICS, "--describe", "--topic", f"{topic}-.*", "--partition-size-limit-per-response", "2")
+    seen = [re.match(r"\tTopic: (\S+)\tPartition: (\d+)\t", line).groups()
+            for line in described.lines() if line.startswith("\t")]
+    assert sorted(seen) == [(names[0], str(i)) for i in range(5)] + [(names[1], str(i)) for i in range(3)]
+
+
 def test_console_producer_and_consumer_with_keys(kafka, topic):
     kafka(TOPICS, "--create", "--topic", topic, "--partitions", "2")
     pairs = [(f"key-{i}", f"value {i}") for i in range(20)]
