@@ -1,15 +1,8 @@
-"""The 61-byte header of a v2 record batch, and the few edits a broker makes to it.
+"""The 61-byte header of a v2 record batch as storage reads it, and the few edits a broker makes.
 
-Storage never decodes records on the append or fetch path: everything it needs
-(offsets, sizes, timestamps, the CRC) is in this fixed header, read with one
-precompiled ``struct`` call.
-
-Layout (big-endian): baseOffset int64, batchLength int32, partitionLeaderEpoch
-int32, magic int8, crc uint32, attributes int16, lastOffsetDelta int32,
-baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16,
-baseSequence int32, recordsCount int32. ``batchLength`` counts the bytes after
-itself; the CRC-32C covers everything from ``attributes`` to the batch's end,
-so a broker may rewrite ``baseOffset`` (and ``partitionLeaderEpoch``) freely.
+Storage never decodes records on the append or fetch path: everything it needs (offsets, sizes,
+timestamps, the CRC) is in this fixed header (its layout: ``odradek.wire.batch_layout``), read
+with one precompiled ``struct`` call.
 """
 
 from __future__ import annotations
@@ -19,23 +12,14 @@ from typing import NamedTuple
 
 from crc32c import crc32c
 
+from odradek.wire.batch_layout import (  # noqa: F401 (re-exported: storage takes the layout from here)
+    ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, HEADER, HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET,
+    MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
+)
+
 from .errors import CorruptRecordError, InvalidRecordError, UnsupportedMessageFormatError
 
-HEADER = struct.Struct(">qiibIhiqqqhii")
-HEADER_SIZE = HEADER.size  # 61
-LOG_OVERHEAD = 12  # baseOffset + batchLength: the bytes batchLength does not count
-MAGIC_OFFSET = 16
-CRC_OFFSET = 17
-ATTRIBUTES_OFFSET = 21  # the CRC covers [ATTRIBUTES_OFFSET, end)
-MAX_TIMESTAMP_OFFSET = 35
 MIN_BATCH_LENGTH = HEADER_SIZE - LOG_OVERHEAD
-
-COMPRESSION_MASK = 0x07
-TIMESTAMP_TYPE_BIT = 0x08  # set: LogAppendTime
-TRANSACTIONAL_BIT = 0x10
-CONTROL_BIT = 0x20
-NO_TIMESTAMP = -1
-
 _INT64 = struct.Struct(">q")
 _UINT32 = struct.Struct(">I")
 _INT32 = struct.Struct(">i")

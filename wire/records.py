@@ -29,20 +29,14 @@ from dataclasses import dataclass, field
 
 from crc32c import crc32c
 
+from .batch_layout import (
+    ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, HEADER, HEADER_SIZE, LOG_OVERHEAD, MAGIC,
+    TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
+)
 from .compression import COMPRESSION_TYPES, compress, decompress
 from .errors import DecodeError, EncodeError
 from .types import INT8, VARINT, VARLONG, read_exactly
 
-_HEADER = struct.Struct(">qiibIhiqqqhii")
-_LOG_OVERHEAD = 12  # baseOffset and batchLength: the bytes batchLength does not count
-_CRC_OFFSET = 17
-_ATTRIBUTES_OFFSET = 21  # the CRC covers [_ATTRIBUTES_OFFSET, end)
-_MAGIC = 2
-
-_COMPRESSION_MASK = 0x07
-_TIMESTAMP_TYPE_SHIFT = 3
-_TRANSACTIONAL_BIT = 0x10
-_CONTROL_BIT = 0x20
 
 
 
@@ -76,20 +70,20 @@ class RecordBatch:
 
     @property
     def compression(self) -> str:
-        return COMPRESSION_TYPES[self.attributes & _COMPRESSION_MASK]
+        return COMPRESSION_TYPES[self.attributes & COMPRESSION_MASK]
 
     @property
     def timestamp_type(self) -> int:
         """0 for CreateTime, 1 for LogAppendTime (then every record's time is ``max_timestamp``)."""
-        return (self.attributes >> _TIMESTAMP_TYPE_SHIFT) & 1
+        return 1 if self.attributes & TIMESTAMP_TYPE_BIT else 0
 
     @property
     def is_transactional(self) -> bool:
-        return bool(self.attributes & _TRANSACTIONAL_BIT)
+        return bool(self.attributes & TRANSACTIONAL_BIT)
 
     @property
     def is_control(self) -> bool:
-        return bool(self.attributes & _CONTROL_BIT)
+        return bool(self.attributes & CONTROL_BIT)
 
     @property
     def next_offset(self) -> int:
@@ -129,13 +123,13 @@ def build_batch(
     payload = compress(compression, stream.getvalue())
     attributes = (
         COMPRESSION_TYPES.index(compression)
-        | timestamp_type << _TIMESTAMP_TYPE_SHIFT
-        | (_TRANSACTIONAL_BIT if transactional else 0)
-        | (_CONTROL_BIT if control else 0)
+        | (TIMESTAMP_TYPE_BIT if timestamp_type else 0)
+        | (TRANSACTIONAL_BIT if transactional else 0)
+        | (CONTROL_BIT if control else 0)
     )
     try:
-        header = _HEADER.pack(
-            base_offset, _HEADER.size - _LOG_OVERHEAD + len(payload), partition_leader_epoch, _MAGIC, 0,
+        header = HEADER.pack(
+            base_offset, HEADER_SIZE - LOG_OVERHEAD + len(payload), partition_leader_epoch, MAGIC, 0,
             attributes, records[-1].offset_delta, base_timestamp,
             max(base_timestamp + record.timestamp_delta for record in records),
             producer_id, producer_epoch, base_sequence, len(records),
@@ -144,7 +138,7 @@ def build_batch(
         raise EncodeError(f"record batch header field out of range: {exc}") from None
     batch = bytearray(header)
     batch += payload
-    struct.pack_into(">I", batch, _CRC_OFFSET, crc32c(memoryview(batch)[_ATTRIBUTES_OFFSET:]))
+    struct.pack_into(">I", batch, CRC_OFFSET, crc32c(memoryview(batch)[ATTRIBUTES_OFFSET:]))
     return bytes(batch)
 
 
@@ -157,11 +151,11 @@ def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
     """
     view = memoryview(data).cast("B")
     position = 0
-    while len(view) - position >= _LOG_OVERHEAD:
+    while len(view) - position >= LOG_OVERHEAD:
         (batch_length,) = struct.unpack_from(">i", view, position + 8)
-        if batch_length < _HEADER.size - _LOG_OVERHEAD:
+        if batch_length < HEADER_SIZE - LOG_OVERHEAD:
             raise DecodeError(f"record batch at byte {position} has invalid length {batch_length}")
-        end = position + _LOG_OVERHEAD + batch_length
+        end = position + LOG_OVERHEAD + batch_length
         if end > len(view):
             return
         yield _decode_batch(view[position:end], position)
@@ -170,17 +164,17 @@ def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
 
 def _decode_batch(batch: memoryview, position: int) -> RecordBatch:
     (base_offset, _, leader_epoch, magic, crc, attributes, last_offset_delta, base_timestamp,
-     max_timestamp, producer_id, producer_epoch, base_sequence, count) = _HEADER.unpack_from(batch)
-    if magic != _MAGIC:
+     max_timestamp, producer_id, producer_epoch, base_sequence, count) = HEADER.unpack_from(batch)
+    if magic != MAGIC:
         raise DecodeError(f"record batch at byte {position} has magic {magic}; only magic 2 is supported")
-    if crc32c(batch[_ATTRIBUTES_OFFSET:]) != crc:
+    if crc32c(batch[ATTRIBUTES_OFFSET:]) != crc:
         raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
-    codec = attributes & _COMPRESSION_MASK
+    codec = attributes & COMPRESSION_MASK
     if codec >= len(COMPRESSION_TYPES):
         raise DecodeError(f"record batch at byte {position} uses unknown compression codec {codec}")
     if count < 0:
         raise DecodeError(f"record batch at byte {position} has negative record count {count}")
-    body = decompress(codec, batch[_HEADER.size:])
+    body = decompress(codec, batch[HEADER_SIZE:])
     stream = io.BytesIO(body)
     records = []
     for index in range(count):
