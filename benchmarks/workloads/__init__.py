@@ -1,0 +1,1 @@
+"""One module per workload; each exposes ``TITLE``, ``ABOUT`` and ``run(session) -> list[Measurement]``."""
