@@ -1,0 +1,86 @@
+"""Kafka's own perf tools (ProducerPerformance, ConsumerPerformance) run as their scripts run them.
+
+The jars are the compat tests' Maven set (``compat_tests/java/pom.xml``, fetched on first use). The
+JVM options are those ``kafka-producer-perf-test.sh`` / ``kafka-consumer-perf-test.sh`` give through
+``kafka-run-class.sh`` (512 MB heap, G1), not the compat tests' quick-start flags, which slow the JIT.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+from compat_tests.java.jars import classpath
+
+PRODUCER_PERF = "org.apache.kafka.tools.ProducerPerformance"
+CONSUMER_PERF = "org.apache.kafka.tools.ConsumerPerformance"
+PERF_JVM_OPTIONS = ["-Xmx512M", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+                    "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+                    "-Djava.awt.headless=true"]
+
+
+def run_java(main_class: str, *args: str, timeout: float = 600.0) -> str:
+    """Run a Kafka tool class to its end and return its stdout; a non-zero exit raises."""
+    command = ["java", *PERF_JVM_OPTIONS, "-cp", classpath(), main_class, *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"{main_class} {' '.join(args)} exited {done.returncode}:\n"
+                           f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+@dataclass
+class ProducerPerfResult:
+    records_per_second: float
+    mb_per_second: float
+    avg_latency_ms: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+
+
+def producer_perf(bootstrap: str, topic: str, records: int, size: int,
+                  throughput: int = -1, **props: object) -> ProducerPerfResult:
+    """``kafka-producer-perf-test`` with ``--producer-props bootstrap.servers=... k=v ...``."""
+    properties = [f"bootstrap.servers={bootstrap}", *(f"{k.replace('_', '.')}={v}"
+                                                     for k, v in props.items())]
+    out = run_java(PRODUCER_PERF, "--topic", topic, "--num-records", str(records),
+                   "--record-size", str(size), "--throughput", str(throughput),
+                   "--producer-props", *properties)
+    final = [line for line in out.splitlines() if "records sent" in line and "50th" in line][-1]
+    fields = [part.strip() for part in final.split(",")]
+    number = lambda text: float(text.split()[0])  # noqa: E731 - "123.4 ms avg latency" -> 123.4
+    return ProducerPerfResult(
+        records_per_second=number(fields[1]),
+        mb_per_second=float(fields[1].split("(")[1].split()[0]),
+        avg_latency_ms=number(fields[2]),
+        p50_ms=number(fields[4]), p99_ms=number(fields[6]), p999_ms=number(fields[7]),
+    )
+
+
+@dataclass
+class ConsumerPerfResult:
+    records_per_second: float        # over the fetch time, rebalance excluded
+    mb_per_second: float             # likewise
+    records: int
+    rebalance_ms: float
+
+
+def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30000,
+                  **props: object) -> ConsumerPerfResult:
+    """``kafka-consumer-perf-test``: consume ``records`` from the start of ``topic`` in a new group."""
+    args = ["--topic", topic, "--messages", str(records), "--bootstrap-server", bootstrap,
+            "--timeout", str(timeout_ms)]
+    if props:
+        args += ["--command-property", *(f"{k.replace('_', '.')}={v}" for k, v in props.items())]
+    out = run_java(CONSUMER_PERF, *args)
+    lines = [line for line in out.splitlines() if line.strip()]
+    header = [name.strip() for name in lines[-2].split(",")]
+    values = dict(zip(header, (value.strip() for value in lines[-1].split(","))))
+    return ConsumerPerfResult(
+        records_per_second=float(values["fetch.nMsg.sec"]),
+        mb_per_second=float(values["fetch.MB.sec"]),
+        records=int(values["data.consumed.in.nMsg"]),
+        rebalance_ms=float(values["rebalance.time.ms"]),
+    )
