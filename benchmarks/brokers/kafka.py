@@ -1,0 +1,69 @@
+"""Apache Kafka (the compat tests' Maven jars, 4.3.1) as one KRaft node, broker and controller.
+
+Configured as Kafka's shipped ``config/server.properties`` for a combined node: only the roles, the
+listeners, the data dir and replication factor / min ISR 1 for internal topics; everything else is
+Kafka's default (``offsets.topic.num.partitions`` stays 50). The JVM options are those
+``kafka-server-start.sh`` gives through ``kafka-run-class.sh`` (1 GB heap, G1). Storage formatting
+runs before the measured start, as an operator formats once and starts many times.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import uuid
+from pathlib import Path
+
+from compat_tests.java.jars import classpath
+
+from .process import BrokerProcess, free_port
+
+STORAGE_TOOL = "kafka.tools.StorageTool"
+MAIN = "kafka.Kafka"
+START_TIMEOUT = 120.0
+SERVER_JVM_OPTIONS = ["-Xmx1G", "-Xms1G", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+                      "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+                      "-Djava.awt.headless=true"]
+FORMAT_JVM_OPTIONS = ["-Xmx256M"]
+# Kafka's log lines at INFO on stdout, which the process writes to broker.log in the data dir.
+LOG4J = """log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+"""
+
+
+def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
+    port, controller_port = free_port(), free_port()
+    properties = data_dir / "server.properties"
+    properties.write_text("".join(f"{key}={value}\n" for key, value in
+                                  {**server_properties(data_dir, port, controller_port),
+                                   **overrides}.items()))
+    log4j = data_dir / "log4j.properties"
+    log4j.write_text(LOG4J)
+    common = [f"-Dlog4j.configuration=file:{log4j}", "-cp", classpath()]
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    subprocess.run(["java", *FORMAT_JVM_OPTIONS, *common, STORAGE_TOOL, "format",
+                    "-t", cluster_id, "-c", str(properties)],
+                   check=True, capture_output=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL)
+    command = ["java", *SERVER_JVM_OPTIONS, *common, MAIN, str(properties)]
+    return BrokerProcess("kafka", command, port, data_dir / "broker.log", START_TIMEOUT)
+
+
+def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[str, object]:
+    return {
+        "process.roles": "broker,controller",
+        "node.id": 1,
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": data_dir / "logs",
+        "offsets.topic.replication.factor": 1,
+        "transaction.state.log.replication.factor": 1,
+        "transaction.state.log.min.isr": 1,
+        "share.coordinator.state.topic.replication.factor": 1,
+        "share.coordinator.state.topic.min.isr": 1,
+    }
