@@ -42,12 +42,13 @@ class ProducerPerfResult:
 
 def producer_perf(bootstrap: str, topic: str, records: int, size: int,
                   throughput: int = -1, **props: object) -> ProducerPerfResult:
-    """``kafka-producer-perf-test`` with ``--producer-props bootstrap.servers=... k=v ...``."""
-    properties = [f"bootstrap.servers={bootstrap}", *(f"{k.replace('_', '.')}={v}"
-                                                     for k, v in props.items())]
-    out = run_java(PRODUCER_PERF, "--topic", topic, "--num-records", str(records),
-                   "--record-size", str(size), "--throughput", str(throughput),
-                   "--producer-props", *properties)
+    """``kafka-producer-perf-test`` with its non-deprecated options (4.x): producer settings go
+    through ``--command-property k=v ...``, the broker through ``--bootstrap-server``."""
+    args = ["--bootstrap-server", bootstrap, "--topic", topic, "--num-records", str(records),
+            "--record-size", str(size), "--throughput", str(throughput)]
+    if props:
+        args += ["--command-property", *_properties(props)]
+    out = run_java(PRODUCER_PERF, *args)
     final = [line for line in out.splitlines() if "records sent" in line and "50th" in line][-1]
     fields = [part.strip() for part in final.split(",")]
     number = lambda text: float(text.split()[0])  # noqa: E731 - "123.4 ms avg latency" -> 123.4
@@ -70,10 +71,10 @@ class ConsumerPerfResult:
 def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30000,
                   **props: object) -> ConsumerPerfResult:
     """``kafka-consumer-perf-test``: consume ``records`` from the start of ``topic`` in a new group."""
-    args = ["--topic", topic, "--messages", str(records), "--bootstrap-server", bootstrap,
+    args = ["--bootstrap-server", bootstrap, "--topic", topic, "--num-records", str(records),
             "--timeout", str(timeout_ms)]
     if props:
-        args += ["--command-property", *(f"{k.replace('_', '.')}={v}" for k, v in props.items())]
+        args += ["--command-property", *_properties(props)]
     out = run_java(CONSUMER_PERF, *args)
     lines = [line for line in out.splitlines() if line.strip()]
     header = [name.strip() for name in lines[-2].split(",")]
@@ -84,3 +85,8 @@ def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30
         records=int(values["data.consumed.in.nMsg"]),
         rebalance_ms=float(values["rebalance.time.ms"]),
     )
+
+
+def _properties(props: dict[str, object]) -> list[str]:
+    """``batch_size=262144`` -> ``batch.size=262144``: Python keywords stand for dotted Kafka names."""
+    return [f"{key.replace('_', '.')}={value}" for key, value in props.items()]

@@ -1,0 +1,111 @@
+"""confluent-kafka (librdkafka) as the second client: topic creation and the timed produce/consume loops.
+
+Every broker gets the same client settings, so a difference in the figures is the broker's. The loops
+keep Python's share small (one payload object reused, no per-record callback) because on a 2-core
+machine the client competes with the broker for CPU.
+"""
+
+from __future__ import annotations
+
+import time
+
+import confluent_kafka
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+CLIENT_VERSION = f"confluent-kafka {confluent_kafka.__version__}, librdkafka {confluent_kafka.libversion()[0]}"
+TOPIC_READY_TIMEOUT = 30.0   # seconds for a new topic to be created and show a leader
+MEGABYTE = 1024 * 1024       # the perf tools' "MB" (ProducerPerformance divides by 1024 * 1024)
+
+PRODUCER_SETTINGS = {
+    "acks": "1",
+    "linger.ms": 5,
+    "batch.size": 1_000_000,
+    "queue.buffering.max.messages": 1_000_000,
+}
+CONSUMER_SETTINGS = {
+    "group.id": "benchmarks-confluent",  # required by the client; no group is joined (assign only)
+    "enable.auto.commit": False,
+}
+CONSUME_BATCH = 10_000
+
+
+def payload(size: int) -> bytes:
+    """Uppercase letters, as ProducerPerformance's random payloads are: incompressible enough, printable."""
+    return bytes(65 + (i * 7919) % 26 for i in range(size))
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
+    """Create ``topic`` and return once Metadata names a leader for every partition.
+
+    Loading right after CreateTopics could otherwise hit NOT_LEADER errors on a broker that
+    creates partitions asynchronously, and their retries would be measured.
+    """
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    future = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)],
+                                 operation_timeout=TOPIC_READY_TIMEOUT)[topic]
+    future.result(timeout=TOPIC_READY_TIMEOUT)
+    deadline = time.monotonic() + TOPIC_READY_TIMEOUT
+    while time.monotonic() < deadline:
+        described = admin.list_topics(topic, timeout=5).topics.get(topic)
+        if (described is not None and described.error is None
+                and len(described.partitions) == partitions
+                and all(p.error is None and p.leader >= 0 for p in described.partitions.values())):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"topic {topic} has no leader after {TOPIC_READY_TIMEOUT:.0f} s")
+
+
+def produce(bootstrap: str, topic: str, records: int, size: int) -> float:
+    """Produce ``records`` values of ``size`` bytes as fast as the client takes them; records/s.
+
+    Timed from the first ``produce`` call to the end of ``flush``, so every record is acknowledged.
+    A full local queue is waited out with ``poll``; delivery reports are asked for errors only.
+    """
+    failures: list[str] = []
+    producer = Producer({"bootstrap.servers": bootstrap, **PRODUCER_SETTINGS,
+                         "delivery.report.only.error": True,
+                         "on_delivery": lambda error, _message: failures.append(str(error))})
+    value = payload(size)
+    send = producer.produce
+    start = time.perf_counter()
+    for _ in range(records):
+        while True:
+            try:
+                send(topic, value)
+                break
+            except BufferError:
+                producer.poll(0.001)
+    unsent = producer.flush(120)
+    elapsed = time.perf_counter() - start
+    if unsent or failures:
+        raise RuntimeError(f"{unsent} records not delivered, {len(failures)} failed"
+                           + (f" (first: {failures[0]})" if failures else ""))
+    return records / elapsed
+
+
+def consume(bootstrap: str, topic: str, records: int, timeout: float = 30.0) -> float:
+    """Read ``records`` values of partition 0 from its start; records/s from the first to the last.
+
+    The partition is assigned, not subscribed, so no group rebalance is part of the run. The clock
+    starts when the first record arrives (it is asked for alone), so connecting and the offset
+    lookup are excluded, as ConsumerPerformance excludes its rebalance.
+    """
+    consumer = Consumer({"bootstrap.servers": bootstrap, **CONSUMER_SETTINGS})
+    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    try:
+        read, start = 0, None
+        while read < records:
+            batch = consumer.consume(num_messages=1 if start is None else CONSUME_BATCH, timeout=timeout)
+            if not batch:
+                raise TimeoutError(f"read {read} of {records} records, then nothing for {timeout:.0f} s")
+            for message in batch:
+                if message.error() is not None:
+                    raise KafkaException(message.error())
+            if start is None:
+                start = time.perf_counter()
+            read += len(batch)
+        elapsed = time.perf_counter() - start
+    finally:
+        consumer.close()
+    return (read - 1) / elapsed
