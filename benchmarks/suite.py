@@ -46,13 +46,17 @@ def run_all(args: argparse.Namespace, results: dict, scratch: Path) -> None:
     results["machine"] = machine.describe(scratch)
     for workload in args.workloads:
         print(f"[suite] {workload}: {', '.join(args.brokers)} x {args.repetitions}", flush=True)
-        measurements = run_workload(workload, session)
-        results["measurements"] = [m for m in results["measurements"] if m["workload"] != workload]
-        results["measurements"] += [m.to_json() for m in measurements]
-        results["runs"][workload] = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                     "brokers": args.brokers, "repetitions": args.repetitions,
-                                     "scale": args.scale}
+        run = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "brokers": args.brokers,
+               "repetitions": args.repetitions, "scale": args.scale}
+        merge(results, workload, run_workload(workload, session), run)
         save(args.results, results)   # after each workload: a later crash keeps what was measured
+
+
+def merge(results: dict, workload: str, measurements: list[Measurement], run: dict) -> None:
+    """Replace ``workload``'s measurements and run settings in ``results``; the others stay."""
+    results["measurements"] = [m for m in results["measurements"] if m["workload"] != workload]
+    results["measurements"] += [m.to_json() for m in measurements]
+    results["runs"][workload] = run
 
 
 def run_workload(workload: str, session: Session) -> list[Measurement]:
