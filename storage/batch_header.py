@@ -121,6 +121,14 @@ def check_batch(buf, position: int, end: int, *, compacted: bool = False) -> Bat
     return header
 
 
+BASE_OFFSET_SIZE = _INT64.size  # the batch's first field
+
+
+def base_offset_bytes(base_offset: int) -> bytes:
+    """The batch's first field as stored: what numbering a batch rewrites (the CRC skips it)."""
+    return _INT64.pack(base_offset)
+
+
 def set_base_offset(buf: bytearray, position: int, base_offset: int) -> None:
     """Assign the batch's offsets; the CRC does not cover this field."""
     _INT64.pack_into(buf, position, base_offset)

@@ -223,7 +223,7 @@ def _rewrite(group: range, plan: CleaningPlan, latest: dict[bytes, int], aborted
                 if not records:
                     continue
                 kept = raw if len(records) == len(batch.records) else _rebuild(batch, records)
-            output.append(kept, [(0, read_header(kept))], plan.index_interval_bytes)
+            output.append([kept], [(0, read_header(kept))], plan.index_interval_bytes)
     output.seal()
     output.flush()
     for index in (output.offset_index, output.time_index, aborted_entries):

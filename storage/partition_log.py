@@ -22,7 +22,10 @@ from pathlib import Path
 
 from .append_validation import validate_producer_records
 from .atomic_file import fsync_directory
-from .batch_header import NO_TIMESTAMP, BatchHeader, read_header, set_base_offset, set_log_append_time
+from .batch_header import (
+    BASE_OFFSET_SIZE, NO_TIMESTAMP, BatchHeader, base_offset_bytes, read_header, set_base_offset,
+    set_log_append_time,
+)
 from .errors import OffsetOutOfRangeError, PolicyViolationError
 from .log_config import LogConfig
 from .log_loader import load_segments
@@ -165,8 +168,7 @@ class PartitionLog:
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         config = self.config
-        data = bytearray(records)
-        stamped = self._assign_offsets(data, validate_producer_records(records, config, now), now)
+        pieces, stamped = self._assign_offsets(records, validate_producer_records(records, config, now), now)
         self._expire_producers(now)
         update = self._producers.prepare_append(header for _, header in stamped)
         if isinstance(update, BatchMetadata):
@@ -179,7 +181,7 @@ class PartitionLog:
                 duplicate=True,
             )
         first_offset = self.log_end_offset
-        self._write(data, stamped, now)
+        self._write(pieces, stamped, now)
         self._producers.apply(update)
         return AppendInfo(
             first_offset=first_offset,
@@ -201,33 +203,48 @@ class PartitionLog:
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         marker = TxnMarker(commit, coordinator_epoch)
-        data = bytearray(marker_batch(producer_id, producer_epoch, marker, now))
-        stamped = self._assign_offsets(data, [(0, read_header(data, 0))], now)
+        data = marker_batch(producer_id, producer_epoch, marker, now)
+        pieces, stamped = self._assign_offsets(data, [(0, read_header(data, 0))], now)
         offset = stamped[0][1].base_offset
         self._expire_producers(now)
         update = self._producers.prepare_marker(producer_id, producer_epoch, marker, offset, now)
-        self._write(data, stamped, now)
+        self._write(pieces, stamped, now)
         for aborted in self._producers.apply(update):
             self._active.txn_index.append(aborted)
         return offset
 
     def _assign_offsets(
-        self, data: bytearray, batches: list[tuple[int, BatchHeader]], now: int
-    ) -> list[tuple[int, BatchHeader]]:
-        """Number the batches in ``data`` from the log end (and stamp LogAppendTime); their new headers."""
-        next_offset = self.log_end_offset
-        for position, header in batches:
-            set_base_offset(data, position, next_offset)
-            if self.config.log_append_time:
-                set_log_append_time(data, position, header.size, now)
-            next_offset += header.records_count
-        return [(position, read_header(data, position)) for position, _ in batches]
+        self, records: bytes | memoryview, batches: list[tuple[int, BatchHeader]], now: int
+    ) -> tuple[list, list[tuple[int, BatchHeader]]]:
+        """Number the batches from the log end: the buffers to write, and the batches' new headers.
 
-    def _write(self, data: bytearray, stamped: list[tuple[int, BatchHeader]], now: int) -> None:
+        The batches are not copied: each is written as its new 8-byte base offset (a field the
+        CRC does not cover) followed by the rest of the bytes as received.  LogAppendTime topics
+        are the exception: stamping the time changes the CRC as well, so their batches are
+        copied and edited in place.
+        """
+        next_offset = self.log_end_offset
+        if self.config.log_append_time:
+            data = bytearray(records)
+            for position, header in batches:
+                set_base_offset(data, position, next_offset)
+                set_log_append_time(data, position, header.size, now)
+                next_offset += header.records_count
+            return [data], [(position, read_header(data, position)) for position, _ in batches]
+        view = memoryview(records)
+        pieces, stamped = [], []
+        for position, header in batches:
+            pieces += (base_offset_bytes(next_offset), view[position + BASE_OFFSET_SIZE:position + header.size])
+            stamped.append((position, header._replace(base_offset=next_offset)))
+            next_offset += header.records_count
+        return pieces, stamped
+
+    def _write(self, pieces: list, stamped: list[tuple[int, BatchHeader]], now: int) -> None:
         max_timestamp = max(header.max_timestamp for _, header in stamped)
-        if self._active.should_roll(len(data), max_timestamp, stamped[-1][1].last_offset, self.config, now):
+        size = sum(len(piece) for piece in pieces)
+        if self._active.should_roll(size, max_timestamp, stamped[-1][1].last_offset, self.config, now):
             self._roll(now)
-        self._active.append(data, stamped, self.config.index_interval_bytes)
+        self._active.append(pieces, stamped, self.config.index_interval_bytes)
         self._unflushed_messages += sum(header.records_count for _, header in stamped)
 
     def _expire_producers(self, now: int) -> None:

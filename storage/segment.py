@@ -48,6 +48,9 @@ def open_log_file(path: Path) -> FileHandle:
     return FileHandle(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644))
 
 
+_MAX_IOVECS = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024
+
+
 class LogSegment:
     def __init__(
         self,
@@ -124,20 +127,17 @@ class LogSegment:
             waited = now_ms - self.created_ms
         return waited > config.segment_ms
 
-    def append(
-        self, data: bytes | bytearray, batches: list[tuple[int, BatchHeader]], index_interval_bytes: int
-    ) -> None:
-        """Write ``data`` (whole batches, offsets assigned) at the end; ``batches`` are (position in data, header).
+    def append(self, pieces: list, batches: list[tuple[int, BatchHeader]], index_interval_bytes: int) -> None:
+        """Write whole batches, offsets assigned, at the end; ``pieces`` are their bytes, in order,
+        as buffers to write back to back, and ``batches`` are (position in those bytes, header).
 
-        One ``os.write`` in the normal case; if the write fails part-way the file
-        is cut back, so the segment never holds a partial append.
+        One ``os.writev`` in the normal case, so a batch need not be joined into one buffer first;
+        if the write fails part-way the file is cut back, so the segment never holds a partial
+        append.
         """
         position = self.size
-        view = memoryview(data)
-        written = 0
         try:
-            while written < len(view):
-                written += os.write(self.fd, view[written:])
+            write_all(self.fd, pieces)
         except OSError:
             os.ftruncate(self.fd, position)
             raise
@@ -297,3 +297,14 @@ class LogSegment:
                 continue
             renamed.append(target)
         return renamed
+
+
+def write_all(fd: int, pieces: list) -> None:
+    """Write every buffer of ``pieces`` in order, resuming after short writes."""
+    pending = [memoryview(piece).cast("B") for piece in pieces]
+    while pending:
+        written = os.writev(fd, pending[:_MAX_IOVECS])
+        while pending and written >= len(pending[0]):
+            written -= len(pending.pop(0))
+        if written:
+            pending[0] = pending[0][written:]

@@ -33,7 +33,7 @@ from .errors import DecodeError, EncodeError
 from .schema import NO_DEFAULT, Field, Message
 from .types import (
     BYTES, COMPACT_BYTES, COMPACT_NULLABLE_BYTES, COMPACT_NULLABLE_STRING, COMPACT_STRING,
-    FIXED_TYPES, NULLABLE_BYTES, NULLABLE_STRING, STRING, TAGGED_FIELDS, ZERO_UUID, Array,
+    FIXED_TYPES, NULLABLE_BYTES, NULLABLE_STRING, STRING, TAGGED_FIELDS, ZERO_UUID, Array, Records,
     NullableStruct,
 )
 
@@ -48,6 +48,8 @@ _STRINGS = {(False, False): STRING, (False, True): NULLABLE_STRING,
             (True, False): COMPACT_STRING, (True, True): COMPACT_NULLABLE_STRING}
 _BYTES = {(False, False): BYTES, (False, True): NULLABLE_BYTES,
           (True, False): COMPACT_BYTES, (True, True): COMPACT_NULLABLE_BYTES}
+_RECORDS = {(compact, nullable): Records(compact, nullable)
+            for compact in (False, True) for nullable in (False, True)}
 
 
 class StructCodec(Construct):
@@ -242,7 +244,9 @@ def _element_codec(field: Field, version: int, flexible: bool, nullable: bool) -
     kind = field.element_type
     if kind == "string":
         return _STRINGS[(flexible, nullable)]
-    if kind in ("bytes", "records"):
+    if kind == "records":
+        return _RECORDS[(flexible, nullable)]
+    if kind == "bytes":
         return _BYTES[(flexible, nullable)]
     return FIXED_TYPES[kind]
 

@@ -19,6 +19,7 @@ from .errors import DecodeError, UnsupportedVersionError
 from .headers import REQUEST_HEADER, RESPONSE_HEADER, request_header_version, response_header_version
 from .schema import Api
 from .spliced import SplicingWriter
+from .types import FrameStream
 
 _PREFIX = struct.Struct(">hhi")  # api key, api version, correlation id: in every request header
 _LENGTH = struct.Struct(">i")
@@ -43,7 +44,7 @@ def parse_request(frame: bytes) -> tuple[RequestHeader, Container]:
     if len(frame) < _PREFIX.size:
         raise DecodeError(f"request of {len(frame)} bytes is shorter than a request header")
     api_key, api_version, correlation_id = _PREFIX.unpack_from(frame)
-    stream = io.BytesIO(frame)
+    stream = FrameStream(frame)  # record batches come out as views of ``frame``, not copies
     api = API_BY_KEY.get(api_key)
     if api is None or api_version not in api.valid_versions:
         try:

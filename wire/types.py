@@ -12,6 +12,7 @@ an int32 length and arrays an int32 count, -1 meaning null.  ``records`` is null
 
 from __future__ import annotations
 
+import io
 import struct
 import uuid
 
@@ -168,6 +169,11 @@ class _LengthPrefixed(Construct):
 
     def _read_payload(self, stream, context, path):
         """The payload bytes, or None for null."""
+        size = self._read_size(stream, context, path)
+        return None if size is None else read_exactly(stream, size)
+
+    def _read_size(self, stream, context, path):
+        """The payload's length, or None for null."""
         size = self._length._parse(stream, context, path)
         if self._compact:
             size -= 1
@@ -176,7 +182,7 @@ class _LengthPrefixed(Construct):
                 return None
             raise DecodeError("null where the field is not nullable" if size == -1
                               else f"negative length {size}")
-        return read_exactly(stream, size)
+        return size
 
     def _write_payload(self, data, stream, context, path):
         if data is None:
@@ -238,6 +244,40 @@ class Bytes(_LengthPrefixed):
             obj = obj.cast("B")  # so len() counts bytes
         self._write_payload(obj, stream, context, path)
         return obj
+
+
+class Records(Bytes):
+    """Kafka's ``records``: bytes, but parsed as a zero-copy view when the stream can lend one.
+
+    A request's record batches are the bulk of a Produce frame; ``parse_request`` reads from a
+    ``FrameStream`` so they stay a ``memoryview`` of the received frame all the way to the log
+    file, instead of being copied once more here."""
+
+    def _parse(self, stream, context, path):
+        lend = getattr(stream, "view_of", None)
+        if lend is None:
+            return self._read_payload(stream, context, path)
+        size = self._read_size(stream, context, path)
+        return None if size is None else lend(size)
+
+
+class FrameStream(io.BytesIO):
+    """A ``BytesIO`` over one frame that can also lend views of it (see ``Records``).
+
+    ``BytesIO`` shares, rather than copies, a ``bytes`` object it is given, so neither reading
+    fields nor lending views copies the frame."""
+
+    def __init__(self, frame: bytes):
+        super().__init__(frame)
+        self._view = memoryview(frame)
+
+    def view_of(self, size: int) -> memoryview:
+        """The next ``size`` bytes as a view; the stream moves past them."""
+        start = self.tell()
+        if start + size > len(self._view):
+            raise DecodeError(f"truncated: needed {size} bytes, {len(self._view) - start} left")
+        self.seek(start + size)
+        return self._view[start:start + size]
 
 
 class Array(Construct):
@@ -371,8 +411,6 @@ BYTES = Bytes()
 NULLABLE_BYTES = Bytes(nullable=True)
 COMPACT_BYTES = Bytes(compact=True)
 COMPACT_NULLABLE_BYTES = Bytes(compact=True, nullable=True)
-RECORDS = NULLABLE_BYTES
-COMPACT_RECORDS = COMPACT_NULLABLE_BYTES
 
 #: Fixed-size and self-delimiting types by Kafka type name (strings, bytes and arrays depend
 #: on compactness and nullability, so they are built per field).

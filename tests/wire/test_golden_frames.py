@@ -56,11 +56,14 @@ def test_response_round_trips(entry):
 
 @pytest.mark.parametrize("entry", [e for e in REQUESTS if e["api_key"] == 0], ids=by_file)
 def test_produce_requests_carry_the_batch_as_sent(entry):
-    """The records field stays raw bytes: the codec must not touch a client's (maybe compressed) batch."""
-    _, body = parse_request((FRAMES / entry["file"]).read_bytes())
+    """The records field stays raw bytes: the codec must not touch a client's (maybe compressed) batch,
+    nor copy it: it is a view of the request frame itself."""
+    frame = (FRAMES / entry["file"]).read_bytes()
+    _, body = parse_request(frame)
     [topic] = body.topic_data
     [partition] = topic.partition_data
     records = partition.records
-    assert isinstance(records, bytes) and records[16] == 2  # magic byte of record batch v2
+    assert isinstance(records, memoryview) and records.obj is frame
+    assert records[16] == 2  # magic byte of record batch v2
     codec = int.from_bytes(records[21:23], "big") & 0x7  # the batch attributes' low bits
     assert codec == {"none": 0, "gzip": 1, "zstd": 4}[entry["variant"]]
