@@ -8,6 +8,7 @@ group of bars per case), latency ("ms": one panel per case, a group per percenti
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from .measurement import Measurement
@@ -19,7 +20,7 @@ COLUMNS = 3
 def family(metric: str) -> str:
     if "/s" in metric:
         return "throughput"
-    if "ms" in metric.split():
+    if re.search(r"\bms\b", metric):
         return "latency"
     return "other"
 
@@ -29,25 +30,23 @@ def workload_charts(workload: str, measurements: list[Measurement], brokers: lis
     """Draw the workload's charts into ``out_dir``; return the files written."""
     written = []
     for name in ("throughput", "latency", "other"):
-        chosen = [m for m in measurements if family(m.metric) == name]
-        if not any(m.values for m in chosen):
+        chosen = [m for m in measurements if family(m.metric) == name and m.values]
+        if not chosen:
             continue
-        if name == "latency":   # panels are cases, groups are percentiles
-            panels = _ordered(m.case for m in chosen)
-            pick = lambda m, panel, group: m.case == panel and m.metric == group  # noqa: E731
-            groups = {panel: _ordered(m.metric for m in chosen if m.case == panel) for panel in panels}
-        else:                   # panels are metrics, groups are cases
-            panels = _ordered(m.metric for m in chosen)
-            pick = lambda m, panel, group: m.metric == panel and m.case == group  # noqa: E731
-            groups = {panel: _ordered(m.case for m in chosen if m.metric == panel) for panel in panels}
+        # latency: a panel per case, a group of bars per percentile; else a panel per metric
+        # and a group per case
+        place = (lambda m: (m.case, m.metric)) if name == "latency" else (lambda m: (m.metric, m.case))
+        medians = {(*place(m), m.broker): m.median for m in chosen}
+        panels = _ordered(place(m)[0] for m in chosen)
+        groups = {panel: _ordered(place(m)[1] for m in chosen if place(m)[0] == panel) for panel in panels}
         path = out_dir / f"{workload}-{name}.png"
-        _draw(path, panels, groups, brokers, lambda panel, group, broker: next(
-            (m.median for m in chosen if m.broker == broker and pick(m, panel, group) and m.values), None))
+        _draw(path, panels, groups, brokers, medians)
         written.append(path)
     return written
 
 
-def _draw(path: Path, panels: list[str], groups: dict[str, list[str]], brokers: list[str], value) -> None:
+def _draw(path: Path, panels: list[str], groups: dict[str, list[str]], brokers: list[str],
+          medians: dict[tuple[str, str, str], float]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -62,7 +61,7 @@ def _draw(path: Path, panels: list[str], groups: dict[str, list[str]], brokers: 
     for ax, panel in zip(axes.flat, panels):
         labels = groups[panel]
         for index, broker in enumerate(brokers):
-            heights = [value(panel, label, broker) for label in labels]
+            heights = [medians.get((panel, label, broker)) for label in labels]
             xs = [position + (index - (len(brokers) - 1) / 2) * width for position in range(len(labels))]
             bars = ax.bar(xs, [h or 0 for h in heights], width, label=broker,
                           color=COLOURS.get(broker))

