@@ -1,6 +1,8 @@
 """Splitting a byte stream into length-prefixed frames."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from odradek.wire import FrameSplitter, FrameTooLargeError, FramingError, frame
 
@@ -54,3 +56,15 @@ def test_a_large_frame_arriving_in_many_pieces():
     for start in range(0, len(data), 1024):
         frames += splitter.feed(data[start:start + 1024])
     assert frames == [payload]
+
+
+@given(payloads=st.lists(st.binary(max_size=300), min_size=1, max_size=8), data=st.data())
+def test_any_split_of_the_stream_gives_the_same_frames(payloads, data):
+    stream = b"".join(frame(payload) for payload in payloads)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=12)))
+    splitter = FrameSplitter(300)
+    frames, previous = [], 0
+    for cut in [*cuts, len(stream)]:
+        frames += splitter.feed(stream[previous:cut])
+        previous = cut
+    assert frames == payloads and splitter.buffered == 0
