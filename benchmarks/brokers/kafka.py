@@ -43,9 +43,13 @@ def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
     log4j.write_text(LOG4J)
     common = [f"-Dlog4j.configuration=file:{log4j}", "-cp", classpath()]
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    subprocess.run(["java", *FORMAT_JVM_OPTIONS, *common, STORAGE_TOOL, "format",
-                    "-t", cluster_id, "-c", str(properties)],
-                   check=True, capture_output=True, timeout=START_TIMEOUT, stdin=subprocess.DEVNULL)
+    formatted = subprocess.run(["java", *FORMAT_JVM_OPTIONS, *common, STORAGE_TOOL, "format",
+                                "-t", cluster_id, "-c", str(properties)],
+                               capture_output=True, text=True, timeout=START_TIMEOUT,
+                               stdin=subprocess.DEVNULL)
+    if formatted.returncode != 0:
+        raise RuntimeError(f"{STORAGE_TOOL} format exited {formatted.returncode}:\n"
+                           f"{formatted.stdout[-2000:]}{formatted.stderr[-2000:]}")
     command = ["java", *SERVER_JVM_OPTIONS, *common, MAIN, str(properties)]
     return BrokerProcess("kafka", command, port, data_dir / "broker.log", START_TIMEOUT)
 
