@@ -96,7 +96,9 @@ def consume(bootstrap: str, topic: str, records: int, timeout: float = 30.0) -> 
     try:
         read, start = 0, None
         while read < records:
-            batch = consumer.consume(num_messages=1 if start is None else CONSUME_BATCH, timeout=timeout)
+            # consume() waits for all it asks for, so never ask beyond the last record
+            wanted = 1 if start is None else min(CONSUME_BATCH, records - read)
+            batch = consumer.consume(num_messages=wanted, timeout=timeout)
             if not batch:
                 raise TimeoutError(f"read {read} of {records} records, then nothing for {timeout:.0f} s")
             for message in batch:
