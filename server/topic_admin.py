@@ -4,11 +4,19 @@ auto-creation that Metadata triggers.
 Replication is a broker matter, not a storage one: with a single broker every replica list is just
 this node, so a replication factor above 1 or an assignment naming another broker is refused here
 with Kafka's errors before storage is touched.
+
+A new topic's partitions are created on disk in a worker thread: thousands of directories and
+files take seconds, and the event loop keeps serving every other connection meanwhile.  Its name
+is reserved while that runs, and the topic becomes visible only once all of it exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Mapping, Sequence
+
+import trio
 
 from odradek.wire import ErrorCode
 
@@ -22,7 +30,7 @@ class TopicAdminError(Exception):
         self.message = message
 
 
-def create_topic(
+async def create_topic(
     broker,
     name: str,
     num_partitions: int = -1,
@@ -59,8 +67,27 @@ def create_topic(
             "The target replication factor of "
             f"{replication_factor} cannot be reached because only 1 broker(s) are registered.",
         )
+    logs = broker.logs
+    with _as_topic_admin_error():
+        if validate_only:
+            return logs.create_topic(name, num_partitions, dict(configs or {}), validate_only=True)
+        change = logs.plan_topic(name, num_partitions, dict(configs or {}))
     try:
-        return broker.logs.create_topic(name, num_partitions, dict(configs or {}), validate_only=validate_only)
+        with _as_topic_admin_error():
+            await trio.to_thread.run_sync(logs.build, change)
+    except BaseException:
+        logs.discard(change)
+        raise
+    with _as_topic_admin_error():
+        logs.commit(change)
+    return change.topic
+
+
+@contextlib.contextmanager
+def _as_topic_admin_error():
+    """Storage's refusals as the Kafka errors they stand for; anything else propagates."""
+    try:
+        yield
     except Exception as exc:
         code = error_code_for(exc)
         if code == ErrorCode.UNKNOWN_SERVER_ERROR:

@@ -60,6 +60,17 @@ STRAY_SUFFIX = "-stray"
 _MAX_FILE_NAME = 255
 
 
+@dataclasses.dataclass
+class TopicChange:
+    """A topic being created, grown or reconfigured: ``new_partitions`` are built on disk into
+    ``logs`` before the manager takes the change (see ``LogManager.plan_topic``)."""
+
+    topic: TopicInfo
+    config: LogConfig
+    new_partitions: range
+    logs: dict[int, PartitionLog | None] = dataclasses.field(default_factory=dict)
+
+
 class LogManager:
     def __init__(self, data_dir: str | os.PathLike, broker_props: Mapping[str, str]) -> None:
         self.data_dir = Path(data_dir)
@@ -70,6 +81,7 @@ class LogManager:
         self._configs: dict[str, LogConfig] = {}
         self._names_by_id: dict[uuid.UUID, str] = {}
         self._partitions: dict[tuple[str, int], PartitionLog] = {}
+        self._being_created: set[str] = set()  # names planned but not yet committed
         self._lock_fd: int | None = None
         self._checkpoint_lock = threading.Lock()
 
@@ -175,22 +187,63 @@ class LogManager:
         self, name: str, num_partitions: int, configs: Mapping[str, str] = {}, validate_only: bool = False
     ) -> TopicInfo:
         """Create a topic (or, with ``validate_only``, just check that it could be created)."""
-        validate_topic_name(name)
-        if name in self._topics:
-            raise TopicExistsError(f"Topic '{name}' already exists.")
-        for existing in self._topics:
-            if collision_key(existing) == collision_key(name):
-                raise InvalidTopicError(f"Topic '{name}' collides with existing topic: {existing}")
-        if num_partitions <= 0:
-            raise InvalidPartitionsError("Number of partitions must be larger than 0.")
+        if validate_only:
+            self._check_new_topic(name, num_partitions)
+            self._validated_config(dict(configs))
+            return TopicInfo(name, new_topic_id(), num_partitions, dict(configs))
+        change = self.plan_topic(name, num_partitions, configs)
+        self._apply(change)
+        return change.topic
+
+    def plan_topic(self, name: str, num_partitions: int, configs: Mapping[str, str] = {}) -> TopicChange:
+        """Validate a new topic and reserve its name; then ``build`` it (in a worker thread if it
+        is big: creating thousands of partition directories takes seconds) and ``commit`` it, or
+        ``discard`` the plan."""
+        self._check_new_topic(name, num_partitions)
         configs = dict(configs)
         config = self._validated_config(configs)
-        topic = TopicInfo(name, new_topic_id(), num_partitions, configs)
-        if validate_only:
-            return topic
-        self._commit(topic, config, new_partitions=range(num_partitions))
-        logger.info("Created topic %s (id %s) with %d partition(s)", name, topic.topic_id, num_partitions)
-        return topic
+        self._being_created.add(name)
+        return TopicChange(TopicInfo(name, new_topic_id(), num_partitions, configs), config,
+                           range(num_partitions))
+
+    def build(self, change: TopicChange) -> None:
+        """Create the change's new partitions on disk and open them.  Touches no state of the
+        manager, so it may run in a worker thread; on failure it removes what it made."""
+        try:
+            for index in change.new_partitions:
+                path = self._partition_dir(change.topic.name, index)
+                if path.exists():
+                    self._set_aside(path, STRAY_SUFFIX)
+                path.mkdir()
+                change.logs[index] = None  # made: removed again if anything below fails
+                write_partition_metadata(path, change.topic.topic_id)
+                change.logs[index] = PartitionLog.open(
+                    path, change.topic.name, index, change.config, self.producer_config
+                )
+        except BaseException:
+            self._remove_built(change)
+            raise
+
+    def commit(self, change: TopicChange) -> None:
+        """Persist the changed topic and make it and its built partitions visible."""
+        topic = change.topic
+        try:
+            save_topics(self.data_dir, {**self._topics, topic.name: topic}.values())
+        except BaseException:
+            self.discard(change)
+            raise
+        for index, log in change.logs.items():
+            self._partitions[topic.name, index] = log
+        self._register(topic, change.config)
+        self._being_created.discard(topic.name)
+        if change.new_partitions and change.new_partitions.start == 0:
+            logger.info("Created topic %s (id %s) with %d partition(s)", topic.name, topic.topic_id,
+                        topic.num_partitions)
+
+    def discard(self, change: TopicChange) -> None:
+        """Give up a planned change: its built partitions are closed and removed."""
+        self._remove_built(change)
+        self._being_created.discard(change.topic.name)
 
     def delete_topic(self, name: str) -> list[Path]:
         """Forget the topic, close its partitions and set their directories aside for removal.
@@ -246,7 +299,7 @@ class LogManager:
         if new_total == topic.num_partitions:
             raise InvalidPartitionsError(f"Topic already has {topic.num_partitions} partitions.")
         grown = dataclasses.replace(topic, num_partitions=new_total)
-        self._commit(grown, self._configs[name], new_partitions=range(topic.num_partitions, new_total))
+        self._apply(TopicChange(grown, self._configs[name], range(topic.num_partitions, new_total)))
         logger.info("Topic %s now has %d partitions", name, new_total)
 
     def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> TopicInfo:
@@ -257,7 +310,7 @@ class LogManager:
         if validate_only:
             return topic
         topic = dataclasses.replace(topic, configs=configs)
-        self._commit(topic, config)
+        self._apply(TopicChange(topic, config, range(0)))
         for index in range(topic.num_partitions):
             self._partitions[name, index].config = config
         return topic
@@ -297,30 +350,31 @@ class LogManager:
     def _partition_dir(self, topic: str, index: int) -> Path:
         return self.data_dir / f"{topic}-{index}"
 
-    def _commit(self, topic: TopicInfo, config: LogConfig, new_partitions: range = range(0)) -> None:
-        """Create ``new_partitions``, persist ``topic``, then make it visible; on failure undo the
-        new partitions and change nothing."""
-        created = []
+    def _check_new_topic(self, name: str, num_partitions: int) -> None:
+        validate_topic_name(name)
+        if name in self._topics or name in self._being_created:
+            raise TopicExistsError(f"Topic '{name}' already exists.")
+        for existing in self._topics:
+            if collision_key(existing) == collision_key(name):
+                raise InvalidTopicError(f"Topic '{name}' collides with existing topic: {existing}")
+        if num_partitions <= 0:
+            raise InvalidPartitionsError("Number of partitions must be larger than 0.")
+
+    def _apply(self, change: TopicChange) -> None:
+        """Build and commit ``change`` here and now; on failure nothing is changed."""
         try:
-            for index in new_partitions:
-                path = self._partition_dir(topic.name, index)
-                if path.exists():
-                    self._set_aside(path, STRAY_SUFFIX)
-                path.mkdir()
-                created.append(index)
-                write_partition_metadata(path, topic.topic_id)
-                self._partitions[topic.name, index] = PartitionLog.open(
-                    path, topic.name, index, config, self.producer_config
-                )
-            save_topics(self.data_dir, {**self._topics, topic.name: topic}.values())
+            self.build(change)
         except BaseException:
-            for index in created:
-                log = self._partitions.pop((topic.name, index), None)
-                if log is not None:
-                    log.close()
-                shutil.rmtree(self._partition_dir(topic.name, index), ignore_errors=True)
+            self._being_created.discard(change.topic.name)
             raise
-        self._register(topic, config)
+        self.commit(change)
+
+    def _remove_built(self, change: TopicChange) -> None:
+        for index, log in change.logs.items():
+            if log is not None:
+                log.close()
+            shutil.rmtree(self._partition_dir(change.topic.name, index), ignore_errors=True)
+        change.logs.clear()
 
     def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int,
                         first_dirty_offset: int, clean_shutdown: bool) -> PartitionLog:

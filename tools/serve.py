@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
         stream=sys.stderr,
     )
+    _raise_open_files_limit()
     try:
         config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
         broker = Broker(config)  # each component checks its own settings as it is built
@@ -53,6 +54,21 @@ async def _serve_until_signalled(broker: Broker) -> None:
                 log.info("received %s, shutting down", signal.Signals(signum).name)
                 nursery.cancel_scope.cancel()
                 break
+
+
+def _raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard one, as the JVM does for Kafka: every
+    partition keeps its active segment open, so thousands of partitions need thousands of fds."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:
+            log.warning("could not raise the open files limit from %d to %d: %s", soft, hard, exc)
 
 
 def _format(host: str, port: int) -> str:

@@ -23,7 +23,7 @@ async def handle(ctx, request) -> dict:
             continue
         configs = {c.name: c.value for c in topic.configs}
         try:
-            info = create_topic(
+            info = await create_topic(
                 broker,
                 topic.name,
                 topic.num_partitions,

@@ -23,7 +23,7 @@ async def handle(ctx, request) -> dict:
         topics = [_topic_entry(broker, t) for t in logs.topics()]
     else:
         allow_create = request.allow_auto_topic_creation and broker.config.auto_create_topics
-        topics = [_requested_topic(broker, t, allow_create) for t in request.topics]
+        topics = [await _requested_topic(broker, t, allow_create) for t in request.topics]
     advertised = broker.advertised
     return {
         "throttle_time_ms": 0,
@@ -37,7 +37,7 @@ async def handle(ctx, request) -> dict:
     }
 
 
-def _requested_topic(broker, requested, allow_create: bool) -> dict:
+async def _requested_topic(broker, requested, allow_create: bool) -> dict:
     logs = broker.logs
     if requested.topic_id not in (None, NO_TOPIC_ID) and not requested.name:
         topic = logs.get_topic_by_id(requested.topic_id)
@@ -47,11 +47,13 @@ def _requested_topic(broker, requested, allow_create: bool) -> dict:
     topic = logs.get_topic(requested.name)
     if topic is None and allow_create:
         try:
-            topic = create_topic(broker, requested.name)
+            topic = await create_topic(broker, requested.name)
         except TopicAdminError as exc:
             if exc.code != ErrorCode.TOPIC_ALREADY_EXISTS:
                 return _error_entry(requested.name, NO_TOPIC_ID, exc.code)
             topic = logs.get_topic(requested.name)
+            if topic is None:  # another request is creating it right now
+                return _error_entry(requested.name, NO_TOPIC_ID, ErrorCode.LEADER_NOT_AVAILABLE)
     if topic is None:
         return _error_entry(requested.name, NO_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
     return _topic_entry(broker, topic)

@@ -3,6 +3,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 
 import pytest
@@ -281,3 +282,27 @@ def test_failed_metadata_write_leaves_no_trace(open_manager, monkeypatch):
     assert manager.get_topic("t") is None and manager.partition("t", 0) is None
     assert manager.get_topic("kept").num_partitions == 1 and manager.partition("kept", 1) is None
     assert sorted(p.name for p in manager.data_dir.iterdir()) == [".lock", "kept-0", TOPICS_FILE]
+
+
+def test_a_planned_topic_is_reserved_and_invisible_until_committed(open_manager):
+    manager = open_manager()
+    change = manager.plan_topic("big", 4)
+    with pytest.raises(TopicExistsError):
+        manager.plan_topic("big", 1)
+    thread = threading.Thread(target=manager.build, args=(change,))  # as the broker runs it
+    thread.start()
+    thread.join()
+    assert sorted(change.logs) == [0, 1, 2, 3]
+    assert manager.get_topic("big") is None and manager.partition("big", 0) is None
+    manager.commit(change)
+    assert manager.get_topic("big").num_partitions == 4
+    assert manager.partition("big", 3).append(BATCH, now_ms=NOW).first_offset == 0
+
+
+def test_a_discarded_plan_leaves_nothing_behind(open_manager):
+    manager = open_manager()
+    change = manager.plan_topic("gone", 2)
+    manager.build(change)
+    manager.discard(change)
+    assert not any(path.name.startswith("gone-") for path in manager.data_dir.iterdir())
+    assert manager.create_topic("gone", 1).num_partitions == 1  # the name is free again
