@@ -116,6 +116,16 @@ class BrokerConfig:
     def socket_request_max_bytes(self) -> int:
         return self.get_int("socket.request.max.bytes", 104857600)
 
+    @property
+    def socket_send_buffer_bytes(self) -> int:
+        """SO_SNDBUF of client connections; -1 leaves it to the OS (and its autotuning)."""
+        return self.get_int("socket.send.buffer.bytes", 102400)
+
+    @property
+    def socket_receive_buffer_bytes(self) -> int:
+        """SO_RCVBUF of client connections; -1 leaves it to the OS (and its autotuning)."""
+        return self.get_int("socket.receive.buffer.bytes", 102400)
+
 
 def _broker_listener(props: dict[str, str]) -> Listener:
     """The client listener: the first one that is not a KRaft controller listener."""

@@ -41,7 +41,9 @@ BROKER_ONLY_CONFIGS = [
     ConfigDef("offsets.retention.minutes", "int", "10080"),
     ConfigDef("offsets.topic.num.partitions", "int", "50"),
     ConfigDef("offsets.topic.replication.factor", "short", "3"),
+    ConfigDef("socket.receive.buffer.bytes", "int", "102400"),
     ConfigDef("socket.request.max.bytes", "int", "104857600"),
+    ConfigDef("socket.send.buffer.bytes", "int", "102400"),
     ConfigDef("transaction.max.timeout.ms", "int", "900000"),
 ]
 

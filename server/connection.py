@@ -17,6 +17,7 @@ from odradek.wire import FrameSplitter, FramingError
 from .close_connection import CloseConnection
 from .dispatch import dispatch
 from .response_writer import send_chunks
+from .socket_options import apply_socket_options
 
 log = logging.getLogger("odradek.server")
 
@@ -25,7 +26,9 @@ RECEIVE_CHUNK = 1 << 20
 
 async def serve_connection(broker, stream: trio.SocketStream) -> None:
     peer = _peer_name(stream)
-    splitter = FrameSplitter(broker.config.socket_request_max_bytes)
+    config = broker.config
+    apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
+    splitter = FrameSplitter(config.socket_request_max_bytes)
     try:
         async with stream:
             while True:
