@@ -1,0 +1,120 @@
+"""Many partitions (1K and 10K in one topic) and many connections (1K idle ones beside a load)."""
+
+from __future__ import annotations
+
+import functools
+from odradek.wire import ApiKey
+
+from ..idle_connections import IdleConnections
+from ..java_tools import consumer_perf, producer_perf
+from ..measurement import Measurement
+from ..probes import Probe, create_topic, median_ms, metadata_body
+from ..rounds import Case, _note, _progress, run_cases
+from ..session import Session
+
+TITLE = "Many partitions and many connections"
+
+PARTITION_COUNTS = [1_000, 10_000]
+RECORDS = 2_000_000            # at scale 1, for every produce in this workload
+RECORD_SIZE = 100
+PERF_PROPS = {"acks": 1, "batch.size": 262144, "linger.ms": 10}
+CREATE_DEADLINE = 300.0        # seconds for CreateTopics until every partition has a leader
+METADATA_PROBES = 20
+IDLE_CONNECTIONS = 1_000
+OPEN_DEADLINE = 300.0          # seconds to open all idle connections
+MB = 1e6
+
+PARTITION_METRICS = {"create s": False, "produce records/s": True, "consume records/s": True,
+                     "Metadata ms": False}
+QUIET = "1 partition, no idle connections"
+CROWDED = f"1 partition, {IDLE_CONNECTIONS:,} idle connections"
+
+ABOUT = f"""\
+**Many partitions.** One fresh broker per case and round; one topic with 1,000 or 10,000 partitions
+(replication factor 1). *create s*: from sending CreateTopics until a Metadata answer for the topic
+(asked every 50 ms) shows every partition with a leader, at most {CREATE_DEADLINE:.0f} s. Then
+Apache Kafka 4.3.1's `ProducerPerformance` writes {RECORDS:,} records of {RECORD_SIZE} B at full
+scale, unthrottled, `acks=1 batch.size=262144 linger.ms=10` (the same for every broker; no keys, so
+Kafka 4's default partitioner spreads batches over all partitions): *produce records/s* is the tool's
+own figure. `ConsumerPerformance` then reads them all back in a new group (subscribe, so the group
+assigns all partitions): *consume records/s* is its fetch-time rate, rebalance excluded. *Metadata
+ms* is the median of {METADATA_PROBES} Metadata requests for that topic, each timed from sending
+to the last byte of the answer on one connection (decoding afterwards, so the client's parsing of
+10K partitions is not counted).
+
+**Many connections.** One fresh broker per round; a 1-partition topic. First the same
+`ProducerPerformance` load with no other client connected (*{QUIET}*), and the broker's RSS after
+it. Then {IDLE_CONNECTIONS:,} client connections are opened one after another, each doing a real
+ApiVersions (v3) and Metadata exchange for the topic and then staying silent (*open s* is the time
+to open them all, *RSS MB* the broker's resident memory with them open), and with them held open
+the same load runs again (*{CROWDED}*). The idle count does not shrink with `--scale`; record
+counts do.
+"""
+
+
+def run(session: Session) -> list[Measurement]:
+    records = session.scaled(RECORDS, minimum=10_000)
+    measurements = []
+    for partitions in PARTITION_COUNTS:   # a fresh broker per count: 10K must not weigh on 1K
+        case = Case(f"{partitions:,} partitions", PARTITION_METRICS,
+                    functools.partial(_many_partitions, partitions=partitions, records=records))
+        measurements += run_cases(session, "many_partitions", [case])
+    return measurements + _many_connections(session, records)
+
+
+def _many_partitions(bootstrap: str, *, partitions: int, records: int) -> dict[str, float]:
+    topic = f"partitions-{partitions}"
+    with Probe(bootstrap) as probe:
+        created = create_topic(probe, topic, partitions, CREATE_DEADLINE)
+    produced = producer_perf(bootstrap, topic, records, RECORD_SIZE, **PERF_PROPS)
+    consumed = consumer_perf(bootstrap, topic, records)
+    if consumed.records < records:
+        raise RuntimeError(f"ConsumerPerformance read {consumed.records} of {records} records")
+    return {"create s": created, "produce records/s": produced.records_per_second,
+            "consume records/s": consumed.records_per_second, "Metadata ms": metadata_ms(bootstrap, topic)}
+
+
+def metadata_ms(bootstrap: str, topic: str) -> float:
+    """The median time of Metadata requests for ``topic`` alone, on one connection."""
+    with Probe(bootstrap) as probe:
+        return median_ms([probe.timed(ApiKey.METADATA, metadata_body([topic]))[0]
+                          for _ in range(METADATA_PROBES)])
+
+
+def _many_connections(session: Session, records: int) -> list[Measurement]:
+    """Like ``run_cases``, but a case needs the broker itself (its RSS), not only its address."""
+    quiet = Case(QUIET, {"produce records/s": True, "RSS MB": False}, None)
+    crowded = Case(CROWDED, {"produce records/s": True, "RSS MB": False, "open s": False}, None)
+    table = {(case.name, broker, metric): Measurement("many_partitions", case.name, broker, metric,
+                                                      higher_is_better=higher)
+             for case in (quiet, crowded) for broker in session.brokers
+             for metric, higher in case.metrics.items()}
+    for repetition, name in session.rounds():
+        pending = [quiet, crowded]
+        try:
+            with session.broker(name) as broker:
+                with Probe(broker.bootstrap) as probe:
+                    create_topic(probe, "connections", 1, CREATE_DEADLINE)
+                rate = producer_perf(broker.bootstrap, "connections", records, RECORD_SIZE, **PERF_PROPS)
+                values = {"produce records/s": rate.records_per_second, "RSS MB": broker.rss_bytes() / MB}
+                _file(table, pending.pop(0), name, repetition, values)
+                with IdleConnections(broker.bootstrap, IDLE_CONNECTIONS, "connections", OPEN_DEADLINE) as idle:
+                    rss = broker.rss_bytes() / MB
+                    rate = producer_perf(broker.bootstrap, "connections", records, RECORD_SIZE, **PERF_PROPS)
+                    alive = idle.still_open()
+                    if alive < IDLE_CONNECTIONS:
+                        raise RuntimeError(f"the broker closed {IDLE_CONNECTIONS - alive} idle connections "
+                                           "during the load")
+                    values = {"produce records/s": rate.records_per_second, "RSS MB": rss,
+                              "open s": idle.open_seconds}
+                _file(table, pending.pop(0), name, repetition, values)
+        except Exception as error:
+            for case in pending:
+                _note(table, "many_partitions", case, name, repetition, error)
+    return list(table.values())
+
+
+def _file(table: dict, case: Case, broker: str, repetition: int, values: dict[str, float]) -> None:
+    for metric, value in values.items():
+        table[case.name, broker, metric].values.append(value)
+    _progress("many_partitions", repetition, broker, case.name, values)
