@@ -43,7 +43,53 @@ def at_most(workload: str, metric: str, limit: float, unit: str, case: str | Non
     return check
 
 
+def at_least(workload: str, metric: str, limit: float, unit: str, case: str | None = None) -> Check:
+    """odradek's median of ``metric`` is at least ``limit``."""
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        value = median_of(measurements, workload, metric, case=case)
+        if value is None:
+            return None, f"no {metric} figure in this run"
+        if value >= limit:
+            return True, f"{value:,.0f} {unit} (at least {limit:,.0f})"
+        return False, f"{value:,.0f} {unit}: {1 - value / limit:.0%} short of {limit:,.0f}"
+    return check
+
+
+def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases: list[str]) -> Check:
+    """odradek's median of ``metric`` is at least ``factor`` times ``other``'s, in every case."""
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        found, all_met = [], True
+        for case in cases:
+            ours = median_of(measurements, workload, metric, case=case)
+            theirs = median_of(measurements, workload, metric, broker=other, case=case)
+            if ours is None or theirs is None or theirs == 0:
+                return None, f"no {metric} figure for both brokers in '{case}'"
+            ratio = ours / theirs
+            all_met &= ratio >= factor
+            found.append(f"{case}: {ratio:.2f}x")
+        return all_met, "; ".join(found)
+    return check
+
+
+PERF_PRODUCE = ["perf-test 100 B acks=1", "perf-test 100 B acks=all", "perf-test 1 KB acks=1",
+                "perf-test 1 KB acks=all"]
+PERF_CONSUME = ["perf-test 100 B", "perf-test 1 KB"]
+CONFLUENT_PRODUCE = ["confluent-kafka 100 B acks=1", "confluent-kafka 1 KB acks=1"]
+CONFLUENT_CONSUME = ["confluent-kafka 100 B", "confluent-kafka 1 KB"]
+
 TARGETS = [
+    Target("produce ≥ 1.0x Apache Kafka with kafka-producer-perf-test (100 B and 1 KB)",
+           ratio_at_least("produce", "records/s", "kafka", 1.0, PERF_PRODUCE)),
+    Target("consume ≥ 1.0x Apache Kafka with kafka-consumer-perf-test (100 B and 1 KB)",
+           ratio_at_least("consume", "records/s", "kafka", 1.0, PERF_CONSUME)),
+    Target("produce ≥ 1.5x Tansu with confluent-kafka",
+           ratio_at_least("produce", "records/s", "tansu", 1.5, CONFLUENT_PRODUCE)),
+    Target("consume ≥ 5x Tansu with confluent-kafka",
+           ratio_at_least("consume", "records/s", "tansu", 5.0, CONFLUENT_CONSUME)),
+    Target("≥ 1,000,000 records/s produced by kafka-producer-perf-test at 100 B",
+           at_least("produce", "records/s", 1_000_000, "records/s", case="perf-test 100 B acks=1")),
+    Target("end-to-end p99 ≤ 10 ms at 5K msg/s with acks=all",
+           at_most("latency", "p99 ms", 10, "ms", case="5K msg/s acks=all")),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]

@@ -19,3 +19,26 @@ def test_the_issue_targets_read_the_startup_workload():
     met = {target.description: target.check([startup("odradek", [0.1])])[0] for target in TARGETS}
     assert met["startup ≤ 0.3 s"] is True
     assert met["idle RSS ≤ 40 MB"] is None
+
+
+def produce(broker, case, values):
+    return Measurement("produce", case, broker, "records/s", values)
+
+
+def test_ratio_targets_need_every_case_of_both_brokers():
+    from benchmarks.targets import ratio_at_least
+
+    check = ratio_at_least("produce", "records/s", "kafka", 1.0, ["a", "b"])
+    both = [produce("odradek", "a", [300]), produce("kafka", "a", [200]),
+            produce("odradek", "b", [90]), produce("kafka", "b", [100])]
+    assert check(both) == (False, "a: 1.50x; b: 0.90x")
+    assert check(both[:2] + [produce("odradek", "b", [110]), both[3]]) == (True, "a: 1.50x; b: 1.10x")
+    assert check(both[:3])[0] is None
+
+
+def test_at_least_says_how_far_short():
+    from benchmarks.targets import at_least
+
+    check = at_least("produce", "records/s", 1_000_000, "records/s", case="x")
+    assert check([produce("odradek", "x", [900_000])]) == (False, "900,000 records/s: 10% short of 1,000,000")
+    assert check([produce("odradek", "x", [1_200_000])])[0] is True
