@@ -27,6 +27,7 @@ PERF_PROPS = {"acks": 1, "batch.size": 524288, "linger.ms": 10}
 TANSU_CAP = 2 * GB             # its memory engine holds every record in RAM
 FREE_RESERVE = 10 * GB         # disk left free whatever the target
 PROBES = 50
+SEEK_WAIT_MS = 500             # never waited out (the data is there); Tansu answers nothing with 0
 TOPIC = "growth"
 CREATE_DEADLINE = 60.0
 METRICS = {"append MB/s": True, "ListOffsets ms": False, "ListOffsets latest ms": False, "seek ms": False}
@@ -48,9 +49,10 @@ own sending). After each window, case *at N GB*:
 - *ListOffsets ms*: median of {PROBES} ListOffsets requests, each for a random timestamp between the
   first record's and now (a time-index lookup into any segment);
 - *ListOffsets latest ms*: median of {PROBES} ListOffsets requests for the latest offset;
-- *seek ms*: median of {PROBES} Fetch requests (`max_wait_ms=0`, `max_bytes=1` and
-  `partition_max_bytes=1`, which a Kafka broker answers with the first whole batch) at random
-  offsets from 0 to the log end, checked to return the batch holding that offset.
+- *seek ms*: median of {PROBES} Fetch requests (`min_bytes=1`, `max_bytes=1` and
+  `partition_max_bytes=1`, which a broker answers with the first whole batch; `max_wait_ms={SEEK_WAIT_MS}`,
+  never waited out as the data is there, because Tansu answers `max_wait_ms=0` with no records) at
+  random offsets from 0 to the log end, checked to return the batch holding that offset.
 Each request is timed from sending to the last byte of the answer, on one connection, decoded
 afterwards (`benchmarks/probes.py`). Earlier parts of the log may still be in the page cache; the
 machine has less RAM than a 20 GB log plus everything else, so the oldest segments are partly cold.
@@ -136,7 +138,7 @@ def _list_offsets(probe: Probe, timestamp: int) -> tuple[float, int]:
 def _seek(probe: Probe, topic_id, offset: int) -> float:
     """Seconds for a Fetch at ``offset`` to return the batch holding it."""
     seconds, answer = probe.timed(ApiKey.FETCH, {
-        "replica_id": -1, "max_wait_ms": 0, "min_bytes": 1, "max_bytes": 1, "isolation_level": 0,
+        "replica_id": -1, "max_wait_ms": SEEK_WAIT_MS, "min_bytes": 1, "max_bytes": 1, "isolation_level": 0,
         "session_id": 0, "session_epoch": -1, "forgotten_topics_data": [], "rack_id": "",
         "topics": [{"topic": TOPIC, "topic_id": topic_id, "partitions": [{
             "partition": 0, "fetch_offset": offset, "partition_max_bytes": 1}]}]})
