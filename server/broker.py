@@ -7,6 +7,7 @@ every log before returning.
 
 from __future__ import annotations
 
+import gc
 import logging
 from functools import partial
 
@@ -50,6 +51,9 @@ class Broker:
         self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
         # after the groups: finishing a decided transaction may settle their pending offsets
         self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
+        # What was loaded lives as long as the broker: keep the collector's full passes (which
+        # every burst of allocations can trigger) from rescanning thousands of partitions' state.
+        gc.freeze()
         try:
             listeners = await _open_listeners(self.config.listener.host, self.config.listener.port)
             addresses = [listener.socket.getsockname()[:2] for listener in listeners]
