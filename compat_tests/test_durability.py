@@ -97,3 +97,24 @@ def test_small_segments_roll_and_reads_cross_them(broker, clients, topic):
     consumer.assign([confluent_kafka.TopicPartition(topic, 0, starts[3] - 1)])
     tail = ck_read(consumer, len(values) - starts[3] + 1)
     assert [m.value() for m in tail] == values[starts[3] - 1:]
+
+
+@pytest.mark.broker_overrides({"num.partitions": PARTITIONS, "log.flush.interval.messages": 1})
+def test_fsync_per_message_with_concurrent_producers_acknowledges_everything(broker, clients, topic):
+    """With flush.messages=1 every acknowledged append waits for an fsync; concurrent producers'
+    requests share them (group commit) and every acknowledged record is in the log, once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .clients import ck_produce
+
+    producers = [clients.ck_producer(broker, **{"acks": "all", "linger.ms": 0}) for _ in range(4)]
+
+    def send(index):
+        items = [(b"key-%d" % (i % 7), b"p%d-%d" % (index, i)) for i in range(300)]
+        return [(m.key(), m.value(), m.partition(), m.offset())
+                for m in ck_produce(producers[index], topic, items)]
+
+    with ThreadPoolExecutor(len(producers)) as pool:
+        acked = [record for records in pool.map(send, range(len(producers))) for record in records]
+    assert len(acked) == 1200
+    assert_all_acknowledged_records_present(acked, read_everything(clients, broker, topic, len(acked)))

@@ -16,6 +16,7 @@ import trio
 from odradek.storage.log_manager import LogManager
 
 from .append_notifier import AppendNotifier
+from .group_flush import GroupFlusher
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs
@@ -36,6 +37,7 @@ class Broker:
         self.dynamic_configs.load()
         self.logs = LogManager(config.data_dir, self.dynamic_configs.effective())
         self.appends = AppendNotifier()
+        self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
         self.producer_ids = ProducerIdAllocator(config.data_dir)
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)

@@ -8,15 +8,13 @@ A transactional batch is first checked against its transaction, as Kafka 4 does 
 partition the transaction never added would otherwise get a transaction nobody ends, holding
 back its last stable offset for good.  A retried batch the log already holds is answered with
 its original offsets.  A partition whose ``flush.messages`` is reached is fsynced, in a worker
-thread, before the answer.
+thread, before the answer (see ``group_flush``: concurrent requests share fsyncs).
 """
 
 from __future__ import annotations
 
-import trio
 
 from odradek.storage.batch_header import HEADER_SIZE, read_header
-from odradek.storage.log_manager import flush_all
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
@@ -50,7 +48,7 @@ async def handle(ctx, request) -> dict | None:
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
     if flush:
-        await trio.to_thread.run_sync(flush_all, flush)
+        await broker.flusher.flush(flush)  # one fsync shared with concurrent requests
     if request.acks == 0:
         failed = [p for t in responses for p in t["partition_responses"] if p["error_code"]]
         if failed:
