@@ -17,10 +17,11 @@ from construct import Container
 
 from odradek.tools.client.cluster import parse_bootstrap
 from odradek.tools.client.connection import shared_versions
-from odradek.wire import ApiKey, FrameSplitter, encode_request, parse_response
+from odradek.wire import ApiKey, ErrorCode, FrameSplitter, encode_request, parse_response
 
 _API_VERSIONS_VERSION = 3
 _MAX_FRAME = 1 << 30
+STEP_PARTITIONS = 5_000     # partitions per operation for a broker that refuses larger ones
 
 
 class Probe:
@@ -90,15 +91,21 @@ def median_ms(seconds: list[float]) -> float:
 def create_topic(probe: Probe, name: str, partitions: int, deadline_seconds: float) -> float:
     """Seconds from sending CreateTopics until Metadata shows every partition with a leader.
 
-    Metadata is asked again every 50 ms; ``TimeoutError`` past the deadline, saying how far it got.
+    A broker that refuses the operation as too large (Kafka's controller caps one operation at
+    10,000 records, a topic of 10K partitions needs 10,001) gets the topic in steps: created with
+    ``STEP_PARTITIONS``, then grown by CreatePartitions, all within the same clock. Metadata is
+    asked again every 50 ms; ``TimeoutError`` past the deadline, saying how far it got.
     """
     start = time.perf_counter()
-    answer = probe.request(ApiKey.CREATE_TOPICS, {"topics": [{
-        "name": name, "num_partitions": partitions, "replication_factor": 1, "assignments": [],
-        "configs": []}], "timeout_ms": int(deadline_seconds * 1000), "validate_only": False})
-    result = answer.topics[0]
-    if result.error_code:
-        raise RuntimeError(f"CreateTopics {name}: error {result.error_code} {result.error_message or ''}")
+    timeout_ms = int(deadline_seconds * 1000)
+    error, message = _create(probe, name, partitions, timeout_ms)
+    if error == ErrorCode.POLICY_VIOLATION and partitions > STEP_PARTITIONS:
+        error, message = _create(probe, name, STEP_PARTITIONS, timeout_ms)
+        for count in range(2 * STEP_PARTITIONS, partitions + STEP_PARTITIONS, STEP_PARTITIONS):
+            if not error:
+                error, message = _grow(probe, name, min(count, partitions), timeout_ms)
+    if error:
+        raise RuntimeError(f"creating {name} with {partitions} partitions: error {error} {message or ''}")
     led = 0
     while time.perf_counter() - start < deadline_seconds:
         topic = probe.metadata([name]).topics[0]
@@ -107,3 +114,16 @@ def create_topic(probe: Probe, name: str, partitions: int, deadline_seconds: flo
             return time.perf_counter() - start
         time.sleep(0.05)
     raise TimeoutError(f"{name}: {led} of {partitions} partitions had a leader after {deadline_seconds:.0f} s")
+
+
+def _create(probe: Probe, name: str, partitions: int, timeout_ms: int) -> tuple[int, str | None]:
+    result = probe.request(ApiKey.CREATE_TOPICS, {"topics": [{
+        "name": name, "num_partitions": partitions, "replication_factor": 1, "assignments": [],
+        "configs": []}], "timeout_ms": timeout_ms, "validate_only": False}).topics[0]
+    return result.error_code, result.error_message
+
+
+def _grow(probe: Probe, name: str, count: int, timeout_ms: int) -> tuple[int, str | None]:
+    result = probe.request(ApiKey.CREATE_PARTITIONS, {"topics": [{"name": name, "count": count, "assignments": None}],
+                                                      "timeout_ms": timeout_ms, "validate_only": False}).results[0]
+    return result.error_code, result.error_message

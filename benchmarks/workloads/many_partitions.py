@@ -32,7 +32,10 @@ CROWDED = f"1 partition, {IDLE_CONNECTIONS:,} idle connections"
 ABOUT = f"""\
 **Many partitions.** One fresh broker per case and round; one topic with 1,000 or 10,000 partitions
 (replication factor 1). *create s*: from sending CreateTopics until a Metadata answer for the topic
-(asked every 50 ms) shows every partition with a leader, at most {CREATE_DEADLINE:.0f} s. Then
+(asked every 50 ms) shows every partition with a leader, at most {CREATE_DEADLINE:.0f} s. Apache
+Kafka refuses 10,000 partitions in one CreateTopics (POLICY_VIOLATION, "excessively large batch
+operation": its controller caps one operation at 10,000 records); a broker that answers so gets the
+topic in steps of 5,000 (CreateTopics, then CreatePartitions), timed on the same clock. Then
 Apache Kafka 4.3.1's `ProducerPerformance` writes {RECORDS:,} records of {RECORD_SIZE} B at full
 scale, unthrottled, `acks=1 batch.size=262144 linger.ms=10` (the same for every broker; no keys, so
 Kafka 4's default partitioner spreads batches over all partitions): *produce records/s* is the tool's
