@@ -73,7 +73,8 @@ def run(session: Session) -> list[Measurement]:
         series: list[dict[str, float]] = []
         try:
             with session.broker(name) as broker:
-                series.extend(grow(broker.bootstrap, target // window, window, name))
+                for figures in grow(broker.bootstrap, target // window, window, name):
+                    series.append(figures)   # kept window by window: a later failure keeps them
         except Exception as error:  # one broker failing must not end the others' measurements
             notes.append(f"failed after {len(series)} windows: {type(error).__name__}: "
                          f"{str(error).strip()[:300]}")
@@ -93,6 +94,7 @@ def _target(session: Session, name: str, full: int) -> tuple[int, list[str]]:
     if name == "tansu" and target > TANSU_CAP:
         target = TANSU_CAP
         notes.append(f"capped at {TANSU_CAP // GB} GB: Tansu's memory engine keeps every record in RAM")
+    session.scratch.mkdir(parents=True, exist_ok=True)
     room = shutil.disk_usage(session.scratch).free - FREE_RESERVE
     if target > room:
         target = max(0, room)
