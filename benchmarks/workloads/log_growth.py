@@ -60,7 +60,9 @@ machine has less RAM than a 20 GB log plus everything else, so the oldest segmen
 Case *{FLATNESS}*: for each metric above, with n windows and k = max(1, n // 3), the reference is the
 median of the first k windows' values and the figure is
 `max over the last k windows of |value - reference| / reference * 100` (%, lower is better): the
-target is within 10 for *append MB/s* and *seek ms*.
+target is within 10 for *append MB/s* and *seek ms*. Each window's rate includes the tool's JVM
+warm-up, so windows much shorter than 1 GB (`--scale` well below 1) give noisy rates and a flatness
+that says little; sub-millisecond latencies also make a few hundredths of a millisecond a large %.
 """
 
 
