@@ -90,6 +90,10 @@ TARGETS = [
            at_least("produce", "records/s", 1_000_000, "records/s", case="perf-test 100 B acks=1")),
     Target("end-to-end p99 ≤ 10 ms at 5K msg/s with acks=all",
            at_most("latency", "p99 ms", 10, "ms", case="5K msg/s acks=all")),
+    Target("append throughput within ±10% from an empty log to a 20 GB one",
+           at_most("log_growth", "append MB/s deviation %", 10, "%", case="flatness")),
+    Target("seek latency within ±10% from an empty log to a 20 GB one",
+           at_most("log_growth", "seek ms deviation %", 10, "%", case="flatness")),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]
