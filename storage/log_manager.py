@@ -216,7 +216,9 @@ class LogManager:
                     self._set_aside(path, STRAY_SUFFIX)
                 path.mkdir()
                 change.logs[index] = None  # made: removed again if anything below fails
-                write_partition_metadata(path, change.topic.topic_id)
+                # Not fsynced, one by one: ``commit`` saves the topics file durably (and with it
+                # the data dir's new entries) only after this, and start-up rewrites a lost file.
+                write_partition_metadata(path, change.topic.topic_id, sync=False)
                 change.logs[index] = PartitionLog.open(
                     path, change.topic.name, index, change.config, self.producer_config
                 )

@@ -72,9 +72,11 @@ def save_topics(data_dir: Path, topics: Iterable[TopicInfo]) -> None:
     write_atomically(data_dir / TOPICS_FILE, json.dumps(document, indent=1).encode())
 
 
-def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID) -> None:
+def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID, *, sync: bool = True) -> None:
+    """Record the partition's topic id.  Without ``sync`` it is not fsynced: fine where the
+    topics file, written durably afterwards, vouches for it (start-up rewrites a lost one)."""
     content = f"version: 0\ntopic_id: {kafka_id_string(topic_id)}\n"
-    write_atomically(partition_dir / PARTITION_METADATA_FILE, content.encode())
+    write_atomically(partition_dir / PARTITION_METADATA_FILE, content.encode(), sync=sync)
 
 
 def read_partition_metadata(partition_dir: Path) -> uuid.UUID | None:
