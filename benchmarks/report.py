@@ -17,6 +17,7 @@ from .targets import TARGETS
 BROKER_ORDER = ["odradek", "kafka", "tansu"]
 RATIOS = [("odradek", "kafka"), ("odradek", "tansu")]
 CHART_DIR = "benchmarks"     # under the docs dir, next to benchmarks.md
+ANALYSIS = Path(__file__).with_name("analysis.md")  # hand-written reading of the figures
 SPINNING = {True: "rotational", False: "non-rotational"}
 
 
@@ -56,6 +57,7 @@ def render(results: dict, measurements: list[Measurement], brokers: list[str],
         *_machine(results.get("machine", {})),
         *_reproduce(results.get("runs", {}), workloads),
         *_targets(measurements),
+        *_analysis(),
     ]
     for workload in workloads:
         lines += _workload(workload, [m for m in measurements if m.workload == workload], brokers,
@@ -81,6 +83,14 @@ def number(value: float | None) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.3g}"
+
+
+def _analysis() -> list[str]:
+    """The maintainers' reading of a run (what the profiles showed, why a target is missed): kept
+    in ``benchmarks/analysis.md`` so that regenerating the report keeps it."""
+    if not ANALYSIS.exists():
+        return []
+    return [ANALYSIS.read_text().rstrip(), ""]
 
 
 def _machine(machine: dict) -> list[str]:

@@ -21,6 +21,7 @@ class Case:
     name: str                                     # e.g. "perf-test 100 B acks=1"
     metrics: dict[str, bool]                      # metric name -> higher is better
     measure: Callable[[str], dict[str, float]]    # bootstrap -> a value for each metric
+    needs_broker: bool = False                    # measure gets the RunningBroker, not its address
 
 
 def run_cases(session: Session, workload: str, cases: list[Case],
@@ -38,7 +39,7 @@ def run_cases(session: Session, workload: str, cases: list[Case],
                 while pending:
                     case = pending.pop(0)
                     try:
-                        values = case.measure(running.bootstrap)
+                        values = case.measure(running if case.needs_broker else running.bootstrap)
                     except Exception as error:
                         _note(table, workload, case, broker, repetition, error)
                         continue

@@ -67,7 +67,7 @@ def run(session: Session) -> list[Measurement]:
 
 def _many_partitions(bootstrap: str, *, partitions: int, records: int) -> dict[str, float]:
     topic = f"partitions-{partitions}"
-    with Probe(bootstrap) as probe:
+    with Probe(bootstrap, timeout=CREATE_DEADLINE) as probe:  # a CreateTopics answer may take long
         created = create_topic(probe, topic, partitions, CREATE_DEADLINE)
     produced = producer_perf(bootstrap, topic, records, RECORD_SIZE, **PERF_PROPS)
     consumed = consumer_perf(bootstrap, topic, records)
