@@ -40,13 +40,14 @@ def workload_charts(workload: str, measurements: list[Measurement], brokers: lis
         panels = _ordered(place(m)[0] for m in chosen)
         groups = {panel: _ordered(place(m)[1] for m in chosen if place(m)[0] == panel) for panel in panels}
         path = out_dir / f"{workload}-{name}.png"
-        _draw(path, panels, groups, brokers, medians)
+        _draw(path, panels, groups, brokers, medians, log_scale=name == "latency")
         written.append(path)
     return written
 
 
 def _draw(path: Path, panels: list[str], groups: dict[str, list[str]], brokers: list[str],
-          medians: dict[tuple[str, str, str], float]) -> None:
+          medians: dict[tuple[str, str, str], float], log_scale: bool = False) -> None:
+    """Grouped bars; ``log_scale`` for latencies, which span milliseconds to seconds across brokers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -69,6 +70,8 @@ def _draw(path: Path, panels: list[str], groups: dict[str, list[str]], brokers: 
         ax.set_title(panel, fontsize=10)
         ax.set_xticks(range(len(labels)), [_wrap(label) for label in labels], fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
+        if log_scale:
+            ax.set_yscale("log")
         ax.margins(y=0.15)
     axes.flat[0].legend(fontsize=8)
     figure.tight_layout()
@@ -90,7 +93,7 @@ def _short(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def _wrap(label: str, width: int = 18) -> str:
+def _wrap(label: str, width: int = 12) -> str:
     lines, line = [], ""
     for word in label.split():
         if line and len(line) + 1 + len(word) > width:
