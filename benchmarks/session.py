@@ -1,7 +1,8 @@
 """What every workload gets: the brokers under test, how many repetitions, and a scratch directory.
 
 Workloads never start brokers themselves: ``session.broker(name)`` starts a fresh one (new data dir,
-free loopback port) and stops it afterwards, so every broker is measured from the same clean state.
+free loopback port) and stops it afterwards, removing its data and syncing the disk, so every
+broker is measured from the same clean state.
 ``session.rounds()`` alternates the order of brokers between repetitions, so a slow phase of the
 machine does not always land on the same broker.
 """
@@ -9,6 +10,7 @@ machine does not always land on the same broker.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,3 +61,6 @@ class Session:
         finally:
             running.stop()
             shutil.rmtree(data_dir, ignore_errors=True)
+            # Let the kernel write back this broker's data (and the removal) now, so the next
+            # broker's first measurement does not queue behind it on the disk.
+            os.sync()
