@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+
 from odradek.wire import ApiKey
 
 from ..idle_connections import IdleConnections
 from ..java_tools import consumer_perf, producer_perf
 from ..measurement import Measurement
 from ..probes import Probe, create_topic, median_ms, metadata_body
-from ..rounds import Case, _note, _progress, run_cases
+from ..rounds import Case, run_cases
 from ..session import Session
 
 TITLE = "Many partitions and many connections"
@@ -26,6 +27,7 @@ MB = 1e6
 
 PARTITION_METRICS = {"create s": False, "produce records/s": True, "consume records/s": True,
                      "Metadata ms": False}
+CONNECTIONS_TOPIC = "connections"
 QUIET = "1 partition, no idle connections"
 CROWDED = f"1 partition, {IDLE_CONNECTIONS:,} idle connections"
 
@@ -85,39 +87,29 @@ def metadata_ms(bootstrap: str, topic: str) -> float:
 
 
 def _many_connections(session: Session, records: int) -> list[Measurement]:
-    """Like ``run_cases``, but a case needs the broker itself (its RSS), not only its address."""
-    quiet = Case(QUIET, {"produce records/s": True, "RSS MB": False}, None)
-    crowded = Case(CROWDED, {"produce records/s": True, "RSS MB": False, "open s": False}, None)
-    table = {(case.name, broker, metric): Measurement("many_partitions", case.name, broker, metric,
-                                                      higher_is_better=higher)
-             for case in (quiet, crowded) for broker in session.brokers
-             for metric, higher in case.metrics.items()}
-    for repetition, name in session.rounds():
-        pending = [quiet, crowded]
-        try:
-            with session.broker(name) as broker:
-                with Probe(broker.bootstrap) as probe:
-                    create_topic(probe, "connections", 1, CREATE_DEADLINE)
-                rate = producer_perf(broker.bootstrap, "connections", records, RECORD_SIZE, **PERF_PROPS)
-                values = {"produce records/s": rate.records_per_second, "RSS MB": broker.rss_bytes() / MB}
-                _file(table, pending.pop(0), name, repetition, values)
-                with IdleConnections(broker.bootstrap, IDLE_CONNECTIONS, "connections", OPEN_DEADLINE) as idle:
-                    rss = broker.rss_bytes() / MB
-                    rate = producer_perf(broker.bootstrap, "connections", records, RECORD_SIZE, **PERF_PROPS)
-                    alive = idle.still_open()
-                    if alive < IDLE_CONNECTIONS:
-                        raise RuntimeError(f"the broker closed {IDLE_CONNECTIONS - alive} idle connections "
-                                           "during the load")
-                    values = {"produce records/s": rate.records_per_second, "RSS MB": rss,
-                              "open s": idle.open_seconds}
-                _file(table, pending.pop(0), name, repetition, values)
-        except Exception as error:
-            for case in pending:
-                _note(table, "many_partitions", case, name, repetition, error)
-    return list(table.values())
+    """Both cases on one broker per round: the load alone, then beside the idle connections."""
+    quiet = Case(QUIET, {"produce records/s": True, "RSS MB": False},
+                 functools.partial(_load_alone, records=records), needs_broker=True)
+    crowded = Case(CROWDED, {"produce records/s": True, "RSS MB": False, "open s": False},
+                   functools.partial(_load_beside_idle, records=records), needs_broker=True)
+    return run_cases(session, "many_partitions", [quiet, crowded], prepare=_connections_topic)
 
 
-def _file(table: dict, case: Case, broker: str, repetition: int, values: dict[str, float]) -> None:
-    for metric, value in values.items():
-        table[case.name, broker, metric].values.append(value)
-    _progress("many_partitions", repetition, broker, case.name, values)
+def _connections_topic(bootstrap: str) -> None:
+    with Probe(bootstrap) as probe:
+        create_topic(probe, CONNECTIONS_TOPIC, 1, CREATE_DEADLINE)
+
+
+def _load_alone(broker, *, records: int) -> dict[str, float]:
+    rate = producer_perf(broker.bootstrap, CONNECTIONS_TOPIC, records, RECORD_SIZE, **PERF_PROPS)
+    return {"produce records/s": rate.records_per_second, "RSS MB": broker.rss_bytes() / MB}
+
+
+def _load_beside_idle(broker, *, records: int) -> dict[str, float]:
+    with IdleConnections(broker.bootstrap, IDLE_CONNECTIONS, CONNECTIONS_TOPIC, OPEN_DEADLINE) as idle:
+        rss = broker.rss_bytes() / MB
+        rate = producer_perf(broker.bootstrap, CONNECTIONS_TOPIC, records, RECORD_SIZE, **PERF_PROPS)
+        alive = idle.still_open()
+        if alive < IDLE_CONNECTIONS:
+            raise RuntimeError(f"the broker closed {IDLE_CONNECTIONS - alive} idle connections during the load")
+        return {"produce records/s": rate.records_per_second, "RSS MB": rss, "open s": idle.open_seconds}
