@@ -16,10 +16,10 @@ import trio
 from odradek.storage.log_manager import LogManager
 
 from .append_notifier import AppendNotifier
-from .group_flush import GroupFlusher
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs
+from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .connection import serve_connection
 from .listeners import Listener

@@ -13,7 +13,6 @@ is reserved while that runs, and the topic becomes visible only once all of it e
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import Mapping, Sequence
 
 import trio

@@ -208,23 +208,19 @@ class LogManager:
 
     def build(self, change: TopicChange) -> None:
         """Create the change's new partitions on disk and open them.  Touches no state of the
-        manager, so it may run in a worker thread; on failure it removes what it made."""
-        try:
-            for index in change.new_partitions:
-                path = self._partition_dir(change.topic.name, index)
-                if path.exists():
-                    self._set_aside(path, STRAY_SUFFIX)
-                path.mkdir()
-                change.logs[index] = None  # made: removed again if anything below fails
-                # Not fsynced, one by one: ``commit`` saves the topics file durably (and with it
-                # the data dir's new entries) only after this, and start-up rewrites a lost file.
-                write_partition_metadata(path, change.topic.topic_id, sync=False)
-                change.logs[index] = PartitionLog.open(
-                    path, change.topic.name, index, change.config, self.producer_config
-                )
-        except BaseException:
-            self._remove_built(change)
-            raise
+        manager, so it may run in a worker thread; if it fails, ``discard`` removes what it made."""
+        for index in change.new_partitions:
+            path = self._partition_dir(change.topic.name, index)
+            if path.exists():
+                self._set_aside(path, STRAY_SUFFIX)
+            path.mkdir()
+            change.logs[index] = None  # made: ``discard`` removes it even if opening fails
+            # Not fsynced, one by one: ``commit`` saves the topics file durably (and with it
+            # the data dir's new entries) only after this, and start-up rewrites a lost file.
+            write_partition_metadata(path, change.topic.topic_id, sync=False)
+            change.logs[index] = PartitionLog.open(
+                path, change.topic.name, index, change.config, self.producer_config
+            )
 
     def commit(self, change: TopicChange) -> None:
         """Persist the changed topic and make it and its built partitions visible."""
@@ -244,7 +240,11 @@ class LogManager:
 
     def discard(self, change: TopicChange) -> None:
         """Give up a planned change: its built partitions are closed and removed."""
-        self._remove_built(change)
+        for index, log in change.logs.items():
+            if log is not None:
+                log.close()
+            shutil.rmtree(self._partition_dir(change.topic.name, index), ignore_errors=True)
+        change.logs.clear()
         self._being_created.discard(change.topic.name)
 
     def delete_topic(self, name: str) -> list[Path]:
@@ -367,16 +367,9 @@ class LogManager:
         try:
             self.build(change)
         except BaseException:
-            self._being_created.discard(change.topic.name)
+            self.discard(change)
             raise
         self.commit(change)
-
-    def _remove_built(self, change: TopicChange) -> None:
-        for index, log in change.logs.items():
-            if log is not None:
-                log.close()
-            shutil.rmtree(self._partition_dir(change.topic.name, index), ignore_errors=True)
-        change.logs.clear()
 
     def _open_partition(self, topic: TopicInfo, index: int, log_start_offset: int,
                         first_dirty_offset: int, clean_shutdown: bool) -> PartitionLog:

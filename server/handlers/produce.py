@@ -13,7 +13,6 @@ thread, before the answer (see ``group_flush``: concurrent requests share fsyncs
 
 from __future__ import annotations
 
-
 from odradek.storage.batch_header import HEADER_SIZE, read_header
 from odradek.wire import ApiKey, ErrorCode
 
