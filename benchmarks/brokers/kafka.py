@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from compat_tests.java.jars import classpath
+from compat_tests.java.kafka_broker import single_node_properties
 
 from .process import BrokerProcess, free_port
 
@@ -37,7 +38,7 @@ def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
     port, controller_port = free_port(), free_port()
     properties = data_dir / "server.properties"
     properties.write_text("".join(f"{key}={value}\n" for key, value in
-                                  {**server_properties(data_dir, port, controller_port),
+                                  {**single_node_properties(data_dir / "logs", port, controller_port),
                                    **overrides}.items()))
     log4j = data_dir / "log4j.properties"
     log4j.write_text(LOG4J)
@@ -52,22 +53,3 @@ def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
                            f"{formatted.stdout[-2000:]}{formatted.stderr[-2000:]}")
     command = ["java", *SERVER_JVM_OPTIONS, *common, MAIN, str(properties)]
     return BrokerProcess("kafka", command, port, data_dir / "broker.log", START_TIMEOUT)
-
-
-def server_properties(data_dir: Path, port: int, controller_port: int) -> dict[str, object]:
-    return {
-        "process.roles": "broker,controller",
-        "node.id": 1,
-        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
-        "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "log.dirs": data_dir / "logs",
-        "offsets.topic.replication.factor": 1,
-        "transaction.state.log.replication.factor": 1,
-        "transaction.state.log.min.isr": 1,
-        "share.coordinator.state.topic.replication.factor": 1,
-        "share.coordinator.state.topic.min.isr": 1,
-    }

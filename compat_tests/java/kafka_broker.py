@@ -75,23 +75,9 @@ class KafkaBroker:
         return []  # a Python traceback guard has nothing to look for in a JVM's log
 
     def _properties(self) -> dict[str, object]:
-        controller_port = _free_port()
         return {
-            "process.roles": "broker,controller",
-            "node.id": 1,
-            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "log.dirs": self.data_dir / "logs",
-            "offsets.topic.replication.factor": 1,
-            "offsets.topic.num.partitions": 5,
-            "transaction.state.log.replication.factor": 1,
-            "transaction.state.log.min.isr": 1,
-            "share.coordinator.state.topic.replication.factor": 1,
-            "share.coordinator.state.topic.min.isr": 1,
+            **single_node_properties(self.data_dir / "logs", self.port, _free_port()),
+            "offsets.topic.num.partitions": 5,  # the group tests' offsets topic: quicker to create
             **self.overrides,
         }
 
@@ -114,3 +100,25 @@ class KafkaBroker:
             if READY in line:
                 ready.set()
         ready.set()
+
+
+def single_node_properties(log_dirs: Path, port: int, controller_port: int) -> dict[str, object]:
+    """A combined broker and controller on loopback, as Kafka's shipped KRaft
+    ``config/server.properties`` sets one up: roles, listeners, the data dir, and replication
+    factor and min ISR 1 for the internal topics; everything else is Kafka's default."""
+    return {
+        "process.roles": "broker,controller",
+        "node.id": 1,
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": log_dirs,
+        "offsets.topic.replication.factor": 1,
+        "transaction.state.log.replication.factor": 1,
+        "transaction.state.log.min.isr": 1,
+        "share.coordinator.state.topic.replication.factor": 1,
+        "share.coordinator.state.topic.min.isr": 1,
+    }
