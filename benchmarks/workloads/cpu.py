@@ -48,18 +48,18 @@ def run(session: Session) -> list[Measurement]:
 
 def _produce(broker, *, records: int) -> dict[str, float]:
     confluent_load.create_topic(broker.bootstrap, "cpu")
-    with _cpu_meter(broker.pid) as meter:
+    with _CpuMeter(broker.pid) as meter:
         result = producer_perf(broker.bootstrap, "cpu", records, SIZE, acks=1, **PERF_PROPS)
     return meter.figures(records, result.records_per_second)
 
 
 def _consume(broker, *, records: int) -> dict[str, float]:
-    with _cpu_meter(broker.pid) as meter:
+    with _CpuMeter(broker.pid) as meter:
         result = consumer_perf(broker.bootstrap, "cpu", records)
     return meter.figures(records, result.records_per_second)
 
 
-class _cpu_meter:
+class _CpuMeter:
     """CPU seconds of the broker (by pid) and of waited-for child processes over a with-block."""
 
     def __init__(self, pid: int):
