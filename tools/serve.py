@@ -11,6 +11,7 @@ import trio
 
 from odradek.server.broker import Broker
 from odradek.server.broker_config import BrokerConfig
+from odradek.server.startup_error import StartupError
 
 HELP = "run the broker (reads Kafka's server.properties names)"
 log = logging.getLogger("odradek.server")
@@ -36,11 +37,26 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
         broker = Broker(config)  # each component checks its own settings as it is built
-    except (OSError, ValueError) as exc:
-        log.error("invalid configuration: %s", exc)
-        return 2
-    trio.run(_serve_until_signalled, broker)
+        trio.run(_serve_until_signalled, broker)
+    except BaseException as exc:  # noqa: BLE001 - only a StartupError is turned into one line
+        problem = _startup_error(exc)
+        if problem is None:
+            raise
+        print(f"odradek serve: {problem}", file=sys.stderr)
+        return problem.exit_code
     return 0
+
+
+def _startup_error(exc: BaseException) -> StartupError | None:
+    """The StartupError behind ``exc``, also when trio delivers it inside an exception group."""
+    if isinstance(exc, StartupError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _startup_error(inner)
+            if found is not None:
+                return found
+    return None
 
 
 async def _serve_until_signalled(broker: Broker) -> None:
