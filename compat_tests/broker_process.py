@@ -15,15 +15,16 @@ import sys
 import threading
 from pathlib import Path
 
-READY = re.compile(r"odradek ready: listening on (?P<host>[^,\s]+):(?P<port>\d+), advertised as")
+READY = re.compile(r"odradek ready: listening on (?P<host>[^,\s]+):(?P<port>\d+)[,\s]")
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
 
 
 class BrokerProcess:
     def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None,
-                 port: int = 0, log_level: str = "INFO"):
+                 port: int = 0, log_level: str = "INFO", properties_file: Path | None = None):
         self.data_dir = Path(data_dir)
+        self.properties_file = properties_file
         self.overrides = dict(overrides or {})
         self.port = port
         self.log_level = log_level
@@ -42,6 +43,7 @@ class BrokerProcess:
     def start(self) -> "BrokerProcess":
         """Launch and block until the ready line (bounded); keep the port for later restarts."""
         command = [sys.executable, "-m", "odradek.tools.cli", "serve",
+                   *([str(self.properties_file)] if self.properties_file else []),
                    "--host", "127.0.0.1", "--port", str(self.port),
                    "--data-dir", str(self.data_dir), "--log-level", self.log_level]
         for key, value in self.overrides.items():

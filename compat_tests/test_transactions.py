@@ -7,6 +7,8 @@ seen all a consumer will ever see without waiting for silence.
 
 from __future__ import annotations
 
+from functools import partial
+
 import confluent_kafka
 import kafka
 import pytest
@@ -16,7 +18,7 @@ from kafka.structs import OffsetAndMetadata
 from odradek.wire import ApiKey, ErrorCode
 from odradek.wire.records import read_batches
 
-from .clients import TIMEOUT, wait_until
+from .clients import TIMEOUT, close_ck_producer, wait_until
 from .group_helpers import create_topic
 from .wire_client import WireClient
 
@@ -30,8 +32,8 @@ class TxnProducer:
     """One transactional producer of either client, behind the same few calls.
 
     confluent-kafka's is made here rather than by ``clients``, whose teardown flushes it: a
-    fenced producer raises its fatal error on every call, flush included.  Dropping it is
-    enough to close it."""
+    fenced producer raises its fatal error on every call, flush included.  It is closed at
+    teardown without a flush."""
 
     def __init__(self, clients, broker, client: str, transactional_id: str, **config):
         self.client = client
@@ -42,6 +44,7 @@ class TxnProducer:
             self.producer = confluent_kafka.Producer({
                 "bootstrap.servers": broker.bootstrap, "transactional.id": transactional_id,
                 "socket.timeout.ms": 10_000, "retry.backoff.ms": 50, "linger.ms": 5, **config})
+            clients.on_close(partial(close_ck_producer, self.producer))
 
     def init(self) -> None:
         if self.client == "kafka-python":

@@ -1,8 +1,10 @@
 """The broker: storage, configuration and listeners, run under one trio nursery.
 
-Start-up recovers the logs in a worker thread (it may read a lot of disk), then opens the
-listeners; shutdown (cancellation, e.g. on SIGTERM) stops accepting, then flushes and closes
-every log before returning.
+Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
+found before anything touches the data directory), recovers the logs in a worker thread (it may
+read a lot of disk), then starts accepting; connections made meanwhile wait in the listen backlog.
+Shutdown (cancellation, e.g. on SIGTERM) stops accepting, then flushes and closes every log
+before returning.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from .dynamic_broker_configs import DynamicBrokerConfigs
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .connection import serve_connection
+from .listener_sockets import BoundListener, bind_all
 from .listeners import Listener
 from .log_maintenance import LogMaintenance
 from .producer_ids import ProducerIdAllocator
 from .transactions.coordinator import TransactionCoordinator
 
 log = logging.getLogger("odradek.server")
+#: The ready and stopped lines, which print at every log level (see tools/serve.py).
+lifecycle = logging.getLogger("odradek.lifecycle")
 
 
 class Broker:
@@ -43,10 +48,31 @@ class Broker:
         self.transactions = TransactionCoordinator(self)
         self.maintenance = LogMaintenance(self)
         self.cluster_id = ""
-        self.advertised = config.advertised  # the bound port replaces port 0 once listening
+        # listener name -> where its clients connect; the bound port replaces port 0 once listening
+        self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
+
+    @property
+    def advertised(self) -> Listener:
+        """The first listener's advertised address (the one the ready line names)."""
+        return self.advertised_listeners[self.config.listener.name]
+
+    def advertised_for(self, listener_name: str) -> Listener:
+        """Where clients that came in on ``listener_name`` are told to reach this broker."""
+        return self.advertised_listeners[listener_name]
 
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         """Run until cancelled; ``task_status.started`` receives the bound (host, port) pairs."""
+        bound = await bind_all(self.config.listener_config.listeners)
+        try:
+            await self._serve(bound, task_status)
+        finally:
+            for listener in bound:
+                await listener.aclose()
+
+    async def _serve(self, bound: list[BoundListener], task_status) -> None:
+        for listener in bound:
+            self.advertised_listeners[listener.listener.name] = _with_bound_port(
+                self.advertised_listeners[listener.listener.name], listener.port)
         self.cluster_id = load_or_create_cluster_id(self.config.data_dir, self.config.node_id)
         self.producer_ids.load()
         await trio.to_thread.run_sync(self.logs.startup)
@@ -57,41 +83,21 @@ class Broker:
         # every burst of allocations can trigger) from rescanning thousands of partitions' state.
         gc.freeze()
         try:
-            listeners = await _open_listeners(self.config.listener.host, self.config.listener.port)
-            addresses = [listener.socket.getsockname()[:2] for listener in listeners]
-            self.advertised = _with_bound_port(self.config.advertised, addresses[0][1])
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self.groups.run)
                 nursery.start_soon(self.transactions.run)
                 nursery.start_soon(self.maintenance.run)
-                nursery.start_soon(partial(trio.serve_listeners, partial(serve_connection, self), listeners))
-                task_status.started(addresses)
+                for listener in bound:
+                    handler = partial(serve_connection, self, listener.listener.name)
+                    nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
+                task_status.started([address for listener in bound for address in listener.addresses])
         finally:
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(self.logs.close)
-            log.info("odradek stopped: logs flushed and closed")
+            lifecycle.info("odradek stopped: logs flushed and closed")
 
 
 def _with_bound_port(advertised: Listener, bound_port: int) -> Listener:
     if advertised.port != 0:
         return advertised
     return Listener(advertised.name, advertised.host, bound_port)
-
-
-async def _open_listeners(host: str, port: int) -> list[trio.SocketListener]:
-    """Bind every address of ``host`` (all interfaces, IPv4 and IPv6, when it is empty).
-
-    With port 0 the first socket picks a free port and the others bind that same port, so the
-    broker is reachable at one advertised port on every address.
-    """
-    bind_host = host or None
-    if port != 0:
-        return await trio.open_tcp_listeners(port, host=bind_host)
-    first = (await trio.open_tcp_listeners(0, host=bind_host))
-    chosen = first[0].socket.getsockname()[1]
-    for extra in first[1:]:
-        await extra.aclose()
-    if len(first) == 1:
-        return first
-    await first[0].aclose()
-    return await trio.open_tcp_listeners(chosen, host=bind_host)

@@ -6,17 +6,28 @@ and the storage layer can read the ``log.*`` settings it owns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from odradek.storage.config_def import ConfigDef
 from odradek.storage.errors import InvalidConfigError
 from odradek.storage.log_config import LogConfig
 
+from .known_configs import config_type
+from .listener_config import DEFAULT_LISTENERS, ListenerConfig
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
+from .security_settings import refuse_security_settings
+from .startup_error import ConfigError
 
-DEFAULT_LISTENERS = "PLAINTEXT://:9092"
+log = logging.getLogger("odradek.server")
+
 DEFAULT_DATA_DIR = "./odradek-data"
+#: KRaft's own settings: read from Kafka's sample configurations without complaint, but unused.
+KRAFT_SETTINGS = ("process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+                  "metadata.log.dir")
 
 
 @dataclass
@@ -32,21 +43,24 @@ class BrokerConfig:
         port: int | None = None,
         data_dir: str | None = None,
     ) -> "BrokerConfig":
+        """The configuration from a properties file, ``--override`` items and flags (later wins);
+        ConfigError names whatever is wrong."""
         props: dict[str, str] = {}
         if properties_file:
-            props.update(parse_properties(Path(properties_file).read_text(encoding="utf-8")))
-        props.update(parse_override(item) for item in overrides)
+            props.update(parse_properties(_read_properties(properties_file)))
+        for item in overrides:
+            try:
+                props.update([parse_override(item)])
+            except ValueError as exc:
+                raise ConfigError(f"--override: {exc}") from None
         if host is not None or port is not None:
-            current = _broker_listener(props)
-            props["listeners"] = str(
-                Listener(current.name, current.host if host is None else host,
-                         current.port if port is None else port)
-            )
+            props["listeners"] = _with_first_listener(props, host, port)
         if data_dir is not None:
             props["log.dirs"] = data_dir
             props.pop("log.dir", None)
         config = cls(props)
         config.validate()
+        config.warn_about_unused()
         return config
 
     def get(self, name: str, default: str) -> str:
@@ -60,17 +74,34 @@ class BrokerConfig:
         return default if value is None else value.strip().lower() == "true"
 
     def validate(self) -> None:
-        """Fail at start-up, not at the first request, on a setting we cannot honour."""
-        self.listener
-        self.advertised
-        for name in ("node.id", "num.partitions", "default.replication.factor",
-                     "message.max.bytes", "socket.request.max.bytes"):
-            if name in self.props:
-                int(self.props[name])
+        """Fail at start-up, not at the first request, on a setting we cannot honour (ConfigError)."""
+        refuse_security_settings(self.props)
+        for name, value in self.props.items():
+            kind = config_type(name)
+            if kind is not None:
+                try:
+                    ConfigDef(name, kind, None).parse(value)
+                except InvalidConfigError as exc:
+                    raise ConfigError(str(exc)) from None
+        roles = {role.strip().lower() for role in self.get("process.roles", "").split(",") if role.strip()}
+        if roles and "broker" not in roles:
+            raise ConfigError(f"process.roles={self.props['process.roles']}: odradek is a broker and cannot run "
+                              f"as a KRaft controller alone")
+        self.listener_config
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
         except InvalidConfigError as exc:
-            raise ValueError(str(exc)) from None
+            raise ConfigError(str(exc)) from None
+
+    def warn_about_unused(self) -> None:
+        """Kafka's warning for names it does not know (typos, mostly), and one for KRaft's settings."""
+        for name in self.props:
+            if config_type(name) is None:
+                log.warning("The configuration '%s' was supplied but isn't a known config.", name)
+        kraft = [name for name in KRAFT_SETTINGS if name in self.props]
+        if kraft:
+            log.warning("%s: KRaft settings are ignored: odradek runs as a single broker, or as a ZooKeeper "
+                        "cluster member with zookeeper.connect", ", ".join(kraft))
 
     @property
     def node_id(self) -> int:
@@ -78,22 +109,19 @@ class BrokerConfig:
             return int(self.props["node.id"])
         return int(self.props.get("broker.id", "1"))
 
+    @cached_property
+    def listener_config(self) -> ListenerConfig:
+        return ListenerConfig.from_props(self.props)
+
     @property
     def listener(self) -> Listener:
-        return _broker_listener(self.props)
+        """The first client listener (the one ``--host`` and ``--port`` set)."""
+        return self.listener_config.first
 
     @property
     def advertised(self) -> Listener:
-        """Where clients should connect: ``advertised.listeners``, else the listener itself,
-        with ``localhost`` standing in for a wildcard address."""
-        if "advertised.listeners" in self.props:
-            for candidate in parse_listeners(self.props["advertised.listeners"]):
-                if candidate.name == self.listener.name:
-                    return candidate
-        listener = self.listener
-        if listener.is_wildcard:
-            return Listener(listener.name, "localhost", listener.port)
-        return listener
+        """Where clients of the first listener are told to connect."""
+        return self.listener_config.advertised[self.listener.name]
 
     @property
     def data_dir(self) -> Path:
@@ -127,12 +155,25 @@ class BrokerConfig:
         return self.get_int("socket.receive.buffer.bytes", 102400)
 
 
-def _broker_listener(props: dict[str, str]) -> Listener:
-    """The client listener: the first one that is not a KRaft controller listener."""
-    controller_names = {
-        n.strip().upper() for n in props.get("controller.listener.names", "").split(",") if n.strip()
-    }
-    for listener in parse_listeners(props.get("listeners", DEFAULT_LISTENERS)):
-        if listener.name not in controller_names:
-            return listener
-    raise ValueError("no client listener in 'listeners'")
+def _read_properties(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read properties file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"properties file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+
+
+def _with_first_listener(props: dict[str, str], host: str | None, port: int | None) -> str:
+    """``listeners`` with the first client listener's host and/or port replaced (``--host``/``--port``)."""
+    try:
+        listeners = parse_listeners(props.get("listeners", DEFAULT_LISTENERS))
+    except ValueError as exc:
+        raise ConfigError(f"listeners: {exc}") from None
+    controllers = {n.strip().upper() for n in props.get("controller.listener.names", "").split(",") if n.strip()}
+    for i, listener in enumerate(listeners):
+        if listener.name not in controllers:
+            listeners[i] = Listener(listener.name, listener.host if host is None else host,
+                                    listener.port if port is None else port)
+            break
+    return ",".join(str(listener) for listener in listeners)

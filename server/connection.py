@@ -24,7 +24,7 @@ log = logging.getLogger("odradek.server")
 RECEIVE_CHUNK = 1 << 20
 
 
-async def serve_connection(broker, stream: trio.SocketStream) -> None:
+async def serve_connection(broker, listener_name: str, stream: trio.SocketStream) -> None:
     peer = _peer_name(stream)
     config = broker.config
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
@@ -36,7 +36,7 @@ async def serve_connection(broker, stream: trio.SocketStream) -> None:
                 if not data:
                     return
                 for frame in splitter.feed(data):
-                    response = await dispatch(broker, frame, peer)
+                    response = await dispatch(broker, frame, peer, listener_name)
                     if response is not None:
                         await send_chunks(stream, response)
     except FramingError as exc:

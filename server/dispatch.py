@@ -29,7 +29,7 @@ from .routes import ROUTES
 log = logging.getLogger("odradek.server")
 
 
-async def dispatch(broker, frame, peer: str) -> list | None:
+async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), or None."""
     try:
         header, request = parse_request(frame)
@@ -47,7 +47,7 @@ async def dispatch(broker, frame, peer: str) -> list | None:
         raise CloseConnection(
             f"API {header.api_key} version {header.api_version} is not served"
         )
-    ctx = RequestContext(broker, header, peer)
+    ctx = RequestContext(broker, header, peer, listener)
     try:
         body = await route.handler(ctx, request)
     except CloseConnection:

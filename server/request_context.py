@@ -16,6 +16,12 @@ class RequestContext:
     broker: "Broker"
     header: RequestHeader
     peer: str
+    listener: str  # the name of the listener the request came in on
+
+    @property
+    def advertised(self):
+        """This broker's address as clients of the request's listener must be told it."""
+        return self.broker.advertised_for(self.listener)
 
     @property
     def version(self) -> int:

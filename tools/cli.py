@@ -15,9 +15,18 @@ COMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line naming it (and where help is), not the whole
+    usage text followed by the error: the same one-line form as every other odradek error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or for just ``only`` when the command is already known."""
-    parser = argparse.ArgumentParser(prog="odradek", description="A Kafka-compatible broker and its tools.")
+    parser = OneLineParser(prog="odradek", description="A Kafka-compatible broker and its tools.")
+    parser.add_argument("-V", "--version", action="version", version=f"odradek {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in [only] if only else COMMANDS:
         module = _module(name)
@@ -36,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     except (KafkaError, ConnectionError, TimeoutError, argparse.ArgumentTypeError) as exc:
         print(f"odradek {args.command}: {exc}", file=sys.stderr)
         return 1
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("odradek")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _module(command: str):

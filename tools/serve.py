@@ -1,4 +1,10 @@
-"""``odradek serve``: run the broker until SIGTERM or SIGINT, then flush and close the logs."""
+"""``odradek serve``: run the broker until SIGTERM or SIGINT, then flush and close the logs.
+
+What stops start-up (a property with a bad value, a port in use, an unusable data directory) is
+printed as one line naming it, with exit code 2 for configuration and 1 for the machine. The
+ready line, the stopped line and such errors print at every ``--log-level``: whoever started
+the broker needs to know whether it runs.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,10 @@ from odradek.server.broker_config import BrokerConfig
 from odradek.server.startup_error import StartupError
 
 HELP = "run the broker (reads Kafka's server.properties names)"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 log = logging.getLogger("odradek.server")
+#: The ready and stopped lines: logged whatever the level, since they say whether the broker runs.
+lifecycle = logging.getLogger("odradek.lifecycle")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,15 +33,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listen address (default: all interfaces)")
     parser.add_argument("--port", type=int, help="listen port (default 9092; 0 picks a free one)")
     parser.add_argument("--data-dir", help="where logs are kept (default ./odradek-data)")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument("--log-level", default="INFO", type=_log_level, metavar="LEVEL",
+                        help=f"{', '.join(LOG_LEVELS)} (default INFO); the ready line always prints")
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    level = "WARNING" if level == "WARN" else level
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"unknown log level {text!r}: use one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=args.log_level,
         format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)",
         stream=sys.stderr,
     )
+    lifecycle.setLevel(logging.INFO)  # propagates to the root handler whatever the root's level
     _raise_open_files_limit()
     try:
         config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
@@ -64,10 +83,11 @@ async def _serve_until_signalled(broker: Broker) -> None:
         async with trio.open_nursery() as nursery:
             addresses = await nursery.start(broker.serve)
             bound = ", ".join(_format(host, port) for host, port in addresses)
-            log.info("odradek ready: listening on %s, advertised as %s, data in %s",
-                     bound, broker.advertised, broker.config.data_dir)
+            advertised = ", ".join(str(listener) for listener in broker.advertised_listeners.values())
+            lifecycle.info("odradek ready: listening on %s, advertised as %s, data in %s",
+                           bound, advertised, broker.config.data_dir)
             async for signum in signals:
-                log.info("received %s, shutting down", signal.Signals(signum).name)
+                lifecycle.info("received %s, shutting down", signal.Signals(signum).name)
                 nursery.cancel_scope.cancel()
                 break
 

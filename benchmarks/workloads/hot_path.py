@@ -87,11 +87,11 @@ async def _dispatch_figures(data_dir: str, batch: bytes) -> dict[str, float]:
                                   {"topics": [{"name": "wide"}]})[4:]
         return {
             "dispatch Produce, 1 partition x 1,000 records": await _atime(
-                lambda: dispatch(broker, produce, "bench")),
+                lambda: dispatch(broker, produce, "bench", "PLAINTEXT")),
             "dispatch Fetch, 1 partition (from offset 0)": await _atime(
-                lambda: dispatch(broker, fetch, "bench")),
+                lambda: dispatch(broker, fetch, "bench", "PLAINTEXT")),
             "dispatch Metadata, 1 topic of 10,000 partitions": await _atime(
-                lambda: dispatch(broker, metadata, "bench"), calls=5),
+                lambda: dispatch(broker, metadata, "bench", "PLAINTEXT"), calls=5),
         }
     finally:
         broker.logs.close()

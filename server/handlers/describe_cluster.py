@@ -21,6 +21,6 @@ async def handle(ctx, request) -> dict:
         return {**answer, "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE, "cluster_id": "",
                 "error_message": "this listener serves brokers, not controllers"}
     node = broker.config.node_id
-    advertised = broker.advertised
+    advertised = ctx.advertised
     return {**answer, "controller_id": node, "brokers": [
         {"broker_id": node, "host": advertised.host, "port": advertised.port, "rack": None, "is_fenced": False}]}

@@ -18,17 +18,18 @@ async def handle(ctx, request) -> dict:
         keys = list(request.coordinator_keys)
     else:
         keys = [request.key]
-    answers = [_coordinator(ctx.broker, key, request.key_type) for key in keys]
+    answers = [_coordinator(ctx, key, request.key_type) for key in keys]
     if ctx.version >= FIRST_BATCHED_VERSION:
         return {"throttle_time_ms": 0, "coordinators": answers}
     return {"throttle_time_ms": 0, **answers[0]}
 
 
-def _coordinator(broker, key: str, key_type: int) -> dict:
+def _coordinator(ctx, key: str, key_type: int) -> dict:
+    broker = ctx.broker
     if key_type == GROUP:
         broker.groups.ensure_topic()  # Kafka creates __consumer_offsets on first use
     elif key_type != TRANSACTION:
         return {"key": key, "error_code": ErrorCode.INVALID_REQUEST,
                 "error_message": f"Unsupported key type {key_type}", "node_id": -1, "host": "", "port": -1}
     return {"key": key, "error_code": ErrorCode.NONE, "error_message": None,
-            "node_id": broker.config.node_id, "host": broker.advertised.host, "port": broker.advertised.port}
+            "node_id": broker.config.node_id, "host": ctx.advertised.host, "port": ctx.advertised.port}

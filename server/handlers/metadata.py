@@ -26,7 +26,7 @@ async def handle(ctx, request) -> dict:
     else:
         allow_create = request.allow_auto_topic_creation and broker.config.auto_create_topics
         topics = [await _requested_topic(broker, t, allow_create) for t in request.topics]
-    advertised = broker.advertised
+    advertised = ctx.advertised
     return {
         "throttle_time_ms": 0,
         "brokers": [

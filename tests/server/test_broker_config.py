@@ -7,6 +7,7 @@ import pytest
 from odradek.server.broker_config import BrokerConfig
 from odradek.server.listeners import Listener, parse_listener
 from odradek.server.properties import parse_override, parse_properties
+from odradek.server.startup_error import ConfigError
 
 
 def test_properties_syntax_as_java_reads_it():
@@ -87,10 +88,86 @@ def test_broker_id_is_a_synonym_for_node_id():
     assert BrokerConfig({"broker.id": "4", "node.id": "5"}).node_id == 5
 
 
-def test_bad_settings_fail_at_load():
-    with pytest.raises(ValueError):
+def test_bad_settings_fail_at_load_naming_the_property():
+    with pytest.raises(ConfigError, match="configuration num.partitions: Not a number of type INT"):
         BrokerConfig.load(overrides=["num.partitions=many"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="^listeners: "):
         BrokerConfig.load(overrides=["listeners=nonsense"])
-    with pytest.raises(ValueError, match="log.segment.bytes"):
+    with pytest.raises(ConfigError, match="log.segment.bytes"):
         BrokerConfig.load(overrides=["log.segment.bytes=100"])
+    with pytest.raises(ConfigError, match="auto.create.topics.enable: Expected value to be either true or false"):
+        BrokerConfig.load(overrides=["auto.create.topics.enable=yes"])
+    with pytest.raises(ConfigError, match="^--override: "):
+        BrokerConfig.load(overrides=["num.partitions"])
+    with pytest.raises(ConfigError, match="cannot read properties file /no/such/server.properties"):
+        BrokerConfig.load("/no/such/server.properties")
+
+
+@pytest.mark.parametrize("listeners, protocol", [
+    ("SASL_SSL://:9094", "SASL_SSL"), ("SSL://:9093", "SSL"), ("SASL_PLAINTEXT://:9095", "SASL_PLAINTEXT"),
+    ("PLAINTEXT://:9092,SSL://:9093", "SSL"),
+])
+def test_listeners_with_unserved_security_protocols_are_refused(listeners, protocol):
+    with pytest.raises(ConfigError, match=f"uses security protocol {protocol}, which odradek does not serve"):
+        BrokerConfig.load(overrides=[f"listeners={listeners}"])
+
+
+def test_a_custom_listener_name_takes_its_protocol_from_the_map():
+    with pytest.raises(ConfigError, match="listener SECURE://:9093 uses security protocol SSL"):
+        BrokerConfig.load(overrides=["listeners=INSIDE://:9092,SECURE://:9093",
+                                     "listener.security.protocol.map=INSIDE:PLAINTEXT,SECURE:SSL"])
+    with pytest.raises(ConfigError, match="no security protocol is defined for listener INSIDE"):
+        BrokerConfig.load(overrides=["listeners=INSIDE://:9092"])
+    config = BrokerConfig.load(overrides=["listeners=INSIDE://:9092,OUTSIDE://:9093",
+                                          "advertised.listeners=OUTSIDE://broker.example:19093",
+                                          "listener.security.protocol.map=INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT"])
+    listeners = config.listener_config
+    assert [str(listener) for listener in listeners.listeners] == ["INSIDE://:9092", "OUTSIDE://:9093"]
+    assert listeners.advertised == {"INSIDE": Listener("INSIDE", "localhost", 9092),
+                                    "OUTSIDE": Listener("OUTSIDE", "broker.example", 19093)}
+    assert listeners.inter_broker == "INSIDE"
+
+
+@pytest.mark.parametrize("setting", [
+    "ssl.keystore.location=/etc/kafka/broker.jks", "sasl.enabled.mechanisms=PLAIN",
+    "listener.name.plaintext.plain.sasl.jaas.config=x", "authorizer.class.name=x.Authorizer",
+    "listener.name.internal.ssl.keystore.location=/k", "super.users=User:admin",
+])
+def test_security_settings_are_refused_not_ignored(setting):
+    with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve TLS"):
+        BrokerConfig.load(overrides=[setting])
+
+
+def test_security_switches_turned_off_are_let_through():
+    BrokerConfig.load(overrides=["zookeeper.set.acl=false", "sasl.enabled.mechanisms="])
+
+
+def test_listener_mistakes_kafka_refuses():
+    with pytest.raises(ConfigError, match="different port; 9092 appears twice"):
+        BrokerConfig.load(overrides=["listeners=PLAINTEXT://:9092,OTHER://:9092",
+                                     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT"])
+    with pytest.raises(ConfigError, match="nonroutable meta-address 0.0.0.0"):
+        BrokerConfig.load(overrides=["advertised.listeners=PLAINTEXT://0.0.0.0:9092"])
+    with pytest.raises(ConfigError, match="advertised.listeners: OTHER://h:1 names no listener"):
+        BrokerConfig.load(overrides=["advertised.listeners=OTHER://h:1"])
+    with pytest.raises(ConfigError, match="inter.broker.listener.name: NOPE is not a listener"):
+        BrokerConfig.load(overrides=["inter.broker.listener.name=NOPE"])
+
+
+def test_kraft_settings_are_read_with_a_warning(caplog):
+    config = BrokerConfig.load(overrides=["process.roles=broker,controller", "controller.quorum.voters=1@h:9093",
+                                          "listeners=PLAINTEXT://:9092,CONTROLLER://:9093",
+                                          "controller.listener.names=CONTROLLER"])
+    assert [listener.name for listener in config.listener_config.listeners] == ["PLAINTEXT"]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert any("not opening the KRaft controller listener CONTROLLER://:9093" in w for w in warnings)
+    assert any(w.startswith("process.roles, controller.quorum.voters: KRaft settings are ignored") for w in warnings)
+    with pytest.raises(ConfigError, match="process.roles=controller: odradek is a broker"):
+        BrokerConfig.load(overrides=["process.roles=controller"])
+
+
+def test_unknown_names_get_kafkas_warning(caplog):
+    BrokerConfig.load(overrides=["num.partition=3", "num.network.threads=3",
+                                 "listener.name.plaintext.max.connections=10"])
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == ["The configuration 'num.partition' was supplied but isn't a known config."]

@@ -40,7 +40,7 @@ def broker(tmp_path):
 
 async def call(broker, api_key: int, version: int, body: dict):
     frame = encode_request(api_key, version, next(_ids), "test", body)[4:]  # as the connection splits it
-    chunks = await dispatch(broker, frame, "test")
+    chunks = await dispatch(broker, frame, "test", "PLAINTEXT")
     _, response = parse_response(api_key, version, b"".join(chunks)[4:])
     return response
 
