@@ -2,7 +2,8 @@
 
     python tools/gen_schemas.py [SPECS_DIR]
 
-SPECS_DIR defaults to ``../shared/kafka-message-specs`` relative to the repository root.
+SPECS_DIR defaults to ``$ODRADEK_KAFKA_MESSAGE_SPECS``, else ``../shared/kafka-message-specs`` relative to
+the repository root.
 Writes, in our own declarative form (``odradek.wire.schema``):
 
 * ``wire/apis/<api>.py``: one ``API = Api(...)`` per request/response pair;
@@ -19,11 +20,12 @@ underscore before a capital that follows a non-capital), so they match Kafka's s
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPECS_DIR = REPO_ROOT.parent / "shared" / "kafka-message-specs"
+DEFAULT_SPECS_DIR = Path(os.environ.get("ODRADEK_KAFKA_MESSAGE_SPECS", REPO_ROOT.parent / "shared" / "kafka-message-specs"))
 
 #: Data schemas (no API key) that clients embed in bytes fields and the broker must read.
 EMBEDDED = ("ConsumerProtocolSubscription", "ConsumerProtocolAssignment")
