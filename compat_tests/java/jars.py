@@ -1,6 +1,7 @@
-"""The Kafka jars ``pom.xml`` names, copied with their runtime dependencies into the test cache.
+"""Jars from Maven Central, copied with their runtime dependencies into the test cache: Apache
+Kafka's (``pom.xml``) and ZooKeeper's server (``zookeeper-pom.xml``), each set in its own folder.
 
-Maven runs once per ``pom.xml`` content: a stamp file holding the pom's hash marks a finished copy,
+Maven runs once per pom's content: a stamp file holding the pom's hash marks a finished copy,
 so later runs cost a file read.  Without ``java`` or ``mvn`` the tests that need the jars skip.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
 CACHE = HERE.parent / ".cache" / "kafka-jars"
+ZOOKEEPER_POM = HERE / "zookeeper-pom.xml"
+ZOOKEEPER_CACHE = HERE.parent / ".cache" / "zookeeper-jars"
 INSTALL_TIMEOUT = 900.0  # seconds: a first download of ~100 jars on a slow mirror
 
 
@@ -26,24 +29,33 @@ def missing_programs() -> list[str]:
     return [name for name in ("java", "mvn") if shutil.which(name) is None]
 
 
-@functools.cache
 def classpath() -> str:
-    """The jars' classpath, installing them first if the cache does not hold this pom's set."""
+    """Kafka's jars' classpath, installing them first if the cache does not hold this pom's set."""
+    return _classpath(POM, CACHE)
+
+
+def zookeeper_classpath() -> str:
+    """The ZooKeeper server's classpath, installed like Kafka's."""
+    return _classpath(ZOOKEEPER_POM, ZOOKEEPER_CACHE)
+
+
+@functools.cache
+def _classpath(pom: Path, cache: Path) -> str:
     missing = missing_programs()
     if missing:
         raise JavaUnavailable(f"{' and '.join(missing)} not found on PATH")
-    stamp = CACHE / "installed-from-pom.sha256"
-    digest = hashlib.sha256(POM.read_bytes()).hexdigest()
+    stamp = cache / "installed-from-pom.sha256"
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
-        _install(digest, stamp)
-    return ":".join(sorted(str(jar) for jar in CACHE.glob("*.jar")))
+        _install(pom, cache, digest, stamp)
+    return ":".join(sorted(str(jar) for jar in cache.glob("*.jar")))
 
 
-def _install(digest: str, stamp: Path) -> None:
-    shutil.rmtree(CACHE, ignore_errors=True)
-    CACHE.mkdir(parents=True)
-    command = ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-               "-DincludeScope=runtime", f"-DoutputDirectory={CACHE}"]
+def _install(pom: Path, cache: Path, digest: str, stamp: Path) -> None:
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    command = ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+               "-DincludeScope=runtime", f"-DoutputDirectory={cache}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
