@@ -31,6 +31,7 @@ class BrokerProcess:
         self._lines: list[str] = []
         self._lines_lock = threading.Lock()
         self._process: subprocess.Popen | None = None
+        self.paused = False  # stopped by SIGSTOP
 
     @property
     def bootstrap(self) -> str:
@@ -70,6 +71,13 @@ class BrokerProcess:
         """SIGKILL: a crash, nothing flushed by the broker itself."""
         return self._end(signal.SIGKILL)
 
+    def signal(self, signum: signal.Signals) -> None:
+        """Send a signal (SIGSTOP freezes the broker as a long GC pause or a hung VM would)."""
+        if self._process is not None:
+            self._process.send_signal(signum)
+            if signum in (signal.SIGSTOP, signal.SIGCONT):
+                self.paused = signum == signal.SIGSTOP
+
     def restart(self, *, crash: bool = False) -> "BrokerProcess":
         """Stop (or kill) and start again with the same data directory and port."""
         if crash:
@@ -101,6 +109,9 @@ class BrokerProcess:
             return 0
         if process.poll() is None:
             process.send_signal(how)
+            if self.paused:
+                process.send_signal(signal.SIGCONT)
+                self.paused = False
         try:
             code = process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -1,5 +1,12 @@
 """The broker: storage, configuration and listeners, run under one trio nursery.
 
+It is the composition root, in two modes. Alone (the default), this node is the whole cluster:
+``LocalReplicas``, ``LocalMetadata`` and ``LocalTopicAdmin`` answer the handlers' questions about
+partitions, the cluster and topics. With ``zookeeper.connect`` set, it is one member of a cluster
+(``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata cache and
+topic changes written to ZooKeeper answer the same questions, and the cluster code is imported
+only then.
+
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
 found before anything touches the data directory), recovers the logs in a worker thread (it may
 read a lot of disk), then starts accepting; connections made meanwhile wait in the listen backlog.
@@ -26,8 +33,13 @@ from .groups.group_coordinator import GroupCoordinator
 from .connection import serve_connection
 from .listener_sockets import BoundListener, bind_all
 from .listeners import Listener
+from .cluster.cluster_config import ClusterConfig
+from .local_metadata import LocalMetadata
+from .local_replicas import LocalReplicas
 from .log_maintenance import LogMaintenance
 from .producer_ids import ProducerIdAllocator
+from .routes import CLUSTER_ROUTES, ROUTES
+from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 
 log = logging.getLogger("odradek.server")
@@ -50,6 +62,22 @@ class Broker:
         self.cluster_id = ""
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
+        cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
+        if cluster_config is None:
+            self.cluster = None
+            self.replicas = LocalReplicas(self.logs)
+            self.metadata = LocalMetadata(self)
+            self.topic_admin = LocalTopicAdmin(self)
+            self.routes = ROUTES
+        else:
+            from .cluster.member import ClusterMember
+            from .cluster.topic_admin import ClusterTopicAdmin
+
+            self.cluster = ClusterMember(self, cluster_config)
+            self.replicas = self.cluster.replicas
+            self.metadata = self.cluster.metadata
+            self.topic_admin = ClusterTopicAdmin(self.cluster)
+            self.routes = CLUSTER_ROUTES
 
     @property
     def advertised(self) -> Listener:
@@ -73,6 +101,8 @@ class Broker:
         for listener in bound:
             self.advertised_listeners[listener.listener.name] = _with_bound_port(
                 self.advertised_listeners[listener.listener.name], listener.port)
+        if self.cluster is not None:
+            await self.cluster.join(read_cluster_id(self.config.data_dir))
         self.cluster_id = load_or_create_cluster_id(self.config.data_dir, self.config.node_id)
         self.producer_ids.load()
         await trio.to_thread.run_sync(self.logs.startup)

@@ -109,6 +109,14 @@ class BrokerConfig:
             return int(self.props["node.id"])
         return int(self.props.get("broker.id", "1"))
 
+    @property
+    def cluster_broker_id(self) -> int:
+        """The id set by ``broker.id`` or ``node.id``, or -1: a cluster member must be given one."""
+        for name in ("broker.id", "node.id"):
+            if name in self.props:
+                return int(self.props[name])
+        return -1
+
     @cached_property
     def listener_config(self) -> ListenerConfig:
         return ListenerConfig.from_props(self.props)

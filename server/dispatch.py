@@ -24,7 +24,6 @@ from odradek.wire import (
 from .close_connection import CloseConnection
 from .handlers.api_versions import api_versions_body
 from .request_context import RequestContext
-from .routes import ROUTES
 
 log = logging.getLogger("odradek.server")
 
@@ -35,14 +34,14 @@ async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
         if exc.api_key == ApiKey.API_VERSIONS:
-            return [_api_versions_fallback(exc)]
+            return [_api_versions_fallback(broker, exc)]
         raise CloseConnection(
             f"unsupported API {exc.api_key} version {exc.api_version}"
         ) from None
     except DecodeError as exc:
         log.debug("malformed request frame from %s: %s", peer, bytes(frame).hex())
         raise CloseConnection(f"malformed request: {exc}") from None
-    route = ROUTES.get(header.api_key)
+    route = broker.routes.get(header.api_key)
     if route is None or not route.accepts(header.api_version):
         raise CloseConnection(
             f"API {header.api_key} version {header.api_version} is not served"
@@ -60,6 +59,6 @@ async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
     return encode_response_chunks(header, body)
 
 
-def _api_versions_fallback(exc: UnsupportedVersionError) -> bytes:
+def _api_versions_fallback(broker, exc: UnsupportedVersionError) -> bytes:
     header = RequestHeader(ApiKey.API_VERSIONS, 0, exc.correlation_id, exc.client_id)
-    return encode_response(header, api_versions_body(ErrorCode.UNSUPPORTED_VERSION))
+    return encode_response(header, api_versions_body(broker.routes, ErrorCode.UNSUPPORTED_VERSION))

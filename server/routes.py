@@ -3,6 +3,9 @@
 Each handler module names its ``API_KEY`` and defines ``async handle(ctx, request)``. The version
 range is the wire schema's; a module may advertise a wider range than it accepts
 (``ADVERTISED_MIN_VERSION``), as Kafka 4 does for Produce (KAFKA-18659).
+
+The APIs brokers use among themselves (LeaderAndIsr, UpdateMetadata, AlterPartition, ...) are
+served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is ``ROUTES`` plus those.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from .handlers import (
     add_offsets_to_txn,
     add_partitions_to_txn,
     alter_configs,
+    alter_partition,
+    controlled_shutdown,
+    leader_and_isr,
+    stop_replica,
+    update_metadata,
     api_versions,
     consumer_group_describe,
     consumer_group_heartbeat,
@@ -96,6 +104,15 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
 )
 
 
+CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
+    leader_and_isr,
+    stop_replica,
+    update_metadata,
+    controlled_shutdown,
+    alter_partition,
+)
+
+
 @dataclass(frozen=True)
 class Route:
     api_key: int
@@ -120,3 +137,4 @@ def _route(module: ModuleType) -> Route:
 
 
 ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER_MODULES}
+CLUSTER_ROUTES: dict[int, Route] = {**ROUTES, **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES}}

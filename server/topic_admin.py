@@ -1,5 +1,6 @@
 """Creating topics and adding partitions, shared by CreateTopics, CreatePartitions and the
-auto-creation that Metadata triggers.
+auto-creation that Metadata triggers; single-node mode's ``broker.topic_admin`` (cluster mode has
+``cluster.topic_admin.ClusterTopicAdmin``, with the same calls).
 
 Replication is a broker matter, not a storage one: with a single broker every replica list is just
 this node, so a replication factor above 1 or an assignment naming another broker is refused here
@@ -27,6 +28,33 @@ class TopicAdminError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class LocalTopicAdmin:
+    """Topics on this broker alone; the timeouts mean nothing here, everything is done at once."""
+
+    def __init__(self, broker):
+        self.broker = broker
+
+    async def create_topic(self, name: str, num_partitions: int = -1, replication_factor: int = -1,
+                           configs: Mapping[str, str] | None = None, assignments: Sequence[Sequence[int]] = (),
+                           validate_only: bool = False, timeout_ms: int = 0,
+                           internal_replication_factor: int | None = None):
+        if internal_replication_factor is not None:
+            replication_factor = 1
+        return await create_topic(self.broker, name, num_partitions, replication_factor, configs, assignments,
+                                  validate_only)
+
+    async def create_partitions(self, name: str, new_total: int, assignments=None, validate_only: bool = False,
+                                timeout_ms: int = 0) -> None:
+        create_partitions(self.broker, name, new_total, assignments, validate_only)
+
+    async def delete_topic(self, name: str, timeout_ms: int = 0) -> None:
+        logs = self.broker.logs
+        if logs.get_topic(name) is None:
+            raise TopicAdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.")
+        doomed = logs.delete_topic(name)
+        await trio.to_thread.run_sync(logs.remove_deleted, doomed)
 
 
 async def create_topic(

@@ -396,5 +396,6 @@ class Controller:
         for tp in followed:
             batch.stop_replica(broker_id, tp, delete=False)
         self.send(batch)
-        remaining = [tp for tp in hosted if context.states.get(tp) and context.states[tp].leader == broker_id]
+        # partitions with one replica stay where they are: nobody else can lead them
+        remaining = [tp for tp in led if context.states[tp].leader == broker_id]
         return ErrorCode.NONE, remaining

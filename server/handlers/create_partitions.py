@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..topic_admin import TopicAdminError, create_partitions
+from ..topic_admin import TopicAdminError
 
 API_KEY = ApiKey.CREATE_PARTITIONS
 
@@ -16,7 +16,8 @@ async def handle(ctx, request) -> dict:
         if topic.assignments is not None:
             assignments = [a.broker_ids for a in topic.assignments]
         try:
-            create_partitions(ctx.broker, topic.name, topic.count, assignments, request.validate_only)
+            await ctx.broker.topic_admin.create_partitions(topic.name, topic.count, assignments, request.validate_only,
+                                                           request.timeout_ms)
         except TopicAdminError as exc:
             results.append({"name": topic.name, "error_code": exc.code, "error_message": exc.message})
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from odradek.storage.log_config import describe_topic_config
 from odradek.wire import ApiKey, ErrorCode
 
-from ..topic_admin import TopicAdminError, create_topic
+from ..topic_admin import TopicAdminError
 
 API_KEY = ApiKey.CREATE_TOPICS
 
@@ -23,14 +23,14 @@ async def handle(ctx, request) -> dict:
             continue
         configs = {c.name: c.value for c in topic.configs}
         try:
-            info = await create_topic(
-                broker,
+            info = await broker.topic_admin.create_topic(
                 topic.name,
                 topic.num_partitions,
                 topic.replication_factor,
                 configs,
                 [a.broker_ids for a in sorted(topic.assignments, key=lambda a: a.partition_index)],
                 validate_only=request.validate_only,
+                timeout_ms=request.timeout_ms,
             )
         except TopicAdminError as exc:
             results.append(_failure(topic.name, exc.code, exc.message))
@@ -47,7 +47,7 @@ def _success(broker, info, configs: dict) -> dict:
         "error_code": ErrorCode.NONE,
         "error_message": None,
         "num_partitions": info.num_partitions,
-        "replication_factor": 1,
+        "replication_factor": _replication_factor(broker, info.name),
         "configs": [
             {
                 "name": e.name,
@@ -59,6 +59,11 @@ def _success(broker, info, configs: dict) -> dict:
             for e in entries
         ],
     }
+
+
+def _replication_factor(broker, topic: str) -> int:
+    first = broker.metadata.partition(topic, 0)
+    return len(first.replicas) if first is not None else -1
 
 
 def _failure(name: str, code: ErrorCode, message: str) -> dict:

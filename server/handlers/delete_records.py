@@ -1,7 +1,8 @@
 """DeleteRecords: move partitions' log start offsets forward; segments below go at the next retention pass.
 
 Offset -1 means the high watermark. The new log start offsets are checkpointed before the
-answer (off the event loop), so an acknowledged deletion survives a crash.
+answer (off the event loop), so an acknowledged deletion survives a crash. Only the leader takes
+it; followers move their log start when their fetches bring the leader's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ async def handle(ctx, request) -> dict:
     for topic in request.topics:
         partitions = []
         for part in topic.partitions:
-            result = _delete(logs.partition(topic.name, part.partition_index), part.offset)
+            log, code = ctx.broker.replicas.leader_log(topic.name, part.partition_index)
+            result = _delete(log, part.offset) if log is not None else {"low_watermark": -1, "error_code": code}
             moved |= result["error_code"] == ErrorCode.NONE
             partitions.append({"partition_index": part.partition_index, **result})
         topics.append({"name": topic.name, "partitions": partitions})
@@ -33,8 +35,6 @@ async def handle(ctx, request) -> dict:
 
 
 def _delete(log, offset: int) -> dict:
-    if log is None:
-        return {"low_watermark": -1, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}
     try:
         low_watermark = log.delete_records_before(log.high_watermark if offset == HIGH_WATERMARK else offset)
     except Exception as exc:

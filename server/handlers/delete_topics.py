@@ -1,11 +1,11 @@
-"""DeleteTopics: by name (all versions) or by topic ID (v6+); files are removed off the event loop."""
+"""DeleteTopics: by name (all versions) or by topic ID (v6+); files are removed off the event loop
+(in cluster mode, by each replica's broker when the controller tells it)."""
 
 from __future__ import annotations
 
-import trio
-
 from odradek.wire import ApiKey, ErrorCode
 
+from ..topic_admin import TopicAdminError
 from .topic_lookup import NO_TOPIC_ID
 
 API_KEY = ApiKey.DELETE_TOPICS
@@ -17,25 +17,25 @@ async def handle(ctx, request) -> dict:
         wanted = [(t.name, t.topic_id) for t in request.topics]
     else:
         wanted = [(name, NO_TOPIC_ID) for name in request.topic_names]
-    doomed = []
-    responses = [_delete(ctx.broker, n, i, doomed) for n, i in wanted]
-    if doomed:
-        await trio.to_thread.run_sync(ctx.broker.logs.remove_deleted, doomed)
+    responses = [await _delete(ctx.broker, n, i, request.timeout_ms) for n, i in wanted]
     return {"throttle_time_ms": 0, "responses": responses}
 
 
-def _delete(broker, name, topic_id, doomed: list) -> dict:
-    logs = broker.logs
+async def _delete(broker, name, topic_id, timeout_ms: int) -> dict:
+    metadata = broker.metadata
     if name is None:
-        topic = logs.get_topic_by_id(topic_id)
+        topic = metadata.topic_by_id(topic_id)
         if topic is None:
             return {"name": None, "topic_id": topic_id, "error_code": ErrorCode.UNKNOWN_TOPIC_ID,
                     "error_message": "This server does not host this topic ID."}
     else:
-        topic = logs.get_topic(name)
+        topic = metadata.topic(name)
         if topic is None:
             return {"name": name, "topic_id": topic_id, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                     "error_message": "This server does not host this topic-partition."}
-    doomed.extend(logs.delete_topic(topic.name))
+    try:
+        await broker.topic_admin.delete_topic(topic.name, timeout_ms)
+    except TopicAdminError as exc:
+        return {"name": topic.name, "topic_id": topic.topic_id, "error_code": exc.code, "error_message": exc.message}
     return {"name": topic.name, "topic_id": topic.topic_id, "error_code": ErrorCode.NONE,
             "error_message": None}

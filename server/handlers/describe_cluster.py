@@ -1,5 +1,5 @@
 """DescribeCluster: the cluster ID, the controller and the brokers, which Kafka 4's admin client
-asks for instead of Metadata.  One node is the whole cluster, never fenced.
+asks for instead of Metadata: every live broker (one, alone), none fenced, and the controller.
 
 Controllers are described only by a node reached as a controller (``bootstrap.controllers``);
 a question about them on this client listener gets Kafka's MISMATCHED_ENDPOINT_TYPE answer.
@@ -20,7 +20,7 @@ async def handle(ctx, request) -> dict:
     if request.endpoint_type != BROKERS:
         return {**answer, "error_code": ErrorCode.MISMATCHED_ENDPOINT_TYPE, "cluster_id": "",
                 "error_message": "this listener serves brokers, not controllers"}
-    node = broker.config.node_id
-    advertised = ctx.advertised
-    return {**answer, "controller_id": node, "brokers": [
-        {"broker_id": node, "host": advertised.host, "port": advertised.port, "rack": None, "is_fenced": False}]}
+    metadata = broker.metadata
+    return {**answer, "controller_id": metadata.controller_id, "brokers": [
+        {"broker_id": node, "host": endpoint.host, "port": endpoint.port, "rack": rack, "is_fenced": False}
+        for node, endpoint, rack in metadata.brokers_on(ctx.listener)]}

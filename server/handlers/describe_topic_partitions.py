@@ -17,8 +17,8 @@ MAX_PARTITION_LIMIT = 2000  # Kafka's max.request.partition.size.limit default
 
 
 async def handle(ctx, request) -> dict:
-    logs = ctx.broker.logs
-    names = sorted({t.name for t in request.topics} if request.topics else (t.name for t in logs.topics()))
+    metadata = ctx.broker.metadata
+    names = sorted({t.name for t in request.topics} if request.topics else (t.name for t in metadata.topics()))
     cursor = request.cursor
     if cursor is not None:
         names = [name for name in names if name >= cursor.topic_name]
@@ -26,7 +26,7 @@ async def handle(ctx, request) -> dict:
     topics, next_cursor = [], None
     for name in names:
         first = cursor.partition_index if cursor is not None and name == cursor.topic_name else 0
-        topic = logs.get_topic(name)
+        topic = metadata.topic(name)
         if topic is None:
             topics.append({"error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "name": name,
                            "topic_id": NO_TOPIC_ID, "partitions": []})
@@ -35,7 +35,7 @@ async def handle(ctx, request) -> dict:
             next_cursor = {"topic_name": name, "partition_index": first}
             break
         last = min(topic.num_partitions, first + budget)
-        topics.append(_topic(ctx.broker.config.node_id, topic, range(first, last)))
+        topics.append(_topic(metadata, topic, range(first, last)))
         budget -= last - first
         if last < topic.num_partitions:
             next_cursor = {"topic_name": name, "partition_index": last}
@@ -43,10 +43,16 @@ async def handle(ctx, request) -> dict:
     return {"throttle_time_ms": 0, "topics": topics, "next_cursor": next_cursor}
 
 
-def _topic(node: int, topic, indexes: range) -> dict:
+def _topic(metadata, topic, indexes: range) -> dict:
+    partitions = []
+    for index in indexes:
+        p = metadata.partition(topic.name, index)
+        if p is None:
+            continue
+        partitions.append({
+            "error_code": ErrorCode.NONE if p.leader >= 0 else ErrorCode.LEADER_NOT_AVAILABLE,
+            "partition_index": index, "leader_id": p.leader, "leader_epoch": p.leader_epoch,
+            "replica_nodes": list(p.replicas), "isr_nodes": list(p.isr), "eligible_leader_replicas": [],
+            "last_known_elr": [], "offline_replicas": list(p.offline_replicas)})
     return {"error_code": ErrorCode.NONE, "name": topic.name, "topic_id": topic.topic_id,
-            "is_internal": topic.name in INTERNAL_TOPICS, "partitions": [
-                {"error_code": ErrorCode.NONE, "partition_index": index, "leader_id": node,
-                 "leader_epoch": 0, "replica_nodes": [node], "isr_nodes": [node],
-                 "eligible_leader_replicas": [], "last_known_elr": [], "offline_replicas": []}
-                for index in indexes]}
+            "is_internal": topic.name in INTERNAL_TOPICS, "partitions": partitions}

@@ -5,6 +5,11 @@ loop) and waits for appends if there is not enough yet. Large ranges are not rea
 into the response as log slices that the connection sends with sendfile. Fetch sessions (KIP-227) are not kept: every answer has session id 0,
 which tells clients to keep sending full fetch requests.
 
+Consumers read from the partition's leader, up to its high watermark: what every in-sync replica
+has. A follower broker's fetch (``replica_id`` set, cluster mode) reads up to the log end
+instead, tells the leader how far the follower got (``broker.replicas.follower_fetch``), and is
+answered with the ``diverging_epoch`` where the follower's log departs from the leader's.
+
 A read_committed consumer (isolation level 1) reads only up to the last stable offset, and gets
 the aborted transactions among the batches it reads so that it can skip their records.
 """
@@ -22,6 +27,7 @@ from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.FETCH
 FIRST_TOPIC_ID_VERSION = 13
+FIRST_REPLICA_STATE_VERSION = 15
 SENDFILE_MIN_BYTES = 16 * 1024
 
 
@@ -39,13 +45,14 @@ async def handle(ctx, request) -> dict:
         return {"error_code": ErrorCode.FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
     by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
     deadline = trio.current_time() + max(request.max_wait_ms, 0) / 1000
-    plan = _plan(broker, request, by_id)
+    replica = _replica_id(ctx, request)
+    plan = _plan(broker, request, by_id, replica)
     if plan.total_bytes < request.min_bytes and not plan.has_error:
         keys = _watch_keys(broker, request, by_id)
         with trio.move_on_at(deadline):
             while plan.total_bytes < request.min_bytes and keys:
                 await broker.appends.wait_any(keys)
-                plan = _plan(broker, request, by_id)
+                plan = _plan(broker, request, by_id, replica)
     _attach_records(plan)
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": plan.topics}
 
@@ -60,18 +67,35 @@ def _watch_keys(broker, request, by_id: bool) -> list[tuple[str, int]]:
     return keys
 
 
-def _plan(broker, request, by_id: bool) -> _Plan:
+def _replica_id(ctx, request) -> int:
+    """The fetching broker's id for a follower's fetch (v15+ carry it in ``replica_state``), else -1."""
+    if ctx.version >= FIRST_REPLICA_STATE_VERSION:
+        state = request.replica_state
+        return state.replica_id if state is not None else -1
+    return request.replica_id
+
+
+def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
     plan = _Plan()
     budget = request.max_bytes
     read_committed = request.isolation_level == 1
+    replicas = broker.replicas
     for fetch_topic in request.topics:
         info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
         partitions = []
         for fp in fetch_topic.partitions:
-            log = broker.logs.partition(info.name, fp.partition) if info is not None else None
-            if log is None:
-                missing = ErrorCode.UNKNOWN_TOPIC_ID if by_id and info is None else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-                partitions.append(_partition_error(fp.partition, missing))
+            diverging = None
+            if info is None:
+                log, code = None, ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            elif replica >= 0:
+                code, log, diverging, behind = replicas.follower_fetch(
+                    replica, info.name, fp.partition, fp.fetch_offset, fp.last_fetched_epoch, fp.current_leader_epoch)
+                if behind:
+                    plan.has_error = True  # the follower must learn the new high watermark now
+            else:
+                log, code = replicas.leader_log(info.name, fp.partition, fp.current_leader_epoch)
+            if log is None or code != ErrorCode.NONE:
+                partitions.append(_partition_error(fp.partition, code))
                 plan.has_error = True
                 continue
             stable = log.last_stable_offset
@@ -86,12 +110,16 @@ def _plan(broker, request, by_id: bool) -> _Plan:
                 "records": b"",
             }
             partitions.append(entry)
+            if diverging is not None:
+                entry["diverging_epoch"] = {"epoch": diverging[0], "end_offset": diverging[1]}
+                plan.has_error = True  # answer at once: the follower must truncate first
+                continue
             limit = min(fp.partition_max_bytes, budget)
             if limit <= 0 and plan.total_bytes > 0:
                 continue
             try:
                 log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0,
-                                     max_offset=stable if read_committed else None)
+                                     max_offset=_read_bound(log, stable, read_committed, replica))
             except OffsetOutOfRangeError:
                 entry["error_code"] = ErrorCode.OFFSET_OUT_OF_RANGE
                 plan.has_error = True
@@ -109,6 +137,17 @@ def _plan(broker, request, by_id: bool) -> _Plan:
             {"topic": fetch_topic.topic, "topic_id": fetch_topic.topic_id, "partitions": partitions}
         )
     return plan
+
+
+def _read_bound(log, stable: int, read_committed: bool, replica: int) -> int | None:
+    """How far this fetch may read: the LSO for read_committed, the high watermark for other
+    consumers (None when that is the log end, as on a single broker), the log end for followers."""
+    if replica >= 0:
+        return None
+    if read_committed:
+        return stable
+    high_watermark = log.high_watermark
+    return None if high_watermark >= log.log_end_offset else high_watermark
 
 
 def _partition_error(index: int, code: ErrorCode) -> dict:

@@ -1,7 +1,10 @@
-"""OffsetForLeaderEpoch: clients validate their position after a leader change (KIP-320).
+"""OffsetForLeaderEpoch: clients validate their position after a leader change (KIP-320), and
+followers learn where their history and the leader's part (KIP-101).
 
-This broker has led every partition since it was created, in leader epoch 0, so the end offset
-of epoch 0 (or any later epoch a client asks about) is the log end offset.
+The answer is the largest epoch at or below the one asked about, and the offset where it ended
+(the log end for the current epoch). A single broker has led every partition since it was
+created, in leader epoch 0, so it answers epoch 0 ending at the log end; a cluster's leaders
+answer from their leader epoch caches (``broker.replicas``).
 """
 
 from __future__ import annotations
@@ -9,23 +12,20 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 API_KEY = ApiKey.OFFSET_FOR_LEADER_EPOCH
-LEADER_EPOCH = 0
 
 
 async def handle(ctx, request) -> dict:
+    replicas = ctx.broker.replicas
     topics = []
     for topic in request.topics:
         partitions = []
         for p in topic.partitions:
-            log = ctx.broker.logs.partition(topic.topic, p.partition)
+            log, code = replicas.leader_log(topic.topic, p.partition, p.current_leader_epoch)
             if log is None:
-                partitions.append({"error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                                   "partition": p.partition, "leader_epoch": -1, "end_offset": -1})
-            elif p.current_leader_epoch > LEADER_EPOCH:
-                partitions.append({"error_code": ErrorCode.UNKNOWN_LEADER_EPOCH,
-                                   "partition": p.partition, "leader_epoch": -1, "end_offset": -1})
+                partitions.append({"error_code": code, "partition": p.partition, "leader_epoch": -1, "end_offset": -1})
             else:
+                epoch, end = replicas.end_offset_for_epoch(log, p.leader_epoch)
                 partitions.append({"error_code": ErrorCode.NONE, "partition": p.partition,
-                                   "leader_epoch": LEADER_EPOCH, "end_offset": log.log_end_offset})
+                                   "leader_epoch": epoch, "end_offset": end})
         topics.append({"topic": topic.topic, "partitions": partitions})
     return {"throttle_time_ms": 0, "topics": topics}

@@ -1,8 +1,10 @@
 """Produce: validate each partition's record batches and append them to the log.
 
 Batches stay opaque bytes: storage reads their headers, checks CRCs and rewrites base offsets.
-acks=0 gets no response at all (and a closed connection if anything failed); acks=1 and acks=-1 mean the same on a single broker, where the
-leader is the whole ISR.
+acks=0 gets no response at all (and a closed connection if anything failed); acks=-1 waits until
+every in-sync replica has the batch (``broker.replicas``: on a single broker, the leader is the
+whole ISR and there is nothing to wait for); this broker must lead the partition, and in cluster
+mode its batches are stamped with its leader epoch.
 
 A transactional batch is first checked against its transaction, as Kafka 4 does (KIP-890): a
 partition the transaction never added would otherwise get a transaction nobody ends, holding
@@ -32,6 +34,7 @@ async def handle(ctx, request) -> dict | None:
     acks_valid = request.acks in (0, 1, -1)
     responses = []
     flush = []  # partitions whose flush.messages is reached: fsynced before the answer
+    appended = []  # (answer, log, offset after the batch): what acks=all waits for
     for topic_data in request.topic_data:
         topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
         partitions = []
@@ -42,12 +45,14 @@ async def handle(ctx, request) -> dict | None:
                 code = ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 partitions.append(_error(part.index, code))
             else:
-                partitions.append(_append(ctx, request.transactional_id, topic.name, part, flush))
+                partitions.append(_append(ctx, request, topic.name, part, flush, appended))
         responses.append(
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
     if flush:
         await broker.flusher.flush(flush)  # one fsync shared with concurrent requests
+    if request.acks == -1 and appended:
+        await _wait_for_isr(broker, appended, request.timeout_ms)
     if request.acks == 0:
         failed = [p for t in responses for p in t["partition_responses"] if p["error_code"]]
         if failed:
@@ -57,33 +62,50 @@ async def handle(ctx, request) -> dict | None:
     return {"responses": responses, "throttle_time_ms": 0}
 
 
-def _append(ctx, transactional_id: str | None, topic: str, part, flush: list) -> dict:
+async def _wait_for_isr(broker, appended: list, timeout_ms: int) -> None:
+    """acks=all: answer each partition once its ISR has the batch, or with why it has not."""
+    outcome = await broker.replicas.wait_for_acks([(log, end) for _, log, end in appended], timeout_ms)
+    for answer, log, _ in appended:
+        code = outcome.get((log.topic, log.partition), ErrorCode.NONE)
+        if code != ErrorCode.NONE:
+            answer.update(_error(answer["index"], code))
+
+
+def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict:
     broker = ctx.broker
-    log = broker.logs.partition(topic, part.index)
+    replicas = broker.replicas
+    log, code = replicas.leader_log(topic, part.index)
     if log is None:
-        return _error(part.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        return _error(part.index, code)
+    code = replicas.check_produce(log, request.acks)
+    if code != ErrorCode.NONE:
+        return _error(part.index, code)
+    transactional_id = request.transactional_id
     if not part.records:
         return _error(part.index, ErrorCode.CORRUPT_MESSAGE, "the request carries no record batch")
     code = _transaction_error(ctx, transactional_id, topic, part)
     if code != ErrorCode.NONE:
         return _error(part.index, code)
     try:
-        info = log.append(part.records)
+        info = replicas.append(log, part.records)
     except Exception as exc:
         code = error_code_for(exc)
         if code == ErrorCode.UNKNOWN_SERVER_ERROR:
             raise
         return _error(part.index, code, str(exc))
+    replicas.after_append(log)
     broker.appends.notify((topic, part.index))
     if log.take_flush():
         flush.append(log)
-    return {
+    answer = {
         "index": part.index,
         "error_code": ErrorCode.NONE,
         "base_offset": info.first_offset,
         "log_append_time_ms": info.log_append_time_ms,
         "log_start_offset": info.log_start_offset,
     }
+    appended.append((answer, log, info.last_offset + 1))
+    return answer
 
 
 def _transaction_error(ctx, transactional_id: str | None, topic: str, part) -> ErrorCode:

@@ -12,5 +12,5 @@ def resolve_topic(broker, name: str | None, topic_id: uuid.UUID | None, by_id: b
     if by_id:
         if topic_id is None or topic_id == NO_TOPIC_ID:
             return None
-        return broker.logs.get_topic_by_id(topic_id)
-    return broker.logs.get_topic(name) if name else None
+        return broker.metadata.topic_by_id(topic_id)
+    return broker.metadata.topic(name) if name else None

@@ -1,0 +1,76 @@
+"""What Metadata-style answers say about a single broker: it is the cluster, the controller, the
+only replica and the leader of every partition, at leader epoch 0.
+
+Handlers ask ``broker.metadata`` the same questions in both modes; in cluster mode the
+controller-fed ``cluster.metadata_cache.MetadataCache`` answers them instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from odradek.storage.topic_metadata import TopicInfo
+from odradek.wire import ErrorCode
+
+from .cluster.metadata_cache import Endpoint, PartitionMetadata
+
+
+class LocalMetadata:
+    def __init__(self, broker):
+        self._broker = broker
+        self.broker_id = broker.config.node_id
+
+    @property
+    def controller_id(self) -> int:
+        return self.broker_id
+
+    def brokers_on(self, listener: str) -> list[tuple[int, Endpoint, str | None]]:
+        advertised = self._broker.advertised_for(listener)
+        return [(self.broker_id, Endpoint(advertised.host, advertised.port), None)]
+
+    def is_alive(self, broker_id: int) -> bool:
+        return broker_id == self.broker_id
+
+    def topic(self, name: str) -> TopicInfo | None:
+        return self._broker.logs.get_topic(name)
+
+    def topic_by_id(self, topic_id: uuid.UUID) -> TopicInfo | None:
+        return self._broker.logs.get_topic_by_id(topic_id)
+
+    def topics(self) -> list[TopicInfo]:
+        return self._broker.logs.topics()
+
+    def partition(self, topic: str, index: int) -> PartitionMetadata | None:
+        info = self.topic(topic)
+        if info is None or not 0 <= index < info.num_partitions:
+            return None
+        node = self.broker_id
+        return PartitionMetadata(topic, index, node, 0, (node,), (node,), (), 0)
+
+    def partitions(self, topic: str) -> list[PartitionMetadata]:
+        info = self.topic(topic)
+        return [] if info is None else [self.partition(topic, i) for i in range(info.num_partitions)]
+
+    def partition_entries(self, topic: str, listener: str) -> tuple[dict, ...]:
+        info = self.topic(topic)
+        return () if info is None else _partition_entries(self.broker_id, info.num_partitions)
+
+
+@functools.lru_cache(maxsize=256)
+def _partition_entries(node: int, count: int) -> tuple[dict, ...]:
+    """Every partition of a topic on this single broker: the same entries for any topic of
+    ``count`` partitions, so they are built once instead of on every request (a 10,000-partition
+    topic would otherwise make 70,000 objects per Metadata answer).  Shared: never mutate."""
+    return tuple(
+        {
+            "error_code": ErrorCode.NONE,
+            "partition_index": index,
+            "leader_id": node,
+            "leader_epoch": 0,
+            "replica_nodes": (node,),
+            "isr_nodes": (node,),
+            "offline_replicas": (),
+        }
+        for index in range(count)
+    )

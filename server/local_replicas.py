@@ -1,0 +1,52 @@
+"""Partitions as a single broker has them: every one is here, and this broker leads it.
+
+Handlers reach a partition's log through ``broker.replicas`` in both modes: here every log is the
+leader's, acks=all means nothing more than acks=1 (the only replica has it), and the leader epoch
+is 0. In cluster mode ``replication.replica_manager.ReplicaManager`` answers the same calls.
+"""
+
+from __future__ import annotations
+
+from odradek.storage.partition_log import PartitionLog
+from odradek.wire import ErrorCode
+
+TopicPartition = tuple[str, int]
+LEADER_EPOCH = 0
+
+
+class LocalReplicas:
+    def __init__(self, logs):
+        self._logs = logs
+
+    def leader_log(self, topic: str, index: int, current_leader_epoch: int = -1) -> tuple[PartitionLog | None, int]:
+        log = self._logs.partition(topic, index)
+        if log is None:
+            return None, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        if current_leader_epoch > LEADER_EPOCH:
+            return None, ErrorCode.UNKNOWN_LEADER_EPOCH
+        return log, ErrorCode.NONE
+
+    replica_log = leader_log
+
+    def leader_epoch(self, topic: str, index: int) -> int:
+        return LEADER_EPOCH
+
+    def end_offset_for_epoch(self, log: PartitionLog, epoch: int) -> tuple[int, int]:
+        """Epoch 0 has lasted since the partition began: any epoch asked about ends at the log end."""
+        return LEADER_EPOCH, log.log_end_offset
+
+    def append(self, log: PartitionLog, records):
+        """A producer's batches, as they are: nobody else will ever lead, so no epoch is stamped."""
+        return log.append(records)
+
+    def check_produce(self, log: PartitionLog, acks: int) -> int:
+        return ErrorCode.NONE
+
+    def after_append(self, log: PartitionLog) -> None:
+        pass
+
+    async def wait_for_acks(self, appended, timeout_ms: int) -> dict[TopicPartition, int]:
+        return {}
+
+    def follower_fetch(self, replica, topic, index, fetch_offset, last_fetched_epoch, current_leader_epoch):
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER, None, None, False
