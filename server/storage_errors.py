@@ -1,4 +1,4 @@
-"""The Kafka error code for an exception raised while a handler used storage."""
+"""The Kafka error code (and refused records) for an exception raised while a handler used storage."""
 
 from __future__ import annotations
 
@@ -11,3 +11,9 @@ def error_code_for(exc: Exception) -> ErrorCode:
     if isinstance(exc, StorageError):
         return ErrorCode(exc.error_code)
     return ErrorCode.UNKNOWN_SERVER_ERROR
+
+
+def record_errors_for(exc: StorageError) -> list[dict]:
+    """The refused records of a batch as ProduceResponse's ``record_errors`` entries."""
+    return [{"batch_index": index, "batch_index_error_message": message}
+            for index, message in exc.record_errors]

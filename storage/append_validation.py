@@ -6,13 +6,18 @@ finally the whole append against the segment size. Record timestamps are
 checked through the header's baseTimestamp (the first record's) and
 maxTimestamp, since storage does not decode records, except for compacted
 topics, whose records must all have a key (as Kafka checks, decompressing).
+
+A batch refused for some of its records (a missing key, a timestamp out of range) is decoded
+to name them, as Kafka does in its ProduceResponse's ``record_errors`` (librdkafka then fails
+only those records with the error, and the others of the batch as collateral): the error
+carries each bad record's index in its batch and Kafka's message for it.
 """
 
 from __future__ import annotations
 
 from odradek.wire.compression import COMPRESSION_TYPES
 from odradek.wire.errors import DecodeError
-from odradek.wire.records import read_batches
+from odradek.wire.records import RecordBatch, read_batches
 
 from .batch_header import NO_TIMESTAMP, BatchHeader, batch_size_at, check_batch, read_header
 from .errors import (
@@ -20,15 +25,21 @@ from .errors import (
     InvalidRecordError,
     InvalidTimestampError,
     RecordBatchTooLargeError,
+    RecordError,
     RecordTooLargeError,
 )
 from .log_config import LogConfig
 
 
+_SHOWN_RECORD_ERRORS = 3  # Kafka's error message quotes at most this many of the record errors
+
+
 def validate_producer_records(
-    records: bytes | memoryview, config: LogConfig, now_ms: int
+    records: bytes | memoryview, config: LogConfig, now_ms: int, partition_name: str = ""
 ) -> list[tuple[int, BatchHeader]]:
-    """Check every batch of a produce payload; return (position, header) of each, in order."""
+    """Check every batch of a produce payload; return (position, header) of each, in order.
+
+    ``partition_name`` (``topic-partition``) is for the messages that name it, as Kafka's do."""
     view = memoryview(records)
     end = len(view)
     if end == 0:
@@ -49,10 +60,11 @@ def validate_producer_records(
             )
         check_batch(view, position, end)
         _check_attributes(header)
+        batch = view[position : position + size]
         if "compact" in config.cleanup_policy:
-            _check_keys(view[position : position + size])
+            _check_keys(batch, config, now_ms, partition_name)
         if not config.log_append_time:
-            _check_timestamps(header, config, now_ms)
+            _check_timestamps(batch, header, config, now_ms, partition_name)
         batches.append((position, header))
         position += size
     if end > config.segment_bytes:
@@ -74,21 +86,61 @@ def _check_attributes(header: BatchHeader) -> None:
         )
 
 
-def _check_keys(batch: memoryview) -> None:
-    try:
-        records = next(read_batches(batch)).records
-    except DecodeError as exc:
-        raise CorruptRecordError(str(exc)) from None
-    if any(record.key is None for record in records):
-        raise InvalidRecordError("Compacted topic cannot accept message without key.")
+def _check_keys(batch: memoryview, config: LogConfig, now_ms: int, partition_name: str) -> None:
+    decoded = _decode(batch)
+    if any(record.key is None for record in decoded.records):
+        raise _record_errors(decoded, config, now_ms, partition_name)
 
 
-def _check_timestamps(header: BatchHeader, config: LogConfig, now_ms: int) -> None:
-    earliest = now_ms - config.message_timestamp_before_max_ms
-    latest = now_ms + config.message_timestamp_after_max_ms
+def _check_timestamps(
+    batch: memoryview, header: BatchHeader, config: LogConfig, now_ms: int, partition_name: str
+) -> None:
+    earliest, latest = _timestamp_range(config, now_ms)
     for timestamp in (header.base_timestamp, header.max_timestamp):
         if timestamp != NO_TIMESTAMP and not earliest <= timestamp <= latest:
-            raise InvalidTimestampError(
+            refused = _record_errors(_decode(batch), config, now_ms, partition_name)
+            if refused.record_errors:
+                raise refused
+            raise InvalidTimestampError(  # the header's timestamps, not its records', are out of range
                 f"Timestamp {timestamp} of message is out of range. The timestamp should be within "
                 f"[{earliest}, {latest}]"
             )
+
+
+def _decode(batch: memoryview) -> RecordBatch:
+    try:
+        return next(read_batches(batch))
+    except DecodeError as exc:
+        raise CorruptRecordError(str(exc)) from None
+
+
+def _timestamp_range(config: LogConfig, now_ms: int) -> tuple[int, int]:
+    return now_ms - config.message_timestamp_before_max_ms, now_ms + config.message_timestamp_after_max_ms
+
+
+def _record_errors(
+    batch: RecordBatch, config: LogConfig, now_ms: int, partition_name: str
+) -> InvalidRecordError | InvalidTimestampError:
+    """The error refusing ``batch`` for its bad records, each named as Kafka's LogValidator names
+    it: a missing key on a compacted topic first, else a CreateTime timestamp out of range."""
+    compacted = "compact" in config.cleanup_policy
+    check_time = not config.log_append_time
+    earliest, latest = _timestamp_range(config, now_ms)
+    errors, bad_timestamp = [], False
+    for index, record in enumerate(batch.records):
+        timestamp = batch.base_timestamp + record.timestamp_delta
+        if compacted and record.key is None:
+            errors.append(RecordError(
+                index, f"Compacted topic cannot accept message without key in topic partition {partition_name}"))
+        elif check_time and timestamp != NO_TIMESTAMP and not earliest <= timestamp <= latest:
+            bad_timestamp = True
+            errors.append(RecordError(
+                index, f"Timestamp {timestamp} of message with offset {batch.base_offset + record.offset_delta} "
+                       f"is out of range. The timestamp should be within [{earliest}, {latest}]"))
+    if bad_timestamp:
+        return InvalidTimestampError("One or more records have been rejected due to invalid timestamp", errors)
+    shown = ", ".join(f"RecordError(batchIndex={e.batch_index}, message='{e.message}')"
+                      for e in errors[:_SHOWN_RECORD_ERRORS])
+    return InvalidRecordError(
+        f"One or more records have been rejected due to {len(errors)} record errors in total, and only "
+        f"showing the first three errors at most: [{shown}]", errors)

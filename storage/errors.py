@@ -3,14 +3,31 @@
 Each one stands for exactly one Kafka protocol error, named in its docstring and
 carried as ``error_code`` so the server can answer a request without a lookup
 table of its own. The message is meant for the client (Kafka puts it in the
-response's error message field) and for the broker log.
+response's error message field) and for the broker log. A refusal of particular records of a
+batch also names them, in ``record_errors``, as Kafka's ProduceResponse does.
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class RecordError(NamedTuple):
+    """One refused record: its index in its batch and why (Kafka's ``RecordError``)."""
+
+    batch_index: int
+    message: str
 
 
 class StorageError(Exception):
     """Base class; never raised itself."""
 
     error_code: int = -1  # UNKNOWN_SERVER_ERROR
+
+    def __init__(self, message: str = "", record_errors: Sequence[RecordError] = ()) -> None:
+        super().__init__(message)
+        self.record_errors = tuple(record_errors)
 
 
 class OffsetOutOfRangeError(StorageError):

@@ -91,6 +91,7 @@ class PartitionLog:
         self.directory = directory
         self.topic = topic
         self.partition = partition
+        self.topic_partition = f"{topic}-{partition}"  # as Kafka's messages name it
         self.config = config  # replaced by LogManager when the topic's configs change
         self._segments = segments
         # At or after the first segment's base: DeleteRecords moves it inside a segment.
@@ -168,7 +169,8 @@ class PartitionLog:
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         config = self.config
-        pieces, stamped = self._assign_offsets(records, validate_producer_records(records, config, now), now)
+        batches = validate_producer_records(records, config, now, self.topic_partition)
+        pieces, stamped = self._assign_offsets(records, batches, now)
         self._expire_producers(now)
         update = self._producers.prepare_append(header for _, header in stamped)
         if isinstance(update, BatchMetadata):

@@ -23,7 +23,9 @@ def require_kafka_jars() -> None:
 
 
 def start_broker(data_dir, overrides: dict[str, object] | None = None):
+    """The target broker, started; Kafka needs its jars (skips without a JVM or Maven)."""
     if TARGET == "kafka":
+        require_kafka_jars()
         return KafkaBroker(data_dir, overrides).start()
     if TARGET != "odradek":
         raise ValueError(f"ODRADEK_COMPAT_TARGET must be odradek or kafka, not {TARGET!r}")

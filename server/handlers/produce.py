@@ -10,7 +10,9 @@ A transactional batch is first checked against its transaction, as Kafka 4 does 
 partition the transaction never added would otherwise get a transaction nobody ends, holding
 back its last stable offset for good.  A retried batch the log already holds is answered with
 its original offsets.  A partition whose ``flush.messages`` is reached is fsynced, in a worker
-thread, before the answer (see ``group_flush``: concurrent requests share fsyncs).
+thread, before the answer (see ``group_flush``: concurrent requests share fsyncs).  A batch refused
+for some of its records names them in ``record_errors`` (v8+), with the log start offset, as
+Kafka answers a record validation failure.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from odradek.storage.batch_header import HEADER_SIZE, read_header
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
-from ..storage_errors import error_code_for
+from ..storage_errors import error_code_for, record_errors_for
 from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.PRODUCE
@@ -92,7 +94,10 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict
         code = error_code_for(exc)
         if code == ErrorCode.UNKNOWN_SERVER_ERROR:
             raise
-        return _error(part.index, code, str(exc))
+        answer = _error(part.index, code, str(exc))
+        if exc.record_errors:
+            answer.update(record_errors=record_errors_for(exc), log_start_offset=log.log_start_offset)
+        return answer
     replicas.after_append(log)
     broker.appends.notify((topic, part.index))
     if log.take_flush():

@@ -215,7 +215,7 @@ def with_length(data: bytes, batch_length: int) -> bytes:
         (build_batch([b"x"], extra_attributes=0x07), InvalidRecordError, "compression codec id 7"),
         (build_batch([b"x"], producer_id=5, base_sequence=-1), InvalidRecordError, "Invalid sequence number"),
         (batch_of(1, size=2000), RecordTooLargeError, "exceeds the maximum configured value of 1000"),
-        (batch_of(1, first_timestamp=NOW + 3_600_001), InvalidTimestampError, "out of range"),
+        (batch_of(1, first_timestamp=NOW + 3_600_001), InvalidTimestampError, "due to invalid timestamp"),
     ],
 )
 def test_invalid_appends_are_rejected_and_nothing_is_written(open_log, log_dir, records, error, message):
@@ -246,6 +246,31 @@ def test_timestamp_bounds_follow_config(open_log):
     with pytest.raises(InvalidTimestampError):
         log.append(batch_of(1, first_timestamp=NOW + 1), now_ms=NOW)
     log.append(build_batch([b"x"], timestamps=[-1]), now_ms=NOW)  # no timestamp: nothing to check
+
+
+def test_refused_records_are_named_by_their_index_in_the_batch(open_log):
+    log = open_log({"cleanup.policy": "compact", "message.timestamp.after.max.ms": "0"})
+    keyless = build_batch([b"a", b"b", b"c", b"d"], keys=[b"k", None, b"k", None], compression="zstd")
+    with pytest.raises(InvalidRecordError) as refused:
+        log.append(keyless, now_ms=NOW)
+    no_key = "Compacted topic cannot accept message without key in topic partition topic-0"
+    assert refused.value.record_errors == ((1, no_key), (3, no_key))
+    assert str(refused.value).startswith("One or more records have been rejected due to 2 record errors in total")
+
+    late = build_batch([b"a", b"b", b"c"], keys=[b"k", None, b"k"], timestamps=[NOW, NOW, NOW + 5])
+    with pytest.raises(InvalidTimestampError, match="due to invalid timestamp") as refused:
+        log.append(late, now_ms=NOW)  # a key missing and a timestamp too late: INVALID_TIMESTAMP, both named
+    assert refused.value.record_errors == (
+        (1, no_key), (2, f"Timestamp {NOW + 5} of message with offset 2 is out of range. "
+                         f"The timestamp should be within [{NOW - (1 << 63) + 1}, {NOW}]"))
+    assert log.log_end_offset == 0
+
+
+def test_a_header_timestamp_no_record_has_is_refused_without_record_errors(open_log):
+    log = open_log({"message.timestamp.after.max.ms": "0"})
+    with pytest.raises(InvalidTimestampError, match=f"Timestamp {NOW + 9} of message is out of range") as refused:
+        log.append(build_batch([b"a"], timestamps=[NOW], max_timestamp=NOW + 9), now_ms=NOW)
+    assert refused.value.record_errors == ()
 
 
 def test_append_larger_than_a_segment_is_refused(open_log):
