@@ -1,21 +1,25 @@
 """ConsumerGroupDescribe: epochs, assignor and members (with their assignments) of consumer groups.
 
 Clients ask this first and fall back to DescribeGroups on GROUP_ID_NOT_FOUND, which is what a
-classic group answers here.
+classic group answers here.  A group found carries its authorized operations when asked (all of a
+group's: there is no authorizer).
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..authorized_operations import GROUP, authorized
+
 API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
 
 
 async def handle(ctx, request) -> dict:
-    return {"throttle_time_ms": 0, "groups": [_describe(ctx, group_id) for group_id in request.group_ids]}
+    groups = [_describe(ctx, group_id, request.include_authorized_operations) for group_id in request.group_ids]
+    return {"throttle_time_ms": 0, "groups": groups}
 
 
-def _describe(ctx, group_id: str) -> dict:
+def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
     coordinator = ctx.broker.groups
     group = coordinator.consumer.consumer_group(group_id)
     if group is None:
@@ -32,6 +36,7 @@ def _describe(ctx, group_id: str) -> dict:
         "group_epoch": group.group_epoch,
         "assignment_epoch": group.assignment_epoch,
         "assignor_name": group.preferred_assignor() or coordinator.consumer.config.default_assignor,
+        "authorized_operations": authorized(GROUP, include_authorized_operations),
         "members": [
             {
                 "member_id": m.member_id,

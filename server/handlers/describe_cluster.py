@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..authorized_operations import CLUSTER, authorized
+
 API_KEY = ApiKey.DESCRIBE_CLUSTER
 BROKERS = 1  # endpoint_type: 1 brokers, 2 controllers
 
@@ -23,4 +25,5 @@ async def handle(ctx, request) -> dict:
     metadata = broker.metadata
     return {**answer, "controller_id": metadata.controller_id, "brokers": [
         {"broker_id": node, "host": endpoint.host, "port": endpoint.port, "rack": rack, "is_fenced": False}
-        for node, endpoint, rack in metadata.brokers_on(ctx.listener)]}
+        for node, endpoint, rack in metadata.brokers_on(ctx.listener)],
+        "cluster_authorized_operations": authorized(CLUSTER, request.include_cluster_authorized_operations)}

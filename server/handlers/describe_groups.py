@@ -1,13 +1,15 @@
 """DescribeGroups: state, protocol and members (with subscriptions and assignments when Stable).
 
 Only classic groups are described: like Kafka, a consumer group (KIP-848) is answered as if it
-did not exist, which tells clients to ask ConsumerGroupDescribe instead.
+did not exist, which tells clients to ask ConsumerGroupDescribe instead.  A group found carries
+its authorized operations when asked (all of a group's: there is no authorizer).
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..authorized_operations import GROUP, NOT_REQUESTED
 from ..groups.classic_group import GroupState
 from ..groups.consumer_group import ConsumerGroup
 
@@ -16,8 +18,11 @@ FIRST_NOT_FOUND_VERSION = 6
 
 
 async def handle(ctx, request) -> dict:
-    return {"throttle_time_ms": 0,
-            "groups": [_describe(ctx, group_id) for group_id in request.groups]}
+    groups = [_describe(ctx, group_id) for group_id in request.groups]
+    if request.include_authorized_operations:
+        for group in groups:
+            group["authorized_operations"] = GROUP if group["error_code"] == ErrorCode.NONE else NOT_REQUESTED
+    return {"throttle_time_ms": 0, "groups": groups}
 
 
 def _describe(ctx, group_id: str) -> dict:

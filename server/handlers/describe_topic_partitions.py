@@ -2,13 +2,15 @@
 
 Kafka 4's admin client describes topics with it.  Topics are answered in name order; at most
 ``response_partition_limit`` partitions go in one answer, and ``next_cursor`` names the first one
-left out, from which the client asks again.
+left out, from which the client asks again.  Every topic entry carries its authorized operations
+(all of a topic's: there is no authorizer), as Kafka's always do.
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..authorized_operations import TOPIC
 from .metadata import INTERNAL_TOPICS
 from .topic_lookup import NO_TOPIC_ID
 
@@ -29,7 +31,7 @@ async def handle(ctx, request) -> dict:
         topic = metadata.topic(name)
         if topic is None:
             topics.append({"error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "name": name,
-                           "topic_id": NO_TOPIC_ID, "partitions": []})
+                           "topic_id": NO_TOPIC_ID, "partitions": [], "topic_authorized_operations": TOPIC})
             continue
         if budget == 0:
             next_cursor = {"topic_name": name, "partition_index": first}
@@ -55,4 +57,5 @@ def _topic(metadata, topic, indexes: range) -> dict:
             "replica_nodes": list(p.replicas), "isr_nodes": list(p.isr), "eligible_leader_replicas": [],
             "last_known_elr": [], "offline_replicas": list(p.offline_replicas)})
     return {"error_code": ErrorCode.NONE, "name": topic.name, "topic_id": topic.topic_id,
-            "is_internal": topic.name in INTERNAL_TOPICS, "partitions": partitions}
+            "is_internal": topic.name in INTERNAL_TOPICS, "topic_authorized_operations": TOPIC,
+            "partitions": partitions}

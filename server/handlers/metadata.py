@@ -2,13 +2,16 @@
 
 Answered from ``broker.metadata``: with one broker, this node leads every partition and is every
 replica, the whole ISR and the controller; in a cluster, the metadata cache the controller keeps
-current. Brokers are described at their addresses on the listener the request came in on.
+current. Brokers are described at their addresses on the listener the request came in on. Authorized operations,
+when asked for, are every operation of a topic (or of the cluster, v8-10), as Kafka without an
+authorizer answers.
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..authorized_operations import CLUSTER, TOPIC, authorized
 from ..topic_admin import TopicAdminError
 from .topic_lookup import NO_TOPIC_ID
 
@@ -27,6 +30,10 @@ async def handle(ctx, request) -> dict:
     else:
         allow_create = request.allow_auto_topic_creation and broker.config.auto_create_topics
         topics = [await _requested_topic(broker, t, allow_create, listener) for t in request.topics]
+    if request.include_topic_authorized_operations:
+        for entry in topics:
+            if entry["name"] is not None:  # a topic asked for by an unknown id gets none, as in Kafka
+                entry["topic_authorized_operations"] = TOPIC
     return {
         "throttle_time_ms": 0,
         "brokers": [{"node_id": node, "host": endpoint.host, "port": endpoint.port, "rack": rack}
@@ -35,6 +42,7 @@ async def handle(ctx, request) -> dict:
         "controller_id": metadata.controller_id,
         "topics": topics,
         "error_code": ErrorCode.NONE,
+        "cluster_authorized_operations": authorized(CLUSTER, request.include_cluster_authorized_operations),
     }
 
 
