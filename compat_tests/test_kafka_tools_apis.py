@@ -1,5 +1,6 @@
 """The admin APIs Kafka 4's tools ask for, checked on the wire where the tools hide the details:
-DescribeTopicPartitions' paging, DescribeCluster, and DescribeLogDirs through ``kafka-log-dirs``.
+DescribeTopicPartitions' paging, DescribeCluster, DescribeLogDirs through ``kafka-log-dirs``, and
+ListConfigResources through ``kafka-configs``.
 
 Like ``test_kafka_tools``, these run against Apache Kafka too (``ODRADEK_COMPAT_TARGET=kafka``).
 """
@@ -13,7 +14,8 @@ import pytest
 
 from odradek.wire import ApiKey, ErrorCode
 
-from .java.kafka_tool import CONSOLE_PRODUCER, LOG_DIRS, run_tool
+from .clients import wait_until
+from .java.kafka_tool import CONFIGS, CONSOLE_PRODUCER, LOG_DIRS, run_tool
 from .java.targets import require_kafka_jars, start_broker, stop_broker
 from .wire_client import WireClient
 
@@ -106,3 +108,38 @@ def test_log_dirs_tool_reports_partition_sizes_on_disk(wire, module_broker, topi
     for name, size in sizes.items():
         assert size == sum(f.stat().st_size for f in (Path(log_dir["logDir"]) / name).glob("*.log"))
     assert {(p["offsetLag"], p["isFuture"]) for p in log_dir["partitions"]} == {(0, False)}
+
+
+TOPIC, BROKER, BROKER_LOGGER, CLIENT_METRICS, GROUP = 2, 4, 8, 16, 32  # ConfigResource types
+
+
+def test_list_config_resources_names_the_topics_the_broker_and_its_loggers(wire, module_broker, topic):
+    create_topics(wire, {f"{topic}-a": 1, f"{topic}-b": 2})
+
+    def known():  # Kafka's brokers learn of new topics a moment after CreateTopics answers
+        answer = wire.send(ApiKey.METADATA, 12, {"topics": None, "allow_auto_topic_creation": False,
+                                                 "include_topic_authorized_operations": False})
+        names = {t.name for t in answer.topics}
+        return answer if {f"{topic}-a", f"{topic}-b"} <= names else None
+
+    everything = wait_until(known, what="the new topics in Metadata")
+    node = str(everything.brokers[0].node_id)
+    topics = {(t.name, TOPIC) for t in everything.topics}
+
+    def listed(version: int, types: list[int]):
+        answer = wire.send(ApiKey.LIST_CONFIG_RESOURCES, version, {"resource_types": types})
+        return answer.error_code, {(r.resource_name, r.resource_type) for r in answer.config_resources}
+
+    assert listed(1, []) == (ErrorCode.NONE, {(node, BROKER_LOGGER), (node, BROKER)} | topics)
+    assert listed(1, [TOPIC, TOPIC]) == (ErrorCode.NONE, topics)
+    assert listed(1, [BROKER]) == (ErrorCode.NONE, {(node, BROKER)})
+    assert listed(1, [BROKER_LOGGER]) == (ErrorCode.NONE, {(node, BROKER_LOGGER)})
+    assert listed(1, [CLIENT_METRICS, GROUP]) == (ErrorCode.NONE, set())  # none has configs of its own
+    assert listed(1, [TOPIC, 1]) == (ErrorCode.UNSUPPORTED_VERSION, set())
+    assert listed(1, [99]) == (ErrorCode.UNSUPPORTED_VERSION, set())
+    assert listed(0, []) == (ErrorCode.NONE, set())  # v0: ListClientMetricsResources
+
+    # kafka-configs lists client metrics resources with it (and fails where the API is missing)
+    run = run_tool(CONFIGS, "--bootstrap-server", module_broker.bootstrap, "--describe",
+                   "--entity-type", "client-metrics")
+    assert run.lines() == []

@@ -48,6 +48,7 @@ from .handlers import (
     init_producer_id,
     join_group,
     leave_group,
+    list_config_resources,
     list_groups,
     list_offsets,
     list_partition_reassignments,
@@ -100,6 +101,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     list_transactions,
     consumer_group_heartbeat,
     consumer_group_describe,
+    list_config_resources,
     describe_topic_partitions,
 )
 
