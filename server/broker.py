@@ -104,6 +104,7 @@ class Broker:
         if self.cluster is not None:
             await self.cluster.join(read_cluster_id(self.config.data_dir))
         self.cluster_id = load_or_create_cluster_id(self.config.data_dir, self.config.node_id)
+        self.dynamic_configs.save_if_new()  # the cluster's built-in defaults, once the data dir exists
         self.producer_ids.load()
         await trio.to_thread.run_sync(self.logs.startup)
         self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))

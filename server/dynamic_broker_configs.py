@@ -3,8 +3,13 @@
 Two layers above the static properties, as in Kafka: cluster-wide defaults (the broker resource
 named "") and this broker's own (named by its node id), which wins. Kafka keeps them in its
 metadata log; here they live in one small JSON file in the data directory, replaced atomically.
-Only the broker defaults of topic configs (``log.retention.ms``, ``log.cleanup.policy``, ...)
-can change at runtime; they apply at once to every partition whose topic does not override them.
+
+Which configs may change, and where, is Kafka's list (``dynamic_config_defs``); a change is
+checked as Kafka checks it (``check_change``) and refused with Kafka's error and message.
+
+Kafka 4 clusters start with one cluster-wide default, ``min.insync.replicas``, copied from the
+static properties (its controller writes it, for eligible leader replicas, and never lets it be
+removed); a broker here starts with it too.
 """
 
 from __future__ import annotations
@@ -15,13 +20,34 @@ from pathlib import Path
 
 from odradek.storage.atomic_file import write_atomically
 from odradek.storage.errors import InvalidConfigError
-from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, TOPIC_CONFIGS
+from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG
+from odradek.wire import ErrorCode
+
+from .dynamic_config_defs import (
+    BROKER_SETTINGS,
+    CLUSTER_WIDE_PER_LISTENER,
+    DYNAMIC_NAMES,
+    LISTENER_ONLY,
+    PER_BROKER_NAMES,
+    THREAD_POOLS,
+    definition,
+    listener_config,
+)
+from .known_configs import KAFKA_BROKER_CONFIGS
+from .listeners import parse_listener
 
 DYNAMIC_CONFIGS_FILE = "odradek-broker-configs.json"
 _FORMAT_VERSION = 1
+MIN_INSYNC_REPLICAS = "min.insync.replicas"
+_MB = 1024 * 1024
 
-#: Broker config name -> the topic config it is the default of.
-DYNAMIC_NAMES = {synonym.name: d for d in TOPIC_CONFIGS.values() for synonym in d.broker_synonyms}
+
+class DynamicConfigError(Exception):
+    """A broker config change Kafka refuses: its error code and message."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 class DynamicBrokerConfigs:
@@ -29,16 +55,32 @@ class DynamicBrokerConfigs:
         self._path = Path(data_dir) / DYNAMIC_CONFIGS_FILE
         self.static = dict(static_props)
         self.layers: dict[int, dict[str, str]] = {DYNAMIC_BROKER_CONFIG: {}, DYNAMIC_DEFAULT_BROKER_CONFIG: {}}
+        self._unsaved = False
 
     def load(self) -> None:
+        """Read the layers kept; a cluster without its ``min.insync.replicas`` default gets it (saved
+        by ``save_if_new``, once the data directory exists)."""
         try:
             document = json.loads(self._path.read_bytes())
         except FileNotFoundError:
-            return
-        if document.get("version") != _FORMAT_VERSION:
-            raise ValueError(f"{self._path} has unsupported format version {document.get('version')!r}")
-        self.layers = {DYNAMIC_BROKER_CONFIG: dict(document["broker"]),
-                       DYNAMIC_DEFAULT_BROKER_CONFIG: dict(document["cluster_default"])}
+            document = None
+        if document is not None:
+            if document.get("version") != _FORMAT_VERSION:
+                raise ValueError(f"{self._path} has unsupported format version {document.get('version')!r}")
+            self.layers = {DYNAMIC_BROKER_CONFIG: dict(document["broker"]),
+                           DYNAMIC_DEFAULT_BROKER_CONFIG: dict(document["cluster_default"])}
+        if MIN_INSYNC_REPLICAS not in self.cluster_defaults:
+            self.cluster_defaults[MIN_INSYNC_REPLICAS] = self.static.get(MIN_INSYNC_REPLICAS, "1").strip()
+            self._unsaved = True
+
+    def save_if_new(self) -> None:
+        """Write what ``load`` added of its own (the data directory must exist)."""
+        if self._unsaved:
+            self._save()
+
+    @property
+    def cluster_defaults(self) -> dict[str, str]:
+        return self.layers[DYNAMIC_DEFAULT_BROKER_CONFIG]
 
     def dynamic(self) -> list[tuple[int, dict[str, str]]]:
         """The (source, configs) layers, highest priority first (for DescribeConfigs)."""
@@ -52,16 +94,101 @@ class DynamicBrokerConfigs:
             layers[replaced[0]] = dict(replaced[1])
         return {**self.static, **layers[DYNAMIC_DEFAULT_BROKER_CONFIG], **layers[DYNAMIC_BROKER_CONFIG]}
 
+    def check_change(self, source: int, configs: Mapping[str, str]) -> None:
+        """Raise DynamicConfigError unless ``configs`` may become the whole layer ``source``."""
+        check_layer(configs, per_broker=source == DYNAMIC_BROKER_CONFIG)
+        check_reconfiguration(self.effective(), self.effective((source, configs)))
+        if (source == DYNAMIC_DEFAULT_BROKER_CONFIG and MIN_INSYNC_REPLICAS in self.cluster_defaults
+                and MIN_INSYNC_REPLICAS not in configs):
+            raise DynamicConfigError(ErrorCode.INVALID_CONFIG,
+                                     "Cluster-level min.insync.replicas cannot be removed while ELR is enabled.")
+
     def replace(self, source: int, configs: Mapping[str, str]) -> None:
         """Make ``configs`` the whole layer ``source`` and persist it (the caller applied it)."""
         self.layers[source] = dict(configs)
+        self._save()
+
+    def _save(self) -> None:
         document = {"version": _FORMAT_VERSION, "broker": self.layers[DYNAMIC_BROKER_CONFIG],
                     "cluster_default": self.layers[DYNAMIC_DEFAULT_BROKER_CONFIG]}
         write_atomically(self._path, json.dumps(document, indent=1, sort_keys=True).encode())
+        self._unsaved = False
 
 
-def check_dynamic_names(configs: Mapping[str, str]) -> None:
-    """Raise InvalidConfigError for configs that cannot change while the broker runs."""
-    fixed = sorted(name for name in configs if name not in DYNAMIC_NAMES)
-    if fixed:
-        raise InvalidConfigError(f"Cannot update these configs dynamically: {', '.join(fixed)}")
+def check_layer(configs: Mapping[str, str], per_broker: bool) -> None:
+    """Kafka's checks of a dynamic layer, in its order (DynamicBrokerConfig.validateConfigs): names
+    fixed at start-up, keystores without a listener, values against their types, then settings
+    only one broker may have, in the cluster-wide layer."""
+    fixed = [name for name in configs if name in KAFKA_BROKER_CONFIGS and name not in DYNAMIC_NAMES]
+    _refuse(fixed, "Cannot update these configs dynamically")
+    _refuse([name for name in configs if name in LISTENER_ONLY],
+            "These security configs can be dynamically updated only per-listener using the listener prefix")
+    for name, value in configs.items():
+        config = definition(name)
+        if config is not None:
+            try:
+                config.parse(value, label=listener_config(name) or name)
+            except InvalidConfigError as exc:
+                raise DynamicConfigError(ErrorCode.INVALID_REQUEST, str(exc)) from None
+    if not per_broker:
+        _refuse([name for name in configs if _per_broker_only(name)],
+                "Cannot update these configs at default cluster level, broker id must be specified")
+
+
+def check_reconfiguration(current: Mapping[str, str], proposed: Mapping[str, str]) -> None:
+    """What Kafka's reconfigurable parts check of a new effective config against the current one:
+    the cleaner's buffer per thread, new listeners, and thread counts (at most halved or doubled)."""
+    threads = _int(proposed, "log.cleaner.threads")
+    if threads >= 1 and _int(proposed, "log.cleaner.dedupe.buffer.size") // threads <= _MB:
+        raise DynamicConfigError(ErrorCode.INVALID_REQUEST, "requirement failed: log.cleaner.dedupe.buffer.size "
+                                                            "must be at least 1MB per cleaner thread.")
+    listeners = proposed.get("listeners")
+    if listeners is not None and listeners != current.get("listeners"):
+        _check_listeners(listeners)
+    for name in sorted(THREAD_POOLS):
+        old, new = _int(current, name), _int(proposed, name)
+        if new != old and (new < old // 2 or new > old * 2):
+            limit = (f"value should be at least half the current value {old}" if new < old // 2
+                     else f"value should not be greater than double the current value {old}")
+            raise _reconfiguration_error(f"Dynamic thread count update validation failed for {name}={new}, {limit}")
+    old, new = _int(current, "log.cleaner.threads"), threads
+    if new < 1:
+        raise _reconfiguration_error("Log cleaner threads should be at least 1")
+    if new < old // 2:
+        raise _reconfiguration_error(f"Log cleaner threads cannot be reduced to less than half the current value {old}")
+    if new > old * 2:
+        raise _reconfiguration_error(f"Log cleaner threads cannot be increased to more than double the current "
+                                     f"value {old}")
+
+
+def _check_listeners(text: str) -> None:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        try:
+            parse_listener(item)
+        except ValueError:
+            raise DynamicConfigError(ErrorCode.INVALID_REQUEST,
+                                     f"Error creating broker listeners from '[{', '.join(items)}]': "
+                                     f"Unable to parse {item} to a broker endpoint") from None
+
+
+def _per_broker_only(name: str) -> bool:
+    """Settings of this broker's listeners: any per-listener one but a few connection limits."""
+    config = listener_config(name)
+    return name in PER_BROKER_NAMES or (config is not None and config not in CLUSTER_WIDE_PER_LISTENER)
+
+
+def _int(props: Mapping[str, str], name: str) -> int:
+    return int(props.get(name, BROKER_SETTINGS[name].default).strip())
+
+
+def _refuse(names: list[str], why: str) -> None:
+    if names:
+        raise DynamicConfigError(ErrorCode.INVALID_REQUEST, f"{why}: [{', '.join(sorted(names))}]")
+
+
+def _reconfiguration_error(message: str) -> DynamicConfigError:
+    """Kafka's wording for a change a running part of the broker refuses."""
+    return DynamicConfigError(ErrorCode.INVALID_REQUEST, f"Invalid value org.apache.kafka.common.config."
+                                                         f"ConfigException: {message} for configuration "
+                                                         f"Invalid dynamic configuration")

@@ -3,7 +3,8 @@
 Retention: every ``log.retention.check.interval.ms`` each partition drops the old segments its
 topic's retention lets go (storage decides which, from segment metadata, and renames their files
 on the event loop: cheap). Compaction (``log.cleaner.enable``): every ``log.cleaner.backoff.ms``
-the compacted partitions that have enough dirty data are cleaned one at a time, the rewriting in
+the compacted partitions that have enough dirty data are cleaned one at a time (the pause may be
+changed at runtime, as in Kafka), the rewriting in
 a worker thread, the swap back on the event loop (see ``odradek.storage.log_cleaner``); where it
 stopped is checkpointed. Flushes: every ``log.flush.scheduler.interval.ms`` (Kafka's default:
 never) the partitions whose ``flush.ms`` passed are fsynced in a worker thread (``flush.messages``
@@ -15,6 +16,7 @@ waits on the disk. Removals cut short by shutdown are finished at startup.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import trio
@@ -36,13 +38,18 @@ FLUSH_SCHEDULER_INTERVAL = ConfigDef("log.flush.scheduler.interval.ms", "long", 
 class LogMaintenance:
     def __init__(self, broker) -> None:
         self._logs: LogManager = broker.logs
-        props = broker.config.props
+        props = broker.dynamic_configs.effective()
         try:
             values = [d.parse(props.get(d.name, d.default))
                       for d in (RETENTION_CHECK_INTERVAL, CLEANER_BACKOFF, CLEANER_ENABLE, FLUSH_SCHEDULER_INTERVAL)]
         except InvalidConfigError as exc:
             raise ValueError(str(exc)) from None
         self.retention_check_interval_ms, self.cleaner_backoff_ms, self.cleaner_enabled, self.flush_interval_ms = values
+
+    def reconfigure(self, props: Mapping[str, str]) -> None:
+        """Take the broker's new effective config: ``log.cleaner.backoff.ms`` may change at runtime
+        (from the cleaner's next pause on); the others are fixed at start-up, as in Kafka."""
+        self.cleaner_backoff_ms = CLEANER_BACKOFF.parse(props.get(CLEANER_BACKOFF.name, CLEANER_BACKOFF.default))
 
     async def run(self) -> None:
         """Apply retention and compaction periodically until cancelled."""

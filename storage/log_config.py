@@ -196,7 +196,8 @@ class ConfigSynonym(NamedTuple):
 
 @dataclass(frozen=True)
 class ConfigEntry:
-    """One row of a DescribeConfigs answer for a topic. ``type`` is the ConfigDef type name ("long", ...)."""
+    """One row of a DescribeConfigs answer. ``type`` is the ConfigDef type name ("long", ...), None
+    for a config of unknown type (a custom broker config)."""
 
     name: str
     value: str | None
@@ -204,7 +205,7 @@ class ConfigEntry:
     is_default: bool
     read_only: bool
     sensitive: bool
-    type: str
+    type: str | None
     synonyms: list[ConfigSynonym]
 
 

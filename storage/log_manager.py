@@ -319,11 +319,13 @@ class LogManager:
 
     def set_broker_props(self, broker_props: Mapping[str, str], validate_only: bool = False) -> None:
         """Change the broker defaults topic configs fall back to (dynamic broker configs): every
-        topic's effective config, and so every live partition's, changes at once. Raises
-        InvalidConfigError, changing nothing, if any topic would end up with an invalid config."""
+        topic's effective config, and so every live partition's, changes at once, and so does
+        ``producer.id.expiration.ms``. Raises InvalidConfigError, changing nothing, if any topic
+        would end up with an invalid config."""
         props = dict(broker_props)
         LogConfig.from_props(props, {})
         configs = {name: LogConfig.from_props(props, topic.configs) for name, topic in self._topics.items()}
+        producer_config = ProducerStateConfig.from_props(props)
         if validate_only:
             return
         self.broker_props = props
@@ -331,6 +333,10 @@ class LogManager:
             self._configs[name] = config
             for index in range(self._topics[name].num_partitions):
                 self._partitions[name, index].config = config
+        if producer_config != self.producer_config:
+            self.producer_config = producer_config
+            for partition in self._partitions.values():
+                partition.set_producer_config(producer_config)
 
     # --- helpers -----------------------------------------------------------------------------
 

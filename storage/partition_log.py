@@ -249,6 +249,11 @@ class PartitionLog:
         self._active.append(pieces, stamped, self.config.index_interval_bytes)
         self._unflushed_messages += sum(header.records_count for _, header in stamped)
 
+    def set_producer_config(self, config: ProducerStateConfig) -> None:
+        """Broker-wide producer state settings changed at runtime (``producer.id.expiration.ms``)."""
+        self._producer_config = config
+        self._producers.expiration_ms = config.producer_id_expiration_ms
+
     def _expire_producers(self, now: int) -> None:
         if now >= self._next_expiry_check_ms:
             self._producers.remove_expired(now)

@@ -2,7 +2,8 @@
 
 Both compute a resource's complete new set of dynamic configs from its current one (AlterConfigs
 replaces it, IncrementalAlterConfigs edits it key by key), then validate and apply it at once:
-a topic's overrides through storage, the broker's through its dynamic config layers. Nothing
+a topic's overrides through storage, the broker's through its dynamic config layers (checked as
+Kafka checks them, see ``dynamic_broker_configs``; what odradek acts on applies at once). Nothing
 changes when anything is invalid, nor with ``validate_only``.
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import re
+
 from odradek.storage.config_def import ConfigDef
-from odradek.storage.errors import StorageError
+from odradek.storage.errors import InvalidConfigError, StorageError
 from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, TOPIC_CONFIGS
 from odradek.wire import ErrorCode
 
-from ..dynamic_broker_configs import DYNAMIC_NAMES, check_dynamic_names
+from ..dynamic_broker_configs import DynamicConfigError
+from ..dynamic_config_defs import definition
 from .describe_configs import BROKER, TOPIC
 
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+_NODE_ID = re.compile(r"[+-]?\d+")
 
 #: Computes new configs from the current ones, given the definition of a config name (or None).
 Change = Callable[[dict[str, str], Callable[[str], "ConfigDef | None"]], dict[str, str]]
@@ -62,34 +67,49 @@ def _alter_topic(broker, name: str, change: Change, validate_only: bool) -> None
 
 
 def _alter_broker(broker, name: str, change: Change, validate_only: bool) -> None:
-    if name == "":
-        source = DYNAMIC_DEFAULT_BROKER_CONFIG
-    elif name == str(broker.config.node_id):
-        source = DYNAMIC_BROKER_CONFIG
-    else:
-        raise ConfigChangeError(ErrorCode.INVALID_REQUEST,
-                                f"Unexpected broker id, expected {broker.config.node_id} or empty string, "
-                                f"but received {name}")
+    source = _broker_layer(broker, name)
     dynamic = broker.dynamic_configs
-    configs = change(dict(dynamic.layers[source]), DYNAMIC_NAMES.get)
-    check_dynamic_names(configs)
-    broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only)
+    configs = change(dict(dynamic.layers[source]), definition)
+    try:
+        dynamic.check_change(source, configs)
+        broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only)
+    except DynamicConfigError as exc:
+        raise ConfigChangeError(exc.code, exc.message) from None
+    except InvalidConfigError as exc:  # Kafka answers a bad broker config with INVALID_REQUEST
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST, str(exc)) from None
     if not validate_only:
         dynamic.replace(source, configs)
+        broker.maintenance.reconfigure(dynamic.effective())
+
+
+def _broker_layer(broker, name: str) -> int:
+    """The layer a broker resource names: "" the cluster-wide defaults, else this broker's id."""
+    if name == "":
+        return DYNAMIC_DEFAULT_BROKER_CONFIG
+    if not _NODE_ID.fullmatch(name):
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Node id must be an integer, but it is: {name}")
+    if int(name) != broker.config.node_id:
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST,
+                                f"Unexpected broker id, expected {broker.config.node_id}, but received {name}")
+    return DYNAMIC_BROKER_CONFIG
 
 
 def replace_all(entries) -> Change:
-    """AlterConfigs: the entries (name, value) become the whole set; a null value leaves a key out."""
-    return lambda current, definition: {entry.name: entry.value for entry in entries if entry.value is not None}
+    """AlterConfigs: the entries (name, value) become the whole set."""
+
+    def change(current: dict[str, str], definition) -> dict[str, str]:
+        _check_entries(entries, [entry.name for entry in entries if entry.value is None])
+        return {entry.name: entry.value for entry in entries}
+
+    return change
 
 
 def edit(entries) -> Change:
     """IncrementalAlterConfigs: SET, DELETE, or APPEND/SUBTRACT list items, key by key."""
 
     def change(current: dict[str, str], definition) -> dict[str, str]:
-        names = [entry.name for entry in entries]
-        if len(set(names)) != len(names):
-            raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys")
+        _check_entries(entries, [entry.name for entry in entries
+                                 if entry.value is None and entry.config_operation != DELETE])
         for entry in entries:
             operation = entry.config_operation
             if operation == SET:
@@ -103,6 +123,16 @@ def edit(entries) -> Change:
         return current
 
     return change
+
+
+def _check_entries(entries, without_value: list[str]) -> None:
+    """What Kafka refuses of any resource's changes before looking at them: a config named twice,
+    and a value missing where one is needed."""
+    names = [entry.name for entry in entries]
+    if len(set(names)) != len(names):
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys")
+    if without_value:
+        raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Null value not supported for : {', '.join(without_value)}")
 
 
 def _edit_list(current: dict[str, str], definition: ConfigDef | None, entry, operation: int) -> str:

@@ -40,7 +40,7 @@ async def handle(ctx, request) -> dict:
 
 
 def _success(broker, info, configs: dict) -> dict:
-    entries = describe_topic_config(broker.config.props, configs)
+    entries = describe_topic_config(broker.config.props, configs, broker.dynamic_configs.dynamic())
     return {
         "name": info.name,
         "topic_id": info.topic_id,

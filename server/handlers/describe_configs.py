@@ -5,13 +5,14 @@ from __future__ import annotations
 from odradek.storage.log_config import describe_topic_config
 from odradek.wire import ApiKey, ErrorCode
 
-from ..broker_configs import describe_broker_config
+from ..broker_configs import describe_broker_config, describe_cluster_defaults
 
 API_KEY = ApiKey.DESCRIBE_CONFIGS
 
 TOPIC = 2
 BROKER = 4
 BROKER_LOGGER = 8
+UNKNOWN_TYPE = 0  # a custom config's
 # DescribeConfigs ConfigType ids for storage.config_def.CONFIG_TYPES
 CONFIG_TYPE_IDS = {"boolean": 1, "string": 2, "int": 3, "short": 4, "long": 5, "double": 6,
                    "list": 7, "class": 8, "password": 9}
@@ -59,6 +60,8 @@ def _entries(broker, resource) -> list:
                 f"Unexpected broker id, expected {broker.config.node_id} or empty string, "
                 f"but received {resource.resource_name}",
             )
+        if resource.resource_name == "":
+            return describe_cluster_defaults(broker.dynamic_configs.cluster_defaults)
         return describe_broker_config(broker.config.props, broker.config.node_id, broker.dynamic_configs.dynamic())
     if resource.resource_type == BROKER_LOGGER:
         return []
@@ -78,6 +81,6 @@ def _config(entry, include_synonyms: bool) -> dict:
             {"name": name, "value": value, "source": source}
             for name, value, source in entry.synonyms
         ] if include_synonyms else [],
-        "config_type": CONFIG_TYPE_IDS[entry.type],
+        "config_type": CONFIG_TYPE_IDS.get(entry.type, UNKNOWN_TYPE),
         "documentation": None,
     }
