@@ -34,15 +34,15 @@ from .log_maintenance import CLEANER_ENABLE, RETENTION_CHECK_INTERVAL
 
 # Settings fixed at start-up that odradek lists with their Kafka defaults.
 FIXED_CONFIGS = [
-    ConfigDef("advertised.listeners", "string", None),
+    ConfigDef("advertised.listeners", "list", None),
     ConfigDef("auto.create.topics.enable", "boolean", "true"),
     ConfigDef("broker.id", "int", "-1"),
-    ConfigDef("controller.listener.names", "string", None),
+    ConfigDef("controller.listener.names", "list", None),
     ConfigDef("default.replication.factor", "int", "1"),
     ConfigDef("delete.topic.enable", "boolean", "true"),
     ConfigDef("group.initial.rebalance.delay.ms", "int", "3000"),
-    ConfigDef("log.dir", "string", DEFAULT_DATA_DIR),
-    ConfigDef("log.dirs", "string", None),
+    ConfigDef("log.dir", "list", DEFAULT_DATA_DIR),
+    ConfigDef("log.dirs", "list", None),
     RETENTION_CHECK_INTERVAL,
     CLEANER_ENABLE,
     ConfigDef("node.id", "int", None),
