@@ -9,9 +9,11 @@ expect is what Kafka answers.
 from __future__ import annotations
 
 import re
+import struct
 import time
 import uuid
 
+import crc32c
 import pytest
 from confluent_kafka import KafkaError, TopicPartition
 from kafka.record.default_records import DefaultRecordBatchBuilder
@@ -23,6 +25,7 @@ from .java.targets import start_broker, stop_broker
 from .wire_client import WireClient
 
 HOUR_MS = 3_600_000
+CRC_AT, ATTRIBUTES_AT, LOG_APPEND_TIME_BIT = 17, 21, 0x08  # in a record batch (magic 2)
 NO_TOPIC_ID = uuid.UUID(int=0)
 TIMESTAMP_ERROR = re.compile(r"Timestamp (-?\d+) of message with offset (\d+) is out of range\. "
                              r"The timestamp should be within \[(-?\d+), (-?\d+)\]")
@@ -134,6 +137,32 @@ def test_timestamps_out_of_range_are_named_record_by_record(wire, topic):
         shown, offset, earliest, latest = map(int, TIMESTAMP_ERROR.fullmatch(error.batch_index_error_message).groups())
         assert (shown, offset) == (timestamp, error.batch_index)
         assert before - HOUR_MS <= earliest <= after - HOUR_MS and before + HOUR_MS <= latest <= after + HOUR_MS
+
+
+def stamped_by_the_broker(records: bytes) -> bytes:
+    """The batch with its timestamp type set to LogAppendTime, which only a broker may set (CRC redone)."""
+    changed = bytearray(records)
+    attributes, = struct.unpack_from(">h", changed, ATTRIBUTES_AT)
+    struct.pack_into(">h", changed, ATTRIBUTES_AT, attributes | LOG_APPEND_TIME_BIT)
+    struct.pack_into(">I", changed, CRC_AT, crc32c.crc32c(bytes(changed[ATTRIBUTES_AT:])))
+    return bytes(changed)
+
+
+def test_a_producer_may_not_set_the_log_append_time_type(wire, topic):
+    create_topic(wire, topic, {"message.timestamp.type": "LogAppendTime"})
+    create_topic(wire, f"{topic}-create-time", {})
+    refused = produce(wire, topic, stamped_by_the_broker(batch([(None, 5), (b"key", 7)])))
+    assert (refused.error_code, refused.error_message) == (
+        ErrorCode.INVALID_TIMESTAMP, "One or more records have been rejected due to invalid timestamp")
+    assert [(e.batch_index, e.batch_index_error_message) for e in refused.record_errors] == [
+        (index, f"Invalid timestamp type in message DefaultRecord(offset={index}, timestamp=7, key={key} bytes, "
+                "value=5 bytes). Producer should not set timestamp type to LogAppendTime.")
+        for index, key in ((0, 0), (1, 3))]
+
+    now = int(time.time() * 1000)  # on a CreateTime topic, only one without timestamps is refused
+    assert produce(wire, f"{topic}-create-time", stamped_by_the_broker(batch([(b"a", now)]))).error_code == 0
+    without = produce(wire, f"{topic}-create-time", stamped_by_the_broker(batch([(b"a", -1)])))
+    assert (without.error_code, len(without.record_errors)) == (ErrorCode.INVALID_TIMESTAMP, 1)
 
 
 def test_log_append_time_topics_take_any_timestamp(wire, topic):

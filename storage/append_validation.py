@@ -7,7 +7,8 @@ checked through the header's baseTimestamp (the first record's) and
 maxTimestamp, since storage does not decode records, except for compacted
 topics, whose records must all have a key (as Kafka checks, decompressing).
 
-A batch refused for some of its records (a missing key, a timestamp out of range) is decoded
+A batch refused for some of its records (a missing key, a timestamp out of range, a LogAppendTime
+timestamp type only the broker may set) is decoded
 to name them, as Kafka does in its ProduceResponse's ``record_errors`` (librdkafka then fails
 only those records with the error, and the others of the batch as collateral): the error
 carries each bad record's index in its batch and Kafka's message for it.
@@ -32,6 +33,7 @@ from .log_config import LogConfig
 
 
 _SHOWN_RECORD_ERRORS = 3  # Kafka's error message quotes at most this many of the record errors
+LOG_APPEND_TIME = 1  # a batch's timestamp type: set by the broker, never by a producer
 
 
 def validate_producer_records(
@@ -60,11 +62,13 @@ def validate_producer_records(
             )
         check_batch(view, position, end)
         _check_attributes(header)
-        batch = view[position : position + size]
+        if header.log_append_time and (config.log_append_time or header.max_timestamp == NO_TIMESTAMP):
+            # a timestamp type only the broker sets
+            raise _record_errors(_decode(view[position : position + size]), config, now_ms, partition_name)
         if "compact" in config.cleanup_policy:
-            _check_keys(batch, config, now_ms, partition_name)
+            _check_keys(view[position : position + size], config, now_ms, partition_name)
         if not config.log_append_time:
-            _check_timestamps(batch, header, config, now_ms, partition_name)
+            _check_timestamps(view, position, size, header, config, now_ms, partition_name)
         batches.append((position, header))
         position += size
     if end > config.segment_bytes:
@@ -93,12 +97,13 @@ def _check_keys(batch: memoryview, config: LogConfig, now_ms: int, partition_nam
 
 
 def _check_timestamps(
-    batch: memoryview, header: BatchHeader, config: LogConfig, now_ms: int, partition_name: str
+    view: memoryview, position: int, size: int, header: BatchHeader, config: LogConfig, now_ms: int,
+    partition_name: str,
 ) -> None:
     earliest, latest = _timestamp_range(config, now_ms)
     for timestamp in (header.base_timestamp, header.max_timestamp):
         if timestamp != NO_TIMESTAMP and not earliest <= timestamp <= latest:
-            refused = _record_errors(_decode(batch), config, now_ms, partition_name)
+            refused = _record_errors(_decode(view[position : position + size]), config, now_ms, partition_name)
             if refused.record_errors:
                 raise refused
             raise InvalidTimestampError(  # the header's timestamps, not its records', are out of range
@@ -122,21 +127,31 @@ def _record_errors(
     batch: RecordBatch, config: LogConfig, now_ms: int, partition_name: str
 ) -> InvalidRecordError | InvalidTimestampError:
     """The error refusing ``batch`` for its bad records, each named as Kafka's LogValidator names
-    it: a missing key on a compacted topic first, else a CreateTime timestamp out of range."""
+    it: a missing key on a compacted topic first, else a CreateTime timestamp out of range, else a
+    LogAppendTime batch from a producer (whose records' timestamp is the batch's)."""
     compacted = "compact" in config.cleanup_policy
     check_time = not config.log_append_time
+    appended = batch.timestamp_type == LOG_APPEND_TIME
     earliest, latest = _timestamp_range(config, now_ms)
     errors, bad_timestamp = [], False
     for index, record in enumerate(batch.records):
-        timestamp = batch.base_timestamp + record.timestamp_delta
+        offset = batch.base_offset + record.offset_delta
+        timestamp = batch.max_timestamp if appended else batch.base_timestamp + record.timestamp_delta
         if compacted and record.key is None:
             errors.append(RecordError(
                 index, f"Compacted topic cannot accept message without key in topic partition {partition_name}"))
-        elif check_time and timestamp != NO_TIMESTAMP and not earliest <= timestamp <= latest:
+        elif check_time and timestamp != NO_TIMESTAMP:
+            if not earliest <= timestamp <= latest:
+                bad_timestamp = True
+                errors.append(RecordError(
+                    index, f"Timestamp {timestamp} of message with offset {offset} is out of range. "
+                           f"The timestamp should be within [{earliest}, {latest}]"))
+        elif appended:
             bad_timestamp = True
-            errors.append(RecordError(
-                index, f"Timestamp {timestamp} of message with offset {batch.base_offset + record.offset_delta} "
-                       f"is out of range. The timestamp should be within [{earliest}, {latest}]"))
+            shown = (f"DefaultRecord(offset={offset}, timestamp={timestamp}, key={len(record.key or b'')} bytes, "
+                     f"value={len(record.value or b'')} bytes)")
+            errors.append(RecordError(index, f"Invalid timestamp type in message {shown}. Producer should not set "
+                                             f"timestamp type to LogAppendTime."))
     if bad_timestamp:
         return InvalidTimestampError("One or more records have been rejected due to invalid timestamp", errors)
     shown = ", ".join(f"RecordError(batchIndex={e.batch_index}, message='{e.message}')"
