@@ -3,12 +3,11 @@
 Retention: every ``log.retention.check.interval.ms`` each partition drops the old segments its
 topic's retention lets go (storage decides which, from segment metadata, and renames their files
 on the event loop: cheap). Compaction (``log.cleaner.enable``): every ``log.cleaner.backoff.ms``
-the compacted partitions that have enough dirty data are cleaned one at a time (the pause may be
-changed at runtime, as in Kafka), the rewriting in
-a worker thread, the swap back on the event loop (see ``odradek.storage.log_cleaner``); where it
-stopped is checkpointed. Flushes: every ``log.flush.scheduler.interval.ms`` (Kafka's default:
-never) the partitions whose ``flush.ms`` passed are fsynced in a worker thread (``flush.messages``
-is the Produce handler's). Files let go are removed ``file.delete.delay.ms`` later in a worker
+(which, as in Kafka, may change at runtime) the compacted partitions that have enough dirty data
+are cleaned one at a time, the rewriting in a worker thread, the swap back on the event loop (see
+``odradek.storage.log_cleaner``); where it stopped is checkpointed. Flushes: every
+``log.flush.scheduler.interval.ms`` (Kafka's default: never) the partitions whose ``flush.ms``
+passed are fsynced in a worker thread (``flush.messages`` is the Produce handler's). Files let go are removed ``file.delete.delay.ms`` later in a worker
 thread, as Kafka does, so a read planned just before still completes and request handling never
 waits on the disk. Removals cut short by shutdown are finished at startup.
 """

@@ -9,9 +9,8 @@ changes when anything is invalid, nor with ``validate_only``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import re
+from collections.abc import Callable
 
 from odradek.storage.config_def import ConfigDef
 from odradek.storage.errors import InvalidConfigError, StorageError
