@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     except (KafkaError, ConnectionError, TimeoutError, argparse.ArgumentTypeError) as exc:
         print(f"odradek {args.command}: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C where a tool has nothing to clean up: the shell's code for SIGINT, no traceback
 
 
 def _version() -> str:

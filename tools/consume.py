@@ -2,7 +2,8 @@
 
 Without ``--group`` every partition is read, from the start (``--from-beginning``) or the end.
 With one, the tool joins the group (classic protocol, ``range`` assignor), starts from the
-group's committed offsets and commits what it printed.
+group's committed offsets and commits what it printed.  Ctrl-C or SIGTERM ends it cleanly: it
+leaves the group at once and prints how many records it processed, as the console consumer does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .client import Client
 from .client.fetcher import ConsumedRecord, Fetcher
 from .client.group_member import GroupMember
 from .client.offsets import EARLIEST, LATEST, commit, fetch_committed, list_offsets
+from .interrupts import sigterm_as_interrupt
 from .options import add_bootstrap, connect, key_values
 
 HELP = "print records of a topic, optionally as a member of a consumer group"
@@ -39,12 +41,13 @@ def run(args: argparse.Namespace) -> int:
     if args.group and args.partition is not None:
         raise SystemExit("odradek consume: --partition cannot be used with --group")
     show = Printer(key_values(args.property, "--property"))
-    with connect(args) as client:
-        member = GroupMember(client, args.group, [args.topic]) if args.group else None
-        fetcher = Fetcher(client, _start(client, args, member), max_wait_ms=200)
-        count = 0
-        last_record = time.monotonic()
+    count = 0
+    with connect(args) as client, sigterm_as_interrupt():
+        member = None
         try:
+            member = GroupMember(client, args.group, [args.topic]) if args.group else None
+            fetcher = Fetcher(client, _start(client, args, member), max_wait_ms=200)
+            last_record = time.monotonic()
             while args.max_messages is None or count < args.max_messages:
                 if member and not member.heartbeat():
                     fetcher = Fetcher(client, _start(client, args, member), max_wait_ms=200)
@@ -64,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
                 elif args.timeout_ms is not None and (time.monotonic() - last_record) * 1000 >= args.timeout_ms:
                     break
         except KeyboardInterrupt:
-            pass
+            pass  # Ctrl-C or SIGTERM: the way a console consumer is meant to be stopped
         finally:
             if member:
-                member.leave()
+                member.leave()  # at once, so the group rebalances now and not after the session timeout
         print(f"Processed a total of {count} messages", file=sys.stderr)
     return 0
 

@@ -14,6 +14,7 @@ from .errors import (
 from .framing import FrameSplitter, frame
 from .protocol import (
     RequestHeader, encode_request, encode_response, encode_response_chunks, parse_request, parse_response,
+    response_correlation_id,
 )
 from .spliced import SplicingWriter
 from .schema import Api, Field, Message, Versions
@@ -23,5 +24,5 @@ __all__ = [
     "ErrorCode", "Field", "FrameSplitter", "FrameTooLargeError", "FramingError", "Message",
     "RequestHeader", "SplicingWriter", "UnsupportedVersionError", "Versions", "WireError", "decode",
     "default_struct", "encode", "encode_request", "encode_response", "encode_response_chunks", "frame", "message_codec",
-    "parse_request", "parse_response",
+    "parse_request", "parse_response", "response_correlation_id",
 ]

@@ -95,6 +95,15 @@ def encode_request(api_key: int, api_version: int, correlation_id: int, client_i
     return _finish_frame(stream)
 
 
+def response_correlation_id(frame: bytes) -> int:
+    """The correlation id a response frame answers, read without decoding anything else: every
+    response header version starts with it, so a client can tell which request an answer belongs
+    to before it picks the schema to decode the body with."""
+    if len(frame) < _LENGTH.size:
+        raise DecodeError(f"response of {len(frame)} bytes is shorter than a correlation id")
+    return _LENGTH.unpack_from(frame)[0]
+
+
 def parse_response(api_key: int, api_version: int, frame: bytes) -> tuple[int, Container]:
     """Decode a response frame to a request of ``api_key`` at ``api_version``."""
     api = _supported_api(api_key, api_version, None, None)

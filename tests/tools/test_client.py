@@ -3,8 +3,11 @@ scripted broker on a real socket, the partitioner and the range assignor."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -18,19 +21,25 @@ from odradek.wire import API_BY_KEY, ApiKey, ErrorCode, FrameSplitter, encode_re
 
 
 class ScriptedBroker:
-    """Answers ApiVersions with ``ranges`` and other requests with ``answers[api_key](header, body)``;
-    records the (api key, version) of every request."""
+    """Answers ApiVersions with ``ranges`` and other requests with ``answers[api_key](header, body)``
+    (or, where that returns a ``(header, body)`` pair, answers as if to that header's request);
+    records the (api key, version) of every request and counts the connections it accepted."""
 
     def __init__(self, ranges: dict[int, tuple[int, int]], answers: dict):
-        self.ranges, self.answers, self.seen = ranges, answers, []
+        self.ranges, self.answers, self.seen, self.connections = ranges, answers, [], 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _serve(self) -> None:
-        conn, _ = self.listener.accept()
+    def _accept(self) -> None:
+        while True:
+            conn, _ = self.listener.accept()
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
         splitter = FrameSplitter(1 << 20)
-        with conn:
+        with conn, contextlib.suppress(OSError):  # the client may close while an answer is on its way
             while data := conn.recv(65536):
                 for frame in splitter.feed(data):
                     header, body = parse_request(frame)
@@ -40,6 +49,8 @@ class ScriptedBroker:
                                                for k, (lo, hi) in self.ranges.items()]}
                     else:
                         answer = self.answers[header.api_key](header, body)
+                    if isinstance(answer, tuple):
+                        header, answer = answer
                     conn.sendall(encode_response(header, answer))
 
 
@@ -76,6 +87,39 @@ def test_topic_ids_in_answers_resolve_to_names():
         assert client.topic_id("t") == TOPIC_ID
         assert client.topic_name({"topic_id": TOPIC_ID}) == "t"
         assert client.topic_name({"name": "named"}) == "named"
+
+
+def test_an_abandoned_request_closes_its_connection_and_its_late_answer_is_never_read():
+    """A request given up on (here by a socket timeout; Ctrl-C is the same) must not leave its
+    answer to be read as the next request's: the next request goes out on a new connection."""
+    late = [0.6]
+
+    def slow_metadata(header, body):
+        time.sleep(late.pop() if late else 0)
+        return metadata_answer(header, body)
+
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 12), ApiKey.FIND_COORDINATOR: (0, 4)},
+                            {ApiKey.METADATA: slow_metadata, ApiKey.FIND_COORDINATOR: lambda header, body: {
+                                "coordinators": [{"key": "g", "node_id": 5, "host": "h", "port": 1}]}})
+    with Client(f"127.0.0.1:{broker.port}", timeout=0.3) as client:
+        with pytest.raises(TimeoutError):
+            client.metadata(["t"])
+        assert client.connection().closed is False and broker.connections == 2
+        time.sleep(0.5)  # the first Metadata answer is written to the abandoned connection meanwhile
+        assert client.coordinator("g") == 5
+        assert sorted(client.metadata(["t"]).topics["t"].partitions) == [0, 1]
+
+
+def test_an_answer_to_another_request_is_refused_before_it_is_decoded():
+    def misnumbered(header, body):
+        return dataclasses.replace(header, correlation_id=header.correlation_id + 7), metadata_answer(header, body)
+
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 12)}, {ApiKey.METADATA: misnumbered})
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        with pytest.raises(ConnectionError, match=r"answered request 9, expected 2"):
+            client.metadata(["t"])
+        assert broker.connections == 1
+        assert not client.connection().closed and broker.connections == 2  # the broken one was dropped
 
 
 def test_shared_versions_keep_only_overlapping_ranges():

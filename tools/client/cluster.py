@@ -80,6 +80,11 @@ class Client:
         return self.connection(node_id).request(api_key, body)
 
     def connection(self, node_id: int = _ANY) -> Connection:
+        """The open connection to ``node_id`` (any broker for ``_ANY``); one closed by an abandoned
+        request (see ``Connection``) is replaced by a new one."""
+        for key, connection in list(self._connections.items()):
+            if connection.closed:
+                del self._connections[key]
         if node_id == _ANY and self._connections:
             return next(iter(self._connections.values()))
         if node_id not in self._connections:

@@ -2,6 +2,13 @@
 
 Requests go out one at a time and block for their answer: the tools never need pipelining,
 and a blocking socket keeps them simple to read.
+
+A request abandoned half-way (Ctrl-C or SIGTERM during a long-polling Fetch, a socket timeout,
+anything raised between sending it and reading all of its answer) leaves the stream in an unknown
+state: its answer may still arrive, or half a request may have been written.  So the connection is
+closed then, as Kafka's own clients disconnect a node whose request timed out, and ``Client``
+opens a new one for the next request.  Every answer's correlation id is also checked before its
+body is decoded, so an answer is never read with another request's schema.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from collections.abc import Mapping
 
 from construct import Container
 
-from odradek.wire import API_BY_KEY, ApiKey, ErrorCode, FrameSplitter, encode_request, parse_response
+from odradek.wire import (
+    API_BY_KEY, ApiKey, DecodeError, ErrorCode, FrameSplitter, encode_request, parse_response, response_correlation_id,
+)
 
 from .errors import KafkaError, check
 
@@ -33,24 +42,45 @@ class Connection:
     def request(self, api_key: int, body: Mapping, version: int | None = None) -> Container | None:
         """Send one request at the negotiated (or given) version; the decoded answer.
 
-        A Produce with acks=0 gets no answer from Kafka, so None is returned at once.
+        A Produce with acks=0 gets no answer from Kafka, so None is returned at once.  Raises
+        ``ConnectionError`` (and closes the connection) when the broker answers another request.
         """
+        if self.closed:
+            raise ConnectionError(f"the connection to {self.address} is closed")
         if version is None:
             version = self.version(api_key)
         correlation_id = next(self._ids)
-        self._sock.sendall(encode_request(api_key, version, correlation_id, self.client_id, body))
-        if api_key == ApiKey.PRODUCE and body.get("acks") == 0:
-            return None
-        got, response = parse_response(api_key, version, self._read_frame())
-        if got != correlation_id:
-            raise ConnectionError(f"{self.address} answered request {got}, expected {correlation_id}")
-        return response
+        request = encode_request(api_key, version, correlation_id, self.client_id, body)
+        try:
+            self._sock.sendall(request)
+            if api_key == ApiKey.PRODUCE and body.get("acks") == 0:
+                return None
+            frame = self._read_frame()
+        except BaseException:
+            self.close()  # abandoned: its answer must never be taken for the next request's
+            raise
+        try:
+            got = response_correlation_id(frame)
+            if got != correlation_id:
+                raise ConnectionError(f"{self.address} answered request {got}, expected {correlation_id}")
+            return parse_response(api_key, version, frame)[1]
+        except DecodeError as exc:
+            self.close()
+            raise ConnectionError(f"{self.address} sent an answer to {ApiKey(api_key).name} v{version} "
+                                  f"that does not decode: {exc}") from None
+        except ConnectionError:
+            self.close()
+            raise
 
     def version(self, api_key: int) -> int:
         """The highest version of ``api_key`` both we and the broker support."""
         if api_key not in self.versions:
             raise KafkaError(ErrorCode.UNSUPPORTED_VERSION, f"{self.address} and odradek share no version of {ApiKey(api_key).name}")
         return self.versions[api_key]
+
+    @property
+    def closed(self) -> bool:
+        return self._sock.fileno() == -1
 
     def close(self) -> None:
         self._sock.close()
