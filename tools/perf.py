@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 def produce(client: Client, args: argparse.Namespace) -> Stats:
     """Write ``--num-records`` records of random bytes, spread over the partitions round-robin."""
-    partitions = sorted(client.partitions([args.topic])[args.topic].partitions)
+    partitions = sorted(client.partitions([args.topic], auto_create=True)[args.topic].partitions)
     producer = Producer(client, acks=ACKS[args.acks], compression=args.compression_codec)
     value = os.urandom(args.record_size)
     stats = Stats(args.num_records)

@@ -1,7 +1,8 @@
 """``odradek produce``: lines from stdin as records, like kafka-console-producer.sh.
 
 Lines are sent as soon as stdin has nothing more ready (so typing works interactively), or in
-batches of ``--batch-size`` when piped.
+batches of ``--batch-size`` when piped.  A missing topic is created on first use where the broker
+allows it (``auto.create.topics.enable``), as for Kafka's console producer.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 def route(client: Client, topic: str, partition: int | None, records, partitioner: Partitioner) -> dict:
     """The records grouped by the partition each goes to."""
-    count = len(client.partitions([topic])[topic].partitions)
+    count = len(client.partitions([topic], auto_create=True)[topic].partitions)
     batches = defaultdict(list)
     for key, value in records:
         batches[(topic, partition if partition is not None else partitioner.partition(key, count))].append(

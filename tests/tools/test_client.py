@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from odradek.tools.client import Client, KafkaError, errors
+from odradek.tools.client import Client, KafkaError, cluster, errors
 from odradek.tools.client.cluster import parse_bootstrap
 from odradek.tools.client.connection import shared_versions
 from odradek.tools.client.group_member import range_assign
@@ -120,6 +120,34 @@ def test_an_answer_to_another_request_is_refused_before_it_is_decoded():
             client.metadata(["t"])
         assert broker.connections == 1
         assert not client.connection().closed and broker.connections == 2  # the broken one was dropped
+
+
+def test_partitions_may_ask_for_auto_creation_and_wait_for_leaders(monkeypatch):
+    monkeypatch.setattr(errors, "RETRY_BACKOFF", 0.01)
+    monkeypatch.setattr(cluster, "AUTO_CREATE_WAIT", 0.1)
+    asked = []
+
+    def creating(header, body):
+        asked.append(body.allow_auto_topic_creation)
+        if len(asked) == 1 or body.topics[0].name == "gone":
+            return {"topics": [{"name": body.topics[0].name,  # Kafka 4's first answer to a creating request
+                                "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}]}
+        if len(asked) == 2:
+            return {"topics": [{"name": "t", "error_code": ErrorCode.LEADER_NOT_AVAILABLE}]}
+        answer = metadata_answer(header, body)
+        if len(asked) == 3:
+            answer["topics"][0]["partitions"][0]["leader_id"] = -1
+        return answer
+
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 12)}, {ApiKey.METADATA: creating})
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        assert sorted(client.partitions(["t"], auto_create=True)["t"].partitions) == [0, 1]
+        assert asked == [True] * 4
+        with pytest.raises(KafkaError, match="topic gone: UNKNOWN_TOPIC_OR_PARTITION$"):
+            client.partitions(["gone"])  # without auto_create an unknown topic is final at once
+        assert asked[4:] == [False]
+        with pytest.raises(KafkaError, match=r"topic gone: UNKNOWN_TOPIC_OR_PARTITION \(the broker did not create"):
+            client.partitions(["gone"], auto_create=True)
 
 
 def test_shared_versions_keep_only_overlapping_ranges():

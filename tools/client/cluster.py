@@ -21,6 +21,10 @@ from .errors import KafkaError, check, retrying
 
 DEFAULT_PORT = 9092
 _ANY = -1  # a connection key for the bootstrap broker before its node ID is known
+AUTO_CREATE_WAIT = 3.0  # seconds a topic the broker was asked to create may stay unknown
+_LEADERLESS = frozenset({ErrorCode.LEADER_NOT_AVAILABLE})  # what a topic's first moments are answered with
+_UNKNOWN = frozenset({ErrorCode.UNKNOWN_TOPIC_OR_PARTITION})
+_NOT_CREATED = "the broker did not create it: is its auto.create.topics.enable false?"
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,12 @@ class Client:
         self.close()
 
     # cluster knowledge
-    def metadata(self, topics: Iterable[str] | None = None) -> Metadata:
-        """Metadata for ``topics`` (all topics for None); topics are never auto-created."""
+    def metadata(self, topics: Iterable[str] | None = None, auto_create: bool = False) -> Metadata:
+        """Metadata for ``topics`` (all topics for None).  With ``auto_create`` the broker may
+        create the missing ones, as it does for a producer's first use of a topic (it decides, by
+        its ``auto.create.topics.enable``); see ``partitions`` for what it answers meanwhile."""
         request_topics = None if topics is None else [{"name": name} for name in topics]
-        answer = self.send(ApiKey.METADATA, {"topics": request_topics, "allow_auto_topic_creation": False})
+        answer = self.send(ApiKey.METADATA, {"topics": request_topics, "allow_auto_topic_creation": auto_create})
         brokers = {b.node_id: (b.host, b.port) for b in answer.brokers}
         self._brokers.update(brokers)
         found = {}
@@ -142,11 +148,29 @@ class Client:
             if cursor is None:
                 return found
 
-    def partitions(self, topics: Iterable[str]) -> dict[str, TopicInfo]:
-        """The named topics' metadata; ``KafkaError`` if one does not exist."""
-        found = self.metadata(list(topics)).topics
+    def partitions(self, topics: Iterable[str], auto_create: bool = False) -> dict[str, TopicInfo]:
+        """The named topics' metadata, every partition with a leader; ``KafkaError`` if one does
+        not exist (with ``auto_create``: was not created by the broker within a few seconds).
+
+        A topic or partition without a leader yet (just created) is asked about again for a while.
+        Kafka 4 answers the Metadata request that asks it to create a topic with
+        UNKNOWN_TOPIC_OR_PARTITION (the controller creates it a moment later), just as it answers
+        when its ``auto.create.topics.enable`` is false, so that answer is only final after
+        ``AUTO_CREATE_WAIT``."""
+        wanted = list(topics)
+        lookup = lambda: retrying(lambda: self._partitions(wanted, auto_create), retriable=_LEADERLESS)  # noqa: E731
+        if not auto_create:
+            return lookup()
+        return retrying(lookup, timeout=AUTO_CREATE_WAIT, retriable=_UNKNOWN)
+
+    def _partitions(self, topics: list[str], auto_create: bool) -> dict[str, TopicInfo]:
+        found = self.metadata(topics, auto_create).topics
         for name, info in found.items():
-            check(info.error_code, f"topic {name}")
+            not_created = auto_create and info.error_code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            check(info.error_code, f"topic {name}", _NOT_CREATED if not_created else None)
+            for partition in info.partitions.values():
+                if partition.leader < 0:
+                    raise KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, f"{name}-{partition.index}")
         return found
 
     def topic_id(self, name: str) -> UUID:

@@ -41,8 +41,9 @@ RETRY_BACKOFF = 0.05  # seconds
 RETRY_TIMEOUT = 15.0
 
 
-def retrying(action: Callable[[], T], timeout: float = RETRY_TIMEOUT) -> T:
-    """``action()``, called again after a short backoff while it raises a retriable ``KafkaError``.
+def retrying(action: Callable[[], T], timeout: float = RETRY_TIMEOUT, retriable: frozenset[int] = RETRIABLE) -> T:
+    """``action()``, called again after a short backoff while it raises a ``KafkaError`` whose
+    code is in ``retriable``.
 
     Every call routes afresh (metadata and coordinators are looked up per call), so a retry
     reaches the new leader or coordinator."""
@@ -51,6 +52,6 @@ def retrying(action: Callable[[], T], timeout: float = RETRY_TIMEOUT) -> T:
         try:
             return action()
         except KafkaError as exc:
-            if exc.code not in RETRIABLE or time.monotonic() > deadline:
+            if exc.code not in retriable or time.monotonic() > deadline:
                 raise
         time.sleep(RETRY_BACKOFF)
