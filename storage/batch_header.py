@@ -13,8 +13,8 @@ from typing import NamedTuple
 from crc32c import crc32c
 
 from odradek.wire.batch_layout import (  # noqa: F401 (re-exported: storage takes the layout from here)
-    ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, HEADER, HEADER_SIZE, LOG_OVERHEAD, MAGIC_OFFSET,
-    MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
+    ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, DELETE_HORIZON_BIT, HEADER, HEADER_SIZE,
+    LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
 )
 
 from .errors import CorruptRecordError, InvalidRecordError, UnsupportedMessageFormatError

@@ -26,5 +26,6 @@ COMPRESSION_MASK = 0x07  # the codec id, an index into compression.COMPRESSION_T
 TIMESTAMP_TYPE_BIT = 0x08  # set: LogAppendTime, clear: CreateTime
 TRANSACTIONAL_BIT = 0x10
 CONTROL_BIT = 0x20
+DELETE_HORIZON_BIT = 0x40  # set by compaction: baseTimestamp then holds the tombstones' delete horizon
 
 NO_TIMESTAMP = -1

@@ -16,6 +16,7 @@ CONFIGS = "kafka.admin.ConfigCommand"  # still the Scala one in Kafka 4.x
 PRODUCER_PERF = "org.apache.kafka.tools.ProducerPerformance"
 CONSUMER_PERF = "org.apache.kafka.tools.ConsumerPerformance"
 LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand"
+DUMP_LOG = "org.apache.kafka.tools.DumpLogSegments"
 
 JVM_OPTIONS = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                f"-Dlog4j.configuration=file:{HERE / 'log4j.properties'}"]

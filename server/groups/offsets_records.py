@@ -50,6 +50,8 @@ OFFSET_COMMIT_VALUE = Message(
         Field("metadata", "string", "0+"),
         Field("commit_timestamp", "int64", "0+"),
         Field("expire_timestamp", "int64", "1", default=-1),
+        # Kafka 4 writes v4 with the topic's ID; we read past it (commits are keyed by name)
+        Field("topic_id", "uuid", "4+", tag=0, tagged_versions="4+"),
     ),
 )
 
@@ -177,18 +179,29 @@ def encode_key(key: Key, record_type: int | None = None) -> bytes:
     return encode_embedded(GROUP_METADATA_KEY, _or(record_type, GROUP_METADATA_KEY_TYPE), {"group": key.group})
 
 
+def record_type(key: bytes) -> int:
+    """The record type a key starts with; ``DecodeError`` if it is too short to hold one."""
+    if len(key) < _RECORD_TYPE.size:
+        raise DecodeError("key too short for its record type")
+    return _RECORD_TYPE.unpack_from(key)[0]
+
+
+def record_schemas(type_: int) -> tuple[Message, Message]:
+    """The key and value schemas of a record type; ``UnknownRecordTypeError`` for the types we do not keep."""
+    if type_ in OFFSET_COMMIT_KEY.valid_versions:
+        return OFFSET_COMMIT_KEY, OFFSET_COMMIT_VALUE
+    if type_ in GROUP_METADATA_KEY.valid_versions:
+        return GROUP_METADATA_KEY, GROUP_METADATA_VALUE
+    raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
+
+
 def decode_key(data: bytes) -> Key:
     """Raises ``UnknownRecordTypeError`` for record types other than 0-2, ``DecodeError`` for bad bytes."""
-    if len(data) < _RECORD_TYPE.size:
-        raise DecodeError("key too short for its record type")
-    (record_type,) = _RECORD_TYPE.unpack_from(data)
-    if record_type in OFFSET_COMMIT_KEY.valid_versions:
-        _, fields = decode_embedded(OFFSET_COMMIT_KEY, data)
+    schema, _ = record_schemas(record_type(data))
+    _, fields = decode_embedded(schema, data)
+    if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)
-    if record_type in GROUP_METADATA_KEY.valid_versions:
-        _, fields = decode_embedded(GROUP_METADATA_KEY, data)
-        return GroupMetadataKey(fields.group)
-    raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {record_type}")
+    return GroupMetadataKey(fields.group)
 
 
 # --- values --------------------------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""``odradek dump-log`` on the segments a real broker wrote for real clients: confluent-kafka's
+consumer groups in ``__consumer_offsets`` (``--offsets-decoder``) and its transactions in
+``__transaction_state`` (``--transaction-log-decoder``), and records whose bytes are not text.
+
+Where Java is installed, the output is also compared with Kafka's own kafka-dump-log
+(``DumpLogSegments``) on the same files, line for line.  With ``ODRADEK_COMPAT_TARGET=kafka`` the
+segments are written by Apache Kafka instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import confluent_kafka
+import pytest
+
+from .clients import ck_produce, ck_read, ck_wait, wait_until
+from .group_helpers import create_topic
+from .java.kafka_tool import DUMP_LOG, run_tool
+from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .odradek_cli import run
+
+# one partition each, so a test finds all of its records in partition 0
+BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1,
+                    "transaction.state.log.num.partitions": 1}
+OFFSETS = "__consumer_offsets"
+TRANSACTIONS = "__transaction_state"
+
+
+@pytest.fixture(scope="module")
+def module_broker(tmp_path_factory):
+    if TARGET == "kafka":
+        require_kafka_jars()
+    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
+    yield broker
+    stop_broker(broker)
+
+
+def segment(broker, topic: str) -> Path:
+    """Partition 0's first segment, wherever the broker keeps its logs."""
+    [found] = broker.data_dir.rglob(f"{topic}-0/{0:020d}.log")
+    return found
+
+
+def records(broker, topic: str, *flags: str) -> list[tuple[str, str | None]]:
+    """(key, payload) of every record ``odradek dump-log`` prints for the topic's segment."""
+    ran = run("dump-log", str(segment(broker, topic)), *flags)
+    assert (ran.code, ran.err) == (0, ""), ran.err
+    found = []
+    for line in ran.out.splitlines():
+        if line.startswith("| ") and " key: " in line:
+            key, _, payload = line.split(" key: ", 1)[1].partition(" payload: ")
+            found.append((key, payload or None))
+    return found
+
+
+def decoded(broker, topic: str, flag: str, wanted) -> list[tuple[dict, dict | str | None]]:
+    """The records whose decoded key satisfies ``wanted``, key and value as JSON (a tombstone's
+    value as ``<DELETE>``)."""
+    pairs = [(json.loads(key), payload if payload == "<DELETE>" else json.loads(payload))
+             for key, payload in records(broker, topic, flag) if key.startswith("{")]
+    return [(key, value) for key, value in pairs if wanted(key)]
+
+
+def group_lifetime(broker, clients, topic: str) -> str:
+    """A confluent-kafka consumer joins a group, commits, leaves; then the group is deleted."""
+    group = f"{topic}-g"
+    create_topic(clients, broker, topic, 2)
+    ck_produce(clients.ck_producer(broker), topic, [(b"k", b"v")] * 2, partition=0)
+    consumer = confluent_kafka.Consumer({
+        "bootstrap.servers": broker.bootstrap, "group.id": group, "client.id": "dump-client",
+        "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        ck_read(consumer, 2)
+        consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    ck_wait(clients.ck_admin(broker).delete_consumer_groups([group], request_timeout=10))
+    return group
+
+
+def committed_then_aborted(broker, clients, topic: str) -> str:
+    """A confluent-kafka transactional producer commits one transaction and aborts the next."""
+    transactional_id = f"{topic}-tx"
+    create_topic(clients, broker, topic, 2)
+    producer = clients.ck_producer(broker, **{"transactional.id": transactional_id, "enable.idempotence": True})
+    producer.init_transactions(10)
+    producer.begin_transaction()
+    producer.produce(topic, value=b"kept", partition=0)
+    producer.commit_transaction(10)
+    producer.begin_transaction()
+    producer.produce(topic, value=b"dropped", partition=1)
+    assert producer.flush(10) == 0  # sent, so the abort has a partition to abort (not a local no-op)
+    producer.abort_transaction(10)
+    return transactional_id
+
+
+def transaction_states(broker, transactional_id: str) -> list[dict]:
+    """The transaction's metadata records, once the abort has completed (the Complete* states
+    are written after the markers, a moment after the producer's call returned)."""
+    complete_abort = 5  # Kafka's TransactionState ids: Empty 0, Ongoing 1, PrepareCommit 2,
+    # PrepareAbort 3, CompleteCommit 4, CompleteAbort 5
+
+    def states():
+        found = decoded(broker, TRANSACTIONS, "--transaction-log-decoder",
+                        lambda key: key == {"type": "0", "data": {"transactionalId": transactional_id}})
+        return [value["data"] for _, value in found]
+
+    return wait_until(lambda: (found := states()) and found[-1]["transactionStatus"] == complete_abort and found)
+
+
+def test_offsets_decoder_shows_a_groups_commits_metadata_and_deletion(module_broker, clients, topic):
+    group = group_lifetime(module_broker, clients, topic)
+    ours = decoded(module_broker, OFFSETS, "--offsets-decoder", lambda key: key["data"]["group"] == group)
+    commits = [(key["data"], value) for key, value in ours if key["type"] == "1"]
+    [(committed, value)] = [(k, v) for k, v in commits if v != "<DELETE>"]
+    assert committed == {"group": group, "topic": topic, "partition": 0}
+    assert value["version"] in ("3", "4") and value["data"]["offset"] == 2 and value["data"]["metadata"] == ""
+    assert commits[-1] == (committed, "<DELETE>")
+
+    metadata = [value for key, value in ours if key["type"] == "2"]
+    joined = next(value["data"] for value in metadata if value["data"]["members"])  # Kafka first writes it empty
+    assert (joined["protocolType"], joined["protocol"], joined["generation"]) == ("consumer", "range", 1)
+    [member] = joined["members"]
+    assert (member["clientId"], member["memberId"]) == ("dump-client", joined["leader"])
+    assert member["subscription"]["topics"] == [topic]
+    assert member["assignment"]["assignedPartitions"] == [{"topic": topic, "partitions": [0, 1]}]
+    left = metadata[-2]["data"]  # the consumer left: an empty group, then the deletion's tombstone
+    assert (left["generation"], left["members"], left["leader"]) == (2, [], None)
+    assert metadata[-1] == "<DELETE>"
+
+
+def test_transaction_log_decoder_shows_a_transactions_states(module_broker, clients, topic):
+    found = transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic))
+    assert [state["transactionStatus"] for state in found] == [0, 1, 2, 4, 1, 3, 5]
+    assert found[0]["transactionPartitions"] is None  # Kafka writes no list for an Empty transaction
+    assert found[1]["transactionPartitions"] == [{"topic": topic, "partitionIds": [0]}]
+    assert found[4]["transactionPartitions"] == [{"topic": topic, "partitionIds": [1]}]
+    assert {state["producerId"] for state in found} == {found[0]["producerId"]}
+    assert all(state["transactionTimeoutMs"] == 60_000 for state in found)
+
+
+def test_record_bytes_that_are_not_text_are_escaped(module_broker, clients, topic):
+    create_topic(clients, module_broker, topic, 1)
+    ck_produce(clients.ck_producer(module_broker), topic, [(b"\x1b[2J", b"line\nbreak\x00\xff")], partition=0)
+    ran = run("dump-log", "--print-data-log", str(segment(module_broker, topic)))
+    assert ran.code == 0 and ran.out.isprintable() is False  # newlines between lines only
+    [line] = [line for line in ran.out.splitlines() if line.startswith("| ")]
+    assert line.isprintable() and line.endswith(" key: \\x1b[2J payload: line\\nbreak\\x00\\xff")
+
+
+def test_the_output_is_kafkas_dump_log_output(module_broker, clients, topic):
+    """The same files through Kafka's DumpLogSegments and through odradek dump-log."""
+    require_kafka_jars()
+    group_lifetime(module_broker, clients, topic + "-o")
+    transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic + "-t"))
+    for name, flag in ((topic + "-t", "--print-data-log"), (OFFSETS, "--offsets-decoder"),
+                       (TRANSACTIONS, "--transaction-log-decoder")):
+        path = str(segment(module_broker, name))
+        kafka = run_tool(DUMP_LOG, "--files", path, flag)
+        ours = run("dump-log", path, flag)
+        assert (ours.code, ours.err) == (0, "")
+        assert ours.out.splitlines() == kafka.stdout.splitlines(), name
