@@ -1,21 +1,18 @@
-"""``odradek groups``: list, describe (with lag), reset the offsets of and delete consumer groups,
-like kafka-consumer-groups.sh."""
+"""``odradek groups``: list, describe (offsets with lag, members or state), reset the offsets of and
+delete consumer groups, like kafka-consumer-groups.sh."""
 
 from __future__ import annotations
 
 import argparse
 
 from odradek.wire import ApiKey
-from odradek.wire.embedded import CONSUMER_PROTOCOL_ASSIGNMENT, decode_embedded
 
 from .client import Client, check
-from .client.offsets import EARLIEST, LATEST, commit, fetch_committed, list_offsets
-from .options import add_bootstrap, connect, table
+from .groups_describe import describe
+from .groups_reset import reset_groups
+from .options import add_bootstrap, connect
 
-HELP = "list, describe (with lag), reset offsets of and delete consumer groups"
-DESCRIBE_COLUMNS = ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG",
-                    "CONSUMER-ID", "HOST", "CLIENT-ID"]
-RESET_COLUMNS = ["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]
+HELP = "list, describe (offsets with lag, members, state), reset offsets of and delete consumer groups"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for name in ("list", "describe", "reset-offsets", "delete"):
         action.add_argument(f"--{name}", action="store_true")
     parser.add_argument("--group", action="append", help="the group (repeatable)")
-    parser.add_argument("--all-groups", action="store_true", help="every group (--describe, --delete)")
+    parser.add_argument("--all-groups", action="store_true", help="every group (--describe, --reset-offsets, --delete)")
+    view = parser.add_mutually_exclusive_group()
+    view.add_argument("--offsets", action="store_true",
+                      help="--describe: each partition's committed offset, log end and lag (the default)")
+    view.add_argument("--members", action="store_true", help="--describe: the group's members")
+    view.add_argument("--state", action="store_true", help="--describe: the group's coordinator, state and size")
+    parser.add_argument("--verbose", action="store_true",
+                        help="--describe: leader epochs (--offsets), assignments (--members), epochs (--state)")
     parser.add_argument("--topic", action="append", help="reset this topic's offsets (repeatable)")
     parser.add_argument("--all-topics", action="store_true", help="reset every topic the group committed")
     target = parser.add_mutually_exclusive_group()
@@ -37,19 +41,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.describe and (args.offsets or args.members or args.state or args.verbose):
+        raise SystemExit("odradek groups: --offsets, --members, --state and --verbose go with --describe")
     with connect(args) as client:
         if args.list:
             print("\n".join(sorted(list_groups(client))))
             return 0
-        groups = sorted(list_groups(client)) if args.all_groups else (args.group or [])
+        groups = sorted(list_groups(client) if args.all_groups else set(args.group or []))
         if not groups:
             raise SystemExit("odradek groups: --group or --all-groups is required")
         if args.describe:
+            view = "members" if args.members else "state" if args.state else "offsets"
             for group in groups:
-                print(describe(client, group))
+                describe(client, group, view, args.verbose)
         elif args.reset_offsets:
-            for group in groups:
-                print("\n" + table(reset_offsets(client, group, args), RESET_COLUMNS))
+            reset_groups(client, groups, args)
         else:
             delete(client, groups)
             print("Deletion of requested consumer groups (" + ", ".join(f"'{g}'" for g in groups)
@@ -61,55 +67,6 @@ def list_groups(client: Client) -> list[str]:
     answer = client.send(ApiKey.LIST_GROUPS, {})
     check(answer.error_code, "ListGroups")
     return [group.group_id for group in answer.groups]
-
-
-def describe(client: Client, group: str) -> str:
-    """The group's partitions: committed offset, log end, lag, and the member holding each."""
-    coordinator = client.coordinator(group)
-    answer = client.send(ApiKey.DESCRIBE_GROUPS, {"groups": [group]}, coordinator)
-    described = answer.groups[0]
-    check(described.error_code, f"describing group {group}", described.error_message)
-    owners = {}
-    for member in described.members:
-        if member.member_assignment:
-            assigned = decode_embedded(CONSUMER_PROTOCOL_ASSIGNMENT, member.member_assignment)[1]
-            for entry in assigned.assigned_partitions:
-                owners.update({(entry.topic, p): member for p in entry.partitions})
-    committed = fetch_committed(client, group, coordinator)
-    partitions = sorted(set(committed) | set(owners))
-    ends = list_offsets(client, partitions, LATEST) if partitions else {}
-    rows = []
-    for tp in partitions:
-        current = committed.get(tp)
-        member = owners.get(tp)
-        rows.append([group, tp[0], tp[1], "-" if current is None else current, ends[tp],
-                     "-" if current is None else ends[tp] - current,
-                     member.member_id if member else "-", member.client_host if member else "-",
-                     member.client_id if member else "-"])
-    header = "" if described.members else f"\nConsumer group '{group}' has no active members.\n"
-    return header + "\n" + table(rows, DESCRIBE_COLUMNS)
-
-
-def reset_offsets(client: Client, group: str, args: argparse.Namespace) -> list[list]:
-    """Compute (and with --execute commit) the new offsets; the rows to print."""
-    coordinator = client.coordinator(group)
-    if args.all_topics:
-        partitions = sorted(fetch_committed(client, group, coordinator))
-    elif args.topic:
-        topics = client.partitions(args.topic)
-        partitions = [(name, p) for name in args.topic for p in sorted(topics[name].partitions)]
-    else:
-        raise SystemExit("odradek groups: --reset-offsets needs --topic or --all-topics")
-    if args.to_offset is not None:
-        low, high = list_offsets(client, partitions, EARLIEST), list_offsets(client, partitions, LATEST)
-        offsets = {tp: min(max(args.to_offset, low[tp]), high[tp]) for tp in partitions}
-    elif args.to_earliest or args.to_latest:
-        offsets = list_offsets(client, partitions, EARLIEST if args.to_earliest else LATEST)
-    else:
-        raise SystemExit("odradek groups: --reset-offsets needs --to-earliest, --to-latest or --to-offset")
-    if args.execute:
-        commit(client, group, coordinator, offsets)
-    return [[group, topic, partition, offsets[(topic, partition)]] for topic, partition in partitions]
 
 
 def delete(client: Client, groups: list[str]) -> None:

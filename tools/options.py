@@ -29,8 +29,17 @@ def key_values(items: list[str] | None, flag: str) -> dict[str, str]:
     return found
 
 
-def table(rows: list[list[object]], headers: list[str]) -> str:
-    """Columns padded to their widest cell, as kafka-consumer-groups.sh prints them."""
-    cells = [headers] + [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join(" ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)
+class Fit(int):
+    """A column as wide as its widest cell, but never narrower than this."""
+
+
+def columns(headers: list[str], rows: list[list[object]], widths: list[int | None]) -> list[str]:
+    """The header and rows as Kafka's tools print them with ``printf``: a width per column
+    (``Fit(n)``: the widest *row* cell, at least n; an ``int``: exactly that; ``None``: no padding,
+    for the last), columns one space apart, a cell longer than its column pushing the rest along.
+    The trailing spaces Kafka leaves are not printed."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    fitted = [max([width, *(len(row[i]) for row in cells)]) if isinstance(width, Fit) else width
+              for i, width in enumerate(widths)]
+    return [" ".join(cell if width is None else cell.ljust(width) for cell, width in zip(row, fitted)).rstrip()
+            for row in [headers, *cells]]

@@ -10,7 +10,7 @@ import pytest
 from odradek.tools.cli import build_parser
 from odradek.tools.client.fetcher import ConsumedRecord
 from odradek.tools.consume import Printer
-from odradek.tools.options import key_values, table
+from odradek.tools.options import Fit, columns, key_values
 from odradek.tools.perf_stats import ProgressBar, Stats, percentile
 
 BOOT = ["--bootstrap-server", "h:1"]
@@ -33,6 +33,8 @@ def test_topics_create_takes_kafkas_flags():
     ["topics", "--list"],  # no bootstrap server
     ["groups", *BOOT, "--reset-offsets", "--to-earliest", "--to-latest"],
     ["groups", *BOOT, "--reset-offsets", "--execute", "--dry-run"],
+    ["groups", *BOOT, "--describe", "--members", "--state"],  # Kafka: at most one of --members, --offsets, --state
+    ["dump-log", "f.log", "--offsets-decoder", "--transaction-log-decoder"],
     ["configs", *BOOT, "--describe", "--entity-type", "users"],
     ["produce", *BOOT, "--topic", "t", "--compression-codec", "brotli"],
 ])
@@ -61,9 +63,12 @@ def test_key_values_refuse_items_without_equals():
         key_values(["retention.ms"], "--config")
 
 
-def test_table_pads_columns_to_the_widest_cell():
-    assert table([["g", "topic-a", 0]], ["GROUP", "TOPIC", "P"]).splitlines() == [
-        "GROUP TOPIC   P", "g     topic-a 0"]
+def test_columns_are_padded_as_kafkas_printf_formats_pad_them():
+    lines = columns(["GROUP", "TOPIC", "PARTITION", "CLIENT-ID"],
+                    [["g", "a-topic-longer-than-15", 0, "c"], ["g", "t", 1, "c"]], [Fit(15), Fit(15), 10, None])
+    assert lines == ["GROUP           TOPIC                  PARTITION  CLIENT-ID",
+                     "g               a-topic-longer-than-15 0          c",
+                     "g               t                      1          c"]
 
 
 def test_printer_follows_the_console_consumers_properties():

@@ -200,6 +200,14 @@ class Client:
             routed[info.leader].append((topic, partition))
         return dict(routed)
 
+    def broker_address(self, node_id: int) -> tuple[str, int]:
+        """The host and port the cluster advertises for ``node_id``."""
+        if node_id not in self._brokers:
+            self.metadata([])
+        if node_id not in self._brokers:
+            raise ConnectionError(f"broker {node_id} is not in the cluster's metadata")
+        return self._brokers[node_id]
+
     def coordinator(self, group: str) -> int:
         """The node ID of ``group``'s coordinator (FindCoordinator, key type 0)."""
         return retrying(lambda: self._find_coordinator(group))
@@ -220,9 +228,5 @@ class Client:
                 except OSError as exc:
                     errors.append(f"{host}:{port}: {exc}")
             raise ConnectionError("no bootstrap broker answered: " + "; ".join(errors))
-        if node_id not in self._brokers:
-            self.metadata([])
-        if node_id not in self._brokers:
-            raise ConnectionError(f"broker {node_id} is not in the cluster's metadata")
-        host, port = self._brokers[node_id]
+        host, port = self.broker_address(node_id)
         return Connection(host, port, self.client_id, self.timeout)

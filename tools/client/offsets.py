@@ -42,12 +42,20 @@ def _list_offsets(client: Client, partitions: list[TopicPartition], timestamp: i
 def fetch_committed(client: Client, group: str, coordinator: int,
                     partitions: Iterable[TopicPartition] | None = None) -> dict[TopicPartition, int]:
     """The group's committed offsets (all of them for None); partitions without one are left out."""
+    return {tp: offset for tp, (offset, _) in
+            fetch_committed_with_epochs(client, group, coordinator, partitions).items()}
+
+
+def fetch_committed_with_epochs(client: Client, group: str, coordinator: int,
+                                partitions: Iterable[TopicPartition] | None = None
+                                ) -> dict[TopicPartition, tuple[int, int]]:
+    """Like ``fetch_committed``, with each offset's leader epoch (-1 when the commit had none)."""
     wanted = None if partitions is None else _by_topic(partitions)
     return retrying(lambda: _fetch_committed(client, group, coordinator, wanted))
 
 
 def _fetch_committed(client: Client, group: str, coordinator: int,
-                     wanted: dict[str, list[int]] | None) -> dict[TopicPartition, int]:
+                     wanted: dict[str, list[int]] | None) -> dict[TopicPartition, tuple[int, int]]:
     topics = None if wanted is None else [
         {"name": name, "topic_id": client.topic_id(name), "partition_indexes": parts}
         for name, parts in wanted.items()]
@@ -66,7 +74,7 @@ def _fetch_committed(client: Client, group: str, coordinator: int,
         for part in topic.partitions:
             check(part.error_code, f"OffsetFetch {name}-{part.partition_index}")
             if part.committed_offset >= 0:
-                committed[(name, part.partition_index)] = part.committed_offset
+                committed[(name, part.partition_index)] = (part.committed_offset, part.committed_leader_epoch)
     return committed
 
 
