@@ -18,11 +18,17 @@ EXIT_CODE = 128 + 13  # 128 + SIGPIPE
 
 @contextmanager
 def exit_quietly_when_stdout_closes() -> Iterator[None]:
-    """Turn a ``BrokenPipeError`` on stdout into ``SystemExit(141)``, without another at exit."""
+    """Turn a ``BrokenPipeError`` on stdout into ``SystemExit(141)``, without another at exit.
+    Only for code that writes to nothing but stdout: a socket's broken pipe is another matter."""
     try:
         yield
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, silently
-        os.close(devnull)
+        discard_stdout()
         raise SystemExit(EXIT_CODE) from None
+
+
+def discard_stdout() -> None:
+    """Send what stdout still buffers, and anything printed later, nowhere: its reader is gone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -3,7 +3,8 @@
 Without ``--group`` every partition is read, from the start (``--from-beginning``) or the end.
 With one, the tool joins the group (classic protocol, ``range`` assignor), starts from the
 group's committed offsets and commits what it printed.  Ctrl-C or SIGTERM ends it cleanly: it
-leaves the group at once and prints how many records it processed, as the console consumer does.
+leaves the group at once and prints how many records it processed, as the console consumer does;
+so does a closed stdout (``| head``), with SIGPIPE's exit status.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .client import Client
 from .client.fetcher import ConsumedRecord, Fetcher
 from .client.group_member import GroupMember
 from .client.offsets import EARLIEST, LATEST, commit, fetch_committed, list_offsets
+from .closed_pipe import EXIT_CODE as OUTPUT_CLOSED, discard_stdout
 from .interrupts import sigterm_as_interrupt
 from .options import add_bootstrap, connect, key_values
 
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("odradek consume: --partition cannot be used with --group")
     show = Printer(key_values(args.property, "--property"))
     count = 0
+    output_closed = False
     with connect(args) as client, sigterm_as_interrupt():
         member = None
         try:
@@ -55,11 +58,12 @@ def run(args: argparse.Namespace) -> int:
                 records = fetched[:None if args.max_messages is None else args.max_messages - count]
                 for record in reversed(fetched[len(records):]):  # not printed: read again next time
                     fetcher.positions[(record.topic, record.partition)] = record.offset
-                for record in records:
-                    print(show(record))
+                if not _print_all(records, show):
+                    print("Unable to write to standard out, closing consumer.", file=sys.stderr)
+                    output_closed = True  # the reader went away (``| head``): stop, as Kafka's consumer does
+                    break
                 count += len(records)
                 if records:
-                    sys.stdout.flush()
                     last_record = time.monotonic()
                     if member:
                         commit(client, args.group, member.coordinator, fetcher.positions,
@@ -72,7 +76,23 @@ def run(args: argparse.Namespace) -> int:
             if member:
                 member.leave()  # at once, so the group rebalances now and not after the session timeout
         print(f"Processed a total of {count} messages", file=sys.stderr)
+    if output_closed:
+        discard_stdout()
+        return OUTPUT_CLOSED
     return 0
+
+
+def _print_all(records: list[ConsumedRecord], show: "Printer") -> bool:
+    """Print and flush the records; False if stdout's reader has gone (none of them is counted
+    then, nor committed)."""
+    try:
+        for record in records:
+            print(show(record))
+        if records:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        return False
+    return True
 
 
 def _start(client: Client, args: argparse.Namespace, member: GroupMember | None) -> dict:
