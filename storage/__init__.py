@@ -1,6 +1,6 @@
 """Kafka's partition log on disk, as Kafka lays it out.
 
-Entry points: ``log_manager.LogManager`` (topics of one data directory) and
+Entry points: ``log_manager.LogManager`` (topics of the broker's log directories) and
 ``partition_log.PartitionLog`` (one partition: append, transaction markers,
 read, timestamp lookups, last stable offset, aborted transactions, active
 producers). Topic configs live in ``log_config``, broker-wide producer settings
@@ -17,4 +17,6 @@ error is in ``errors``. The rest are parts:
 - record_timestamps: looking inside a single batch for timestamp lookups
 - topic_metadata, topic_names, offset_checkpoint, atomic_file: what persists about topics and partitions, and how
 - retention, log_cleaner: dropping old segments, and compacting them
+- log_dirs: the log directories (log.dirs): locking them at start-up, and which are online
+- log_mover: moving a partition to another log directory while it serves (AlterReplicaLogDirs)
 """

@@ -129,6 +129,29 @@ class TransactionCoordinatorFencedError(StorageError):
     error_code = 52
 
 
+class KafkaStorageError(StorageError):
+    """KAFKA_STORAGE_ERROR (56): the partition's log directory is offline, or a disk error in it
+    (an OSError: EIO, ENOSPC, ...) took it offline during this request (see ``log_dirs``)."""
+
+    error_code = 56
+
+
+class LogDirError(KafkaStorageError):
+    """KAFKA_STORAGE_ERROR (56) for a whole log directory that cannot be used (in use by another
+    broker, not a directory, not writable...). The message names the directory and what is
+    wrong with it, in one line: at start-up the broker stops with it."""
+
+    def __init__(self, path, problem: str) -> None:
+        super().__init__(f"log directory {path} {problem}")
+        self.path = path
+
+
+class LogDirNotFoundError(StorageError):
+    """LOG_DIR_NOT_FOUND (57): a path that is not one of the broker's ``log.dirs``."""
+
+    error_code = 57
+
+
 class InvalidRecordError(StorageError):
     """INVALID_RECORD (87): a well-formed batch that a broker must refuse (offsets, counts, control batch...)."""
 

@@ -97,6 +97,18 @@ class IndexFile:
         os.write(self._write_fd, packed)
         self._dirty = True
 
+    def relocated(self, path: Path) -> IndexFile:
+        """This index over a copy of its file at ``path`` (its partition moved to another log
+        directory): the same entries, loaded or not, appended to from now on."""
+        moved = type(self)(path, None, None if self._data is None else bytearray(self._data),
+                           write_through=self._write_through)
+        moved.max_entries = self.max_entries
+        return moved
+
+    def mark_unflushed(self) -> None:
+        """Make the next ``flush`` fsync the file even if nothing is appended (a fresh copy)."""
+        self._dirty = True
+
     def close_writer(self) -> None:
         """Release the append descriptor (when the segment stops taking appends)."""
         if self._write_fd is not None:

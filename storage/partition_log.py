@@ -9,11 +9,17 @@ newest snapshot and the log after it at startup (``producer_state_loader``).
 Threading: ``append``, ``append_marker``, ``read`` (which only plans a read) and the
 queries are meant for the server's event-loop thread; ``flush`` and ``close`` may run
 in a worker thread, and so may ``LogSlice.read``.
+
+Disk errors, as Kafka's ``maybeHandleIOException``: an OSError from the log's files takes its
+log directory offline (``log_dir.fail``, see ``log_dirs``) and reaches the caller as
+KafkaStorageError. A log whose directory went offline is ``abandon``-ed: it lets go of its files
+without touching the disk, and every later call raises KafkaStorageError.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -26,8 +32,9 @@ from .batch_header import (
     BASE_OFFSET_SIZE, NO_TIMESTAMP, BatchHeader, base_offset_bytes, read_header, set_base_offset,
     set_log_append_time,
 )
-from .errors import OffsetOutOfRangeError, PolicyViolationError
+from .errors import KafkaStorageError, OffsetOutOfRangeError, PolicyViolationError
 from .log_config import LogConfig
+from .log_dirs import LogDir
 from .log_loader import load_segments
 from .log_slice import LogSlice
 from .producer_snapshot import snapshot_path, write_snapshot
@@ -72,6 +79,19 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _disk_io(method):
+    """An OSError in ``method`` is a disk error of the log's directory (see the module docstring)."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            raise self.disk_error(exc) from exc
+
+    return guarded
+
+
 class PartitionLog:
     def __init__(
         self,
@@ -105,6 +125,9 @@ class PartitionLog:
         self._unflushed_messages = 0  # appended since the last flush was due (flush.messages)
         self._last_flush_ms = now_ms  # when the last flush was due (flush.ms)
         self._closed = False
+        self._offline = False  # abandoned: its log directory went offline
+        self.log_dir: LogDir | None = None  # set by LogManager: where disk errors are reported
+        self.moved_to: PartitionLog | None = None  # set when a move to another log directory replaced it
 
     @classmethod
     def open(
@@ -159,6 +182,39 @@ class PartitionLog:
     def _active(self) -> LogSegment:
         return self._segments[-1]
 
+    @property
+    def size(self) -> int:
+        """Bytes of record batches: the segments' ``.log`` files, as Kafka's ``Log.size``."""
+        return sum(segment.size for segment in self._segments)
+
+    @property
+    def segments(self) -> tuple[LogSegment, ...]:
+        """The segments, oldest first (for the log mover: it copies their files)."""
+        return tuple(self._segments)
+
+    def relocated(self, directory: Path) -> PartitionLog:
+        """A log over copies of this log's files in ``directory``, in this log's exact state: the
+        last step of a move to another log directory (see ``log_mover``). This log is closed, and
+        names its successor in ``moved_to``; reads planned from it still complete."""
+        self._check_open()
+        now = wall_clock_ms()
+        moved = PartitionLog(
+            directory, self.topic, self.partition, self.config,
+            [segment.relocated(directory) for segment in self._segments], self._producers,
+            snapshot_offset=self._snapshot_offset, producer_config=self._producer_config, now_ms=now,
+            log_start_offset=self._log_start_offset, first_dirty_offset=self.first_dirty_offset,
+        )
+        moved._next_expiry_check_ms = self._next_expiry_check_ms
+        moved._unflushed_messages = self._unflushed_messages
+        moved._last_flush_ms = self._last_flush_ms
+        moved._directory_dirty = True  # nothing copied was fsynced: the next flush syncs it all
+        self.moved_to = moved
+        self._closed = True
+        for segment in self._segments:
+            segment.abandon()
+        return moved
+
+    @_disk_io
     def append(self, records: bytes | memoryview, now_ms: int | None = None) -> AppendInfo:
         """Validate a producer's batches, assign offsets, write them; see AppendInfo.
 
@@ -193,6 +249,7 @@ class PartitionLog:
             record_count=self.log_end_offset - first_offset,
         )
 
+    @_disk_io
     def append_marker(
         self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int, now_ms: int | None = None
     ) -> int:
@@ -278,6 +335,7 @@ class PartitionLog:
             write_snapshot(self.directory, offset, self._producers.entries(), sync=sync)
             self._snapshot_offset = offset
 
+    @_disk_io
     def delete_old_segments(self, now_ms: int | None = None) -> list[Path]:
         """Drop the oldest segments that retention (see ``retention``) lets go, advancing the log
         start offset; the renamed ``*.deleted`` files, for the caller to remove after
@@ -300,6 +358,7 @@ class PartitionLog:
                     count, self.topic, self.partition, self._log_start_offset)
         return renamed
 
+    @_disk_io
     def cleaning_plan(self, now_ms: int | None = None) -> CleaningPlan | None:
         """What compaction would rewrite now, if the partition needs it (see ``log_cleaner``)."""
         self._check_open()
@@ -312,6 +371,7 @@ class PartitionLog:
         return plan_cleaning(self._segments, self.config, max(self.first_dirty_offset, self._log_start_offset),
                              self._producers.first_unstable_offset, aborted, last_batches, now)
 
+    @_disk_io
     def install_cleaned(self, plan: CleaningPlan, cleaned: list[CleanedSegment]) -> list[Path]:
         """Put the cleaner's rewritten segments in place of the groups whose segments are all still
         in the log; the files left to remove (``remove_files``): rewrites of groups retention
@@ -390,6 +450,7 @@ class PartitionLog:
         """The log start offset if only the checkpoint file can tell it (inside the first segment)."""
         return self._log_start_offset if self._log_start_offset > self._segments[0].base_offset else None
 
+    @_disk_io
     def read(self, offset: int, max_bytes: int, min_one_batch: bool = True, max_offset: int | None = None) -> LogSlice:
         """Plan a fetch from ``offset``: whole batches, from one segment, starting with the batch
         containing ``offset``, at most ``max_bytes`` unless the first batch alone is larger and
@@ -412,6 +473,7 @@ class PartitionLog:
                 return found
         return self._active.empty_slice()
 
+    @_disk_io
     def aborted_transactions(self, start_offset: int, upper_bound_offset: int) -> list[tuple[int, int]]:
         """(producer id, first offset) of the aborted transactions overlapping
         [start_offset, upper_bound_offset), as Fetch reports them to read_committed consumers.
@@ -435,6 +497,7 @@ class PartitionLog:
         """Index of the segment holding ``offset`` (the first segment for offsets before the log)."""
         return max(0, bisect.bisect_right(self._segments, offset, key=attrgetter("base_offset")) - 1)
 
+    @_disk_io
     def offset_for_timestamp(self, timestamp_ms: int) -> tuple[int, int] | None:
         """(offset, timestamp) of the earliest record from the log start whose timestamp is >= ``timestamp_ms``."""
         self._check_open()
@@ -445,6 +508,7 @@ class PartitionLog:
                     return found
         return None
 
+    @_disk_io
     def max_timestamp(self) -> tuple[int, int] | None:
         """(offset, timestamp) of the first record with the largest timestamp (ListOffsets -3), or None."""
         self._check_open()
@@ -465,27 +529,60 @@ class PartitionLog:
 
     def flush(self) -> None:
         """fsync everything appended so far, and new segment files' directory entries."""
+        if self._offline:
+            raise KafkaStorageError(f"Partition {self.topic}-{self.partition} is in an offline log directory "
+                                    f"({self.directory.parent}): what was appended may not be on disk")
         if self._closed:
-            return  # closing flushed it all
-        for segment in list(self._segments):
-            segment.flush()
-        if self._directory_dirty:
-            self._directory_dirty = False
-            fsync_directory(self.directory)
+            if self.moved_to is not None:  # what was appended here is in the new log: sync that
+                self.moved_to.flush()
+            return  # else closing flushed it all
+        try:
+            for segment in list(self._segments):
+                segment.flush()
+            if self._directory_dirty:
+                self._directory_dirty = False
+                fsync_directory(self.directory)
+        except OSError as exc:
+            if self._closed and self.moved_to is not None:  # moved away meanwhile: not a disk error
+                self.moved_to.flush()
+                return
+            raise self.disk_error(exc) from exc
 
     def close(self) -> None:
         """Seal the active segment, flush, snapshot the producer state, and release the files. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        self._active.seal()
+        try:
+            self._active.seal()
+            for segment in self._segments:
+                segment.close()
+            self._take_snapshot(sync=True)
+            if self._directory_dirty:
+                self._directory_dirty = False
+                fsync_directory(self.directory)
+        except OSError as exc:
+            raise self.disk_error(exc, closing=True) from exc
+
+    def abandon(self) -> None:
+        """Let go of the files without touching the disk (its directory is offline): nothing more
+        is written, later calls raise KafkaStorageError, and each descriptor closes once no
+        planned read still uses it."""
+        self._closed = self._offline = True
         for segment in self._segments:
-            segment.close()
-        self._take_snapshot(sync=True)
-        if self._directory_dirty:
-            self._directory_dirty = False
-            fsync_directory(self.directory)
+            segment.abandon()
+
+    def disk_error(self, exc: OSError, closing: bool = False) -> KafkaStorageError:
+        """Report ``exc``, met in this log's files, as a failure of its log directory (unless the
+        log was already closed: moved or deleted meanwhile); the error for the caller."""
+        if self.log_dir is not None and (closing or not self._closed):
+            self.log_dir.fail(exc)
+        return KafkaStorageError(f"Error while accessing {self.topic}-{self.partition} in dir "
+                                 f"{self.directory.parent}: {exc}")
 
     def _check_open(self) -> None:
+        if self._offline:
+            raise KafkaStorageError(f"Partition {self.topic}-{self.partition} is in an offline log directory "
+                                    f"({self.directory.parent})")
         if self._closed:
             raise ValueError(f"{self!r} is closed")

@@ -277,6 +277,34 @@ class LogSegment:
         self.flush()
         self.handle = None
 
+    def relocated(self, directory: Path) -> LogSegment:
+        """This segment over copies of its files in ``directory`` (see ``PartitionLog.relocated``),
+        all of it counted as not yet flushed."""
+        base = self.base_offset
+        moved = LogSegment(
+            directory, base, open_log_file(segment_path(directory, base, LOG_SUFFIX)),
+            self.offset_index.relocated(segment_path(directory, base, INDEX_SUFFIX)),
+            self.time_index.relocated(segment_path(directory, base, TIME_INDEX_SUFFIX)),
+            created_ms=self.created_ms, size=self.size, next_offset=self.next_offset,
+            max_timestamp=self.max_timestamp, offset_of_max_timestamp=self.offset_of_max_timestamp,
+        )
+        moved.txn_index = self.txn_index.relocated(segment_path(directory, base, TXN_INDEX_SUFFIX))
+        moved.first_batch_timestamp = self.first_batch_timestamp
+        moved.bytes_since_index_entry = self.bytes_since_index_entry
+        moved._dirty = True
+        for index in (moved.offset_index, moved.time_index, moved.txn_index):
+            index.mark_unflushed()
+        return moved
+
+    def abandon(self) -> None:
+        """Let go of the files without flushing (their directory is offline)."""
+        for index in (self.offset_index, self.time_index, self.txn_index):
+            try:
+                index.close_writer()
+            except OSError:
+                pass
+        self.handle = None
+
     def retire(self) -> list[Path]:
         """Rename the segment's files to ``*.deleted`` and let go of the log file; the renamed paths.
 

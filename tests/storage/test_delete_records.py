@@ -61,7 +61,7 @@ def test_the_checkpoint_keeps_the_log_start_across_restarts(open_manager, tmp_pa
     manager.create_topic("t", 2)
     append_batches(manager.partition("t", 1), 3)
     manager.partition("t", 1).delete_records_before(4)
-    assert manager.log_start_offsets() == {("t", 1): 4}
+    assert manager.log_start_offsets() == {tmp_path / "data" / LOG_START_CHECKPOINT: {("t", 1): 4}}
     manager.save_log_start_offsets(manager.log_start_offsets())
     assert (tmp_path / "data" / LOG_START_CHECKPOINT).read_text() == "0\n1\nt 1 4\n"
     manager.close()

@@ -12,6 +12,8 @@ from conftest import NOW
 
 from odradek.storage.errors import (
     InvalidConfigError,
+    KafkaStorageError,
+    LogDirError,
     InvalidPartitionsError,
     InvalidTopicError,
     TopicExistsError,
@@ -237,8 +239,10 @@ def test_missing_partition_directory_starts_empty(open_manager, tmp_path):
 def test_data_directory_is_locked(open_manager, tmp_path):
     open_manager()
     second = LogManager(tmp_path / "data", {})
-    with pytest.raises(RuntimeError, match="in use"):
+    with pytest.raises(LogDirError) as excinfo:
         second.startup()
+    lock = tmp_path / "data" / ".lock"
+    assert str(excinfo.value) == f"log directory {tmp_path / 'data'} is in use by another broker (lock file {lock} held)"
 
 
 def test_bad_broker_properties_fail_at_construction(tmp_path):
@@ -275,13 +279,16 @@ def test_failed_metadata_write_leaves_no_trace(open_manager, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("odradek.storage.log_manager.save_topics", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(KafkaStorageError, match="No space left on device"):
         manager.create_topic("t", 2)
-    with pytest.raises(OSError):
-        manager.create_partitions("kept", 3)
     assert manager.get_topic("t") is None and manager.partition("t", 0) is None
-    assert manager.get_topic("kept").num_partitions == 1 and manager.partition("kept", 1) is None
     assert sorted(p.name for p in manager.data_dir.iterdir()) == [".lock", "kept-0", TOPICS_FILE]
+    # The metadata directory failed: it is offline, and so is everything in it.
+    assert not manager.dirs.metadata_dir.online
+    assert manager.partition("kept", 0) is None and manager.is_offline("kept", 0)
+    with pytest.raises(KafkaStorageError):
+        manager.create_partitions("kept", 3)
+    assert manager.get_topic("kept").num_partitions == 1
 
 
 def test_a_planned_topic_is_reserved_and_invisible_until_committed(open_manager):
