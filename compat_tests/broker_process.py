@@ -23,6 +23,7 @@ STOP_TIMEOUT = 15.0
 class BrokerProcess:
     def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None,
                  port: int = 0, log_level: str = "INFO", properties_file: Path | None = None):
+        """``data_dir`` is the log directory, unless ``overrides`` sets ``log.dirs`` (several)."""
         self.data_dir = Path(data_dir)
         self.properties_file = properties_file
         self.overrides = dict(overrides or {})
@@ -45,8 +46,9 @@ class BrokerProcess:
         """Launch and block until the ready line (bounded); keep the port for later restarts."""
         command = [sys.executable, "-m", "odradek.tools.cli", "serve",
                    *([str(self.properties_file)] if self.properties_file else []),
-                   "--host", "127.0.0.1", "--port", str(self.port),
-                   "--data-dir", str(self.data_dir), "--log-level", self.log_level]
+                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level]
+        if "log.dirs" not in self.overrides:  # several log directories come as the log.dirs override
+            command += ["--data-dir", str(self.data_dir)]
         for key, value in self.overrides.items():
             command += ["--override", f"{key}={value}"]
         self._append(f"--- odradek started: {' '.join(command)}\n")

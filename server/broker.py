@@ -8,20 +8,26 @@ topic changes written to ZooKeeper answer the same questions, and the cluster co
 only then.
 
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
-found before anything touches the data directory), recovers the logs in a worker thread (it may
-read a lot of disk), then starts accepting; connections made meanwhile wait in the listen backlog.
-Shutdown (cancellation, e.g. on SIGTERM) stops accepting, then flushes and closes every log
-before returning.
+found before anything touches the data directory), then locks the log directories before anything
+reads or writes them, reads what the metadata directory holds and recovers the logs, in a worker
+thread (it may read a lot of disk), then starts accepting; connections made meanwhile wait in the
+listen backlog. A log directory that cannot be used stops start-up with one line naming it (a
+StartupError, see ``lock_log_dirs`` and ``open_storage``). Shutdown (cancellation, e.g. on SIGTERM)
+stops accepting, then flushes and closes every log before returning; a start-up that stopped
+part-way closes what it opened but leaves no clean-shutdown marker (see ``LogManager.close``), and
+is not "stopped".
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from functools import partial
 
 import trio
 
+from odradek.storage.errors import LogDirError
 from odradek.storage.log_manager import LogManager
 
 from .append_notifier import AppendNotifier
@@ -36,9 +42,12 @@ from .listeners import Listener
 from .cluster.cluster_config import ClusterConfig
 from .local_metadata import LocalMetadata
 from .local_replicas import LocalReplicas
+from .log_dir_failures import LogDirFailures
+from .log_dir_moves import LogDirMoves
 from .log_maintenance import LogMaintenance
 from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
+from .startup_error import StartupError
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 
@@ -50,15 +59,18 @@ lifecycle = logging.getLogger("odradek.lifecycle")
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
-        self.dynamic_configs = DynamicBrokerConfigs(config.data_dir, config.props)
-        self.dynamic_configs.load()
-        self.logs = LogManager(config.data_dir, self.dynamic_configs.effective())
+        # Nothing reads or writes the log directories before ``serve`` has locked them: the
+        # dynamic configs are loaded, and applied, by ``open_storage``.
+        self.logs = LogManager(config.log_dirs, config.props)
+        self.dynamic_configs = DynamicBrokerConfigs(self.logs.data_dir, config.props)
         self.appends = AppendNotifier()
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
-        self.producer_ids = ProducerIdAllocator(config.data_dir)
+        self.producer_ids = ProducerIdAllocator(self.logs.dirs.metadata_dir)
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)
         self.maintenance = LogMaintenance(self)
+        self.log_dir_failures = LogDirFailures(self)
+        self.log_dir_moves = LogDirMoves(self)
         self.cluster_id = ""
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
@@ -101,31 +113,65 @@ class Broker:
         for listener in bound:
             self.advertised_listeners[listener.listener.name] = _with_bound_port(
                 self.advertised_listeners[listener.listener.name], listener.port)
-        if self.cluster is not None:
-            await self.cluster.join(read_cluster_id(self.config.data_dir))
-        self.cluster_id = load_or_create_cluster_id(self.config.data_dir, self.config.node_id)
-        self.dynamic_configs.save_if_new()  # the cluster's built-in defaults, once the data dir exists
-        self.producer_ids.load()
-        await trio.to_thread.run_sync(self.logs.startup)
-        self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
-        # after the groups: finishing a decided transaction may settle their pending offsets
-        self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
-        # What was loaded lives as long as the broker: keep the collector's full passes (which
-        # every burst of allocations can trigger) from rescanning thousands of partitions' state.
-        gc.freeze()
+        started = False
         try:
+            await trio.to_thread.run_sync(self.lock_log_dirs)
+            if self.cluster is not None:
+                await self.cluster.join(read_cluster_id(self.config.data_dir))
+            await trio.to_thread.run_sync(self.open_storage)
+            self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
+            # after the groups: finishing a decided transaction may settle their pending offsets
+            self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
+            # What was loaded lives as long as the broker: keep the collector's full passes (which
+            # every burst of allocations can trigger) from rescanning thousands of partitions' state.
+            gc.freeze()
             async with trio.open_nursery() as nursery:
+                nursery.start_soon(self.log_dir_failures.run)
                 nursery.start_soon(self.groups.run)
                 nursery.start_soon(self.transactions.run)
                 nursery.start_soon(self.maintenance.run)
+                nursery.start_soon(self.log_dir_moves.run)
                 for listener in bound:
                     handler = partial(serve_connection, self, listener.listener.name)
                     nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
                 task_status.started([address for listener in bound for address in listener.addresses])
+                started = True
         finally:
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(self.logs.close)
-            lifecycle.info("odradek stopped: logs flushed and closed")
+            if started:
+                lifecycle.info("odradek stopped: logs flushed and closed")
+
+    def lock_log_dirs(self) -> None:
+        """Create and lock the log directories (blocking): before anything reads or writes them."""
+        with _unusable_log_dir_stops_start_up():
+            self.logs.open_dirs()
+
+    def open_storage(self) -> None:
+        """Read what the metadata directory holds and recover the logs (blocking), the log
+        directories locked. An unusable log directory is a StartupError naming it."""
+        self.lock_log_dirs()
+        with _unusable_log_dir_stops_start_up():
+            self.cluster_id = load_or_create_cluster_id(self.logs.dirs.online(), self.config.node_id)
+            try:
+                self.dynamic_configs.load()
+                self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
+                self.producer_ids.load()
+            except OSError as exc:
+                raise LogDirError(self.logs.data_dir, f"cannot be used: {exc}") from None
+            effective = self.dynamic_configs.effective()
+            self.logs.set_broker_props(effective)
+            self.maintenance.reconfigure(effective)
+            self.logs.startup()
+
+
+@contextlib.contextmanager
+def _unusable_log_dir_stops_start_up():
+    """Storage's LogDirError (naming the directory, and what is wrong with it) as a StartupError."""
+    try:
+        yield
+    except LogDirError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def _with_bound_port(advertised: Listener, bound_port: int) -> Listener:

@@ -7,6 +7,7 @@ and the storage layer can read the ``log.*`` settings it owns.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -88,6 +89,7 @@ class BrokerConfig:
             raise ConfigError(f"process.roles={self.props['process.roles']}: odradek is a broker and cannot run "
                               f"as a KRaft controller alone")
         self.listener_config
+        self.log_dirs
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
         except InvalidConfigError as exc:
@@ -132,9 +134,25 @@ class BrokerConfig:
         return self.listener_config.advertised[self.listener.name]
 
     @property
+    def log_dirs(self) -> list[Path]:
+        """``log.dirs`` (else ``log.dir``), comma-separated: the log directories, the first of
+        which holds the metadata. Raises ConfigError for none, or one named twice (as Kafka does)."""
+        text = self.props.get("log.dirs") or self.props.get("log.dir") or DEFAULT_DATA_DIR
+        names = [item.strip() for item in text.split(",") if item.strip()]
+        if not names:
+            raise ConfigError(f"log.dirs names no directory: {text!r}")
+        seen: dict[str, str] = {}
+        for name in names:
+            real = os.path.realpath(name)
+            if real in seen:
+                raise ConfigError(f"log.dirs names the directory {real} twice: as {seen[real]} and as {name}")
+            seen[real] = name
+        return [Path(name) for name in names]
+
+    @property
     def data_dir(self) -> Path:
-        dirs = self.props.get("log.dirs") or self.props.get("log.dir") or DEFAULT_DATA_DIR
-        return Path(dirs.split(",")[0].strip())
+        """The first log directory (the metadata directory)."""
+        return self.log_dirs[0]
 
     @property
     def num_partitions(self) -> int:

@@ -2,23 +2,28 @@
 
 Like Kafka's ProducerIdManager, the broker reserves a block of IDs by durably recording the end of
 the block before handing any of them out; after a crash it starts at the next block, so an ID is
-never reused even if the last ones handed out were never written anywhere else.
+never reused even if the last ones handed out were never written anywhere else. The record lives in
+the metadata log directory; a disk error writing it takes that directory offline (and so stops the
+broker) and raises KafkaStorageError.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import trio
+
+from odradek.storage.errors import KafkaStorageError
+from odradek.storage.log_dirs import LogDir
 
 BLOCK_SIZE = 1000
 STATE_FILE = "producer-id-block"
 
 
 class ProducerIdAllocator:
-    def __init__(self, data_dir: Path):
-        self._path = data_dir / STATE_FILE
+    def __init__(self, log_dir: LogDir):
+        self._log_dir = log_dir
+        self._path = log_dir.path / STATE_FILE
         self._next = 0
         self._block_end = 0  # first ID not yet reserved
         self._lock = trio.Lock()
@@ -31,7 +36,11 @@ class ProducerIdAllocator:
     async def allocate(self) -> int:
         async with self._lock:
             if self._next >= self._block_end:
-                await trio.to_thread.run_sync(self._reserve, self._block_end + BLOCK_SIZE)
+                try:
+                    await trio.to_thread.run_sync(self._reserve, self._block_end + BLOCK_SIZE)
+                except OSError as exc:
+                    self._log_dir.fail(exc)
+                    raise KafkaStorageError(f"Could not reserve producer ids in {self._path}: {exc}") from exc
             producer_id = self._next
             self._next += 1
             return producer_id

@@ -85,7 +85,7 @@ async def _serve_until_signalled(broker: Broker) -> None:
             bound = ", ".join(_format(host, port) for host, port in addresses)
             advertised = ", ".join(str(listener) for listener in broker.advertised_listeners.values())
             lifecycle.info("odradek ready: listening on %s, advertised as %s, data in %s",
-                           bound, advertised, broker.config.data_dir)
+                           bound, advertised, ", ".join(map(str, broker.config.log_dirs)))
             async for signum in signals:
                 lifecycle.info("received %s, shutting down", signal.Signals(signum).name)
                 nursery.cancel_scope.cancel()

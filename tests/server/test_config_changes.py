@@ -40,7 +40,7 @@ def open_broker(tmp_path):
 
     def open_one(*overrides):
         broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=list(overrides)))
-        broker.logs.startup()
+        broker.open_storage()
         opened.append(broker)
         return broker
 

@@ -20,7 +20,7 @@ def open_broker(tmp_path):
 
     def open_one():
         broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=["offsets.topic.num.partitions=3"]))
-        broker.logs.startup()
+        broker.open_storage()
         broker.groups.adopt(broker.groups.load())
         opened.append(broker)
         return broker

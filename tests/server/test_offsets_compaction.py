@@ -17,7 +17,7 @@ def commit(group, partition, offset):
 def test_compaction_keeps_the_latest_commit_of_each_partition(tmp_path):
     broker = Broker(BrokerConfig({"log.dirs": str(tmp_path), "offsets.topic.num.partitions": "1",
                                   "log.cleaner.min.cleanable.ratio": "0.01"}))
-    broker.logs.startup()
+    broker.open_storage()
     try:
         topic = OffsetsTopic(broker)
         topic.ensure_created()

@@ -76,7 +76,7 @@ def start_broker(tmp_path):
         config = {"log.dirs": str(tmp_path / "data")}
         config.update({name.replace("_", "."): str(value) for name, value in props.items()})
         broker = Broker(BrokerConfig(config))
-        broker.logs.startup()
+        broker.open_storage()
         started.append(broker)
         return broker
 

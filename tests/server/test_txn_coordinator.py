@@ -43,8 +43,7 @@ def open_coordinator(tmp_path):
         config = BrokerConfig.load(data_dir=str(tmp_path),
                                    overrides=["transaction.state.log.num.partitions=3", *overrides])
         broker = Broker(config)
-        broker.producer_ids.load()
-        broker.logs.startup()
+        broker.open_storage()
         coordinator = TransactionCoordinator(broker, markers if markers is not None else Markers())
         coordinator.adopt(coordinator.load())
         opened.append(broker)

@@ -29,8 +29,7 @@ def broker(tmp_path):
         "transaction.state.log.num.partitions=3", "offsets.topic.num.partitions=3",
         "transaction.max.timeout.ms=60000"])
     broker = Broker(config)
-    broker.producer_ids.load()
-    broker.logs.startup()
+    broker.open_storage()
     broker.groups.adopt(broker.groups.load())
     broker.transactions.adopt(broker.transactions.load())
     broker.logs.create_topic("t", 2)
@@ -284,8 +283,7 @@ async def test_a_commit_decided_before_a_crash_is_finished_at_start_up(broker):
     broker.logs.close()
 
     again = Broker(broker.config)
-    again.producer_ids.load()
-    again.logs.startup()
+    again.open_storage()
     try:
         again.groups.adopt(again.groups.load())
         assert again.groups.offsets.is_pending("g", "t", 1)

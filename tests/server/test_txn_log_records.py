@@ -64,7 +64,7 @@ def test_a_null_value_is_a_tombstone():
 @pytest.fixture
 def broker(tmp_path):
     broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=["transaction.state.log.num.partitions=5"]))
-    broker.logs.startup()
+    broker.open_storage()
     yield broker
     broker.logs.close()
 

@@ -26,7 +26,7 @@ def open_groups(tmp_path):
             broker.logs.close()
         config = BrokerConfig.load(data_dir=str(tmp_path), overrides=[f"offsets.topic.num.partitions={PARTITIONS}"])
         broker = Broker(config)
-        broker.logs.startup()
+        broker.open_storage()
         broker.groups.adopt(broker.groups.load())
         broker.groups.ensure_topic()
         opened.append(broker)
