@@ -1,5 +1,8 @@
 """What Metadata-style answers say about a single broker: it is the cluster, the controller, the
-only replica and the leader of every partition, at leader epoch 0.
+only replica and the leader of every partition, at leader epoch 0, except of those whose log
+directory is offline: they have no leader, an empty ISR and this node as an offline replica, as in
+Kafka once its controller hears of the failure (a client then waits for a leader rather than send
+requests that would fail).
 
 Handlers ask ``broker.metadata`` the same questions in both modes; in cluster mode the
 controller-fed ``cluster.metadata_cache.MetadataCache`` answers them instead.
@@ -46,15 +49,30 @@ class LocalMetadata:
         if info is None or not 0 <= index < info.num_partitions:
             return None
         node = self.broker_id
+        if self._broker.logs.is_offline(topic, index):
+            return PartitionMetadata(topic, index, -1, 0, (), (node,), (node,), 0)
         return PartitionMetadata(topic, index, node, 0, (node,), (node,), (), 0)
 
     def partitions(self, topic: str) -> list[PartitionMetadata]:
         info = self.topic(topic)
         return [] if info is None else [self.partition(topic, i) for i in range(info.num_partitions)]
 
-    def partition_entries(self, topic: str, listener: str) -> tuple[dict, ...]:
+    def partition_entries(self, topic: str, listener: str) -> tuple[dict, ...] | list[dict]:
         info = self.topic(topic)
-        return () if info is None else _partition_entries(self.broker_id, info.num_partitions)
+        if info is None:
+            return ()
+        entries = _partition_entries(self.broker_id, info.num_partitions)
+        offline = self._broker.logs.offline_partitions(topic)  # cheap while no directory is offline
+        if offline:
+            entries = list(entries)
+            for index in offline:
+                entries[index] = _offline_entry(self.broker_id, index)
+        return entries
+
+
+def _offline_entry(node: int, index: int) -> dict:
+    return {"error_code": ErrorCode.LEADER_NOT_AVAILABLE, "partition_index": index, "leader_id": -1,
+            "leader_epoch": 0, "replica_nodes": (node,), "isr_nodes": (), "offline_replicas": (node,)}
 
 
 @functools.lru_cache(maxsize=256)

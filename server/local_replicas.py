@@ -2,7 +2,8 @@
 
 Handlers reach a partition's log through ``broker.replicas`` in both modes: here every log is the
 leader's, acks=all means nothing more than acks=1 (the only replica has it), and the leader epoch
-is 0. In cluster mode ``replication.replica_manager.ReplicaManager`` answers the same calls.
+is 0. A partition whose log directory is offline answers KAFKA_STORAGE_ERROR, as Kafka's
+ReplicaManager answers for an offline partition. In cluster mode ``replication.replica_manager.ReplicaManager`` answers the same calls.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ class LocalReplicas:
 
     def leader_log(self, topic: str, index: int, current_leader_epoch: int = -1) -> tuple[PartitionLog | None, int]:
         log = self._logs.partition(topic, index)
-        if log is None:
-            return None, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        if log is None:  # its log directory offline, or no such partition
+            code = ErrorCode.KAFKA_STORAGE_ERROR if self._logs.is_offline(topic, index) else \
+                ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            return None, code
         if current_leader_epoch > LEADER_EPOCH:
             return None, ErrorCode.UNKNOWN_LEADER_EPOCH
         return log, ErrorCode.NONE

@@ -66,7 +66,7 @@ class LogMaintenance:
 
     def apply_retention(self, removals: trio.Nursery) -> None:
         for partition, renamed in self._logs.delete_old_segments():
-            removals.start_soon(_remove_later, renamed, partition.config.file_delete_delay_ms)
+            removals.start_soon(self._remove_later, renamed, partition.config.file_delete_delay_ms)
 
     async def _cleaner_loop(self, removals: trio.Nursery) -> None:
         while True:
@@ -80,11 +80,15 @@ class LogMaintenance:
             try:
                 cleaned = await trio.to_thread.run_sync(clean, plan)
                 leftovers = partition.install_cleaned(plan, cleaned)
-            except (OSError, StorageError, ValueError) as exc:  # e.g. its topic was deleted meanwhile
+            except OSError as exc:  # the disk's, unless the partition was deleted or moved meanwhile
+                partition.disk_error(exc)
+                log.warning("Could not compact %r: %s", partition, exc)
+                continue
+            except (StorageError, ValueError) as exc:  # e.g. its topic was deleted meanwhile
                 log.warning("Could not compact %r: %s", partition, exc)
                 continue
             cleaned_any = True
-            removals.start_soon(_remove_later, leftovers, partition.config.file_delete_delay_ms)
+            removals.start_soon(self._remove_later, leftovers, partition.config.file_delete_delay_ms)
         if cleaned_any:
             await trio.to_thread.run_sync(self._logs.save_cleaner_offsets, self._logs.cleaner_offsets())
 
@@ -95,8 +99,11 @@ class LogMaintenance:
             if due:
                 await trio.to_thread.run_sync(flush_all, due)
 
-
-async def _remove_later(paths: list[Path], delay_ms: int) -> None:
-    await trio.sleep(delay_ms / 1000)
-    await trio.to_thread.run_sync(LogManager.remove_files, paths)
-    log.debug("Removed %d file(s) of deleted segments", len(paths))
+    async def _remove_later(self, paths: list[Path], delay_ms: int) -> None:
+        await trio.sleep(delay_ms / 1000)
+        try:
+            await trio.to_thread.run_sync(LogManager.remove_files, paths)
+        except OSError as exc:
+            self._logs.report_disk_error(paths[0], exc)
+            return
+        log.debug("Removed %d file(s) of deleted segments", len(paths))

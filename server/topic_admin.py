@@ -53,8 +53,12 @@ class LocalTopicAdmin:
         logs = self.broker.logs
         if logs.get_topic(name) is None:
             raise TopicAdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.")
-        doomed = logs.delete_topic(name)
-        await trio.to_thread.run_sync(logs.remove_deleted, doomed)
+        with _as_topic_admin_error():  # KAFKA_STORAGE_ERROR: the metadata directory failed
+            doomed = logs.delete_topic(name)
+        try:
+            await trio.to_thread.run_sync(logs.remove_deleted, doomed)
+        except OSError as exc:  # the topic is gone; what is left is removed at the next start-up
+            logs.report_disk_error(doomed[0], exc)
 
 
 async def create_topic(

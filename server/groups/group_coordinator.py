@@ -11,6 +11,7 @@ import time
 
 import trio
 
+from odradek.storage.errors import StorageError
 from odradek.wire import ErrorCode
 
 from .classic_coordinator import ClassicCoordinator
@@ -67,6 +68,8 @@ class GroupCoordinator:
         try:
             self.ensure_topic()
             self.topic.write(group.group_id, [group_to_record(group)])
+        except StorageError as exc:  # e.g. its partition's log directory is offline
+            log.error("Could not store the metadata of group %s: %s", group.group_id, exc)
         except Exception:
             log.exception("Could not store the metadata of group %s", group.group_id)
 

@@ -18,7 +18,7 @@ import logging
 import struct
 from dataclasses import dataclass, field
 
-from odradek.storage.errors import UnknownTopicError
+from odradek.storage.errors import KafkaStorageError, UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.storage.transaction_marker import COMMIT
 from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
@@ -116,8 +116,13 @@ class OffsetsTopic:
         loaded = LoadedOffsets()
         topic = self._logs.get_topic(OFFSETS_TOPIC)
         for index in range(topic.num_partitions if topic is not None else 0):
+            partition_log = self._logs.partition(OFFSETS_TOPIC, index)
+            if partition_log is None:
+                log.error("The groups of %s-%d are not loaded: it is in an offline log directory",
+                          OFFSETS_TOPIC, index)
+                continue
             open_transactions: dict[int, list[Record]] = {}
-            for record in _settled_records(self._logs.partition(OFFSETS_TOPIC, index), open_transactions):
+            for record in _settled_records(partition_log, open_transactions):
                 entry = _decode(record, index)
                 if entry is not None:
                     loaded.apply(entry)
@@ -143,6 +148,8 @@ class OffsetsTopic:
         partition = partition_for(group_id, self.num_partitions)
         partition_log = self._logs.partition(OFFSETS_TOPIC, partition)
         if partition_log is None:
+            if self._logs.is_offline(OFFSETS_TOPIC, partition):
+                raise KafkaStorageError(f"{OFFSETS_TOPIC}-{partition} is in an offline log directory.")
             raise UnknownTopicError(f"{OFFSETS_TOPIC}-{partition} does not exist.")
         now = wall_clock_ms()
         records = [Record(delta, 0, *encode_record(entry)) for delta, entry in enumerate(entries)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from odradek.storage.errors import StorageError
 from odradek.wire import ErrorCode
 
 log = logging.getLogger("odradek.groups")
@@ -15,8 +16,11 @@ def store_commits(answers: list[dict], group_id: str, store: Callable[[], None])
     COORDINATOR_NOT_AVAILABLE, a retriable error, so the client commits again."""
     try:
         store()
-    except Exception:
-        log.exception("Could not store offsets of group %s", group_id)
+    except Exception as exc:
+        if isinstance(exc, StorageError):  # e.g. its partition's log directory is offline
+            log.error("Could not store offsets of group %s: %s", group_id, exc)
+        else:
+            log.exception("Could not store offsets of group %s", group_id)
         for topic in answers:
             for partition in topic["partitions"]:
                 if partition["error_code"] == ErrorCode.NONE:

@@ -77,7 +77,11 @@ def _alter_broker(broker, name: str, change: Change, validate_only: bool) -> Non
     except InvalidConfigError as exc:  # Kafka answers a bad broker config with INVALID_REQUEST
         raise ConfigChangeError(ErrorCode.INVALID_REQUEST, str(exc)) from None
     if not validate_only:
-        dynamic.replace(source, configs)
+        try:
+            dynamic.replace(source, configs)
+        except OSError as exc:  # the metadata directory failed: the broker is stopping
+            broker.logs.dirs.metadata_dir.fail(exc)
+            raise ConfigChangeError(ErrorCode.KAFKA_STORAGE_ERROR, str(exc)) from None
         broker.maintenance.reconfigure(dynamic.effective())
 
 

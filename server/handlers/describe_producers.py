@@ -20,10 +20,9 @@ async def handle(ctx, request) -> dict:
 
 
 def _partition(broker, topic: str, index: int) -> dict:
-    partition_log = broker.logs.partition(topic, index)
+    partition_log, code = broker.replicas.leader_log(topic, index)
     if partition_log is None:
-        return {"partition_index": index, "error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                "error_message": None, "active_producers": []}
+        return {"partition_index": index, "error_code": code, "error_message": None, "active_producers": []}
     return {"partition_index": index, "error_code": ErrorCode.NONE, "error_message": None, "active_producers": [
         {"producer_id": p.producer_id, "producer_epoch": p.producer_epoch, "last_sequence": p.last_sequence,
          "last_timestamp": p.last_timestamp, "coordinator_epoch": p.coordinator_epoch,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from odradek.storage.errors import OffsetOutOfRangeError
+from odradek.storage.errors import KafkaStorageError, OffsetOutOfRangeError
 from odradek.wire import ApiKey, ErrorCode
 
 from .topic_lookup import resolve_topic
@@ -120,15 +120,19 @@ def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
             try:
                 log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0,
                                      max_offset=_read_bound(log, stable, read_committed, replica))
+                if read_committed:
+                    entry["aborted_transactions"] = [
+                        {"producer_id": producer_id, "first_offset": first_offset}
+                        for producer_id, first_offset in log.aborted_transactions(fp.fetch_offset, stable)
+                    ]
             except OffsetOutOfRangeError:
                 entry["error_code"] = ErrorCode.OFFSET_OUT_OF_RANGE
                 plan.has_error = True
                 continue
-            if read_committed:
-                entry["aborted_transactions"] = [
-                    {"producer_id": producer_id, "first_offset": first_offset}
-                    for producer_id, first_offset in log.aborted_transactions(fp.fetch_offset, stable)
-                ]
+            except KafkaStorageError:  # its log directory failed just now
+                partitions[-1] = _partition_error(fp.partition, ErrorCode.KAFKA_STORAGE_ERROR)
+                plan.has_error = True
+                continue
             if log_slice.size:
                 plan.slices.append((entry, log_slice))
                 plan.total_bytes += log_slice.size

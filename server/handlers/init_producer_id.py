@@ -8,6 +8,7 @@ broker: such requests are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 
 from __future__ import annotations
 
+from odradek.storage.errors import KafkaStorageError
 from odradek.wire import ApiKey, ErrorCode
 
 API_KEY = ApiKey.INIT_PRODUCER_ID
@@ -20,7 +21,10 @@ async def handle(ctx, request) -> dict:
         return await _transactional(ctx, request)
     if request.producer_id >= 0 and 0 <= request.producer_epoch < MAX_EPOCH - 1:
         return _answer(ErrorCode.NONE, request.producer_id, request.producer_epoch + 1)
-    producer_id = await ctx.broker.producer_ids.allocate()
+    try:
+        producer_id = await ctx.broker.producer_ids.allocate()
+    except KafkaStorageError:  # the metadata directory failed: the broker is stopping
+        return _answer(ErrorCode.COORDINATOR_NOT_AVAILABLE, -1, -1)
     return _answer(ErrorCode.NONE, producer_id, 0)
 
 

@@ -8,6 +8,7 @@ leader's log end. Only the partition's leader answers.
 
 from __future__ import annotations
 
+from odradek.storage.errors import KafkaStorageError
 from odradek.wire import ApiKey, ErrorCode
 
 API_KEY = ApiKey.LIST_OFFSETS
@@ -51,12 +52,12 @@ def _lookup(broker, topic: str, request_partition, isolation_level: int, replica
         return _answer(index, ErrorCode.NONE, -1, log.log_start_offset, epoch)
     if timestamp == LATEST_TIERED:
         return _answer(index, ErrorCode.NONE, -1, -1)
-    if timestamp == MAX_TIMESTAMP:
-        found = log.max_timestamp()
-    elif timestamp >= 0:
-        found = log.offset_for_timestamp(timestamp)
-    else:
+    if timestamp < 0 and timestamp != MAX_TIMESTAMP:
         return _answer(index, ErrorCode.INVALID_REQUEST, -1, -1)
+    try:
+        found = log.max_timestamp() if timestamp == MAX_TIMESTAMP else log.offset_for_timestamp(timestamp)
+    except KafkaStorageError:  # its log directory failed just now
+        return _answer(index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1)
     if found is None or found[0] >= fetchable_end:
         return _answer(index, ErrorCode.NONE, -1, -1)
     offset, found_timestamp = found

@@ -35,7 +35,7 @@ async def handle(ctx, request) -> dict | None:
     by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
     acks_valid = request.acks in (0, 1, -1)
     responses = []
-    flush = []  # partitions whose flush.messages is reached: fsynced before the answer
+    flush = []  # (log, answer) whose flush.messages is reached: fsynced before the answer
     appended = []  # (answer, log, offset after the batch): what acks=all waits for
     for topic_data in request.topic_data:
         topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
@@ -52,7 +52,12 @@ async def handle(ctx, request) -> dict | None:
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
     if flush:
-        await broker.flusher.flush(flush)  # one fsync shared with concurrent requests
+        # one fsync shared with concurrent requests; a partition whose disk fails meanwhile
+        # answers KAFKA_STORAGE_ERROR (its log directory is offline now)
+        failed = await broker.flusher.flush([log for log, _ in flush])
+        for log, answer in flush:
+            if log in failed:
+                answer.update(_error(answer["index"], ErrorCode.KAFKA_STORAGE_ERROR))
     if request.acks == -1 and appended:
         await _wait_for_isr(broker, appended, request.timeout_ms)
     if request.acks == 0:
@@ -100,8 +105,6 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict
         return answer
     replicas.after_append(log)
     broker.appends.notify((topic, part.index))
-    if log.take_flush():
-        flush.append(log)
     answer = {
         "index": part.index,
         "error_code": ErrorCode.NONE,
@@ -109,6 +112,8 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict
         "log_append_time_ms": info.log_append_time_ms,
         "log_start_offset": info.log_start_offset,
     }
+    if log.take_flush():
+        flush.append((log, answer))
     appended.append((answer, log, info.last_offset + 1))
     return answer
 

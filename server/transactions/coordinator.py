@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 import trio
 
+from odradek.storage.errors import StorageError
 from odradek.storage.partition_log import wall_clock_ms
 from odradek.wire import ErrorCode
 
@@ -87,7 +88,10 @@ class TransactionCoordinator:
         while True:
             current = self._txns.get(transactional_id)
             if spare_id is None and _needs_new_producer_id(current, expected):
-                spare_id = await self._producer_ids.allocate()
+                try:
+                    spare_id = await self._producer_ids.allocate()
+                except StorageError:  # the metadata directory failed: the broker is stopping
+                    return ErrorCode.COORDINATOR_NOT_AVAILABLE, NO_PRODUCER_ID, -1
                 continue  # the state may have changed while we waited
             try:
                 metadata = self._initialize(transactional_id, current, timeout_ms, expected, spare_id)
@@ -241,6 +245,9 @@ class TransactionCoordinator:
     def _store(self, metadata: TxnMetadata) -> None:
         try:
             self.topic.write(metadata)
+        except StorageError as exc:  # e.g. its partition's log directory is offline
+            log.error("Could not store the state of transactional id %s: %s", metadata.transactional_id, exc)
+            raise TxnError(ErrorCode.COORDINATOR_NOT_AVAILABLE) from None
         except Exception:
             log.exception("Could not store the state of transactional id %s", metadata.transactional_id)
             raise TxnError(ErrorCode.COORDINATOR_NOT_AVAILABLE) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from odradek.storage.errors import InvalidProducerEpochError, TransactionCoordinatorFencedError
+from odradek.storage.errors import InvalidProducerEpochError, KafkaStorageError, TransactionCoordinatorFencedError
 from odradek.storage.partition_log import wall_clock_ms
 
 from ..groups.offsets_topic import OFFSETS_TOPIC
@@ -29,9 +29,12 @@ class MarkerWriter:
     def write(self, tp: TopicPartition, producer_id: int, producer_epoch: int, commit: bool) -> bool:
         """Append the marker; True once it is written or never can be (its partition is gone, as
         Kafka drops markers for deleted partitions; or the partition already saw a newer epoch
-        of the producer, which no retry changes); False if it should be tried again."""
+        of the producer, which no retry changes); False if it should be tried again (its log
+        directory is offline: the marker is written once it is back, after a restart)."""
         topic, partition = tp
         partition_log = self._logs.partition(topic, partition)
+        if partition_log is None and self._logs.is_offline(topic, partition):
+            return False
         if partition_log is None:
             log.info("Dropping the %s marker of producer %d for %s-%d: the partition no longer exists",
                      "commit" if commit else "abort", producer_id, topic, partition)
@@ -42,6 +45,10 @@ class MarkerWriter:
             log.warning("Dropping the transaction marker of producer %d for %s-%d: %s",
                         producer_id, topic, partition, exc)
             return True
+        except KafkaStorageError as exc:
+            log.warning("Could not write the transaction marker of producer %d to %s-%d; will retry: %s",
+                        producer_id, topic, partition, exc)
+            return False
         except Exception:
             log.exception("Could not write the transaction marker of producer %d to %s-%d; will retry",
                           producer_id, topic, partition)

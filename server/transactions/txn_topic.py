@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from odradek.storage.errors import UnknownTopicError
+from odradek.storage.errors import KafkaStorageError, UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.wire import DecodeError
 from odradek.wire.records import Record, build_batch
@@ -67,6 +67,8 @@ class TransactionTopic:
         partition = self.partition_for(transactional_id)
         partition_log = self._logs.partition(TRANSACTION_STATE_TOPIC, partition)
         if partition_log is None:
+            if self._logs.is_offline(TRANSACTION_STATE_TOPIC, partition):
+                raise KafkaStorageError(f"{TRANSACTION_STATE_TOPIC}-{partition} is in an offline log directory.")
             raise UnknownTopicError(f"{TRANSACTION_STATE_TOPIC}-{partition} does not exist.")
         now = wall_clock_ms()
         batch = build_batch([Record(0, 0, encode_key(transactional_id), value)], base_timestamp=now)
@@ -82,7 +84,12 @@ class TransactionTopic:
         loaded: dict[str, TxnMetadata] = {}
         topic = self._logs.get_topic(TRANSACTION_STATE_TOPIC)
         for index in range(topic.num_partitions if topic is not None else 0):
-            for record in _records(self._logs.partition(TRANSACTION_STATE_TOPIC, index)):
+            partition_log = self._logs.partition(TRANSACTION_STATE_TOPIC, index)
+            if partition_log is None:
+                log.error("The transactional ids of %s-%d are not loaded: it is in an offline log directory",
+                          TRANSACTION_STATE_TOPIC, index)
+                continue
+            for record in _records(partition_log):
                 try:
                     transactional_id = decode_key(record.key or b"")
                 except DecodeError as exc:
