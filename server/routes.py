@@ -5,7 +5,8 @@ range is the wire schema's; a module may advertise a wider range than it accepts
 (``ADVERTISED_MIN_VERSION``), as Kafka 4 does for Produce (KAFKA-18659).
 
 The APIs brokers use among themselves (LeaderAndIsr, UpdateMetadata, AlterPartition, ...) are
-served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is ``ROUTES`` plus those.
+served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is ``ROUTES`` plus those, less
+the few ``SINGLE_NODE_MODULES``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from .handlers import (
     add_partitions_to_txn,
     alter_configs,
     alter_partition,
+    alter_partition_reassignments,
+    alter_replica_log_dirs,
     controlled_shutdown,
     leader_and_isr,
     stop_replica,
@@ -93,7 +96,9 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     add_offsets_to_txn,
     end_txn,
     txn_offset_commit,
+    alter_replica_log_dirs,
     describe_log_dirs,
+    alter_partition_reassignments,
     list_partition_reassignments,
     describe_cluster,
     describe_producers,
@@ -105,6 +110,11 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     describe_topic_partitions,
 )
 
+
+# Single-node only, for now: moving partitions between log directories (the cluster's replica
+# manager holds its partitions' logs and would not see a move), and reassignments done at once
+# because this node is the only broker (in a cluster, the controller's).
+SINGLE_NODE_MODULES: tuple[ModuleType, ...] = (alter_replica_log_dirs, alter_partition_reassignments)
 
 CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
     leader_and_isr,
@@ -139,4 +149,7 @@ def _route(module: ModuleType) -> Route:
 
 
 ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER_MODULES}
-CLUSTER_ROUTES: dict[int, Route] = {**ROUTES, **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES}}
+CLUSTER_ROUTES: dict[int, Route] = {
+    **{key: route for key, route in ROUTES.items() if key not in {m.API_KEY for m in SINGLE_NODE_MODULES}},
+    **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES},
+}
