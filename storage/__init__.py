@@ -3,7 +3,8 @@
 Entry points: ``log_manager.LogManager`` (topics of one data directory) and
 ``partition_log.PartitionLog`` (one partition: append, transaction markers,
 read, timestamp lookups, last stable offset, aborted transactions, active
-producers). Topic configs live in ``log_config``, broker-wide producer settings
+producers; in cluster mode also follower appends, truncation, leader epochs and
+the high watermark). Topic configs live in ``log_config``, broker-wide producer settings
 in ``producer_state_config``; every exception a caller should map to a Kafka
 error is in ``errors``. The rest are parts:
 
@@ -17,4 +18,6 @@ error is in ``errors``. The rest are parts:
 - record_timestamps: looking inside a single batch for timestamp lookups
 - topic_metadata, topic_names, offset_checkpoint, atomic_file: what persists about topics and partitions, and how
 - retention, log_cleaner: dropping old segments, and compacting them
+- leader_epoch_cache, leader_epoch_checkpoint: where each leader epoch begins, and its file
+- replica_append, log_truncation: what a follower checks in its leader's batches, and cutting a segment back
 """

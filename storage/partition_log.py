@@ -222,12 +222,11 @@ class PartitionLog:
     @property
     def _leader_epochs(self) -> LeaderEpochCache:
         """The leader epoch cache, rebuilt from the log the first time replication needs it if the
-        partition had no epoch file (a single-node partition never does: it gets none)."""
-        cache = self._epoch_cache
-        if cache is None:
-            cache = self._epoch_cache = rebuild_leader_epoch_cache(self.directory, self._segments)
-            cache.truncate_from_start(self._log_start_offset)
-        return cache
+        partition had no epoch file (a single-node partition never needs it: it gets none); see
+        ``load_leader_epochs``."""
+        if self._epoch_cache is None:
+            self.load_leader_epochs()
+        return self._epoch_cache
 
     def append(self, records: bytes | memoryview, now_ms: int | None = None, leader_epoch: int | None = None
                ) -> AppendInfo:
@@ -392,6 +391,16 @@ class PartitionLog:
         """(epoch, end offset) as OffsetForLeaderEpoch answers (see ``LeaderEpochCache.end_offset_for``)."""
         self._check_open()
         return self._leader_epochs.end_offset_for(epoch, self.log_end_offset)
+
+    def load_leader_epochs(self) -> None:
+        """Load the leader epoch cache now. A partition without an epoch file (one written in
+        single-node mode) rebuilds it from every batch header of its log the first time
+        replication needs it: call this in a worker thread when the partition first becomes
+        replicated, before the event loop uses it, so that the scan does not block the loop."""
+        self._check_open()
+        if self._epoch_cache is None:
+            self._epoch_cache = rebuild_leader_epoch_cache(self.directory, self._segments)
+            self._epoch_cache.truncate_from_start(self._log_start_offset)
 
     def assign_epoch_start_offset(self, epoch: int, start_offset: int) -> bool:
         """Record that leader ``epoch`` begins at ``start_offset`` (a new leader does this at its

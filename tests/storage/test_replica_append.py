@@ -12,6 +12,7 @@ from replication_helpers import at, epoch_of, log_bytes, marker, replicate
 
 from odradek.storage.errors import (
     CorruptRecordError,
+    InvalidRecordError,
     OffsetsOutOfOrderError,
     UnexpectedAppendOffsetError,
     UnsupportedMessageFormatError,
@@ -137,6 +138,7 @@ def test_a_missing_epoch_file_is_rebuilt_once_from_the_batches(open_log, log_dir
     (log_dir / LEADER_EPOCH_CHECKPOINT).unlink()
     reopened = open_log(SMALL_SEGMENTS)
     assert not (log_dir / LEADER_EPOCH_CHECKPOINT).exists()  # read only when replication needs it
+    reopened.load_leader_epochs()  # in a worker thread, before replication uses the partition
     assert reopened.latest_epoch == 6
     assert reopened.leader_epoch_entries() == expected
     assert read_epoch_checkpoint(log_dir / LEADER_EPOCH_CHECKPOINT) == expected
@@ -353,6 +355,17 @@ def test_an_impossible_batch_length_is_refused(follower):
     batch = bytearray(at(build_batch([b"c"]), 2, 2))
     struct.pack_into(">i", batch, 8, 3)
     refused(follower, bytes(batch), CorruptRecordError, "invalid length 3")
+
+
+def test_a_batch_with_more_records_than_offsets_is_refused(follower):
+    batch = at(build_batch([b"c", b"d"], last_offset_delta=0, records_count=2), 2, 2)
+    refused(follower, batch, InvalidRecordError, "inconsistent with its record count 2")
+
+
+def test_a_closed_log_takes_no_batches(follower):
+    follower.close()
+    with pytest.raises(ValueError, match="is closed"):
+        follower.append_as_follower(at(build_batch([b"c"]), 2, 2), now_ms=NOW)
 
 
 def test_a_first_batch_before_the_log_end_is_refused_naming_both_offsets(follower):
