@@ -56,9 +56,15 @@ class LeaderEpochCache:
         return [EpochEntry(epoch, start) for epoch, start in zip(self._epochs, self._starts)]
 
     @property
-    def latest_epoch(self) -> int | None:
-        """The newest epoch with an entry (the leader's current one), or None when empty."""
-        return self._epochs[-1] if self._epochs else None
+    def latest_epoch(self) -> int:
+        """The newest epoch with an entry (the leader's current one), UNDEFINED_EPOCH when empty."""
+        return self._epochs[-1] if self._epochs else UNDEFINED_EPOCH
+
+    def start_offset_of(self, epoch: int) -> int:
+        """Where ``epoch`` begins, UNDEFINED_EPOCH_OFFSET if it has no entry."""
+        index = bisect.bisect_left(self._epochs, epoch)
+        found = index < len(self._epochs) and self._epochs[index] == epoch
+        return self._starts[index] if found else UNDEFINED_EPOCH_OFFSET
 
     def end_offset_for(self, requested_epoch: int, log_end_offset: int) -> tuple[int, int]:
         """(epoch, end offset) as OffsetForLeaderEpoch answers for ``requested_epoch``.
@@ -180,7 +186,7 @@ def rebuild_leader_epoch_cache(directory: Path, segments: list[LogSegment]) -> L
             for _, header in iter_batches(segment.fd, 0, segment.size):
                 has_batches = True
                 epoch = header.partition_leader_epoch
-                if epoch >= 0 and (cache.latest_epoch is None or epoch > cache.latest_epoch):
+                if epoch > cache.latest_epoch:  # -1: written without a leader epoch
                     cache._assign(epoch, header.base_offset)
         except StorageError as exc:
             logger.error("Cannot read the rest of segment %d of %s for its leader epochs: %s",

@@ -201,7 +201,7 @@ class PartitionLog:
         only forward, never past the log end (ValueError). Whether it moved."""
         self._check_open()
         if offset > self.log_end_offset:
-            raise ValueError(f"High watermark {offset} of {self.topic}-{self.partition} would pass the log end "
+            raise ValueError(f"High watermark {offset} of {self.topic_partition} would pass the log end "
                              f"offset {self.log_end_offset}")
         if offset <= self._high_watermark:
             return False
@@ -379,9 +379,14 @@ class PartitionLog:
     # --- replication ---------------------------------------------------------------------------
 
     @property
-    def latest_epoch(self) -> int | None:
-        """The newest leader epoch the log knows of (see ``leader_epoch_cache``), None if none."""
+    def latest_epoch(self) -> int:
+        """The newest leader epoch the log knows of (see ``leader_epoch_cache``), -1 if none (as a
+        follower's Fetch sends it in lastFetchedEpoch)."""
         return self._leader_epochs.latest_epoch
+
+    def epoch_start_offset(self, epoch: int) -> int:
+        """Where leader ``epoch`` begins in the log, -1 if the log knows no such epoch."""
+        return self._leader_epochs.start_offset_of(epoch)
 
     def leader_epoch_entries(self) -> list[tuple[int, int]]:
         """(epoch, start offset) of every leader epoch the log knows of, oldest first."""
@@ -402,12 +407,12 @@ class PartitionLog:
             self._epoch_cache = rebuild_leader_epoch_cache(self.directory, self._segments)
             self._epoch_cache.truncate_from_start(self._log_start_offset)
 
-    def assign_epoch_start_offset(self, epoch: int, start_offset: int) -> bool:
-        """Record that leader ``epoch`` begins at ``start_offset`` (a new leader does this at its
-        log end, before any batch of its epoch: Kafka's maybeAssignEpochStartOffset); whether
-        the cache changed. Written durably."""
+    def assign_leader_epoch(self, epoch: int, start_offset: int | None = None) -> bool:
+        """Record that leader ``epoch`` begins at ``start_offset``, by default the log end: a new
+        leader does this before any batch of its epoch (Kafka's maybeAssignEpochStartOffset at
+        makeLeader); whether the cache changed (see ``LeaderEpochCache.assign``). Written durably."""
         self._check_open()
-        return self._leader_epochs.assign(epoch, start_offset)
+        return self._leader_epochs.assign(epoch, self.log_end_offset if start_offset is None else start_offset)
 
     def append_as_follower(self, records: bytes | memoryview, now_ms: int | None = None) -> AppendInfo:
         """Append batches fetched from the leader as they are: its offsets, its epochs; see
@@ -424,7 +429,7 @@ class PartitionLog:
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         end = self.log_end_offset
-        batches = validate_replica_records(records, end, f"{self.topic}-{self.partition}")
+        batches = validate_replica_records(records, end, self.topic_partition)
         if not batches:
             return AppendInfo(end, end - 1, NO_TIMESTAMP, self.log_start_offset, 0)
         for batch in batches:  # durably, before the batches: the file must never miss an epoch the log holds
@@ -495,7 +500,7 @@ class PartitionLog:
         """
         self._check_open()
         if offset < 0:
-            raise ValueError(f"Cannot truncate {self.topic}-{self.partition} to a negative offset ({offset})")
+            raise ValueError(f"Cannot truncate {self.topic_partition} to a negative offset ({offset})")
         now = wall_clock_ms() if now_ms is None else now_ms
         if offset >= self.log_end_offset:
             self._leader_epochs.truncate_from_end(self.log_end_offset)
@@ -538,7 +543,7 @@ class PartitionLog:
         the old log or an empty one. Cheap: renames, a small file rewrite, directory syncs."""
         self._check_open()
         if offset < 0:
-            raise ValueError(f"Cannot start {self.topic}-{self.partition} at a negative offset ({offset})")
+            raise ValueError(f"Cannot start {self.topic_partition} at a negative offset ({offset})")
         now = wall_clock_ms() if now_ms is None else now_ms
         logger.info("Emptying %s-%d (log end offset %d) to start again at offset %d", self.topic, self.partition,
                     self.log_end_offset, offset)
@@ -659,6 +664,15 @@ class PartitionLog:
             raise PolicyViolationError(
                 f"Records of partition {self.topic}-{self.partition} can not be deleted due to the configured policy"
             )
+        return self.advance_log_start_offset(offset, "DeleteRecords")
+
+    def advance_log_start_offset(self, offset: int, reason: str = "the leader's log start") -> int:
+        """Move the log start offset forward to ``offset`` unless it already is past it, for
+        ``reason`` (DeleteRecords; or a follower following its leader's, Kafka's
+        LeaderOffsetIncremented, whatever the cleanup policy); the log start offset. Segments
+        wholly below it go at the next retention pass. Raises OffsetOutOfRangeError outside
+        [0, high watermark]."""
+        self._check_open()
         if not 0 <= offset <= self.high_watermark:
             raise OffsetOutOfRangeError(
                 f"Cannot increment the log start offset to {offset} of partition {self.topic}-{self.partition} "
@@ -668,7 +682,7 @@ class PartitionLog:
             self._log_start_offset = offset
             if self._epoch_cache is not None:
                 self._epoch_cache.truncate_from_start(offset)
-            logger.info("Log start offset of %s-%d moved to %d by DeleteRecords", self.topic, self.partition, offset)
+            logger.info("Log start offset of %s-%d moved to %d by %s", self.topic, self.partition, offset, reason)
         return self._log_start_offset
 
     @property

@@ -142,7 +142,7 @@ def test_end_offset_for_answers_as_offset_for_leader_epoch(path, requested, expe
 
 def test_an_empty_cache_knows_no_end_offset(path):
     cache = LeaderEpochCache(path)
-    assert cache.latest_epoch is None
+    assert cache.latest_epoch == UNDEFINED_EPOCH
     assert cache.end_offset_for(0, 100) == (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)
     assert cache.end_offset_for(UNDEFINED_EPOCH, 100) == (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)
 
@@ -172,7 +172,7 @@ def test_truncate_from_start_moves_the_epoch_holding_the_offset_to_it(path):
 def test_clear_empties_the_file(path):
     cache = cache_of(path, (1, 0), (2, 10))
     cache.clear()
-    assert cache.entries() == [] and cache.latest_epoch is None
+    assert cache.entries() == [] and cache.latest_epoch == UNDEFINED_EPOCH
     assert read_epoch_checkpoint(path) == []
 
 

@@ -13,6 +13,7 @@ from replication_helpers import at, epoch_of, log_bytes, marker, replicate
 from odradek.storage.errors import (
     CorruptRecordError,
     InvalidRecordError,
+    OffsetOutOfRangeError,
     OffsetsOutOfOrderError,
     UnexpectedAppendOffsetError,
     UnsupportedMessageFormatError,
@@ -106,8 +107,8 @@ def test_a_retry_appends_nothing_and_starts_no_epoch(open_log):
 def test_a_new_leader_records_its_epoch_at_the_log_end_before_any_batch(open_log):
     log = open_log()
     log.append(build_batch([b"a"]), now_ms=NOW, leader_epoch=1)
-    assert log.assign_epoch_start_offset(4, log.log_end_offset)
-    assert not log.assign_epoch_start_offset(4, log.log_end_offset)
+    assert log.assign_leader_epoch(4)
+    assert not log.assign_leader_epoch(4)
     log.append(build_batch([b"b"]), now_ms=NOW, leader_epoch=4)
     assert log.leader_epoch_entries() == [(1, 0), (4, 1)]
     assert log.end_offset_for_epoch(4) == (4, 2)
@@ -148,7 +149,7 @@ def test_a_missing_epoch_file_is_rebuilt_once_from_the_batches(open_log, log_dir
 def test_a_single_node_log_joining_a_cluster_starts_with_no_epochs(open_log, log_dir):
     log = open_log()
     log.append(build_batch([b"a"]), now_ms=NOW)
-    assert log.latest_epoch is None
+    assert log.latest_epoch == -1
     assert log.end_offset_for_epoch(0) == (-1, -1)
     assert read_epoch_checkpoint(log_dir / LEADER_EPOCH_CHECKPOINT) == []
 
@@ -378,3 +379,27 @@ def test_a_first_batch_before_the_log_end_is_refused_naming_both_offsets(followe
 def test_batches_going_backwards_are_refused(follower):
     records = at(build_batch([b"c", b"d"]), 2, 2) + at(build_batch([b"e"]), 3, 2)
     refused(follower, records, OffsetsOutOfOrderError, "starts at offset 3, before 4")
+
+
+# --- the follower's log start -------------------------------------------------------------
+
+
+def test_a_follower_follows_its_leaders_log_start_whatever_the_cleanup_policy(open_log):
+    log = open_log({**SMALL_SEGMENTS, "cleanup.policy": "compact"})
+    log.append_as_follower(b"".join(at(build_batch([b"x" * 40], keys=[b"k"]), i, i // 3) for i in range(9)),
+                           now_ms=NOW)
+    log.replicated = True
+    log.update_high_watermark(7)
+    assert log.advance_log_start_offset(4) == 4
+    assert log.advance_log_start_offset(2) == 4  # never back
+    assert log.leader_epoch_entries() == [(1, 4), (2, 6)]
+    with pytest.raises(OffsetOutOfRangeError, match=r"outside \[0, 7\] \(the high watermark\)"):
+        log.advance_log_start_offset(8)
+    assert log.log_start_offset == 4
+
+
+def test_where_an_epoch_starts(open_log):
+    log = open_log()
+    log.append_as_follower(at(build_batch([b"a", b"b"]), 0, 1) + at(build_batch([b"c"]), 2, 4), now_ms=NOW)
+    assert [log.epoch_start_offset(epoch) for epoch in (0, 1, 2, 4, 5)] == [-1, 0, -1, 2, -1]
+    assert log.latest_epoch == 4

@@ -45,7 +45,7 @@ class ReplicationModel(RuleBasedStateMachine):
         self.leader = self.open("leader")
         self.follower = self.open("follower")
         self.epoch = 0
-        self.leader.assign_epoch_start_offset(0, 0)
+        self.leader.assign_leader_epoch(0)
         self.sequence = 0  # P's next
         self.txn_sequence = 0  # T's next
         self.txn_open = False
@@ -90,7 +90,7 @@ class ReplicationModel(RuleBasedStateMachine):
     def leadership_moves_on(self):
         """A new leader epoch for the same leader (say, after a controller failover)."""
         self.epoch += 1
-        self.leader.assign_epoch_start_offset(self.epoch, self.leader.log_end_offset)
+        self.leader.assign_leader_epoch(self.epoch)
 
     # --- the follower -------------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ class ReplicationModel(RuleBasedStateMachine):
         if transactional:
             self.follower.append(producer_batch(STALE, 0, transactional=True), now_ms=NOW, leader_epoch=self.epoch)
         self.epoch += 1
-        self.leader.assign_epoch_start_offset(self.epoch, self.leader.log_end_offset)
+        self.leader.assign_leader_epoch(self.epoch)
         self.diverged = True
 
     @precondition(lambda self: self.diverged)
@@ -152,7 +152,7 @@ class ReplicationModel(RuleBasedStateMachine):
         does): the broker records its epoch again when it leads again."""
         self.leader.close()
         self.leader = self.open("leader")
-        self.leader.assign_epoch_start_offset(self.epoch, self.leader.log_end_offset)
+        self.leader.assign_leader_epoch(self.epoch)
 
     # --- what must hold -----------------------------------------------------------------------
 

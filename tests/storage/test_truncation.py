@@ -166,7 +166,7 @@ def test_epochs_are_cut_at_the_new_log_end(open_replica, leader):
 def test_a_cut_at_or_past_the_end_changes_nothing_but_an_empty_epoch_there(open_replica, leader, tmp_path):
     follower = copy(open_replica, leader, "follower")
     end = follower.log_end_offset
-    follower.assign_epoch_start_offset(9, end)  # a leader that wrote nothing in epoch 9
+    follower.assign_leader_epoch(9)  # a leader that wrote nothing in epoch 9
     before = files(tmp_path / "follower-0")
     assert follower.truncate_to(end + 5, now_ms=NOW) == []
     assert follower.log_end_offset == end
