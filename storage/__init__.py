@@ -3,7 +3,8 @@
 Entry points: ``log_manager.LogManager`` (topics of the broker's log directories) and
 ``partition_log.PartitionLog`` (one partition: append, transaction markers,
 read, timestamp lookups, last stable offset, aborted transactions, active
-producers). Topic configs live in ``log_config``, broker-wide producer settings
+producers; in cluster mode also follower appends, truncation, leader epochs and
+the high watermark). Topic configs live in ``log_config``, broker-wide producer settings
 in ``producer_state_config``; every exception a caller should map to a Kafka
 error is in ``errors``. The rest are parts:
 
@@ -19,4 +20,6 @@ error is in ``errors``. The rest are parts:
 - retention, log_cleaner: dropping old segments, and compacting them
 - log_dirs: the log directories (log.dirs): locking them at start-up, and which are online
 - log_mover: moving a partition to another log directory while it serves (AlterReplicaLogDirs)
+- leader_epoch_cache, leader_epoch_checkpoint: where each leader epoch begins, and its file
+- replica_append, log_truncation: what a follower checks in its leader's batches, and cutting a segment back
 """

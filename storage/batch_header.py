@@ -129,6 +129,21 @@ def base_offset_bytes(base_offset: int) -> bytes:
     return _INT64.pack(base_offset)
 
 
+PARTITION_LEADER_EPOCH_OFFSET = LOG_OVERHEAD  # the field after baseOffset and batchLength
+_PREFIX = struct.Struct(">qii")  # baseOffset, batchLength, partitionLeaderEpoch
+PREFIX_SIZE = _PREFIX.size  # the batch's first three fields, none of them under the CRC
+
+
+def prefix_bytes(base_offset: int, batch_length: int, partition_leader_epoch: int) -> bytes:
+    """The batch's first three fields as stored: what a leader rewrites (numbering, its epoch)."""
+    return _PREFIX.pack(base_offset, batch_length, partition_leader_epoch)
+
+
+def set_partition_leader_epoch(buf: bytearray, position: int, epoch: int) -> None:
+    """Stamp the leader's epoch on a batch; the CRC does not cover this field."""
+    _INT32.pack_into(buf, position + PARTITION_LEADER_EPOCH_OFFSET, epoch)
+
+
 def set_base_offset(buf: bytearray, position: int, base_offset: int) -> None:
     """Assign the batch's offsets; the CRC does not cover this field."""
     _INT64.pack_into(buf, position, base_offset)

@@ -156,3 +156,22 @@ class InvalidRecordError(StorageError):
     """INVALID_RECORD (87): a well-formed batch that a broker must refuse (offsets, counts, control batch...)."""
 
     error_code = 87
+
+
+class UnexpectedAppendOffsetError(StorageError):
+    """A replica's append whose first batch starts before the log end (Kafka's
+    UnexpectedAppendOffsetException, not an API error: UNKNOWN_SERVER_ERROR on the wire).
+
+    Carries the append's first and last offsets: a follower whose log is empty and whose
+    log end lies inside that range (the leader's log start moved inside a batch) starts
+    its log afresh at ``first_offset`` and appends again, as Kafka's Partition does."""
+
+    def __init__(self, message: str, first_offset: int, last_offset: int) -> None:
+        super().__init__(message)
+        self.first_offset = first_offset
+        self.last_offset = last_offset
+
+
+class OffsetsOutOfOrderError(StorageError):
+    """A replica's append whose batches overlap or go backwards (Kafka's
+    OffsetsOutOfOrderException, not an API error: UNKNOWN_SERVER_ERROR on the wire)."""

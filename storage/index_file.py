@@ -132,6 +132,33 @@ class IndexFile:
                 high = middle - 1
         return found
 
+    def truncate_from(self, field: int, limit: int) -> bool:
+        """Drop the entries whose ``field`` is >= ``limit`` (the log behind them was cut off);
+        whether any went. The file is cut at once but not synced: ``flush`` does that, and
+        after a crash recovery rebuilds the indexes of the segment that was cut (the last)."""
+        data = self._entries()
+        size = self.ENTRY.size
+        kept = 0
+        low, high = 0, len(data) // size - 1
+        while low <= high:  # kept: how many entries have ``field`` < limit
+            middle = (low + high) // 2
+            if self.ENTRY.unpack_from(data, middle * size)[field] < limit:
+                kept = middle + 1
+                low = middle + 1
+            else:
+                high = middle - 1
+        if kept * size == len(data):
+            return False
+        self.close_writer()
+        del data[kept * size:]
+        if self._write_through:
+            try:
+                os.truncate(self.path, kept * size)
+            except FileNotFoundError:
+                pass
+            self._dirty = True
+        return True
+
     def flush(self) -> None:
         """fsync appended entries (safe from any thread: uses its own descriptor)."""
         if not self._dirty:

@@ -1,9 +1,11 @@
 """Kafka's offset checkpoint files: one offset per partition, kept in the data directory.
 
-Two are used, in Kafka's names and text format: ``log-start-offset-checkpoint`` holds log start
-offsets that segment files cannot tell (DeleteRecords moved them inside the first segment), and
+Three are used, in Kafka's names and text format: ``log-start-offset-checkpoint`` holds log start
+offsets that segment files cannot tell (DeleteRecords moved them inside the first segment),
 ``cleaner-offset-checkpoint`` where compaction stopped in each compacted partition (its first
-dirty offset). The format::
+dirty offset), and, in cluster mode, ``replication-offset-checkpoint`` the high watermark of each
+replicated partition (``PartitionLog.high_watermark``), which a restarted replica cannot learn
+from its log. The format::
 
     0                      version
     2                      number of entries
@@ -20,6 +22,7 @@ from .atomic_file import write_atomically
 
 LOG_START_CHECKPOINT = "log-start-offset-checkpoint"
 CLEANER_CHECKPOINT = "cleaner-offset-checkpoint"
+REPLICATION_CHECKPOINT = "replication-offset-checkpoint"
 _VERSION = 0
 
 

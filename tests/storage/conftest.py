@@ -49,3 +49,20 @@ def open_manager(tmp_path):
     yield opener
     for manager in opened:
         manager.close()
+
+
+@pytest.fixture
+def open_replica(tmp_path):
+    """open_replica(name, topic_overrides, now_ms) -> PartitionLog in tmp_path/<name>-0 (a leader's
+    or a follower's copy of a partition); reopening is another call; closed at teardown."""
+    opened = []
+
+    def opener(name: str, overrides: dict[str, str] | None = None, now_ms: int = NOW) -> PartitionLog:
+        config = LogConfig.from_props({}, overrides or {})
+        log = PartitionLog.open(tmp_path / f"{name}-0", name, 0, config, now_ms=now_ms)
+        opened.append(log)
+        return log
+
+    yield opener
+    for log in opened:
+        log.close()
