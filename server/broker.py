@@ -32,7 +32,7 @@ from odradek.storage.log_manager import LogManager
 
 from .append_notifier import AppendNotifier
 from .broker_config import BrokerConfig
-from .cluster_identity import load_or_create_cluster_id
+from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
@@ -116,12 +116,15 @@ class Broker:
         started = False
         try:
             await trio.to_thread.run_sync(self.lock_log_dirs)
+            cluster_id = None
             if self.cluster is not None:
-                await self.cluster.join(read_cluster_id(self.config.data_dir))
-            await trio.to_thread.run_sync(self.open_storage)
-            self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
-            # after the groups: finishing a decided transaction may settle their pending offsets
-            self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
+                local = recorded_cluster_id(self.logs.dirs.online(), self.config.node_id)
+                cluster_id = await self.cluster.join(local)
+            await trio.to_thread.run_sync(self.open_storage, cluster_id)
+            if self.cluster is None:  # in a cluster, coordinators load as they become leaders
+                self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
+                # after the groups: finishing a decided transaction may settle their pending offsets
+                self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
             # What was loaded lives as long as the broker: keep the collector's full passes (which
             # every burst of allocations can trigger) from rescanning thousands of partitions' state.
             gc.freeze()
@@ -134,25 +137,34 @@ class Broker:
                 for listener in bound:
                     handler = partial(serve_connection, self, listener.listener.name)
                     nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
+                if self.cluster is not None:
+                    await nursery.start(self.cluster.run)  # returns once registered in ZooKeeper
                 task_status.started([address for listener in bound for address in listener.addresses])
                 started = True
         finally:
             with trio.CancelScope(shield=True):
+                if self.cluster is not None:
+                    await self.cluster.close()
                 await trio.to_thread.run_sync(self.logs.close)
             if started:
                 lifecycle.info("odradek stopped: logs flushed and closed")
+
+    async def prepare_shutdown(self) -> None:
+        """Before stopping (SIGTERM): in a cluster, hand leadership to other brokers first."""
+        if self.cluster is not None:
+            await self.cluster.controlled_shutdown()
 
     def lock_log_dirs(self) -> None:
         """Create and lock the log directories (blocking): before anything reads or writes them."""
         with _unusable_log_dir_stops_start_up():
             self.logs.open_dirs()
 
-    def open_storage(self) -> None:
+    def open_storage(self, cluster_id: str | None = None) -> None:
         """Read what the metadata directory holds and recover the logs (blocking), the log
         directories locked. An unusable log directory is a StartupError naming it."""
         self.lock_log_dirs()
         with _unusable_log_dir_stops_start_up():
-            self.cluster_id = load_or_create_cluster_id(self.logs.dirs.online(), self.config.node_id)
+            self.cluster_id = load_or_create_cluster_id(self.logs.dirs.online(), self.config.node_id, cluster_id)
             try:
                 self.dynamic_configs.load()
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults

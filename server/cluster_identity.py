@@ -31,10 +31,36 @@ def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def load_or_create_cluster_id(log_dirs: Sequence[LogDir], node_id: int) -> str:
-    """The cluster ID the directories record, written into those without one (a new ID if none
-    has one). Raises StartupError if they name another node or disagree; a directory whose file
-    cannot be read or written goes offline, unless it is the metadata directory (StartupError)."""
+def load_or_create_cluster_id(log_dirs: Sequence[LogDir], node_id: int, cluster_id: str | None = None) -> str:
+    """The cluster ID the directories record, written into those without one (``cluster_id``,
+    the cluster's in ZooKeeper, or a new ID if none has one). Raises StartupError if they name
+    another node or disagree; a directory whose file cannot be read or written goes offline,
+    unless it is the metadata directory (StartupError)."""
+    recorded = _recorded(log_dirs, node_id)
+    ids = sorted(set(recorded.values()))
+    if len(ids) > 1:
+        raise StartupError("the log directories belong to different clusters: " + ", ".join(
+            f"{log_dir.path / META_FILE} has cluster.id {cluster_id}" for log_dir, cluster_id in recorded.items()))
+    cluster_id = ids[0] if ids else (cluster_id or _new_cluster_id())
+    for log_dir in log_dirs:
+        if log_dir not in recorded and log_dir.online:
+            try:
+                _write(log_dir, cluster_id, node_id)
+            except OSError as exc:
+                _unusable(log_dir, exc)
+    return cluster_id
+
+
+def recorded_cluster_id(log_dirs: Sequence[LogDir], node_id: int) -> str | None:
+    """The cluster ID the directories record, if any (a cluster member checks it against
+    ZooKeeper's before it joins); StartupError as ``load_or_create_cluster_id``."""
+    ids = sorted(set(_recorded(log_dirs, node_id).values()))
+    if len(ids) > 1:
+        raise StartupError(f"the log directories belong to different clusters: {', '.join(ids)}")
+    return ids[0] if ids else None
+
+
+def _recorded(log_dirs: Sequence[LogDir], node_id: int) -> dict[LogDir, str]:
     recorded: dict[LogDir, str] = {}
     for log_dir in log_dirs:
         path = log_dir.path / META_FILE
@@ -51,18 +77,7 @@ def load_or_create_cluster_id(log_dirs: Sequence[LogDir], node_id: int) -> str:
             raise StartupError(f"{path} belongs to node.id {stored_node}, but this broker is node.id {node_id}")
         if props.get("cluster.id"):
             recorded[log_dir] = props["cluster.id"]
-    ids = sorted(set(recorded.values()))
-    if len(ids) > 1:
-        raise StartupError("the log directories belong to different clusters: " + ", ".join(
-            f"{log_dir.path / META_FILE} has cluster.id {cluster_id}" for log_dir, cluster_id in recorded.items()))
-    cluster_id = ids[0] if ids else _new_cluster_id()
-    for log_dir in log_dirs:
-        if log_dir not in recorded and log_dir.online:
-            try:
-                _write(log_dir, cluster_id, node_id)
-            except OSError as exc:
-                _unusable(log_dir, exc)
-    return cluster_id
+    return recorded
 
 
 def _as_int(value: str, path) -> int:

@@ -62,6 +62,7 @@ from .log_mover import FUTURE_SUFFIX, LogMove, MoveFailed
 from .offset_checkpoint import (
     CLEANER_CHECKPOINT,
     LOG_START_CHECKPOINT,
+    REPLICATION_CHECKPOINT,
     read_offset_checkpoint,
     write_offset_checkpoint,
 )
@@ -96,7 +97,7 @@ class TopicChange:
 
     topic: TopicInfo
     config: LogConfig
-    new_partitions: range
+    new_partitions: Sequence[int]
     dirs: dict[int, LogDir] = dataclasses.field(default_factory=dict)
     logs: dict[int, PartitionLog | None] = dataclasses.field(default_factory=dict)
 
@@ -155,7 +156,7 @@ class LogManager:
         metadata_dir = self.dirs.metadata_dir
         if not metadata_dir.online:
             raise LogDirError(metadata_dir.path, metadata_dir.problem)
-        missing = [(topic, index) for topic in self._topics.values() for index in range(topic.num_partitions)
+        missing = [(topic, index) for topic in self._topics.values() for index in topic.hosted
                    if (topic.name, index) not in found]
         if missing and self.dirs.any_offline():
             logger.warning("%d partition(s) are in no online log directory, so taken to be in an offline one: "
@@ -227,14 +228,14 @@ class LogManager:
     def is_offline(self, topic: str, index: int) -> bool:
         """Whether the partition exists but its log directory is offline."""
         info = self._topics.get(topic)
-        return info is not None and 0 <= index < info.num_partitions and self.partition(topic, index) is None
+        return info is not None and info.hosts(index) and self.partition(topic, index) is None
 
     def offline_partitions(self, topic: str) -> list[int]:
         """The topic's partitions whose log directory is offline (cheap while none is)."""
         info = self._topics.get(topic)
         if info is None or not self.dirs.any_offline():
             return []
-        return [index for index in range(info.num_partitions) if self.partition(topic, index) is None]
+        return [index for index in info.hosted if self.partition(topic, index) is None]
 
     def partitions_by_dir(self) -> dict[LogDir, list[PartitionLog]]:
         """Every log directory, in ``log.dirs`` order, with the partitions it serves (none if offline)."""
@@ -381,7 +382,7 @@ class LogManager:
             self._partitions[topic.name, index] = log
         self._register(topic, change.config)
         self._being_created.discard(topic.name)
-        if change.new_partitions and change.new_partitions.start == 0:
+        if topic.replicas is None and change.new_partitions and change.new_partitions[0] == 0:
             logger.info("Created topic %s (id %s) with %d partition(s)", topic.name, topic.topic_id,
                         topic.num_partitions)
 
@@ -408,9 +409,15 @@ class LogManager:
         topic = self._existing(name)
         self._save_topics(t for t in self._topics.values() if t.name != name)
         del self._topics[name], self._configs[name], self._names_by_id[topic.topic_id]
+        doomed = self._close_and_set_aside(name, topic.hosted)
+        logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
+        return doomed
+
+    def _close_and_set_aside(self, name: str, indexes: Iterable[int]) -> list[Path]:
+        """Close partitions of a topic and set their directories aside for removal."""
         doomed = []
         had_checkpoint = False
-        for index in range(topic.num_partitions):
+        for index in indexes:
             move = self._moves.pop((name, index), None)
             if move is not None:
                 move.cancel()
@@ -427,7 +434,6 @@ class LogManager:
                 log.log_dir.fail(exc)
         if had_checkpoint:  # a new topic of the same name must not inherit its log start offsets
             self.save_log_start_offsets(self.log_start_offsets())
-        logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
         return doomed
 
     @staticmethod
@@ -472,6 +478,69 @@ class LogManager:
         self._place(change)
         self._apply(change)
         logger.info("Topic %s now has %d partitions", name, new_total)
+
+    # --- replicas (cluster mode) ---------------------------------------------------------------
+
+    def plan_replicas(self, name: str, topic_id: uuid.UUID, indexes: Iterable[int],
+                      configs: Mapping[str, str]) -> TopicChange:
+        """Replicas the controller gave this broker: the partitions of ``indexes`` not hosted yet,
+        placed in log directories and reserved; ``build`` then ``commit`` them, or ``discard``.
+        A local topic of that name with another id (deleted and created again while this broker
+        was away) must first go with ``delete_topic``; KafkaStorageError otherwise."""
+        existing = self._topics.get(name)
+        if existing is not None and existing.topic_id != topic_id:
+            raise KafkaStorageError(f"Topic {name} is held here with id {existing.topic_id}, not {topic_id}")
+        configs = dict(configs)
+        config = self._validated_config(configs)
+        hosted = set(existing.hosted) if existing is not None else set()
+        new = sorted(set(indexes) - hosted)
+        replicas = frozenset(hosted | set(new))
+        info = TopicInfo(name, topic_id, max([existing.num_partitions if existing else 0, *(i + 1 for i in replicas)]),
+                         configs, replicas)
+        change = TopicChange(info, config, new)
+        self._place(change)
+        return change
+
+    def delete_replicas(self, name: str, indexes: Iterable[int]) -> list[Path]:
+        """Stop hosting these partitions of a topic (a reassignment moved them, or the topic is
+        deleted): closed and set aside, the directories returned for ``remove_deleted``."""
+        topic = self._topics.get(name)
+        if topic is None:
+            return []
+        indexes = [i for i in indexes if topic.hosts(i)]
+        left = frozenset(set(topic.hosted) - set(indexes))
+        if not left:
+            return self.delete_topic(name)
+        shrunk = dataclasses.replace(topic, replicas=left)
+        self._save_topics({**self._topics, name: shrunk}.values())
+        self._topics[name] = shrunk
+        doomed = self._close_and_set_aside(name, indexes)
+        logger.info("Deleted replicas %s of topic %s", indexes, name)
+        return doomed
+
+    def high_watermarks(self) -> dict[Key, int]:
+        """The high watermarks last checkpointed (Kafka's replication-offset-checkpoint), in
+        every online directory: a replicated partition starts from its own (blocking)."""
+        found: dict[Key, int] = {}
+        for log_dir in self.dirs.online():
+            try:
+                found.update(read_offset_checkpoint(log_dir.path / REPLICATION_CHECKPOINT))
+            except OSError as exc:
+                log_dir.fail(exc)
+        return found
+
+    def save_high_watermarks(self, marks: Mapping[Key, int]) -> None:
+        """Checkpoint replicated partitions' high watermarks, each in its own directory (blocking)."""
+        by_dir: dict[Path, dict[Key, int]] = {log_dir.path: {} for log_dir in self.dirs.online()}
+        for key, mark in marks.items():
+            log = self.partition(*key)
+            if log is not None and log.log_dir.path in by_dir:
+                by_dir[log.log_dir.path][key] = mark
+        for path, checkpoint in by_dir.items():
+            try:
+                write_offset_checkpoint(path / REPLICATION_CHECKPOINT, checkpoint)
+            except OSError as exc:
+                self.report_disk_error(path, exc)
 
     def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> TopicInfo:
         """Replace the topic's config overrides with ``configs`` (AlterConfigs semantics)."""
@@ -526,7 +595,7 @@ class LogManager:
         if not target.online:
             raise KafkaStorageError(f"Log dir {path} is offline")
         info = self._topics.get(topic)
-        if info is None or not 0 <= index < info.num_partitions:
+        if info is None or not info.hosts(index):
             raise UnknownTopicError("This server does not host this topic-partition.")
         log = self.partition(topic, index)
         if log is None:
@@ -624,7 +693,7 @@ class LogManager:
 
     def _topic_logs(self, name: str) -> list[PartitionLog]:
         """The topic's partitions that are open (online or not)."""
-        return [log for index in range(self._topics[name].num_partitions)
+        return [log for index in self._topics[name].hosted
                 if (log := self._partitions.get((name, index))) is not None]
 
     def _partition_counts(self) -> dict[LogDir, int]:
@@ -751,7 +820,7 @@ class LogManager:
             recorded_id = read_partition_metadata(path)
             if (
                 topic is None
-                or owner[1] >= topic.num_partitions
+                or not topic.hosts(owner[1])
                 or (recorded_id is not None and recorded_id != topic.topic_id)
             ):
                 stray = self._set_aside(path, STRAY_SUFFIX)
@@ -767,7 +836,7 @@ class LogManager:
         """A move's copy left by a restart: removed, and the move noted to start again."""
         owner = _parse_partition_dir(path.name.rpartition(".")[0])
         topic = self._topics.get(owner[0]) if owner is not None else None
-        if topic is not None and owner[1] < topic.num_partitions and read_partition_metadata(path) == topic.topic_id:
+        if topic is not None and topic.hosts(owner[1]) and read_partition_metadata(path) == topic.topic_id:
             self._resumable.append((owner[0], owner[1], str(log_dir.path)))
             logger.info("Removing %s, the copy of a move a restart cut short; the move starts again", path)
         else:

@@ -5,6 +5,9 @@ atomically on every change. Its name cannot be mistaken for a partition
 directory, which is always ``<topic>-<digits>``. Each partition directory also
 gets Kafka's ``partition.metadata`` file naming its topic id, so a directory
 left over from a deleted topic of the same name is recognisable.
+
+A cluster member keeps replicas of some partitions of a topic only: the file then lists which
+(``replicas``); the cluster's own record of the topic is in ZooKeeper.
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ class TopicInfo:
     topic_id: uuid.UUID
     num_partitions: int
     configs: dict[str, str] = field(default_factory=dict)  # the topic's overrides only
+    # In cluster mode a broker holds replicas of some partitions only: those (None: all of them).
+    replicas: frozenset[int] | None = None
+
+    @property
+    def hosted(self) -> list[int]:
+        """The partitions whose logs this broker keeps."""
+        return sorted(self.replicas) if self.replicas is not None else list(range(self.num_partitions))
+
+    def hosts(self, index: int) -> bool:
+        return index in self.replicas if self.replicas is not None else 0 <= index < self.num_partitions
 
 
 def new_topic_id() -> uuid.UUID:
@@ -55,21 +68,24 @@ def load_topics(data_dir: Path) -> dict[str, TopicInfo]:
     if document.get("version") != _FORMAT_VERSION:
         raise ValueError(f"{path} has unsupported format version {document.get('version')!r}")
     topics = (
-        TopicInfo(t["name"], uuid.UUID(t["topic_id"]), t["partitions"], dict(t["configs"]))
+        TopicInfo(t["name"], uuid.UUID(t["topic_id"]), t["partitions"], dict(t["configs"]),
+                  frozenset(t["replicas"]) if "replicas" in t else None)
         for t in document["topics"]
     )
     return {t.name: t for t in topics}
 
 
 def save_topics(data_dir: Path, topics: Iterable[TopicInfo]) -> None:
-    document = {
-        "version": _FORMAT_VERSION,
-        "topics": [
-            {"name": t.name, "topic_id": str(t.topic_id), "partitions": t.num_partitions, "configs": t.configs}
-            for t in sorted(topics, key=lambda t: t.name)
-        ],
-    }
+    document = {"version": _FORMAT_VERSION, "topics": [_entry(t) for t in sorted(topics, key=lambda t: t.name)]}
     write_atomically(data_dir / TOPICS_FILE, json.dumps(document, indent=1).encode())
+
+
+def _entry(topic: TopicInfo) -> dict:
+    entry = {"name": topic.name, "topic_id": str(topic.topic_id), "partitions": topic.num_partitions,
+             "configs": topic.configs}
+    if topic.replicas is not None:
+        entry["replicas"] = sorted(topic.replicas)
+    return entry
 
 
 def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID, *, sync: bool = True) -> None:

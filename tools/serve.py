@@ -21,6 +21,7 @@ from odradek.server.startup_error import StartupError
 
 HELP = "run the broker (reads Kafka's server.properties names)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SHUTDOWN_GRACE_S = 30  # at most this long handing leadership over before stopping anyway
 log = logging.getLogger("odradek.server")
 #: The ready and stopped lines: logged whatever the level, since they say whether the broker runs.
 lifecycle = logging.getLogger("odradek.lifecycle")
@@ -88,6 +89,8 @@ async def _serve_until_signalled(broker: Broker) -> None:
                            bound, advertised, ", ".join(map(str, broker.config.log_dirs)))
             async for signum in signals:
                 lifecycle.info("received %s, shutting down", signal.Signals(signum).name)
+                with trio.move_on_after(SHUTDOWN_GRACE_S):
+                    await broker.prepare_shutdown()
                 nursery.cancel_scope.cancel()
                 break
 

@@ -90,10 +90,12 @@ class ClusterMember:
         return cluster_id
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        """Take part in the cluster until cancelled; started once registered in ZooKeeper."""
         async with trio.open_nursery() as nursery:
             await nursery.start(self.replicas.run)
             nursery.start_soon(self.topic_configs.run)
             nursery.start_soon(self._sessions)
+            await self.registered.wait()
             task_status.started()
 
     async def close(self) -> None:

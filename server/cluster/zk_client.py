@@ -81,9 +81,8 @@ class ZkClient:
                                   connection_retry={"max_tries": -1, "max_delay": 1},
                                   command_retry={"max_tries": 0})
         self._kazoo.add_listener(self._on_state)
-        started = self._kazoo.start_async()
-        with trio.move_on_after(self._connection_timeout_ms / 1000):
-            await self._wait(started)
+        started = self._kazoo.start_async()  # a threading.Event, set once connected
+        if await trio.to_thread.run_sync(started.wait, self._connection_timeout_ms / 1000) and self._kazoo.connected:
             self._on_state(KazooState.CONNECTED)  # the listener may have run before we listened
             return
         await self.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from odradek.wire import ApiKey, ErrorCode
+from odradek.wire import ApiKey
 
 from ..cluster_only import controller_call
 

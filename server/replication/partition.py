@@ -77,7 +77,6 @@ class Partition:
         self.replicas, self.isr, self.pending_isr = tuple(replicas), tuple(isr), None
         self.followers = {r: FollowerState(last_caught_up_ms=now_ms if r in self.isr else 0.0)
                           for r in self.replicas if r != broker_id}
-        log_.replicated = True
         log_.assign_leader_epoch(leader_epoch)
 
     def become_follower(self, leader: int, leader_epoch: int, partition_epoch: int, replicas, isr) -> None:
@@ -85,7 +84,6 @@ class Partition:
         self.leader_epoch, self.partition_epoch = leader_epoch, partition_epoch
         self.replicas, self.isr, self.pending_isr = tuple(replicas), tuple(isr), None
         self.followers = {}
-        self.log.replicated = True
         self.fail_waiters(ErrorCode.NOT_LEADER_OR_FOLLOWER)
 
     def update_isr(self, isr, partition_epoch: int) -> None:
@@ -120,7 +118,7 @@ class Partition:
                 continue
             state = self.followers.get(replica)
             ends.append(state.log_end_offset if state is not None else -1)
-        moved = self.log.update_high_watermark(min(ends)) if min(ends) >= 0 else False
+        moved = self.log.increment_high_watermark(min(ends)) if min(ends) >= 0 else False
         if moved:
             self._wake_waiters()
         return moved

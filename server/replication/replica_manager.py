@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import trio
 
-from odradek.storage.errors import OffsetOutOfRangeError
+from odradek.storage.errors import OffsetOutOfRangeError, StorageError
 from odradek.storage.partition_log import PartitionLog
 from odradek.wire import ApiKey, ErrorCode
 
@@ -49,10 +49,12 @@ class ReplicaManager:
         self._fetchers: dict[int, LeaderFetcher] = {}
         self._nursery: trio.Nursery | None = None
         self._isr_changes = trio.Event()  # a partition has an ISR change to propose
+        self._checkpointed: dict[TopicPartition, int] = {}  # high watermarks at start-up
         self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000)
         self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        self._checkpointed = await trio.to_thread.run_sync(self.logs.high_watermarks)
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             nursery.start_soon(self._shrink_isr_periodically)
@@ -318,14 +320,16 @@ class ReplicaManager:
                     continue
                 wanted.append((topic_state.topic_id, key, state))
         await self._open_logs([(topic_id, key) for topic_id, key, _ in wanted])
+        await self._replicate([key for _, key, _ in wanted if key not in self.partitions])
         now = trio.current_time() * 1000
         for topic_id, key, state in wanted:
             plog = self.logs.partition(*key)
             if plog is None:
                 errors[(topic_id, key)] = ErrorCode.KAFKA_STORAGE_ERROR
                 continue
-            partition = self.partitions.get(key) or Partition(key[0], key[1], plog)
-            self.partitions[key] = partition
+            partition = self.partitions.get(key)
+            if partition is None or partition.log is not plog:
+                partition = self.partitions[key] = Partition(key[0], key[1], plog)
             if state.leader == self.broker_id:
                 self._stop_fetching(key)
                 partition.become_leader(self.broker_id, state.leader_epoch, state.partition_epoch, state.replicas,
@@ -350,16 +354,42 @@ class ReplicaManager:
                 "topics": [{"topic_id": t, "partition_errors": e} for t, e in by_topic.items()]}
 
     async def _open_logs(self, wanted: list) -> None:
-        """Create or open the logs of partitions we are told to host, in a worker thread."""
-        missing = [(topic_id, key) for topic_id, key in wanted if self.logs.partition(*key) is None]
-        if not missing:
+        """Create the logs of partitions we are told to host and do not have yet: placed and
+        recorded by the log manager, built in a worker thread (``LogManager.plan_replicas``)."""
+        by_topic: dict[str, tuple] = {}
+        for topic_id, (topic, index) in wanted:
+            if self.logs.partition(topic, index) is None and not self.logs.is_offline(topic, index):
+                by_topic.setdefault(topic, (topic_id, []))[1].append(index)
+        for topic, (topic_id, indexes) in by_topic.items():
+            configs = await self._topic_configs(topic)
+            local = self.logs.get_topic(topic)
+            if local is not None and local.topic_id != topic_id:
+                log.warning("Deleting the local replicas of topic %s (id %s): the cluster's topic of that name "
+                            "is a new one (id %s)", topic, local.topic_id, topic_id)
+                doomed = self.logs.delete_topic(topic)
+                await trio.to_thread.run_sync(self.logs.remove_deleted, doomed)
+            try:
+                change = self.logs.plan_replicas(topic, topic_id, indexes, configs)
+                try:
+                    await trio.to_thread.run_sync(self.logs.build, change)
+                except BaseException:
+                    self.logs.discard(change)
+                    raise
+                self.logs.commit(change)
+            except StorageError as exc:
+                log.error("Could not create replicas %s of topic %s: %s", indexes, topic, exc)
+
+    async def _replicate(self, keys: list[TopicPartition]) -> None:
+        """Logs becoming replicas: their leader epochs loaded (a partition that was written alone
+        rebuilds them from its batch headers: a worker thread's job), their high watermark the
+        one last checkpointed."""
+        logs = [plog for key in keys if (plog := self.logs.partition(*key)) is not None and not plog.replicated]
+        if not logs:
             return
-        configs = {}
-        for _, (topic, _) in missing:
-            if topic not in configs:
-                configs[topic] = await self._topic_configs(topic)
-        await trio.to_thread.run_sync(
-            lambda: [self.logs.open_replica(key[0], topic_id, key[1], configs[key[0]]) for topic_id, key in missing])
+        await trio.to_thread.run_sync(lambda: [plog.load_leader_epochs() for plog in logs])
+        for plog in logs:
+            plog.replicated = True
+            plog.update_high_watermark(self._checkpointed.get((plog.topic, plog.partition), 0))
 
     async def stop_replica(self, request) -> dict:
         if request.controller_epoch < self.controller_epoch:
@@ -385,8 +415,9 @@ class ReplicaManager:
                 errors.append({"topic_name": key[0], "partition_index": key[1], "error_code": ErrorCode.NONE})
                 self.notify(key)
         if deleted:
-            removed = await trio.to_thread.run_sync(
-                lambda: [path for key in deleted for path in self.logs.delete_replica(*key)])
+            removed = []
+            for topic in {t for t, _ in deleted}:
+                removed += self.logs.delete_replicas(topic, [i for t, i in deleted if t == topic])
             await trio.to_thread.run_sync(self.logs.remove_deleted, removed)
             log.info("Deleted replicas %s", [f"{t}-{p}" for t, p in deleted])
         return {"error_code": ErrorCode.NONE, "partition_errors": errors}
