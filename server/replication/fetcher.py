@@ -53,6 +53,7 @@ class LeaderFetcher:
         self.partitions: dict[tuple[str, int], FetchState] = {}
         self.changed = trio.Event()  # partitions added: fetch now rather than after the long poll
         self.cancel_scope = trio.CancelScope()
+        self._failing = False  # a failure is logged once, not at every retry
 
     def add(self, key: tuple[str, int], leader_epoch: int) -> None:
         self.partitions[key] = FetchState(leader_epoch)
@@ -90,10 +91,15 @@ class LeaderFetcher:
                                                      timeout_s=config.replica_socket_timeout_ms / 1000
                                                      + config.replica_fetch_wait_max_ms / 1000)
         except BrokerUnavailable as exc:
-            log.info("Fetching from broker %d failed: %s; retrying in %d ms", self.leader, exc,
-                     config.replica_fetch_backoff_ms)
+            if not self._failing:
+                log.info("Fetching from broker %d failed: %s; retrying every %d ms", self.leader, exc,
+                         config.replica_fetch_backoff_ms)
+                self._failing = True
             await trio.sleep(config.replica_fetch_backoff_ms / 1000)
             return
+        if self._failing:
+            log.info("Fetching from broker %d works again", self.leader)
+            self._failing = False
         if response.error_code != ErrorCode.NONE:
             log.info("Broker %d refused our fetch: error %d", self.leader, response.error_code)
             await trio.sleep(config.replica_fetch_backoff_ms / 1000)

@@ -1,0 +1,133 @@
+"""A three-broker cluster on a real ZooKeeper, used by real clients.
+
+The cluster is shared by the module's tests (each test uses its own topics): ZooKeeper from the
+Maven Central jars and three ``odradek serve`` processes, as ``cluster_process`` runs them.
+What the tests check is what Kafka users see: every broker in the metadata, one controller,
+replicas spread over the brokers, leaders answering, followers in sync, Kafka's layout in
+ZooKeeper.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import kafka.errors
+import pytest
+from kazoo.client import KazooClient
+
+from .cluster_process import Cluster, wait_until
+from .clients import ck_read
+
+RF3 = {"default.replication.factor": 3}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    running = Cluster(tmp_path_factory.mktemp("cluster"), overrides=RF3).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def zk(cluster):
+    client = KazooClient(hosts=cluster.zookeeper.connect)
+    client.start(timeout=10)
+    yield client
+    client.stop()
+    client.close()
+
+
+def test_every_broker_sees_all_three_and_one_controller(cluster):
+    controllers = set()
+    for broker in cluster.brokers.values():
+        metadata = cluster_metadata(broker.bootstrap)
+        assert sorted(metadata.brokers) == [1, 2, 3]
+        controllers.add(metadata.controller_id)
+    assert len(controllers) == 1
+
+
+def test_kafkas_zookeeper_layout(cluster, zk):
+    assert sorted(zk.get_children("/brokers/ids")) == ["1", "2", "3"]
+    registration = json.loads(zk.get("/brokers/ids/2")[0])
+    assert registration["version"] == 5
+    assert registration["endpoints"] == [f"PLAINTEXT://127.0.0.1:{cluster.brokers[2].port}"]
+    controller = json.loads(zk.get("/controller")[0])
+    assert controller["brokerid"] == cluster.controller()
+    assert int(zk.get("/controller_epoch")[0]) >= 1
+    assert json.loads(zk.get("/cluster/id")[0])["id"] == cluster.metadata([]).cluster_id
+
+
+def test_a_replicated_topic_is_spread_and_in_sync(cluster, clients, zk):
+    admin = clients.kp_admin(cluster_broker(cluster))
+    from kafka.admin import NewTopic
+    admin.create_topics([NewTopic("spread", 6, 3)])
+    partitions = cluster.wait_for_leaders("spread", 6, isr_size=3)
+    assert Counter(p.leader for p in partitions.values()) == {1: 2, 2: 2, 3: 2}
+    for p in partitions.values():
+        assert sorted(p.replicas) == [1, 2, 3] and p.replicas[0] == p.leader
+    assignment = json.loads(zk.get("/brokers/topics/spread")[0])
+    assert {int(k): v for k, v in assignment["partitions"].items()} == {i: p.replicas for i, p in partitions.items()}
+    state = json.loads(zk.get("/brokers/topics/spread/partitions/0/state")[0])
+    assert state["leader"] == partitions[0].leader and sorted(state["isr"]) == [1, 2, 3]
+
+
+def test_keyed_records_come_back_in_order_per_partition(cluster, clients):
+    broker = cluster_broker(cluster)
+    admin = clients.ck_admin(broker)
+    from confluent_kafka.admin import NewTopic
+    admin.create_topics([NewTopic("keyed", 6, 3)])["keyed"].result(30)
+    cluster.wait_for_leaders("keyed", 6, isr_size=3)
+    producer = clients.ck_producer(broker, **{"acks": "all", "enable.idempotence": True})
+    for i in range(600):
+        producer.produce("keyed", key=b"key-%d" % (i % 20), value=b"%d" % i)
+    assert producer.flush(30) == 0
+    consumer = clients.ck_consumer(broker)
+    from confluent_kafka import TopicPartition
+    consumer.assign([TopicPartition("keyed", p, 0) for p in range(6)])
+    messages = ck_read(consumer, 600)
+    by_key: dict[bytes, list[int]] = {}
+    partition_of: dict[bytes, int] = {}
+    for message in messages:
+        by_key.setdefault(message.key(), []).append(int(message.value()))
+        assert partition_of.setdefault(message.key(), message.partition()) == message.partition()
+    assert all(values == sorted(values) for values in by_key.values())
+    assert sum(len(v) for v in by_key.values()) == 600
+
+
+def test_a_follower_refuses_produce_and_the_client_finds_the_leader(cluster, clients):
+    from kafka.admin import NewTopic
+    clients.kp_admin(cluster_broker(cluster)).create_topics([NewTopic("routing", 1, 3)])
+    leader = cluster.wait_for_leaders("routing", 1, isr_size=3)[0].leader
+    follower = next(b for i, b in cluster.brokers.items() if i != leader)
+    producer = clients.kp_producer(follower, acks="all")
+    assert producer.send("routing", b"hello").get(timeout=15).offset == 0
+
+
+def test_acks_all_is_refused_below_min_insync_replicas(cluster, clients):
+    """With min.insync.replicas above the ISR's size, Kafka refuses acks=all (NOT_ENOUGH_REPLICAS)."""
+    from confluent_kafka.admin import NewTopic
+    admin = clients.ck_admin(cluster_broker(cluster))
+    admin.create_topics([NewTopic("strict", 1, 2, config={"min.insync.replicas": "3"})])["strict"].result(30)
+    cluster.wait_for_leaders("strict", 1, isr_size=2)
+    producer = clients.kp_producer(cluster_broker(cluster), acks="all", retries=0)
+    with pytest.raises(kafka.errors.NotEnoughReplicasError):
+        producer.send("strict", b"x").get(timeout=15)
+    assert clients.kp_producer(cluster_broker(cluster), acks=1).send("strict", b"y").get(timeout=15).offset == 0
+
+
+def cluster_broker(cluster: Cluster):
+    """A broker to bootstrap from, with the whole cluster as bootstrap list."""
+    return _Bootstrap(cluster.bootstrap)
+
+
+class _Bootstrap:
+    def __init__(self, bootstrap: str):
+        self.bootstrap = bootstrap
+
+
+def cluster_metadata(bootstrap: str):
+    from odradek.tools.client import Client
+
+    with Client(bootstrap, timeout=10.0) as client:
+        return wait_until(lambda: client.metadata([]), 10, "metadata")
