@@ -14,7 +14,8 @@ from pathlib import Path
 from odradek.tools.client import Client
 
 from .broker_process import BrokerProcess
-from .zookeeper_process import ZooKeeperProcess
+from .link_proxy import LinkProxy
+from .zookeeper_process import ZooKeeperProcess, free_port
 
 SETTLE_TIMEOUT = 30.0
 #: Short timeouts, so failures are noticed in seconds rather than Kafka's production defaults.
@@ -31,7 +32,8 @@ FAST_FAILURE = {
 
 class Cluster:
     def __init__(self, root: Path, size: int = 3, overrides: dict | None = None,
-                 racks: dict[int, str] | None = None, zookeeper: ZooKeeperProcess | None = None):
+                 racks: dict[int, str] | None = None, zookeeper: ZooKeeperProcess | None = None,
+                 links: bool = False):
         self.root = Path(root)
         self.zookeeper = zookeeper or ZooKeeperProcess(self.root / "zookeeper")
         self._own_zookeeper = zookeeper is None
@@ -39,6 +41,10 @@ class Cluster:
         self.racks = racks or {}
         self.brokers: dict[int, BrokerProcess] = {}
         self.size = size
+        # With ``links``, each broker reaches ZooKeeper, and the other brokers reach it, through
+        # links the test can cut (``isolate``); its clients still reach it directly.
+        self.links = links
+        self._links: dict[int, list[LinkProxy]] = {}
 
     def start(self) -> "Cluster":
         if self._own_zookeeper:
@@ -47,6 +53,8 @@ class Cluster:
             overrides = {**self.overrides, "zookeeper.connect": self.zookeeper.connect, "broker.id": broker_id}
             if broker_id in self.racks:
                 overrides["broker.rack"] = self.racks[broker_id]
+            if self.links:
+                overrides.update(self._linked(broker_id))
             self.brokers[broker_id] = BrokerProcess(self.root / f"broker-{broker_id}", overrides)
         for broker in self.brokers.values():
             broker.start()
@@ -56,8 +64,33 @@ class Cluster:
     def stop(self) -> None:
         for broker in self.brokers.values():
             broker.kill() if broker.paused else broker.stop()
+        for links in self._links.values():
+            for link in links:
+                link.close()
         if self._own_zookeeper:
             self.zookeeper.stop()
+
+    def _linked(self, broker_id: int) -> dict:
+        internal_port = free_port()
+        zookeeper_link = LinkProxy(("127.0.0.1", self.zookeeper.port))
+        internal_link = LinkProxy(("127.0.0.1", internal_port))
+        self._links[broker_id] = [zookeeper_link, internal_link]
+        return {
+            "zookeeper.connect": zookeeper_link.address,
+            "listeners": f"PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:{internal_port}",
+            "advertised.listeners": f"INTERNAL://{internal_link.address}",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT",
+            "inter.broker.listener.name": "INTERNAL",
+        }
+
+    def isolate(self, broker_id: int) -> None:
+        """Cut the broker off from ZooKeeper and from the other brokers (its clients still reach it)."""
+        for link in self._links[broker_id]:
+            link.cut()
+
+    def reconnect(self, broker_id: int) -> None:
+        for link in self._links[broker_id]:
+            link.heal()
 
     @property
     def bootstrap(self) -> str:

@@ -24,6 +24,8 @@ BROKER_FIXTURES = ("broker", "module_broker")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "broker_overrides(dict): Kafka properties for the `broker` fixture")
+    config.addinivalue_line("markers", "slow: faults and long runs on a cluster; CI runs them, "
+                                       "`-m 'not slow'` skips them locally")
 
 
 @pytest.fixture

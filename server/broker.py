@@ -74,6 +74,7 @@ class Broker:
         self.cluster_id = ""
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
+        self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
         cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
         if cluster_config is None:
             self.cluster = None

@@ -42,7 +42,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     except FramingError as exc:
         log.warning("closing connection from %s: %s", peer, exc)
     except CloseConnection as exc:
-        log.warning("closing connection from %s: %s", peer, exc)
+        log.log(logging.DEBUG if exc.quiet else logging.WARNING, "closing connection from %s: %s", peer, exc)
     except (trio.BrokenResourceError, trio.ClosedResourceError):
         pass
 

@@ -41,6 +41,8 @@ async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
     except DecodeError as exc:
         log.debug("malformed request frame from %s: %s", peer, bytes(frame).hex())
         raise CloseConnection(f"malformed request: {exc}") from None
+    if broker.cut_off:
+        raise CloseConnection("this broker is cut off from its cluster: its answers would be stale", quiet=True)
     route = broker.routes.get(header.api_key)
     if route is None or not route.accepts(header.api_version):
         raise CloseConnection(

@@ -24,9 +24,10 @@ from .broker_channel import BrokerConnection, BrokerUnavailable
 from .cluster_config import ClusterConfig
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigWatcher
-from .zk_client import NodeExistsError, Session, ZkClient
+from .zk_client import KazooException, NodeExistsError, Session, ZkClient
 
 log = logging.getLogger("odradek.cluster")
+RETRY_AFTER_S = 1.0
 
 
 class ClusterMember:
@@ -95,6 +96,7 @@ class ClusterMember:
             await nursery.start(self.replicas.run)
             nursery.start_soon(self.topic_configs.run)
             nursery.start_soon(self._sessions)
+            nursery.start_soon(self._fence_when_cut_off)
             await self.registered.wait()
             task_status.started()
 
@@ -102,12 +104,39 @@ class ClusterMember:
         await self.zk.close()
 
     async def _sessions(self) -> None:
+        """Per session: register, stand for controller, watch config changes. ZooKeeper refusing
+        work (the session expired under it, the connection broke) ends that session's work;
+        the next session starts it again."""
         async for session in self.zk.sessions():
-            async with session.scope() as nursery:
-                await self._register(session)
-                nursery.start_soon(self._stand_for_controller, session)
-                nursery.start_soon(self.topic_configs.watch_session)
-                await trio.sleep_forever()
+            while not session.lost.is_set():
+                try:
+                    async with session.scope() as nursery:
+                        await self._register(session)
+                        nursery.start_soon(self._stand_for_controller, session)
+                        nursery.start_soon(self.topic_configs.watch_session)
+                        await trio.sleep_forever()
+                except* KazooException as failed:
+                    log.warning("ZooKeeper session 0x%x: work stopped (%s); it starts again once ZooKeeper "
+                                "answers", session.session_id, failed.exceptions[0].__class__.__name__)
+                    with trio.move_on_after(RETRY_AFTER_S):
+                        await session.lost.wait()
+
+    async def _fence_when_cut_off(self) -> None:
+        """A broker that has not reached ZooKeeper for a whole session timeout has lost its
+        session there (ZooKeeper expired it, so the controller counts this broker as dead and
+        has given its leaderships to others), even before it can hear so. It stops leading at
+        once, and closes its clients' connections (``Broker.cut_off``): its metadata is stale, and
+        a client that kept asking it would never find the new leaders. The controller gives it
+        its roles back when it registers again."""
+        timeout_s = self.config.session_timeout_ms / 1000
+        while True:
+            await trio.sleep(min(0.5, timeout_s / 4))
+            since = self.zk.disconnected_since
+            if since is not None and trio.current_time() - since >= timeout_s and not self.broker.cut_off:
+                log.warning("Cut off from ZooKeeper for longer than the session timeout (%d ms): this broker "
+                            "stops leading and serving clients until it is registered again", self.config.session_timeout_ms)
+                self.broker.cut_off = True
+                self.replicas.fence_all("this broker lost ZooKeeper for longer than its session timeout")
 
     async def _register(self, session: Session) -> None:
         """Create our ephemeral registration. A node left by a previous life of this broker (killed
@@ -135,6 +164,7 @@ class ClusterMember:
         stat = await self.zk.stat(path)
         self.replicas.broker_epoch = stat.czxid
         log.info("Registered broker %d in ZooKeeper at %s (broker epoch %d)", self.broker_id, path, stat.czxid)
+        self.broker.cut_off = False
         self.registered.set()
 
     async def _stand_for_controller(self, session: Session) -> None:

@@ -99,6 +99,18 @@ class MetadataCache:
         if topic_id is not None:
             self._names.pop(topic_id, None)
 
+    def forget_leaders(self, keys, broker_id: int) -> None:
+        """Partitions this broker stopped leading on its own (fenced): no leader until the
+        controller says who, so clients asking here look elsewhere instead of coming back."""
+        for topic, index in keys:
+            current = self._partitions.get(topic, {}).get(index)
+            if current is not None and current.leader == broker_id:
+                self._partitions[topic][index] = PartitionMetadata(
+                    topic, index, NO_LEADER, current.leader_epoch, current.isr, current.replicas,
+                    current.offline_replicas, current.partition_epoch)
+        self._entries.clear()
+        self.generation += 1
+
     # --- brokers -----------------------------------------------------------------------------
 
     def live_brokers(self) -> list[LiveBroker]:

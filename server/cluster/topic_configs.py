@@ -15,7 +15,7 @@ import time
 import trio
 
 from . import zk_data
-from .zk_client import NoNodeError, ZkClient
+from .zk_client import KazooException, NoNodeError, ZkClient
 
 log = logging.getLogger("odradek.cluster")
 
@@ -55,8 +55,8 @@ class TopicConfigWatcher:
             self._changed = trio.Event()
             try:
                 await self._process()
-            except Exception:  # noqa: BLE001 - a ZooKeeper hiccup: the next notification retries
-                log.exception("Processing config change notifications failed")
+            except KazooException as exc:  # the session or connection went: the next one retries
+                log.warning("Config change notifications wait for ZooKeeper: %s", type(exc).__name__)
 
     async def watch_session(self) -> None:
         """Within one session: arm the watch on /config/changes (re-armed at each change)."""

@@ -25,6 +25,7 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import (  # noqa: F401 (re-exported: the cluster code catches these)
     BadVersionError,
     ConnectionLoss,
+    KazooException,
     NodeExistsError,
     NoNodeError,
     NotEmptyError,
@@ -71,6 +72,7 @@ class ZkClient:
         self._token: trio.lowlevel.TrioToken | None = None
         self._sessions_in, self._sessions_out = trio.open_memory_channel(math.inf)
         self._current: Session | None = None
+        self.disconnected_since: float | None = None  # trio clock, while the connection is down
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -210,6 +212,10 @@ class ZkClient:
             return
 
         def in_trio() -> None:
+            if state == KazooState.SUSPENDED:
+                self.disconnected_since = self.disconnected_since or trio.current_time()
+            elif state == KazooState.CONNECTED:
+                self.disconnected_since = None
             if state == KazooState.LOST and self._current is not None:
                 log.warning("ZooKeeper session 0x%x expired", self._current.session_id)
                 self._current.lost.set()

@@ -22,7 +22,7 @@ from odradek.wire import ErrorCode
 
 from ..cluster import zk_data
 from ..cluster.cluster_config import ClusterConfig
-from ..cluster.zk_client import ZkClient
+from ..cluster.zk_client import KazooException, ZkClient
 from ..cluster.zk_data import PartitionState
 from . import partition_changes as changes
 from .channels import ControllerChannels
@@ -69,6 +69,9 @@ class Controller:
                     await event()
         except* ControllerMoved as moved:
             log.warning("Controller %d resigns: %s", self.context.broker_id, moved.exceptions[0])
+        except* KazooException as failed:
+            log.warning("Controller %d resigns: ZooKeeper failed it (%s)", self.context.broker_id,
+                        failed.exceptions[0].__class__.__name__)
         finally:
             self.resigned.set()
             if self.channels is not None:
@@ -337,15 +340,17 @@ class Controller:
 
     # --- requests from brokers -----------------------------------------------------------------
 
+    def broker_is_current(self, broker_id: int, broker_epoch: int) -> bool:
+        """Whether a broker's request comes from its current registration (Kafka's broker epoch)."""
+        registration = self.context.live.get(broker_id)
+        return registration is not None and broker_epoch in (-1, registration.epoch)
+
     async def alter_partition(self, broker_id: int, broker_epoch: int, topic: str, index: int, leader_epoch: int,
                               partition_epoch: int, new_isr: tuple[int, ...]) -> tuple[int, PartitionState | None]:
         """A leader's ISR change, validated as Kafka's controller does; (error, the state after)."""
         context = self.context
         tp = (topic, index)
         state = context.states.get(tp)
-        registration = context.live.get(broker_id)
-        if registration is None or (broker_epoch != -1 and registration.epoch != broker_epoch):
-            return ErrorCode.STALE_BROKER_EPOCH, None
         if state is None or topic in context.deleting:
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, None
         if state.leader != broker_id or leader_epoch < state.leader_epoch:

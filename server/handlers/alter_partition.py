@@ -11,6 +11,8 @@ API_KEY = ApiKey.ALTER_PARTITION
 
 async def handle(ctx, request) -> dict:
     async def alter(controller):
+        if not controller.broker_is_current(request.broker_id, request.broker_epoch):
+            return ErrorCode.STALE_BROKER_EPOCH
         topics = []
         for topic in request.topics:
             partitions = []
@@ -27,6 +29,6 @@ async def handle(ctx, request) -> dict:
         return topics
 
     outcome = await controller_call(ctx, alter)
-    if isinstance(outcome, int):
+    if isinstance(outcome, int):  # an error code for the whole request
         return {"throttle_time_ms": 0, "error_code": outcome, "topics": []}
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "topics": outcome}

@@ -86,6 +86,13 @@ class Partition:
         self.followers = {}
         self.fail_waiters(ErrorCode.NOT_LEADER_OR_FOLLOWER)
 
+    def fence(self) -> None:
+        """Stop leading without a new role yet (the cluster moved on): no reads or writes here,
+        and whatever the controller sends next is taken, even at the same epochs."""
+        self.role, self.leader, self.partition_epoch, self.pending_isr = FOLLOWER, -1, -1, None
+        self.followers = {}
+        self.fail_waiters(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+
     def update_isr(self, isr, partition_epoch: int) -> None:
         """The controller accepted an ISR (ours, or a newer one)."""
         self.isr, self.partition_epoch, self.pending_isr = tuple(isr), partition_epoch, None

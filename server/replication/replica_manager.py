@@ -235,6 +235,9 @@ class ReplicaManager:
         except BrokerUnavailable as exc:
             log.info("AlterPartition to controller %d failed: %s", controller, exc)
             return False
+        if response.error_code == ErrorCode.STALE_BROKER_EPOCH:
+            self.fence_all("the controller no longer counts this broker's registration as current")
+            return True
         if response.error_code != ErrorCode.NONE:
             log.info("Controller %d refused AlterPartition: error %d", controller, response.error_code)
             return False
@@ -247,10 +250,25 @@ class ReplicaManager:
                     partition.update_isr(answer.isr, answer.partition_epoch)
                     if partition.maybe_advance_high_watermark():
                         self.notify(partition.key)
+                elif answer.error_code == ErrorCode.FENCED_LEADER_EPOCH and answer.leader_epoch > partition.leader_epoch:
+                    partition.fence()  # another broker leads it now: its LeaderAndIsr is on the way
+                    self.notify(partition.key)
                 else:
                     # fenced or stale: the controller's LeaderAndIsr will bring the current state
                     partition.pending_isr = None
         return True
+
+    def fence_all(self, reason: str) -> None:
+        """Stop leading every partition (the cluster has moved on without this broker): clients
+        get NOT_LEADER_OR_FOLLOWER and look elsewhere; acks=all producers waiting here are let go.
+        The next LeaderAndIsr from the controller sets the roles again."""
+        fenced = [p for p in self.partitions.values() if p.is_leader]
+        for partition in fenced:
+            partition.fence()
+            self.notify(partition.key)
+        if fenced:
+            self.metadata.forget_leaders([p.key for p in fenced], self.broker_id)
+            log.warning("Stopped leading %d partition(s): %s", len(fenced), reason)
 
     # --- the follower's side -------------------------------------------------------------------
 
