@@ -122,3 +122,13 @@ def test_plot_without_matplotlib_fails_before_the_run(module_broker, clients, to
     low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
     assert (low, high) == (0, 0)  # nothing was produced: it failed before the run
 
+
+
+def test_batches_of_large_records_stay_under_a_mebibyte(module_broker, clients, topic):
+    """1000 records of 4000 B would make a 4 MB batch, which brokers refuse (max.message.bytes)."""
+    create_topic(clients, module_broker, topic, 1)
+    ran = perf(module_broker, "--topic", topic, "--num-records", "1000", "--record-size", "4000")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[1].startswith("1000 records consumed, ")
+    consumer = clients.ck_consumer(module_broker)
+    assert consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10) == (0, 1000)

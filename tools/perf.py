@@ -30,6 +30,8 @@ from .perf_stats import ProgressBar, Stats
 from .produce import ACKS
 
 HELP = "measure produce and consume throughput and produce latency"
+MAX_REQUEST_SIZE = 1024 * 1024  # the Java producer's max.request.size default: a batch stays below it
+RECORD_OVERHEAD = 16  # bytes a keyless, headerless record adds to its value, at most (its varints)
 EPILOG = """\
 Produce latency is measured per batch, from sending its Produce request to reading the answer, and
 counted once for each record of the batch (kafka-producer-perf-test times each record; here every
@@ -49,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-records", type=int, required=True, help="records to write (and read back)")
     parser.add_argument("--record-size", type=int, default=100, help="value bytes per record")
     parser.add_argument("--batch-size", type=int, default=1000,
-                        help="records per batch; each Produce request carries one batch, partitions take turns")
+                        help="records per batch (fewer if a batch would pass 1 MiB, the producer's default "
+                             "max.request.size); each Produce request carries one batch, partitions take turns")
     parser.add_argument("--max-in-flight", type=int, default=MAX_IN_FLIGHT,
                         help="Produce requests awaiting an answer per connection "
                              "(max.in.flight.requests.per.connection)")
@@ -108,11 +111,12 @@ def produce(client: Client, args: argparse.Namespace) -> Stats:
         bar.update(stats)
 
     producer = PipelinedProducer(client, acknowledged, acks=ACKS[args.acks], max_in_flight=args.max_in_flight)
-    values = [os.urandom(args.record_size)] * args.batch_size
+    per_batch = min(args.batch_size, max(1, (MAX_REQUEST_SIZE - 1024) // (args.record_size + RECORD_OVERHEAD)))
+    values = [os.urandom(args.record_size)] * per_batch
     spread = itertools.cycle(partitions)
-    for start in range(0, args.num_records, args.batch_size):
-        count = min(args.batch_size, args.num_records - start)
-        batch = build_uniform_batch(values if count == args.batch_size else values[:count],
+    for start in range(0, args.num_records, per_batch):
+        count = min(per_batch, args.num_records - start)
+        batch = build_uniform_batch(values if count == per_batch else values[:count],
                                     base_timestamp=int(time.time() * 1000), compression=args.compression_codec)
         producer.send((args.topic, next(spread)), count, batch)
     producer.flush()

@@ -42,6 +42,11 @@ from .compression import COMPRESSION_TYPES, compress, decompress
 from .errors import DecodeError, EncodeError
 from .types import INT8, VARINT, VARLONG, read_exactly
 
+_CRC = struct.Struct(">I")
+_NO_HEADERS = b"\x00"  # a record's header count, 0: the last byte of every uniform record
+_NULL_KEY = VARINT.build(-1)
+_uniform_head_cache: dict[int, list[bytes]] = {}  # value size -> record heads by offset delta
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -170,25 +175,22 @@ def build_uniform_batch(
                  base_sequence)
 
 
-_NO_HEADERS = b"\x00"  # a record's header count, 0: the last bytes of every uniform record
-_NULL_KEY = VARINT.build(-1)
-_uniform_head_cache: dict[int, list[bytes]] = {}
-
-
 def _uniform_heads(value_size: int, count: int) -> list[bytes]:
     """For records with a ``value_size``-byte value, null key, no headers and timestamp delta 0:
     the bytes before the value of the records with offset deltas 0 to ``count - 1``, each but the
     first led by the previous record's header count, so heads and values simply alternate.
 
     Kept per value size and grown on demand: a perf run uses one size and one batch length."""
-    heads = _uniform_head_cache.setdefault(value_size, [])
+    heads = _uniform_head_cache.get(value_size, [])
     if len(heads) < count:
         value_length = VARINT.build(value_size)
+        grown = list(heads)
         for offset_delta in range(len(heads), count):
             # attributes 0, timestamp delta 0, offset delta, null key, value length
             fields = b"\x00\x00" + VARINT.build(offset_delta) + _NULL_KEY + value_length
             head = VARINT.build(len(fields) + value_size + len(_NO_HEADERS)) + fields
-            heads.append(_NO_HEADERS + head if offset_delta else head)
+            grown.append(_NO_HEADERS + head if offset_delta else head)
+        _uniform_head_cache[value_size] = heads = grown  # replaced whole, never seen half-grown
     return heads[:count]
 
 
@@ -206,9 +208,6 @@ def _seal(payload: bytes, attributes: int, count: int, last_offset_delta: int, b
         raise EncodeError(f"record batch header field out of range: {exc}") from None
     crc = crc32c(payload, crc32c(header[ATTRIBUTES_OFFSET:]))
     return b"".join((header[:CRC_OFFSET], _CRC.pack(crc), header[ATTRIBUTES_OFFSET:], payload))
-
-
-_CRC = struct.Struct(">I")
 
 
 def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
