@@ -22,7 +22,8 @@ from . import machine, report
 from .measurement import Measurement
 from .session import Session
 
-WORKLOAD_ORDER = ["startup", "produce", "consume", "latency", "cpu", "many_partitions", "log_growth", "hot_path"]
+WORKLOAD_ORDER = ["startup", "produce", "consume", "latency", "cpu", "many_partitions", "log_growth", "hot_path",
+                  "odradek_perf"]
 BROKERS = ["odradek", "kafka", "tansu"]
 
 

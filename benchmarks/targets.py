@@ -94,6 +94,8 @@ TARGETS = [
            at_most("log_growth", "append MB/s deviation %", 10, "%", case="flatness")),
     Target("seek latency within ±10% from an empty log to a 20 GB one",
            at_most("log_growth", "seek ms deviation %", 10, "%", case="flatness")),
+    Target("≥ 300,000 records/s produced by `odradek perf` (its defaults) at 100 B",
+           at_least("odradek_perf", "produce records/s", 300_000, "records/s", case="odradek perf 100 B")),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]

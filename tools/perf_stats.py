@@ -1,4 +1,9 @@
-"""What a perf run measures: per-record latencies and the progress timeline, and their summaries."""
+"""What a perf run measures: latencies, the progress timeline, and their summaries.
+
+Latencies are kept per acknowledged batch, each with the number of records it stands for, and
+percentiles are taken over records: every record of a batch is given its batch's latency, since
+the records of one batch are sent and acknowledged together.
+"""
 
 from __future__ import annotations
 
@@ -10,31 +15,40 @@ from typing import TextIO
 
 PERCENTILES = (50, 95, 99, 99.9)
 
+Sample = tuple[float, int]  # (latency in ms, records it applies to)
 
-def percentile(sorted_values: list[float], pct: float) -> float:
-    """The nearest-rank percentile of already sorted values (0 for none)."""
-    if not sorted_values:
+
+def percentile(sorted_samples: list[Sample], pct: float) -> float:
+    """The nearest-rank percentile over records of (latency, records) samples sorted by latency
+    (0 for none)."""
+    total = sum(count for _, count in sorted_samples)
+    if not total:
         return 0.0
-    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
+    rank = max(1, math.ceil(pct / 100 * total))
+    seen = 0
+    for value, count in sorted_samples:
+        seen += count
+        if seen >= rank:
+            return value
+    return sorted_samples[-1][0]
 
 
 @dataclass
 class Stats:
-    """Records and bytes done over time; latencies in ms (one per record, for the producer)."""
+    """Records and bytes done over time, and for the producer a latency per acknowledged batch."""
 
     total: int
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)  # monotonic seconds, shared by every phase's Stats
     records: int = 0
     bytes: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies: list[Sample] = field(default_factory=list)
     timeline: list[tuple[float, int]] = field(default_factory=lambda: [(0.0, 0)])  # (seconds since start, records)
 
     def add(self, records: int, size: int, latency_ms: float | None = None) -> None:
         self.records += records
         self.bytes += size
         if latency_ms is not None:
-            self.latencies_ms.extend([latency_ms] * records)
+            self.latencies.append((latency_ms, records))
         self.timeline.append((self.elapsed, self.records))
 
     @property
@@ -49,11 +63,12 @@ class Stats:
     def producer_summary(self) -> str:
         """One line shaped like kafka-producer-perf-test's final line."""
         per_second, mb = self.rates()
-        ordered = sorted(self.latencies_ms)
-        average = sum(ordered) / len(ordered) if ordered else 0.0
+        ordered = sorted(self.latencies)
+        weight = sum(count for _, count in ordered)
+        average = sum(value * count for value, count in ordered) / weight if weight else 0.0
         pcts = ", ".join(f"{percentile(ordered, p):.0f} ms {_ordinal(p)}" for p in PERCENTILES)
         return (f"{self.records} records sent, {per_second:.1f} records/sec ({mb:.2f} MB/sec), "
-                f"{average:.2f} ms avg latency, {ordered[-1] if ordered else 0:.2f} ms max latency, {pcts}.")
+                f"{average:.2f} ms avg latency, {ordered[-1][0] if ordered else 0:.2f} ms max latency, {pcts}.")
 
     def consumer_summary(self) -> str:
         per_second, mb = self.rates()
@@ -62,17 +77,24 @@ class Stats:
 
 
 class ProgressBar:
-    """A one-line bar redrawn in place; drawn only when ``stream`` is a terminal."""
+    """A one-line bar redrawn in place, at most every ``interval`` seconds; drawn only when
+    ``stream`` is a terminal."""
 
-    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30):
+    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30, interval: float = 0.1):
         self.label = label
         self.stream = stream
         self.width = width
+        self.interval = interval
         self.enabled = stream.isatty()
+        self._drawn = -math.inf
 
     def update(self, stats: Stats) -> None:
         if not self.enabled:
             return
+        now = time.monotonic()
+        if now - self._drawn < self.interval and stats.records < stats.total:
+            return
+        self._drawn = now
         done = min(stats.records / stats.total, 1.0) if stats.total else 1.0
         filled = int(done * self.width)
         per_second, _ = stats.rates()

@@ -18,6 +18,10 @@ Compressed records are written as Kafka's Java client writes them, so every clie
 our batches: gzip; snappy in xerial's framing (a magic header, then length-prefixed blocks of
 32 KiB of input); LZ4 frames with independent blocks (Java decompresses block by block);
 zstd frames.  Reading also accepts a single raw snappy block, which librdkafka sends.
+
+Two paths skip the per-record objects, for tools that move records by the million (``odradek
+perf``): ``build_uniform_batch`` writes keyless records whose values all have one size from
+precomputed record heads, and ``batch_summaries`` reads only the batch headers.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import io
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from crc32c import crc32c
 
@@ -37,7 +42,10 @@ from .compression import COMPRESSION_TYPES, compress, decompress
 from .errors import DecodeError, EncodeError
 from .types import INT8, VARINT, VARLONG, read_exactly
 
-
+_CRC = struct.Struct(">I")
+_NO_HEADERS = b"\x00"  # a record's header count, 0: the last byte of every uniform record
+_NULL_KEY = VARINT.build(-1)
+_uniform_head_cache: dict[int, list[bytes]] = {}  # value size -> record heads by offset delta
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,26 +128,86 @@ def build_batch(
     stream = io.BytesIO()
     for record in records:
         _write_record(record, stream)
-    payload = compress(compression, stream.getvalue())
     attributes = (
         COMPRESSION_TYPES.index(compression)
         | (TIMESTAMP_TYPE_BIT if timestamp_type else 0)
         | (TRANSACTIONAL_BIT if transactional else 0)
         | (CONTROL_BIT if control else 0)
     )
+    return _seal(compress(compression, stream.getvalue()), attributes, len(records), records[-1].offset_delta,
+                 base_timestamp, max(base_timestamp + record.timestamp_delta for record in records),
+                 base_offset, partition_leader_epoch, producer_id, producer_epoch, base_sequence)
+
+
+def build_uniform_batch(
+    values: Sequence[bytes],
+    *,
+    base_timestamp: int,
+    base_offset: int = 0,
+    compression: str = "none",
+    producer_id: int = -1,
+    producer_epoch: int = -1,
+    base_sequence: int = -1,
+    partition_leader_epoch: int = -1,
+) -> bytes:
+    """One batch of keyless, headerless records holding ``values`` (at least one), which must all
+    have the same size; every record is stamped ``base_timestamp`` (timestamp delta 0).
+
+    The same bytes ``build_batch`` writes for those records, built in bulk: with one value size,
+    a record's bytes before its value depend only on its offset delta, so they are computed once
+    per size and offset delta (``_uniform_heads``) and the records section is one ``bytes.join``
+    of heads and values, without a Python object or a varint encoding per record.
+    """
+    if not values:
+        raise ValueError("a record batch needs at least one record")
+    if compression not in COMPRESSION_TYPES:
+        raise ValueError(f"unknown compression {compression!r} (known: {', '.join(COMPRESSION_TYPES)})")
+    sizes = set(map(len, values))
+    if len(sizes) != 1:
+        raise ValueError(f"build_uniform_batch needs values of one size, got sizes {sorted(sizes)[:5]}")
+    count = len(values)
+    parts = [b""] * (2 * count + 1)
+    parts[0:2 * count:2] = _uniform_heads(sizes.pop(), count)
+    parts[1:2 * count:2] = values
+    parts[-1] = _NO_HEADERS
+    return _seal(compress(compression, b"".join(parts)), COMPRESSION_TYPES.index(compression), count, count - 1,
+                 base_timestamp, base_timestamp, base_offset, partition_leader_epoch, producer_id, producer_epoch,
+                 base_sequence)
+
+
+def _uniform_heads(value_size: int, count: int) -> list[bytes]:
+    """For records with a ``value_size``-byte value, null key, no headers and timestamp delta 0:
+    the bytes before the value of the records with offset deltas 0 to ``count - 1``, each but the
+    first led by the previous record's header count, so heads and values simply alternate.
+
+    Kept per value size and grown on demand: a perf run uses one size and one batch length."""
+    heads = _uniform_head_cache.get(value_size, [])
+    if len(heads) < count:
+        value_length = VARINT.build(value_size)
+        grown = list(heads)
+        for offset_delta in range(len(heads), count):
+            # attributes 0, timestamp delta 0, offset delta, null key, value length
+            fields = b"\x00\x00" + VARINT.build(offset_delta) + _NULL_KEY + value_length
+            head = VARINT.build(len(fields) + value_size + len(_NO_HEADERS)) + fields
+            grown.append(_NO_HEADERS + head if offset_delta else head)
+        _uniform_head_cache[value_size] = heads = grown  # replaced whole, never seen half-grown
+    return heads[:count]
+
+
+def _seal(payload: bytes, attributes: int, count: int, last_offset_delta: int, base_timestamp: int,
+          max_timestamp: int, base_offset: int, partition_leader_epoch: int, producer_id: int,
+          producer_epoch: int, base_sequence: int) -> bytes:
+    """The batch header in front of ``payload`` (the records, compressed if they are), with its CRC."""
     try:
         header = HEADER.pack(
             base_offset, HEADER_SIZE - LOG_OVERHEAD + len(payload), partition_leader_epoch, MAGIC, 0,
-            attributes, records[-1].offset_delta, base_timestamp,
-            max(base_timestamp + record.timestamp_delta for record in records),
-            producer_id, producer_epoch, base_sequence, len(records),
+            attributes, last_offset_delta, base_timestamp, max_timestamp,
+            producer_id, producer_epoch, base_sequence, count,
         )
     except struct.error as exc:
         raise EncodeError(f"record batch header field out of range: {exc}") from None
-    batch = bytearray(header)
-    batch += payload
-    struct.pack_into(">I", batch, CRC_OFFSET, crc32c(memoryview(batch)[ATTRIBUTES_OFFSET:]))
-    return bytes(batch)
+    crc = crc32c(payload, crc32c(header[ATTRIBUTES_OFFSET:]))
+    return b"".join((header[:CRC_OFFSET], _CRC.pack(crc), header[ATTRIBUTES_OFFSET:], payload))
 
 
 def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
@@ -159,6 +227,49 @@ def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
         if end > len(view):
             return
         yield _decode_batch(view[position:end], position)
+        position = end
+
+
+class BatchSummary(NamedTuple):
+    """What a batch's header tells without its records: enough to count records and bytes."""
+
+    base_offset: int
+    last_offset_delta: int
+    records_count: int
+    attributes: int
+    size: int  # bytes of the whole batch, header included
+
+    @property
+    def next_offset(self) -> int:
+        return self.base_offset + self.last_offset_delta + 1
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.attributes & CONTROL_BIT)
+
+
+def batch_summaries(data: bytes | bytearray | memoryview) -> Iterator[BatchSummary]:
+    """The headers of the batches in ``data``, each CRC-checked (as a consumer's ``check.crcs``
+    does) but neither decompressed nor decoded into records.
+
+    A partial batch at the end is ignored, as ``read_batches`` does; a malformed header or a CRC
+    mismatch raises ``DecodeError``.
+    """
+    view = memoryview(data).cast("B")
+    position = 0
+    while len(view) - position >= HEADER_SIZE:
+        (base_offset, batch_length, _, magic, crc, attributes, last_offset_delta, _, _, _, _, _,
+         count) = HEADER.unpack_from(view, position)
+        if batch_length < HEADER_SIZE - LOG_OVERHEAD:
+            raise DecodeError(f"record batch at byte {position} has invalid length {batch_length}")
+        end = position + LOG_OVERHEAD + batch_length
+        if end > len(view):
+            return
+        if magic != MAGIC:
+            raise DecodeError(f"record batch at byte {position} has magic {magic}; only magic 2 is supported")
+        if crc32c(view[position + ATTRIBUTES_OFFSET:end]) != crc:
+            raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
+        yield BatchSummary(base_offset, last_offset_delta, count, attributes, end - position)
         position = end
 
 

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from odradek.tools.client import Client, KafkaError, cluster, errors
+from odradek.tools.client import Client, KafkaError, cluster, errors, pipelined_producer
 from odradek.tools.client.cluster import parse_bootstrap
 from odradek.tools.client.connection import shared_versions
 from odradek.tools.client.group_member import range_assign
@@ -234,3 +234,54 @@ def test_describe_topics_follows_the_cursor_and_falls_back_to_metadata():
     with Client(f"127.0.0.1:{old.port}") as client:
         info = client.describe_topics(["t"])["t"]
     assert sorted(info.partitions) == [0, 1] and info.partitions[0].elr is None
+
+
+def test_a_connection_pipelines_requests_and_reads_answers_in_order():
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 9)}, {ApiKey.METADATA: metadata_answer})
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        connection = client.connection()
+        for _ in range(3):
+            assert connection.send(ApiKey.METADATA, {"topics": [{"name": "t"}], "allow_auto_topic_creation": False})
+        assert connection.in_flight == 3
+        with pytest.raises(RuntimeError, match="3 sent request"):
+            connection.request(ApiKey.METADATA, {"topics": None})
+        answers = [connection.receive() for _ in range(3)]
+        assert [answer.topics[0].name for answer in answers] == ["t"] * 3
+        assert connection.in_flight == 0
+        with pytest.raises(RuntimeError, match="no request awaits"):
+            connection.receive()
+
+
+def test_the_pipelined_producer_bounds_requests_in_flight_and_resends_a_retriable_refusal(monkeypatch):
+    monkeypatch.setattr(pipelined_producer, "RETRY_BACKOFF", 0)
+    refusals = [ErrorCode.NOT_LEADER_OR_FOLLOWER]
+    written = []
+
+    def produce(header, body):
+        part = body.topic_data[0].partition_data[0]
+        code = refusals.pop(0) if refusals else 0
+        if not code:
+            written.append(bytes(part.records))
+        return {"responses": [{"name": "t", "partition_responses": [
+            {"index": part.index, "error_code": code, "base_offset": -1 if code else len(written) - 1}]}]}
+
+    broker = ScriptedBroker({ApiKey.API_VERSIONS: (0, 3), ApiKey.METADATA: (0, 12), ApiKey.PRODUCE: (0, 9)},
+                            {ApiKey.PRODUCE: produce})
+
+    def metadata_here(header, body):  # node 5 is the scripted broker itself
+        answer = metadata_answer(header, body)
+        answer["brokers"] = [{"node_id": 5, "host": "127.0.0.1", "port": broker.port}]
+        return answer
+
+    broker.answers[ApiKey.METADATA] = metadata_here
+    acknowledged, in_flight = [], []
+    with Client(f"127.0.0.1:{broker.port}") as client:
+        producer = pipelined_producer.PipelinedProducer(client, lambda records, ms: acknowledged.append(records), max_in_flight=3)
+        for i in range(10):
+            producer.send(("t", i % 2), i + 1, b"batch-%d" % i)
+            in_flight.append(client.connection(5).in_flight)
+        producer.flush()
+        assert client.connection(5).in_flight == 0
+    assert max(in_flight) == 3
+    assert sorted(acknowledged) == list(range(1, 11))
+    assert sorted(written) == sorted(b"batch-%d" % i for i in range(10))  # the refused batch, sent again

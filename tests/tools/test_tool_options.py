@@ -11,6 +11,7 @@ from odradek.tools.cli import build_parser
 from odradek.tools.client.fetcher import ConsumedRecord
 from odradek.tools.consume import Printer
 from odradek.tools.options import Fit, columns, key_values
+from odradek.tools.perf_plot import throughput_series
 from odradek.tools.perf_stats import ProgressBar, Stats, percentile
 
 BOOT = ["--bootstrap-server", "h:1"]
@@ -79,10 +80,13 @@ def test_printer_follows_the_console_consumers_properties():
     assert shown == "CreateTime:1234|Partition:2|Offset:9|k|null"
 
 
-def test_percentiles_are_nearest_rank():
-    values = [float(v) for v in range(1, 101)]
-    assert [percentile(values, p) for p in (50, 95, 99, 99.9)] == [50.0, 95.0, 99.0, 100.0]
+def test_percentiles_are_nearest_rank_over_records():
+    samples = [(float(v), 1) for v in range(1, 101)]
+    assert [percentile(samples, p) for p in (50, 95, 99, 99.9)] == [50.0, 95.0, 99.0, 100.0]
     assert percentile([], 50) == 0.0
+    # a batch's latency counts once per record it carried: 90 records at 1 ms, 10 at 9 ms
+    weighted = [(1.0, 90), (9.0, 10)]
+    assert [percentile(weighted, p) for p in (50, 90, 91, 99.9)] == [1.0, 1.0, 9.0, 9.0]
 
 
 def test_producer_summary_has_kafkas_shape():
@@ -92,6 +96,23 @@ def test_producer_summary_has_kafkas_shape():
     summary = stats.producer_summary()
     assert summary.startswith("4 records sent, ")
     assert "4.00 ms avg latency, 5.00 ms max latency, 3 ms 50th, 5 ms 95th, 5 ms 99th, 5 ms 99.9th." in summary
+
+
+def test_producer_latency_averages_over_records_not_batches():
+    stats = Stats(total=4)
+    stats.add(3, 300, latency_ms=2.0)
+    stats.add(1, 100, latency_ms=6.0)
+    assert "3.00 ms avg latency, 6.00 ms max latency, 2 ms 50th, 6 ms 95th" in stats.producer_summary()
+
+
+def test_plotted_phases_share_one_clock():
+    produced = Stats(total=10, started=100.0)
+    produced.timeline += [(1.0, 5), (2.0, 10)]
+    consumed = Stats(total=10, started=103.0)
+    consumed.timeline += [(0.5, 10)]
+    series = dict((label, times) for label, times, _ in throughput_series(produced, consumed))
+    assert series["produce"] == [0.5, 1.5]
+    assert series["consume"] == [3.25]  # where it ran: after the produce phase, not from zero
 
 
 class FakeTerminal(io.StringIO):

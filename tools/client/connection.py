@@ -1,7 +1,10 @@
 """One TCP connection to one broker, with the API versions both sides speak.
 
-Requests go out one at a time and block for their answer: the tools never need pipelining,
-and a blocking socket keeps them simple to read.
+``request`` sends one request and blocks for its answer, which is all most tools need: a
+blocking socket keeps them simple to read. ``send`` and ``receive`` split the two for a tool that
+keeps several requests in flight (``odradek perf``): Kafka answers a connection's requests in the
+order they came, so each answer belongs to the oldest request outstanding, whose correlation id
+it must carry.
 
 A request abandoned half-way (Ctrl-C or SIGTERM during a long-polling Fetch, a socket timeout,
 anything raised between sending it and reading all of its answer) leaves the stream in an unknown
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import socket
+from collections import deque
 from collections.abc import Mapping
 
 from construct import Container
@@ -35,8 +39,9 @@ class Connection:
         self.client_id = client_id
         self._sock = socket.create_connection((host, port), timeout=timeout)
         self._splitter = FrameSplitter(MAX_FRAME)
-        self._frames: list[bytes] = []
+        self._frames: deque[bytes] = deque()
         self._ids = itertools.count(1)
+        self._in_flight: deque[tuple[int, int, int]] = deque()  # (correlation id, API key, version), oldest first
         self.versions = self._negotiate()
 
     def request(self, api_key: int, body: Mapping, version: int | None = None) -> Container | None:
@@ -45,6 +50,14 @@ class Connection:
         A Produce with acks=0 gets no answer from Kafka, so None is returned at once.  Raises
         ``ConnectionError`` (and closes the connection) when the broker answers another request.
         """
+        if self._in_flight:
+            raise RuntimeError(f"{self.address}: request() while {len(self._in_flight)} sent request(s) await answers")
+        return self.receive() if self.send(api_key, body, version) else None
+
+    def send(self, api_key: int, body: Mapping, version: int | None = None) -> bool:
+        """Send one request without waiting; whether an answer will come (``receive`` reads it).
+
+        A Produce with acks=0 gets no answer from Kafka, so it is not awaited."""
         if self.closed:
             raise ConnectionError(f"the connection to {self.address} is closed")
         if version is None:
@@ -53,12 +66,27 @@ class Connection:
         request = encode_request(api_key, version, correlation_id, self.client_id, body)
         try:
             self._sock.sendall(request)
-            if api_key == ApiKey.PRODUCE and body.get("acks") == 0:
-                return None
+        except BaseException:
+            self.close()  # perhaps half written: the stream cannot carry another request
+            raise
+        if api_key == ApiKey.PRODUCE and body.get("acks") == 0:
+            return False
+        self._in_flight.append((correlation_id, api_key, version))
+        return True
+
+    def receive(self) -> Container:
+        """Block for the answer to the oldest request sent and not yet answered, and decode it.
+
+        Raises ``ConnectionError`` (and closes the connection) when the broker answers another
+        request or sends an answer that does not decode."""
+        if not self._in_flight:
+            raise RuntimeError(f"{self.address}: no request awaits an answer")
+        try:
             frame = self._read_frame()
         except BaseException:
             self.close()  # abandoned: its answer must never be taken for the next request's
             raise
+        correlation_id, api_key, version = self._in_flight.popleft()
         try:
             got = response_correlation_id(frame)
             if got != correlation_id:
@@ -72,6 +100,11 @@ class Connection:
             self.close()
             raise
 
+    @property
+    def in_flight(self) -> int:
+        """Requests sent whose answers have not been received yet."""
+        return len(self._in_flight)
+
     def version(self, api_key: int) -> int:
         """The highest version of ``api_key`` both we and the broker support."""
         if api_key not in self.versions:
@@ -84,6 +117,7 @@ class Connection:
 
     def close(self) -> None:
         self._sock.close()
+        self._in_flight.clear()  # their answers can no longer come
 
     def _negotiate(self) -> dict[int, int]:
         answer = self.request(ApiKey.API_VERSIONS, {"client_software_name": "odradek-tools",
@@ -95,11 +129,11 @@ class Connection:
 
     def _read_frame(self) -> bytes:
         while not self._frames:
-            data = self._sock.recv(1 << 16)
+            data = self._sock.recv(1 << 20)
             if not data:
                 raise ConnectionError(f"{self.address} closed the connection")
             self._frames.extend(self._splitter.feed(data))
-        return self._frames.pop(0)
+        return self._frames.popleft()
 
 
 def shared_versions(broker: Mapping[int, tuple[int, int]]) -> dict[int, int]:
