@@ -31,6 +31,12 @@ class LocalReplicas:
 
     replica_log = leader_log
 
+    def consumer_log(self, topic: str, index: int, current_leader_epoch: int,
+                     client_rack: str) -> tuple[PartitionLog | None, int, int]:
+        """A consumer's fetch: the only replica is the one to read from."""
+        log, code = self.leader_log(topic, index, current_leader_epoch)
+        return log, code, -1
+
     def leader_epoch(self, topic: str, index: int) -> int:
         return LEADER_EPOCH
 

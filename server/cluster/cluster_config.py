@@ -36,6 +36,7 @@ class ClusterConfig:
     controlled_shutdown_retry_backoff_ms: int
     controller_socket_timeout_ms: int
     delete_topic_enable: bool
+    rack_aware_reads: bool  # replica.selector.class is Kafka's RackAwareReplicaSelector (KIP-392)
 
     @classmethod
     def from_props(cls, props: Mapping[str, str], broker_id: int) -> "ClusterConfig | None":
@@ -78,7 +79,24 @@ class ClusterConfig:
             controlled_shutdown_retry_backoff_ms=number("controlled.shutdown.retry.backoff.ms", 5000),
             controller_socket_timeout_ms=number("controller.socket.timeout.ms", 30000),
             delete_topic_enable=flag("delete.topic.enable", True),
+            rack_aware_reads=_replica_selector(props.get("replica.selector.class")),
         )
+
+
+RACK_AWARE_SELECTOR = "org.apache.kafka.common.replica.RackAwareReplicaSelector"
+LEADER_SELECTOR = "org.apache.kafka.common.replica.LeaderSelector"
+
+
+def _replica_selector(name: str | None) -> bool:
+    """Kafka's two replica selectors (KIP-392) by their class names; any other class cannot be
+    loaded into a Python broker, and is refused rather than ignored."""
+    name = (name or "").strip()
+    if name in ("", LEADER_SELECTOR):
+        return False
+    if name == RACK_AWARE_SELECTOR:
+        return True
+    raise ConfigError(f"replica.selector.class: {name} is not available; odradek has {LEADER_SELECTOR} "
+                      f"(the default) and {RACK_AWARE_SELECTOR}")
 
 
 def _check_connect(connect: str) -> None:

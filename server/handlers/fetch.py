@@ -80,11 +80,12 @@ def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
     budget = request.max_bytes
     read_committed = request.isolation_level == 1
     replicas = broker.replicas
+    rack = request.get("rack_id") or ""
     for fetch_topic in request.topics:
         info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
         partitions = []
         for fp in fetch_topic.partitions:
-            diverging = None
+            diverging, preferred = None, -1
             if info is None:
                 log, code = None, ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             elif replica >= 0:
@@ -93,7 +94,8 @@ def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
                 if behind:
                     plan.has_error = True  # the follower must learn the new high watermark now
             else:
-                log, code = replicas.leader_log(info.name, fp.partition, fp.current_leader_epoch)
+                log, code, preferred = replicas.consumer_log(info.name, fp.partition, fp.current_leader_epoch,
+                                                             rack)
             if log is None or code != ErrorCode.NONE:
                 partitions.append(_partition_error(fp.partition, code))
                 plan.has_error = True
@@ -113,6 +115,10 @@ def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
             if diverging is not None:
                 entry["diverging_epoch"] = {"epoch": diverging[0], "end_offset": diverging[1]}
                 plan.has_error = True  # answer at once: the follower must truncate first
+                continue
+            if preferred >= 0:
+                entry["preferred_read_replica"] = preferred  # KIP-392: no records, read there instead
+                plan.has_error = True
                 continue
             limit = min(fp.partition_max_bytes, budget)
             if limit <= 0 and plan.total_bytes > 0:

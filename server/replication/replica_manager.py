@@ -78,6 +78,38 @@ class ReplicaManager:
             return None, ErrorCode.NOT_LEADER_OR_FOLLOWER
         return partition.log, ErrorCode.NONE
 
+    def consumer_log(self, topic: str, index: int, current_leader_epoch: int,
+                     client_rack: str) -> tuple[PartitionLog | None, int, int]:
+        """A consumer's fetch (KIP-392): (log, error, preferred read replica). The leader serves
+        it, or, with replica.selector.class rack-aware and the client in another rack than the
+        leader, points it at an in-sync replica in its own rack. A follower serves consumers that
+        say which rack they are in (fetch v11+), as Kafka's followers do, up to its own high
+        watermark."""
+        partition = self.partitions.get((topic, index))
+        if partition is None:
+            known = self.metadata.partition(topic, index) is not None
+            return None, ErrorCode.NOT_LEADER_OR_FOLLOWER if known else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1
+        code = self._check_epoch(partition, current_leader_epoch)
+        if code != ErrorCode.NONE:
+            return None, code, -1
+        if partition.is_leader:
+            preferred = self._preferred_read_replica(partition, client_rack) if client_rack else -1
+            return partition.log, ErrorCode.NONE, preferred
+        if client_rack and partition.leader >= 0:
+            return partition.log, ErrorCode.NONE, -1
+        return None, ErrorCode.NOT_LEADER_OR_FOLLOWER, -1
+
+    def _preferred_read_replica(self, partition: Partition, client_rack: str) -> int:
+        """Kafka's RackAwareReplicaSelector: the leader if it is in the client's rack, else an
+        in-sync replica that is (the lowest id), else the leader."""
+        if not self.config.rack_aware_reads:
+            return -1
+        racks = {b.broker_id: b.rack for b in self.metadata.live_brokers()}
+        if racks.get(self.broker_id) == client_rack:
+            return -1
+        same_rack = sorted(r for r in partition.isr if r != self.broker_id and racks.get(r) == client_rack)
+        return same_rack[0] if same_rack else -1
+
     def replica_log(self, topic: str, index: int, current_leader_epoch: int = -1) -> tuple[PartitionLog | None, int]:
         """The log of a replica this broker hosts, leader or follower (for a follower fetch from a
         client in its rack, KIP-392, and for OffsetForLeaderEpoch)."""
