@@ -101,7 +101,12 @@ class ClusterMember:
             task_status.started()
 
     async def close(self) -> None:
-        await self.zk.close()
+        """Leave the cluster: checkpoint high watermarks (so a restart does not start below them),
+        then close the ZooKeeper session, whose end unregisters this broker at once."""
+        try:
+            await self.replicas.checkpoint_high_watermarks()
+        finally:
+            await self.zk.close()
 
     async def _sessions(self) -> None:
         """Per session: register, stand for controller, watch config changes. ZooKeeper refusing

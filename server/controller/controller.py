@@ -401,6 +401,8 @@ class Controller:
         for tp in followed:
             batch.stop_replica(broker_id, tp, delete=False)
         self.send(batch)
-        # partitions with one replica stay where they are: nobody else can lead them
-        remaining = [tp for tp in led if context.states[tp].leader == broker_id]
+        # still led here although another live in-sync replica could lead them (a retry may
+        # succeed); those with none stay where they are: asking again changes nothing
+        remaining = [tp for tp in led if context.states[tp].leader == broker_id
+                     and any(r != broker_id and r in context.live for r in context.states[tp].isr)]
         return ErrorCode.NONE, remaining

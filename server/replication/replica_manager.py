@@ -494,5 +494,8 @@ class ReplicaManager:
             await self.checkpoint_high_watermarks()
 
     async def checkpoint_high_watermarks(self) -> None:
-        marks = {key: p.log.high_watermark for key, p in self.partitions.items()}
+        """Kafka's replication-offset-checkpoint: replicas not yet given a role since start-up keep
+        the mark they started with."""
+        marks = {key: mark for key, mark in self._checkpointed.items() if self.logs.partition(*key) is not None}
+        marks.update((key, p.log.high_watermark) for key, p in self.partitions.items())
         await trio.to_thread.run_sync(self.logs.save_high_watermarks, marks)
