@@ -1,0 +1,65 @@
+"""The pure parts of ``odradek cluster``: reading ``java -version``, Maven Central's layout, the
+properties each broker is written, and which line of a log reports a child's end."""
+
+from __future__ import annotations
+
+import pytest
+
+from odradek.server.properties import parse_properties
+from odradek.tools.child_process import ChildProcess
+from odradek.tools.cluster_broker import ClusterBroker
+from odradek.tools.maven_central import Artifact
+from odradek.tools.zookeeper_server import java_major_version
+
+
+@pytest.mark.parametrize("shown, major", [
+    ('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment (build 17.0.15+6)', 17),
+    ('openjdk version "21" 2023-09-19', 21),
+    ('java version "1.8.0_392"\nJava(TM) SE Runtime Environment', 8),
+    ('openjdk version "11.0.22" 2024-01-16', 11),
+    ("something else entirely", None),
+])
+def test_java_major_version(shown, major):
+    assert java_major_version(shown) == major
+
+
+def test_artifact_url_follows_maven_central_layout():
+    artifact = Artifact("org.apache.zookeeper", "zookeeper-jute", "3.9.5")
+    assert artifact.url("https://repo1.maven.org/maven2") == (
+        "https://repo1.maven.org/maven2/org/apache/zookeeper/zookeeper-jute/3.9.5/zookeeper-jute-3.9.5.jar")
+
+
+def test_broker_properties_read_back_as_written(tmp_path):
+    broker = ClusterBroker(2, 19093, tmp_path / "odd\\dir" / "broker-2", "rack-b")
+    broker.write_properties("127.0.0.1:2181/dev", 2, {"num.partitions": "4", "offsets.topic.replication.factor": "1"})
+    assert parse_properties(broker.properties_file.read_text()) == {
+        "broker.id": "2",
+        "listeners": "PLAINTEXT://127.0.0.1:19093",
+        "log.dirs": str(tmp_path / "odd\\dir" / "broker-2" / "data"),
+        "zookeeper.connect": "127.0.0.1:2181/dev",
+        "broker.rack": "rack-b",
+        "group.initial.rebalance.delay.ms": "0",
+        "offsets.topic.replication.factor": "1",  # the override wins
+        "transaction.state.log.replication.factor": "2",
+        "transaction.state.log.min.isr": "2",
+        "num.partitions": "4",
+    }
+
+
+@pytest.mark.parametrize("tail, line", [
+    ("[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)\n", "[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)"),
+    ("odradek serve: zookeeper.connect: cannot connect\n\n", "odradek serve: zookeeper.connect: cannot connect"),
+    # an exception group's traceback ends in its frame, not in the error
+    ("  +-+---- 1 ----\n    | Traceback (most recent call last):\n    | NameError: name 'x' is not defined\n"
+     "    +------------------------------------\n", "NameError: name 'x' is not defined"),
+    ("", "(nothing)"),
+])
+def test_the_last_log_line_is_the_one_that_says_something(tmp_path, tail, line):
+    log = tmp_path / "broker.log"
+    log.write_text("an earlier run's last line\n")
+    child = ChildProcess("broker 1", ["true"], log, stop_timeout=1.0)
+    child.start()
+    child.wait(10.0)
+    with log.open("a") as out:
+        out.write(tail)
+    assert child.last_log_line() == line
