@@ -2,16 +2,20 @@
 
 Each child runs in its own session, so a Ctrl-C at the terminal reaches only ``odradek cluster``,
 which then stops the children in order (the brokers first, while the ZooKeeper their controlled
-shutdown needs is still there) instead of all of them at once. A log file outlives its process
+shutdown needs is still there) instead of all of them at once. Should the command itself be killed
+outright, Linux sends each child SIGTERM (``PR_SET_PDEATHSIG``) rather than leave it running on
+the cluster's ports. A log file outlives its process
 and is appended to on every run, so what happened before a restart stays readable; what a run
 wrote is read from where that run began.
 """
 
 from __future__ import annotations
 
+import ctypes
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +23,7 @@ TAIL_BYTES = 8192
 POLL_INTERVAL = 0.05  # seconds
 #: Lines that only frame something: blank, or an exception group's ``+---- 1 ----`` borders.
 _DECORATION = re.compile(r"[-+|\s\d]*")
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 KILL_TIMEOUT = 10.0  # seconds: SIGKILL cannot be ignored, but a process in the kernel may take a while
 
 
@@ -45,7 +50,8 @@ class ChildProcess:
                       f"{' '.join(self.command)}\n".encode())
             log.flush()
             self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+                                             stderr=subprocess.STDOUT, start_new_session=True,
+                                             preexec_fn=_terminate_with_parent())
 
     def exit_code(self) -> int | None:
         """None while it runs."""
@@ -104,6 +110,23 @@ class ChildProcess:
     def _signal(self, signum: signal.Signals) -> None:
         if self.exit_code() is None:
             self._process.send_signal(signum)
+
+
+def _terminate_with_parent():
+    """On Linux, a function for the forked child that asks the kernel for SIGTERM when its parent
+    dies; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+    def request() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+    return request
 
 
 def describe_exit(code: int) -> str:

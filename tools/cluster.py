@@ -29,7 +29,7 @@ from . import zookeeper_server
 from .child_process import ChildProcess
 from .cluster_broker import READY, ClusterBroker
 from .maven_central import DownloadError, repository
-from .options import table
+from .options import Fit, columns
 from .supervisor import ChildFailed, StopRequested, Supervisor
 from .zookeeper_server import ZooKeeperError
 
@@ -145,6 +145,7 @@ def _summary(brokers: list[ClusterBroker], processes: dict[int, ChildProcess], c
              zookeeper: ChildProcess | None) -> str:
     """What a developer needs to use the cluster: where to connect, and where each part is."""
     racks = any(b.rack for b in brokers)
+    headers = ["broker", "address", "pid", *(["rack"] if racks else []), "data", "log"]
     rows = [[b.id, b.address, processes[b.id].pid, *([b.rack] if racks else []), b.data_dir, b.log_file]
             for b in brokers]
     if zookeeper is None:
@@ -157,7 +158,7 @@ def _summary(brokers: list[ClusterBroker], processes: dict[int, ChildProcess], c
         f"bootstrap servers: {','.join(b.address for b in brokers)}",
         f"zookeeper.connect: {connect} {where}",
         "",
-        table(rows, ["broker", "address", "pid", *(["rack"] if racks else []), "data", "log"]),
+        *columns(headers, rows, [Fit(len(header)) for header in headers[:-1]] + [None]),
         "",
         f"Stop with Ctrl-C (or kill -TERM {os.getpid()}): the brokers shut down one at a time"
         + (", then ZooKeeper." if zookeeper else "."),
