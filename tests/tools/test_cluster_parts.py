@@ -1,7 +1,13 @@
 """The pure parts of ``odradek cluster``: reading ``java -version``, Maven Central's layout, the
-properties each broker is written, and which line of a log reports a child's end."""
+properties each broker is written, which line of a log reports a child's end, and that a child
+does not outlive the command."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +69,34 @@ def test_the_last_log_line_is_the_one_that_says_something(tmp_path, tail, line):
     with log.open("a") as out:
         out.write(tail)
     assert child.last_log_line() == line
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_is_terminated_when_its_parent_is_killed_outright(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from odradek.tools.child_process import ChildProcess\n"
+        f"child = ChildProcess('sleeper', ['sleep', '60'], Path({str(tmp_path / 'sleeper.log')!r}), 1.0)\n"
+        "child.start()\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        child_pid = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child_pid):
+            assert time.monotonic() < deadline, "the child outlived its parent by 10s"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.stdout.close()
+
+
+def _alive(pid: int) -> bool:
+    """Running, and not a zombie waiting for init to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
