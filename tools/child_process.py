@@ -19,10 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-TAIL_BYTES = 8192
+TAIL_BYTES, TAIL_LINES = 8192, 40  # how much of a log's end is searched for its telling line
 POLL_INTERVAL = 0.05  # seconds
 #: Lines that only frame something: blank, or an exception group's ``+---- 1 ----`` borders.
 _DECORATION = re.compile(r"[-+|\s\d]*")
+#: ``NameError: ...`` ending a Python traceback, ``java.net.BindException: ...`` heading a Java
+#: stack trace, or the one line ``odradek serve`` prints when it cannot start.
+_ERROR = re.compile(r"[\w.$]*(Error|Exception)\b(:.*)?$|odradek serve: ")
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 KILL_TIMEOUT = 10.0  # seconds: SIGKILL cannot be ignored, but a process in the kernel may take a while
 
@@ -63,17 +66,22 @@ class ChildProcess:
             log.seek(self._start_offset)
             return log.read().decode(errors="replace")
 
-    def last_log_line(self) -> str:
-        """The last line this run logged that says something (a traceback's frame is skipped)."""
+    def telling_line(self) -> str:
+        """The line of this run's log that best tells why it ended: the last error near the end
+        (a Python exception, the head of a Java stack trace, an ``odradek serve:`` one-liner),
+        else the last line that says anything (a traceback's frames and borders do not)."""
         with self.log_file.open("rb") as log:
             end = log.seek(0, 2)
             log.seek(max(self._start_offset, end - TAIL_BYTES))
-            lines = log.read().decode(errors="replace").splitlines()
-        for line in reversed(lines):
-            line = line.strip().lstrip("|").strip()  # an exception group's traceback is indented by |
-            if not _DECORATION.fullmatch(line) and not line.startswith("--- odradek cluster "):
-                return line
-        return "(nothing)"
+            lines = [line.strip().lstrip("|").strip() for line in log.read().decode(errors="replace").splitlines()]
+        lines = [line for line in lines[-TAIL_LINES:]
+                 if not _DECORATION.fullmatch(line) and not line.startswith("--- odradek cluster ")]
+        errors = [line for line in lines if _ERROR.match(line)]
+        return (errors or lines or ["(nothing)"])[-1]
+
+    def log_tail(self) -> str:
+        """``<log file>: <its telling line>``, for the messages that report this child."""
+        return f"{self.log_file}: {self.telling_line()}"
 
     def stop(self, give_up=None) -> str | None:
         """SIGTERM and a bounded wait, SIGKILL after it (or once ``give_up``, an Event, is set).
@@ -89,12 +97,8 @@ class ChildProcess:
             return f"{self.name} was killed " + (
                 "on request" if forced else f"after ignoring SIGTERM for {self.stop_timeout:.0f}s")
         if code not in self.clean_exits:
-            return f"{self.name} {describe_exit(code)} on SIGTERM; {self.log_tail()}"
+            return f"{self.name} {describe_exit(code)} while stopping; {self.log_tail()}"
         return None
-
-    def log_tail(self) -> str:
-        """``the last line of <log>: <line>``, for the messages that report this child."""
-        return f"the last line of {self.log_file}: {self.last_log_line()}"
 
     def wait(self, timeout: float, give_up=None) -> int | None:
         """The exit code, or None if it still runs after ``timeout`` seconds or once ``give_up``

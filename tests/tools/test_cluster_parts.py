@@ -53,22 +53,30 @@ def test_broker_properties_read_back_as_written(tmp_path):
 
 
 @pytest.mark.parametrize("tail, line", [
-    ("[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)\n", "[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)"),
-    ("odradek serve: zookeeper.connect: cannot connect\n\n", "odradek serve: zookeeper.connect: cannot connect"),
+    ("[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)\n",
+     "[2026-01-01 10:00:00,000] INFO odradek ready (odradek.lifecycle)"),
+    ("[2026-01-01 10:00:00,000] INFO connecting\nodradek serve: zookeeper.connect: cannot connect\n\n",
+     "odradek serve: zookeeper.connect: cannot connect"),
     # an exception group's traceback ends in its frame, not in the error
-    ("  +-+---- 1 ----\n    | Traceback (most recent call last):\n    | NameError: name 'x' is not defined\n"
-     "    +------------------------------------\n", "NameError: name 'x' is not defined"),
+    ("  +-+---- 1 ----\n    | Traceback (most recent call last):\n    |   File \"x.py\", line 1, in <module>\n"
+     "    | NameError: name 'x' is not defined\n    +------------------------------------\n",
+     "NameError: name 'x' is not defined"),
+    # Java's error heads its stack trace, and more may be logged after it
+    ("2026-01-01 10:00:00,000 [main] ERROR ZooKeeperServerMain - Unexpected exception, exiting abnormally\n"
+     "java.net.BindException: Address already in use\n\tat java.base/sun.nio.ch.Net.bind0(Native Method)\n"
+     "2026-01-01 10:00:00,001 [main] ERROR ServiceUtils - Exiting JVM with code 1\n",
+     "java.net.BindException: Address already in use"),
     ("", "(nothing)"),
 ])
-def test_the_last_log_line_is_the_one_that_says_something(tmp_path, tail, line):
+def test_the_telling_line_of_a_log_is_its_last_error_else_its_last_line(tmp_path, tail, line):
     log = tmp_path / "broker.log"
-    log.write_text("an earlier run's last line\n")
+    log.write_text("an earlier run's last line\nValueError: an earlier run's error\n")
     child = ChildProcess("broker 1", ["true"], log, stop_timeout=1.0)
     child.start()
     child.wait(10.0)
     with log.open("a") as out:
         out.write(tail)
-    assert child.last_log_line() == line
+    assert child.telling_line() == line
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
