@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from kazoo.client import KazooClient
 
 from odradek.tools.client import Client
 from odradek.tools.zookeeper_server import ARTIFACTS, VERSION
@@ -34,6 +36,9 @@ START_TIMEOUT = 180.0  # the first run downloads ~4.6 MB of jars
 STOP_TIMEOUT = 120.0  # three controlled shutdowns in turn, then ZooKeeper
 ERROR_TIMEOUT = 60.0
 BROKER_ROW = re.compile(r"^(\d+)\s+127\.0\.0\.1:(\d+)\s+(\d+)\s", flags=re.M)
+#: A dead broker's ZooKeeper session ends in seconds, so the others' controlled shutdowns do not wait
+#: for Kafka's 18 s default before it is known to be gone.
+FAST_FAILURE = ("--override", "zookeeper.session.timeout.ms=4000")
 ZOOKEEPER_PID = re.compile(r"^zookeeper\.connect: \S+ \(ZooKeeper [\d.]+, pid (\d+),", flags=re.M)
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None,
@@ -73,8 +78,12 @@ class ClusterCommand:
     def broker_pids(self) -> dict[int, int]:
         return {int(m[1]): int(m[3]) for m in BROKER_ROW.finditer(self.stdout)}
 
+    def zookeeper_connect(self) -> str:
+        return re.search(r"^zookeeper\.connect: (\S+)", self.stdout, flags=re.M)[1]
+
     def child_pids(self) -> list[int]:
-        return [*self.broker_pids().values(), int(ZOOKEEPER_PID.search(self.stdout)[1])]
+        zookeeper = ZOOKEEPER_PID.search(self.stdout)
+        return [*self.broker_pids().values(), *([int(zookeeper[1])] if zookeeper else [])]
 
     def wait(self) -> int:
         code = self.process.wait(STOP_TIMEOUT)
@@ -155,6 +164,20 @@ def one_line(ran: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+def registered(zookeeper_connect: str, count: int) -> dict[int, dict] | None:
+    """The brokers' registrations (Kafka's /brokers/ids/<id> JSON), once ``count`` are there."""
+    zookeeper = KazooClient(hosts=zookeeper_connect, timeout=10)
+    zookeeper.start(timeout=10)
+    try:
+        ids = zookeeper.get_children("/brokers/ids") if zookeeper.exists("/brokers/ids") else []
+        if len(ids) != count:
+            return None
+        return {int(i): json.loads(zookeeper.get(f"/brokers/ids/{i}")[0]) for i in ids}
+    finally:
+        zookeeper.stop()
+        zookeeper.close()
+
+
 def metadata(address: str):
     """The Metadata answer of the broker at ``address`` itself (after its ApiVersions)."""
     with Client(address, timeout=10.0) as client:
@@ -165,8 +188,8 @@ def metadata(address: str):
 def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tmp_path):
     cache, root, base = tmp_path / "cache", tmp_path / "cluster", free_ports(3)
     env = environment(cache)
-    first = ClusterCommand("--brokers", "3", "--dir", str(root), "--base-port", str(base),
-                           "--racks", "a,b", "--override", "num.partitions=2", env=env)
+    first = ClusterCommand("--brokers", "3", "--dir", str(root), "--base-port", str(base), "--racks", "a,b",
+                           "--override", "num.partitions=2", *FAST_FAILURE, env=env)
     try:
         summary = first.wait_for_summary()
         addresses = [f"127.0.0.1:{base + i}" for i in range(3)]
@@ -182,14 +205,16 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
                      f"log.dirs={root / 'broker-3' / 'data'}", "broker.rack=a", "num.partitions=2"):
             assert f"\n{line}\n" in properties
 
-        # every broker answers a Kafka client, as itself, and they form one cluster
-        for broker_id, address in enumerate(addresses, start=1):
-            answer = metadata(address)
-            assert broker_id in {b.node_id for b in answer.brokers}
-        wait_until(lambda: all({b.node_id for b in metadata(a).brokers} == {1, 2, 3} for a in addresses),
-                   60.0, "all three brokers in every broker's Metadata")
-        racks = {b.node_id: b.rack for b in metadata(addresses[0]).brokers}
-        assert racks == {1: "a", 2: "b", 3: "a"}
+        # every broker answers a Kafka client (ApiVersions, then Metadata) as soon as it is ready,
+        # and each registered in the ZooKeeper the command started, with its listener and rack
+        for address in addresses:
+            assert metadata(address).throttle_time_ms == 0
+        registrations = wait_until(lambda: registered(first.zookeeper_connect(), 3), 30.0,
+                                   "three brokers registered in ZooKeeper")
+        assert {i: (r["endpoints"], r.get("rack")) for i, r in registrations.items()} == {
+            1: ([f"PLAINTEXT://{addresses[0]}"], "a"),
+            2: ([f"PLAINTEXT://{addresses[1]}"], "b"),
+            3: ([f"PLAINTEXT://{addresses[2]}"], "a")}
         cluster_id = metadata(addresses[0]).cluster_id
         identities = {i: (root / f"broker-{i}" / "data" / "meta.properties").read_text() for i in (1, 2, 3)}
 
@@ -206,11 +231,12 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
         first.kill()
 
     # again on the same directory: the same brokers on their data, the jars taken from the cache
-    again = ClusterCommand("--dir", str(root), "--base-port", str(base), env=env)
+    again = ClusterCommand("--dir", str(root), "--base-port", str(base), *FAST_FAILURE, env=env)
     try:
         again.wait_for_summary()
         assert "fetching " not in again.stderr
         assert metadata(addresses[1]).cluster_id == cluster_id
+        wait_until(lambda: registered(again.zookeeper_connect(), 3), 30.0, "three brokers registered again")
         for i, identity in identities.items():
             assert (root / f"broker-{i}" / "data" / "meta.properties").read_text() == identity
             assert (root / f"broker-{i}" / "broker.log").read_text().count(f"--- odradek cluster started broker {i} ") == 2
@@ -227,6 +253,37 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
         assert not [pid for pid in again.child_pids() if alive(pid)]
     finally:
         again.kill()
+
+
+def test_with_a_running_zookeeper_it_starts_only_the_brokers_and_leaves_zookeeper_running(tmp_path):
+    from .zookeeper_process import ZooKeeperProcess  # the cluster tests' own, from Maven's jars
+
+    zookeeper = ZooKeeperProcess(tmp_path / "zookeeper").start()
+    base = free_ports(2)
+    try:
+        command = ClusterCommand("--brokers", "2", "--dir", str(tmp_path / "cluster"), "--base-port", str(base),
+                                 "--zookeeper", f"{zookeeper.connect}/dev", *FAST_FAILURE,
+                                 env=environment(tmp_path / "cache"))
+        try:
+            summary = command.wait_for_summary()
+            assert f"zookeeper.connect: {zookeeper.connect}/dev (not started here)\n" in summary
+            assert summary.rstrip().endswith("the brokers shut down one at a time.")
+            assert not (tmp_path / "cluster" / "zookeeper").exists() and not (tmp_path / "cache").exists()
+            registrations = wait_until(lambda: registered(f"{zookeeper.connect}/dev", 2), 30.0,
+                                       "two brokers registered under the chroot")
+            assert {i: r["endpoints"] for i, r in registrations.items()} == {
+                1: [f"PLAINTEXT://127.0.0.1:{base}"], 2: [f"PLAINTEXT://127.0.0.1:{base + 1}"]}
+            command.process.send_signal(signal.SIGTERM)
+            assert command.wait() == 0, command.stderr
+            assert command.stderr.splitlines()[-2:] == [
+                "odradek cluster: SIGTERM: stopping broker 2, then broker 1 (Ctrl-C again kills them)",
+                "odradek cluster: stopped"]
+            assert not [pid for pid in command.broker_pids().values() if alive(pid)]
+            assert zookeeper.healthy()
+        finally:
+            command.kill()
+    finally:
+        zookeeper.stop()
 
 
 def test_a_port_in_use_is_named_before_anything_starts(tmp_path):
