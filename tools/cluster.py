@@ -109,6 +109,26 @@ def _run(args: argparse.Namespace) -> int:
 def _run_until_stopped(supervisor: Supervisor, brokers: list[ClusterBroker], args: argparse.Namespace,
                        zookeeper: ChildProcess | None, zookeeper_port: int | None) -> int:
     """Start ZooKeeper and the brokers, print the summary, watch them; stop them all in the end."""
+    try:
+        problem = _start_and_watch(supervisor, brokers, args, zookeeper, zookeeper_port)
+    except BaseException:  # a bug here must not leave the cluster running
+        supervisor.stop_all()
+        raise
+    if problem:
+        _say(f"{problem}; stopping the rest")
+    else:
+        _say(f"{supervisor.received}: stopping {_in_turn(supervisor.running())} (Ctrl-C again kills them)")
+    stop_problems = supervisor.stop_all()
+    for stop_problem in stop_problems:
+        _say(stop_problem)
+    if not problem and not stop_problems:
+        _say("stopped")
+    return 1 if problem or stop_problems else 0
+
+
+def _start_and_watch(supervisor: Supervisor, brokers: list[ClusterBroker], args: argparse.Namespace,
+                     zookeeper: ChildProcess | None, zookeeper_port: int | None) -> str | None:
+    """What ended the cluster: a child that failed (in a line), or None for a stop signal."""
     connect = args.zookeeper or f"127.0.0.1:{zookeeper_port}"
     try:
         if zookeeper is not None:
@@ -123,22 +143,15 @@ def _run_until_stopped(supervisor: Supervisor, brokers: list[ClusterBroker], arg
                 clean_exits=(0, -signal.SIGTERM)))  # killed by SIGTERM: stopped before it was ready
         supervisor.wait_until_ready(lambda process: READY.search(process.output()), list(processes.values()),
                                     BROKER_START_TIMEOUT)
-        print(_summary(brokers, processes, connect, zookeeper), flush=True)
-        problem = supervisor.watch()
     except StopRequested:
-        problem = None
+        return None
     except ChildFailed as exc:
-        problem = str(exc)
-    if problem:
-        _say(f"{problem}; stopping the rest")
-    else:
-        _say(f"{supervisor.received}: stopping {_in_turn(supervisor.running())} (Ctrl-C again kills them)")
-    stop_problems = supervisor.stop_all()
-    for stop_problem in stop_problems:
-        _say(stop_problem)
-    if not problem and not stop_problems:
-        _say("stopped")
-    return 1 if problem or stop_problems else 0
+        return str(exc)
+    try:
+        print(_summary(brokers, processes, connect, zookeeper), flush=True)
+    except OSError:  # nobody reads stdout (a closed pipe): the cluster runs all the same
+        pass
+    return supervisor.watch()
 
 
 def _summary(brokers: list[ClusterBroker], processes: dict[int, ChildProcess], connect: str,
