@@ -215,6 +215,8 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
             1: ([f"PLAINTEXT://{addresses[0]}"], "a"),
             2: ([f"PLAINTEXT://{addresses[1]}"], "b"),
             3: ([f"PLAINTEXT://{addresses[2]}"], "a")}
+        wait_until(lambda: all({b.node_id: b.rack for b in metadata(a).brokers} == {1: "a", 2: "b", 3: "a"}
+                               for a in addresses), 30.0, "all three brokers, with their racks, in every broker's Metadata")
         cluster_id = metadata(addresses[0]).cluster_id
         identities = {i: (root / f"broker-{i}" / "data" / "meta.properties").read_text() for i in (1, 2, 3)}
 
@@ -225,7 +227,10 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
 
         first.process.send_signal(signal.SIGINT)
         assert first.wait() == 0, first.stderr
-        assert first.stderr.splitlines()[-1] == "odradek cluster: stopped"
+        assert first.stderr.splitlines()[-6:] == [
+            "odradek cluster: SIGINT: stopping broker 3, broker 2, broker 1, then ZooKeeper (Ctrl-C again kills them)",
+            *(f"odradek cluster: {name} stopped" for name in ("broker 3", "broker 2", "broker 1", "ZooKeeper")),
+            "odradek cluster: stopped"]
         assert not [pid for pid in first.child_pids() if alive(pid)]
     finally:
         first.kill()
@@ -250,6 +255,8 @@ def test_three_brokers_start_serve_stop_on_ctrl_c_and_come_back_on_their_data(tm
         assert report[0].startswith(f"odradek cluster: broker 2 (pid {victim}) was killed by SIGKILL; "
                                     f"{root / 'broker-2' / 'broker.log'}: ")
         assert report[0].endswith("; stopping the rest")
+        assert again.stderr.splitlines()[-3:] == [
+            f"odradek cluster: {name} stopped" for name in ("broker 3", "broker 1", "ZooKeeper")]
         assert not [pid for pid in again.child_pids() if alive(pid)]
     finally:
         again.kill()
@@ -275,9 +282,9 @@ def test_with_a_running_zookeeper_it_starts_only_the_brokers_and_leaves_zookeepe
                 1: [f"PLAINTEXT://127.0.0.1:{base}"], 2: [f"PLAINTEXT://127.0.0.1:{base + 1}"]}
             command.process.send_signal(signal.SIGTERM)
             assert command.wait() == 0, command.stderr
-            assert command.stderr.splitlines()[-2:] == [
+            assert command.stderr.splitlines()[-4:] == [
                 "odradek cluster: SIGTERM: stopping broker 2, then broker 1 (Ctrl-C again kills them)",
-                "odradek cluster: stopped"]
+                "odradek cluster: broker 2 stopped", "odradek cluster: broker 1 stopped", "odradek cluster: stopped"]
             assert not [pid for pid in command.broker_pids().values() if alive(pid)]
             assert zookeeper.healthy()
         finally:

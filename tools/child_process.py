@@ -85,9 +85,7 @@ class ChildProcess:
 
     def stop(self, give_up=None) -> str | None:
         """SIGTERM and a bounded wait, SIGKILL after it (or once ``give_up``, an Event, is set).
-        What went wrong, in a line; None for a clean stop or a process already gone."""
-        if self.exit_code() is not None:
-            return None
+        What went wrong, in a line; None for a clean stop."""
         self._signal(signal.SIGTERM)
         code = self.wait(self.stop_timeout, give_up)
         if code is None:

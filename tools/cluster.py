@@ -112,18 +112,17 @@ def _run_until_stopped(supervisor: Supervisor, brokers: list[ClusterBroker], arg
     try:
         problem = _start_and_watch(supervisor, brokers, args, zookeeper, zookeeper_port)
     except BaseException:  # a bug here must not leave the cluster running
-        supervisor.stop_all()
+        supervisor.stop_all(report=lambda _: None)
         raise
     if problem:
         _say(f"{problem}; stopping the rest")
     else:
         _say(f"{supervisor.received}: stopping {_in_turn(supervisor.running())} (Ctrl-C again kills them)")
-    stop_problems = supervisor.stop_all()
-    for stop_problem in stop_problems:
-        _say(stop_problem)
-    if not problem and not stop_problems:
-        _say("stopped")
-    return 1 if problem or stop_problems else 0
+    clean = supervisor.stop_all(report=_say)
+    if problem or not clean:
+        return 1
+    _say("stopped")
+    return 0
 
 
 def _start_and_watch(supervisor: Supervisor, brokers: list[ClusterBroker], args: argparse.Namespace,

@@ -75,14 +75,17 @@ class Supervisor:
         """The names of the children still running, in the order they will be stopped."""
         return [child.name for child in reversed(self.children) if child.exit_code() is None]
 
-    def stop_all(self) -> list[str]:
-        """Stop each child still running, last started first; what did not stop cleanly."""
-        problems = []
+    def stop_all(self, report: Callable[[str], None]) -> bool:
+        """Stop each child still running, last started first, reporting each as it stops (a
+        broker's controlled shutdown may take seconds). True if all stopped cleanly."""
+        clean = True
         for child in reversed(self.children):
+            if child.exit_code() is not None:
+                continue
             problem = child.stop(give_up=self._force)
-            if problem:
-                problems.append(problem)
-        return problems
+            report(problem or f"{child.name} stopped")
+            clean = clean and problem is None
+        return clean
 
     def _exited(self, when: str = "") -> str | None:
         for child in self.children:
