@@ -11,7 +11,7 @@ import sys
 COMMANDS = {
     "serve": "serve", "dump-log": "dump_log", "topics": "topics", "produce": "produce",
     "consume": "consume", "groups": "groups", "offsets": "offsets", "configs": "configs",
-    "perf": "perf",
+    "perf": "perf", "cluster": "cluster",
 }
 
 
