@@ -114,7 +114,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
 # Single-node only, for now: moving partitions between log directories (the cluster's replica
 # manager holds its partitions' logs and would not see a move), and reassignments done at once
 # because this node is the only broker (in a cluster, the controller's).
-SINGLE_NODE_MODULES: tuple[ModuleType, ...] = (alter_replica_log_dirs, alter_partition_reassignments)
+SINGLE_NODE_MODULES: tuple[ModuleType, ...] = (alter_partition_reassignments,)
 
 CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
     leader_and_isr,

@@ -14,7 +14,7 @@ them. Until then the leader counts a joining follower as in sync for the high wa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import trio
 
@@ -35,20 +35,29 @@ class FollowerState:
     last_sent_high_watermark: int = -1  # so that a change is sent at once, not after the long poll
 
 
-@dataclass
 class Partition:
-    topic: str
-    index: int
-    log: PartitionLog
-    role: str = FOLLOWER
-    leader: int = -1
-    leader_epoch: int = -1
-    partition_epoch: int = -1  # the state znode's version, for AlterPartition
-    replicas: tuple[int, ...] = ()
-    isr: tuple[int, ...] = ()
-    pending_isr: tuple[int, ...] | None = None  # proposed to the controller, not yet accepted
-    followers: dict[int, FollowerState] = field(default_factory=dict)
-    _waiters: list[tuple[int, trio.Event]] = field(default_factory=list)
+    def __init__(self, topic: str, index: int, log: PartitionLog):
+        self.topic = topic
+        self.index = index
+        self._log = log
+        self.role = FOLLOWER
+        self.leader = -1
+        self.leader_epoch = -1
+        self.partition_epoch = -1  # the state znode's version, for AlterPartition
+        self.replicas: tuple[int, ...] = ()
+        self.isr: tuple[int, ...] = ()
+        self.pending_isr: tuple[int, ...] | None = None  # proposed to the controller, not yet accepted
+        self.followers: dict[int, FollowerState] = {}
+        self._waiters: list[tuple[int, trio.Event]] = []
+
+    @property
+    def log(self) -> PartitionLog:
+        """The partition's log; after a move to another log directory (AlterReplicaLogDirs), the
+        moved one."""
+        log = self._log
+        while log.moved_to is not None:
+            log = self._log = log.moved_to
+        return log
 
     @property
     def key(self) -> tuple[str, int]:
