@@ -151,6 +151,8 @@ class ClusterMember:
             self.broker_id, tuple(self.broker.advertised_listeners[l.name] for l in listeners.listeners),
             dict(listeners.protocols), self.config.rack)
         path = zk_data.broker_path(self.broker_id)
+        if self.registered.is_set():  # registering again: the controller sends everything anew
+            self.metadata.clear()
         warned = False
         while True:
             try:

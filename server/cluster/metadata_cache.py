@@ -99,6 +99,16 @@ class MetadataCache:
         if topic_id is not None:
             self._names.pop(topic_id, None)
 
+    def clear(self) -> None:
+        """Forget the partitions (a broker registering again after its session expired): topics
+        deleted while it was away would otherwise linger, since the controller's full update
+        that follows names only the topics that exist."""
+        self._partitions.clear()
+        self._topic_ids.clear()
+        self._names.clear()
+        self._entries.clear()
+        self.generation += 1
+
     def forget_leaders(self, keys, broker_id: int) -> None:
         """Partitions this broker stopped leading on its own (fenced): no leader until the
         controller says who, so clients asking here look elsewhere instead of coming back."""
