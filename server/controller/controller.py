@@ -177,14 +177,16 @@ class Controller:
             self.channels.add_broker(current[broker])
         batch = self.batch()
         batch.full_metadata(context.live)  # every broker learns the new set of brokers
-        gone = dead - bounced
-        if gone:
+        if dead:
+            # a bounced broker (registered again with a new epoch) counts as failed and new, as in
+            # Kafka: it leaves the ISR and rejoins once its follower has caught up
             await changes.change_states(self.store, batch, context.partitions(),
-                                        changes.offline_strategy(self.store, self.config.unclean_leader_election),
-                                        f"broker {sorted(gone)} failed")
+                                        changes.offline_strategy(self.store, self.config.unclean_leader_election,
+                                                                 frozenset(dead)),
+                                        f"broker {sorted(dead)} failed")
             await changes.change_states(self.store, batch, context.partitions(),
-                                        changes.remove_replica_strategy(self.store, gone),
-                                        f"broker {sorted(gone)} left the ISR")
+                                        changes.remove_replica_strategy(self.store, dead),
+                                        f"broker {sorted(dead)} left the ISR")
         if new:
             await changes.initialize(self.store, batch, context.partitions())
             await changes.change_states(self.store, batch, context.partitions(),

@@ -85,14 +85,16 @@ async def _write(store: ControllerStore, changes: dict[TopicPartition, Partition
     return written
 
 
-def offline_strategy(store: ControllerStore, unclean: bool) -> Strategy:
+def offline_strategy(store: ControllerStore, unclean: bool, failed: frozenset[int] = frozenset()) -> Strategy:
+    """New leaders for partitions whose leader is gone; ``failed`` brokers count as gone even if
+    registered again (bounced: restarted, they may have lost what they had not flushed)."""
     context = store.context
 
     def elect(tp: TopicPartition, state: PartitionState):
-        if state.leader in context.live and state.leader not in context.shutting_down:
+        if state.leader in context.live and state.leader not in context.shutting_down and state.leader not in failed:
             return None
         found = leader_election.offline_partition_leader(context.replicas(tp), state.isr,
-                                                         context.eligible_leaders(), unclean)
+                                                         context.eligible_leaders() - failed, unclean)
         if found is None:
             if state.leader != NO_LEADER:
                 # No replica can lead: the partition goes offline, its ISR kept, so that the last
