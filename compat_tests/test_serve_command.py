@@ -60,12 +60,29 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
     (["--override", "process.roles=controller"], "process.roles=controller: odradek is a broker"),
     (["--override", "num.partitions"], "--override: override must look like key=value"),
     (["/no/such/server.properties"], "cannot read properties file /no/such/server.properties"),
+    (["--override", "zookeeper.connect=127.0.0.1:1"],
+     "broker.id: a cluster member needs its own broker.id (or node.id)"),
+    (["--override", "zookeeper.connect=zk:nope", "--override", "broker.id=1"],
+     "zookeeper.connect: 'zk:nope' in 'zk:nope' is not host:port"),
+    (["--override", "replica.selector.class=com.example.Nearest", "--override", "zookeeper.connect=zk:2181",
+      "--override", "broker.id=1"], "replica.selector.class: com.example.Nearest is not available"),
 ])
 def test_configuration_mistakes_are_one_line_with_exit_code_2(tmp_path, argv, message):
     ran = serve(*argv, "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
     assert ran.returncode == 2
     assert one_line(ran).startswith(f"odradek serve: {message}")
     assert not (tmp_path / "data").exists()
+
+
+def test_an_unreachable_zookeeper_is_one_line(tmp_path):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once the socket closes
+    ran = serve("--port", "0", "--data-dir", str(tmp_path / "data"), "--override", f"zookeeper.connect=127.0.0.1:{port}",
+                "--override", "broker.id=1", "--override", "zookeeper.connection.timeout.ms=1000", cwd=tmp_path)
+    assert ran.returncode == 1
+    assert one_line(ran) == (f"odradek serve: zookeeper.connect: could not connect to ZooKeeper at 127.0.0.1:{port} "
+                             f"within 1000 ms (zookeeper.connection.timeout.ms)")
 
 
 @pytest.mark.parametrize("argv, message", [

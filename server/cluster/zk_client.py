@@ -35,6 +35,9 @@ from kazoo.exceptions import (  # noqa: F401 (re-exported: the cluster code catc
 from kazoo.protocol.states import ZnodeStat
 
 log = logging.getLogger("odradek.cluster")
+#: kazoo tells of every connection attempt and drop; this module says what matters, once, in our
+#: words (SUSPENDED, LOST, a session established), so kazoo's own lines show only at DEBUG.
+_kazoo_log = logging.getLogger("kazoo")
 
 #: A znode's data and version, or None when it does not exist.
 Versioned = tuple[bytes, int]
@@ -79,6 +82,8 @@ class ZkClient:
     async def start(self) -> None:
         """Connect, or raise ``ConnectionError`` naming the ensemble after the connection timeout."""
         self._token = trio.lowlevel.current_trio_token()
+        if not log.isEnabledFor(logging.DEBUG):
+            _kazoo_log.setLevel(logging.ERROR)
         self._kazoo = KazooClient(hosts=self.connect, timeout=self._session_timeout_ms / 1000,
                                   connection_retry={"max_tries": -1, "max_delay": 1},
                                   command_retry={"max_tries": 0})
