@@ -29,7 +29,15 @@ class Harness:
         self.scheduler = Scheduler()
         nursery.start_soon(self.scheduler.run)
         self.coordinator = ClassicCoordinator({}, GroupConfig(initial_rebalance_delay_ms=delay_ms),
-                                              self.scheduler, lambda g: self.stored.append((g.state, g.generation)))
+                                              self.scheduler, self.store)
+
+    def store(self, group):
+        """Records what is stored, and stores it at once."""
+        self.stored.append((group.state, group.generation))
+
+        async def stored():
+            return ErrorCode.NONE
+        return stored
 
     def group(self, group_id="g"):
         return self.coordinator.groups[group_id]
@@ -72,7 +80,7 @@ async def test_single_member_joins_syncs_and_is_stable(clock):
         synced = await h.sync(me, 1, [(me, b"assignment")])
         assert (synced["error_code"], synced["assignment"]) == (ErrorCode.NONE, b"assignment")
         assert h.group().state == GroupState.STABLE
-        assert h.stored[-1] == (GroupState.STABLE, 1)
+        assert h.stored[-1] == (GroupState.COMPLETING_REBALANCE, 1)  # stored before the group is Stable
         assert h.heartbeat(me, 1) == ErrorCode.NONE
         assert h.heartbeat(me, 0) == ErrorCode.ILLEGAL_GENERATION
         assert h.heartbeat("stranger", 1) == ErrorCode.UNKNOWN_MEMBER_ID
