@@ -104,6 +104,8 @@ class ClusterTopicAdmin:
             if exc.code != ErrorCode.TOPIC_ALREADY_EXISTS:
                 raise
             return
+        except NodeExistsError:  # another broker is creating it at this very moment
+            return
         log.info("Created %s with %d partition(s)", name, num_partitions)
 
     def _check_assignment(self, placement: dict[int, list[int]], brokers: Mapping[int, str | None]) -> None:
