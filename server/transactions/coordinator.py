@@ -49,7 +49,9 @@ from .txn_topic import TRANSACTION_STATE_TOPIC, TransactionTopic
 
 log = logging.getLogger("odradek.transactions")
 
-MARKER_RETRY_BACKOFF_S = 0.1  # between rounds of markers that could not be written yet
+# between rounds of markers that could not be written yet: doubled while rounds make no progress
+MARKER_RETRY_BACKOFF_S = 0.1
+MARKER_RETRY_BACKOFF_MAX_S = 1.0
 
 
 class TransactionCoordinator:
@@ -353,13 +355,19 @@ class TransactionCoordinator:
 
     async def _send_markers(self) -> None:
         """Write the markers owed, in rounds, until there are none left."""
+        backoff = MARKER_RETRY_BACKOFF_S
         while True:
             if not self._unmarked:
                 await self._markers_due.wait()
             self._markers_due = trio.Event()
+            owed = sum(len(partitions) + 1 for partitions in self._unmarked.values())
             await self.complete_transactions()
             if self._unmarked:
-                await trio.sleep(MARKER_RETRY_BACKOFF_S)
+                still = sum(len(partitions) + 1 for partitions in self._unmarked.values())
+                backoff = min(backoff * 2, MARKER_RETRY_BACKOFF_MAX_S) if still >= owed else MARKER_RETRY_BACKOFF_S
+                await trio.sleep(backoff)
+            else:
+                backoff = MARKER_RETRY_BACKOFF_S
 
     async def complete_transactions(self, transactional_ids: Iterable[str] | None = None,
                                     here_only: bool = False) -> None:

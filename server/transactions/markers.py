@@ -100,7 +100,7 @@ class MarkerWriter:
                                 markers.producer_id, *tp, code.name)
                     done[markers.transactional_id].add(tp)
                 else:
-                    log.info("The %s marker of producer %d for %s-%d was not written (%s); will retry",
+                    log.debug("The %s marker of producer %d for %s-%d was not written (%s); will retry",
                              markers.kind, markers.producer_id, *tp, code.name)
 
         async def write_here() -> None:
