@@ -68,7 +68,7 @@ class ReplicaManager:
     def add_leadership_listener(self, topic: str, listener: LeadershipListener) -> None:
         """Have ``listener(partition, leader_epoch, is_leader)`` called whenever this broker starts
         leading a partition of ``topic`` (or leads it at a new leader epoch), and whenever it stops
-        (it follows, or the replica is stopped). Kafka's ``onLeadershipChange``: the group and
+        (it follows, it is fenced, or the replica is stopped). Kafka's ``onLeadershipChange``: the group and
         transaction coordinators load and unload their internal topics' partitions on it."""
         self._leadership_listeners.setdefault(topic, []).append(listener)
 
@@ -306,6 +306,7 @@ class ReplicaManager:
                 elif answer.error_code == ErrorCode.FENCED_LEADER_EPOCH and answer.leader_epoch > partition.leader_epoch:
                     partition.fence()  # another broker leads it now: its LeaderAndIsr is on the way
                     self.notify(partition.key)
+                    self._leadership_changed(partition.key, partition.leader_epoch, False)
                 else:
                     # fenced or stale: the controller's LeaderAndIsr will bring the current state
                     partition.pending_isr = None
@@ -319,6 +320,7 @@ class ReplicaManager:
         for partition in fenced:
             partition.fence()
             self.notify(partition.key)
+            self._leadership_changed(partition.key, partition.leader_epoch, False)
         if fenced:
             self.metadata.forget_leaders([p.key for p in fenced], self.broker_id)
             log.warning("Stopped leading %d partition(s): %s", len(fenced), reason)
