@@ -36,6 +36,7 @@ from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
+from .groups.offsets_topic import OFFSETS_TOPIC
 from .connection import serve_connection
 from .listener_sockets import BoundListener, bind_all
 from .listeners import Listener
@@ -50,6 +51,7 @@ from .routes import CLUSTER_ROUTES, ROUTES
 from .startup_error import StartupError
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
+from .transactions.txn_topic import TRANSACTION_STATE_TOPIC
 
 log = logging.getLogger("odradek.server")
 #: The ready and stopped lines, which print at every log level (see tools/serve.py).
@@ -65,9 +67,6 @@ class Broker:
         self.dynamic_configs = DynamicBrokerConfigs(self.logs.data_dir, config.props)
         self.appends = AppendNotifier()
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
-        self.producer_ids = ProducerIdAllocator(self.logs.dirs.metadata_dir)
-        self.groups = GroupCoordinator(self)
-        self.transactions = TransactionCoordinator(self)
         self.maintenance = LogMaintenance(self)
         self.log_dir_failures = LogDirFailures(self)
         self.log_dir_moves = LogDirMoves(self)
@@ -81,16 +80,24 @@ class Broker:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)
             self.topic_admin = LocalTopicAdmin(self)
+            self.producer_ids = ProducerIdAllocator(self.logs.dirs.metadata_dir)
             self.routes = ROUTES
         else:
             from .cluster.member import ClusterMember
+            from .cluster.producer_id_blocks import ZkProducerIdBlocks
             from .cluster.topic_admin import ClusterTopicAdmin
 
             self.cluster = ClusterMember(self, cluster_config)
             self.replicas = self.cluster.replicas
             self.metadata = self.cluster.metadata
             self.topic_admin = ClusterTopicAdmin(self.cluster)
+            self.producer_ids = ZkProducerIdBlocks(self.cluster)
             self.routes = CLUSTER_ROUTES
+        self.groups = GroupCoordinator(self)
+        self.transactions = TransactionCoordinator(self)
+        if self.cluster is not None:  # coordinators load and unload partitions as leadership moves
+            self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
+            self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)
 
     @property
     def advertised(self) -> Listener:
@@ -131,8 +138,8 @@ class Broker:
             gc.freeze()
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self.log_dir_failures.run)
-                nursery.start_soon(self.groups.run)
-                nursery.start_soon(self.transactions.run)
+                await nursery.start(self.groups.run)
+                await nursery.start(self.transactions.run)
                 nursery.start_soon(self.maintenance.run)
                 nursery.start_soon(self.log_dir_moves.run)
                 for listener in bound:

@@ -32,6 +32,12 @@ class LocalMetadata:
         advertised = self._broker.advertised_for(listener)
         return [(self.broker_id, Endpoint(advertised.host, advertised.port), None)]
 
+    def endpoint(self, broker_id: int, listener: str) -> Endpoint | None:
+        if broker_id != self.broker_id:
+            return None
+        advertised = self._broker.advertised_for(listener)
+        return Endpoint(advertised.host, advertised.port)
+
     def is_alive(self, broker_id: int) -> bool:
         return broker_id == self.broker_id
 

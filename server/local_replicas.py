@@ -48,6 +48,11 @@ class LocalReplicas:
         """A producer's batches, as they are: nobody else will ever lead, so no epoch is stamped."""
         return log.append(records)
 
+    def append_marker(self, log: PartitionLog, producer_id: int, producer_epoch: int, commit: bool,
+                      coordinator_epoch: int) -> int:
+        """A transaction coordinator's marker, as it is (see ``append``); its offset."""
+        return log.append_marker(producer_id, producer_epoch, commit, coordinator_epoch)
+
     def check_produce(self, log: PartitionLog, acks: int) -> int:
         return ErrorCode.NONE
 

@@ -2,9 +2,11 @@
 
 Like Kafka's ProducerIdManager, the broker reserves a block of IDs by durably recording the end of
 the block before handing any of them out; after a crash it starts at the next block, so an ID is
-never reused even if the last ones handed out were never written anywhere else. The record lives in
-the metadata log directory; a disk error writing it takes that directory offline (and so stops the
-broker) and raises KafkaStorageError.
+never reused even if the last ones handed out were never written anywhere else. A single broker
+keeps the record in the metadata log directory; a disk error writing it takes that directory
+offline (and so stops the broker). In a cluster, blocks are reserved in ZooKeeper instead, so that
+no two brokers hand out the same ID (``cluster.producer_id_blocks``); both answer ``load`` and
+``allocate``, which raises ProducerIdsUnavailable when no ID can be handed out.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import os
 
 import trio
 
-from odradek.storage.errors import KafkaStorageError
 from odradek.storage.log_dirs import LogDir
 
 BLOCK_SIZE = 1000
 STATE_FILE = "producer-id-block"
+
+
+class ProducerIdsUnavailable(Exception):
+    """No block of IDs could be reserved; the request should be retried (COORDINATOR_NOT_AVAILABLE)."""
 
 
 class ProducerIdAllocator:
@@ -40,7 +45,7 @@ class ProducerIdAllocator:
                     await trio.to_thread.run_sync(self._reserve, self._block_end + BLOCK_SIZE)
                 except OSError as exc:
                     self._log_dir.fail(exc)
-                    raise KafkaStorageError(f"Could not reserve producer ids in {self._path}: {exc}") from exc
+                    raise ProducerIdsUnavailable(f"Could not reserve producer ids in {self._path}: {exc}") from exc
             producer_id = self._next
             self._next += 1
             return producer_id

@@ -4,9 +4,9 @@ Each handler module names its ``API_KEY`` and defines ``async handle(ctx, reques
 range is the wire schema's; a module may advertise a wider range than it accepts
 (``ADVERTISED_MIN_VERSION``), as Kafka 4 does for Produce (KAFKA-18659).
 
-The APIs brokers use among themselves (LeaderAndIsr, UpdateMetadata, AlterPartition, ...) are
-served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is ``ROUTES`` plus those, less
-the few ``SINGLE_NODE_MODULES``.
+The APIs brokers use among themselves (LeaderAndIsr, UpdateMetadata, AlterPartition,
+WriteTxnMarkers, ...) are served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is
+``ROUTES`` plus those, less the few ``SINGLE_NODE_MODULES``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .handlers import (
     leader_and_isr,
     stop_replica,
     update_metadata,
+    write_txn_markers,
     api_versions,
     consumer_group_describe,
     consumer_group_heartbeat,
@@ -122,6 +123,7 @@ CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
     update_metadata,
     controlled_shutdown,
     alter_partition,
+    write_txn_markers,
 )
 
 

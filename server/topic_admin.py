@@ -14,6 +14,7 @@ is reserved while that runs, and the topic becomes visible only once all of it e
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 
 import trio
@@ -21,6 +22,8 @@ import trio
 from odradek.wire import ErrorCode
 
 from .storage_errors import error_code_for
+
+log = logging.getLogger("odradek.server")
 
 
 class TopicAdminError(Exception):
@@ -44,6 +47,15 @@ class LocalTopicAdmin:
             replication_factor = 1
         return await create_topic(self.broker, name, num_partitions, replication_factor, configs, assignments,
                                   validate_only)
+
+    async def create_internal_topic(self, name: str, num_partitions: int, replication_factor: int,
+                                    configs: Mapping[str, str]) -> None:
+        """An internal topic (``__consumer_offsets``, ``__transaction_state``) on first use, unless
+        it exists: created here and now, this broker its only replica."""
+        logs = self.broker.logs
+        if logs.get_topic(name) is None:
+            logs.create_topic(name, num_partitions, configs)
+            log.info("Created %s with %d partition(s)", name, num_partitions)
 
     async def create_partitions(self, name: str, new_total: int, assignments=None, validate_only: bool = False,
                                 timeout_ms: int = 0) -> None:

@@ -794,6 +794,11 @@ class PartitionLog:
                 break
         return found
 
+    def has_ongoing_transaction(self, producer_id: int, producer_epoch: int) -> bool:
+        """Whether the producer, at this epoch, has a transaction open in this partition (a
+        transactional batch of it then needs no check with its transaction coordinator, KIP-890)."""
+        return self._producers.has_ongoing_transaction(producer_id, producer_epoch)
+
     def active_producers(self) -> list[ProducerInfo]:
         """The producers this partition remembers, by producer id (DescribeProducers)."""
         self._check_open()

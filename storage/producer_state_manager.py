@@ -42,6 +42,11 @@ class ProducerStateManager:
         """The first offset of the oldest open transaction."""
         return next(iter(self._open_txns), None)
 
+    def has_ongoing_transaction(self, producer_id: int, epoch: int) -> bool:
+        """Whether the producer, at this epoch, has a transaction open here."""
+        entry = self._producers.get(producer_id)
+        return entry is not None and entry.epoch == epoch and entry.txn_first_offset is not None
+
     def entries(self) -> list[ProducerEntry]:
         return [self._producers[producer_id] for producer_id in sorted(self._producers)]
 

@@ -14,6 +14,7 @@ ALTER_PARTITION = 1
 REPLICA_FETCH = 12
 OFFSET_FOR_LEADER_EPOCH = 4
 WRITE_TXN_MARKERS = 1
+ADD_PARTITIONS_TO_TXN = 5  # verify only (KIP-890), for a partition leader checking a transactional batch
 
 #: UpdateMetadata's security protocol ids.
 SECURITY_PROTOCOL_IDS = {"PLAINTEXT": 0, "SSL": 1, "SASL_PLAINTEXT": 2, "SASL_SSL": 3}

@@ -15,6 +15,7 @@ smaller than ``offsets.topic.replication.factor`` (default 3) still has a group 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 from odradek.storage.log_config import LogConfig, validate_topic_configs
@@ -29,6 +30,8 @@ from . import zk_data
 from .zk_client import BadVersionError, NodeExistsError
 
 DEFAULT_TIMEOUT_MS = 30000
+
+log = logging.getLogger("odradek.cluster")
 
 
 class ClusterTopicAdmin:
@@ -87,6 +90,23 @@ class ClusterTopicAdmin:
             raise TopicAdminError(ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.") from None
         await self._wait(lambda: self._has_leaders(name, len(placement)), timeout_ms)
         return metadata.topic(name) or info
+
+    async def create_internal_topic(self, name: str, num_partitions: int, replication_factor: int,
+                                    configs: Mapping[str, str]) -> None:
+        """An internal topic on first use (a FindCoordinator for it), unless it exists: its
+        ``replication_factor`` capped to the live brokers. Not waited for, as Kafka's brokers do
+        not wait: the coordinator is not available until the controller has elected leaders,
+        and clients ask again."""
+        try:
+            await self.create_topic(name, num_partitions, configs=configs,
+                                    internal_replication_factor=replication_factor, timeout_ms=0)
+        except TopicAdminError as exc:
+            if exc.code != ErrorCode.TOPIC_ALREADY_EXISTS:
+                raise
+            return
+        except NodeExistsError:  # another broker is creating it at this very moment
+            return
+        log.info("Created %s with %d partition(s)", name, num_partitions)
 
     def _check_assignment(self, placement: dict[int, list[int]], brokers: Mapping[int, str | None]) -> None:
         sizes = {len(replicas) for replicas in placement.values()}

@@ -7,6 +7,12 @@ stop heartbeating are removed after their session timeout, members that do not r
 rebalance timeout are dropped, a new group waits ``group.initial.rebalance.delay.ms`` for more
 members before its first generation, and members handed an ID with MEMBER_ID_REQUIRED must come
 back within their session timeout.
+
+A group's metadata is stored in ``__consumer_offsets`` when a generation's assignment arrives,
+and the group becomes Stable, and its members get their assignments, only once that write is on
+every in-sync replica (Kafka's SyncGroup waits the same way); a static member taking over its old
+identity waits for it too. When this broker stops coordinating a group (its partition moved to
+another leader), members waiting in JoinGroup or SyncGroup are told NOT_COORDINATOR.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import trio
 
@@ -31,9 +38,34 @@ log = logging.getLogger("odradek.groups")
 FIRST_MEMBER_ID_REQUIRED_VERSION = 4
 FIRST_SKIP_ASSIGNMENT_VERSION = 9  # KIP-814
 
+#: Stores a group's metadata now; the returned function waits until it is replicated: NONE, or
+#: the error to answer (Kafka's for group metadata writes).
+StoreGroup = Callable[[ClassicGroup], Callable[[], Awaitable[ErrorCode]]]
+
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _coordinates_every_group(group_id: str) -> None:
+    pass
+
+
+@dataclass
+class _AfterStore:
+    """An answer that waits until the group's metadata is stored: ``then`` turns the outcome of
+    ``stored()`` into the answer (or the Reply that will carry it)."""
+
+    stored: Callable[[], Awaitable[ErrorCode]]
+    then: Callable[[ErrorCode], Reply | dict]
+
+
+async def _answer(result: Reply | dict | _AfterStore) -> dict:
+    if isinstance(result, _AfterStore):
+        result = result.then(await result.stored())
+    if isinstance(result, dict):
+        return result
+    return await result.wait()
 
 
 class ClassicCoordinator:
@@ -42,12 +74,14 @@ class ClassicCoordinator:
         groups: dict,
         config: GroupConfig,
         scheduler: Scheduler,
-        on_group_changed: Callable[[ClassicGroup], None],
+        store_group: StoreGroup,
+        check_coordinator: Callable[[str], None] = _coordinates_every_group,
     ):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
         self.scheduler = scheduler
-        self.on_group_changed = on_group_changed
+        self.store_group = store_group
+        self.check_coordinator = check_coordinator  # raises GroupError unless this broker coordinates the group
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -60,6 +94,7 @@ class ClassicCoordinator:
 
     def _current_member(self, request) -> tuple[ClassicGroup, ClassicMember]:
         """The group and member a SyncGroup or Heartbeat names, checked as Kafka checks them."""
+        self.check_coordinator(request.group_id)
         group = self.classic_group(request.group_id)
         if group is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
@@ -84,17 +119,16 @@ class ClassicCoordinator:
 
     async def join(self, request, version: int, client_id: str, client_host: str) -> dict:
         try:
-            reply = self._join(request, version, client_id, client_host)
+            result = self._join(request, version, client_id, client_host)
         except GroupError as exc:
             return _join_error(exc.code, request.member_id)
-        if isinstance(reply, dict):
-            return reply
-        return await reply.wait()
+        return await _answer(result)
 
-    def _join(self, request, version: int, client_id: str, client_host: str) -> Reply | dict:
+    def _join(self, request, version: int, client_id: str, client_host: str) -> Reply | dict | _AfterStore:
         group_id, member_id = request.group_id, request.member_id
         if not group_id:
             raise GroupError(ErrorCode.INVALID_GROUP_ID)
+        self.check_coordinator(group_id)
         if not (self.config.min_session_timeout_ms <= request.session_timeout_ms
                 <= self.config.max_session_timeout_ms):
             raise GroupError(ErrorCode.INVALID_SESSION_TIMEOUT)
@@ -122,7 +156,7 @@ class ClassicCoordinator:
             return self._join_unknown_member(group, version, spec)
         return self._join_known_member(group, member_id, spec)
 
-    def _join_unknown_member(self, group: ClassicGroup, version: int, spec: dict) -> Reply | dict:
+    def _join_unknown_member(self, group: ClassicGroup, version: int, spec: dict) -> Reply | dict | _AfterStore:
         instance_id = spec["group_instance_id"]
         new_id = f"{instance_id or spec['client_id']}-{uuid.uuid4()}"  # Kafka's member ID form
         if instance_id is not None and instance_id in group.static_members:
@@ -183,7 +217,7 @@ class ClassicCoordinator:
         return reply
 
     def _replace_static_member(self, group: ClassicGroup, old_id: str, new_id: str, spec: dict,
-                               version: int) -> Reply | dict:
+                               version: int) -> Reply | dict | _AfterStore:
         """KIP-345: a restarted static member takes over its old identity under a new member ID;
         in a stable group with unchanged protocols it gets its assignment back, no rebalance."""
         old = group.members[old_id]
@@ -202,7 +236,6 @@ class ClassicCoordinator:
             group.leader_id = new_id
         self._schedule_session(group, member)
         if group.state == GroupState.STABLE and old.protocols == spec["protocols"]:
-            self.on_group_changed(group)
             answer = self._join_answer(group, member)
             if version >= FIRST_SKIP_ASSIGNMENT_VERSION:
                 answer["skip_assignment"] = was_leader  # it leads, but need not assign again
@@ -211,7 +244,8 @@ class ClassicCoordinator:
                 # group would never deliver that assignment: name the old leader instead.
                 answer["leader"] = old_id if was_leader else group.leader_id
                 answer["members"] = []
-            return answer
+            return _AfterStore(self.store_group(group),
+                               lambda code: answer if code == ErrorCode.NONE else _join_error(code, new_id))
         reply = member.join_reply = Reply()
         if group.state == GroupState.PREPARING_REBALANCE:
             self._member_joined(group)
@@ -297,7 +331,7 @@ class ClassicCoordinator:
             group.protocol_name = None
             group.leader_id = None
             log.info("Group %s with generation %d is now empty", group.group_id, group.generation)
-            self.on_group_changed(group)
+            self.store_group(group)  # not waited for, as in Kafka: nobody is waiting for an answer
             return
         group.protocol_name = group.select_protocol()
         if group.leader_id not in group.members:
@@ -325,14 +359,12 @@ class ClassicCoordinator:
 
     async def sync(self, request) -> dict:
         try:
-            reply = self._sync(request)
+            result = self._sync(request)
         except GroupError as exc:
             return {"error_code": exc.code, "assignment": b""}
-        if isinstance(reply, dict):
-            return reply
-        return await reply.wait()
+        return await _answer(result)
 
-    def _sync(self, request) -> Reply | dict:
+    def _sync(self, request) -> Reply | dict | _AfterStore:
         group, member = self._current_member(request)
         if ((request.protocol_type is not None and request.protocol_type != group.protocol_type)
                 or (request.protocol_name is not None and request.protocol_name != group.protocol_name)):
@@ -351,14 +383,39 @@ class ClassicCoordinator:
         for m in group.members.values():
             m.assignment = assignments.get(m.member_id, b"")
         self.scheduler.cancel(("sync", group.group_id))
-        group.state = GroupState.STABLE
         group.state_timestamp_ms = _now_ms()
-        self.on_group_changed(group)
-        for m in group.members.values():
-            if m.sync_reply is not None:
-                reply, m.sync_reply = m.sync_reply, None
-                reply.send(self._sync_answer(group, m))
-        return self._sync_answer(group, member)
+        reply = member.sync_reply = Reply()
+        generation = group.generation
+        return _AfterStore(self.store_group(group),
+                           lambda code: self._assignment_stored(group, generation, member, reply, code))
+
+    def _assignment_stored(self, group: ClassicGroup, generation: int, leader: ClassicMember, reply: Reply,
+                           code: ErrorCode) -> Reply:
+        """The leader's assignment is stored (or could not be): the group becomes Stable and every
+        member waiting in SyncGroup gets its assignment, or they all get the error and the group
+        rebalances (Kafka's resetAndPropagateAssignmentError). Nothing changes if the group has
+        moved on meanwhile: whatever moved it answered the members."""
+        if group.state == GroupState.COMPLETING_REBALANCE and group.generation == generation:
+            if code == ErrorCode.NONE:
+                group.state = GroupState.STABLE
+                for m in group.members.values():
+                    if m.sync_reply is not None:
+                        waiting, m.sync_reply = m.sync_reply, None
+                        waiting.send(self._sync_answer(group, m))
+            else:
+                log.info("Could not store the assignment of group %s generation %d: %s", group.group_id,
+                         generation, code.name)
+                for m in group.members.values():
+                    m.assignment = b""
+                    if m.sync_reply is not None:
+                        waiting, m.sync_reply = m.sync_reply, None
+                        waiting.send({"error_code": code, "assignment": b""})
+                self._prepare_rebalance(group, f"storing the assignment failed with {code.name}")
+        if not reply.sent:  # the leader sent SyncGroup again meanwhile, and that one was answered
+            stable = group.state == GroupState.STABLE and group.members.get(leader.member_id) is leader
+            reply.send(self._sync_answer(group, leader) if stable else
+                       {"error_code": code or ErrorCode.REBALANCE_IN_PROGRESS, "assignment": b""})
+        return reply
 
     def _sync_answer(self, group: ClassicGroup, member: ClassicMember) -> dict:
         return {"error_code": ErrorCode.NONE, "protocol_type": group.protocol_type,
@@ -370,7 +427,9 @@ class ClassicCoordinator:
         try:
             group, member = self._current_member(request)
         except GroupError as exc:
-            return exc.code
+            # A coordinator still loading the group answers blindly, as Kafka's does: the member
+            # keeps its session, and hears of a rebalance once the group is back.
+            return ErrorCode.NONE if exc.code == ErrorCode.COORDINATOR_LOAD_IN_PROGRESS else exc.code
         self._schedule_session(group, member)
         if group.state == GroupState.PREPARING_REBALANCE:
             return ErrorCode.REBALANCE_IN_PROGRESS
@@ -378,6 +437,7 @@ class ClassicCoordinator:
 
     def leave(self, group_id: str, leaving: list[tuple[str, str | None]]) -> list[ErrorCode]:
         """Remove each (member id, group instance id); one error code per member."""
+        self.check_coordinator(group_id)
         group = self.classic_group(group_id)
         if group is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
@@ -452,11 +512,30 @@ class ClassicCoordinator:
         elif group.state == GroupState.PREPARING_REBALANCE:
             self._member_joined(group)
 
-    # -- restoring after a restart -------------------------------------------------------------
+    # -- taking groups over and handing them on ------------------------------------------------
+
+    def unload(self, group: ClassicGroup) -> None:
+        """This broker no longer coordinates the group (Kafka's onGroupUnloaded): it is Dead here,
+        its deadlines are off, and members waiting in JoinGroup or SyncGroup are told
+        NOT_COORDINATOR, so that they find its new coordinator."""
+        group.state = GroupState.DEAD
+        for key in (("join", group.group_id), ("sync", group.group_id)):
+            self.scheduler.cancel(key)
+        for pending in group.pending_members:
+            self.scheduler.cancel(("pending", group.group_id, pending))
+        for member in group.members.values():
+            self.scheduler.cancel(("session", group.group_id, member.member_id))
+            if member.join_reply is not None:
+                member.join_reply.send(_join_error(ErrorCode.NOT_COORDINATOR, member.member_id))
+                member.join_reply = None
+            if member.sync_reply is not None:
+                member.sync_reply.send({"error_code": ErrorCode.NOT_COORDINATOR, "assignment": b""})
+                member.sync_reply = None
 
     def restore(self, group: ClassicGroup) -> None:
-        """Adopt a group loaded from ``__consumer_offsets``: its members must heartbeat again
-        within their session timeout or be removed, as after a coordinator failover."""
+        """Adopt a group loaded from ``__consumer_offsets`` (at start-up, or taking its partition
+        over from another broker): its members must heartbeat again within their session timeout
+        or be removed."""
         self.groups[group.group_id] = group
         for member in group.members.values():
             self._schedule_session(group, member)

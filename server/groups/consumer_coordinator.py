@@ -42,12 +42,13 @@ INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__sha
 
 class ConsumerCoordinator:
     def __init__(self, groups: dict, config: ConsumerGroupConfig, scheduler: Scheduler, topics,
-                 drop_group: Callable[[object], None]):
+                 drop_group: Callable[[object], None], check_coordinator: Callable[[str], None] = lambda _: None):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
         self.scheduler = scheduler
-        self.topics = topics  # the LogManager: topics(), get_topic(name)
+        self.topics = topics  # topics(), get_topic(name): the cluster's topics, as Metadata answers them
         self.drop_group = drop_group  # forgets a group for good (an empty classic group taken over)
+        self.check_coordinator = check_coordinator  # raises GroupError unless this broker coordinates the group
 
     def consumer_group(self, group_id: str) -> ConsumerGroup | None:
         group = self.groups.get(group_id)
@@ -59,6 +60,7 @@ class ConsumerCoordinator:
         """The response body of one ConsumerGroupHeartbeat (without the throttle time)."""
         try:
             self._validate(request, version)
+            self.check_coordinator(request.group_id)
             if request.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
                 return self._leave(request)
             return self._heartbeat(request, client_id, client_host)
@@ -235,7 +237,7 @@ class ConsumerCoordinator:
             group.regex_topics = {}
         metadata = {}
         for name in sorted(group.subscribed_topics()):
-            info = self.topics.get_topic(name)
+            info = self.topics.topic(name)
             if info is not None:
                 metadata[name] = (info.topic_id, info.num_partitions)
         changed = metadata != group.topic_metadata
@@ -296,6 +298,14 @@ class ConsumerCoordinator:
         log.info("Member %s of consumer group %s is fenced: it did not revoke its partitions at epoch %d "
                  "within %d ms", member_id, group.group_id, epoch, member.rebalance_timeout_ms)
         self._fence(group, member)
+
+    def unload(self, group: ConsumerGroup) -> None:
+        """This broker no longer coordinates the group: its members hear NOT_COORDINATOR from their
+        next heartbeat on, and rejoin at the new coordinator, which knows nothing of the group
+        (it was never stored), as after a restart."""
+        group.dead = True
+        for member_id in group.members:
+            self._cancel_timers(group, member_id)
 
     def _cancel_timers(self, group: ConsumerGroup, member_id: str) -> None:
         self.scheduler.cancel(("consumer-session", group.group_id, member_id))

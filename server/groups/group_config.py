@@ -14,6 +14,7 @@ class GroupConfig:
     offset_metadata_max_bytes: int = 4096
     offsets_retention_ms: int = 10080 * 60_000
     offsets_retention_check_interval_ms: int = 600_000
+    offset_commit_timeout_ms: int = 5000  # how long a write waits for the ISR
 
     @classmethod
     def from_broker(cls, config) -> "GroupConfig":
@@ -25,4 +26,5 @@ class GroupConfig:
             offset_metadata_max_bytes=config.get_int("offset.metadata.max.bytes", 4096),
             offsets_retention_ms=config.get_int("offsets.retention.minutes", 10080) * 60_000,
             offsets_retention_check_interval_ms=config.get_int("offsets.retention.check.interval.ms", 600_000),
+            offset_commit_timeout_ms=config.get_int("offsets.commit.timeout.ms", 5000),
         )

@@ -1,19 +1,33 @@
 """The group coordinator: every group this broker coordinates, their deadlines and offsets.
 
-On a single broker this node coordinates every group. Group state and committed offsets are kept
-as records in ``__consumer_offsets`` (created on first use, as Kafka does) and replayed at start-up.
+A group belongs to the leader of its partition of ``__consumer_offsets`` (Kafka's rule, see
+``offsets_topic.partition_for``). Group state and committed offsets are kept as records there
+(the topic is created on first use, as Kafka does) and replayed when a partition is taken over:
+a single broker leads every partition and replays the whole topic at start-up; in a cluster the
+replica manager tells the coordinator when this broker starts or stops leading a partition
+(``on_leadership``), and it loads or unloads that partition's groups (see
+``coordinator_partitions``). Requests for a group coordinated elsewhere are answered
+NOT_COORDINATOR, and COORDINATOR_LOAD_IN_PROGRESS while its partition loads.
+
+Writes go to the partition's leader log at the coordinator epoch and count once every in-sync
+replica has them (``coordinator_log``); their errors are answered as Kafka's coordinator answers
+them. Tombstones (deleted groups, expired or deleted offsets) are not waited for, as in Kafka: a
+lost one is written again by the next expiry round.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import trio
 
-from odradek.storage.errors import StorageError
 from odradek.wire import ErrorCode
 
+from ..coordinator_log import CoordinatorWriteError
+from ..coordinator_partitions import CoordinatorPartitions
+from ..topic_admin import TopicAdminError
 from .classic_coordinator import ClassicCoordinator
 from .classic_group import ClassicGroup, GroupState
 from .classic_group_records import group_from_record, group_to_record
@@ -23,55 +37,210 @@ from .consumer_group_config import ConsumerGroupConfig
 from .group_config import GroupConfig
 from .group_error import GroupError
 from .offset_store import OffsetStore
-from .offsets_records import GroupMetadataKey, Tombstone
-from .offsets_topic import OFFSETS_TOPIC, OffsetsTopic
+from .offsets_records import Entry, GroupMetadataKey, OffsetCommit, OffsetCommitKey, Tombstone
+from .offsets_topic import OFFSETS_TOPIC, LoadedOffsets, OffsetsTopic
 from .scheduler import Scheduler
 
 log = logging.getLogger("odradek.groups")
 
+TopicPartition = tuple[str, int]
+
 
 class GroupCoordinator:
     def __init__(self, broker):
+        self._broker = broker
         self.config = GroupConfig.from_broker(broker.config)
         self.scheduler = Scheduler()
         self.groups: dict[str, ClassicGroup | ConsumerGroup] = {}
         self.topic = OffsetsTopic(broker)
-        self.offsets = OffsetStore(self.topic)
-        self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group)
+        self.partitions = CoordinatorPartitions()
+        self.offsets = OffsetStore(self.topic.partition_for)
+        self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group,
+                                          self.check_coordinator)
         self.consumer = ConsumerCoordinator(self.groups, ConsumerGroupConfig.from_broker(broker.config),
-                                            self.scheduler, broker.logs, self._forget)
+                                            self.scheduler, broker.metadata, self._forget, self.check_coordinator)
+        self._nursery: trio.Nursery | None = None
+        # transaction markers written to a partition while it loaded: settled again once it is loaded
+        self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
 
     # -- life cycle ----------------------------------------------------------------------------
 
-    def load(self):
-        """Replay ``__consumer_offsets`` (blocking: start-up runs it in a worker thread)."""
+    def load(self) -> LoadedOffsets:
+        """Replay all of ``__consumer_offsets`` (blocking: a single broker's start-up runs it in a
+        worker thread)."""
         return self.topic.load()
 
-    def adopt(self, loaded) -> None:
-        self.offsets.adopt(loaded.offsets, loaded.pending)
-        for record in loaded.groups.values():
-            self.classic.restore(group_from_record(record))
+    def adopt(self, loaded: LoadedOffsets) -> None:
+        """Take over the whole topic: a single broker coordinates every group."""
+        self.partitions.own_all()
+        self._take(loaded)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
                  len(loaded.groups), len(loaded.offsets), OFFSETS_TOPIC)
 
-    async def run(self) -> None:
+    def _take(self, loaded: LoadedOffsets) -> None:
+        self.offsets.add(loaded.offsets, loaded.pending)
+        for record in loaded.groups.values():
+            self.classic.restore(group_from_record(record))
+
+    async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
+            self._nursery = nursery
             nursery.start_soon(self.scheduler.run)
             nursery.start_soon(self._expire_offsets_periodically)
+            task_status.started()
+
+    # -- leadership of __consumer_offsets partitions (cluster mode) ----------------------------
+
+    def on_leadership(self, partition: int, leader_epoch: int, is_leader: bool) -> None:
+        """The replica manager's news: this broker leads ``partition`` (from ``leader_epoch``) or
+        no longer does. Kafka's onElection and onResignation."""
+        if is_leader:
+            if self.partitions.elected(partition, leader_epoch):
+                self._nursery.start_soon(self._load_partition, partition)
+        elif self.partitions.resigned(partition):
+            self._unload_partition(partition)
+
+    async def _load_partition(self, partition: int) -> None:
+        log.info("Loading the groups and offsets of %s-%d", OFFSETS_TOPIC, partition)
+        started = trio.current_time()
+        try:
+            loaded = await trio.to_thread.run_sync(self.topic.load_partition, partition)
+        except Exception:
+            log.exception("Could not load the groups of %s-%d", OFFSETS_TOPIC, partition)
+            if self.partitions.is_loading(partition):
+                self.partitions.resigned(partition)
+            self._settled_while_loading.pop(partition, None)
+            return
+        if not self.partitions.is_loading(partition):
+            return  # leadership went elsewhere meanwhile
+        self._take(loaded)
+        epoch = self.partitions.loaded(partition)
+        for producer_id, commit in self._settled_while_loading.pop(partition, []):
+            self.offsets.complete_transaction(partition, producer_id, commit)
+        log.info("Loaded %d group(s) and the offsets of %d group(s) from %s-%d in %d ms; coordinating them "
+                 "at epoch %d", len(loaded.groups), len(loaded.offsets), OFFSETS_TOPIC, partition,
+                 (trio.current_time() - started) * 1000, epoch)
+
+    def _unload_partition(self, partition: int) -> None:
+        unloaded = 0
+        for group_id, group in list(self.groups.items()):
+            if self.topic.partition_for(group_id) != partition:
+                continue
+            del self.groups[group_id]
+            if isinstance(group, ConsumerGroup):
+                self.consumer.unload(group)
+            else:
+                self.classic.unload(group)
+            unloaded += 1
+        self.offsets.drop_partition(partition)
+        self._settled_while_loading.pop(partition, None)
+        log.info("No longer coordinating the groups of %s-%d (%d unloaded)", OFFSETS_TOPIC, partition, unloaded)
+
+    # -- who coordinates a group ---------------------------------------------------------------
+
+    def coordinator_error(self, group_id: str) -> ErrorCode:
+        """NONE if this broker coordinates the group; else NOT_COORDINATOR, or
+        COORDINATOR_LOAD_IN_PROGRESS while its partition loads."""
+        return self.partitions.error(self.topic.partition_for(group_id))
+
+    def check_coordinator(self, group_id: str) -> None:
+        code = self.coordinator_error(group_id)
+        if code != ErrorCode.NONE:
+            raise GroupError(code)
+
+    def is_loading(self) -> bool:
+        return self.partitions.is_loading()
+
+    async def coordinator_of(self, group_id: str) -> int:
+        """The broker coordinating the group (FindCoordinator): the leader of its partition, -1 if
+        it has none. The topic is created first if it does not exist yet."""
+        try:
+            await self.topic.ensure_exists()
+        except TopicAdminError as exc:
+            log.warning("Could not create %s: %s", OFFSETS_TOPIC, exc)
+            return -1
+        partition = self._broker.metadata.partition(OFFSETS_TOPIC, self.topic.partition_for(group_id))
+        return -1 if partition is None else partition.leader
+
+    # -- writes --------------------------------------------------------------------------------
 
     def ensure_topic(self) -> None:
-        self.topic.ensure_created()
+        """Create the topic before a first write, where this broker may create it alone (a single
+        broker; in a cluster, a partition this coordinator owns exists already)."""
+        if self.partitions.owns_all and self._broker.metadata.topic(OFFSETS_TOPIC) is None:
+            self.topic.ensure_created()
 
-    # -- persistence ---------------------------------------------------------------------------
+    def _write(self, group_id: str, entries: list[Entry], producer: tuple[int, int] | None = None):
+        """Append now, as the group's coordinator; raises GroupError, or CoordinatorWriteError."""
+        self.check_coordinator(group_id)
+        self.ensure_topic()
+        return self.topic.write(group_id, entries, producer,
+                                self.partitions.epoch(self.topic.partition_for(group_id)))
 
-    def _store_group(self, group: ClassicGroup) -> None:
+    def _store_group(self, group: ClassicGroup) -> Callable[[], Awaitable[ErrorCode]]:
+        """Write the group's metadata now; the returned function waits for the ISR and answers as
+        Kafka's storeGroup does."""
         try:
-            self.ensure_topic()
-            self.topic.write(group.group_id, [group_to_record(group)])
-        except StorageError as exc:  # e.g. its partition's log directory is offline
+            appended = self._write(group.group_id, [group_to_record(group)])
+        except GroupError as exc:
+            code = exc.code
+        except CoordinatorWriteError as exc:
             log.error("Could not store the metadata of group %s: %s", group.group_id, exc)
-        except Exception:
-            log.exception("Could not store the metadata of group %s", group.group_id)
+            code = _group_store_error(exc.code)
+        else:
+            async def replicated() -> ErrorCode:
+                outcome = await self.topic.log.replicated(appended, self.config.offset_commit_timeout_ms)
+                if outcome != ErrorCode.NONE:
+                    log.warning("The metadata of group %s generation %d was not replicated: %s", group.group_id,
+                                group.generation, outcome.name)
+                return _group_store_error(outcome)
+            return replicated
+
+        async def failed() -> ErrorCode:
+            return code
+        return failed
+
+    async def commit_offsets(self, group_id: str, commits: list[OffsetCommit],
+                             producer: tuple[int, int] | None = None) -> ErrorCode:
+        """Store offset commits and, once every in-sync replica has them, publish them (or, for a
+        transactional commit by ``producer`` (id, epoch), hold them until its transaction ends).
+        NONE, or the error Kafka answers OffsetCommit and TxnOffsetCommit with."""
+        if not commits:
+            return ErrorCode.NONE
+        try:
+            appended = self._write(group_id, commits, producer)
+        except GroupError as exc:
+            return exc.code
+        except CoordinatorWriteError as exc:
+            log.error("Could not store offsets of group %s: %s", group_id, exc)
+            return _offset_commit_error(exc.code)
+        outcome = await self.topic.log.replicated(appended, self.config.offset_commit_timeout_ms)
+        if outcome != ErrorCode.NONE:
+            log.warning("Offsets of group %s were not replicated: %s", group_id, outcome.name)
+            return _offset_commit_error(outcome)
+        if self.coordinator_error(group_id) == ErrorCode.NONE:  # else its new coordinator reads them from the log
+            if producer is None:
+                self.offsets.publish(group_id, commits)
+            else:
+                self.offsets.hold(group_id, producer[0], commits)
+        return ErrorCode.NONE
+
+    def complete_transaction(self, partition: int, producer_id: int, commit: bool) -> None:
+        """A transaction marker is in ``partition`` of the topic: publish (or drop) the offsets
+        that transaction holds for the groups there. Kafka's coordinator learns of it the same way,
+        from the WriteTxnMarkers its broker serves."""
+        if self.partitions.is_loading(partition):
+            self._settled_while_loading.setdefault(partition, []).append((producer_id, commit))
+        self.offsets.complete_transaction(partition, producer_id, commit)
+
+    def _write_tombstones(self, group_id: str, entries: list[Tombstone]) -> bool:
+        """Tombstones, not waited for; whether they were appended."""
+        try:
+            self._write(group_id, entries)
+        except (GroupError, CoordinatorWriteError) as exc:
+            log.warning("Could not write %d tombstone(s) of group %s: %s", len(entries), group_id, exc)
+            return False
+        return True
 
     # -- offsets -------------------------------------------------------------------------------
 
@@ -83,6 +252,7 @@ class GroupCoordinator:
         versions before 3 cannot name one), and is not held back by a rebalance."""
         if not group_id:
             raise GroupError(ErrorCode.INVALID_GROUP_ID)
+        self.check_coordinator(group_id)
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:  # KIP-848: by member epoch
             consumer_group.check_offset_commit(member_id, generation)
@@ -110,9 +280,17 @@ class GroupCoordinator:
 
     def check_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> None:
         """OffsetFetch v9+ names the member: a consumer group's member must be at its epoch."""
+        self.check_coordinator(group_id)
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:
             consumer_group.check_offset_fetch(member_id, member_epoch)
+
+    def delete_offsets(self, group_id: str, partitions: list[TopicPartition]) -> None:
+        """Write the offsets' tombstones and forget them."""
+        known = self.offsets.of_group(group_id)
+        doomed = [tp for tp in partitions if tp in known]
+        if doomed and self._write_tombstones(group_id, [Tombstone(OffsetCommitKey(group_id, t, p)) for t, p in doomed]):
+            self.offsets.remove(group_id, doomed)
 
     async def _expire_offsets_periodically(self) -> None:
         interval = self.config.offsets_retention_check_interval_ms / 1000
@@ -121,10 +299,12 @@ class GroupCoordinator:
             self.expire_offsets(_now_ms())
 
     def expire_offsets(self, now_ms: int) -> None:
-        emptied = self.offsets.expire(now_ms, self.config.offsets_retention_ms, self._empty_since)
-        for group_id in emptied:
+        due = self.offsets.expired(now_ms, self.config.offsets_retention_ms, self._empty_since)
+        for group_id, stale in due.items():
+            log.info("Expiring %d offset(s) of group %s", len(stale), group_id)
+            self.delete_offsets(group_id, stale)
             group = self.groups.get(group_id)
-            if group is not None and _is_empty(group):
+            if not self.offsets.has_offsets(group_id) and group is not None and _is_empty(group):
                 self._forget(group)
 
     def _empty_since(self, group_id: str) -> int | None:
@@ -140,12 +320,15 @@ class GroupCoordinator:
     # -- admin ---------------------------------------------------------------------------------
 
     def delete_group(self, group_id: str) -> ErrorCode:
+        code = self.coordinator_error(group_id)
+        if code != ErrorCode.NONE:
+            return code
         group = self.groups.get(group_id)
         if group is None and not self.offsets.has_offsets(group_id):
             return ErrorCode.GROUP_ID_NOT_FOUND
         if group is not None and not _is_empty(group):
             return ErrorCode.NON_EMPTY_GROUP
-        self.offsets.delete_group(group_id)
+        self.delete_offsets(group_id, list(self.offsets.of_group(group_id)))
         if group is not None:
             self._forget(group)
         return ErrorCode.NONE
@@ -156,8 +339,38 @@ class GroupCoordinator:
             group.dead = True
             return  # never stored
         group.state = GroupState.DEAD
-        self.ensure_topic()
-        self.topic.write(group.group_id, [Tombstone(GroupMetadataKey(group.group_id))])
+        self._write_tombstones(group.group_id, [Tombstone(GroupMetadataKey(group.group_id))])
+
+
+def _offset_commit_error(code: ErrorCode) -> ErrorCode:
+    """Kafka's answer to an offset commit whose write failed (GroupMetadataManager.storeOffsets)."""
+    if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
+                ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if code in _NOT_LEADER:
+        return ErrorCode.NOT_COORDINATOR
+    if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
+        return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
+    return code
+
+
+def _group_store_error(code: ErrorCode) -> ErrorCode:
+    """Kafka's answer to a group metadata write that failed (GroupMetadataManager.storeGroup)."""
+    if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
+                ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if code in _NOT_LEADER:
+        return ErrorCode.NOT_COORDINATOR
+    if code == ErrorCode.REQUEST_TIMED_OUT:
+        return ErrorCode.REBALANCE_IN_PROGRESS
+    if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
+        return ErrorCode.UNKNOWN_SERVER_ERROR
+    return code
+
+
+# This broker no longer leads the partition (or not at the coordinator epoch), or its disk failed.
+_NOT_LEADER = (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.FENCED_LEADER_EPOCH,
+               ErrorCode.UNKNOWN_LEADER_EPOCH)
 
 
 def _is_empty(group: ClassicGroup | ConsumerGroup) -> bool:

@@ -1,20 +1,20 @@
-"""Committed offsets: a cache in front of ``__consumer_offsets``, which makes them durable.
+"""Committed offsets, in memory: the coordinator's cache of what ``__consumer_offsets`` holds.
 
-A commit is acknowledged only after its records are appended to the group's partition of the
-internal topic; start-up replays that topic to fill the cache again. Offsets of groups that have
-been empty for ``offsets.retention.minutes`` expire, as in Kafka.
+The group coordinator publishes a commit here only once its records are in the group's partition
+of the internal topic (and, in a cluster, on every in-sync replica); taking a partition over
+replays the topic to fill the cache again. Offsets of groups that have been empty for
+``offsets.retention.minutes`` expire, as in Kafka.
 
-A transactional commit (TxnOffsetCommit) is pending until the transaction ends: the marker
+A transactional commit (TxnOffsetCommit) is held until the transaction ends: the marker
 written to the group's partition publishes it (commit) or drops it (abort).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from .offsets_records import OffsetCommit, OffsetCommitKey, Tombstone
-from .offsets_topic import partition_for
+from .offsets_records import OffsetCommit
 
 log = logging.getLogger("odradek.groups")
 
@@ -22,33 +22,32 @@ TopicPartition = tuple[str, int]
 
 
 class OffsetStore:
-    def __init__(self, topic):
-        self.topic = topic  # the OffsetsTopic that persists commits
+    def __init__(self, partition_for: Callable[[str], int]):
+        self._partition_for = partition_for  # a group's partition of __consumer_offsets
         self._offsets: dict[str, dict[TopicPartition, OffsetCommit]] = {}
         self._pending: dict[str, dict[int, dict[TopicPartition, OffsetCommit]]] = {}  # group -> producer id -> ...
 
-    def adopt(self, loaded: dict[str, dict[TopicPartition, OffsetCommit]],
-              pending: dict[str, dict[int, dict[TopicPartition, OffsetCommit]]]) -> None:
-        self._offsets = {group: dict(offsets) for group, offsets in loaded.items() if offsets}
-        self._pending = {group: {producer: dict(held) for producer, held in by_producer.items()}
-                         for group, by_producer in pending.items()}
+    def add(self, loaded: dict[str, dict[TopicPartition, OffsetCommit]],
+            pending: dict[str, dict[int, dict[TopicPartition, OffsetCommit]]]) -> None:
+        """Take in what replaying a partition (or the whole topic) found."""
+        self._offsets.update({group: dict(offsets) for group, offsets in loaded.items() if offsets})
+        self._pending.update({group: {producer: dict(held) for producer, held in by_producer.items()}
+                              for group, by_producer in pending.items()})
 
-    def commit(self, group_id: str, commits: list[OffsetCommit]) -> None:
-        """Persist, then publish; raises if the append fails (nothing is then published)."""
-        if not commits:
-            return
-        self.topic.write(group_id, commits)
+    def drop_partition(self, partition: int) -> None:
+        """Forget the groups of a partition this coordinator no longer serves."""
+        for store in (self._offsets, self._pending):
+            for group_id in [g for g in store if self._partition_for(g) == partition]:
+                del store[group_id]
+
+    def publish(self, group_id: str, commits: list[OffsetCommit]) -> None:
+        """Commits that are now in the log."""
         offsets = self._offsets.setdefault(group_id, {})
         for commit in commits:
             offsets[(commit.topic, commit.partition)] = commit
 
-    def commit_transactional(self, group_id: str, producer_id: int, producer_epoch: int,
-                             commits: list[OffsetCommit]) -> None:
-        """Persist as part of the producer's transaction, pending until it ends; raises if the
-        append fails (nothing is then held)."""
-        if not commits:
-            return
-        self.topic.write(group_id, commits, producer=(producer_id, producer_epoch))
+    def hold(self, group_id: str, producer_id: int, commits: list[OffsetCommit]) -> None:
+        """Transactional commits now in the log, pending until their transaction ends."""
         held = self._pending.setdefault(group_id, {}).setdefault(producer_id, {})
         for commit in commits:
             held[(commit.topic, commit.partition)] = commit
@@ -58,7 +57,7 @@ class OffsetStore:
         (or drop) the offsets it holds for the groups living there."""
         for group_id in list(self._pending):
             by_producer = self._pending[group_id]
-            if producer_id not in by_producer or partition_for(group_id, self.topic.num_partitions) != partition:
+            if producer_id not in by_producer or self._partition_for(group_id) != partition:
                 continue
             held = by_producer.pop(producer_id)
             if not by_producer:
@@ -83,40 +82,31 @@ class OffsetStore:
     def groups(self) -> list[str]:
         return list(self._offsets)
 
-    def delete(self, group_id: str, partitions: Iterable[TopicPartition]) -> None:
+    def remove(self, group_id: str, partitions: Iterable[TopicPartition]) -> list[TopicPartition]:
+        """Forget these offsets of the group (their tombstones are written); those it had."""
         offsets = self._offsets.get(group_id, {})
-        doomed = [tp for tp in partitions if tp in offsets]
-        if not doomed:
-            return
-        self.topic.write(group_id, [Tombstone(OffsetCommitKey(group_id, t, p)) for t, p in doomed])
-        for tp in doomed:
-            del offsets[tp]
+        removed = [tp for tp in partitions if offsets.pop(tp, None) is not None]
         if not offsets:
-            del self._offsets[group_id]
+            self._offsets.pop(group_id, None)
+        return removed
 
-    def delete_group(self, group_id: str) -> None:
-        self.delete(group_id, list(self._offsets.get(group_id, {})))
-
-    def expire(self, now_ms: int, retention_ms: int, empty_since) -> list[str]:
-        """Drop expired offsets; returns the groups left with no offsets at all.
+    def expired(self, now_ms: int, retention_ms: int, empty_since) -> dict[str, list[TopicPartition]]:
+        """The offsets due to expire, by group.
 
         ``empty_since(group_id)`` is None while the group has members (its offsets never
         expire then), the time it became empty for a consumer group (KIP-211: all its offsets
         expire together, retention after that), or -1 for a group that only commits offsets,
         whose offsets each expire retention after their own commit.
         """
-        emptied = []
-        for group_id, offsets in list(self._offsets.items()):
+        due = {}
+        for group_id, offsets in self._offsets.items():
             since = empty_since(group_id)
             if since is None:
                 continue
             stale = [tp for tp, c in offsets.items() if _expires_at(c, since, retention_ms) <= now_ms]
             if stale:
-                log.info("Expiring %d offset(s) of group %s", len(stale), group_id)
-                self.delete(group_id, stale)
-                if group_id not in self._offsets:
-                    emptied.append(group_id)
-        return emptied
+                due[group_id] = stale
+        return due
 
 
 def _expires_at(commit: OffsetCommit, empty_since: int, retention_ms: int) -> int:

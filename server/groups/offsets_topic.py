@@ -1,11 +1,13 @@
 """``__consumer_offsets``: the internal topic that makes committed offsets and groups durable.
 
 As in Kafka, a group lives in one partition of the topic, chosen from its id by Java's
-``String.hashCode``, so Kafka's tools find a group where Kafka would have put it.  The
-coordinator keeps everything in memory; this topic is only written to (one batch per
-change, appended like any producer's) and read back once, at start-up, where the latest
-record per key wins and tombstones delete.  A compacted topic: the log cleaner drops what a
-later record of the same key superseded, and replay reads whatever is left.
+``String.hashCode``, so Kafka's tools find a group where Kafka would have put it, and the broker
+leading that partition coordinates the group.  The coordinator keeps everything in memory; this
+topic is only written to (one batch per change, through the partition's leader, see
+``coordinator_log``) and read back when a partition is taken over (at start-up on a single
+broker, on becoming its leader in a cluster), where the latest record per key wins and
+tombstones delete.  A compacted topic: the log cleaner drops what a later record of the same key
+superseded, and replay reads whatever is left.
 
 Transactional offset commits (TxnOffsetCommit) are written as the producer's transactional
 batches and settled by the transaction marker that ends them: replay applies them at a commit
@@ -14,15 +16,17 @@ marker, drops them at an abort, and hands back those whose transaction is still 
 
 from __future__ import annotations
 
+import functools
 import logging
 import struct
 from dataclasses import dataclass, field
 
-from odradek.storage.errors import KafkaStorageError, UnknownTopicError
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.storage.transaction_marker import COMMIT
 from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
 
+from ..coordinator_log import Appended, CoordinatorLog
+from ..coordinator_partitions import SINGLE_BROKER_EPOCH
 from ..log_replay import replay_batches
 from .offsets_records import (
     Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record, encode_record,
@@ -40,6 +44,7 @@ def partition_for(group_id: str, num_partitions: int) -> int:
     return (0 if hash_code == -(1 << 31) else abs(hash_code)) % num_partitions
 
 
+@functools.lru_cache(maxsize=4096)  # every group request asks who coordinates its group
 def _java_string_hash(text: str) -> int:
     """Java's ``String.hashCode`` (``s[0]*31^(n-1) + ... + s[n-1]`` over UTF-16 code units, in
     32-bit two's complement) of the string Java would decode from the id's UTF-8 bytes: bytes
@@ -77,13 +82,15 @@ class LoadedOffsets:
 
 
 class OffsetsTopic:
-    """Reads Kafka's ``offsets.topic.*`` broker settings; see ``ensure_created``, ``load``, ``write``."""
+    """Reads Kafka's ``offsets.topic.*`` broker settings; see ``ensure_exists``, ``load``, ``write``."""
 
     def __init__(self, broker):
         self._logs = broker.logs
-        self._appends = broker.appends
+        self._broker = broker
+        self.log = CoordinatorLog(broker, OFFSETS_TOPIC)
         config = broker.config
         self._configured_partitions = config.get_int("offsets.topic.num.partitions", 50)
+        self.replication_factor = config.get_int("offsets.topic.replication.factor", 3)
         self.segment_bytes = config.get_int("offsets.topic.segment.bytes", 104857600)
         codec = config.get_int("offsets.topic.compression.codec", 0)
         if not 0 <= codec < len(COMPRESSION_TYPES):
@@ -94,73 +101,92 @@ class OffsetsTopic:
     def num_partitions(self) -> int:
         """The existing topic's partition count, else the configured one: a changed setting
         must not move groups that are already stored."""
-        topic = self._logs.get_topic(OFFSETS_TOPIC)
+        topic = self._broker.metadata.topic(OFFSETS_TOPIC)
         return self._configured_partitions if topic is None else topic.num_partitions
 
+    def partition_for(self, group_id: str) -> int:
+        return partition_for(group_id, self.num_partitions)
+
+    @property
+    def topic_configs(self) -> dict[str, str]:
+        return {"cleanup.policy": "compact", "segment.bytes": str(self.segment_bytes), "compression.type": "producer"}
+
     def ensure_created(self) -> None:
-        """Create the topic with Kafka's settings for it, unless it exists."""
+        """Create the topic here and now with Kafka's settings for it, unless it exists: what a
+        single broker, which owns every partition, does before its first write."""
         if self._logs.get_topic(OFFSETS_TOPIC) is not None:
             return
-        self._logs.create_topic(OFFSETS_TOPIC, self._configured_partitions, {
-            "cleanup.policy": "compact",
-            "segment.bytes": str(self.segment_bytes),
-            "compression.type": "producer",
-        })
+        self._logs.create_topic(OFFSETS_TOPIC, self._configured_partitions, self.topic_configs)
         log.info("Created %s with %d partition(s)", OFFSETS_TOPIC, self._configured_partitions)
 
+    async def ensure_exists(self) -> None:
+        """Create the topic on first use, as Kafka's FindCoordinator does, through the topic
+        admin: in a cluster with ``offsets.topic.replication.factor`` replicas (capped to the
+        live brokers), and without waiting for its leaders."""
+        if self._broker.metadata.topic(OFFSETS_TOPIC) is None:
+            await self._broker.topic_admin.create_internal_topic(
+                OFFSETS_TOPIC, self._configured_partitions, self.replication_factor, self.topic_configs)
+
     def load(self) -> LoadedOffsets:
-        """Replay every partition (blocking: meant for a worker thread at start-up).
+        """Replay every partition (blocking: a single broker's start-up runs it in a worker thread).
 
         Empty when the topic does not exist.  Records of types we do not keep are skipped.
         """
         loaded = LoadedOffsets()
         topic = self._logs.get_topic(OFFSETS_TOPIC)
         for index in range(topic.num_partitions if topic is not None else 0):
-            partition_log = self._logs.partition(OFFSETS_TOPIC, index)
-            if partition_log is None:
-                log.error("The groups of %s-%d are not loaded: it is in an offline log directory",
-                          OFFSETS_TOPIC, index)
-                continue
-            open_transactions: dict[int, list[Record]] = {}
-            for record in _settled_records(partition_log, open_transactions):
-                entry = _decode(record, index)
-                if entry is not None:
-                    loaded.apply(entry)
-            for producer_id, records in open_transactions.items():
-                for entry in filter(None, (_decode(record, index) for record in records)):
-                    if isinstance(entry, OffsetCommit):
-                        held = loaded.pending.setdefault(entry.group, {}).setdefault(producer_id, {})
-                        held[(entry.topic, entry.partition)] = entry
+            self._load_into(loaded, index)
         return loaded
 
-    def write(self, group_id: str, entries: list[Entry], producer: tuple[int, int] | None = None) -> None:
-        """Append ``entries`` as one batch to the group's partition and wake its fetchers; with
-        ``producer`` (id, epoch), as a transactional batch of that producer.
+    def load_partition(self, index: int) -> LoadedOffsets:
+        """Replay one partition (blocking: for a worker thread), as its new coordinator does."""
+        loaded = LoadedOffsets()
+        self._load_into(loaded, index)
+        return loaded
 
-        Raises if nothing was written: ``UnknownTopicError`` before the topic exists, the
-        storage errors of ``PartitionLog.append``, ``ValueError`` for an entry of another group.
+    def _load_into(self, loaded: LoadedOffsets, index: int) -> None:
+        partition_log = self._logs.partition(OFFSETS_TOPIC, index)
+        if partition_log is None:
+            log.error("The groups of %s-%d are not loaded: it is in an offline log directory", OFFSETS_TOPIC, index)
+            return
+        open_transactions: dict[int, list[Record]] = {}
+        for record in _settled_records(partition_log, open_transactions):
+            entry = _decode(record, index)
+            if entry is not None:
+                loaded.apply(entry)
+        for producer_id, records in open_transactions.items():
+            for entry in filter(None, (_decode(record, index) for record in records)):
+                if isinstance(entry, OffsetCommit):
+                    held = loaded.pending.setdefault(entry.group, {}).setdefault(producer_id, {})
+                    held[(entry.topic, entry.partition)] = entry
+
+    def write(self, group_id: str, entries: list[Entry], producer: tuple[int, int] | None = None,
+              coordinator_epoch: int = SINGLE_BROKER_EPOCH) -> Appended | None:
+        """Append ``entries`` as one batch to the group's partition, as its leader at
+        ``coordinator_epoch``; with ``producer`` (id, epoch), as a transactional batch of that
+        producer. None if there was nothing to write; ``self.log.replicated`` tells when the ISR
+        has it.
+
+        Raises if nothing was written: ``CoordinatorWriteError`` (this broker does not lead the
+        partition, or storage refused the batch), ``ValueError`` for an entry of another group.
         """
         if not entries:
-            return
+            return None
         for entry in entries:
             if entry.group != group_id:
                 raise ValueError(f"an entry of group {entry.group!r} cannot be written for group {group_id!r}")
-        partition = partition_for(group_id, self.num_partitions)
-        partition_log = self._logs.partition(OFFSETS_TOPIC, partition)
-        if partition_log is None:
-            if self._logs.is_offline(OFFSETS_TOPIC, partition):
-                raise KafkaStorageError(f"{OFFSETS_TOPIC}-{partition} is in an offline log directory.")
-            raise UnknownTopicError(f"{OFFSETS_TOPIC}-{partition} does not exist.")
+        partition = self.partition_for(group_id)
         now = wall_clock_ms()
         records = [Record(delta, 0, *encode_record(entry)) for delta, entry in enumerate(entries)]
         transactional = {}
         if producer is not None:
             producer_id, producer_epoch = producer
+            partition_log = self._logs.partition(OFFSETS_TOPIC, partition)
+            sequence = 0 if partition_log is None else _next_sequence(partition_log, producer_id, producer_epoch)
             transactional = dict(producer_id=producer_id, producer_epoch=producer_epoch, transactional=True,
-                                 base_sequence=_next_sequence(partition_log, producer_id, producer_epoch))
+                                 base_sequence=sequence)
         batch = build_batch(records, base_timestamp=now, compression=self.compression, **transactional)
-        partition_log.append(batch, now_ms=now)
-        self._appends.notify((OFFSETS_TOPIC, partition))
+        return self.log.append(partition, batch, coordinator_epoch)
 
 
 def _next_sequence(partition_log: PartitionLog, producer_id: int, producer_epoch: int) -> int:

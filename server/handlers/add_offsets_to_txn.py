@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..groups.offsets_topic import OFFSETS_TOPIC, partition_for
+from ..groups.offsets_topic import OFFSETS_TOPIC
 
 API_KEY = ApiKey.ADD_OFFSETS_TO_TXN
 FIRST_PRODUCER_FENCED_VERSION = 2
@@ -16,9 +16,9 @@ FIRST_PRODUCER_FENCED_VERSION = 2
 
 async def handle(ctx, request) -> dict:
     groups = ctx.broker.groups
-    groups.ensure_topic()  # the marker must find the partition
-    offsets_partition = (OFFSETS_TOPIC, partition_for(request.group_id, groups.topic.num_partitions))
-    code = ctx.broker.transactions.add_partitions(request.transactional_id, request.producer_id,
+    groups.ensure_topic()  # on a single broker: the marker must find the partition
+    offsets_partition = (OFFSETS_TOPIC, groups.topic.partition_for(request.group_id))
+    code = await ctx.broker.transactions.add_partitions(request.transactional_id, request.producer_id,
                                                   request.producer_epoch, [offsets_partition])
     if code == ErrorCode.PRODUCER_FENCED and ctx.version < FIRST_PRODUCER_FENCED_VERSION:
         code = ErrorCode.INVALID_PRODUCER_EPOCH

@@ -1,10 +1,11 @@
 """AddPartitionsToTxn: a producer adds partitions to its transaction before writing to them.
 
 Versions 0-3 carry one transaction and come from producers.  Versions 4+ batch several and
-may only verify that partitions are already in their transaction (KIP-890); Kafka's brokers
-send those to the coordinator, and they are served here the same way.  If any partition does
-not exist, nothing is added: those get UNKNOWN_TOPIC_OR_PARTITION, the rest
-OPERATION_NOT_ATTEMPTED, as in Kafka.
+may only verify that partitions are already in their transaction (KIP-890): partition leaders
+send those to the transaction coordinator before they write a transactional batch, and they are
+served here the same way.  If any partition does not exist, nothing is added: those get
+UNKNOWN_TOPIC_OR_PARTITION, the rest OPERATION_NOT_ATTEMPTED, as in Kafka.  The answer to an
+addition comes once the new state is on every in-sync replica of the id's partition.
 """
 
 from __future__ import annotations
@@ -18,26 +19,26 @@ FIRST_BATCHED_VERSION = 4
 
 async def handle(ctx, request) -> dict:
     if ctx.version < FIRST_BATCHED_VERSION:
-        result = _transaction(ctx, request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
+        result = await _transaction(ctx, request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
                               request.v3_and_below_producer_epoch, False, request.v3_and_below_topics)
         return {"throttle_time_ms": 0, "results_by_topic_v3_and_below": result["topic_results"]}
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "results_by_transaction": [
-        _transaction(ctx, t.transactional_id, t.producer_id, t.producer_epoch, t.verify_only, t.topics)
+        await _transaction(ctx, t.transactional_id, t.producer_id, t.producer_epoch, t.verify_only, t.topics)
         for t in request.transactions
     ]}
 
 
-def _transaction(ctx, transactional_id, producer_id, producer_epoch, verify_only, topics) -> dict:
+async def _transaction(ctx, transactional_id, producer_id, producer_epoch, verify_only, topics) -> dict:
     broker = ctx.broker
     partitions = list(dict.fromkeys((t.name, p) for t in topics for p in t.partitions))
-    missing = {tp for tp in partitions if broker.logs.partition(*tp) is None}
+    missing = {tp for tp in partitions if broker.metadata.partition(*tp) is None}
     if missing:
         errors = {tp: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION if tp in missing else ErrorCode.OPERATION_NOT_ATTEMPTED
                   for tp in partitions}
     elif verify_only:
         errors = broker.transactions.verify_partitions(transactional_id, producer_id, producer_epoch, partitions)
     else:
-        code = broker.transactions.add_partitions(transactional_id, producer_id, producer_epoch, partitions)
+        code = await broker.transactions.add_partitions(transactional_id, producer_id, producer_epoch, partitions)
         if code == ErrorCode.PRODUCER_FENCED and ctx.version < FIRST_PRODUCER_FENCED_VERSION:
             code = ErrorCode.INVALID_PRODUCER_EPOCH
         errors = dict.fromkeys(partitions, code)

@@ -21,13 +21,17 @@ async def handle(ctx, request) -> dict:
 
 def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
     coordinator = ctx.broker.groups
+    code = coordinator.coordinator_error(group_id)
+    if code != ErrorCode.NONE:
+        return {"error_code": code, "error_message": None, "group_id": group_id, "group_state": "",
+                "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
     group = coordinator.consumer.consumer_group(group_id)
     if group is None:
         message = (f"Group {group_id} not found." if group_id not in coordinator.groups
                    else f"Group {group_id} is not a consumer group.")
         return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": message, "group_id": group_id,
                 "group_state": "", "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
-    logs = ctx.broker.logs
+    metadata = ctx.broker.metadata
     return {
         "error_code": ErrorCode.NONE,
         "error_message": None,
@@ -47,19 +51,19 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
                 "client_host": m.client_host,
                 "subscribed_topic_names": list(m.subscribed_topic_names),
                 "subscribed_topic_regex": m.subscribed_topic_regex,
-                "assignment": {"topic_partitions": _named(logs, m.assigned)},
-                "target_assignment": {"topic_partitions": _named(logs, group.target.get(m.member_id, {}))},
+                "assignment": {"topic_partitions": _named(metadata, m.assigned)},
+                "target_assignment": {"topic_partitions": _named(metadata, group.target.get(m.member_id, {}))},
             }
             for m in group.members.values()
         ],
     }
 
 
-def _named(logs, assignment) -> list[dict]:
+def _named(metadata, assignment) -> list[dict]:
     """Partitions by topic id and name; topics deleted since are left out, as Kafka does."""
     named = []
     for topic_id, partitions in assignment.items():
-        info = logs.get_topic_by_id(topic_id)
+        info = metadata.topic_by_id(topic_id)
         if info is not None:
             named.append({"topic_id": topic_id, "topic_name": info.name, "partitions": sorted(partitions)})
     return named

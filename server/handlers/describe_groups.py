@@ -2,7 +2,8 @@
 
 Only classic groups are described: like Kafka, a consumer group (KIP-848) is answered as if it
 did not exist, which tells clients to ask ConsumerGroupDescribe instead.  A group found carries
-its authorized operations when asked (all of a group's: there is no authorizer).
+its authorized operations when asked (all of a group's: there is no authorizer). A group
+coordinated elsewhere answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ async def handle(ctx, request) -> dict:
 
 
 def _describe(ctx, group_id: str) -> dict:
+    code = ctx.broker.groups.coordinator_error(group_id)
+    if code != ErrorCode.NONE:
+        return {"error_code": code, "group_id": group_id, "group_state": "", "protocol_type": "",
+                "protocol_data": "", "members": []}
     group = ctx.broker.groups.groups.get(group_id)
     if group is None or isinstance(group, ConsumerGroup):
         if ctx.version >= FIRST_NOT_FOUND_VERSION:

@@ -1,7 +1,9 @@
 """EndTxn: a producer commits or aborts its transaction.
 
-The answer comes once the outcome is stored and, unless a partition refused its marker, every
-marker written.  Version 5 answers with the producer id and epoch to use next; this broker
+The answer comes once the outcome is stored (on every in-sync replica) and the markers of the
+partitions the coordinator's broker leads are written: on a single broker, every marker, so the
+transaction is complete by then; in a cluster, the other leaders get theirs right after, as
+Kafka's coordinator answers before its markers are all written.  Version 5 answers with the producer id and epoch to use next; this broker
 speaks transaction protocol v1, where they stay as they were.
 """
 
@@ -15,7 +17,7 @@ FIRST_PRODUCER_FENCED_VERSION = 2
 
 async def handle(ctx, request) -> dict:
     coordinator = ctx.broker.transactions
-    code = coordinator.end_transaction(request.transactional_id, request.producer_id, request.producer_epoch,
+    code = await coordinator.end_transaction(request.transactional_id, request.producer_id, request.producer_epoch,
                                        request.committed)
     if code == ErrorCode.PRODUCER_FENCED and ctx.version < FIRST_PRODUCER_FENCED_VERSION:
         code = ErrorCode.INVALID_PRODUCER_EPOCH

@@ -1,4 +1,10 @@
-"""FindCoordinator: on a single broker, this node coordinates every group and transaction.
+"""FindCoordinator: which broker coordinates a group, or a transactional id.
+
+As in Kafka, the coordinator is the leader of the key's partition of the internal topic
+(``__consumer_offsets`` for groups, ``__transaction_state`` for transactional ids), told at its
+address on the listener the client came in on. The topic is created on first use; until its
+partition has a leader (in a cluster, while the controller elects one), the answer is
+COORDINATOR_NOT_AVAILABLE and the client asks again. On a single broker that is always this one.
 
 librdkafka also reads this API's presence as the sign of a 0.9+ broker, and only then uses LZ4
 compression, so it must be served even before any group work happens.
@@ -18,18 +24,26 @@ async def handle(ctx, request) -> dict:
         keys = list(request.coordinator_keys)
     else:
         keys = [request.key]
-    answers = [_coordinator(ctx, key, request.key_type) for key in keys]
+    answers = [await _coordinator(ctx, key, request.key_type) for key in keys]
     if ctx.version >= FIRST_BATCHED_VERSION:
         return {"throttle_time_ms": 0, "coordinators": answers}
     return {"throttle_time_ms": 0, **answers[0]}
 
 
-def _coordinator(ctx, key: str, key_type: int) -> dict:
+async def _coordinator(ctx, key: str, key_type: int) -> dict:
     broker = ctx.broker
     if key_type == GROUP:
-        broker.groups.ensure_topic()  # Kafka creates __consumer_offsets on first use
-    elif key_type != TRANSACTION:
-        return {"key": key, "error_code": ErrorCode.INVALID_REQUEST,
-                "error_message": f"Unsupported key type {key_type}", "node_id": -1, "host": "", "port": -1}
+        leader = await broker.groups.coordinator_of(key)
+    elif key_type == TRANSACTION:
+        leader = await broker.transactions.coordinator_of(key)
+    else:
+        return _error(key, ErrorCode.INVALID_REQUEST, f"Unsupported key type {key_type}")
+    endpoint = next((e for node, e, _ in broker.metadata.brokers_on(ctx.listener) if node == leader), None)
+    if endpoint is None:
+        return _error(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, None)
     return {"key": key, "error_code": ErrorCode.NONE, "error_message": None,
-            "node_id": broker.config.node_id, "host": ctx.advertised.host, "port": ctx.advertised.port}
+            "node_id": leader, "host": endpoint.host, "port": endpoint.port}
+
+
+def _error(key: str, code: ErrorCode, message: str | None) -> dict:
+    return {"key": key, "error_code": code, "error_message": message, "node_id": -1, "host": "", "port": -1}

@@ -8,8 +8,9 @@ broker: such requests are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 
 from __future__ import annotations
 
-from odradek.storage.errors import KafkaStorageError
 from odradek.wire import ApiKey, ErrorCode
+
+from ..producer_ids import ProducerIdsUnavailable
 
 API_KEY = ApiKey.INIT_PRODUCER_ID
 MAX_EPOCH = 32767
@@ -23,7 +24,7 @@ async def handle(ctx, request) -> dict:
         return _answer(ErrorCode.NONE, request.producer_id, request.producer_epoch + 1)
     try:
         producer_id = await ctx.broker.producer_ids.allocate()
-    except KafkaStorageError:  # the metadata directory failed: the broker is stopping
+    except ProducerIdsUnavailable:  # the metadata directory failed, or ZooKeeper is out of reach
         return _answer(ErrorCode.COORDINATOR_NOT_AVAILABLE, -1, -1)
     return _answer(ErrorCode.NONE, producer_id, 0)
 

@@ -1,4 +1,8 @@
-"""ListGroups: every group, optionally filtered by state (v4+) and type (v5+)."""
+"""ListGroups: every group this broker coordinates, optionally filtered by state (v4+) and type (v5+).
+
+Admin clients ask every broker and merge the answers. While a partition of ``__consumer_offsets``
+is loading, the groups listed so far come with COORDINATOR_LOAD_IN_PROGRESS, as in Kafka.
+"""
 
 from __future__ import annotations
 
@@ -23,4 +27,5 @@ async def handle(ctx, request) -> dict:
             continue
         listed.append({"group_id": group.group_id, "protocol_type": group.protocol_type or "",
                        "group_state": group.state.value, "group_type": group_type})
-    return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "groups": listed}
+    code = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS if ctx.broker.groups.is_loading() else ErrorCode.NONE
+    return {"throttle_time_ms": 0, "error_code": code, "groups": listed}

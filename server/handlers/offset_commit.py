@@ -1,4 +1,9 @@
-"""OffsetCommit: members of the current generation, or anyone for a group without members."""
+"""OffsetCommit: members of the current generation, or anyone for a group without members.
+
+Answered once the commit is on every in-sync replica of the group's ``__consumer_offsets``
+partition (at once on a single broker); a commit that could not be stored answers Kafka's error
+for each partition, a retriable one unless the batch was too large.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.group_error import GroupError
 from ..groups.offsets_records import OffsetCommit
-from .commit_storage import store_commits
+from .commit_storage import fail_partitions
 from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.OFFSET_COMMIT
@@ -45,11 +50,7 @@ async def handle(ctx, request) -> dict:
             partitions.append({"partition_index": p.partition_index, "error_code": code})
         answers.append({"name": topic.name, "topic_id": topic.topic_id, "partitions": partitions})
     if commits:
-        def store() -> None:
-            groups.ensure_topic()
-            groups.offsets.commit(request.group_id, commits)
-
-        store_commits(answers, request.group_id, store)
+        fail_partitions(answers, await groups.commit_offsets(request.group_id, commits))
     return {"throttle_time_ms": 0, "topics": answers}
 
 

@@ -11,6 +11,9 @@ API_KEY = ApiKey.OFFSET_DELETE
 
 async def handle(ctx, request) -> dict:
     coordinator = ctx.broker.groups
+    code = coordinator.coordinator_error(request.group_id)
+    if code != ErrorCode.NONE:
+        return {"error_code": code, "throttle_time_ms": 0, "topics": []}
     group = coordinator.groups.get(request.group_id)
     if group is None and not coordinator.offsets.has_offsets(request.group_id):
         return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "throttle_time_ms": 0, "topics": []}
@@ -23,11 +26,11 @@ async def handle(ctx, request) -> dict:
     doomed, answers = [], []
     for topic in request.topics:
         code = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC if topic.name in subscribed else ErrorCode.NONE
-        if code == ErrorCode.NONE and ctx.broker.logs.get_topic(topic.name) is None:
+        if code == ErrorCode.NONE and ctx.broker.metadata.topic(topic.name) is None:
             code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         if code == ErrorCode.NONE:
             doomed.extend((topic.name, p.partition_index) for p in topic.partitions)
         answers.append({"name": topic.name, "partitions": [
             {"partition_index": p.partition_index, "error_code": code} for p in topic.partitions]})
-    coordinator.offsets.delete(request.group_id, doomed)
+    coordinator.delete_offsets(request.group_id, doomed)
     return {"error_code": ErrorCode.NONE, "throttle_time_ms": 0, "topics": answers}

@@ -1,7 +1,10 @@
 """OffsetFetch: committed offsets of one group (v1-7) or of several (v8+).
 
 With ``require_stable`` (v7+, sent by read_committed consumers) a partition whose offset an open
-transaction is about to commit answers UNSTABLE_OFFSET_COMMIT, and the consumer asks again.
+transaction is about to commit answers UNSTABLE_OFFSET_COMMIT, and the consumer asks again. A
+group this broker does not coordinate (or is still loading) answers NOT_COORDINATOR (or
+COORDINATOR_LOAD_IN_PROGRESS): for the whole group from v2 on, for each partition asked about
+before.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from ..groups.group_error import GroupError
 from .topic_lookup import NO_TOPIC_ID, resolve_topic
 
 API_KEY = ApiKey.OFFSET_FETCH
+FIRST_TOP_LEVEL_ERROR_VERSION = 2
 FIRST_MULTI_GROUP_VERSION = 8
 FIRST_MEMBER_VERSION = 9  # KIP-848 members fetch as themselves, at their member epoch
 FIRST_TOPIC_ID_VERSION = 10
@@ -23,16 +27,25 @@ async def handle(ctx, request) -> dict:
         return {"throttle_time_ms": 0, "groups": [_group(ctx, g, by_id, request.require_stable)
                                                    for g in request.groups]}
     topics = request.topics
+    code = ctx.broker.groups.coordinator_error(request.group_id)
+    if code != ErrorCode.NONE:
+        if ctx.version >= FIRST_TOP_LEVEL_ERROR_VERSION:
+            return {"throttle_time_ms": 0, "error_code": code, "topics": []}
+        return {"throttle_time_ms": 0, "topics": [
+            {"name": t.name, "partitions": [{**_partition(None, index, False), "error_code": code}
+                                            for index in t.partition_indexes]} for t in topics or ()]}
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE,
             "topics": _group_offsets(ctx, request.group_id, topics, False, request.require_stable)}
 
 
 def _group(ctx, group, by_id: bool, require_stable: bool) -> dict:
-    if ctx.version >= FIRST_MEMBER_VERSION:
-        try:
+    try:
+        if ctx.version >= FIRST_MEMBER_VERSION:
             ctx.broker.groups.check_fetch(group.group_id, group.member_id, group.member_epoch)
-        except GroupError as exc:
-            return {"group_id": group.group_id, "topics": [], "error_code": exc.code}
+        else:
+            ctx.broker.groups.check_coordinator(group.group_id)
+    except GroupError as exc:
+        return {"group_id": group.group_id, "topics": [], "error_code": exc.code}
     return {"group_id": group.group_id,
             "topics": _group_offsets(ctx, group.group_id, group.topics, by_id, require_stable),
             "error_code": ErrorCode.NONE}
@@ -46,7 +59,7 @@ def _group_offsets(ctx, group_id: str, requested, by_id: bool, require_stable: b
             wanted.setdefault(topic, []).append(partition)
         entries = []
         for name, partitions in wanted.items():
-            info = ctx.broker.logs.get_topic(name)
+            info = ctx.broker.metadata.topic(name)
             entries.append((name, info.topic_id if info else NO_TOPIC_ID, partitions))
     else:
         entries = []

@@ -8,7 +8,11 @@ mode its batches are stamped with its leader epoch.
 
 A transactional batch is first checked against its transaction, as Kafka 4 does (KIP-890): a
 partition the transaction never added would otherwise get a transaction nobody ends, holding
-back its last stable offset for good.  A retried batch the log already holds is answered with
+back its last stable offset for good. Only the first batch of a transaction in each partition
+is checked (later ones find it open there), with the transactional id's coordinator: a lookup
+when this broker coordinates it, one AddPartitionsToTxn (verify only) per request when another
+broker does; a coordinator that cannot tell yet is answered NOT_ENOUGH_REPLICAS, which the
+producer retries, as Kafka answers it.  A retried batch the log already holds is answered with
 its original offsets.  A partition whose ``flush.messages`` is reached is fsynced, in a worker
 thread, before the answer (see ``group_flush``: concurrent requests share fsyncs).  A batch refused
 for some of its records names them in ``record_errors`` (v8+), with the log start offset, as
@@ -37,6 +41,7 @@ async def handle(ctx, request) -> dict | None:
     responses = []
     flush = []  # (log, answer) whose flush.messages is reached: fsynced before the answer
     appended = []  # (answer, log, offset after the batch): what acks=all waits for
+    verified = await _verify_transactions(ctx, request, by_id) if request.transactional_id is not None else {}
     for topic_data in request.topic_data:
         topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
         partitions = []
@@ -47,7 +52,7 @@ async def handle(ctx, request) -> dict | None:
                 code = ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 partitions.append(_error(part.index, code))
             else:
-                partitions.append(_append(ctx, request, topic.name, part, flush, appended))
+                partitions.append(_append(ctx, request, topic.name, part, flush, appended, verified))
         responses.append(
             {"name": topic_data.name, "topic_id": topic_data.topic_id, "partition_responses": partitions}
         )
@@ -78,7 +83,7 @@ async def _wait_for_isr(broker, appended: list, timeout_ms: int) -> None:
             answer.update(_error(answer["index"], code))
 
 
-def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict:
+def _append(ctx, request, topic: str, part, flush: list, appended: list, verified: dict) -> dict:
     broker = ctx.broker
     replicas = broker.replicas
     log, code = replicas.leader_log(topic, part.index)
@@ -87,10 +92,9 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict
     code = replicas.check_produce(log, request.acks)
     if code != ErrorCode.NONE:
         return _error(part.index, code)
-    transactional_id = request.transactional_id
     if not part.records:
         return _error(part.index, ErrorCode.CORRUPT_MESSAGE, "the request carries no record batch")
-    code = _transaction_error(ctx, transactional_id, topic, part)
+    code = _transaction_error(ctx, verified.get((topic, part.index), ErrorCode.NONE))
     if code != ErrorCode.NONE:
         return _error(part.index, code)
     try:
@@ -118,22 +122,45 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list) -> dict
     return answer
 
 
-def _transaction_error(ctx, transactional_id: str | None, topic: str, part) -> ErrorCode:
-    """Whether the transaction of a transactional batch holds this partition, answered as Kafka
-    answers producers: a fenced one gets INVALID_PRODUCER_EPOCH, and one that did not add the
-    partition INVALID_TXN_STATE before v11.  Malformed data is left for storage to refuse."""
-    if transactional_id is None or len(part.records) < HEADER_SIZE:
-        return ErrorCode.NONE
-    header = read_header(part.records)
-    if not header.is_transactional:
-        return ErrorCode.NONE
-    tp = (topic, part.index)
-    code = ctx.broker.transactions.verify_partitions(transactional_id, header.producer_id,
-                                                     header.producer_epoch, [tp])[tp]
+async def _verify_transactions(ctx, request, by_id: bool) -> dict[tuple[str, int], ErrorCode]:
+    """The transaction coordinator's word on each partition whose batch is the first of its
+    producer's transaction there (KIP-890); batches of an open transaction, others' partitions and
+    malformed data (left for storage to refuse) need none."""
+    broker = ctx.broker
+    wanted: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for topic_data in request.topic_data:
+        topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
+        if topic is None:
+            continue
+        for part in topic_data.partition_data:
+            if not part.records or len(part.records) < HEADER_SIZE:
+                continue
+            header = read_header(part.records)
+            if not header.is_transactional:
+                continue
+            log, _ = broker.replicas.leader_log(topic.name, part.index)
+            if log is None or log.has_ongoing_transaction(header.producer_id, header.producer_epoch):
+                continue
+            wanted.setdefault((header.producer_id, header.producer_epoch), []).append((topic.name, part.index))
+    verified = {}
+    for (producer_id, producer_epoch), partitions in wanted.items():
+        verified.update(await broker.transactions.verify(request.transactional_id, producer_id, producer_epoch,
+                                                         partitions))
+    return verified
+
+
+def _transaction_error(ctx, code: ErrorCode) -> ErrorCode:
+    """A verification's outcome as Kafka answers it to producers: a fenced one gets
+    INVALID_PRODUCER_EPOCH, one that did not add the partition INVALID_TXN_STATE before v11, and
+    one whose coordinator could not tell (elsewhere, loading, or ending the transaction)
+    NOT_ENOUGH_REPLICAS, which every producer retries."""
     if code == ErrorCode.PRODUCER_FENCED:
         return ErrorCode.INVALID_PRODUCER_EPOCH
     if code == ErrorCode.TRANSACTION_ABORTABLE and ctx.version < FIRST_TRANSACTION_ABORTABLE_VERSION:
         return ErrorCode.INVALID_TXN_STATE
+    if code in (ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+                ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR):
+        return ErrorCode.NOT_ENOUGH_REPLICAS
     return code
 
 

@@ -1,11 +1,12 @@
 """TxnOffsetCommit: a transactional producer commits its consumer group's offsets in its transaction.
 
 The offsets are written to ``__consumer_offsets`` straight away, as the producer's transactional
-batch, but the group sees them only once the transaction commits (and never if it aborts).
-Kafka 4 first checks with the transaction coordinator that the group's offsets partition is in
-the producer's transaction (KIP-890 verification); the coordinator is local here, so that is a
-lookup.  Then the group decides who may commit, as for OffsetCommit but leniently for requests
-that name no member.
+batch, but the group sees them only once the transaction commits (and never if it aborts); the
+answer comes once every in-sync replica has them. Kafka 4 first checks with the transaction
+coordinator that the group's offsets partition is in the producer's transaction (KIP-890
+verification): a lookup when this broker coordinates the transactional id, an inter-broker
+AddPartitionsToTxn (verify only) otherwise. Then the group decides who may commit, as for
+OffsetCommit but leniently for requests that name no member.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.group_error import GroupError
 from ..groups.offsets_records import OffsetCommit
-from ..groups.offsets_topic import OFFSETS_TOPIC, partition_for
-from .commit_storage import store_commits
+from ..groups.offsets_topic import OFFSETS_TOPIC
+from .commit_storage import fail_partitions
 
 API_KEY = ApiKey.TXN_OFFSET_COMMIT
 FIRST_TRANSACTION_ABORTABLE_VERSION = 4
@@ -28,11 +29,12 @@ async def handle(ctx, request) -> dict:
     if not request.group_id:
         common_error = ErrorCode.INVALID_GROUP_ID
     else:
-        common_error = _transaction_error(ctx, request) or _group_error(ctx, request)
+        common_error = (broker.groups.coordinator_error(request.group_id) or await _transaction_error(ctx, request)
+                        or _group_error(ctx, request))
     now = int(time.time() * 1000)
     commits, answers = [], []
     for topic in request.topics:
-        info = broker.logs.get_topic(topic.name)
+        info = broker.metadata.topic(topic.name)
         partitions = []
         for p in topic.partitions:
             code = _unknown(info, p) or common_error or _metadata_error(ctx, p)
@@ -45,27 +47,27 @@ async def handle(ctx, request) -> dict:
             partitions.append({"partition_index": p.partition_index, "error_code": code})
         answers.append({"name": topic.name, "partitions": partitions})
     if commits:
-        def store() -> None:
-            broker.groups.ensure_topic()
-            broker.groups.offsets.commit_transactional(request.group_id, request.producer_id,
-                                                       request.producer_epoch, commits)
-
-        store_commits(answers, request.group_id, store)
+        fail_partitions(answers, await broker.groups.commit_offsets(
+            request.group_id, commits, producer=(request.producer_id, request.producer_epoch)))
     return {"throttle_time_ms": 0, "topics": answers}
 
 
-def _transaction_error(ctx, request) -> ErrorCode:
+async def _transaction_error(ctx, request) -> ErrorCode:
     """Whether the group's offsets partition is in the producer's transaction, answered as
-    Kafka's brokers answer producers: a fenced producer gets INVALID_PRODUCER_EPOCH, and a
-    partition missing from the transaction INVALID_TXN_STATE before v4."""
-    groups = ctx.broker.groups
-    offsets_partition = (OFFSETS_TOPIC, partition_for(request.group_id, groups.topic.num_partitions))
-    code = ctx.broker.transactions.verify_partitions(request.transactional_id, request.producer_id,
-                                                     request.producer_epoch, [offsets_partition])[offsets_partition]
+    Kafka's brokers answer producers: a fenced producer gets INVALID_PRODUCER_EPOCH, a partition
+    missing from the transaction INVALID_TXN_STATE before v4, and a transaction coordinator that
+    could not tell (elsewhere, loading, or busy ending the transaction) COORDINATOR_NOT_AVAILABLE,
+    which the producer retries."""
+    offsets_partition = (OFFSETS_TOPIC, ctx.broker.groups.topic.partition_for(request.group_id))
+    verified = await ctx.broker.transactions.verify(request.transactional_id, request.producer_id,
+                                                    request.producer_epoch, [offsets_partition])
+    code = verified[offsets_partition]
     if code == ErrorCode.PRODUCER_FENCED:
         return ErrorCode.INVALID_PRODUCER_EPOCH
     if code == ErrorCode.TRANSACTION_ABORTABLE and ctx.version < FIRST_TRANSACTION_ABORTABLE_VERSION:
         return ErrorCode.INVALID_TXN_STATE
+    if code in (ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.CONCURRENT_TRANSACTIONS):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
     return code
 
 

@@ -30,6 +30,8 @@ from .partition import Partition
 log = logging.getLogger("odradek.replication")
 
 TopicPartition = tuple[str, int]
+#: ``listener(partition, leader_epoch, is_leader)``: see ``ReplicaManager.add_leadership_listener``.
+LeadershipListener = Callable[[int, int, bool], None]
 DELETE_EPOCH = -2  # StopReplica's leader epoch for a partition being deleted
 
 
@@ -52,6 +54,7 @@ class ReplicaManager:
         self._checkpointed: dict[TopicPartition, int] = {}  # high watermarks at start-up
         self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000)
         self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000)
+        self._leadership_listeners: dict[str, list[LeadershipListener]] = {}
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         self._checkpointed = await trio.to_thread.run_sync(self.logs.high_watermarks)
@@ -61,6 +64,17 @@ class ReplicaManager:
             nursery.start_soon(self._propose_isr_changes)
             nursery.start_soon(self._checkpoint_high_watermarks)
             task_status.started()
+
+    def add_leadership_listener(self, topic: str, listener: LeadershipListener) -> None:
+        """Have ``listener(partition, leader_epoch, is_leader)`` called whenever this broker starts
+        leading a partition of ``topic`` (or leads it at a new leader epoch), and whenever it stops
+        (it follows, it is fenced, or the replica is stopped). Kafka's ``onLeadershipChange``: the group and
+        transaction coordinators load and unload their internal topics' partitions on it."""
+        self._leadership_listeners.setdefault(topic, []).append(listener)
+
+    def _leadership_changed(self, key: TopicPartition, leader_epoch: int, is_leader: bool) -> None:
+        for listener in self._leadership_listeners.get(key[0], ()):
+            listener(key[1], leader_epoch, is_leader)
 
     # --- for handlers --------------------------------------------------------------------------
 
@@ -138,6 +152,13 @@ class ReplicaManager:
         """A producer's batches, stamped with this leader's epoch (KIP-101)."""
         partition = self.partitions[(log_.topic, log_.partition)]
         return log_.append(records, leader_epoch=partition.leader_epoch)
+
+    def append_marker(self, log_: PartitionLog, producer_id: int, producer_epoch: int, commit: bool,
+                      coordinator_epoch: int) -> int:
+        """A transaction coordinator's marker (WriteTxnMarkers), stamped with this leader's epoch."""
+        partition = self.partitions[(log_.topic, log_.partition)]
+        return log_.append_marker(producer_id, producer_epoch, commit, coordinator_epoch,
+                                  leader_epoch=partition.leader_epoch)
 
     def check_produce(self, log_: PartitionLog, acks: int) -> int:
         """acks=all is refused before appending when the ISR is smaller than min.insync.replicas."""
@@ -285,6 +306,7 @@ class ReplicaManager:
                 elif answer.error_code == ErrorCode.FENCED_LEADER_EPOCH and answer.leader_epoch > partition.leader_epoch:
                     partition.fence()  # another broker leads it now: its LeaderAndIsr is on the way
                     self.notify(partition.key)
+                    self._leadership_changed(partition.key, partition.leader_epoch, False)
                 else:
                     # fenced or stale: the controller's LeaderAndIsr will bring the current state
                     partition.pending_isr = None
@@ -298,6 +320,7 @@ class ReplicaManager:
         for partition in fenced:
             partition.fence()
             self.notify(partition.key)
+            self._leadership_changed(partition.key, partition.leader_epoch, False)
         if fenced:
             self.metadata.forget_leaders([p.key for p in fenced], self.broker_id)
             log.warning("Stopped leading %d partition(s): %s", len(fenced), reason)
@@ -387,6 +410,7 @@ class ReplicaManager:
                 log.info("Leading %s-%d from leader epoch %d (ISR %s)", *key, state.leader_epoch, list(state.isr))
                 if partition.maybe_advance_high_watermark():
                     self.notify(key)
+                self._leadership_changed(key, state.leader_epoch, True)
             else:
                 partition.become_follower(state.leader, state.leader_epoch, state.partition_epoch, state.replicas,
                                           state.isr)
@@ -394,6 +418,7 @@ class ReplicaManager:
                 if state.leader >= 0:
                     self._fetcher(state.leader).add(key, state.leader_epoch)
                 log.info("Following broker %d for %s-%d (leader epoch %d)", state.leader, *key, state.leader_epoch)
+                self._leadership_changed(key, state.leader_epoch, False)
             self.notify(key)
             errors[(topic_id, key)] = ErrorCode.NONE
         by_topic: dict = {}
@@ -460,6 +485,7 @@ class ReplicaManager:
                 if partition is not None:
                     partition.fail_waiters(ErrorCode.NOT_LEADER_OR_FOLLOWER)
                     del self.partitions[key]
+                    self._leadership_changed(key, partition.leader_epoch, False)
                 if state.delete_partition:
                     deleted.append(key)
                 errors.append({"topic_name": key[0], "partition_index": key[1], "error_code": ErrorCode.NONE})

@@ -1,12 +1,22 @@
-"""The transaction coordinator: every transactional id, its producer id and epoch, its transaction.
+"""The transaction coordinator: its transactional ids, their producer ids and epochs, their transactions.
 
-On a single broker this node coordinates every transactional id.  State lives in memory and in
-``__transaction_state`` (written before memory changes, replayed at start-up).  Ending a
-transaction is Kafka's two phases: the outcome is stored (PrepareCommit or PrepareAbort), a
-marker is written to every partition of the transaction, then the end is stored
-(CompleteCommit or CompleteAbort).  Each step is a synchronous append on the event loop, so no
-request ever sees a transition half done; only a marker that could not be written leaves a
-transaction preparing (requests then get CONCURRENT_TRANSACTIONS) until a retry succeeds.
+A transactional id belongs to the leader of its partition of ``__transaction_state`` (Kafka's
+rule). A single broker leads every partition and replays the whole topic at start-up; in a
+cluster the replica manager tells the coordinator when this broker starts or stops leading a
+partition (``on_leadership``), and it loads or unloads that partition's ids (see
+``coordinator_partitions``): requests for other ids are answered NOT_COORDINATOR, and
+COORDINATOR_LOAD_IN_PROGRESS while their partition loads. A transaction whose outcome was
+decided but not finished when its partition was taken over is finished by its new coordinator.
+
+State lives in memory and in ``__transaction_state``: each change is written to the partition's
+leader log at the coordinator epoch and takes effect once every in-sync replica has it (Kafka's
+pending state: meanwhile the id's requests get CONCURRENT_TRANSACTIONS). Ending a transaction is
+Kafka's two phases: the outcome is stored (PrepareCommit or PrepareAbort) and the producer
+answered, a marker is written to every partition of the transaction (see ``markers``), then the
+end is stored (CompleteCommit or CompleteAbort). Markers for partitions this broker leads are
+written before EndTxn is answered (on a single broker that is all of them, so the transaction is
+complete by then); the others go to their leaders in the background and are retried until
+written, and the id's requests get CONCURRENT_TRANSACTIONS until the transaction is complete.
 
 This broker speaks transaction protocol v1: clients add partitions with AddPartitionsToTxn and
 the epoch only changes on InitProducerId or when the coordinator fences (KIP-890's protocol v2
@@ -17,15 +27,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import trio
 
-from odradek.storage.errors import StorageError
 from odradek.storage.partition_log import wall_clock_ms
-from odradek.wire import ErrorCode
+from odradek.wire import ApiKey, ErrorCode
 
-from .markers import MarkerWriter
+from ..cluster import api_versions
+from ..cluster.broker_channel import BrokerUnavailable
+from ..cluster.peers import Peers
+from ..coordinator_log import CoordinatorWriteError
+from ..coordinator_partitions import CoordinatorPartitions
+from ..producer_ids import ProducerIdsUnavailable
+from ..topic_admin import TopicAdminError
+from .markers import MarkerWriter, Markers
 from .txn_config import TxnConfig
 from .txn_metadata import NO_PRODUCER_ID, TopicPartition, TxnError, TxnMetadata, epoch_exhausted
 from .txn_state import TxnState
@@ -33,39 +49,114 @@ from .txn_topic import TRANSACTION_STATE_TOPIC, TransactionTopic
 
 log = logging.getLogger("odradek.transactions")
 
-# (partition, producer id, producer epoch, commit) -> True once written (or nowhere to write)
-WriteMarker = Callable[[TopicPartition, int, int, bool], bool]
+# between rounds of markers that could not be written yet: doubled while rounds make no progress
+MARKER_RETRY_BACKOFF_S = 0.1
+MARKER_RETRY_BACKOFF_MAX_S = 1.0
 
 
 class TransactionCoordinator:
-    def __init__(self, broker, write_marker: WriteMarker | None = None):
+    def __init__(self, broker, markers: MarkerWriter | None = None):
+        self._broker = broker
         self.config = TxnConfig.from_broker(broker.config)
         self.topic = TransactionTopic(broker, self.config)
-        self._producer_ids = broker.producer_ids
-        self._write_marker = write_marker or MarkerWriter(broker).write
+        self.partitions = CoordinatorPartitions()
+        self.markers = markers or MarkerWriter(broker, self.config.request_timeout_ms)
+        self._coordinators = Peers(broker, "txn-verify", self.config.request_timeout_ms / 1000)
         self._txns: dict[str, TxnMetadata] = {}
         self._unmarked: dict[str, set[TopicPartition]] = {}  # per preparing id: partitions still owed a marker
+        self._writing: set[str] = set()  # ids whose next state is being written (Kafka's pending state)
+        self._marking: set[str] = set()  # ids whose markers are being written
+        self._markers_due = trio.Event()
+        self._nursery: trio.Nursery | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, TxnMetadata]:
-        """Replay ``__transaction_state`` (blocking: start-up runs it in a worker thread)."""
+        """Replay all of ``__transaction_state`` (blocking: a single broker's start-up runs it in
+        a worker thread)."""
         return self.topic.load()
 
     def adopt(self, loaded: dict[str, TxnMetadata]) -> None:
-        """Take over the replayed state and finish the transactions whose outcome was decided
-        but whose markers may not all have been written (Kafka writes them all again)."""
-        self._txns = dict(loaded)
+        """Take over the whole topic (a single broker coordinates every id); transactions whose
+        outcome was decided but whose markers may not all have been written are finished by
+        ``complete_transactions`` (Kafka writes their markers again)."""
+        self.partitions.own_all()
+        self._take(loaded)
         log.info("Loaded %d transactional id(s) from %s", len(loaded), TRANSACTION_STATE_TOPIC)
+
+    def _take(self, loaded: dict[str, TxnMetadata]) -> None:
+        self._txns.update(loaded)
         for metadata in loaded.values():
             if metadata.state.is_preparing:
                 self._unmarked[metadata.transactional_id] = set(metadata.partitions)
-                self._finish(metadata.transactional_id)
+                self._markers_due.set()
 
-    async def run(self) -> None:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(_every, self.config.abort_timed_out_interval_ms, self.abort_timed_out)
-            nursery.start_soon(_every, self.config.remove_expired_interval_ms, self.expire_transactional_ids)
+    async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(_every, self.config.abort_timed_out_interval_ms, self.abort_timed_out)
+                nursery.start_soon(_every, self.config.remove_expired_interval_ms, self.expire_transactional_ids)
+                nursery.start_soon(self._send_markers)
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                await self.markers.aclose()
+                await self._coordinators.aclose()
+
+    # -- leadership of __transaction_state partitions (cluster mode) ---------------------------
+
+    def on_leadership(self, partition: int, leader_epoch: int, is_leader: bool) -> None:
+        """The replica manager's news: this broker leads ``partition`` (from ``leader_epoch``) or
+        no longer does. Kafka's onElection and onResignation."""
+        if is_leader:
+            if self.partitions.elected(partition, leader_epoch):
+                self._nursery.start_soon(self._load_partition, partition)
+        elif self.partitions.resigned(partition):
+            self._unload_partition(partition)
+
+    async def _load_partition(self, partition: int) -> None:
+        log.info("Loading the transactional ids of %s-%d", TRANSACTION_STATE_TOPIC, partition)
+        try:
+            loaded = await trio.to_thread.run_sync(self.topic.load_partition, partition)
+        except Exception:
+            log.exception("Could not load the transactional ids of %s-%d", TRANSACTION_STATE_TOPIC, partition)
+            if self.partitions.is_loading(partition):
+                self.partitions.resigned(partition)
+            return
+        if not self.partitions.is_loading(partition):
+            return  # leadership went elsewhere meanwhile
+        self._take(loaded)
+        epoch = self.partitions.loaded(partition)
+        log.info("Loaded %d transactional id(s) from %s-%d; coordinating them at epoch %d", len(loaded),
+                 TRANSACTION_STATE_TOPIC, partition, epoch)
+
+    def _unload_partition(self, partition: int) -> None:
+        gone = [tid for tid in self._txns if self.topic.partition_for(tid) == partition]
+        for tid in gone:
+            del self._txns[tid]
+            self._unmarked.pop(tid, None)
+        log.info("No longer coordinating the transactional ids of %s-%d (%d unloaded)", TRANSACTION_STATE_TOPIC,
+                 partition, len(gone))
+
+    # -- who coordinates an id -----------------------------------------------------------------
+
+    def coordinator_error(self, transactional_id: str) -> ErrorCode:
+        return self.partitions.error(self.topic.partition_for(transactional_id))
+
+    async def coordinator_of(self, transactional_id: str) -> int:
+        """The broker coordinating the id (FindCoordinator): the leader of its partition, -1 if
+        it has none. The topic is created first if it does not exist yet."""
+        try:
+            await self.topic.ensure_exists()
+        except TopicAdminError as exc:
+            log.warning("Could not create %s: %s", TRANSACTION_STATE_TOPIC, exc)
+            return -1
+        return self._leader_of(transactional_id)
+
+    def _leader_of(self, transactional_id: str) -> int:
+        partition = self._broker.metadata.partition(TRANSACTION_STATE_TOPIC, self.topic.partition_for(transactional_id))
+        return -1 if partition is None else partition.leader
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -86,30 +177,33 @@ class TransactionCoordinator:
         expected = None if producer_id == NO_PRODUCER_ID else (producer_id, producer_epoch)
         spare_id = None
         while True:
+            code = self.coordinator_error(transactional_id)
+            if code != ErrorCode.NONE:
+                return code, NO_PRODUCER_ID, -1
             current = self._txns.get(transactional_id)
             if spare_id is None and _needs_new_producer_id(current, expected):
                 try:
-                    spare_id = await self._producer_ids.allocate()
-                except StorageError:  # the metadata directory failed: the broker is stopping
+                    spare_id = await self._broker.producer_ids.allocate()
+                except ProducerIdsUnavailable:  # the metadata directory failed, or ZooKeeper is out of reach
                     return ErrorCode.COORDINATOR_NOT_AVAILABLE, NO_PRODUCER_ID, -1
                 continue  # the state may have changed while we waited
             try:
-                metadata = self._initialize(transactional_id, current, timeout_ms, expected, spare_id)
+                metadata = await self._initialize(transactional_id, current, timeout_ms, expected, spare_id)
             except TxnError as exc:
                 return exc.code, NO_PRODUCER_ID, -1
             log.info("Initialized transactional id %s with producer id %d and epoch %d",
                      transactional_id, metadata.producer_id, metadata.producer_epoch)
             return ErrorCode.NONE, metadata.producer_id, metadata.producer_epoch
 
-    def add_partitions(self, transactional_id: str, producer_id: int, producer_epoch: int,
-                       partitions: Iterable[TopicPartition]) -> ErrorCode:
+    async def add_partitions(self, transactional_id: str, producer_id: int, producer_epoch: int,
+                             partitions: Iterable[TopicPartition]) -> ErrorCode:
         """Add partitions to the producer's transaction, beginning one if none is open."""
         partitions = frozenset(partitions)
         try:
             metadata = self._owned(transactional_id, producer_id, producer_epoch)
             if metadata.state == TxnState.ONGOING and partitions <= metadata.partitions:
                 return ErrorCode.NONE
-            self._store(metadata.with_partitions(partitions, wall_clock_ms()))
+            await self._store(metadata.with_partitions(partitions, wall_clock_ms()))
         except TxnError as exc:
             return exc.code
         return ErrorCode.NONE
@@ -117,8 +211,8 @@ class TransactionCoordinator:
     def verify_partitions(self, transactional_id: str, producer_id: int, producer_epoch: int,
                           partitions: Iterable[TopicPartition]) -> dict[TopicPartition, ErrorCode]:
         """Whether each partition is already in the producer's transaction (AddPartitionsToTxn v4+
-        verify-only, and the check before a transactional Produce or TxnOffsetCommit writes):
-        TRANSACTION_ABORTABLE for one that is not."""
+        verify-only, from the leaders of those partitions): TRANSACTION_ABORTABLE for one that is
+        not; the id's error (NOT_COORDINATOR, PRODUCER_FENCED, ...) for all if it is refused."""
         partitions = list(partitions)
         try:
             metadata = self._owned(transactional_id, producer_id, producer_epoch)
@@ -127,14 +221,45 @@ class TransactionCoordinator:
         return {tp: ErrorCode.NONE if tp in metadata.partitions else ErrorCode.TRANSACTION_ABORTABLE
                 for tp in partitions}
 
-    def end_transaction(self, transactional_id: str, producer_id: int, producer_epoch: int,
-                        commit: bool) -> ErrorCode:
+    async def verify(self, transactional_id: str, producer_id: int, producer_epoch: int,
+                     partitions: Iterable[TopicPartition]) -> dict[TopicPartition, ErrorCode]:
+        """``verify_partitions`` asked of the id's coordinator, wherever it is: here, or with an
+        AddPartitionsToTxn (verify only, KIP-890) to the broker leading its partition, as a Kafka
+        partition leader checks a transactional batch (or offset commit) before writing it.
+        COORDINATOR_NOT_AVAILABLE when that partition has no leader, NETWORK_EXCEPTION when its
+        leader cannot be reached."""
+        partitions = list(partitions)
+        if not transactional_id or self.coordinator_error(transactional_id) != ErrorCode.NOT_COORDINATOR:
+            return self.verify_partitions(transactional_id, producer_id, producer_epoch, partitions)
+        leader = self._leader_of(transactional_id)
+        if leader < 0 or leader == self._broker.config.node_id:
+            return dict.fromkeys(partitions, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        topics: dict[str, list[int]] = {}
+        for topic, index in partitions:
+            topics.setdefault(topic, []).append(index)
+        try:
+            response = await self._coordinators.request(leader, ApiKey.ADD_PARTITIONS_TO_TXN,
+                                                        api_versions.ADD_PARTITIONS_TO_TXN, {"transactions": [{
+                "transactional_id": transactional_id, "producer_id": producer_id, "producer_epoch": producer_epoch,
+                "verify_only": True, "topics": [{"name": t, "partitions": p} for t, p in topics.items()]}]})
+        except BrokerUnavailable as exc:
+            log.info("Could not verify the transaction of %s with broker %d: %s", transactional_id, leader, exc)
+            return dict.fromkeys(partitions, ErrorCode.NETWORK_EXCEPTION)
+        if response.error_code != ErrorCode.NONE:
+            return dict.fromkeys(partitions, ErrorCode(response.error_code))
+        verified = {(topic.name, result.partition_index): ErrorCode(result.partition_error_code)
+                    for txn in response.results_by_transaction for topic in txn.topic_results
+                    for result in topic.results_by_partition}
+        return {tp: verified.get(tp, ErrorCode.UNKNOWN_SERVER_ERROR) for tp in partitions}
+
+    async def end_transaction(self, transactional_id: str, producer_id: int, producer_epoch: int,
+                              commit: bool) -> ErrorCode:
         """Commit or abort the open transaction; repeating the last outcome is answered NONE (a
         retry), asking for the other one INVALID_TXN_STATE."""
         try:
             metadata = self._owned(transactional_id, producer_id, producer_epoch)
             if metadata.state == TxnState.ONGOING:
-                self._end(metadata.preparing(commit, wall_clock_ms()))
+                await self._end(metadata.preparing(commit, wall_clock_ms()))
             elif metadata.state == (TxnState.COMPLETE_COMMIT if commit else TxnState.COMPLETE_ABORT):
                 pass
             else:
@@ -148,6 +273,9 @@ class TransactionCoordinator:
     def describe(self, transactional_id: str) -> tuple[ErrorCode, TxnMetadata | None]:
         if not transactional_id:
             return ErrorCode.INVALID_REQUEST, None
+        code = self.coordinator_error(transactional_id)
+        if code != ErrorCode.NONE:
+            return code, None
         metadata = self._txns.get(transactional_id)
         if metadata is None:
             return ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, None
@@ -156,8 +284,11 @@ class TransactionCoordinator:
     def list_transactions(self, states: Iterable[str] = (), producer_ids: Iterable[int] = (),
                           min_duration_ms: int = -1,
                           id_pattern: str | None = None) -> tuple[ErrorCode, list[str], list[TxnMetadata]]:
-        """(error, unknown state names, matches): filters left empty match everything; a
-        duration keeps transactions running longer than it; the pattern must match the whole id."""
+        """(error, unknown state names, matches) among the ids this broker coordinates: filters
+        left empty match everything; a duration keeps transactions running longer than it; the
+        pattern must match the whole id. COORDINATOR_LOAD_IN_PROGRESS while a partition loads."""
+        if self.partitions.is_loading():
+            return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, [], []
         states, producer_ids = list(states), set(producer_ids)
         wanted = {TxnState.from_display_name(name) for name in states} - {None}
         unknown = [name for name in states if TxnState.from_display_name(name) is None]
@@ -177,101 +308,184 @@ class TransactionCoordinator:
 
     # -- timers --------------------------------------------------------------------------------
 
-    def abort_timed_out(self, now_ms: int | None = None) -> None:
+    async def abort_timed_out(self, now_ms: int | None = None) -> None:
         """Abort every transaction open longer than its timeout (fencing its producer), so that
-        an abandoned transaction cannot hold back the last stable offset of its partitions;
-        then retry markers that could not be written before."""
+        an abandoned transaction cannot hold back the last stable offset of its partitions."""
         now = wall_clock_ms() if now_ms is None else now_ms
         for metadata in list(self._txns.values()):
-            if metadata.state == TxnState.ONGOING and metadata.start_ms + metadata.timeout_ms < now:
+            tid = metadata.transactional_id
+            if metadata.state == TxnState.ONGOING and metadata.start_ms + metadata.timeout_ms < now \
+                    and tid not in self._writing and self._txns.get(tid) is metadata:
                 log.info("Aborting transaction of %s (producer id %d): open longer than its timeout of %d ms",
-                         metadata.transactional_id, metadata.producer_id, metadata.timeout_ms)
+                         tid, metadata.producer_id, metadata.timeout_ms)
                 try:
-                    self._end(metadata.fenced_for_abort(now))
+                    await self._end(metadata.fenced_for_abort(now))
                 except TxnError as exc:
-                    log.warning("Could not abort the timed-out transaction of %s: %s",
-                                metadata.transactional_id, exc.code.name)
-        for transactional_id in list(self._unmarked):
-            self._finish(transactional_id)
+                    log.warning("Could not abort the timed-out transaction of %s: %s", tid, exc.code.name)
 
-    def expire_transactional_ids(self, now_ms: int | None = None) -> None:
+    async def expire_transactional_ids(self, now_ms: int | None = None) -> None:
         """Forget ids idle for ``transactional.id.expiration.ms`` (tombstones in the log)."""
         now = wall_clock_ms() if now_ms is None else now_ms
         cutoff = now - self.config.transactional_id_expiration_ms
         for metadata in list(self._txns.values()):
-            if metadata.state.is_idle and metadata.last_update_ms <= cutoff:
-                try:
-                    self.topic.remove(metadata.transactional_id)
-                except Exception:
-                    log.exception("Could not expire transactional id %s", metadata.transactional_id)
-                    continue
-                del self._txns[metadata.transactional_id]
-                log.info("Expired transactional id %s", metadata.transactional_id)
+            tid = metadata.transactional_id
+            if not (metadata.state.is_idle and metadata.last_update_ms <= cutoff) or tid in self._writing:
+                continue
+            partition = self.topic.partition_for(tid)
+            epoch = self.partitions.epoch(partition)
+            if epoch is None:
+                continue
+            try:
+                appended = self.topic.remove(tid, epoch)
+            except CoordinatorWriteError as exc:
+                log.warning("Could not expire transactional id %s: %s", tid, exc)
+                continue
+            self._writing.add(tid)
+            try:
+                outcome = await self.topic.log.replicated(appended, self.config.request_timeout_ms)
+            finally:
+                self._writing.discard(tid)
+            if outcome != ErrorCode.NONE or self.partitions.epoch(partition) != epoch:
+                continue
+            if self._txns.get(tid) is metadata:
+                del self._txns[tid]
+                log.info("Expired transactional id %s", tid)
+
+    # -- markers -------------------------------------------------------------------------------
+
+    async def _send_markers(self) -> None:
+        """Write the markers owed, in rounds, until there are none left."""
+        backoff = MARKER_RETRY_BACKOFF_S
+        while True:
+            if not self._unmarked:
+                await self._markers_due.wait()
+            self._markers_due = trio.Event()
+            owed = sum(len(partitions) + 1 for partitions in self._unmarked.values())
+            await self.complete_transactions()
+            if self._unmarked:
+                still = sum(len(partitions) + 1 for partitions in self._unmarked.values())
+                backoff = min(backoff * 2, MARKER_RETRY_BACKOFF_MAX_S) if still >= owed else MARKER_RETRY_BACKOFF_S
+                await trio.sleep(backoff)
+            else:
+                backoff = MARKER_RETRY_BACKOFF_S
+
+    async def complete_transactions(self, transactional_ids: Iterable[str] | None = None,
+                                    here_only: bool = False) -> None:
+        """Write the markers these transactions (by default, every one ending) still owe (with
+        ``here_only``, only to partitions this broker leads), and store the end of each that owes
+        none any more."""
+        ids = [tid for tid in (self._unmarked if transactional_ids is None else transactional_ids)
+               if tid in self._unmarked and tid not in self._marking]
+        owed = []
+        for tid in ids:
+            metadata = self._txns[tid]
+            epoch = self.partitions.epoch(self.topic.partition_for(tid))
+            owed.append(Markers(tid, metadata.producer_id, metadata.producer_epoch, metadata.committing, epoch,
+                                frozenset(self._unmarked[tid])))
+        self._marking.update(ids)
+        try:
+            done = await self.markers.write([m for m in owed if m.partitions], here_only)
+            for markers in owed:
+                await self._complete_if_marked(markers, done.get(markers.transactional_id, set()))
+        finally:
+            self._marking.difference_update(ids)
+
+    async def _complete_if_marked(self, markers: Markers, written: set[TopicPartition]) -> None:
+        tid = markers.transactional_id
+        remaining = self._unmarked.get(tid)
+        if remaining is None or self.partitions.epoch(self.topic.partition_for(tid)) != markers.coordinator_epoch:
+            return  # no longer ours
+        remaining -= written
+        if remaining:
+            self._markers_due.set()
+            return
+        try:
+            await self._store(self._txns[tid].completed(wall_clock_ms()))
+        except TxnError as exc:
+            log.info("Could not complete the transaction of %s (%s); will retry", tid, exc.code.name)
+            self._markers_due.set()
+            return
+        del self._unmarked[tid]
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _initialize(self, transactional_id: str, current: TxnMetadata | None, timeout_ms: int,
-                    expected: tuple[int, int] | None, spare_id: int | None) -> TxnMetadata:
+    async def _initialize(self, transactional_id: str, current: TxnMetadata | None, timeout_ms: int,
+                          expected: tuple[int, int] | None, spare_id: int | None) -> TxnMetadata:
         now = wall_clock_ms()
+        if transactional_id in self._writing:
+            raise TxnError(ErrorCode.CONCURRENT_TRANSACTIONS)
         metadata = current or TxnMetadata.new(transactional_id, spare_id, timeout_ms, now)
         if metadata.state.is_preparing:
             raise TxnError(ErrorCode.CONCURRENT_TRANSACTIONS)
         if expected is not None and not _may_resume(metadata, *expected):
             raise TxnError(ErrorCode.PRODUCER_FENCED)
         if metadata.state == TxnState.ONGOING:
-            self._end(metadata.fenced_for_abort(now))
+            await self._end(metadata.fenced_for_abort(now))
             raise TxnError(ErrorCode.CONCURRENT_TRANSACTIONS)
         if _rotates(metadata, expected):
             following = metadata.with_new_producer_id(spare_id, timeout_ms, expected is not None, now)
         else:
             following = metadata.with_bumped_epoch(timeout_ms, None if expected is None else expected[1], now)
-        self._store(following)
+        await self._store(following)
         return following
 
     def _owned(self, transactional_id: str, producer_id: int, producer_epoch: int) -> TxnMetadata:
-        """The id's metadata, if the producer asking is its current one and it is not mid-way
-        through ending a transaction."""
+        """The id's metadata, if this broker coordinates it, the producer asking is its current
+        one and it is not mid-way through a change or through ending a transaction."""
         if not transactional_id:
             raise TxnError(ErrorCode.INVALID_REQUEST)
+        code = self.coordinator_error(transactional_id)
+        if code != ErrorCode.NONE:
+            raise TxnError(code)
         metadata = self._txns.get(transactional_id)
         if metadata is None or metadata.producer_id != producer_id:
             raise TxnError(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
         if metadata.producer_epoch != producer_epoch:
             raise TxnError(ErrorCode.PRODUCER_FENCED)
-        if metadata.state.is_preparing:
+        if metadata.state.is_preparing or transactional_id in self._writing:
             raise TxnError(ErrorCode.CONCURRENT_TRANSACTIONS)
         return metadata
 
-    def _store(self, metadata: TxnMetadata) -> None:
+    async def _store(self, metadata: TxnMetadata) -> None:
+        """Write the id's next state; it takes effect once every in-sync replica has it."""
+        tid = metadata.transactional_id
+        partition = self.topic.partition_for(tid)
+        epoch = self.partitions.epoch(partition)
+        if epoch is None:
+            raise TxnError(self.partitions.error(partition))
+        if tid in self._writing:
+            raise TxnError(ErrorCode.CONCURRENT_TRANSACTIONS)
         try:
-            self.topic.write(metadata)
-        except StorageError as exc:  # e.g. its partition's log directory is offline
-            log.error("Could not store the state of transactional id %s: %s", metadata.transactional_id, exc)
-            raise TxnError(ErrorCode.COORDINATOR_NOT_AVAILABLE) from None
+            if self.partitions.owns_all and self._broker.metadata.topic(TRANSACTION_STATE_TOPIC) is None:
+                self.topic.ensure_created()  # a single broker creates it before its first write
+            appended = self.topic.write(metadata, epoch)
+        except CoordinatorWriteError as exc:  # e.g. no longer the leader, or its log directory is offline
+            log.error("Could not store the state of transactional id %s: %s", tid, exc)
+            raise TxnError(_txn_log_error(exc.code)) from None
         except Exception:
-            log.exception("Could not store the state of transactional id %s", metadata.transactional_id)
+            log.exception("Could not store the state of transactional id %s", tid)
             raise TxnError(ErrorCode.COORDINATOR_NOT_AVAILABLE) from None
-        self._txns[metadata.transactional_id] = metadata
-
-    def _end(self, prepared: TxnMetadata) -> None:
-        """Store the decided outcome, then write its markers and complete."""
-        self._store(prepared)
-        self._unmarked[prepared.transactional_id] = set(prepared.partitions)
-        self._finish(prepared.transactional_id)
-
-    def _finish(self, transactional_id: str) -> None:
-        metadata = self._txns[transactional_id]
-        remaining = self._unmarked[transactional_id]
-        for tp in sorted(remaining):
-            if self._write_marker(tp, metadata.producer_id, metadata.producer_epoch, metadata.committing):
-                remaining.discard(tp)
-        if remaining:
-            return  # retried by the next abort_timed_out round
+        self._writing.add(tid)
         try:
-            self._store(metadata.completed(wall_clock_ms()))
-        except TxnError:
-            return
-        del self._unmarked[transactional_id]
+            outcome = await self.topic.log.replicated(appended, metadata.timeout_ms)
+        finally:
+            self._writing.discard(tid)
+        if outcome != ErrorCode.NONE:
+            log.warning("The state of transactional id %s was not replicated: %s", tid, outcome.name)
+            raise TxnError(_txn_log_error(outcome))
+        if self.partitions.epoch(partition) != epoch:
+            raise TxnError(ErrorCode.NOT_COORDINATOR)
+        self._txns[tid] = metadata
+
+    async def _end(self, prepared: TxnMetadata) -> None:
+        """Store the decided outcome, then write the markers this broker can write at once, and
+        complete if that was all of them; the rest follow in the background."""
+        await self._store(prepared)
+        tid = prepared.transactional_id
+        self._unmarked[tid] = set(prepared.partitions)
+        await self.complete_transactions([tid], here_only=True)
+        if tid in self._unmarked:
+            self._markers_due.set()
 
 
 def _needs_new_producer_id(current: TxnMetadata | None, expected: tuple[int, int] | None) -> bool:
@@ -291,7 +505,22 @@ def _may_resume(metadata: TxnMetadata, producer_id: int, producer_epoch: int) ->
             or (producer_id == metadata.previous_producer_id and epoch_exhausted(producer_epoch)))
 
 
-async def _every(interval_ms: int, action: Callable[[], None]) -> None:
+async def _every(interval_ms: int, action: Callable[[], Awaitable[None]]) -> None:
     while True:
         await trio.sleep(interval_ms / 1000)
-        action()
+        await action()
+
+
+def _txn_log_error(code: ErrorCode) -> ErrorCode:
+    """Kafka's answer when a write to ``__transaction_state`` failed
+    (TransactionStateManager.appendTransactionToLog): retriable ones the producer retries,
+    NOT_COORDINATOR once this broker no longer leads the partition."""
+    if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
+                ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if code in (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.FENCED_LEADER_EPOCH,
+                ErrorCode.UNKNOWN_LEADER_EPOCH):
+        return ErrorCode.NOT_COORDINATOR
+    if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE):
+        return ErrorCode.UNKNOWN_SERVER_ERROR
+    return code

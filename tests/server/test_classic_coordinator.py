@@ -11,6 +11,7 @@ import trio.testing
 from odradek.server.groups.classic_coordinator import ClassicCoordinator
 from odradek.server.groups.classic_group import GroupState
 from odradek.server.groups.group_config import GroupConfig
+from odradek.server.groups.group_error import GroupError
 from odradek.server.groups.scheduler import Scheduler
 from odradek.wire import ErrorCode
 
@@ -26,10 +27,28 @@ def clock():
 class Harness:
     def __init__(self, nursery, delay_ms=0):
         self.stored = []
+        self.replicated: trio.Event | None = None  # when set, stores wait for it (followers catching up)
+        self.store_outcome = ErrorCode.NONE
+        self.coordinator_error = ErrorCode.NONE
         self.scheduler = Scheduler()
         nursery.start_soon(self.scheduler.run)
         self.coordinator = ClassicCoordinator({}, GroupConfig(initial_rebalance_delay_ms=delay_ms),
-                                              self.scheduler, lambda g: self.stored.append((g.state, g.generation)))
+                                              self.scheduler, self.store, self.check_coordinator)
+
+    def store(self, group):
+        """Records what is stored; it is replicated at once, or once ``replicated`` is set."""
+        self.stored.append((group.state, group.generation))
+        gate, outcome = self.replicated, self.store_outcome
+
+        async def stored():
+            if gate is not None:
+                await gate.wait()
+            return outcome
+        return stored
+
+    def check_coordinator(self, group_id):
+        if self.coordinator_error != ErrorCode.NONE:
+            raise GroupError(self.coordinator_error)
 
     def group(self, group_id="g"):
         return self.coordinator.groups[group_id]
@@ -72,7 +91,7 @@ async def test_single_member_joins_syncs_and_is_stable(clock):
         synced = await h.sync(me, 1, [(me, b"assignment")])
         assert (synced["error_code"], synced["assignment"]) == (ErrorCode.NONE, b"assignment")
         assert h.group().state == GroupState.STABLE
-        assert h.stored[-1] == (GroupState.STABLE, 1)
+        assert h.stored[-1] == (GroupState.COMPLETING_REBALANCE, 1)  # stored before the group is Stable
         assert h.heartbeat(me, 1) == ErrorCode.NONE
         assert h.heartbeat(me, 0) == ErrorCode.ILLEGAL_GENERATION
         assert h.heartbeat("stranger", 1) == ErrorCode.UNKNOWN_MEMBER_ID
@@ -219,4 +238,90 @@ async def test_join_refusals(clock):
         assert other["error_code"] == ErrorCode.INCONSISTENT_GROUP_PROTOCOL
         old_client = await h.join(version=3, protocols=(("range", b""), ("roundrobin", b"")))
         assert old_client["error_code"] == ErrorCode.NONE  # before v4 no MEMBER_ID_REQUIRED step
+        nursery.cancel_scope.cancel()
+
+
+async def two_members_completing_a_rebalance(h, nursery):
+    """Members a (the leader) and b in generation 2, neither synced yet."""
+    a = (await h.join_new())["member_id"]
+    await h.sync(a, 1, [(a, b"all")])
+    results = {}
+
+    async def second():
+        results["b"] = await h.join_new()
+
+    nursery.start_soon(second)
+    await trio.testing.wait_all_tasks_blocked()
+    await h.join(member_id=a)
+    await trio.testing.wait_all_tasks_blocked()
+    assert h.group().state == GroupState.COMPLETING_REBALANCE
+    return a, results["b"]["member_id"]
+
+
+async def test_the_assignment_is_answered_once_stored_on_every_in_sync_replica(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery)
+        a, b = await two_members_completing_a_rebalance(h, nursery)
+        h.replicated = trio.Event()
+        results = {}
+
+        async def sync(member, assignments=()):
+            results[member] = await h.sync(member, 2, assignments)
+
+        nursery.start_soon(sync, b)
+        nursery.start_soon(sync, a, [(a, b"half-a"), (b, b"half-b")])
+        await trio.testing.wait_all_tasks_blocked()
+        assert results == {} and h.group().state == GroupState.COMPLETING_REBALANCE
+        assert h.stored[-1] == (GroupState.COMPLETING_REBALANCE, 2)
+        h.replicated.set()
+        await trio.testing.wait_all_tasks_blocked()
+        assert (results[a]["assignment"], results[b]["assignment"]) == (b"half-a", b"half-b")
+        assert h.group().state == GroupState.STABLE
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_assignment_that_could_not_be_stored_fails_the_sync_and_the_group_rebalances(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery)
+        a, b = await two_members_completing_a_rebalance(h, nursery)
+        h.store_outcome = ErrorCode.COORDINATOR_NOT_AVAILABLE
+        results = {}
+
+        async def follower():
+            results[b] = await h.sync(b, 2)
+
+        nursery.start_soon(follower)
+        await trio.testing.wait_all_tasks_blocked()
+        leader = await h.sync(a, 2, [(a, b"half-a"), (b, b"half-b")])
+        await trio.testing.wait_all_tasks_blocked()
+        assert leader == {"error_code": ErrorCode.COORDINATOR_NOT_AVAILABLE, "assignment": b""}
+        assert results[b] == {"error_code": ErrorCode.COORDINATOR_NOT_AVAILABLE, "assignment": b""}
+        assert h.group().state == GroupState.PREPARING_REBALANCE
+        assert all(m.assignment == b"" for m in h.group().members.values())
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_group_this_broker_stops_coordinating_tells_its_waiting_members(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery)
+        a, b = await two_members_completing_a_rebalance(h, nursery)
+        results = {}
+
+        async def follower():
+            results[b] = await h.sync(b, 2)
+
+        nursery.start_soon(follower)
+        await trio.testing.wait_all_tasks_blocked()
+        group = h.group()
+        del h.coordinator.groups["g"]
+        h.coordinator.unload(group)
+        await trio.testing.wait_all_tasks_blocked()
+        assert results[b] == {"error_code": ErrorCode.NOT_COORDINATOR, "assignment": b""}
+        assert group.state == GroupState.DEAD
+        h.coordinator_error = ErrorCode.NOT_COORDINATOR
+        assert (await h.join(member_id=a))["error_code"] == ErrorCode.NOT_COORDINATOR
+        assert h.heartbeat(a, 2) == ErrorCode.NOT_COORDINATOR
+        h.coordinator_error = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+        assert h.heartbeat(a, 2) == ErrorCode.NONE  # answered blindly while the group loads, as Kafka does
+        assert (await h.sync(a, 2))["error_code"] == ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
         nursery.cancel_scope.cancel()

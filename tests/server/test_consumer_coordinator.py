@@ -32,7 +32,7 @@ def clock():
 
 
 class Topics:
-    """Stands in for the LogManager."""
+    """Stands in for the metadata (LocalMetadata, MetadataCache)."""
 
     def __init__(self):
         self.by_name: dict[str, TopicInfo] = {}
@@ -48,7 +48,7 @@ class Topics:
     def topics(self):
         return list(self.by_name.values())
 
-    def get_topic(self, name):
+    def topic(self, name):
         return self.by_name.get(name)
 
 

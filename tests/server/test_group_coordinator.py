@@ -65,12 +65,13 @@ async def test_offsets_and_groups_survive_a_restart(open_broker):
     # (async: restoring a group schedules its members' session deadlines on the trio clock)
     first = open_broker()
     first.groups.ensure_topic()
-    first.groups.offsets.commit("a", [commit("a", offset=7, metadata="seven"), commit("a", partition=1, offset=9)])
-    first.groups.offsets.commit("b", [commit("b", offset=1)])
-    first.groups.offsets.delete("b", [("t", 0)])
+    assert await first.groups.commit_offsets(
+        "a", [commit("a", offset=7, metadata="seven"), commit("a", partition=1, offset=9)]) == ErrorCode.NONE
+    assert await first.groups.commit_offsets("b", [commit("b", offset=1)]) == ErrorCode.NONE
+    first.groups.delete_offsets("b", [("t", 0)])
     group = stable_group("a")
     group.members["m-1"].assignment = b"assigned"
-    first.groups._store_group(group)
+    assert await first.groups._store_group(group)() == ErrorCode.NONE
     first.logs.close()
 
     again = open_broker().groups
@@ -84,13 +85,13 @@ async def test_offsets_and_groups_survive_a_restart(open_broker):
     assert loaded.static_members == {"static-1": "m-1"}
 
 
-def test_offsets_expire_after_retention_only_for_idle_groups(open_broker):
+async def test_offsets_expire_after_retention_only_for_idle_groups(open_broker):
     coordinator = open_broker().groups
     coordinator.ensure_topic()
     coordinator.check_commit("simple", -1, "", None)
-    coordinator.offsets.commit("simple", [commit("simple", at=0), commit("simple", partition=1, at=DAY_MS)])
+    await coordinator.commit_offsets("simple", [commit("simple", at=0), commit("simple", partition=1, at=DAY_MS)])
     coordinator.groups["busy"] = stable_group("busy")
-    coordinator.offsets.commit("busy", [commit("busy", at=0)])
+    await coordinator.commit_offsets("busy", [commit("busy", at=0)])
     retention = coordinator.config.offsets_retention_ms
     coordinator.expire_offsets(retention + 1)
     assert coordinator.offsets.get("simple", "t", 0) is None  # committed at 0: past retention
@@ -100,13 +101,13 @@ def test_offsets_expire_after_retention_only_for_idle_groups(open_broker):
     assert "simple" not in coordinator.groups  # nothing left: the group is gone too
 
 
-def test_delete_group_needs_an_empty_group(open_broker):
+async def test_delete_group_needs_an_empty_group(open_broker):
     coordinator = open_broker().groups
     coordinator.ensure_topic()
     coordinator.groups["busy"] = stable_group("busy")
     assert coordinator.delete_group("busy") == ErrorCode.NON_EMPTY_GROUP
     assert coordinator.delete_group("unknown") == ErrorCode.GROUP_ID_NOT_FOUND
     coordinator.check_commit("idle", -1, "", None)
-    coordinator.offsets.commit("idle", [commit("idle")])
+    await coordinator.commit_offsets("idle", [commit("idle")])
     assert coordinator.delete_group("idle") == ErrorCode.NONE
     assert "idle" not in coordinator.groups and not coordinator.offsets.has_offsets("idle")

@@ -7,13 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from odradek.server.broker import Broker
+from odradek.server.coordinator_log import CoordinatorWriteError
 from odradek.server.broker_config import BrokerConfig
 from odradek.server.groups.offsets_records import (
     GroupMetadata, GroupMetadataKey, MemberMetadata, OffsetCommit, OffsetCommitKey, Tombstone, encode_key,
 )
 from odradek.server.groups.offsets_topic import OFFSETS_TOPIC, OffsetsTopic, partition_for
-from odradek.storage.errors import RecordTooLargeError, UnknownTopicError
 from odradek.storage.partition_log import wall_clock_ms
+from odradek.wire import ErrorCode
 from odradek.wire.records import Record, build_batch, read_batches
 
 INT_MAX = (1 << 31) - 1  # partition_for(g, INT_MAX) is Utils.abs(g.hashCode()) itself
@@ -200,13 +201,15 @@ def test_load_without_the_topic_is_empty(start_broker):
 def test_write_failures_raise(start_broker):
     broker = start_broker(offsets_topic_num_partitions=2, message_max_bytes=2000)
     topic = OffsetsTopic(broker)
-    with pytest.raises(UnknownTopicError):
+    with pytest.raises(CoordinatorWriteError) as missing:
         topic.write("g", [commit("g", "t", 0, 1)])
+    assert missing.value.code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     topic.ensure_created()
     with pytest.raises(ValueError):
         topic.write("g", [commit("other", "t", 0, 1)])
-    with pytest.raises(RecordTooLargeError):
+    with pytest.raises(CoordinatorWriteError) as too_large:
         topic.write("g", [OffsetCommit("g", "t", 0, 1, -1, "x" * 5000, 5)])
+    assert too_large.value.code == ErrorCode.MESSAGE_TOO_LARGE
     assert topic.load().offsets == {}
 
 

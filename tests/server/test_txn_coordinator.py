@@ -25,11 +25,18 @@ class Markers:
         self.written: list[tuple[tuple[str, int], int, int, bool]] = []
         self.failing: set[tuple[str, int]] = set()
 
-    def __call__(self, tp, producer_id, producer_epoch, commit) -> bool:
-        if tp in self.failing:
-            return False
-        self.written.append((tp, producer_id, producer_epoch, commit))
-        return True
+    async def write(self, owed, here_only=False):
+        done = {}
+        for markers in owed:
+            done[markers.transactional_id] = set()
+            for tp in sorted(markers.partitions):
+                if tp not in self.failing:
+                    self.written.append((tp, markers.producer_id, markers.producer_epoch, markers.commit))
+                    done[markers.transactional_id].add(tp)
+        return done
+
+    async def aclose(self):
+        pass
 
 
 @pytest.fixture
@@ -78,45 +85,45 @@ async def test_commit_writes_a_marker_to_every_partition_then_completes(open_coo
     markers = Markers()
     coordinator = open_coordinator(markers)
     _, pid, epoch = await coordinator.init_producer_id("app", 60_000)
-    assert coordinator.add_partitions("app", pid, epoch, [T0]) == ErrorCode.NONE
+    assert await coordinator.add_partitions("app", pid, epoch, [T0]) == ErrorCode.NONE
     started = coordinator.get("app").start_ms
-    assert coordinator.add_partitions("app", pid, epoch, [T0, T1]) == ErrorCode.NONE
+    assert await coordinator.add_partitions("app", pid, epoch, [T0, T1]) == ErrorCode.NONE
     ongoing = coordinator.get("app")
     assert (ongoing.state, ongoing.partitions, ongoing.start_ms) == (TxnState.ONGOING, {T0, T1}, started)
 
-    assert coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
+    assert await coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
     assert sorted(markers.written) == [(T0, pid, epoch, True), (T1, pid, epoch, True)]
     done = coordinator.get("app")
     assert (done.state, done.partitions, done.producer_epoch) == (TxnState.COMPLETE_COMMIT, frozenset(), epoch)
     # a retried EndTxn gets the same answer; the other outcome, or ending nothing, is refused
-    assert coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
-    assert coordinator.end_transaction("app", pid, epoch, commit=False) == ErrorCode.INVALID_TXN_STATE
+    assert await coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
+    assert await coordinator.end_transaction("app", pid, epoch, commit=False) == ErrorCode.INVALID_TXN_STATE
     assert len(markers.written) == 2
 
-    assert coordinator.add_partitions("app", pid, epoch, [T1]) == ErrorCode.NONE  # the next transaction
-    assert coordinator.end_transaction("app", pid, epoch, commit=False) == ErrorCode.NONE
+    assert await coordinator.add_partitions("app", pid, epoch, [T1]) == ErrorCode.NONE  # the next transaction
+    assert await coordinator.end_transaction("app", pid, epoch, commit=False) == ErrorCode.NONE
     assert markers.written[-1] == (T1, pid, epoch, False)
     assert coordinator.get("app").state == TxnState.COMPLETE_ABORT
     await coordinator.init_producer_id("fresh", 60_000)
     fresh = coordinator.get("fresh").producer_id
-    assert coordinator.end_transaction("fresh", fresh, 0, commit=True) == ErrorCode.INVALID_TXN_STATE
+    assert await coordinator.end_transaction("fresh", fresh, 0, commit=True) == ErrorCode.INVALID_TXN_STATE
 
 
 async def test_requests_from_unknown_or_old_producers(open_coordinator):
     coordinator = open_coordinator()
-    assert coordinator.add_partitions("nobody", 1, 0, [T0]) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
-    assert coordinator.add_partitions("", 1, 0, [T0]) == ErrorCode.INVALID_REQUEST
+    assert await coordinator.add_partitions("nobody", 1, 0, [T0]) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    assert await coordinator.add_partitions("", 1, 0, [T0]) == ErrorCode.INVALID_REQUEST
     _, pid, epoch = await coordinator.init_producer_id("app", 60_000)
-    assert coordinator.add_partitions("app", pid + 1, epoch, [T0]) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
-    assert coordinator.add_partitions("app", pid, epoch + 1, [T0]) == ErrorCode.PRODUCER_FENCED
-    assert coordinator.end_transaction("app", pid + 1, epoch, True) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    assert await coordinator.add_partitions("app", pid + 1, epoch, [T0]) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    assert await coordinator.add_partitions("app", pid, epoch + 1, [T0]) == ErrorCode.PRODUCER_FENCED
+    assert await coordinator.end_transaction("app", pid + 1, epoch, True) == ErrorCode.INVALID_PRODUCER_ID_MAPPING
 
 
 async def test_a_new_instance_aborts_the_open_transaction_and_fences_the_old_one(open_coordinator):
     markers = Markers()
     coordinator = open_coordinator(markers)
     _, pid, old_epoch = await coordinator.init_producer_id("app", 60_000)
-    coordinator.add_partitions("app", pid, old_epoch, [T0])
+    await coordinator.add_partitions("app", pid, old_epoch, [T0])
 
     # Kafka aborts under a bumped epoch and asks the new instance to retry, which bumps again
     assert await coordinator.init_producer_id("app", 60_000) == (ErrorCode.CONCURRENT_TRANSACTIONS, -1, -1)
@@ -124,8 +131,8 @@ async def test_a_new_instance_aborts_the_open_transaction_and_fences_the_old_one
     assert coordinator.get("app").state == TxnState.COMPLETE_ABORT
     assert await coordinator.init_producer_id("app", 60_000) == (ErrorCode.NONE, pid, old_epoch + 2)
 
-    assert coordinator.add_partitions("app", pid, old_epoch, [T1]) == ErrorCode.PRODUCER_FENCED
-    assert coordinator.end_transaction("app", pid, old_epoch, commit=True) == ErrorCode.PRODUCER_FENCED
+    assert await coordinator.add_partitions("app", pid, old_epoch, [T1]) == ErrorCode.PRODUCER_FENCED
+    assert await coordinator.end_transaction("app", pid, old_epoch, commit=True) == ErrorCode.PRODUCER_FENCED
     assert (await coordinator.init_producer_id("app", 60_000, pid, old_epoch))[0] == ErrorCode.PRODUCER_FENCED
 
 
@@ -160,34 +167,34 @@ async def test_timed_out_transactions_are_aborted_and_their_producer_fenced(open
     coordinator = open_coordinator(markers)
     _, pid, epoch = await coordinator.init_producer_id("slow", 1_000)
     _, other_pid, other_epoch = await coordinator.init_producer_id("busy", 60_000)
-    coordinator.add_partitions("slow", pid, epoch, [T0])
-    coordinator.add_partitions("busy", other_pid, other_epoch, [T1])
+    await coordinator.add_partitions("slow", pid, epoch, [T0])
+    await coordinator.add_partitions("busy", other_pid, other_epoch, [T1])
     started = coordinator.get("slow").start_ms
 
-    coordinator.abort_timed_out(started + 1_000)  # not yet: only strictly longer than the timeout
+    await coordinator.abort_timed_out(started + 1_000)  # not yet: only strictly longer than the timeout
     assert markers.written == []
-    coordinator.abort_timed_out(started + 1_001)
+    await coordinator.abort_timed_out(started + 1_001)
     assert markers.written == [(T0, pid, epoch + 1, False)]
     assert coordinator.get("slow").state == TxnState.COMPLETE_ABORT
     assert coordinator.get("busy").state == TxnState.ONGOING
-    assert coordinator.end_transaction("slow", pid, epoch, commit=True) == ErrorCode.PRODUCER_FENCED
+    assert await coordinator.end_transaction("slow", pid, epoch, commit=True) == ErrorCode.PRODUCER_FENCED
 
 
 async def test_a_marker_that_cannot_be_written_keeps_the_transaction_preparing_until_a_retry(open_coordinator):
     markers = Markers()
     coordinator = open_coordinator(markers)
     _, pid, epoch = await coordinator.init_producer_id("app", 60_000)
-    coordinator.add_partitions("app", pid, epoch, [T0, T1])
+    await coordinator.add_partitions("app", pid, epoch, [T0, T1])
     markers.failing.add(T1)
     # the outcome is stored, so the commit is answered; the transaction cannot move on yet
-    assert coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
+    assert await coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.NONE
     assert coordinator.get("app").state == TxnState.PREPARE_COMMIT
-    assert coordinator.add_partitions("app", pid, epoch, [T0]) == ErrorCode.CONCURRENT_TRANSACTIONS
-    assert coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.CONCURRENT_TRANSACTIONS
+    assert await coordinator.add_partitions("app", pid, epoch, [T0]) == ErrorCode.CONCURRENT_TRANSACTIONS
+    assert await coordinator.end_transaction("app", pid, epoch, commit=True) == ErrorCode.CONCURRENT_TRANSACTIONS
     assert (await coordinator.init_producer_id("app", 60_000))[0] == ErrorCode.CONCURRENT_TRANSACTIONS
 
     markers.failing.clear()
-    coordinator.abort_timed_out()
+    await coordinator.complete_transactions()  # (the coordinator's marker rounds retry it)
     assert coordinator.get("app").state == TxnState.COMPLETE_COMMIT
     assert sorted(markers.written) == [(T0, pid, epoch, True), (T1, pid, epoch, True)]
 
@@ -196,31 +203,32 @@ async def test_state_survives_a_restart_and_decided_outcomes_are_finished(open_c
     markers = Markers()
     first = open_coordinator(markers)
     _, pid, epoch = await first.init_producer_id("open", 60_000)
-    first.add_partitions("open", pid, epoch, [T0, T1])
+    await first.add_partitions("open", pid, epoch, [T0, T1])
     _, done_pid, done_epoch = await first.init_producer_id("done", 60_000)
-    first.add_partitions("done", done_pid, done_epoch, [T0])
-    first.end_transaction("done", done_pid, done_epoch, commit=True)
+    await first.add_partitions("done", done_pid, done_epoch, [T0])
+    await first.end_transaction("done", done_pid, done_epoch, commit=True)
     _, stuck_pid, stuck_epoch = await first.init_producer_id("stuck", 60_000)
-    first.add_partitions("stuck", stuck_pid, stuck_epoch, [T1])
+    await first.add_partitions("stuck", stuck_pid, stuck_epoch, [T1])
     markers.failing.add(T1)
-    first.end_transaction("stuck", stuck_pid, stuck_epoch, commit=False)
+    await first.end_transaction("stuck", stuck_pid, stuck_epoch, commit=False)
     assert first.get("stuck").state == TxnState.PREPARE_ABORT
 
     again_markers = Markers()
     again = open_coordinator(again_markers)
+    await again.complete_transactions()  # (the coordinator's first marker round, once it runs)
     assert again.get("open") == first.get("open")
     assert (again.get("open").state, again.get("open").partitions) == (TxnState.ONGOING, {T0, T1})
     assert again.get("done").state == TxnState.COMPLETE_COMMIT
     assert again_markers.written == [(T1, stuck_pid, stuck_epoch, False)]
     assert again.get("stuck").state == TxnState.COMPLETE_ABORT
     # the producer carries on where it was
-    assert again.end_transaction("open", pid, epoch, commit=True) == ErrorCode.NONE
+    assert await again.end_transaction("open", pid, epoch, commit=True) == ErrorCode.NONE
 
 
 async def test_verify_partitions(open_coordinator):
     coordinator = open_coordinator()
     _, pid, epoch = await coordinator.init_producer_id("app", 60_000)
-    coordinator.add_partitions("app", pid, epoch, [T0])
+    await coordinator.add_partitions("app", pid, epoch, [T0])
     assert coordinator.verify_partitions("app", pid, epoch, [T0, T1]) == {
         T0: ErrorCode.NONE, T1: ErrorCode.TRANSACTION_ABORTABLE}
     assert coordinator.verify_partitions("app", pid, epoch + 1, [T0]) == {T0: ErrorCode.PRODUCER_FENCED}
@@ -230,7 +238,7 @@ async def test_verify_partitions(open_coordinator):
 async def test_describe_and_list(open_coordinator):
     coordinator = open_coordinator()
     _, pid, epoch = await coordinator.init_producer_id("orders-1", 60_000)
-    coordinator.add_partitions("orders-1", pid, epoch, [T0])
+    await coordinator.add_partitions("orders-1", pid, epoch, [T0])
     _, idle_pid, _ = await coordinator.init_producer_id("audit", 60_000)
 
     assert coordinator.describe("orders-1") == (ErrorCode.NONE, coordinator.get("orders-1"))
@@ -255,8 +263,8 @@ async def test_idle_transactional_ids_expire(open_coordinator):
     _, pid, epoch = await coordinator.init_producer_id("idle", 60_000)
     await coordinator.init_producer_id("busy", 60_000)
     busy = coordinator.get("busy")
-    coordinator.add_partitions("busy", busy.producer_id, busy.producer_epoch, [T0])
-    coordinator.expire_transactional_ids(wall_clock_ms() + HOUR_MS)
+    await coordinator.add_partitions("busy", busy.producer_id, busy.producer_epoch, [T0])
+    await coordinator.expire_transactional_ids(wall_clock_ms() + HOUR_MS)
     assert coordinator.get("idle") is None
     assert coordinator.get("busy") is not None  # an open transaction is never expired
     assert open_coordinator().get("idle") is None  # the tombstone removed it for good

@@ -288,6 +288,7 @@ async def test_a_commit_decided_before_a_crash_is_finished_at_start_up(broker):
         again.groups.adopt(again.groups.load())
         assert again.groups.offsets.is_pending("g", "t", 1)
         again.transactions.adopt(again.transactions.load())
+        await again.transactions.complete_transactions()  # (its first round of markers, once it runs)
         assert again.transactions.get("app").state.display_name == "CompleteCommit"
         partition_log = again.logs.partition("t", 0)
         assert partition_log.last_stable_offset == partition_log.high_watermark == 2  # the record and its marker

@@ -69,14 +69,16 @@ def broker(tmp_path):
     broker.logs.close()
 
 
-def test_the_topic_is_created_on_first_write_with_kafkas_settings(broker):
+def test_the_topic_is_created_with_kafkas_settings_and_written_one_record_per_batch(broker):
     topic = TransactionTopic(broker, TxnConfig.from_broker(broker.config))
     assert broker.logs.get_topic(TRANSACTION_STATE_TOPIC) is None
     assert topic.load() == {}
+    topic.ensure_created()
     topic.write(ONGOING)
     info = broker.logs.get_topic(TRANSACTION_STATE_TOPIC)
     assert info.num_partitions == 5
     assert info.configs["cleanup.policy"] == "compact" and info.configs["compression.type"] == "uncompressed"
+    assert info.configs["min.insync.replicas"] == "2"  # transaction.state.log.min.isr
     home = partition_for("app", 5)
     assert topic.partition_for("app") == home
     [batch] = read_batches(broker.logs.partition(TRANSACTION_STATE_TOPIC, home).read(0, 1 << 20).read())
@@ -87,6 +89,7 @@ def test_the_topic_is_created_on_first_write_with_kafkas_settings(broker):
 def test_replay_keeps_the_last_state_per_id_and_drops_tombstoned_ones(broker):
     topic = TransactionTopic(broker, TxnConfig.from_broker(broker.config))
     completed = TxnMetadata("app", 4001, 3, 60_000, TxnState.COMPLETE_COMMIT, start_ms=1, last_update_ms=2)
+    topic.ensure_created()
     topic.write(ONGOING)
     topic.write(completed)
     topic.write(TxnMetadata("gone", 9, 0, 1_000, TxnState.EMPTY))

@@ -54,14 +54,14 @@ def end_transaction(broker, group: str, producer_id: int, epoch: int, commit: bo
     """What the transaction coordinator does for the group's offsets partition."""
     home = partition_for(group, PARTITIONS)
     broker.logs.partition(OFFSETS_TOPIC, home).append_marker(producer_id, epoch, commit, 0)
-    broker.groups.offsets.complete_transaction(home, producer_id, commit)
+    broker.groups.complete_transaction(home, producer_id, commit)
 
 
-def test_offsets_are_pending_until_the_commit_marker(open_groups):
+async def test_offsets_are_pending_until_the_commit_marker(open_groups):
     broker = open_groups()
-    offsets = broker.groups.offsets
-    offsets.commit("g", [commit("g", 3)])
-    offsets.commit_transactional("g", 7, 0, [commit("g", 9), commit("g", 4, partition=1)])
+    groups, offsets = broker.groups, broker.groups.offsets
+    await groups.commit_offsets("g", [commit("g", 3)])
+    await groups.commit_offsets("g", [commit("g", 9), commit("g", 4, partition=1)], producer=(7, 0))
     assert offsets.get("g", "t", 0).offset == 3
     assert offsets.is_pending("g", "t", 0) and offsets.is_pending("g", "t", 1)
     assert not offsets.is_pending("g", "t", 2) and not offsets.is_pending("other", "t", 0)
@@ -73,20 +73,20 @@ def test_offsets_are_pending_until_the_commit_marker(open_groups):
     assert not offsets.is_pending("g", "t", 0)
 
     # the same producer's next transaction continues its sequence in the partition; this one aborts
-    offsets.commit_transactional("g", 7, 0, [commit("g", 12)])
+    await groups.commit_offsets("g", [commit("g", 12)], producer=(7, 0))
     end_transaction(broker, "g", 7, 0, commit=False)
     assert offsets.get("g", "t", 0).offset == 9 and not offsets.is_pending("g", "t", 0)
 
 
-def test_replay_applies_committed_drops_aborted_and_keeps_open_transactions_pending(open_groups):
+async def test_replay_applies_committed_drops_aborted_and_keeps_open_transactions_pending(open_groups):
     broker = open_groups()
-    offsets = broker.groups.offsets
-    offsets.commit_transactional("g", 1, 0, [commit("g", 10)])
-    offsets.commit_transactional("g", 2, 0, [commit("g", 20, partition=1)])
-    offsets.commit_transactional("g", 3, 0, [commit("g", 30, partition=2)])
+    groups = broker.groups
+    await groups.commit_offsets("g", [commit("g", 10)], producer=(1, 0))
+    await groups.commit_offsets("g", [commit("g", 20, partition=1)], producer=(2, 0))
+    await groups.commit_offsets("g", [commit("g", 30, partition=2)], producer=(3, 0))
     end_transaction(broker, "g", 2, 0, commit=False)
     end_transaction(broker, "g", 1, 0, commit=True)
-    offsets.commit("g", [commit("g", 40, partition=1)])  # a plain commit is never held back
+    await groups.commit_offsets("g", [commit("g", 40, partition=1)])  # a plain commit is never held back
 
     again = open_groups()
     offsets = again.groups.offsets
