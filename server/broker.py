@@ -1,11 +1,11 @@
 """The broker: storage, configuration and listeners, run under one trio nursery.
 
 It is the composition root, in two modes. Alone (the default), this node is the whole cluster:
-``LocalReplicas``, ``LocalMetadata`` and ``LocalTopicAdmin`` answer the handlers' questions about
-partitions, the cluster and topics. With ``zookeeper.connect`` set, it is one member of a cluster
-(``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata cache and
-topic changes written to ZooKeeper answer the same questions, and the cluster code is imported
-only then.
+``LocalReplicas``, ``LocalMetadata``, ``LocalTopicAdmin`` and ``LocalPartitionAdmin`` answer the
+handlers' questions about partitions, the cluster, topics, elections and reassignments. With ``zookeeper.connect`` set, it is one member of a cluster
+(``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata cache, topic
+changes written to ZooKeeper and the controller's elections and reassignments answer the same
+questions, and the cluster code is imported only then.
 
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
 found before anything touches the data directory), then locks the log directories before anything
@@ -45,6 +45,7 @@ from .local_replicas import LocalReplicas
 from .log_dir_failures import LogDirFailures
 from .log_dir_moves import LogDirMoves
 from .log_maintenance import LogMaintenance
+from .partition_admin import LocalPartitionAdmin
 from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
 from .startup_error import StartupError
@@ -81,15 +82,18 @@ class Broker:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)
             self.topic_admin = LocalTopicAdmin(self)
+            self.partition_admin = LocalPartitionAdmin(self)
             self.routes = ROUTES
         else:
             from .cluster.member import ClusterMember
+            from .cluster.partition_admin import ClusterPartitionAdmin
             from .cluster.topic_admin import ClusterTopicAdmin
 
             self.cluster = ClusterMember(self, cluster_config)
             self.replicas = self.cluster.replicas
             self.metadata = self.cluster.metadata
             self.topic_admin = ClusterTopicAdmin(self.cluster)
+            self.partition_admin = ClusterPartitionAdmin(self.cluster)
             self.routes = CLUSTER_ROUTES
 
     @property

@@ -22,6 +22,7 @@ from ..startup_error import StartupError
 from . import api_versions, zk_data
 from .broker_channel import BrokerConnection, BrokerUnavailable
 from .cluster_config import ClusterConfig
+from .forwarding import Forwarder
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigWatcher
 from .zk_client import KazooException, NodeExistsError, Session, ZkClient
@@ -44,6 +45,7 @@ class ClusterMember:
         self.topic_configs = TopicConfigWatcher(self.zk, broker)
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
+        self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it
         self.registered = trio.Event()
         self._metadata_changed = trio.Event()
 
@@ -106,6 +108,7 @@ class ClusterMember:
         try:
             await self.replicas.checkpoint_high_watermarks()
         finally:
+            await self.forwarder.aclose()
             await self.zk.close()
 
     async def _sessions(self) -> None:
