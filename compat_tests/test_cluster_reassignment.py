@@ -13,11 +13,14 @@ import re
 
 import pytest
 
+from odradek.wire import ApiKey
+
 from .cluster_process import Cluster, wait_until
 from .cluster_tools import (REASSIGN, SETTLE, Producing, assert_all_acknowledged_kept, assignment_znode, kazoo,
-                            placement, reassignment_json, tool, tracebacks, write_json)
+                            placement, reassignment_json, replica_dirs, tool, tracebacks, write_json)
 from .java.kafka_tool import TOPICS
 from .java.targets import require_kafka_jars
+from .wire_client import WireClient
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +147,59 @@ def test_reassign_partitions_znode_of_zookeeper_era_tools(cluster, zk, topic):
     wait_until(lambda: replicas_and_isr(cluster, topic) == {0: ([3, 2], {2, 3}), 1: ([2, 3], {2, 3})}, SETTLE,
                "the new replicas in every ISR")
     wait_for_placement(cluster, topic, {1: set(), 2: {0, 1}, 3: {0, 1}})
+
+
+def test_a_move_under_way_is_listed_described_and_cancelled(tmp_path):
+    """A move to a broker that died cannot complete: the tools show it under way (also through a
+    broker that is not the controller, which forwards), and ``--cancel`` puts the replicas back.
+    The broker is killed just before the move starts, while its registration lasts (its session
+    timeout is longer here), so that the move is accepted."""
+    cluster = Cluster(tmp_path / "cluster", overrides={"zookeeper.session.timeout.ms": 10_000}).start()
+    try:
+        zk = kazoo(cluster)
+        controller = cluster.controller()
+        other, victim = [i for i in cluster.brokers if i != controller]
+        topic = "stuck"
+        create(cluster, topic, [[controller, other]])
+        cluster.kill(victim)  # still registered until its session expires: a valid target meanwhile
+        alive = ",".join(cluster.brokers[i].bootstrap for i in (controller, other))
+        plan = write_json(tmp_path / "plan.json", reassignment_json({(topic, 0): [controller, victim]}))
+        tool(cluster, REASSIGN, "--reassignment-json-file", str(plan), "--execute", bootstrap=alive)
+        cluster.wait_for_brokers({controller, other})  # the death noticed: the move stays under way
+
+        everything = f"{controller},{victim},{other}"
+        listed = tool(cluster, REASSIGN, "--list", bootstrap=alive).lines()
+        assert listed == ["Current partition reassignments:",
+                          f"{topic}-0: replicas: {everything}. adding: {victim}. removing: {other}."]
+        verified = tool(cluster, REASSIGN, "--reassignment-json-file", str(plan), "--verify", bootstrap=alive)
+        assert verified.lines()[:2] == ["Status of partition reassignment:",
+                                        f"Reassignment of partition {topic}-0 is still in progress."]
+        described = tool(cluster, TOPICS, "--describe", "--topic", topic, bootstrap=alive).lines()
+        assert re.fullmatch(rf"\tTopic: {topic}\tPartition: 0\tLeader: {controller}\tReplicas: {everything}\t"
+                            rf"Isr: {controller},{other}\tAdding Replicas: {victim}\tRemoving Replicas: {other}\t.*", described[1])
+        znode = assignment_znode(zk, topic)
+        assert znode["partitions"] == {"0": [controller, victim, other]}
+        assert (znode["adding_replicas"], znode["removing_replicas"]) == ({"0": [victim]}, {"0": [other]})
+        with WireClient(cluster.brokers[other]) as wire:  # not the controller: it forwards
+            answer = wire.send(ApiKey.LIST_PARTITION_REASSIGNMENTS, 0, {"timeout_ms": 5000, "topics": None})
+        assert [(t.name, [(p.partition_index, list(p.replicas), list(p.adding_replicas), list(p.removing_replicas))
+                          for p in t.partitions]) for t in answer.topics] == [
+            (topic, [(0, [controller, victim, other], [victim], [other])])]
+
+        # (throttles kept: the tool would clear them on every broker the plan names, the dead one too)
+        cancelled = tool(cluster, REASSIGN, "--reassignment-json-file", str(plan), "--cancel",
+                         "--preserve-throttles", bootstrap=alive)
+        assert f"Successfully cancelled partition reassignment for: {topic}-0" in cancelled.stdout
+        znode = assignment_znode(zk, topic)
+        assert (znode["partitions"], znode["adding_replicas"], znode["removing_replicas"]) == (
+            {"0": [controller, other]}, {}, {})
+        assert tool(cluster, REASSIGN, "--list", bootstrap=alive).lines() == ["No partition reassignments found."]
+        wait_until(lambda: replicas_and_isr(cluster, topic) == {0: ([controller, other], {controller, other})},
+                   SETTLE, "the original replicas back")
+        cluster.restart(victim)
+        cluster.wait_for_brokers({1, 2, 3})
+        assert replica_dirs(cluster, victim, topic) == set()
+        zk.stop()
+        zk.close()
+    finally:
+        cluster.stop()
