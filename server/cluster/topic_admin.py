@@ -58,6 +58,8 @@ class ClusterTopicAdmin:
             if code == ErrorCode.UNKNOWN_SERVER_ERROR:
                 raise
             raise TopicAdminError(code, str(exc)) from None
+        if await self.member.zk.stat(f"{zk_data.DELETE_TOPICS}/{name}") is not None:
+            raise TopicAdminError(ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' is marked for deletion.")
         if metadata.topic(name) is not None or await self.member.zk.stat(zk_data.topic_path(name)) is not None:
             raise TopicAdminError(ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.")
         brokers = {b.broker_id: b.rack for b in metadata.live_brokers()}
@@ -159,13 +161,14 @@ class ClusterTopicAdmin:
         zk = self.member.zk
         if not self.member.config.delete_topic_enable:
             raise TopicAdminError(ErrorCode.TOPIC_DELETION_DISABLED, "Topic deletion is disabled.")
-        if await zk.stat(zk_data.topic_path(name)) is None:
+        if await zk.stat(zk_data.topic_path(name)) is None or \
+                await zk.stat(f"{zk_data.DELETE_TOPICS}/{name}") is not None:  # gone, or going
             raise TopicAdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                                   "This server does not host this topic-partition.")
         try:
             await zk.create(f"{zk_data.DELETE_TOPICS}/{name}")
         except NodeExistsError:
-            pass  # already being deleted
+            pass  # marked by another request meanwhile
         await self._wait(lambda: self.member.metadata.topic(name) is None, timeout_ms)
 
     async def topic_configs(self, name: str) -> dict[str, str] | None:
