@@ -10,10 +10,13 @@ import re
 
 import pytest
 
+from odradek.wire import ApiKey, ErrorCode
+
 from .cluster_process import Cluster, wait_until
 from .cluster_tools import LEADER_ELECTION, SETTLE, kazoo, partition_state, tool, tracebacks
 from .java.kafka_tool import CONSOLE_CONSUMER, CONSOLE_PRODUCER, TOPICS
 from .java.targets import require_kafka_jars
+from .wire_client import WireClient
 
 NO_REBALANCE = {"auto.leader.rebalance.enable": "false"}
 
@@ -162,3 +165,24 @@ def test_auto_leader_rebalance_moves_leaders_back(tmp_path):
                    "broker 1 to lead its preferred partitions again")
     finally:
         cluster.stop()
+
+
+def test_a_broker_that_is_not_the_controller_forwards_elections(cluster, topic):
+    """Kafka's admin client sends ElectLeaders to the controller; sent elsewhere, it is forwarded
+    there. A request another broker forwarded already is not forwarded again: NOT_CONTROLLER."""
+    tool(cluster, TOPICS, "--create", "--topic", topic, "--partitions", "1", "--replication-factor", "3")
+    cluster.wait_for_leaders(topic, 1, isr_size=3)
+    other = next(b for i, b in cluster.brokers.items() if i != cluster.controller())
+    request = {"election_type": 0, "topic_partitions": [{"topic": topic, "partitions": [0]}], "timeout_ms": 5000}
+    with WireClient(other) as wire:
+        answer = wire.send(ApiKey.ELECT_LEADERS, 2, request)
+    assert answer.error_code == ErrorCode.NONE
+    assert [(r.topic, [(p.partition_id, p.error_code) for p in r.partition_result])
+            for r in answer.replica_election_results] == [(topic, [(0, ErrorCode.ELECTION_NOT_NEEDED)])]
+    with WireClient(other, client_id="broker-7-forwarder") as wire:
+        refused = wire.send(ApiKey.ELECT_LEADERS, 2, request)
+        listed = wire.send(ApiKey.LIST_PARTITION_REASSIGNMENTS, 0, {"timeout_ms": 5000, "topics": None})
+    assert refused.error_code == ErrorCode.NOT_CONTROLLER
+    assert [p.error_code for r in refused.replica_election_results for p in r.partition_result] == [
+        ErrorCode.NOT_CONTROLLER]
+    assert listed.error_code == ErrorCode.NOT_CONTROLLER
