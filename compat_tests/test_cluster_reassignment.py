@@ -16,8 +16,9 @@ import pytest
 from odradek.wire import ApiKey
 
 from .cluster_process import Cluster, wait_until
-from .cluster_tools import (REASSIGN, SETTLE, Producing, assert_all_acknowledged_kept, assignment_znode, kazoo,
-                            placement, reassignment_json, replica_dirs, tool, tracebacks, write_json)
+from .acked_load import AckedLoad
+from .cluster_tools import (REASSIGN, SETTLE, assignment_znode, kazoo, placement, reassignment_json, replica_dirs, tool,
+                            tracebacks, write_json)
 from .java.kafka_tool import TOPICS
 from .java.targets import require_kafka_jars
 from .wire_client import WireClient
@@ -76,8 +77,9 @@ def wait_for_placement(cluster: Cluster, topic: str, expected: dict[int, set[int
 
 def test_generate_execute_verify_moves_replicas_under_load(cluster, zk, topic, tmp_path):
     create(cluster, topic, [[1, 2], [2, 1], [1, 2]])
-    with Producing(cluster, topic) as producing:
-        producing.wait_for(300)
+    load = AckedLoad(cluster.bootstrap, topic, 3).start()
+    try:
+        load.wait_for(300)
         to_move = write_json(tmp_path / "topics.json", json.dumps({"version": 1, "topics": [{"topic": topic}]}))
         generated = tool(cluster, REASSIGN, "--topics-to-move-json-file", str(to_move), "--broker-list", "2,3",
                          "--generate").stdout
@@ -97,9 +99,11 @@ def test_generate_execute_verify_moves_replicas_under_load(cluster, zk, topic, t
             f"Reassignment of partition {topic}-{p} is completed." for p in range(3)]
         assert "Clearing broker-level throttles on brokers 1,2,3" in verified
         assert f"Clearing topic-level throttles on topic {topic}" in verified
-        moved = len(producing.acknowledged)
-        producing.wait_for(moved + 300)  # and the new replicas keep taking writes
-    assert_all_acknowledged_kept(cluster, producing, 3)
+        load.wait_for(300)  # and the new replicas keep taking writes
+    finally:
+        load.stop()
+    assert not load.errors, load.errors[:5]
+    assert load.verify(cluster.bootstrap) >= load.count
 
     wait_until(lambda: replicas_and_isr(cluster, topic) == {p: (r, set(r)) for p, r in target.items()}, SETTLE,
                "the new replicas in every ISR")
@@ -111,21 +115,25 @@ def test_generate_execute_verify_moves_replicas_under_load(cluster, zk, topic, t
 
 def test_replication_factor_up_then_down(cluster, zk, topic, tmp_path):
     create(cluster, topic, [[1, 2], [2, 3]])
-    with Producing(cluster, topic) as producing:
-        producing.wait_for(200)
+    load = AckedLoad(cluster.bootstrap, topic, 2).start()
+    try:
+        load.wait_for(200)
         grow = write_json(tmp_path / "grow.json", reassignment_json({(topic, 0): [1, 2, 3], (topic, 1): [2, 3, 1]}))
         tool(cluster, REASSIGN, "--reassignment-json-file", str(grow), "--execute")
         verify_until_done(cluster, grow)
         wait_until(lambda: replicas_and_isr(cluster, topic) == {0: ([1, 2, 3], {1, 2, 3}), 1: ([2, 3, 1], {1, 2, 3})},
                    SETTLE, "three replicas in sync")
         wait_for_placement(cluster, topic, {1: {0, 1}, 2: {0, 1}, 3: {0, 1}})
-        producing.wait_for(len(producing.acknowledged) + 200)
+        load.wait_for(200)
 
         shrink = write_json(tmp_path / "shrink.json", reassignment_json({(topic, 0): [3, 1], (topic, 1): [3, 1]}))
         tool(cluster, REASSIGN, "--reassignment-json-file", str(shrink), "--execute")
         verify_until_done(cluster, shrink)
-        producing.wait_for(len(producing.acknowledged) + 200)
-    assert_all_acknowledged_kept(cluster, producing, 2)
+        load.wait_for(200)
+    finally:
+        load.stop()
+    assert not load.errors, load.errors[:5]
+    assert load.verify(cluster.bootstrap) >= load.count
     assert replicas_and_isr(cluster, topic) == {0: ([3, 1], {1, 3}), 1: ([3, 1], {1, 3})}
     assert {int(p): r for p, r in assignment_znode(zk, topic)["partitions"].items()} == {0: [3, 1], 1: [3, 1]}
     wait_for_placement(cluster, topic, {1: {0, 1}, 2: set(), 3: {0, 1}})
@@ -135,14 +143,18 @@ def test_reassign_partitions_znode_of_zookeeper_era_tools(cluster, zk, topic):
     """Tools of Kafka's ZooKeeper era write /admin/reassign_partitions; the controller moves the
     replicas and deletes the znode once every partition in it is done."""
     create(cluster, topic, [[1, 2], [1, 2]])
-    with Producing(cluster, topic) as producing:
-        producing.wait_for(200)
+    load = AckedLoad(cluster.bootstrap, topic, 2).start()
+    try:
+        load.wait_for(200)
         zk.create("/admin/reassign_partitions", json.dumps({"version": 1, "partitions": [
             {"topic": topic, "partition": 0, "replicas": [3, 2]},
             {"topic": topic, "partition": 1, "replicas": [2, 3]}]}).encode())
         wait_until(lambda: zk.exists("/admin/reassign_partitions") is None, SETTLE, "the znode to be deleted")
-        producing.wait_for(len(producing.acknowledged) + 200)
-    assert_all_acknowledged_kept(cluster, producing, 2)
+        load.wait_for(200)
+    finally:
+        load.stop()
+    assert not load.errors, load.errors[:5]
+    assert load.verify(cluster.bootstrap) >= load.count
     assert {int(p): r for p, r in assignment_znode(zk, topic)["partitions"].items()} == {0: [3, 2], 1: [2, 3]}
     wait_until(lambda: replicas_and_isr(cluster, topic) == {0: ([3, 2], {2, 3}), 1: ([2, 3], {2, 3})}, SETTLE,
                "the new replicas in every ISR")
