@@ -2,10 +2,12 @@
 
 It is the composition root, in two modes. Alone (the default), this node is the whole cluster:
 ``LocalReplicas``, ``LocalMetadata``, ``LocalTopicAdmin`` and ``LocalPartitionAdmin`` answer the
-handlers' questions about partitions, the cluster, topics, elections and reassignments. With ``zookeeper.connect`` set, it is one member of a cluster
-(``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata cache, topic
-changes written to ZooKeeper and the controller's elections and reassignments answer the same
-questions, and the cluster code is imported only then.
+handlers' questions about partitions, the cluster, topics, elections and reassignments, and the
+dynamic broker configs are kept in a file. With ``zookeeper.connect`` set, it is one member of a
+cluster (``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata
+cache, topic changes written to ZooKeeper and the controller's elections and reassignments answer
+the same questions, the dynamic broker configs are kept in ZooKeeper, and the cluster code is
+imported only then.
 
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
 found before anything touches the data directory), then locks the log directories before anything

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from odradek.storage.errors import StorageError
+
 from . import zk_data
 from .config_changes import ConfigChanges, read_config, write_config
 from .zk_client import ZkClient
@@ -40,6 +42,11 @@ class TopicConfigs:
     async def _apply(self, topic: str) -> None:
         configs = await self.read(topic)
         logs = self.broker.logs
-        if logs.get_topic(topic) is not None:
+        if logs.get_topic(topic) is None:
+            return  # no replica of it here
+        try:
             logs.alter_topic_configs(topic, configs)
-            log.info("Applied new configs of topic %s: %s", topic, configs)
+        except StorageError as exc:  # invalid with this broker's own settings: the old ones stay
+            log.warning("Ignoring the new configs %s of topic %s: %s", configs, topic, exc)
+            return
+        log.info("Applied new configs of topic %s: %s", topic, configs)
