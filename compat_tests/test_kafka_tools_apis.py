@@ -143,3 +143,91 @@ def test_list_config_resources_names_the_topics_the_broker_and_its_loggers(wire,
     run = run_tool(CONFIGS, "--bootstrap-server", module_broker.bootstrap, "--describe",
                    "--entity-type", "client-metrics")
     assert run.lines() == []
+
+
+LEADER_ELECTION = "org.apache.kafka.tools.LeaderElectionCommand"
+PREFERRED, UNCLEAN = 0, 1
+NOT_NEEDED = (ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.")
+
+
+def elected(answer) -> dict[tuple[str, int], tuple[int, str]]:
+    return {(t.topic, p.partition_id): (p.error_code, p.error_message)
+            for t in answer.replica_election_results for p in t.partition_result}
+
+
+def test_elect_leaders_on_one_broker_is_never_needed(wire, topic):
+    """A single broker leads every partition it has, so Kafka answers ELECTION_NOT_NEEDED, and
+    for every partition (null) lists the topics with nothing elected."""
+    create_topics(wire, {topic: 2})
+    asked = [{"topic": topic, "partitions": [0, 1, 7]}, {"topic": f"{topic}-missing", "partitions": [0]}]
+    for version in (0, 1, 2):
+        answer = wire.send(ApiKey.ELECT_LEADERS, version, {"election_type": PREFERRED, "topic_partitions": asked,
+                                                           "timeout_ms": 5000})
+        assert answer.error_code == ErrorCode.NONE
+        assert elected(answer) == {
+            (topic, 0): NOT_NEEDED, (topic, 1): NOT_NEEDED,
+            (topic, 7): (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"No such partition as {topic}-7"),
+            (f"{topic}-missing", 0): (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"No such topic as {topic}-missing")}
+    unclean = wire.send(ApiKey.ELECT_LEADERS, 2, {"election_type": UNCLEAN, "timeout_ms": 5000,
+                                                  "topic_partitions": [{"topic": topic, "partitions": [1]}]})
+    assert elected(unclean) == {(topic, 1): NOT_NEEDED}
+    for election_type in (PREFERRED, UNCLEAN):
+        everything = wire.send(ApiKey.ELECT_LEADERS, 2, {"election_type": election_type, "topic_partitions": None,
+                                                         "timeout_ms": 5000})
+        assert everything.error_code == ErrorCode.NONE and elected(everything) == {}
+        assert topic in {t.topic for t in everything.replica_election_results}
+    unknown = wire.send(ApiKey.ELECT_LEADERS, 2, {"election_type": 5, "timeout_ms": 5000,
+                                                  "topic_partitions": [{"topic": topic, "partitions": [0]}]})
+    assert unknown.error_code == ErrorCode.INVALID_REQUEST
+    assert elected(unknown) == {(topic, 0): (ErrorCode.INVALID_REQUEST, "Unknown election type 5")}
+
+
+def test_leader_election_tool_on_one_broker(wire, module_broker, topic):
+    create_topics(wire, {topic: 2})
+
+    def elect(*args: str):
+        return run_tool(LEADER_ELECTION, "--bootstrap-server", module_broker.bootstrap, *args, check=False)
+
+    for election_type in ("preferred", "unclean"):
+        run = elect("--election-type", election_type, "--all-topic-partitions")
+        assert (run.returncode, run.stdout) == (0, "")
+    run = elect("--election-type", "preferred", "--topic", topic, "--partition", "1")
+    assert (run.returncode, run.lines()) == (0, [f"Valid replica already elected for partitions {topic}-1"])
+    run = elect("--election-type", "preferred", "--topic", f"{topic}-missing", "--partition", "0")
+    assert run.returncode == 1
+    assert run.lines() == [f"Error completing leader election (PREFERRED) for partition: {topic}-missing-0: "
+                           f"org.apache.kafka.common.errors.UnknownTopicOrPartitionException: "
+                           f"No such topic as {topic}-missing"]
+
+
+def test_partition_reassignments_on_one_broker(wire, module_broker, topic):
+    """Alone, a broker can only "move" a replica to itself; Kafka's controller refuses the rest
+    with these errors, and never has a reassignment to list or cancel."""
+    create_topics(wire, {topic: 2})
+    node = wire.send(ApiKey.METADATA, 12, {"topics": [], "allow_auto_topic_creation": False,
+                                           "include_topic_authorized_operations": False}).brokers[0].node_id
+    other = node + 1
+    answer = wire.send(ApiKey.ALTER_PARTITION_REASSIGNMENTS, 1, {
+        "timeout_ms": 5000, "allow_replication_factor_change": False, "topics": [
+            {"name": topic, "partitions": [
+                {"partition_index": 0, "replicas": None}, {"partition_index": 1, "replicas": [node, node]},
+                {"partition_index": 5, "replicas": [node]}]},
+            {"name": f"{topic}-missing", "partitions": [{"partition_index": 0, "replicas": [node]}]}]})
+    assert (answer.error_code, answer.allow_replication_factor_change) == (ErrorCode.NONE, False)
+    assert {(t.name, p.partition_index): (p.error_code, p.error_message) for t in answer.responses
+            for p in t.partitions} == {
+        (topic, 0): (ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, None),
+        (topic, 1): (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                     f"The manual partition assignment includes the broker {node} more than once."),
+        (topic, 5): (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Unable to find partition {topic}:5."),
+        (f"{topic}-missing", 0): (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Unable to find a topic named {topic}-missing.")}
+    answer = wire.send(ApiKey.ALTER_PARTITION_REASSIGNMENTS, 0, {"timeout_ms": 5000, "topics": [
+        {"name": topic, "partitions": [{"partition_index": 0, "replicas": [node]},
+                                       {"partition_index": 1, "replicas": [node, other]}]}]})
+    assert {p.partition_index: (p.error_code, p.error_message) for p in answer.responses[0].partitions} == {
+        0: (ErrorCode.NONE, None),
+        1: (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            f"The manual partition assignment includes broker {other}, but no such broker is registered.")}
+    for topics in (None, [{"name": topic, "partition_indexes": [0, 9]}, {"name": "nope", "partition_indexes": [0]}]):
+        listed = wire.send(ApiKey.LIST_PARTITION_REASSIGNMENTS, 0, {"timeout_ms": 5000, "topics": topics})
+        assert (listed.error_code, listed.error_message, listed.topics) == (ErrorCode.NONE, None, [])

@@ -12,14 +12,15 @@ from .raw_kafka import WAIT, read_response
 
 
 class WireClient:
-    def __init__(self, broker):
+    def __init__(self, broker, client_id: str = "wire-client"):
         self.sock = socket.create_connection(("127.0.0.1", broker.port), timeout=WAIT)
+        self.client_id = client_id
         self._ids = itertools.count(1)
 
     def send(self, api_key: int, version: int, body: dict):
         """Send one request; the decoded response body, or None if the broker hung up."""
         correlation_id = next(self._ids)
-        self.sock.sendall(encode_request(api_key, version, correlation_id, "wire-client", body))
+        self.sock.sendall(encode_request(api_key, version, correlation_id, self.client_id, body))
         frame = read_response(self.sock)
         if frame is None:
             return None

@@ -1,11 +1,13 @@
 """The broker: storage, configuration and listeners, run under one trio nursery.
 
 It is the composition root, in two modes. Alone (the default), this node is the whole cluster:
-``LocalReplicas``, ``LocalMetadata`` and ``LocalTopicAdmin`` answer the handlers' questions about
-partitions, the cluster and topics. With ``zookeeper.connect`` set, it is one member of a cluster
-(``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata cache and
-topic changes written to ZooKeeper answer the same questions, and the cluster code is imported
-only then.
+``LocalReplicas``, ``LocalMetadata``, ``LocalTopicAdmin`` and ``LocalPartitionAdmin`` answer the
+handlers' questions about partitions, the cluster, topics, elections and reassignments, and the
+dynamic broker configs are kept in a file. With ``zookeeper.connect`` set, it is one member of a
+cluster (``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata
+cache, topic changes written to ZooKeeper and the controller's elections and reassignments answer
+the same questions, the dynamic broker configs are kept in ZooKeeper, and the cluster code is
+imported only then.
 
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
 found before anything touches the data directory), then locks the log directories before anything
@@ -33,7 +35,7 @@ from odradek.storage.log_manager import LogManager
 from .append_notifier import AppendNotifier
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
-from .dynamic_broker_configs import DynamicBrokerConfigs
+from .dynamic_broker_configs import DynamicBrokerConfigs, FileConfigStore
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .groups.offsets_topic import OFFSETS_TOPIC
@@ -46,6 +48,7 @@ from .local_replicas import LocalReplicas
 from .log_dir_failures import LogDirFailures
 from .log_dir_moves import LogDirMoves
 from .log_maintenance import LogMaintenance
+from .partition_admin import LocalPartitionAdmin
 from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
 from .startup_error import StartupError
@@ -64,7 +67,16 @@ class Broker:
         # Nothing reads or writes the log directories before ``serve`` has locked them: the
         # dynamic configs are loaded, and applied, by ``open_storage``.
         self.logs = LogManager(config.log_dirs, config.props)
-        self.dynamic_configs = DynamicBrokerConfigs(self.logs.data_dir, config.props)
+        cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
+        if cluster_config is None:
+            self.cluster = None
+            config_store = FileConfigStore(self.logs.dirs.metadata_dir)
+        else:
+            from .cluster.member import ClusterMember
+
+            self.cluster = ClusterMember(self, cluster_config)
+            config_store = self.cluster.broker_configs
+        self.dynamic_configs = DynamicBrokerConfigs(config_store, config.props)
         self.appends = AppendNotifier()
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
         self.maintenance = LogMaintenance(self)
@@ -74,24 +86,23 @@ class Broker:
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
         self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
-        cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
-        if cluster_config is None:
-            self.cluster = None
+        if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)
             self.topic_admin = LocalTopicAdmin(self)
             self.producer_ids = ProducerIdAllocator(self.logs.dirs.metadata_dir)
+            self.partition_admin = LocalPartitionAdmin(self)
             self.routes = ROUTES
         else:
-            from .cluster.member import ClusterMember
+            from .cluster.partition_admin import ClusterPartitionAdmin
             from .cluster.producer_id_blocks import ZkProducerIdBlocks
             from .cluster.topic_admin import ClusterTopicAdmin
 
-            self.cluster = ClusterMember(self, cluster_config)
             self.replicas = self.cluster.replicas
             self.metadata = self.cluster.metadata
             self.topic_admin = ClusterTopicAdmin(self.cluster)
             self.producer_ids = ZkProducerIdBlocks(self.cluster)
+            self.partition_admin = ClusterPartitionAdmin(self.cluster)
             self.routes = CLUSTER_ROUTES
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)
@@ -179,10 +190,15 @@ class Broker:
                 self.producer_ids.load()
             except OSError as exc:
                 raise LogDirError(self.logs.data_dir, f"cannot be used: {exc}") from None
-            effective = self.dynamic_configs.effective()
-            self.logs.set_broker_props(effective)
-            self.maintenance.reconfigure(effective)
+            self.apply_dynamic_configs()
             self.logs.startup()
+
+    def apply_dynamic_configs(self) -> None:
+        """Make the static and dynamic configs' effective set the logs' and the cleaner's (at
+        start-up, and after each change of a dynamic layer)."""
+        effective = self.dynamic_configs.effective()
+        self.logs.set_broker_props(effective)
+        self.maintenance.reconfigure(effective)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""What handlers of cluster-only APIs share: finding the cluster member, and the controller.
+"""What handlers of cluster-only APIs share: finding the cluster member, and the controller; and
+the route of the APIs only the controller serves, which other brokers forward to it.
 
 Inter-broker APIs (LeaderAndIsr, UpdateMetadata, ...) are served only in cluster mode; a single
 broker closes a connection that sends one, as Kafka closes one that sends an API it does not
@@ -32,3 +33,14 @@ async def controller_call(ctx, action):
         return await controller.call(lambda: action(controller))
     except NotController:
         return ErrorCode.NOT_CONTROLLER
+
+
+def to_controller(handler):
+    """The cluster-mode route handler of an API only the controller serves (``cluster.forwarding``)."""
+
+    async def route(ctx, request):
+        from .cluster.forwarding import serve_or_forward
+
+        return await serve_or_forward(ctx, request, handler)
+
+    return route

@@ -1,15 +1,18 @@
 """Broker configs changed at runtime (AlterConfigs on a BROKER resource), and kept across restarts.
 
 Two layers above the static properties, as in Kafka: cluster-wide defaults (the broker resource
-named "") and this broker's own (named by its node id), which wins. Kafka keeps them in its
-metadata log; here they live in one small JSON file in the data directory, replaced atomically.
+named "") and this broker's own (named by its node id), which wins. Where they are kept is the
+store's business: alone, a broker keeps them in one small JSON file in its data directory,
+replaced atomically (``FileConfigStore``); in a cluster they are ZooKeeper's
+``/config/brokers/<default>`` and ``/config/brokers/<id>``, where every broker sees the
+cluster-wide ones change (``cluster.broker_configs.ZkConfigStore``).
 
 Which configs may change, and where, is Kafka's list (``dynamic_config_defs``); a change is
 checked as Kafka checks it (``check_change``) and refused with Kafka's error and message.
 
 Kafka 4 clusters start with one cluster-wide default, ``min.insync.replicas``, copied from the
 static properties (its controller writes it, for eligible leader replicas, and never lets it be
-removed); a broker here starts with it too.
+removed); a broker, or the first broker of a cluster, here starts with it too.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+import trio
+
 from odradek.storage.atomic_file import write_atomically
-from odradek.storage.errors import InvalidConfigError
+from odradek.storage.errors import InvalidConfigError, KafkaStorageError
 from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG
+from odradek.storage.log_dirs import LogDir
 from odradek.wire import ErrorCode
 
 from .dynamic_config_defs import (
@@ -50,33 +56,63 @@ class DynamicConfigError(Exception):
         self.code, self.message = code, message
 
 
+class FileConfigStore:
+    """The layers in ``odradek-broker-configs.json`` in the metadata directory (a single broker's)."""
+
+    def __init__(self, metadata_dir: LogDir) -> None:
+        self._dir = metadata_dir
+        self.path = Path(metadata_dir.path) / DYNAMIC_CONFIGS_FILE
+
+    def load(self) -> dict[int, dict[str, str]] | None:
+        """The layers kept (blocking), or None when nothing is kept yet."""
+        try:
+            document = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return None
+        if document.get("version") != _FORMAT_VERSION:
+            raise ValueError(f"{self.path} has unsupported format version {document.get('version')!r}")
+        return {DYNAMIC_BROKER_CONFIG: dict(document["broker"]),
+                DYNAMIC_DEFAULT_BROKER_CONFIG: dict(document["cluster_default"])}
+
+    def save_all(self, layers: Mapping[int, Mapping[str, str]]) -> None:
+        """Keep every layer (blocking); OSError if the data directory failed."""
+        document = {"version": _FORMAT_VERSION, "broker": layers[DYNAMIC_BROKER_CONFIG],
+                    "cluster_default": layers[DYNAMIC_DEFAULT_BROKER_CONFIG]}
+        write_atomically(self.path, json.dumps(document, indent=1, sort_keys=True).encode())
+
+    async def save(self, source: int, layers: Mapping[int, Mapping[str, str]]) -> None:
+        """Keep the layers, ``source`` just changed (in a worker thread). A disk error takes the
+        metadata directory offline (the broker stops) and is a KafkaStorageError."""
+        try:
+            await trio.to_thread.run_sync(self.save_all, {k: dict(v) for k, v in layers.items()})
+        except OSError as exc:
+            self._dir.fail(exc)
+            raise KafkaStorageError(f"Error while writing the dynamic broker configs in {self.path}: {exc}") from exc
+
+
 class DynamicBrokerConfigs:
-    def __init__(self, data_dir: Path, static_props: Mapping[str, str]) -> None:
-        self._path = Path(data_dir) / DYNAMIC_CONFIGS_FILE
+    def __init__(self, store, static_props: Mapping[str, str]) -> None:
+        self.store = store
         self.static = dict(static_props)
         self.layers: dict[int, dict[str, str]] = {DYNAMIC_BROKER_CONFIG: {}, DYNAMIC_DEFAULT_BROKER_CONFIG: {}}
         self._unsaved = False
 
     def load(self) -> None:
-        """Read the layers kept; a cluster without its ``min.insync.replicas`` default gets it (saved
-        by ``save_if_new``, once the data directory exists)."""
-        try:
-            document = json.loads(self._path.read_bytes())
-        except FileNotFoundError:
-            document = None
-        if document is not None:
-            if document.get("version") != _FORMAT_VERSION:
-                raise ValueError(f"{self._path} has unsupported format version {document.get('version')!r}")
-            self.layers = {DYNAMIC_BROKER_CONFIG: dict(document["broker"]),
-                           DYNAMIC_DEFAULT_BROKER_CONFIG: dict(document["cluster_default"])}
+        """Read the layers kept (blocking); a cluster without its ``min.insync.replicas`` default
+        gets it (saved by ``save_if_new``, once the data directory exists)."""
+        kept = self.store.load()
+        if kept is not None:
+            self.layers = {source: dict(kept.get(source, {}))
+                           for source in (DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG)}
         if MIN_INSYNC_REPLICAS not in self.cluster_defaults:
             self.cluster_defaults[MIN_INSYNC_REPLICAS] = self.static.get(MIN_INSYNC_REPLICAS, "1").strip()
             self._unsaved = True
 
     def save_if_new(self) -> None:
-        """Write what ``load`` added of its own (the data directory must exist)."""
+        """Keep what ``load`` added of its own (blocking; the data directory must exist)."""
         if self._unsaved:
-            self._save()
+            self.store.save_all(self.layers)
+            self._unsaved = False
 
     @property
     def cluster_defaults(self) -> dict[str, str]:
@@ -103,16 +139,16 @@ class DynamicBrokerConfigs:
             raise DynamicConfigError(ErrorCode.INVALID_CONFIG,
                                      "Cluster-level min.insync.replicas cannot be removed while ELR is enabled.")
 
-    def replace(self, source: int, configs: Mapping[str, str]) -> None:
-        """Make ``configs`` the whole layer ``source`` and persist it (the caller applied it)."""
+    async def replace(self, source: int, configs: Mapping[str, str]) -> None:
+        """Make ``configs`` the whole layer ``source`` and keep it (the caller then applies it);
+        the store's error (a StorageError) if it could not keep it, nothing changed then."""
+        layers = {**self.layers, source: dict(configs)}
+        await self.store.save(source, layers)
         self.layers[source] = dict(configs)
-        self._save()
 
-    def _save(self) -> None:
-        document = {"version": _FORMAT_VERSION, "broker": self.layers[DYNAMIC_BROKER_CONFIG],
-                    "cluster_default": self.layers[DYNAMIC_DEFAULT_BROKER_CONFIG]}
-        write_atomically(self._path, json.dumps(document, indent=1, sort_keys=True).encode())
-        self._unsaved = False
+    def reloaded(self, source: int, configs: Mapping[str, str]) -> None:
+        """The store says the layer changed elsewhere (another broker changed the cluster's defaults)."""
+        self.layers[source] = dict(configs)
 
 
 def check_layer(configs: Mapping[str, str], per_broker: bool) -> None:

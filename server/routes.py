@@ -6,7 +6,8 @@ range is the wire schema's; a module may advertise a wider range than it accepts
 
 The APIs brokers use among themselves (LeaderAndIsr, UpdateMetadata, AlterPartition,
 WriteTxnMarkers, ...) are served, and advertised, only in cluster mode: ``CLUSTER_ROUTES`` is
-``ROUTES`` plus those, less the few ``SINGLE_NODE_MODULES``.
+``ROUTES`` plus those, less the few ``SINGLE_NODE_MODULES``, with the ``CONTROLLER_MODULES``
+forwarded to the controller by any other broker (``cluster_only.to_controller``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from types import ModuleType
 from typing import Awaitable, Callable
 
 from odradek.wire.apis import API_BY_KEY
+
+from .cluster_only import to_controller
 
 from .handlers import (
     add_offsets_to_txn,
@@ -44,6 +47,7 @@ from .handlers import (
     describe_producers,
     describe_topic_partitions,
     describe_transactions,
+    elect_leaders,
     end_txn,
     fetch,
     find_coordinator,
@@ -92,6 +96,7 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     incremental_alter_configs,
     create_partitions,
     delete_groups,
+    elect_leaders,
     offset_delete,
     add_partitions_to_txn,
     add_offsets_to_txn,
@@ -112,10 +117,13 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
 )
 
 
-# Single-node only, for now: moving partitions between log directories (the cluster's replica
-# manager holds its partitions' logs and would not see a move), and reassignments done at once
-# because this node is the only broker (in a cluster, the controller's).
-SINGLE_NODE_MODULES: tuple[ModuleType, ...] = (alter_partition_reassignments,)
+# Single-node only: none at the moment (every API a single broker serves, a cluster's brokers
+# serve too); an API that cannot work in a cluster yet goes here.
+SINGLE_NODE_MODULES: tuple[ModuleType, ...] = ()
+
+# Served by the controller only: in cluster mode a broker that is not the controller forwards them.
+CONTROLLER_MODULES: tuple[ModuleType, ...] = (elect_leaders, alter_partition_reassignments,
+                                              list_partition_reassignments)
 
 CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
     leader_and_isr,
@@ -139,11 +147,11 @@ class Route:
         return self.min_version <= version <= self.max_version
 
 
-def _route(module: ModuleType) -> Route:
+def _route(module: ModuleType, handler: Callable[..., Awaitable[object]] | None = None) -> Route:
     api = API_BY_KEY[module.API_KEY]
     return Route(
         api_key=api.key,
-        handler=module.handle,
+        handler=handler or module.handle,
         min_version=api.valid_versions.low,
         max_version=api.valid_versions.high,
         advertised_min_version=getattr(module, "ADVERTISED_MIN_VERSION", api.valid_versions.low),
@@ -154,4 +162,5 @@ ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER
 CLUSTER_ROUTES: dict[int, Route] = {
     **{key: route for key, route in ROUTES.items() if key not in {m.API_KEY for m in SINGLE_NODE_MODULES}},
     **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES},
+    **{module.API_KEY: _route(module, to_controller(module.handle)) for module in CONTROLLER_MODULES},
 }

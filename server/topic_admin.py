@@ -1,6 +1,7 @@
 """Creating topics and adding partitions, shared by CreateTopics, CreatePartitions and the
-auto-creation that Metadata triggers; single-node mode's ``broker.topic_admin`` (cluster mode has
-``cluster.topic_admin.ClusterTopicAdmin``, with the same calls).
+auto-creation that Metadata triggers, deleting topics, and reading and changing a topic's config
+overrides (DescribeConfigs, AlterConfigs); single-node mode's ``broker.topic_admin`` (cluster mode
+has ``cluster.topic_admin.ClusterTopicAdmin``, with the same calls).
 
 Replication is a broker matter, not a storage one: with a single broker every replica list is just
 this node, so a replication factor above 1 or an assignment naming another broker is refused here
@@ -71,6 +72,16 @@ class LocalTopicAdmin:
             await trio.to_thread.run_sync(logs.remove_deleted, doomed)
         except OSError as exc:  # the topic is gone; what is left is removed at the next start-up
             logs.report_disk_error(doomed[0], exc)
+
+    async def topic_configs(self, name: str) -> dict[str, str] | None:
+        """The topic's config overrides; None if there is no such topic."""
+        topic = self.broker.logs.get_topic(name)
+        return None if topic is None else dict(topic.configs)
+
+    async def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> None:
+        """Make ``configs`` the topic's whole set of overrides; storage's errors (StorageError)
+        for an unknown topic or an invalid config, nothing changed then."""
+        self.broker.logs.alter_topic_configs(name, configs, validate_only)
 
 
 async def create_topic(

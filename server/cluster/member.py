@@ -7,7 +7,8 @@ with the session, and that is how the controller learns a broker died), and stan
 controller. When a session expires, both stop and start over under the next one.
 
 The member holds the cluster-mode parts of the broker: the metadata cache the controller keeps
-up to date, the replica manager, and the controller while this broker is it.
+up to date, the replica manager, the configs kept in ZooKeeper (topics' and the dynamic broker
+configs, changes to which it watches for), and the controller while this broker is it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from odradek.wire import ApiKey, ErrorCode
 from ..startup_error import StartupError
 from . import api_versions, zk_data
 from .broker_channel import BrokerConnection, BrokerUnavailable
+from .broker_configs import ZkConfigStore
 from .cluster_config import ClusterConfig
+from .config_changes import ConfigChanges
+from .forwarding import Forwarder
 from .metadata_cache import MetadataCache
-from .topic_configs import TopicConfigWatcher
+from .topic_configs import TopicConfigs
 from .zk_client import KazooException, NodeExistsError, Session, ZkClient
 
 log = logging.getLogger("odradek.cluster")
@@ -41,9 +45,12 @@ class ClusterMember:
         self.listener = listeners.inter_broker
         self.zk = ZkClient(config.zookeeper_connect, config.session_timeout_ms, config.connection_timeout_ms)
         self.metadata = MetadataCache(self.broker_id)
-        self.topic_configs = TopicConfigWatcher(self.zk, broker)
+        self.config_changes = ConfigChanges(self.zk)
+        self.topic_configs = TopicConfigs(self.zk, broker, self.config_changes)
+        self.broker_configs = ZkConfigStore(self.zk, broker, self.broker_id, self.config_changes)
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
+        self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it
         self.registered = trio.Event()
         self._metadata_changed = trio.Event()
 
@@ -94,7 +101,7 @@ class ClusterMember:
         """Take part in the cluster until cancelled; started once registered in ZooKeeper."""
         async with trio.open_nursery() as nursery:
             await nursery.start(self.replicas.run)
-            nursery.start_soon(self.topic_configs.run)
+            nursery.start_soon(self.config_changes.run)
             nursery.start_soon(self._sessions)
             nursery.start_soon(self._fence_when_cut_off)
             await self.registered.wait()
@@ -106,6 +113,7 @@ class ClusterMember:
         try:
             await self.replicas.checkpoint_high_watermarks()
         finally:
+            await self.forwarder.aclose()
             await self.zk.close()
 
     async def _sessions(self) -> None:
@@ -118,7 +126,7 @@ class ClusterMember:
                     async with session.scope() as nursery:
                         await self._register(session)
                         nursery.start_soon(self._stand_for_controller, session)
-                        nursery.start_soon(self.topic_configs.watch_session)
+                        nursery.start_soon(self.config_changes.watch_session)
                         await trio.sleep_forever()
                 except* KazooException as failed:
                     log.warning("ZooKeeper session 0x%x: work stopped (%s); it starts again once ZooKeeper "

@@ -1,4 +1,5 @@
-"""Creating, growing and deleting topics in cluster mode: written to ZooKeeper, done by the controller.
+"""Creating, growing and deleting topics in cluster mode: written to ZooKeeper, done by the
+controller; and topics' config overrides, kept in ZooKeeper and applied by every broker.
 
 Any broker can take the request, as Kafka's AdminZkClient lets any of them: it checks it, places
 the replicas (``controller.replica_placement``) over the brokers its metadata lists, and writes
@@ -9,6 +10,10 @@ and does the rest: leaders, ISRs, LeaderAndIsr to the replicas, UpdateMetadata t
 request is answered once this broker's metadata shows the outcome, or when its timeout passes
 (the work then goes on regardless, as in Kafka).
 
+A topic's configs are read from and written to ``/config/topics/<topic>`` by whichever broker gets
+the request (``topic_configs``): the change notification it leaves makes every broker that hosts
+the topic apply them, as in Kafka.
+
 Internal topics get their replication factor capped to the live brokers, so that a cluster
 smaller than ``offsets.topic.replication.factor`` (default 3) still has a group coordinator.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+from odradek.storage.errors import UnknownTopicError
 from odradek.storage.log_config import LogConfig, validate_topic_configs
 from odradek.storage.topic_metadata import TopicInfo, new_topic_id
 from odradek.storage.topic_names import validate_topic_name
@@ -55,6 +61,8 @@ class ClusterTopicAdmin:
             if code == ErrorCode.UNKNOWN_SERVER_ERROR:
                 raise
             raise TopicAdminError(code, str(exc)) from None
+        if await self.member.zk.stat(f"{zk_data.DELETE_TOPICS}/{name}") is not None:
+            raise TopicAdminError(ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' is marked for deletion.")
         if metadata.topic(name) is not None or await self.member.zk.stat(zk_data.topic_path(name)) is not None:
             raise TopicAdminError(ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists.")
         brokers = {b.broker_id: b.rack for b in metadata.live_brokers()}
@@ -173,11 +181,29 @@ class ClusterTopicAdmin:
         zk = self.member.zk
         if not self.member.config.delete_topic_enable:
             raise TopicAdminError(ErrorCode.TOPIC_DELETION_DISABLED, "Topic deletion is disabled.")
-        if await zk.stat(zk_data.topic_path(name)) is None:
+        if await zk.stat(zk_data.topic_path(name)) is None or \
+                await zk.stat(f"{zk_data.DELETE_TOPICS}/{name}") is not None:  # gone, or going
             raise TopicAdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                                   "This server does not host this topic-partition.")
         try:
             await zk.create(f"{zk_data.DELETE_TOPICS}/{name}")
         except NodeExistsError:
-            pass  # already being deleted
+            pass  # marked by another request meanwhile
         await self._wait(lambda: self.member.metadata.topic(name) is None, timeout_ms)
+
+    async def topic_configs(self, name: str) -> dict[str, str] | None:
+        """The topic's config overrides, as ZooKeeper holds them; None if there is no such topic."""
+        if self.member.metadata.topic(name) is None:
+            return None
+        return await self.member.topic_configs.read(name)
+
+    async def alter_topic_configs(self, name: str, configs: Mapping[str, str], validate_only: bool = False) -> None:
+        """Check ``configs`` as storage does (raising its errors), then make them the topic's
+        overrides in ZooKeeper, for every broker to apply."""
+        if self.member.metadata.topic(name) is None:
+            raise UnknownTopicError(f"Topic '{name}' does not exist.")
+        configs = dict(configs)
+        validate_topic_configs(configs)
+        LogConfig.from_props(self.broker.logs.broker_props, configs)
+        if not validate_only:
+            await self.member.topic_configs.write(name, configs)

@@ -20,10 +20,12 @@ import trio
 
 from odradek.wire import ErrorCode
 
+from .. import partition_admin as admin
 from ..cluster import zk_data
 from ..cluster.cluster_config import ClusterConfig
 from ..cluster.zk_client import KazooException, ZkClient
 from ..cluster.zk_data import PartitionState
+from ..partition_admin import Result
 from . import partition_changes as changes
 from .channels import ControllerChannels
 from .context import ControllerContext, TopicPartition
@@ -33,8 +35,6 @@ from .state_store import ControllerMoved, ControllerStore
 from .topic_deletion import TopicDeletion
 
 log = logging.getLogger("odradek.controller")
-
-PREFERRED, UNCLEAN = 0, 1  # ElectLeaders' election types
 
 
 class NotController(Exception):
@@ -148,7 +148,7 @@ class Controller:
         self.send(batch)
         await self.reassignments.resume()
         await self.deletion.on_marks_changed()
-        await self._on_legacy_reassignment()
+        await self.reassignments.on_znode()
         await self._on_preferred_election_znode()
 
     def _watch(self, handler: Callable[[], Awaitable[None]]) -> Callable[[], None]:
@@ -258,47 +258,41 @@ class Controller:
         return written
 
     async def elect_leaders(self, election_type: int, partitions: list[TopicPartition] | None
-                            ) -> dict[TopicPartition, tuple[int, str | None]]:
-        """ElectLeaders: (error code, message) per partition, as Kafka answers."""
+                            ) -> dict[TopicPartition, Result]:
+        """ElectLeaders: (error code, message) per partition, as Kafka answers. None elects every
+        partition that needs it, and answers only those."""
         context = self.context
-        if partitions is None:  # every partition whose preferred replica does not lead
-            partitions = [tp for tp in context.partitions()
-                          if context.states.get(tp) and context.replicas(tp)
-                          and context.states[tp].leader != context.replicas(tp)[0]]
-        results: dict[TopicPartition, tuple[int, str | None]] = {}
+        everything = partitions is None
+        if everything:
+            partitions = [tp for tp in context.partitions() if tp[0] not in context.deleting]
+        results: dict[TopicPartition, Result] = {}
         eligible = []
         for tp in partitions:
+            topic, index = tp
+            assignment = context.assignments.get(topic)
             state = context.states.get(tp)
-            if tp[0] not in context.assignments or tp[1] not in context.assignments[tp[0]].partitions \
-                    or tp[0] in context.deleting:
-                results[tp] = (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The partition does not exist.")
-            elif state is None:
-                results[tp] = (ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, "The partition has no state yet.")
-            elif election_type == PREFERRED and state.leader == context.replicas(tp)[0]:
-                results[tp] = (ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.")
-            elif election_type == UNCLEAN and state.leader in context.eligible_leaders():
-                results[tp] = (ErrorCode.ELECTION_NOT_NEEDED, "Leader election not needed for topic partition.")
+            if assignment is None or topic in context.deleting:
+                results[tp] = admin.unknown_topic(topic)
+            elif index not in assignment.partitions:
+                results[tp] = admin.unknown_partition(topic, index)
+            elif state is None:  # none of its replicas has been alive since it was created
+                results[tp] = admin.election_failed(election_type)
+            elif election_type == admin.PREFERRED and state.leader == context.replicas(tp)[0]:
+                results[tp] = admin.NOT_NEEDED
+            elif election_type == admin.UNCLEAN and state.leader in context.live:
+                results[tp] = admin.NOT_NEEDED
             else:
                 eligible.append(tp)
         batch = self.batch()
-        strategy = (changes.preferred_strategy(self.store) if election_type == PREFERRED
-                    else changes.offline_strategy(self.store, unclean=True))
-        written = await changes.change_states(self.store, batch, eligible, strategy,
-                                              "preferred election" if election_type == PREFERRED
-                                              else "unclean election")
+        if election_type == admin.PREFERRED:
+            strategy, reason = changes.preferred_strategy(self.store), "preferred election"
+        else:
+            strategy, reason = changes.offline_strategy(self.store, unclean=True), "unclean election"
+        written = await changes.change_states(self.store, batch, eligible, strategy, reason)
         self.send(batch)
         for tp in eligible:
-            if tp in written:
-                results[tp] = (ErrorCode.NONE, None)
-            elif election_type == PREFERRED:
-                results[tp] = (ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
-                               f"Failed to elect leader for partition {tp[0]}-{tp[1]} under strategy "
-                               f"PreferredReplicaPartitionLeaderElectionStrategy")
-            else:
-                results[tp] = (ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE,
-                               f"Failed to elect leader for partition {tp[0]}-{tp[1]} under strategy "
-                               f"OfflinePartitionLeaderElectionStrategy(true)")
-        return results
+            results[tp] = admin.OK if tp in written and written[tp].leader >= 0 else admin.election_failed(election_type)
+        return admin.without_not_needed(results) if everything else results
 
     async def _rebalance_timer(self) -> None:
         """Kafka's auto leader rebalance: every leader.imbalance.check.interval.seconds, brokers whose
@@ -331,14 +325,6 @@ class Controller:
         partitions = [tp for tp in zk_data.decode_partition_list(found[0]) if tp in self.context.states]
         await self.elect_preferred(partitions, "preferred replica election requested in ZooKeeper")
         await self.zk.delete(zk_data.PREFERRED_REPLICA_ELECTION)
-
-    async def _on_legacy_reassignment(self) -> None:
-        found = await self.zk.get(zk_data.REASSIGN_PARTITIONS, watch=self._watch(self._on_legacy_reassignment))
-        if found is None:
-            return
-        targets = zk_data.decode_reassignment(found[0])
-        await self.reassignments.start(targets)
-        await self.zk.delete(zk_data.REASSIGN_PARTITIONS)
 
     # --- requests from brokers -----------------------------------------------------------------
 

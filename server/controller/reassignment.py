@@ -10,17 +10,28 @@ With ORS the original replicas and TRS the target ones, the controller:
 3. elects a leader among the targets if the current one is leaving, drops RR from the ISR, writes
    the final assignment (TRS, nothing adding or removing), and tells RR to stop and delete.
 
-Cancelling (a target of None) makes the original replicas the target again.
+A new reassignment of a partition being moved replaces the one under way: replicas the old one
+was adding that the new one does not want are stopped and deleted at once. Cancelling (a target
+of None) makes the original replicas the target again.
+
+Requests come from AlterPartitionReassignments, and from tools of the ZooKeeper era, which write
+``/admin/reassign_partitions``: as Kafka's controller did, this one acts when that znode is
+created, removes each partition from it once its move completes (or is refused, or replaced by
+an AlterPartitionReassignments), and deletes the znode when none is left.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from odradek.wire import ErrorCode
 
+from .. import partition_admin as admin
+from ..cluster import zk_data
 from ..cluster.zk_data import TopicAssignment
+from ..partition_admin import Reassignment, Result
 from . import partition_changes as changes
 from .context import TopicPartition
 
@@ -33,34 +44,56 @@ log = logging.getLogger("odradek.controller")
 class Reassignments:
     def __init__(self, controller: "Controller"):
         self.controller = controller
+        self._from_znode: set[TopicPartition] = set()  # requested in /admin/reassign_partitions, under way
+        self._znode_czxid: int | None = None  # the creation of that znode last acted on
 
-    async def start(self, targets: dict[TopicPartition, tuple[int, ...] | None]) -> dict[TopicPartition, tuple[int, str | None]]:
+    # --- requests ------------------------------------------------------------------------------
+
+    async def start(self, targets: dict[TopicPartition, Sequence[int] | None],
+                    allow_replication_factor_change: bool = True) -> dict[TopicPartition, Result]:
         """Begin (or cancel, for None) reassignments; (error, message) per partition."""
+        results = await self._start(targets, allow_replication_factor_change)
+        replaced = self._from_znode & {tp for tp, result in results.items() if result == admin.OK}
+        if replaced:  # the latest request wins over the one in ZooKeeper
+            self._from_znode -= replaced
+            await self.sync_znode()
+        return results
+
+    async def _start(self, targets: dict[TopicPartition, Sequence[int] | None],
+                     allow_replication_factor_change: bool) -> dict[TopicPartition, Result]:
         context = self.controller.context
-        results: dict[TopicPartition, tuple[int, str | None]] = {}
+        results: dict[TopicPartition, Result] = {}
         for tp, target in targets.items():
-            if tp not in context.states or tp[0] in context.deleting:
-                results[tp] = (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "The partition does not exist.")
+            topic, index = tp
+            assignment = context.assignments.get(topic)
+            if assignment is None or topic in context.deleting:
+                results[tp] = admin.reassignment_unknown_topic(topic)
                 continue
+            if index not in assignment.partitions or tp not in context.states:
+                results[tp] = admin.reassignment_unknown_partition(topic, index)
+                continue
+            original = _original(assignment, index)
             if target is None:
                 if tp not in context.reassigning:
-                    results[tp] = (ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
-                                   f"No reassignment is in progress for topic {tp[0]} partition {tp[1]}")
+                    results[tp] = admin.NO_REASSIGNMENT
                     continue
-                assignment = context.assignments[tp[0]]
-                original = tuple(r for r in assignment.partitions[tp[1]]
-                                 if r not in assignment.adding.get(tp[1], ()))
+                if not set(original) & set(context.states[tp].isr):
+                    results[tp] = (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                                   f"Unable to revert partition assignment for {topic}:{index} because it would "
+                                   f"require an unclean leader election.")
+                    continue
                 target = original
-            elif not target or len(set(target)) != len(target):
-                results[tp] = (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-                               "The replica list is empty or has duplicate brokers.")
-                continue
-            elif any(r not in context.live for r in target):
-                results[tp] = (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-                               f"Unknown or offline broker in the target replicas {list(target)}.")
-                continue
-            await self._begin(tp, tuple(target))
-            results[tp] = (ErrorCode.NONE, None)
+            else:
+                target = tuple(target)
+                # a broker that is down may stay a replica; a new one must be alive (Kafka's check)
+                refused = admin.check_target(index, target, context.live_ids() | set(original),
+                                             context.eligible_leaders(), len(original),
+                                             allow_replication_factor_change)
+                if refused is not None:
+                    results[tp] = refused
+                    continue
+            await self._begin(tp, target)
+            results[tp] = admin.OK
         await self.maybe_complete(list(context.reassigning))
         return results
 
@@ -70,21 +103,25 @@ class Reassignments:
         topic, index = tp
         assignment = context.assignments[topic]
         current = tuple(assignment.partitions[index])
-        original = tuple(r for r in current if r not in assignment.adding.get(index, ()))
+        original = _original(assignment, index)
         everything = target + tuple(r for r in original if r not in target)
         adding = tuple(r for r in target if r not in original)
         removing = tuple(r for r in original if r not in target)
+        unneeded = [r for r in current if r not in everything]  # added by a reassignment now replaced
         context.reassigning[tp] = target
         await self._write(topic, index, everything, adding, removing)
         log.info("Reassigning %s-%d from %s to %s", topic, index, list(original), list(target))
         batch = controller.batch()
         state = context.states[tp]
-        # the leader learns the new replica set with a new leader epoch, and new replicas follow
+        # the leader learns the new replica set with a new leader epoch, and new replicas follow;
+        # replicas no longer wanted leave the ISR (and the lead) and are deleted
         await changes.change_states(controller.store, batch, [tp],
-                                    lambda _tp, s: (s.leader, s.isr) if s.leader != -1 else None, "reassignment",
-                                    bump=True)
+                                    changes.reassignment_strategy(controller.store, everything),
+                                    "reassignment", bump=True)
         if context.states[tp] is state:  # nothing written (no leader): tell the replicas anyway
             batch.leader_and_isr(everything, tp)
+        for replica in unneeded:
+            batch.stop_replica(replica, tp, delete=True)
         controller.send(batch)
 
     async def _write(self, topic: str, index: int, replicas, adding, removing) -> None:
@@ -104,6 +141,20 @@ class Reassignments:
         await self.controller.store.write_assignment(topic, new)
         context.assignments[topic] = new
 
+    def list(self, partitions: Collection[TopicPartition] | None) -> list[Reassignment]:
+        """The reassignments in progress (of ``partitions``, or all)."""
+        context = self.controller.context
+        found = []
+        for tp in sorted(context.reassigning):
+            if partitions is not None and tp not in partitions:
+                continue
+            assignment = context.assignments[tp[0]]
+            found.append(Reassignment(tp, tuple(assignment.partitions[tp[1]]), tuple(assignment.adding.get(tp[1], ())),
+                                      tuple(assignment.removing.get(tp[1], ()))))
+        return found
+
+    # --- progress ------------------------------------------------------------------------------
+
     async def resume(self) -> None:
         """Reassignments recorded in topic znodes (by a previous controller) continue."""
         context = self.controller.context
@@ -118,6 +169,7 @@ class Reassignments:
     async def maybe_complete(self, partitions: list[TopicPartition]) -> None:
         controller = self.controller
         context = controller.context
+        completed = []
         for tp in partitions:
             target = context.reassigning.get(tp)
             state = context.states.get(tp)
@@ -136,16 +188,62 @@ class Reassignments:
             batch.leader_and_isr(target, tp)
             controller.send(batch)
             del context.reassigning[tp]
+            completed.append(tp)
             log.info("Reassignment of %s-%d to %s completed", topic, index, list(target))
+        if self._from_znode & set(completed):
+            self._from_znode -= set(completed)
+            await self.sync_znode()
 
-    def list(self, partitions: list[TopicPartition] | None) -> list[tuple[TopicPartition, tuple, tuple, tuple]]:
-        """(partition, replicas, adding, removing) of reassignments in progress."""
-        context = self.controller.context
-        found = []
-        for tp in sorted(context.reassigning):
-            if partitions is not None and tp not in partitions:
-                continue
-            assignment = context.assignments[tp[0]]
-            found.append((tp, tuple(assignment.partitions[tp[1]]), tuple(assignment.adding.get(tp[1], ())),
-                          tuple(assignment.removing.get(tp[1], ()))))
-        return found
+    def forget(self, tp: TopicPartition) -> None:
+        """The partition's topic is being deleted: its reassignment ends with it."""
+        self.controller.context.reassigning.pop(tp, None)
+        self._from_znode.discard(tp)
+
+    # --- /admin/reassign_partitions ------------------------------------------------------------
+
+    async def on_znode(self) -> None:
+        """The znode's watch fired (or a tenure began): act on a newly created one only; the
+        changes this controller makes to it as partitions complete are not new requests."""
+        zk = self.controller.zk
+        found = await zk.get(zk_data.REASSIGN_PARTITIONS, watch=self.controller._watch(self.on_znode))
+        stat = await zk.stat(zk_data.REASSIGN_PARTITIONS) if found is not None else None
+        if found is None or stat is None:
+            self._znode_czxid = None
+            return
+        if stat.czxid == self._znode_czxid:
+            return
+        self._znode_czxid = stat.czxid
+        try:
+            targets = zk_data.decode_reassignment(found[0])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("Ignoring %s: it does not hold a reassignment (%s)", zk_data.REASSIGN_PARTITIONS, exc)
+            await zk.delete(zk_data.REASSIGN_PARTITIONS)
+            return
+        results = await self._start(targets, allow_replication_factor_change=True)
+        refused = {tp: result for tp, result in results.items() if result != admin.OK}
+        if refused:
+            log.warning("Reassignments requested in ZooKeeper refused: %s", refused)
+        self._from_znode |= {tp for tp, result in results.items()
+                             if result == admin.OK and tp in self.controller.context.reassigning}
+        await self.sync_znode()
+
+    async def sync_znode(self) -> None:
+        """Leave in the znode exactly the partitions it asked for that are still being moved."""
+        controller = self.controller
+        zk = controller.zk
+        if self._znode_czxid is None:
+            return
+        context = controller.context
+        self._from_znode &= set(context.reassigning)
+        if self._from_znode:
+            remaining = {tp: context.reassigning[tp] for tp in self._from_znode}
+            await zk.set(zk_data.REASSIGN_PARTITIONS, zk_data.encode_reassignment(remaining))
+        else:
+            await zk.delete(zk_data.REASSIGN_PARTITIONS)
+            self._znode_czxid = None
+
+
+def _original(assignment: TopicAssignment, index: int) -> tuple[int, ...]:
+    """The replicas a partition had before the reassignment under way (if any) began."""
+    adding = assignment.adding.get(index, ())
+    return tuple(r for r in assignment.partitions[index] if r not in adding)

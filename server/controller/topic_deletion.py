@@ -47,7 +47,8 @@ class TopicDeletion:
         context.deleting.add(topic)
         partitions = context.partitions_of(topic)
         for tp in partitions:
-            context.reassigning.pop(tp, None)
+            controller.reassignments.forget(tp)
+        await controller.reassignments.sync_znode()
         self._pending[topic] = {(r, tp) for tp in partitions for r in context.replicas(tp)}
         log.info("Deleting topic %s (%d replicas)", topic, len(self._pending[topic]))
         batch = controller.batch()

@@ -2,9 +2,10 @@
 
 Both compute a resource's complete new set of dynamic configs from its current one (AlterConfigs
 replaces it, IncrementalAlterConfigs edits it key by key), then validate and apply it at once:
-a topic's overrides through storage, the broker's through its dynamic config layers (checked as
-Kafka checks them, see ``dynamic_broker_configs``; what odradek acts on applies at once). Nothing
-changes when anything is invalid, nor with ``validate_only``.
+a topic's overrides through ``broker.topic_admin`` (storage alone; in a cluster, ZooKeeper, for
+every broker to apply), the broker's through its dynamic config layers (checked as Kafka checks
+them, see ``dynamic_broker_configs``, and kept by their store; what odradek acts on applies at
+once). Nothing changes when anything is invalid, nor with ``validate_only``.
 """
 
 from __future__ import annotations
@@ -34,55 +35,51 @@ class ConfigChangeError(Exception):
         self.code, self.message = code, message
 
 
-def alter_answer(broker, resource, change: Change, validate_only: bool) -> dict:
+async def alter_answer(broker, resource, change: Change, validate_only: bool) -> dict:
     """Apply ``change`` to one resource of a request; its entry in the response."""
     answer = {"error_code": ErrorCode.NONE, "error_message": None,
               "resource_type": resource.resource_type, "resource_name": resource.resource_name}
     try:
-        alter_resource(broker, resource.resource_type, resource.resource_name, change, validate_only)
+        await alter_resource(broker, resource.resource_type, resource.resource_name, change, validate_only)
     except ConfigChangeError as exc:
         answer.update(error_code=exc.code, error_message=exc.message)
     return answer
 
 
-def alter_resource(broker, resource_type: int, name: str, change: Change, validate_only: bool) -> None:
+async def alter_resource(broker, resource_type: int, name: str, change: Change, validate_only: bool) -> None:
     """Apply ``change`` to the resource's configs; raises ConfigChangeError."""
     try:
         if resource_type == TOPIC:
-            _alter_topic(broker, name, change, validate_only)
+            await _alter_topic(broker, name, change, validate_only)
         elif resource_type == BROKER:
-            _alter_broker(broker, name, change, validate_only)
+            await _alter_broker(broker, name, change, validate_only)
         else:
             raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Unsupported resource type {resource_type}")
     except StorageError as exc:
         raise ConfigChangeError(ErrorCode(exc.error_code), str(exc)) from None
 
 
-def _alter_topic(broker, name: str, change: Change, validate_only: bool) -> None:
-    topic = broker.logs.get_topic(name)
-    if topic is None:
+async def _alter_topic(broker, name: str, change: Change, validate_only: bool) -> None:
+    current = await broker.topic_admin.topic_configs(name)
+    if current is None:
         raise ConfigChangeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic '{name}' does not exist.")
-    broker.logs.alter_topic_configs(name, change(dict(topic.configs), TOPIC_CONFIGS.get), validate_only)
+    await broker.topic_admin.alter_topic_configs(name, change(current, TOPIC_CONFIGS.get), validate_only)
 
 
-def _alter_broker(broker, name: str, change: Change, validate_only: bool) -> None:
+async def _alter_broker(broker, name: str, change: Change, validate_only: bool) -> None:
     source = _broker_layer(broker, name)
     dynamic = broker.dynamic_configs
     configs = change(dict(dynamic.layers[source]), definition)
     try:
         dynamic.check_change(source, configs)
-        broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only)
+        broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only=True)
     except DynamicConfigError as exc:
         raise ConfigChangeError(exc.code, exc.message) from None
     except InvalidConfigError as exc:  # Kafka answers a bad broker config with INVALID_REQUEST
         raise ConfigChangeError(ErrorCode.INVALID_REQUEST, str(exc)) from None
     if not validate_only:
-        try:
-            dynamic.replace(source, configs)
-        except OSError as exc:  # the metadata directory failed: the broker is stopping
-            broker.logs.dirs.metadata_dir.fail(exc)
-            raise ConfigChangeError(ErrorCode.KAFKA_STORAGE_ERROR, str(exc)) from None
-        broker.maintenance.reconfigure(dynamic.effective())
+        await dynamic.replace(source, configs)  # a StorageError if it could not be kept
+        broker.apply_dynamic_configs()
 
 
 def _broker_layer(broker, name: str) -> int:

@@ -1,4 +1,7 @@
-"""DescribeConfigs: every config of a topic or of this broker, with value, source and synonyms."""
+"""DescribeConfigs: every config of a topic or of this broker, with value, source and synonyms.
+
+A topic's overrides come from ``broker.topic_admin`` (in a cluster, from ZooKeeper, so any broker
+answers for any topic), the broker's dynamic configs from ``broker.dynamic_configs``."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ async def handle(ctx, request) -> dict:
     results = []
     for resource in request.resources:
         try:
-            entries = _entries(ctx.broker, resource)
+            entries = await _entries(ctx.broker, resource)
         except _ResourceError as exc:
             results.append({"error_code": exc.code, "error_message": exc.message,
                             "resource_type": resource.resource_type,
@@ -46,13 +49,13 @@ class _ResourceError(Exception):
         self.code, self.message = code, message
 
 
-def _entries(broker, resource) -> list:
+async def _entries(broker, resource) -> list:
     if resource.resource_type == TOPIC:
-        topic = broker.logs.get_topic(resource.resource_name)
-        if topic is None:
+        configs = await broker.topic_admin.topic_configs(resource.resource_name)  # in a cluster, ZooKeeper's
+        if configs is None:
             raise _ResourceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                                  f"Topic '{resource.resource_name}' does not exist.")
-        return describe_topic_config(broker.config.props, topic.configs, broker.dynamic_configs.dynamic())
+        return describe_topic_config(broker.config.props, configs, broker.dynamic_configs.dynamic())
     if resource.resource_type == BROKER:
         if resource.resource_name not in ("", str(broker.config.node_id)):
             raise _ResourceError(

@@ -11,6 +11,6 @@ API_KEY = ApiKey.INCREMENTAL_ALTER_CONFIGS
 
 
 async def handle(ctx, request) -> dict:
-    responses = [alter_answer(ctx.broker, resource, edit(resource.configs), request.validate_only)
+    responses = [await alter_answer(ctx.broker, resource, edit(resource.configs), request.validate_only)
                  for resource in request.resources]
     return {"throttle_time_ms": 0, "responses": responses}

@@ -5,16 +5,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+import trio
 
 from odradek.server.broker import Broker
 from odradek.server.broker_config import BrokerConfig
+from odradek.server.handlers import config_changes
 from odradek.server.handlers.config_changes import (
     APPEND,
     DELETE,
     SET,
     SUBTRACT,
     ConfigChangeError,
-    alter_resource,
     edit,
     replace_all,
 )
@@ -28,6 +29,11 @@ from odradek.storage.log_config import (
 )
 from odradek.server.broker_configs import describe_broker_config, describe_cluster_defaults
 from odradek.wire import ErrorCode
+
+
+def alter_resource(broker, resource_type, name, change, validate_only):
+    """The handlers' change of one resource, run to its end."""
+    trio.run(config_changes.alter_resource, broker, resource_type, name, change, validate_only)
 
 
 def op(name, value=None, operation=SET):
