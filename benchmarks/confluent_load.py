@@ -38,25 +38,49 @@ def payload(size: int) -> bytes:
     return bytes(65 + (i * 7919) % 26 for i in range(size))
 
 
-def create_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:
+def create_topic(bootstrap: str, topic: str, partitions: int = 1, replication_factor: int = 1,
+                 config: dict[str, str] | None = None, replicas: list[list[int]] | None = None) -> None:
     """Create ``topic`` and return once Metadata names a leader for every partition.
 
     Loading right after CreateTopics could otherwise hit NOT_LEADER errors on a broker that
-    creates partitions asynchronously, and their retries would be measured.
+    creates partitions asynchronously, and their retries would be measured. ``replicas`` places
+    each partition's replicas by hand (its first the preferred leader), instead of a count and a
+    replication factor. A replicated topic is awaited until every replica is in sync, and until the
+    preferred replica leads, so acks=all is timed with the whole ISR from the first record.
     """
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    future = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)],
-                                 operation_timeout=TOPIC_READY_TIMEOUT)[topic]
+    if replicas is not None:
+        new = NewTopic(topic, num_partitions=len(replicas), replica_assignment=replicas, config=config or {})
+        partitions, replication_factor = len(replicas), len(replicas[0])
+    else:
+        new = NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor,
+                       config=config or {})
+    future = admin.create_topics([new], operation_timeout=TOPIC_READY_TIMEOUT)[topic]
     future.result(timeout=TOPIC_READY_TIMEOUT)
+    wait_for_topic(bootstrap, topic, partitions, replication_factor, replicas)
+
+
+def wait_for_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int = 1,
+                   replicas: list[list[int]] | None = None) -> None:
+    """Until Metadata shows every partition led, ``replication_factor`` replicas in sync, and the
+    leader each partition's first replica in ``replicas`` (if given)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
     deadline = time.monotonic() + TOPIC_READY_TIMEOUT
     while time.monotonic() < deadline:
         described = admin.list_topics(topic, timeout=5).topics.get(topic)
         if (described is not None and described.error is None
                 and len(described.partitions) == partitions
-                and all(p.error is None and p.leader >= 0 for p in described.partitions.values())):
+                and all(_ready(p, replication_factor, replicas) for p in described.partitions.values())):
             return
         time.sleep(0.1)
-    raise TimeoutError(f"topic {topic} has no leader after {TOPIC_READY_TIMEOUT:.0f} s")
+    raise TimeoutError(f"topic {topic} has no leader (or not every replica in sync) after "
+                       f"{TOPIC_READY_TIMEOUT:.0f} s")
+
+
+def _ready(partition, replication_factor: int, replicas: list[list[int]] | None) -> bool:
+    if partition.error is not None or partition.leader < 0 or len(partition.isrs) < replication_factor:
+        return False
+    return replicas is None or partition.leader == replicas[partition.id][0]
 
 
 def produce(bootstrap: str, topic: str, records: int, size: int) -> float:

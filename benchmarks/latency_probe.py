@@ -28,14 +28,16 @@ CONSUMER_SETTINGS = {"group.id": "benchmarks-latency", "enable.auto.commit": Fal
                      "fetch.min.bytes": 1}
 
 
-def paced_produce(bootstrap: str, topic: str, rate: int, records: int, skip: int) -> float:
+def paced_produce(bootstrap: str, topic: str, rate: int, records: int, skip: int,
+                  settings: dict[str, object] | None = None) -> float:
     """Send ``records`` at ``rate`` per second; the rate achieved after the first ``skip``.
+    ``settings`` are producer settings on top of ``PRODUCER_SETTINGS``.
 
     Pacing follows the clock, not a count of ticks: each tick sends every record due by now, so a
     late wake-up is caught up at once instead of lowering the rate.
     """
     failures: list[str] = []
-    producer = Producer({"bootstrap.servers": bootstrap, **PRODUCER_SETTINGS,
+    producer = Producer({"bootstrap.servers": bootstrap, **PRODUCER_SETTINGS, **(settings or {}),
                          "delivery.report.only.error": True,
                          "on_delivery": lambda error, _message: failures.append(str(error))})
     padding = bytes(RECORD_SIZE - STAMP.size)

@@ -26,8 +26,9 @@ def write(results: dict, docs_dir: Path, workload_order: list[str]) -> Path:
     measurements = [Measurement.from_json(item) for item in results["measurements"]]
     brokers = [b for b in BROKER_ORDER if any(m.broker == b for m in measurements)]
     workloads = [w for w in workload_order if any(m.workload == w for m in measurements)]
-    charts = {w: workload_charts(w, [m for m in measurements if m.workload == w], brokers,
-                                 docs_dir / CHART_DIR) for w in workloads}
+    charts = {w: workload_charts(w, [m for m in measurements if m.workload == w],
+                                 _brokers_in(w, measurements, brokers), docs_dir / CHART_DIR)
+              for w in workloads}
     text = render(results, measurements, brokers, workloads,
                   {w: [f"{CHART_DIR}/{path.name}" for path in paths] for w, paths in charts.items()})
     path = docs_dir / "benchmarks.md"
@@ -60,9 +61,15 @@ def render(results: dict, measurements: list[Measurement], brokers: list[str],
         *_analysis(),
     ]
     for workload in workloads:
-        lines += _workload(workload, [m for m in measurements if m.workload == workload], brokers,
+        lines += _workload(workload, [m for m in measurements if m.workload == workload],
+                           _brokers_in(workload, measurements, brokers),
                            results.get("runs", {}).get(workload, {}), charts.get(workload, []))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _brokers_in(workload: str, measurements: list[Measurement], brokers: list[str]) -> list[str]:
+    """The brokers a workload measured (Tansu has no cluster, so no column in the cluster table)."""
+    return [b for b in brokers if any(m.workload == workload and m.broker == b for m in measurements)]
 
 
 def ratio(ours: Measurement | None, theirs: Measurement | None) -> float | None:

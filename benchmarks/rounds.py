@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, ContextManager
 
 from .measurement import Measurement
 from .session import Session
@@ -25,15 +25,19 @@ class Case:
 
 
 def run_cases(session: Session, workload: str, cases: list[Case],
-              prepare: Callable[[str], None] | None = None) -> list[Measurement]:
-    """One Measurement per (case, broker, metric), in case order, values in ``session.rounds()`` order."""
+              prepare: Callable[[str], None] | None = None,
+              start: Callable[[str], ContextManager] | None = None) -> list[Measurement]:
+    """One Measurement per (case, broker, metric), in case order, values in ``session.rounds()`` order.
+
+    ``start`` gives each round its broker by name (``session.broker`` unless said otherwise, e.g.
+    ``session.cluster`` or a broker with overrides)."""
     table = {(case.name, broker, metric): Measurement(workload, case.name, broker, metric,
                                                       higher_is_better=higher)
              for case in cases for broker in session.brokers for metric, higher in case.metrics.items()}
     for repetition, broker in session.rounds():
         pending = list(cases)
         try:
-            with session.broker(broker) as running:
+            with (start or session.broker)(broker) as running:
                 if prepare is not None:
                     prepare(running.bootstrap)
                 while pending:

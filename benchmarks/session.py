@@ -3,6 +3,7 @@
 Workloads never start brokers themselves: ``session.broker(name)`` starts a fresh one (new data dir,
 free loopback port) and stops it afterwards, removing its data and syncing the disk, so every
 broker is measured from the same clean state.
+``session.cluster(name)`` does the same for a three-broker cluster of that broker.
 ``session.rounds()`` alternates the order of brokers between repetitions, so a slow phase of the
 machine does not always land on the same broker.
 """
@@ -14,7 +15,10 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import TYPE_CHECKING, Iterator, Protocol
+
+if TYPE_CHECKING:
+    from .brokers.cluster import RunningCluster
 
 
 class RunningBroker(Protocol):
@@ -52,10 +56,23 @@ class Session:
         """A fresh broker for one measurement; its data dir is removed afterwards."""
         from .brokers import start_broker
 
-        data_dir = self.scratch / f"{name}-data"
+        with self._fresh(name, start_broker, overrides) as running:
+            yield running
+
+    @contextlib.contextmanager
+    def cluster(self, name: str, overrides: dict[str, object] | None = None) -> Iterator["RunningCluster"]:
+        """A fresh three-broker cluster for one measurement; its data dir is removed afterwards."""
+        from .brokers import start_cluster
+
+        with self._fresh(f"{name}-cluster", start_cluster, overrides, name) as running:
+            yield running
+
+    @contextlib.contextmanager
+    def _fresh(self, label: str, start, overrides: dict[str, object] | None, name: str | None = None):
+        data_dir = self.scratch / f"{label}-data"
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
-        running = start_broker(name, data_dir, overrides or {})
+        running = start(name or label, data_dir, overrides or {})
         try:
             yield running
         finally:

@@ -71,11 +71,33 @@ def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases:
     return check
 
 
+def at_most_in_every(workload: str, metric: str, limit: float, unit: str, cases: list[str],
+                     reference: str | None = None) -> Check:
+    """odradek's median of ``metric`` is no more than ``limit`` in every case; ``reference``'s
+    medians are quoted beside them (the figure to beat), never checked."""
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        found, all_met = [], True
+        for case in cases:
+            value = median_of(measurements, workload, metric, case=case)
+            if value is None:
+                return None, f"no {metric} figure in '{case}'"
+            all_met &= value <= limit
+            theirs = median_of(measurements, workload, metric, broker=reference, case=case) if reference else None
+            beside = f" ({reference} {theirs:.3g} {unit})" if theirs is not None else ""
+            found.append(f"{case}: {value:.3g} {unit}{beside}")
+        return all_met, "; ".join(found) + f" (limit {limit:g} {unit})"
+    return check
+
+
 PERF_PRODUCE = ["perf-test 100 B acks=1", "perf-test 100 B acks=all", "perf-test 1 KB acks=1",
                 "perf-test 1 KB acks=all"]
 PERF_CONSUME = ["perf-test 100 B", "perf-test 1 KB"]
 CONFLUENT_PRODUCE = ["confluent-kafka 100 B acks=1", "confluent-kafka 1 KB acks=1"]
 CONFLUENT_CONSUME = ["confluent-kafka 100 B", "confluent-kafka 1 KB"]
+# the cluster workload's cases (benchmarks/workloads/cluster.py)
+CLUSTER_PRODUCE = "perf-test 100 B, 6 partitions"
+CLUSTER_LATENCY = "5K msg/s, 1 partition"
+CLUSTER_FAILOVER = ["kill -9 of a leader (not the controller)", "kill -9 of a leader that is the controller"]
 
 TARGETS = [
     Target("produce ≥ 1.0x Apache Kafka with kafka-producer-perf-test (100 B and 1 KB)",
@@ -96,6 +118,13 @@ TARGETS = [
            at_most("log_growth", "seek ms deviation %", 10, "%", case="flatness")),
     Target("≥ 300,000 records/s produced by `odradek perf` (its defaults) at 100 B",
            at_least("odradek_perf", "produce records/s", 300_000, "records/s", case="odradek perf 100 B")),
+    Target("3 brokers, RF=3: produce ≥ 1.0x Apache Kafka with kafka-producer-perf-test (100 B, acks=all)",
+           ratio_at_least("cluster", "records/s", "kafka", 1.0, [CLUSTER_PRODUCE])),
+    Target("3 brokers, RF=3: end-to-end p99 ≤ 20 ms at 5K msg/s with acks=all",
+           at_most("cluster", "p99 ms", 20, "ms", case=CLUSTER_LATENCY)),
+    Target("3 brokers, RF=3: leader failover ≤ 5 s, kill -9 to the first acks=all record acknowledged "
+           "by the new leader, default settings (Apache Kafka's figure beside it)",
+           at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]

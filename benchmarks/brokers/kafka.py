@@ -36,20 +36,40 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 
 def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
     port, controller_port = free_port(), free_port()
-    properties = data_dir / "server.properties"
-    properties.write_text("".join(f"{key}={value}\n" for key, value in
-                                  {**single_node_properties(data_dir / "logs", port, controller_port),
-                                   **overrides}.items()))
-    log4j = data_dir / "log4j.properties"
-    log4j.write_text(LOG4J)
-    common = [f"-Dlog4j.configuration=file:{log4j}", "-cp", classpath()]
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-    formatted = subprocess.run(["java", *FORMAT_JVM_OPTIONS, *common, STORAGE_TOOL, "format",
+    properties = write_properties(data_dir, {**single_node_properties(data_dir / "logs", port, controller_port),
+                                             **overrides})
+    format_storage(properties, new_cluster_id())
+    return BrokerProcess("kafka", server_command(properties), port, data_dir / "broker.log", START_TIMEOUT)
+
+
+def write_properties(node_dir: Path, properties: dict[str, object]) -> Path:
+    """``node_dir/server.properties`` and the ``log4j.properties`` the node logs with."""
+    path = node_dir / "server.properties"
+    path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+    (node_dir / "log4j.properties").write_text(LOG4J)
+    return path
+
+
+def new_cluster_id() -> str:
+    """A random cluster id as ``kafka-storage.sh random-uuid`` prints one."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def format_storage(properties: Path, cluster_id: str) -> None:
+    """``kafka-storage.sh format -t <cluster id> -c <properties>``, before the node's first start."""
+    formatted = subprocess.run(["java", *FORMAT_JVM_OPTIONS, *_common(properties), STORAGE_TOOL, "format",
                                 "-t", cluster_id, "-c", str(properties)],
                                capture_output=True, text=True, timeout=START_TIMEOUT,
                                stdin=subprocess.DEVNULL)
     if formatted.returncode != 0:
         raise RuntimeError(f"{STORAGE_TOOL} format exited {formatted.returncode}:\n"
                            f"{formatted.stdout[-2000:]}{formatted.stderr[-2000:]}")
-    command = ["java", *SERVER_JVM_OPTIONS, *common, MAIN, str(properties)]
-    return BrokerProcess("kafka", command, port, data_dir / "broker.log", START_TIMEOUT)
+
+
+def server_command(properties: Path) -> list[str]:
+    """``kafka-server-start.sh <properties>``, its log4j config next to the properties."""
+    return ["java", *SERVER_JVM_OPTIONS, *_common(properties), MAIN, str(properties)]
+
+
+def _common(properties: Path) -> list[str]:
+    return [f"-Dlog4j.configuration=file:{properties.with_name('log4j.properties')}", "-cp", classpath()]

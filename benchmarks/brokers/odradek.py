@@ -19,7 +19,7 @@ START_TIMEOUT = 30.0
 
 
 def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
-    _byte_compile()
+    byte_compile()
     port = free_port()
     command = [sys.executable, "-m", "odradek.tools.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--data-dir", str(data_dir / "logs")]
@@ -29,7 +29,7 @@ def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
 
 
 @functools.cache
-def _byte_compile() -> None:
+def byte_compile() -> None:
     for package in ("wire", "server", "storage", "tools"):
         module = __import__(f"odradek.{package}", fromlist=["_"])
         compileall.compile_dir(Path(module.__file__).parent, quiet=1)

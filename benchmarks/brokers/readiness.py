@@ -22,8 +22,9 @@ ATTEMPT_TIMEOUT = 1.0     # seconds one connection may take to answer
 
 
 def wait_for_metadata(host: str, port: int, timeout: float,
-                      exited: Callable[[], int | None]) -> None:
-    """Return once ``host:port`` answers Metadata; raise on ``timeout`` or if the process exits."""
+                      exited: Callable[[], int | None], brokers: int = 1) -> None:
+    """Return once ``host:port`` answers Metadata listing at least ``brokers`` brokers (all of its
+    cluster); raise on ``timeout`` or if the process exits."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
@@ -31,12 +32,24 @@ def wait_for_metadata(host: str, port: int, timeout: float,
         if code is not None:
             raise RuntimeError(f"the process exited with {code} before answering")
         try:
-            if metadata_brokers(host, port):
+            if metadata_brokers(host, port) >= brokers:
                 return
         except (OSError, ValueError, ConstructError) as error:  # not listening yet, or half up
             last_error = error
         time.sleep(RETRY_INTERVAL)
     raise TimeoutError(f"no Metadata answer within {timeout}s (last error: {last_error!r})")
+
+
+def wait_for_service(ready: Callable[[], bool], timeout: float, exited: Callable[[], int | None]) -> None:
+    """Return once ``ready()`` is true, for a server that is no broker (ZooKeeper's ``ruok``)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        code = exited()
+        if code is not None:
+            raise RuntimeError(f"the process exited with {code} before serving")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not serving within {timeout}s")
+        time.sleep(RETRY_INTERVAL)
 
 
 def metadata_brokers(host: str, port: int) -> int:

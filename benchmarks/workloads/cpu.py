@@ -10,11 +10,11 @@ limit.
 from __future__ import annotations
 
 import functools
-import os
 import resource
 import time
 
 from .. import confluent_load
+from ..brokers.process import process_cpu_seconds
 from ..java_tools import consumer_perf, producer_perf
 from ..measurement import Measurement
 from ..rounds import Case, run_cases
@@ -27,7 +27,6 @@ RECORDS = 5_000_000
 SIZE = 100
 METRICS = {"broker CPU s per 1M records": False, "client CPU s per 1M records": False,
            "broker cores busy": False, "records/s": True}
-_TICKS = os.sysconf("SC_CLK_TCK")
 
 ABOUT = f"""\
 One fresh broker per round. *produce*: `ProducerPerformance`, {RECORDS:,} records of {SIZE} B to a
@@ -66,11 +65,11 @@ class _CpuMeter:
         self.pid = pid
 
     def __enter__(self):
-        self._broker, self._children, self._wall = _process_cpu(self.pid), _children_cpu(), time.monotonic()
+        self._broker, self._children, self._wall = process_cpu_seconds(self.pid), _children_cpu(), time.monotonic()
         return self
 
     def __exit__(self, *exc):
-        self.broker = _process_cpu(self.pid) - self._broker
+        self.broker = process_cpu_seconds(self.pid) - self._broker
         self.client = _children_cpu() - self._children
         self.wall = time.monotonic() - self._wall
 
@@ -79,12 +78,6 @@ class _CpuMeter:
         return {"broker CPU s per 1M records": self.broker / millions,
                 "client CPU s per 1M records": self.client / millions,
                 "broker cores busy": self.broker / self.wall, "records/s": rate}
-
-
-def _process_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
 
 
 def _children_cpu() -> float:

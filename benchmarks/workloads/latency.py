@@ -52,6 +52,13 @@ def run(session: Session) -> list[Measurement]:
 def _measure(bootstrap: str, *, rate: int, seconds: int) -> dict[str, float]:
     topic = f"latency-{rate}"
     confluent_load.create_topic(bootstrap, topic)
+    return measure(bootstrap, topic, rate, seconds)
+
+
+def measure(bootstrap: str, topic: str, rate: int, seconds: int,
+            producer_settings: dict[str, object] | None = None) -> dict[str, float]:
+    """The paced producer and the consumer process on ``topic`` (created already, partition 0 read);
+    ``producer_settings`` on top of the probe's own."""
     skip = rate * WARMUP_SECONDS
     records = skip + rate * seconds
     consumer = subprocess.Popen(
@@ -60,7 +67,7 @@ def _measure(bootstrap: str, *, rate: int, seconds: int) -> dict[str, float]:
     try:
         if consumer.stdout.readline().strip() != "ready":
             raise RuntimeError("the latency consumer did not start")
-        achieved = latency_probe.paced_produce(bootstrap, topic, rate, records, skip)
+        achieved = latency_probe.paced_produce(bootstrap, topic, rate, records, skip, producer_settings)
         out, _ = consumer.communicate(timeout=latency_probe.IDLE_LIMIT + 30)
     finally:
         if consumer.poll() is None:

@@ -45,6 +45,18 @@ def test_a_workload_table_has_medians_counts_ratios_and_notes():
     assert "memory storage engine" in text
 
 
+def test_a_broker_a_workload_did_not_measure_gets_no_column_there():
+    measurements = [measurement("odradek", "records/s", [100.0]), measurement("kafka", "records/s", [50.0]),
+                    Measurement("cluster", "3 brokers", "odradek", "failover s", [18.0], False),
+                    Measurement("cluster", "3 brokers", "kafka", "failover s", [9.8], False),
+                    measurement("tansu", "records/s", [70.0])]
+    text = render({"machine": {}, "runs": {}}, measurements, ["odradek", "kafka", "tansu"],
+                  ["produce", "cluster"], {})
+    assert "| case | metric | odradek | kafka | tansu | odradek/kafka | odradek/tansu |" in text
+    assert "| case | metric | odradek | kafka | odradek/kafka |" in text
+    assert "| 3 brokers | failover s (lower is better) | 18.0 (1) | 9.8 (1) | 0.54× |" in text
+
+
 def test_the_reproduce_commands_name_each_runs_settings():
     runs = {"startup": {"brokers": ["odradek", "kafka"], "repetitions": 3, "scale": 1.0}}
     text = render({"machine": {}, "runs": runs}, [measurement("odradek", "records/s", [1.0])],

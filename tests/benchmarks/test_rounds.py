@@ -47,3 +47,18 @@ def test_values_per_round_and_failures_as_notes():
     assert by_key["flaky", "a", "p99 ms"].higher_is_better is False
     assert "RuntimeError: c did not start" in by_key["fast", "c", "records/s"].note
     assert [m.case for m in out][:3] == ["fast", "fast", "fast"]
+
+
+def test_a_start_function_replaces_the_sessions_broker():
+    started = []
+
+    @contextlib.contextmanager
+    def cluster(name):
+        started.append(name)
+        yield SimpleNamespace(bootstrap=f"{name}-cluster")
+
+    session = FakeBrokers(["a", "b"], repetitions=1)
+    out = run_cases(session, "w", [Case("c", {"x": True}, lambda bootstrap: {"x": float(len(bootstrap))})],
+                    start=cluster)
+    assert started == ["a", "b"] and session.started == []
+    assert [m.values for m in out] == [[9.0], [9.0]]
