@@ -164,8 +164,9 @@ def test_reassign_partitions_znode_of_zookeeper_era_tools(cluster, zk, topic):
 def test_a_move_under_way_is_listed_described_and_cancelled(tmp_path):
     """A move to a broker that died cannot complete: the tools show it under way (also through a
     broker that is not the controller, which forwards), and ``--cancel`` puts the replicas back.
-    The broker is killed just before the move starts, while its registration lasts (its session
-    timeout is longer here), so that the move is accepted."""
+    The broker is frozen (SIGSTOP) just before the move starts: its port still accepts, so it stays
+    registered until its session times out (longer here), and the move is accepted meanwhile. (A
+    killed broker's port refuses, and the controller fails it over at once.)"""
     cluster = Cluster(tmp_path / "cluster", overrides={"zookeeper.session.timeout.ms": 10_000}).start()
     try:
         zk = kazoo(cluster)
@@ -173,7 +174,7 @@ def test_a_move_under_way_is_listed_described_and_cancelled(tmp_path):
         other, victim = [i for i in cluster.brokers if i != controller]
         topic = "stuck"
         create(cluster, topic, [[controller, other]])
-        cluster.kill(victim)  # still registered until its session expires: a valid target meanwhile
+        cluster.pause(victim)  # still registered until its session expires: a valid target meanwhile
         alive = ",".join(cluster.brokers[i].bootstrap for i in (controller, other))
         plan = write_json(tmp_path / "plan.json", reassignment_json({(topic, 0): [controller, victim]}))
         tool(cluster, REASSIGN, "--reassignment-json-file", str(plan), "--execute", bootstrap=alive)

@@ -135,6 +135,8 @@ def test_reset_offsets_is_a_dry_run_unless_executed(module_broker, clients, topi
 
 def test_reset_offsets_refuses_a_group_with_members(module_broker, clients, members, topic):
     group, _ = active_group(clients, module_broker, members, topic)
+    # a member's rejoin may still be settling: the refusal names the state the group is in
+    wait_until(lambda: "Stable" in groups(module_broker, "--describe", "--group", group, "--state").out)
     ran = groups(module_broker, "--reset-offsets", "--group", group, "--all-topics", "--to-earliest", "--execute")
     assert (ran.code, ran.out) == (1, "")
     assert ran.err == (f"odradek groups: Assignments can only be reset if the group '{group}' is inactive, "

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import trio
 
 from . import zk_data
-from .zk_client import KazooException, NoNodeError, ZkClient
+from .zk_client import KazooException, NoNodeError, NodeExistsError, ZkClient
 
 log = logging.getLogger("odradek.cluster")
 
@@ -37,7 +37,10 @@ async def write_config(zk: ZkClient, path: str, configs: Mapping[str, str]) -> N
     try:
         await zk.set(path, data)
     except NoNodeError:
-        await zk.create(path, data, makepath=True)
+        try:
+            await zk.create(path, data, makepath=True)
+        except NodeExistsError:  # another broker created it meanwhile: the last write wins
+            await zk.set(path, data)
 
 
 class ConfigChanges:

@@ -28,6 +28,7 @@ from .config_changes import ConfigChanges
 from .forwarding import Forwarder
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigs
+from ..controller.liveness import watch_controller
 from .zk_client import KazooException, NodeExistsError, Session, ZkClient
 
 log = logging.getLogger("odradek.cluster")
@@ -125,6 +126,8 @@ class ClusterMember:
                 try:
                     async with session.scope() as nursery:
                         await self._register(session)
+                        nursery.start_soon(self._keep_registered, session)
+                        nursery.start_soon(watch_controller, self)
                         nursery.start_soon(self._stand_for_controller, session)
                         nursery.start_soon(self.config_changes.watch_session)
                         await trio.sleep_forever()
@@ -181,6 +184,19 @@ class ClusterMember:
         log.info("Registered broker %d in ZooKeeper at %s (broker epoch %d)", self.broker_id, path, stat.czxid)
         self.broker.cut_off = False
         self.registered.set()
+
+    async def _keep_registered(self, session: Session) -> None:
+        """Register again if our node goes while the session lives: the controller removes the
+        registration of a broker whose port refuses connections (``controller.liveness``), and a
+        broker that was only slow to accept must come back rather than stay unregistered."""
+        path = zk_data.broker_path(self.broker_id)
+        while True:
+            changed = trio.Event()
+            if await self.zk.get(path, watch=changed.set) is None:
+                log.warning("Broker %d's registration was removed while it runs; registering again", self.broker_id)
+                await self._register(session)
+                continue
+            await changed.wait()
 
     async def _stand_for_controller(self, session: Session) -> None:
         from ..controller.context import ControllerContext

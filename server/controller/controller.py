@@ -29,6 +29,7 @@ from ..partition_admin import Result
 from . import partition_changes as changes
 from .channels import ControllerChannels
 from .context import ControllerContext, TopicPartition
+from .liveness import probe_brokers
 from .reassignment import Reassignments
 from .request_batch import RequestBatch
 from .state_store import ControllerMoved, ControllerStore
@@ -63,6 +64,7 @@ class Controller:
                 self.channels = ControllerChannels(nursery, self.listener, f"controller-{self.context.broker_id}",
                                                    self.config.controller_socket_timeout_ms / 1000)
                 await self._failover()
+                nursery.start_soon(probe_brokers, self)
                 if self.config.auto_leader_rebalance:
                     nursery.start_soon(self._rebalance_timer)
                 async for event in self._events_out:
@@ -143,6 +145,11 @@ class Controller:
         await changes.change_states(self.store, batch, context.partitions(),
                                     changes.offline_strategy(self.store, self.config.unclean_leader_election),
                                     "failover: the leader is offline")
+        gone = {r for state in context.states.values() for r in state.isr} - set(context.live)
+        if gone:  # followers that died, or died with the last controller, leave the ISR
+            await changes.change_states(self.store, batch, context.partitions(),
+                                        changes.remove_replica_strategy(self.store, gone),
+                                        f"failover: broker {sorted(gone)} is offline")
         for tp in context.partitions():
             batch.leader_and_isr(context.replicas(tp), tp)
         self.send(batch)
