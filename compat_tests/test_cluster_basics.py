@@ -16,6 +16,8 @@ import kafka.errors
 import pytest
 from kazoo.client import KazooClient
 
+from odradek.wire import ApiKey
+
 from .cluster_process import Cluster, wait_until
 from .clients import ck_read
 
@@ -131,3 +133,32 @@ def cluster_metadata(bootstrap: str):
 
     with Client(bootstrap, timeout=10.0) as client:
         return wait_until(lambda: client.metadata([]), 10, "metadata")
+
+
+def test_answers_keep_request_order_while_acks_all_waits_for_the_isr(cluster, clients):
+    """A Produce waiting for its followers lets the connection handle the next requests, but the
+    answers still come back in the order the requests went out, as Kafka's do."""
+    import socket
+
+    from odradek.wire import encode_request, parse_response
+    from odradek.wire.records import Record, build_batch
+
+    from .raw_kafka import read_response
+
+    from kafka.admin import NewTopic
+    clients.kp_admin(cluster_broker(cluster)).create_topics([NewTopic("ordered", 1, 3)])
+    leader = cluster.wait_for_leaders("ordered", 1, isr_size=3)[0].leader
+    batch = build_batch([Record(0, 0, None, b"v")], base_timestamp=1)
+    produce = {"transactional_id": None, "acks": -1, "timeout_ms": 10_000,
+               "topic_data": [{"name": "ordered", "partition_data": [{"index": 0, "records": batch}]}]}
+    with socket.create_connection(("127.0.0.1", cluster.brokers[leader].port), timeout=15) as sock:
+        requests = [(ApiKey.PRODUCE, 9, produce), (ApiKey.API_VERSIONS, 3, {"client_software_name": "t",
+                                                                              "client_software_version": "1"}),
+                    (ApiKey.PRODUCE, 9, produce), (ApiKey.METADATA, 12, {"topics": None,
+                                                                         "allow_auto_topic_creation": False})]
+        sock.sendall(b"".join(encode_request(key, version, i, "t", body)
+                              for i, (key, version, body) in enumerate(requests)))
+        answers = [parse_response(key, version, read_response(sock)) for key, version, _ in requests]
+    assert [correlation_id for correlation_id, _ in answers] == [0, 1, 2, 3]
+    offsets = [answers[i][1].responses[0].partition_responses[0] for i in (0, 2)]
+    assert [(o.error_code, o.base_offset) for o in offsets] == [(0, 0), (0, 1)]

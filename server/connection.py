@@ -4,17 +4,24 @@ Kafka answers the requests of one connection strictly in order (clients pipeline
 responses by order as well as correlation id), so each connection handles one request at a time,
 exactly as Kafka mutes a channel while a request is in flight. Concurrency comes from serving many
 connections at once.
+
+The one exception is an answer that only waits (``deferred_response``: a Produce with acks=all
+waiting for the ISR). Its successors are handled meanwhile, at most ``MAX_DEFERRED`` answers
+behind, and every answer is still sent in request order: each waits for the one before it.
+Without a deferred answer outstanding, answers are sent directly, as before.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 
 import trio
 
 from odradek.wire import FrameSplitter, FramingError
 
 from .close_connection import CloseConnection
+from .deferred_response import Deferred
 from .dispatch import dispatch
 from .response_writer import send_chunks
 from .socket_options import apply_socket_options
@@ -22,6 +29,7 @@ from .socket_options import apply_socket_options
 log = logging.getLogger("odradek.server")
 
 RECEIVE_CHUNK = 1 << 20
+MAX_DEFERRED = 5  # answers not yet sent, behind a deferred one (max.in.flight.requests.per.connection)
 
 
 async def serve_connection(broker, listener_name: str, stream: trio.SocketStream) -> None:
@@ -30,21 +38,58 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
     splitter = FrameSplitter(config.socket_request_max_bytes)
     try:
-        async with stream:
+        async with stream, trio.open_nursery() as nursery:
+            answers = _OrderedAnswers(stream, nursery)
             while True:
                 data = await stream.receive_some(RECEIVE_CHUNK)
                 if not data:
+                    await answers.drain()
                     return
                 for frame in splitter.feed(data):
                     response = await dispatch(broker, frame, peer, listener_name)
                     if response is not None:
-                        await send_chunks(stream, response)
-    except FramingError as exc:
-        log.warning("closing connection from %s: %s", peer, exc)
-    except CloseConnection as exc:
+                        await answers.send(response)
+    except* FramingError as group:
+        log.warning("closing connection from %s: %s", peer, group.exceptions[0])
+    except* CloseConnection as group:
+        exc = group.exceptions[0]
         log.log(logging.DEBUG if exc.quiet else logging.WARNING, "closing connection from %s: %s", peer, exc)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
+    except* (trio.BrokenResourceError, trio.ClosedResourceError):
         pass
+
+
+class _OrderedAnswers:
+    """Sends a connection's answers in request order, letting deferred ones finish meanwhile."""
+
+    def __init__(self, stream: trio.SocketStream, nursery: trio.Nursery):
+        self._stream = stream
+        self._nursery = nursery
+        self._sent: deque[trio.Event] = deque()  # set once each queued answer is sent, oldest first
+
+    async def send(self, response) -> None:
+        while self._sent and self._sent[0].is_set():
+            self._sent.popleft()
+        if not self._sent and not isinstance(response, Deferred):
+            await send_chunks(self._stream, response)  # nothing waiting: straight out
+            return
+        if len(self._sent) >= MAX_DEFERRED:
+            await self._sent[0].wait()
+            self._sent.popleft()
+        previous = self._sent[-1] if self._sent else None
+        sent = trio.Event()
+        self._sent.append(sent)
+        self._nursery.start_soon(self._send_after, previous, response, sent)
+
+    async def drain(self) -> None:
+        while self._sent:
+            await self._sent.popleft().wait()
+
+    async def _send_after(self, previous: trio.Event | None, response, sent: trio.Event) -> None:
+        chunks = await response.result() if isinstance(response, Deferred) else response
+        if previous is not None:
+            await previous.wait()
+        await send_chunks(self._stream, chunks)
+        sent.set()
 
 
 def _peer_name(stream: trio.SocketStream) -> str:

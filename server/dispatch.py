@@ -9,6 +9,7 @@ closes the connection.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from odradek.wire import (
     ApiKey,
@@ -22,14 +23,16 @@ from odradek.wire import (
 )
 
 from .close_connection import CloseConnection
+from .deferred_response import Deferred
 from .handlers.api_versions import api_versions_body
 from .request_context import RequestContext
 
 log = logging.getLogger("odradek.server")
 
 
-async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
-    """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), or None."""
+async def dispatch(broker, frame, peer: str, listener: str) -> list | Deferred | None:
+    """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
+    none, or a ``Deferred`` whose result is those chunks."""
     try:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
@@ -58,6 +61,17 @@ async def dispatch(broker, frame, peer: str, listener: str) -> list | None:
         raise CloseConnection("internal error") from None
     if body is None:
         return None
+    if isinstance(body, Deferred):
+        return Deferred(partial(_finish, body, header, peer))
+    return encode_response_chunks(header, body)
+
+
+async def _finish(deferred: Deferred, header, peer: str) -> list:
+    try:
+        body = await deferred.result()
+    except Exception:
+        log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
+        raise CloseConnection("internal error") from None
     return encode_response_chunks(header, body)
 
 

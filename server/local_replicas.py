@@ -16,6 +16,8 @@ LEADER_EPOCH = 0
 
 
 class LocalReplicas:
+    waits_for_acks = False  # the leader is the whole ISR: acks=all is answered at once
+
     def __init__(self, logs):
         self._logs = logs
 

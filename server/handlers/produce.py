@@ -25,6 +25,7 @@ from odradek.storage.batch_header import HEADER_SIZE, read_header
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
+from ..deferred_response import Deferred
 from ..storage_errors import error_code_for, record_errors_for
 from .topic_lookup import resolve_topic
 
@@ -63,15 +64,20 @@ async def handle(ctx, request) -> dict | None:
         for log, answer in flush:
             if log in failed:
                 answer.update(_error(answer["index"], ErrorCode.KAFKA_STORAGE_ERROR))
-    if request.acks == -1 and appended:
-        await _wait_for_isr(broker, appended, request.timeout_ms)
+    answer = {"responses": responses, "throttle_time_ms": 0}
+    if request.acks == -1 and appended and broker.replicas.waits_for_acks:
+        async def replicated() -> dict:
+            await _wait_for_isr(broker, appended, request.timeout_ms)
+            return answer
+
+        return Deferred(replicated)  # the connection goes on with the next requests meanwhile
     if request.acks == 0:
         failed = [p for t in responses for p in t["partition_responses"] if p["error_code"]]
         if failed:
             # No response can carry the error, so Kafka closes the connection instead.
             raise CloseConnection(f"acks=0 produce failed with error {failed[0]['error_code']}")
         return None
-    return {"responses": responses, "throttle_time_ms": 0}
+    return answer
 
 
 async def _wait_for_isr(broker, appended: list, timeout_ms: int) -> None:

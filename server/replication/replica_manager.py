@@ -36,6 +36,7 @@ DELETE_EPOCH = -2  # StopReplica's leader epoch for a partition being deleted
 
 
 class ReplicaManager:
+    waits_for_acks = True  # acks=all answers wait for the ISR (see ``wait_for_acks``)
     def __init__(self, broker, config: ClusterConfig, metadata: MetadataCache, listener: str,
                  topic_configs: Callable[[str], Awaitable[dict[str, str]]]):
         self.broker = broker
