@@ -398,7 +398,7 @@ class LogManager:
         change.logs.clear()
         self._being_created.discard(change.topic.name)
 
-    def delete_topic(self, name: str) -> list[Path]:
+    def delete_topic(self, name: str, suffix: str = DELETE_SUFFIX) -> list[Path]:
         """Forget the topic, close its partitions and set their directories aside for removal.
 
         Returns the set-aside directories: removing them can take long for a big topic, so the
@@ -409,12 +409,13 @@ class LogManager:
         topic = self._existing(name)
         self._save_topics(t for t in self._topics.values() if t.name != name)
         del self._topics[name], self._configs[name], self._names_by_id[topic.topic_id]
-        doomed = self._close_and_set_aside(name, topic.hosted)
+        doomed = self._close_and_set_aside(name, topic.hosted, suffix)
         logger.info("Deleted topic %s (id %s)", name, topic.topic_id)
         return doomed
 
-    def _close_and_set_aside(self, name: str, indexes: Iterable[int]) -> list[Path]:
-        """Close partitions of a topic and set their directories aside for removal."""
+    def _close_and_set_aside(self, name: str, indexes: Iterable[int], suffix: str = DELETE_SUFFIX) -> list[Path]:
+        """Close partitions of a topic and set their directories aside (for removal, with the
+        default ``-delete`` suffix; to be looked at and kept, with ``-stray``)."""
         doomed = []
         had_checkpoint = False
         for index in indexes:
@@ -427,7 +428,7 @@ class LogManager:
             had_checkpoint |= log.checkpointed_log_start_offset is not None
             try:
                 log.close()
-                doomed.append(self._set_aside(log.directory, DELETE_SUFFIX))
+                doomed.append(self._set_aside(log.directory, suffix))
             except KafkaStorageError:
                 continue
             except OSError as exc:
@@ -501,22 +502,26 @@ class LogManager:
         self._place(change)
         return change
 
-    def delete_replicas(self, name: str, indexes: Iterable[int]) -> list[Path]:
+    def delete_replicas(self, name: str, indexes: Iterable[int], stray: bool = False) -> list[Path]:
         """Stop hosting these partitions of a topic (a reassignment moved them, or the topic is
-        deleted): closed and set aside, the directories returned for ``remove_deleted``."""
+        deleted): closed and set aside, the directories returned for ``remove_deleted``. A
+        ``stray`` replica (one the controller no longer names, KIP-516) is set aside as
+        ``-stray`` instead and kept, as Kafka keeps them, for an operator to look at."""
         topic = self._topics.get(name)
         if topic is None:
             return []
+        suffix = STRAY_SUFFIX if stray else DELETE_SUFFIX
         indexes = [i for i in indexes if topic.hosts(i)]
         left = frozenset(set(topic.hosted) - set(indexes))
         if not left:
-            return self.delete_topic(name)
-        shrunk = dataclasses.replace(topic, replicas=left)
-        self._save_topics({**self._topics, name: shrunk}.values())
-        self._topics[name] = shrunk
-        doomed = self._close_and_set_aside(name, indexes)
-        logger.info("Deleted replicas %s of topic %s", indexes, name)
-        return doomed
+            doomed = self.delete_topic(name, suffix)
+        else:
+            shrunk = dataclasses.replace(topic, replicas=left)
+            self._save_topics({**self._topics, name: shrunk}.values())
+            self._topics[name] = shrunk
+            doomed = self._close_and_set_aside(name, indexes, suffix)
+            logger.info("%s replicas %s of topic %s", "Set aside stray" if stray else "Deleted", indexes, name)
+        return [] if stray else doomed
 
     def high_watermarks(self) -> dict[Key, int]:
         """The high watermarks last checkpointed (Kafka's replication-offset-checkpoint), in

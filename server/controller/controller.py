@@ -150,8 +150,8 @@ class Controller:
             await changes.change_states(self.store, batch, context.partitions(),
                                         changes.remove_replica_strategy(self.store, gone),
                                         f"failover: broker {sorted(gone)} is offline")
-        for tp in context.partitions():
-            batch.leader_and_isr(context.replicas(tp), tp)
+        for broker in context.live:
+            batch.all_roles(broker)
         self.send(batch)
         await self.reassignments.resume()
         await self.deletion.on_marks_changed()
@@ -200,8 +200,7 @@ class Controller:
                                         changes.offline_strategy(self.store, self.config.unclean_leader_election),
                                         f"broker {sorted(new)} came back")
             for broker in new:
-                for tp in context.partitions_on(broker):
-                    batch.leader_and_isr([broker], tp)
+                batch.all_roles(broker)
         self.send(batch)
         if new:
             await self.deletion.retry_on(new)

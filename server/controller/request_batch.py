@@ -26,6 +26,7 @@ class RequestBatch:
         self._leader_and_isr: dict[int, dict[TopicPartition, bool]] = {}  # broker -> partition -> is_new
         self._metadata: set[TopicPartition] = set()
         self._full_metadata_to: set[int] = set()
+        self._full_roles_to: set[int] = set()  # brokers told all their replicas (LeaderAndIsr type FULL)
         self._stop_replica: dict[int, dict[TopicPartition, bool]] = {}  # broker -> partition -> delete
         self.stop_replica_callback = None  # (broker, response) -> None, for topic deletion
 
@@ -35,6 +36,18 @@ class RequestBatch:
             if broker in self.context.live:
                 self._leader_and_isr.setdefault(broker, {})[tp] = is_new
         self._metadata.add(tp)
+
+    def all_roles(self, broker: int) -> None:
+        """Tell ``broker`` its role in every partition it has a replica of, as one FULL
+        LeaderAndIsr (a broker that just registered, or a new controller): a replica it hosts
+        and that is not named there is a stray (KIP-516), left behind by a move or a deletion
+        while it was away."""
+        if broker not in self.context.live:
+            return
+        for tp in self.context.partitions_on(broker):
+            self._leader_and_isr.setdefault(broker, {}).setdefault(tp, False)
+            self._metadata.add(tp)
+        self._full_roles_to.add(broker)
 
     def metadata(self, partitions) -> None:
         self._metadata.update(partitions)
@@ -49,6 +62,8 @@ class RequestBatch:
 
     def send(self, channels: ControllerChannels) -> None:
         context = self.context
+        for broker in self._full_roles_to - set(self._leader_and_isr):
+            self._leader_and_isr[broker] = {}  # nothing to host: FULL and empty says so
         for broker, partitions in self._leader_and_isr.items():
             channels.send(broker, ApiKey.LEADER_AND_ISR, api_versions.LEADER_AND_ISR,
                           self._leader_and_isr_body(broker, partitions))
@@ -98,7 +113,10 @@ class RequestBatch:
             endpoint = registration.endpoints[0] if registration is not None and registration.endpoints else None
             if endpoint is not None:
                 live_leaders.append({"broker_id": leader, "host_name": endpoint.host, "port": endpoint.port})
-        return {**self._epoch_fields(broker), "type": 0,
+        # FULL only when every replica of the broker is named (a partition without a state yet is
+        # not: the broker must not take its replica for a stray)
+        full = broker in self._full_roles_to and all(tp in context.states for tp in partitions)
+        return {**self._epoch_fields(broker), "type": 1 if full else 0,
                 "topic_states": [{"topic_name": topic, "topic_id": self._topic_id(topic), "partition_states": states}
                                  for topic, states in topics.items()],
                 "live_leaders": live_leaders}

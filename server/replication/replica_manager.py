@@ -33,6 +33,7 @@ TopicPartition = tuple[str, int]
 #: ``listener(partition, leader_epoch, is_leader)``: see ``ReplicaManager.add_leadership_listener``.
 LeadershipListener = Callable[[int, int, bool], None]
 DELETE_EPOCH = -2  # StopReplica's leader epoch for a partition being deleted
+FULL_LEADER_AND_ISR = 1  # LeaderAndIsr's type: every replica of the broker is named
 
 
 class ReplicaManager:
@@ -422,6 +423,10 @@ class ReplicaManager:
                 self._leadership_changed(key, state.leader_epoch, False)
             self.notify(key)
             errors[(topic_id, key)] = ErrorCode.NONE
+        if request.get("type") == FULL_LEADER_AND_ISR:
+            named = {(t.topic_name, p.partition_index) for t in request.topic_states for p in t.partition_states
+                     if self.broker_id in p.replicas}
+            await self._set_aside_strays(named)
         by_topic: dict = {}
         for (topic_id, (topic, index)), code in errors.items():
             by_topic.setdefault(topic_id, []).append({"topic_name": topic, "partition_index": index,
@@ -454,6 +459,25 @@ class ReplicaManager:
                 self.logs.commit(change)
             except StorageError as exc:
                 log.error("Could not create replicas %s of topic %s: %s", indexes, topic, exc)
+
+    async def _set_aside_strays(self, named: set[TopicPartition]) -> None:
+        """A FULL LeaderAndIsr names every replica this broker should host: any other it has is a
+        stray (KIP-516; left by a reassignment or a deletion while this broker was away). Strays
+        stop being served and their directories are renamed ``-stray``, kept, not deleted."""
+        strays: dict[str, list[int]] = {}
+        for info in self.logs.topics():
+            for index in info.hosted:
+                if (info.name, index) not in named:
+                    strays.setdefault(info.name, []).append(index)
+        for topic, indexes in strays.items():
+            log.warning("Replicas %s of topic %s are not this broker's any more (the controller does not name them): "
+                        "setting them aside as strays", indexes, topic)
+            for index in indexes:
+                self._stop_fetching((topic, index))
+                partition = self.partitions.pop((topic, index), None)
+                if partition is not None:
+                    partition.fail_waiters(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+            self.logs.delete_replicas(topic, indexes, stray=True)
 
     async def _replicate(self, keys: list[TopicPartition]) -> None:
         """Logs becoming replicas: their leader epochs loaded (a partition that was written alone
