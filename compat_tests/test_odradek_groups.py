@@ -59,9 +59,20 @@ def active_group(clients, broker, members, topic: str) -> tuple[str, list]:
                              instance_id="static-1")]
     wait_until(lambda: sorted(len(m.assignment) for m in started) == [1, 2])
     wait_for_records(started, len(sent))
-    wait_until(lambda: all(line.split()[3:6] == ["2", "2", "0"]
-                           for line in groups(broker, "--describe", "--group", group).out.splitlines()[2:]))
+    settled_offsets(broker, group)
     return group, started
+
+
+def settled_offsets(broker, group: str) -> list[list[str]]:
+    """``--describe`` rows once every partition is committed to the end and held by a member.
+
+    A kafka-python member may rejoin once more after both have their partitions; while the group
+    rebalances, describe shows no member ("-") beside each partition, as Kafka's does.
+    """
+    def rows():
+        found = [line.split() for line in groups(broker, "--describe", "--group", group).out.splitlines()[2:]]
+        return found if found and all(row[3:6] == ["2", "2", "0"] and row[6] != "-" for row in found) else None
+    return wait_until(rows, what=f"group {group} to settle")
 
 
 def test_describe_offsets_of_a_group_without_members(module_broker, clients, topic):
@@ -90,7 +101,7 @@ def test_describe_offsets_of_a_group_without_members(module_broker, clients, top
 def test_describe_members_and_state_of_an_active_group(module_broker, clients, members, topic):
     group, started = active_group(clients, module_broker, members, topic)
     by_id = {m.member_id: m for m in started}
-    offsets = [line.split() for line in groups(module_broker, "--describe", "--group", group).out.splitlines()[2:]]
+    offsets = settled_offsets(module_broker, group)
     # the member holding most partitions first, each member's partitions in order
     assert [row[2] for row in offsets] == [str(p) for m in sorted(started, key=lambda m: -len(m.assignment))
                                            for _, p in sorted(m.assignment)]

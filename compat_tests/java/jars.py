@@ -3,14 +3,19 @@ Kafka's (``pom.xml``) and ZooKeeper's server (``zookeeper-pom.xml``), each set i
 
 Maven runs once per pom's content: a stamp file holding the pom's hash marks a finished copy,
 so later runs cost a file read.  Without ``java`` or ``mvn`` the tests that need the jars skip.
+The first copy is made under a lock (a thread lock, and ``flock`` on a file beside the cache for
+other processes): callers such as a launcher formatting three Kafka nodes from a thread pool ask
+for the classpath at once, and two Mavens copying into one folder fail each other.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,6 +24,7 @@ CACHE = HERE.parent / ".cache" / "kafka-jars"
 ZOOKEEPER_POM = HERE / "zookeeper-pom.xml"
 ZOOKEEPER_CACHE = HERE.parent / ".cache" / "zookeeper-jars"
 INSTALL_TIMEOUT = 900.0  # seconds: a first download of ~100 jars on a slow mirror
+_INSTALLING = threading.Lock()
 
 
 class JavaUnavailable(Exception):
@@ -46,9 +52,19 @@ def _classpath(pom: Path, cache: Path) -> str:
         raise JavaUnavailable(f"{' and '.join(missing)} not found on PATH")
     stamp = cache / "installed-from-pom.sha256"
     digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-    if not stamp.exists() or stamp.read_text() != digest:
-        _install(pom, cache, digest, stamp)
+    with _INSTALLING:
+        if not _installed(stamp, digest):
+            lock_path = cache.with_name(cache.name + ".lock")
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            with lock_path.open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not _installed(stamp, digest):  # another process may have copied them meanwhile
+                    _install(pom, cache, digest, stamp)
     return ":".join(sorted(str(jar) for jar in cache.glob("*.jar")))
+
+
+def _installed(stamp: Path, digest: str) -> bool:
+    return stamp.exists() and stamp.read_text() == digest
 
 
 def _install(pom: Path, cache: Path, digest: str, stamp: Path) -> None:
