@@ -91,6 +91,9 @@ from .read_share_group_state import API as _read_share_group_state
 from .write_share_group_state import API as _write_share_group_state
 from .delete_share_group_state import API as _delete_share_group_state
 from .read_share_group_state_summary import API as _read_share_group_state_summary
+from .describe_share_group_offsets import API as _describe_share_group_offsets
+from .alter_share_group_offsets import API as _alter_share_group_offsets
+from .delete_share_group_offsets import API as _delete_share_group_offsets
 
 #: All APIs, by ascending key.
 ALL_APIS: tuple[Api, ...] = (
@@ -182,6 +185,9 @@ ALL_APIS: tuple[Api, ...] = (
     _write_share_group_state,
     _delete_share_group_state,
     _read_share_group_state_summary,
+    _describe_share_group_offsets,
+    _alter_share_group_offsets,
+    _delete_share_group_offsets,
 )
 API_BY_KEY: dict[int, Api] = {api.key: api for api in ALL_APIS}
 #: Keyed by Kafka's API name, e.g. "Produce", "ApiVersions".

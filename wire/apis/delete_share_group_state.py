@@ -36,5 +36,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

@@ -38,5 +38,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

@@ -45,5 +45,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

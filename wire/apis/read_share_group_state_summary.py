@@ -9,7 +9,7 @@ API = Api(
     name="ReadShareGroupStateSummary",
     request=Message(
         name="ReadShareGroupStateSummaryRequest",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("group_id", "string", "0+"),
@@ -24,7 +24,7 @@ API = Api(
     ),
     response=Message(
         name="ReadShareGroupStateSummaryResponse",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("results", "[]ReadStateSummaryResult", "0+", fields=(
@@ -34,10 +34,11 @@ API = Api(
                     Field("error_code", "int16", "0+"),
                     Field("error_message", "string", "0+", nullable_versions="0+", default=None),
                     Field("state_epoch", "int32", "0+"),
+                    Field("leader_epoch", "int32", "0+"),
                     Field("start_offset", "int64", "0+"),
+                    Field("delivery_complete_count", "int32", "1+", default=-1),
                 )),
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

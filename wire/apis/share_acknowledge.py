@@ -9,12 +9,13 @@ API = Api(
     name="ShareAcknowledge",
     request=Message(
         name="ShareAcknowledgeRequest",
-        valid_versions="0",
+        valid_versions="1-2",
         flexible_versions="0+",
         fields=(
             Field("group_id", "string", "0+", nullable_versions="0+", default=None),
             Field("member_id", "string", "0+", nullable_versions="0+"),
             Field("share_session_epoch", "int32", "0+"),
+            Field("is_renew_ack", "bool", "2+", default=False),
             Field("topics", "[]AcknowledgeTopic", "0+", fields=(
                 Field("topic_id", "uuid", "0+"),
                 Field("partitions", "[]AcknowledgePartition", "0+", fields=(
@@ -30,12 +31,13 @@ API = Api(
     ),
     response=Message(
         name="ShareAcknowledgeResponse",
-        valid_versions="0",
+        valid_versions="1-2",
         flexible_versions="0+",
         fields=(
             Field("throttle_time_ms", "int32", "0+"),
             Field("error_code", "int16", "0+"),
             Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+            Field("acquisition_lock_timeout_ms", "int32", "2+"),
             Field("responses", "[]ShareAcknowledgeTopicResponse", "0+", fields=(
                 Field("topic_id", "uuid", "0+"),
                 Field("partitions", "[]PartitionData", "0+", fields=(
@@ -56,5 +58,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

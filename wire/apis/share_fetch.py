@@ -9,7 +9,7 @@ API = Api(
     name="ShareFetch",
     request=Message(
         name="ShareFetchRequest",
-        valid_versions="0",
+        valid_versions="1-2",
         flexible_versions="0+",
         fields=(
             Field("group_id", "string", "0+", nullable_versions="0+", default=None),
@@ -18,11 +18,15 @@ API = Api(
             Field("max_wait_ms", "int32", "0+"),
             Field("min_bytes", "int32", "0+"),
             Field("max_bytes", "int32", "0+", default=2147483647),
+            Field("max_records", "int32", "1+"),
+            Field("batch_size", "int32", "1+"),
+            Field("share_acquire_mode", "int8", "2+", default=0),
+            Field("is_renew_ack", "bool", "2+", default=False),
             Field("topics", "[]FetchTopic", "0+", fields=(
                 Field("topic_id", "uuid", "0+"),
                 Field("partitions", "[]FetchPartition", "0+", fields=(
                     Field("partition_index", "int32", "0+"),
-                    Field("partition_max_bytes", "int32", "0+"),
+                    Field("partition_max_bytes", "int32", "0"),
                     Field("acknowledgement_batches", "[]AcknowledgementBatch", "0+", fields=(
                         Field("first_offset", "int64", "0+"),
                         Field("last_offset", "int64", "0+"),
@@ -38,12 +42,13 @@ API = Api(
     ),
     response=Message(
         name="ShareFetchResponse",
-        valid_versions="0",
+        valid_versions="1-2",
         flexible_versions="0+",
         fields=(
             Field("throttle_time_ms", "int32", "0+"),
             Field("error_code", "int16", "0+"),
             Field("error_message", "string", "0+", nullable_versions="0+", default=None),
+            Field("acquisition_lock_timeout_ms", "int32", "1+"),
             Field("responses", "[]ShareFetchableTopicResponse", "0+", fields=(
                 Field("topic_id", "uuid", "0+"),
                 Field("partitions", "[]PartitionData", "0+", fields=(
@@ -56,7 +61,7 @@ API = Api(
                         Field("leader_id", "int32", "0+"),
                         Field("leader_epoch", "int32", "0+"),
                     )),
-                    Field("records", "records", "0+", nullable_versions="0+"),
+                    Field("records", "records", "0+", nullable_versions="0"),
                     Field("acquired_records", "[]AcquiredRecords", "0+", fields=(
                         Field("first_offset", "int64", "0+"),
                         Field("last_offset", "int64", "0+"),
@@ -72,5 +77,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

@@ -9,7 +9,7 @@ API = Api(
     name="ShareGroupDescribe",
     request=Message(
         name="ShareGroupDescribeRequest",
-        valid_versions="0",
+        valid_versions="1",
         flexible_versions="0+",
         fields=(
             Field("group_ids", "[]string", "0+"),
@@ -18,7 +18,7 @@ API = Api(
     ),
     response=Message(
         name="ShareGroupDescribeResponse",
-        valid_versions="0",
+        valid_versions="1",
         flexible_versions="0+",
         fields=(
             Field("throttle_time_ms", "int32", "0+"),
@@ -49,5 +49,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

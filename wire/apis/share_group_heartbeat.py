@@ -9,7 +9,7 @@ API = Api(
     name="ShareGroupHeartbeat",
     request=Message(
         name="ShareGroupHeartbeatRequest",
-        valid_versions="0",
+        valid_versions="1",
         flexible_versions="0+",
         fields=(
             Field("group_id", "string", "0+"),
@@ -21,7 +21,7 @@ API = Api(
     ),
     response=Message(
         name="ShareGroupHeartbeatResponse",
-        valid_versions="0",
+        valid_versions="1",
         flexible_versions="0+",
         fields=(
             Field("throttle_time_ms", "int32", "0+"),
@@ -38,5 +38,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )

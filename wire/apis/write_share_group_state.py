@@ -9,7 +9,7 @@ API = Api(
     name="WriteShareGroupState",
     request=Message(
         name="WriteShareGroupStateRequest",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("group_id", "string", "0+"),
@@ -20,6 +20,7 @@ API = Api(
                     Field("state_epoch", "int32", "0+"),
                     Field("leader_epoch", "int32", "0+"),
                     Field("start_offset", "int64", "0+"),
+                    Field("delivery_complete_count", "int32", "1+", default=-1),
                     Field("state_batches", "[]StateBatch", "0+", fields=(
                         Field("first_offset", "int64", "0+"),
                         Field("last_offset", "int64", "0+"),
@@ -32,7 +33,7 @@ API = Api(
     ),
     response=Message(
         name="WriteShareGroupStateResponse",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("results", "[]WriteStateResult", "0+", fields=(
@@ -45,5 +46,4 @@ API = Api(
             )),
         ),
     ),
-    latest_version_unstable=True,
 )
