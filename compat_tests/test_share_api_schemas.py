@@ -1,0 +1,91 @@
+"""Our share group API tables (KIP-932: keys 76-79, 83-87, 90-92) against Kafka 4.3 itself.
+
+The reference specs the unit check reads (tests/wire/test_wire_schema_specs.py) hold only the
+4.0 preview of these APIs, so their versions are proven here instead: the tables must be exactly
+what tools/gen_schemas.py makes of the specs inside Kafka 4.3's clients jar, and their version
+ranges what a real Kafka 4.3 broker advertises in ApiVersions.  An odradek broker advertises a
+share API only once a handler serves it; whatever it advertises must be Kafka's range too.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from odradek.server.routes import ROUTES
+from odradek.tools import gen_schemas
+from odradek.wire import ALL_APIS, ApiKey
+
+from .broker_process import BrokerProcess
+from .java.jars import CACHE
+from .java.kafka_broker import KafkaBroker
+from .java.targets import require_kafka_jars
+from .wire_client import WireClient
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARE_APIS = [api for api in ALL_APIS if "Share" in api.name]
+API_VERSIONS_VERSION = 3  # the first version with the (tagged) features Kafka advertises
+
+
+def test_the_share_apis_are_the_ones_kafka_4_3_has():
+    assert {api.key: api.name for api in SHARE_APIS} == {
+        76: "ShareGroupHeartbeat", 77: "ShareGroupDescribe", 78: "ShareFetch", 79: "ShareAcknowledge",
+        83: "InitializeShareGroupState", 84: "ReadShareGroupState", 85: "WriteShareGroupState",
+        86: "DeleteShareGroupState", 87: "ReadShareGroupStateSummary",
+        90: "DescribeShareGroupOffsets", 91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets",
+    }
+
+
+def test_the_tables_are_generated_from_kafka_4_3s_specs():
+    require_kafka_jars()
+    [jar] = CACHE.glob("kafka-clients-*.jar")
+    with zipfile.ZipFile(jar) as specs:
+        def spec(name: str) -> dict:
+            return gen_schemas.parse_spec(specs.read(f"common/message/{name}.json").decode())
+        for api in SHARE_APIS:
+            request, response = spec(api.name + "Request"), spec(api.name + "Response")
+            module = REPO_ROOT / "wire" / "apis" / f"{gen_schemas.snake_case(api.name)}.py"
+            assert module.read_text() == gen_schemas.render_api(api.key, api.name, request, response), module
+
+
+def _advertised(broker) -> tuple[dict[int, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """A broker's ApiVersions: ranges by API key, and its finalized features' levels."""
+    with WireClient(broker) as client:
+        answer = client.send(ApiKey.API_VERSIONS, API_VERSIONS_VERSION, {
+            "client_software_name": "odradek-compat-tests", "client_software_version": "1"})
+    assert answer.error_code == 0
+    return ({entry.api_key: (entry.min_version, entry.max_version) for entry in answer.api_keys},
+            {f.name: (f.min_version_level, f.max_version_level) for f in answer.finalized_features})
+
+
+@pytest.fixture(scope="module")
+def kafka_advertises(tmp_path_factory):
+    require_kafka_jars()
+    kafka = KafkaBroker(tmp_path_factory.mktemp("kafka")).start()
+    try:
+        return _advertised(kafka)
+    finally:
+        kafka.stop()
+
+
+def test_the_version_ranges_are_what_kafka_4_3_advertises(kafka_advertises):
+    kafka_ranges, kafka_features = kafka_advertises
+    assert {api.name: (api.valid_versions.low, api.valid_versions.high) for api in SHARE_APIS} == {
+        api.name: kafka_ranges.get(api.key) for api in SHARE_APIS}
+    # share groups are on in a Kafka 4.3 formatted with its defaults: share.version finalized at 1
+    assert kafka_features.get("share.version") == (1, 1)
+
+
+def test_odradek_advertises_kafkas_range_for_each_share_api_it_serves(kafka_advertises, tmp_path):
+    kafka_ranges, _ = kafka_advertises
+    odradek = BrokerProcess(tmp_path / "data").start()
+    try:
+        ours, _ = _advertised(odradek)
+    finally:
+        assert odradek.stop() == 0
+    # advertised exactly when a handler serves it (none did before the share handlers landed)
+    served = {api.name: ours[api.key] for api in SHARE_APIS if api.key in ours}
+    assert set(served) == {api.name for api in SHARE_APIS if api.key in ROUTES}
+    assert served == {api.name: kafka_ranges[api.key] for api in SHARE_APIS if api.name in served}
