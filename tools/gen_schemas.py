@@ -1,10 +1,13 @@
 """Generate odradek's schema tables from Apache Kafka's JSON message specs (a dev tool).
 
-    python tools/gen_schemas.py [SPECS_DIR]
+    python tools/gen_schemas.py [SPECS_DIR] --newer KAFKA_4_3_SPECS
     python tools/gen_schemas.py --coordinator-records SOURCE...
 
 SPECS_DIR defaults to ``$ODRADEK_KAFKA_MESSAGE_SPECS``, else ``../shared/kafka-message-specs`` relative to
-the repository root.
+the repository root.  Those reference specs predate Kafka 4.3's share group APIs, so the APIs in
+``NEWER_THAN_REFERENCE`` are generated from KAFKA_4_3_SPECS instead: a directory holding Kafka
+4.3's ``clients/src/main/resources/common/message`` files, or the ``kafka-clients-4.3.x.jar`` that
+holds them (the compat tests' cache has one, ``compat_tests/.cache/kafka-jars``).
 Writes, in our own declarative form (``odradek.wire.schema``):
 
 * ``wire/apis/<api>.py``: one ``API = Api(...)`` per request/response pair;
@@ -44,6 +47,17 @@ EMBEDDED = ("ConsumerProtocolSubscription", "ConsumerProtocolAssignment")
 
 #: Specs whose API key was taken over by a renamed successor (here: ListConfigResources, key 74).
 SUPERSEDED = frozenset({"ListClientMetricsResources"})
+
+#: APIs whose tables follow Kafka 4.3, newer than the reference specs (which hold the share group
+#: APIs' 4.0 preview, v0, and lack keys 90-92): generated from the specs given with ``--newer``.
+#: tests/wire/test_wire_schema_specs.py checks what the reference still can for them, and
+#: compat_tests/test_share_api_schemas.py checks them against Kafka 4.3's jar and a 4.3 broker.
+NEWER_THAN_REFERENCE = (
+    "ShareGroupHeartbeat", "ShareGroupDescribe", "ShareFetch", "ShareAcknowledge",
+    "InitializeShareGroupState", "ReadShareGroupState", "WriteShareGroupState", "DeleteShareGroupState",
+    "ReadShareGroupStateSummary", "DescribeShareGroupOffsets", "AlterShareGroupOffsets",
+    "DeleteShareGroupOffsets",
+)
 
 #: The coordinator records we generate, per internal topic (the package under
 #: ``wire/coordinator_records``), by Kafka's record name (its specs are ``<name>Key.json`` and
@@ -266,19 +280,25 @@ def render_record_registry(topic: str, records: list[tuple[int, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def coordinator_specs(sources: list[Path]) -> dict[str, dict]:
-    """Every ``coordinator-key`` and ``coordinator-value`` spec in ``sources`` (directories or
-    jars), by spec name."""
-    texts = []
+def read_specs(sources: list[Path]) -> dict[str, dict]:
+    """Every spec in ``sources`` (directories of Kafka's JSON specs, or Kafka jars holding them
+    under ``common/message/``), by spec name; a later source's spec replaces an earlier one's."""
+    specs = {}
     for source in sources:
         if source.is_dir():
-            texts += [path.read_text() for path in sorted(source.glob("*.json"))]
+            texts = [path.read_text() for path in sorted(source.glob("*.json"))]
         else:
             with zipfile.ZipFile(source) as jar:
-                texts += [jar.read(name).decode() for name in sorted(jar.namelist())
-                          if name.startswith("common/message/") and name.endswith(".json")]
-    specs = (parse_spec(text) for text in texts)
-    return {spec["name"]: spec for spec in specs if spec["type"] in ("coordinator-key", "coordinator-value")}
+                texts = [jar.read(name).decode() for name in sorted(jar.namelist())
+                         if name.startswith("common/message/") and name.endswith(".json")]
+        specs.update((spec["name"], spec) for spec in map(parse_spec, texts))
+    return specs
+
+
+def coordinator_specs(sources: list[Path]) -> dict[str, dict]:
+    """Every ``coordinator-key`` and ``coordinator-value`` spec in ``sources``, by spec name."""
+    return {name: spec for name, spec in read_specs(sources).items()
+            if spec["type"] in ("coordinator-key", "coordinator-value")}
 
 
 def collect_records(specs: dict[str, dict]) -> dict[str, list[tuple[dict, dict]]]:
@@ -315,17 +335,25 @@ def write_records(sources: list[Path]) -> int:
     return 0
 
 
-def collect_apis(specs_dir: Path) -> dict[int, tuple[str, dict, dict]]:
-    specs = {}
-    for path in sorted(specs_dir.glob("*.json")):
-        spec = load_spec(path)
+def collect_apis(specs_dir: Path, newer: dict[str, dict] | None = None) -> dict[int, tuple[str, dict, dict]]:
+    """(name, request spec, response spec) by API key.  With ``newer`` (specs by name, from
+    ``read_specs``), the ``NEWER_THAN_REFERENCE`` APIs' specs are taken from it."""
+    specs = {path.stem: load_spec(path) for path in sorted(specs_dir.glob("*.json"))}
+    if newer is not None:
+        wanted = [name + kind for name in NEWER_THAN_REFERENCE for kind in ("Request", "Response")]
+        missing = [name for name in wanted if name not in newer]
+        if missing:
+            raise SystemExit(f"the newer specs lack {', '.join(missing)}")
+        specs.update((name, newer[name]) for name in wanted)
+    pairs = {}
+    for spec in specs.values():
         if spec["type"] in ("request", "response"):
-            specs[(spec["name"].removesuffix(spec["type"].capitalize()), spec["type"])] = spec
+            pairs[(spec["name"].removesuffix(spec["type"].capitalize()), spec["type"])] = spec
     apis: dict[int, tuple[str, dict, dict]] = {}
-    for (name, kind), request in sorted(specs.items()):
+    for (name, kind), request in sorted(pairs.items()):
         if kind != "request" or name in SUPERSEDED:
             continue
-        response = specs.get((name, "response"))
+        response = pairs.get((name, "response"))
         if response is None:
             continue
         key = request["apiKey"]
@@ -346,12 +374,21 @@ def main(argv: list[str]) -> int:
             print("--coordinator-records needs the directories or jars holding the specs", file=sys.stderr)
             return 1
         return write_records([Path(arg) for arg in argv[2:]])
-    specs_dir = Path(argv[1]) if len(argv) > 1 else DEFAULT_SPECS_DIR
-    if not specs_dir.is_dir():
-        print(f"no specs directory at {specs_dir}", file=sys.stderr)
+    args = argv[1:]
+    if "--newer" not in args or args.index("--newer") + 1 >= len(args):
+        print(f"--newer needs Kafka 4.3's specs (a directory or kafka-clients-4.3.x.jar): "
+              f"{', '.join(NEWER_THAN_REFERENCE)} are newer than the reference specs", file=sys.stderr)
         return 1
+    at = args.index("--newer")
+    newer_source = Path(args.pop(at + 1))
+    args.pop(at)
+    specs_dir = Path(args[0]) if args else DEFAULT_SPECS_DIR
+    for path in (specs_dir, newer_source):
+        if not path.exists():
+            print(f"no specs at {path}", file=sys.stderr)
+            return 1
     wire = REPO_ROOT / "wire"
-    apis = collect_apis(specs_dir)
+    apis = collect_apis(specs_dir, read_specs([newer_source]))
     for old in (wire / "apis").glob("*.py"):
         old.unlink()
     for key, (name, request, response) in apis.items():
@@ -362,7 +399,8 @@ def main(argv: list[str]) -> int:
     for name in EMBEDDED:
         write(wire / "embedded" / f"{snake_case(name)}.py",
               render_embedded(load_spec(specs_dir / f"{name}.json")))
-    print(f"wrote {len(apis)} APIs and {len(EMBEDDED)} embedded schemas from {specs_dir}")
+    print(f"wrote {len(apis)} APIs and {len(EMBEDDED)} embedded schemas from {specs_dir} "
+          f"({len(NEWER_THAN_REFERENCE)} from {newer_source})")
     return 0
 
 
