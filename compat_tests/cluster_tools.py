@@ -1,5 +1,5 @@
 """What the tests of a cluster's administration share: Kafka's tools pointed at the cluster,
-reassignment plans, and looking at each broker's disk, its log and ZooKeeper. (The load that
+reassignment plans, and looking at each broker's disk and ZooKeeper. (The load that
 keeps writing while the cluster changes is ``acked_load``'s.)
 """
 
@@ -52,10 +52,6 @@ def kazoo(cluster: Cluster) -> KazooClient:
     client = KazooClient(hosts=cluster.zookeeper.connect)
     client.start(timeout=10)
     return client
-
-
-def tracebacks(cluster: Cluster, since: dict[int, int]) -> list[str]:
-    return [tb for broker_id, broker in cluster.brokers.items() for tb in broker.tracebacks(since.get(broker_id, 0))]
 
 
 def reassignment_json(moves: dict[tuple[str, int], list[int]]) -> str:

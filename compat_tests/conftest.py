@@ -1,12 +1,23 @@
-"""Fixtures that run a real odradek process for real Kafka clients.
+"""Fixtures that run a real odradek process (or cluster) for real Kafka clients.
 
 ``broker``: a fresh broker per test; overrides come from ``@pytest.mark.broker_overrides({...})``.
 ``module_broker``: one broker shared by a module's tests; overrides come from the module's
-``BROKER_OVERRIDES`` dict.  Either way the broker is stopped at teardown, and a Python
-traceback in its log fails the test that was running when it was written.
+``BROKER_OVERRIDES`` dict, and a module whose tests run against Apache Kafka too sets
+``RUNS_AGAINST_KAFKA_TOO = True`` to get the broker ``ODRADEK_COMPAT_TARGET`` names
+(``java/targets.py``).  Either way the broker is stopped at teardown, and a Python traceback in
+its log fails the test that was running when it was written.  ``wire`` is a ``WireClient`` on
+``module_broker``.
 ``clients`` makes Kafka clients and closes them before the broker stops; ``members`` does the
 same for consumer-group members, each polled by its own thread or process; ``topic`` is a
-name unique to the test, since tests may share a broker.
+name unique to the test, since tests may share a broker, and one Kafka's tools take without a
+warning (hyphens, no underscores; at most the module's ``TOPIC_MAX_LENGTH`` characters).
+``cluster``: ZooKeeper and three brokers shared by a module's tests; overrides come from the
+module's ``CLUSTER_OVERRIDES`` dict, racks from its ``CLUSTER_RACKS`` (broker id -> rack).
+``zk`` is a ZooKeeper client on it.  A module asks for ``cluster_traceback_guard``
+(``pytestmark = pytest.mark.usefixtures(...)``) to fail a test during which a broker of its
+cluster (``cluster``, or a module's own ``own_cluster``) logged a traceback, and for
+``kafka_jars`` when its tests run Kafka's own tools whatever the broker (they skip without a
+JVM or Maven).
 """
 
 from __future__ import annotations
@@ -17,9 +28,15 @@ import pytest
 
 from .broker_process import BrokerProcess
 from .clients import Clients
+from .cluster_process import Cluster
+from .cluster_tools import kazoo
 from .group_member import GroupMembers
+from .java.targets import require_kafka_jars, start_broker, stop_broker
+from .wire_client import WireClient
 
 BROKER_FIXTURES = ("broker", "module_broker")
+CLUSTER_FIXTURES = ("cluster", "own_cluster")  # the shared cluster, and a module's cluster for one test
+TOPIC_MAX_LENGTH = 200  # unless the module says less
 
 
 def pytest_configure(config):
@@ -40,9 +57,44 @@ def broker(request, tmp_path, _traceback_guard):
 @pytest.fixture(scope="module")
 def module_broker(request, tmp_path_factory):
     overrides = getattr(request.module, "BROKER_OVERRIDES", None)
-    process = BrokerProcess(tmp_path_factory.mktemp("data"), overrides).start()
-    yield process
-    _finish(process)
+    data = tmp_path_factory.mktemp("data")
+    if getattr(request.module, "RUNS_AGAINST_KAFKA_TOO", False):
+        process = start_broker(data, overrides)  # odradek, or Apache Kafka
+        yield process
+        stop_broker(process)
+    else:
+        process = BrokerProcess(data, overrides).start()
+        yield process
+        _finish(process)
+
+
+@pytest.fixture
+def wire(module_broker):
+    with WireClient(module_broker) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def kafka_jars():
+    """Apache Kafka's jars, installed once; without a JVM or Maven the tests asking for them skip."""
+    require_kafka_jars()
+
+
+@pytest.fixture(scope="module")
+def cluster(request, tmp_path_factory):
+    overrides = getattr(request.module, "CLUSTER_OVERRIDES", None)
+    racks = getattr(request.module, "CLUSTER_RACKS", None)
+    running = Cluster(tmp_path_factory.mktemp("cluster"), overrides=overrides, racks=racks).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def zk(cluster):
+    client = kazoo(cluster)
+    yield client
+    client.stop()
+    client.close()
 
 
 @pytest.fixture
@@ -64,7 +116,10 @@ def members(clients):  # after `clients`, so that members close before the broke
 
 @pytest.fixture
 def topic(request) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name).strip("-")[:200]
+    """The test's name with hyphens for underscores and brackets (Kafka's topic tool warns that
+    '_' and '.' collide in metric names), at most the module's ``TOPIC_MAX_LENGTH`` characters."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name).strip("-").replace("_", "-")
+    return name[:getattr(request.module, "TOPIC_MAX_LENGTH", TOPIC_MAX_LENGTH)]
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +132,16 @@ def _traceback_guard(request):
     yield watched
     found = [tb for process, since in watched for tb in process.tracebacks(since)]
     assert not found, "the broker logged a traceback:\n" + "\n".join(found)
+
+
+@pytest.fixture
+def cluster_traceback_guard(request):
+    """Fail the current test if a broker of a cluster it used logged a traceback while it ran."""
+    clusters = [request.getfixturevalue(name) for name in CLUSTER_FIXTURES if name in request.fixturenames]
+    since = [(broker, broker.log_length()) for c in clusters for broker in c.brokers.values()]
+    yield
+    found = [tb for broker, start in since for tb in broker.tracebacks(start)]
+    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
 
 
 def _finish(process: BrokerProcess) -> None:

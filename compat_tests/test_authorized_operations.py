@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicCollection, TopicPartition
 from confluent_kafka.admin import AclOperation, NewTopic
 
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import ck_wait, wait_until
-from .java.targets import start_broker, stop_broker
-from .wire_client import WireClient
 
+RUNS_AGAINST_KAFKA_TOO = True
 NOT_REQUESTED = -(1 << 31)
 TOPIC_OPERATIONS = {AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE,
                     AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS,
@@ -33,24 +31,6 @@ CLUSTER_OPERATIONS = {AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOpera
 
 def bits(operations: set[AclOperation]) -> int:
     return sum(1 << operation.value for operation in operations)
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"))
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
 
 
 def test_the_admin_client_sees_every_operation_of_the_cluster_topics_and_groups(module_broker, clients, topic):

@@ -19,33 +19,15 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
 from .java.kafka_tool import CONFIGS, run_tool
-from .java.targets import require_kafka_jars, start_broker, stop_broker
-from .wire_client import WireClient
+from .java.targets import require_kafka_jars
 
+RUNS_AGAINST_KAFKA_TOO = True
 TOPIC, BROKER = 2, 4
 SET, DELETE = 0, 1
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC, DEFAULT = 2, 3, 4, 5
 STRING, INT, LONG = 2, 3, 5
 UNKNOWN_TYPE = 0
 NODE = "1"
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"))
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
 
 
 def alter(wire, name: str, changes: list[tuple[str, int, str | None]], validate_only: bool = False):

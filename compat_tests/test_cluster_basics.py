@@ -14,30 +14,13 @@ from collections import Counter
 
 import kafka.errors
 import pytest
-from kazoo.client import KazooClient
 
 from odradek.wire import ApiKey
 
-from .cluster_process import Cluster, wait_until
+from .cluster_process import wait_until
 from .clients import ck_read
 
-RF3 = {"default.replication.factor": 3}
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    running = Cluster(tmp_path_factory.mktemp("cluster"), overrides=RF3).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def zk(cluster):
-    client = KazooClient(hosts=cluster.zookeeper.connect)
-    client.start(timeout=10)
-    yield client
-    client.stop()
-    client.close()
+CLUSTER_OVERRIDES = {"default.replication.factor": 3}
 
 
 def test_every_broker_sees_all_three_and_one_controller(cluster):
@@ -61,7 +44,7 @@ def test_kafkas_zookeeper_layout(cluster, zk):
 
 
 def test_a_replicated_topic_is_spread_and_in_sync(cluster, clients, zk):
-    admin = clients.kp_admin(cluster_broker(cluster))
+    admin = clients.kp_admin(cluster)
     from kafka.admin import NewTopic
     admin.create_topics([NewTopic("spread", 6, 3)])
     partitions = cluster.wait_for_leaders("spread", 6, isr_size=3)
@@ -75,16 +58,15 @@ def test_a_replicated_topic_is_spread_and_in_sync(cluster, clients, zk):
 
 
 def test_keyed_records_come_back_in_order_per_partition(cluster, clients):
-    broker = cluster_broker(cluster)
-    admin = clients.ck_admin(broker)
+    admin = clients.ck_admin(cluster)
     from confluent_kafka.admin import NewTopic
     admin.create_topics([NewTopic("keyed", 6, 3)])["keyed"].result(30)
     cluster.wait_for_leaders("keyed", 6, isr_size=3)
-    producer = clients.ck_producer(broker, **{"acks": "all", "enable.idempotence": True})
+    producer = clients.ck_producer(cluster, **{"acks": "all", "enable.idempotence": True})
     for i in range(600):
         producer.produce("keyed", key=b"key-%d" % (i % 20), value=b"%d" % i)
     assert producer.flush(30) == 0
-    consumer = clients.ck_consumer(broker)
+    consumer = clients.ck_consumer(cluster)
     from confluent_kafka import TopicPartition
     consumer.assign([TopicPartition("keyed", p, 0) for p in range(6)])
     messages = ck_read(consumer, 600)
@@ -99,7 +81,7 @@ def test_keyed_records_come_back_in_order_per_partition(cluster, clients):
 
 def test_a_follower_refuses_produce_and_the_client_finds_the_leader(cluster, clients):
     from kafka.admin import NewTopic
-    clients.kp_admin(cluster_broker(cluster)).create_topics([NewTopic("routing", 1, 3)])
+    clients.kp_admin(cluster).create_topics([NewTopic("routing", 1, 3)])
     leader = cluster.wait_for_leaders("routing", 1, isr_size=3)[0].leader
     follower = next(b for i, b in cluster.brokers.items() if i != leader)
     producer = clients.kp_producer(follower, acks="all")
@@ -109,23 +91,13 @@ def test_a_follower_refuses_produce_and_the_client_finds_the_leader(cluster, cli
 def test_acks_all_is_refused_below_min_insync_replicas(cluster, clients):
     """With min.insync.replicas above the ISR's size, Kafka refuses acks=all (NOT_ENOUGH_REPLICAS)."""
     from confluent_kafka.admin import NewTopic
-    admin = clients.ck_admin(cluster_broker(cluster))
+    admin = clients.ck_admin(cluster)
     admin.create_topics([NewTopic("strict", 1, 2, config={"min.insync.replicas": "3"})])["strict"].result(30)
     cluster.wait_for_leaders("strict", 1, isr_size=2)
-    producer = clients.kp_producer(cluster_broker(cluster), acks="all", retries=0)
+    producer = clients.kp_producer(cluster, acks="all", retries=0)
     with pytest.raises(kafka.errors.NotEnoughReplicasError):
         producer.send("strict", b"x").get(timeout=15)
-    assert clients.kp_producer(cluster_broker(cluster), acks=1).send("strict", b"y").get(timeout=15).offset == 0
-
-
-def cluster_broker(cluster: Cluster):
-    """A broker to bootstrap from, with the whole cluster as bootstrap list."""
-    return _Bootstrap(cluster.bootstrap)
-
-
-class _Bootstrap:
-    def __init__(self, bootstrap: str):
-        self.bootstrap = bootstrap
+    assert clients.kp_producer(cluster, acks=1).send("strict", b"y").get(timeout=15).offset == 0
 
 
 def cluster_metadata(bootstrap: str):
@@ -146,7 +118,7 @@ def test_answers_keep_request_order_while_acks_all_waits_for_the_isr(cluster, cl
     from .raw_kafka import read_response
 
     from kafka.admin import NewTopic
-    clients.kp_admin(cluster_broker(cluster)).create_topics([NewTopic("ordered", 1, 3)])
+    clients.kp_admin(cluster).create_topics([NewTopic("ordered", 1, 3)])
     leader = cluster.wait_for_leaders("ordered", 1, isr_size=3)[0].leader
     batch = build_batch([Record(0, 0, None, b"v")], base_timestamp=1)
     produce = {"transactional_id": None, "acks": -1, "timeout_ms": 10_000,

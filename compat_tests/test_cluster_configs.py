@@ -16,41 +16,13 @@ from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BR
 from odradek.wire import ApiKey, ErrorCode
 
 from .cluster_process import Cluster, wait_until
-from .cluster_tools import SETTLE, kazoo, tool, tracebacks
+from .cluster_tools import SETTLE, tool
 from .java.kafka_tool import CONFIGS, TOPICS
-from .java.targets import require_kafka_jars
 from .wire_client import WireClient
 
 TOPIC, BROKER = 2, 4  # ConfigResource types
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    require_kafka_jars()
-    running = Cluster(tmp_path_factory.mktemp("cluster")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def zk(cluster):
-    client = kazoo(cluster)
-    yield client
-    client.stop()
-    client.close()
-
-
-@pytest.fixture(autouse=True)
-def no_tracebacks(cluster):
-    since = {i: b.log_length() for i, b in cluster.brokers.items()}
-    yield
-    found = tracebacks(cluster, since)
-    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")[:60]
+TOPIC_MAX_LENGTH = 60
+pytestmark = pytest.mark.usefixtures("kafka_jars", "cluster_traceback_guard")
 
 
 def through(cluster: Cluster, broker_id: int) -> str:

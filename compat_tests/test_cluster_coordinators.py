@@ -21,7 +21,6 @@ import pytest
 import trio
 from confluent_kafka import TopicPartition as CkPartition
 from kafka import TopicPartition as KpPartition
-from kazoo.client import KazooClient
 
 from odradek.tools.client import Client
 from odradek.tools.client.errors import check, retrying
@@ -32,51 +31,20 @@ from .cluster_process import Cluster, wait_until
 from .clients import TIMEOUT, ck_produce, ck_read, close_ck_producer, kp_read
 
 GROUP, TRANSACTION = 0, 1
-OVERRIDES = {
+CLUSTER_OVERRIDES = {
     "default.replication.factor": 3,
     # an abandoned transaction is aborted within seconds, not Kafka's 10 s rounds
     "transaction.abort.timed.out.transaction.cleanup.interval.ms": 500,
 }
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    running = Cluster(tmp_path_factory.mktemp("cluster"), overrides=OVERRIDES).start()
-    yield running
-    running.stop()
+pytestmark = pytest.mark.usefixtures("cluster_traceback_guard")
 
 
 @pytest.fixture
 def own_cluster(tmp_path):
     """A cluster for one test that kills brokers."""
-    running = Cluster(tmp_path / "cluster", overrides=OVERRIDES).start()
+    running = Cluster(tmp_path / "cluster", overrides=CLUSTER_OVERRIDES).start()
     yield running
     running.stop()
-
-
-@pytest.fixture(autouse=True)
-def no_tracebacks(request):
-    """Fail a test during which a broker of its cluster logged a Python traceback."""
-    clusters = [request.getfixturevalue(name) for name in ("cluster", "own_cluster") if name in request.fixturenames]
-    since = [(broker, broker.log_length()) for c in clusters for broker in c.brokers.values()]
-    yield
-    found = [tb for broker, start in since for tb in broker.tracebacks(start)]
-    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
-
-
-class Bootstrap:
-    """What the ``clients`` helpers need of a broker: where to bootstrap from."""
-
-    def __init__(self, bootstrap: str):
-        self.bootstrap = bootstrap
-
-
-def only(cluster: Cluster, broker_id: int) -> Bootstrap:
-    return Bootstrap(cluster.brokers[broker_id].bootstrap)
-
-
-def live(cluster: Cluster) -> Bootstrap:
-    return Bootstrap(cluster.bootstrap)
 
 
 def find_coordinator(bootstrap: str, key: str, key_type: int) -> int:
@@ -110,7 +78,7 @@ def logged(broker, text: str, timeout: float = 10.0) -> None:
 
 def create_topic(cluster: Cluster, clients, name: str, partitions: int = 3) -> dict:
     from confluent_kafka.admin import NewTopic
-    clients.ck_admin(live(cluster)).create_topics([NewTopic(name, partitions, 3)])[name].result(30)
+    clients.ck_admin(cluster).create_topics([NewTopic(name, partitions, 3)])[name].result(30)
     return cluster.wait_for_leaders(name, partitions, isr_size=3)
 
 
@@ -137,13 +105,13 @@ def test_find_coordinator_names_the_leader_of_the_keys_partition_from_every_brok
 
 def test_a_kafka_python_group_commits_to_a_coordinator_that_is_not_the_bootstrap_broker(cluster, clients):
     create_topic(cluster, clients, "kp-group-input")
-    producer = clients.kp_producer(live(cluster), acks="all")
+    producer = clients.kp_producer(cluster, acks="all")
     for i in range(30):
         producer.send("kp-group-input", b"%d" % i, partition=i % 3)
     producer.flush(timeout=TIMEOUT)
     group, coordinator = key_coordinated_by_another(cluster, "kp-group", GROUP, avoid={1})
 
-    consumer = clients.kp_consumer(only(cluster, 1), group_id=group)
+    consumer = clients.kp_consumer(cluster.brokers[1], group_id=group)
     consumer.subscribe(["kp-group-input"])
     assert len(kp_read(consumer, 30, timeout=30)) == 30
     consumer.commit()
@@ -155,12 +123,12 @@ def test_a_kafka_python_group_commits_to_a_coordinator_that_is_not_the_bootstrap
 
 def test_a_confluent_kafka_group_commits_to_a_coordinator_that_is_not_the_bootstrap_broker(cluster, clients):
     create_topic(cluster, clients, "ck-group-input")
-    producer = clients.ck_producer(live(cluster), acks="all")
+    producer = clients.ck_producer(cluster, acks="all")
     for p in range(3):
         ck_produce(producer, "ck-group-input", [(None, b"%d" % i) for i in range(10)], partition=p)
     group, coordinator = key_coordinated_by_another(cluster, "ck-group", GROUP, avoid={1})
 
-    consumer = clients.ck_consumer(only(cluster, 1), **{"group.id": group, "enable.auto.offset.store": True})
+    consumer = clients.ck_consumer(cluster.brokers[1], **{"group.id": group, "enable.auto.offset.store": True})
     consumer.subscribe(["ck-group-input"])
     assert len(ck_read(consumer, 30, timeout=30)) == 30
     consumer.commit(asynchronous=False)
@@ -172,9 +140,10 @@ def test_a_confluent_kafka_group_commits_to_a_coordinator_that_is_not_the_bootst
 
 # --- transactions ------------------------------------------------------------------------------
 
-def transactional_producer(clients, bootstrap: Bootstrap, transactional_id: str, **config):
-    producer = clients.ck_producer(bootstrap, **{"transactional.id": transactional_id, "enable.idempotence": True,
-                                                 "acks": "all", "message.timeout.ms": 30_000, **config})
+def transactional_producer(clients, broker, transactional_id: str, **config):
+    """A confluent-kafka transactional producer bootstrapping from ``broker`` (one, or the cluster)."""
+    producer = clients.ck_producer(broker, **{"transactional.id": transactional_id, "enable.idempotence": True,
+                                              "acks": "all", "message.timeout.ms": 30_000, **config})
     producer.init_transactions(30)
     return producer
 
@@ -182,7 +151,7 @@ def transactional_producer(clients, bootstrap: Bootstrap, transactional_id: str,
 def read_committed(clients, cluster: Cluster, topic: str, partitions: int, count: int,
                    isolation: str = "read_committed") -> list[bytes]:
     """Exactly ``count`` values from the topic (none arrives in the next second)."""
-    consumer = clients.ck_consumer(live(cluster), **{"isolation.level": isolation})
+    consumer = clients.ck_consumer(cluster, **{"isolation.level": isolation})
     consumer.assign([CkPartition(topic, p, 0) for p in range(partitions)])
     values = [m.value() for m in ck_read(consumer, count, timeout=30)]
     extra = [m for m in consumer.consume(num_messages=10, timeout=1.0) if m.error() is None]
@@ -194,7 +163,7 @@ def test_a_transaction_across_partitions_led_by_different_brokers(cluster, clien
     leaders = {p.leader for p in create_topic(cluster, clients, "txn-spread").values()}
     assert leaders == {1, 2, 3}  # so at least two partitions are led away from the coordinator
     transactional_id, coordinator = key_coordinated_by_another(cluster, "spread", TRANSACTION, avoid={1})
-    producer = transactional_producer(clients, only(cluster, 1), transactional_id)
+    producer = transactional_producer(clients, cluster.brokers[1], transactional_id)
     for round_, outcome in enumerate(["commit", "abort", "commit"]):
         producer.begin_transaction()
         for p in range(3):
@@ -215,15 +184,15 @@ def test_a_transaction_across_partitions_led_by_different_brokers(cluster, clien
 def test_consume_transform_produce_with_the_group_and_the_transaction_on_different_brokers(cluster, clients):
     create_topic(cluster, clients, "ctp-input")
     create_topic(cluster, clients, "ctp-output")
-    producer = clients.ck_producer(live(cluster), acks="all")
+    producer = clients.ck_producer(cluster, acks="all")
     for p in range(3):
         ck_produce(producer, "ctp-input", [(None, b"record-%d" % i) for i in range(p, 30, 3)], partition=p)
     transactional_id, txn_coordinator = key_coordinated_by_another(cluster, "ctp-txn", TRANSACTION, avoid=set())
     group, group_coordinator = key_coordinated_by_another(cluster, "ctp-group", GROUP, avoid={txn_coordinator})
 
-    consumer = clients.ck_consumer(live(cluster), **{"group.id": group, "isolation.level": "read_committed"})
+    consumer = clients.ck_consumer(cluster, **{"group.id": group, "isolation.level": "read_committed"})
     consumer.subscribe(["ctp-input"])
-    transactional = transactional_producer(clients, live(cluster), transactional_id)
+    transactional = transactional_producer(clients, cluster, transactional_id)
     processed = 0
     deadline = time.monotonic() + 60
     while processed < 30 and time.monotonic() < deadline:
@@ -246,7 +215,7 @@ def test_consume_transform_produce_with_the_group_and_the_transaction_on_differe
                what="the transaction's offsets committed")
 
 
-def test_producer_ids_are_unique_across_brokers_and_reserved_in_zookeeper(cluster):
+def test_producer_ids_are_unique_across_brokers_and_reserved_in_zookeeper(cluster, zk):
     ids = []
     for broker in cluster.brokers.values():
         with Client(broker.bootstrap, timeout=10.0) as client:
@@ -257,13 +226,7 @@ def test_producer_ids_are_unique_across_brokers_and_reserved_in_zookeeper(cluste
                 assert answer.error_code == ErrorCode.NONE
                 ids.append(answer.producer_id)
     assert len(set(ids)) == len(ids) == 9
-    zk = KazooClient(hosts=cluster.zookeeper.connect)
-    zk.start(timeout=10)
-    try:
-        block = json.loads(zk.get("/latest_producer_id_block")[0])
-    finally:
-        zk.stop()
-        zk.close()
+    block = json.loads(zk.get("/latest_producer_id_block")[0])
     assert block["version"] == 1 and isinstance(block["broker"], int)
     start, end = int(block["block_start"]), int(block["block_end"])
     assert end - start == 999 and start % 1000 == 0 and max(ids) <= end
@@ -307,12 +270,12 @@ def test_brokers_racing_for_producer_id_blocks_never_share_one(cluster):
 def test_a_group_moves_to_the_new_leader_when_its_coordinator_is_killed(own_cluster, clients):
     cluster = own_cluster
     create_topic(cluster, clients, "failover-input")
-    producer = clients.kp_producer(live(cluster), acks="all")
+    producer = clients.kp_producer(cluster, acks="all")
     for i in range(30):
         producer.send("failover-input", b"%d" % i, partition=i % 3)
     producer.flush(timeout=TIMEOUT)
     group, coordinator = key_coordinated_by_another(cluster, "failover-group", GROUP, avoid={1})
-    consumer = clients.kp_consumer(only(cluster, 1), group_id=group, session_timeout_ms=30_000,
+    consumer = clients.kp_consumer(cluster.brokers[1], group_id=group, session_timeout_ms=30_000,
                                    max_poll_records=10)
     consumer.subscribe(["failover-input"])
     assert len(kp_read(consumer, 15, timeout=30)) >= 15
@@ -339,7 +302,7 @@ def test_a_transaction_survives_its_coordinator_being_killed(own_cluster, client
     cluster = own_cluster
     create_topic(cluster, clients, "txn-failover")
     transactional_id, coordinator = key_coordinated_by_another(cluster, "failover-txn", TRANSACTION, avoid={1})
-    producer = transactional_producer(clients, only(cluster, 1), transactional_id,
+    producer = transactional_producer(clients, cluster.brokers[1], transactional_id,
                                       **{"bootstrap.servers": cluster.bootstrap})
     producer.begin_transaction()
     for p in range(3):
@@ -383,7 +346,7 @@ def test_an_abandoned_transaction_is_aborted_by_the_new_coordinator(own_cluster,
     logged(cluster.brokers[new_coordinator], f"Aborting transaction of {transactional_id}", timeout=60)
     # its partitions' last stable offsets move past it: a later transaction's records are readable,
     # the abandoned ones never are
-    second = transactional_producer(clients, live(cluster), "after-" + transactional_id)
+    second = transactional_producer(clients, cluster, "after-" + transactional_id)
     second.begin_transaction()
     for p in range(3):
         second.produce("txn-abandoned", value=b"committed-%d" % p, partition=p)

@@ -13,33 +13,13 @@ import pytest
 from odradek.wire import ApiKey, ErrorCode
 
 from .cluster_process import Cluster, wait_until
-from .cluster_tools import LEADER_ELECTION, SETTLE, kazoo, partition_state, tool, tracebacks
+from .cluster_tools import LEADER_ELECTION, SETTLE, partition_state, tool
 from .java.kafka_tool import CONSOLE_CONSUMER, CONSOLE_PRODUCER, TOPICS
-from .java.targets import require_kafka_jars
 from .wire_client import WireClient
 
-NO_REBALANCE = {"auto.leader.rebalance.enable": "false"}
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    require_kafka_jars()
-    running = Cluster(tmp_path_factory.mktemp("cluster"), overrides=NO_REBALANCE).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture(autouse=True)
-def no_tracebacks(cluster):
-    since = {i: b.log_length() for i, b in cluster.brokers.items()}
-    yield
-    found = tracebacks(cluster, since)
-    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")[:60]
+CLUSTER_OVERRIDES = {"auto.leader.rebalance.enable": "false"}
+TOPIC_MAX_LENGTH = 60
+pytestmark = pytest.mark.usefixtures("kafka_jars", "cluster_traceback_guard")
 
 
 def leaders(cluster: Cluster, topic: str) -> dict[int, int]:
@@ -99,11 +79,11 @@ def test_preferred_election_of_partitions_in_a_file(cluster, topic, tmp_path):
                                                        for p in [partition, *others]))
     run = tool(cluster, LEADER_ELECTION, "--election-type", "preferred", "--path-to-json-file", str(path))
     assert elected(run) == {f"{topic}-{partition}"}
-    assert f"Valid replica already elected for partitions " in run.stdout
+    assert "Valid replica already elected for partitions " in run.stdout
     wait_until(lambda: leaders(cluster, topic) == preferred(cluster, topic), SETTLE, "the preferred leaders")
 
 
-def test_unclean_election_when_no_in_sync_replica_is_left(cluster, topic):
+def test_unclean_election_when_no_in_sync_replica_is_left(cluster, zk, topic):
     """With its only in-sync replica down, a partition stays offline (a clean election is not
     possible); an unclean election lets the out-of-sync replica lead, losing what it lacks."""
     controller = cluster.controller()
@@ -120,27 +100,22 @@ def test_unclean_election_when_no_in_sync_replica_is_left(cluster, topic):
     cluster.kill(leader)
     cluster.restart(follower)
     cluster.wait_for_brokers({controller, follower})
-    zk = kazoo(cluster)
-    try:
-        state = partition_state(zk, topic, 0)
-        assert (state["leader"], state["isr"]) == (-1, [leader])  # the last in-sync replica is remembered
-        described = tool(cluster, TOPICS, "--describe", "--unavailable-partitions").lines()
-        assert [line.split("\t")[1:5] for line in described if f"Topic: {topic}\t" in line] == [
-            [f"Topic: {topic}", "Partition: 0", "Leader: none", f"Replicas: {leader},{follower}"]]
+    state = partition_state(zk, topic, 0)
+    assert (state["leader"], state["isr"]) == (-1, [leader])  # the last in-sync replica is remembered
+    described = tool(cluster, TOPICS, "--describe", "--unavailable-partitions").lines()
+    assert [line.split("\t")[1:5] for line in described if f"Topic: {topic}\t" in line] == [
+        [f"Topic: {topic}", "Partition: 0", "Leader: none", f"Replicas: {leader},{follower}"]]
 
-        refused = tool(cluster, LEADER_ELECTION, "--election-type", "preferred", "--topic", topic,
-                       "--partition", "0", check=False)
-        assert refused.returncode == 1
-        assert refused.lines() == [f"Error completing leader election (PREFERRED) for partition: {topic}-0: "
-                                   "org.apache.kafka.common.errors.PreferredLeaderNotAvailableException: "
-                                   "The preferred leader was not available."]
-        run = tool(cluster, LEADER_ELECTION, "--election-type", "unclean", "--topic", topic, "--partition", "0")
-        assert elected(run) == {f"{topic}-0"}
-        state = partition_state(zk, topic, 0)
-        assert (state["leader"], state["isr"]) == (follower, [follower])
-    finally:
-        zk.stop()
-        zk.close()
+    refused = tool(cluster, LEADER_ELECTION, "--election-type", "preferred", "--topic", topic,
+                   "--partition", "0", check=False)
+    assert refused.returncode == 1
+    assert refused.lines() == [f"Error completing leader election (PREFERRED) for partition: {topic}-0: "
+                               "org.apache.kafka.common.errors.PreferredLeaderNotAvailableException: "
+                               "The preferred leader was not available."]
+    run = tool(cluster, LEADER_ELECTION, "--election-type", "unclean", "--topic", topic, "--partition", "0")
+    assert elected(run) == {f"{topic}-0"}
+    state = partition_state(zk, topic, 0)
+    assert (state["leader"], state["isr"]) == (follower, [follower])
     consumed = tool(cluster, CONSOLE_CONSUMER, "--topic", topic, "--from-beginning", "--max-messages", "10",
                     "--timeout-ms", "20000")
     assert consumed.lines() == [f"early {i}" for i in range(10)]  # the late records were on the lost leader only

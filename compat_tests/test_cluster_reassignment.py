@@ -18,39 +18,12 @@ from odradek.wire import ApiKey
 from .cluster_process import Cluster, wait_until
 from .acked_load import AckedLoad
 from .cluster_tools import (REASSIGN, SETTLE, assignment_znode, kazoo, placement, reassignment_json, replica_dirs, tool,
-                            tracebacks, write_json)
+                            write_json)
 from .java.kafka_tool import TOPICS
-from .java.targets import require_kafka_jars
 from .wire_client import WireClient
 
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    require_kafka_jars()
-    running = Cluster(tmp_path_factory.mktemp("cluster")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def zk(cluster):
-    client = kazoo(cluster)
-    yield client
-    client.stop()
-    client.close()
-
-
-@pytest.fixture(autouse=True)
-def no_tracebacks(cluster):
-    since = {i: b.log_length() for i, b in cluster.brokers.items()}
-    yield
-    found = tracebacks(cluster, since)
-    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")[:60]
+TOPIC_MAX_LENGTH = 60
+pytestmark = pytest.mark.usefixtures("kafka_jars", "cluster_traceback_guard")
 
 
 def create(cluster: Cluster, topic: str, assignment: list[list[int]]) -> None:

@@ -13,38 +13,11 @@ import re
 import pytest
 
 from .cluster_process import Cluster, wait_until
-from .cluster_tools import SETTLE, assignment_znode, kazoo, placement, tool, tracebacks
+from .cluster_tools import SETTLE, assignment_znode, placement, tool
 from .java.kafka_tool import CONSOLE_CONSUMER, CONSOLE_PRODUCER, TOPICS
-from .java.targets import require_kafka_jars
 
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    require_kafka_jars()
-    running = Cluster(tmp_path_factory.mktemp("cluster")).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def zk(cluster):
-    client = kazoo(cluster)
-    yield client
-    client.stop()
-    client.close()
-
-
-@pytest.fixture(autouse=True)
-def no_tracebacks(cluster):
-    since = {i: b.log_length() for i, b in cluster.brokers.items()}
-    yield
-    found = tracebacks(cluster, since)
-    assert not found, "a broker logged a traceback:\n" + "\n".join(found)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")[:60]
+TOPIC_MAX_LENGTH = 60
+pytestmark = pytest.mark.usefixtures("kafka_jars", "cluster_traceback_guard")
 
 
 PARTITION_LINE = re.compile(r"\tTopic: (?P<topic>\S+)\tPartition: (?P<partition>\d+)\tLeader: (?P<leader>\S+)"

@@ -14,23 +14,10 @@ import pytest
 
 from .java.kafka_tool import (CONFIGS, CONSOLE_CONSUMER, CONSOLE_PRODUCER, CONSUMER_GROUPS,
                               CONSUMER_PERF, GET_OFFSETS, PRODUCER_PERF, TOPICS, run_tool)
-from .java.targets import require_kafka_jars, start_broker, stop_broker
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0}
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    require_kafka_jars()
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def topic(topic):
-    """The test's name without underscores, which make TopicCommand warn about metric names."""
-    return topic.replace("_", "-")
+RUNS_AGAINST_KAFKA_TOO = True
+pytestmark = pytest.mark.usefixtures("kafka_jars")
 
 
 @pytest.fixture

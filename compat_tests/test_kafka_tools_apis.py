@@ -16,27 +16,9 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
 from .java.kafka_tool import CONFIGS, CONSOLE_PRODUCER, LOG_DIRS, run_tool
-from .java.targets import require_kafka_jars, start_broker, stop_broker
-from .wire_client import WireClient
 
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    require_kafka_jars()
-    broker = start_broker(tmp_path_factory.mktemp("data"))
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
+RUNS_AGAINST_KAFKA_TOO = True
+pytestmark = pytest.mark.usefixtures("kafka_jars")
 
 
 def create_topics(wire, partitions: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ from .wire_client import WireClient
 
 REASSIGN = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand"
 NODE = 1
+TOPIC_MAX_LENGTH = 100
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +37,6 @@ def module_broker(log_dirs):
     broker = start_broker(log_dirs[0].parent / "broker", {"log.dirs": ",".join(map(str, log_dirs))})
     yield broker
     stop_broker(broker)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")[:100]
 
 
 def create_topic(broker, name: str, partitions: int) -> None:

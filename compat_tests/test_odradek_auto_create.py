@@ -11,15 +11,13 @@ from __future__ import annotations
 import pytest
 
 from .clients import ck_read
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import start_broker, stop_broker
 from .odradek_cli import run
 
 PARTITIONS = 3
 
 
 def _broker(tmp_path_factory, auto_create: bool):
-    if TARGET == "kafka":
-        require_kafka_jars()
     return start_broker(tmp_path_factory.mktemp("data"), {
         "auto.create.topics.enable": str(auto_create).lower(), "num.partitions": PARTITIONS,
         "group.initial.rebalance.delay.ms": 0})

@@ -17,19 +17,10 @@ from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, To
 
 from .clients import ck_produce, ck_wait, wait_until
 from .group_helpers import create_topic, produce_to_partitions
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
 from .odradek_cli import COMMAND, Tool
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3}
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    if TARGET == "kafka":
-        require_kafka_jars()
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
+RUNS_AGAINST_KAFKA_TOO = True
 
 
 def committed(admin, group: str, topic: str, partitions: int) -> list[int]:

@@ -13,28 +13,19 @@ import json
 from pathlib import Path
 
 import confluent_kafka
-import pytest
 
 from .clients import ck_produce, ck_read, ck_wait, wait_until
 from .group_helpers import create_topic
 from .java.kafka_tool import DUMP_LOG, run_tool
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import require_kafka_jars
 from .odradek_cli import run
 
 # one partition each, so a test finds all of its records in partition 0
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1,
                     "transaction.state.log.num.partitions": 1}
+RUNS_AGAINST_KAFKA_TOO = True
 OFFSETS = "__consumer_offsets"
 TRANSACTIONS = "__transaction_state"
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    if TARGET == "kafka":
-        require_kafka_jars()
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
 
 
 def segment(broker, topic: str) -> Path:

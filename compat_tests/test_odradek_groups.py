@@ -10,28 +10,19 @@ map's).  With ``ODRADEK_COMPAT_TARGET=kafka`` the broker is Apache Kafka too.
 from __future__ import annotations
 
 import kafka
-import pytest
 
 from .clients import wait_until
 from .group_helpers import create_topic, produce_to_partitions, wait_for_records
 from .java.kafka_tool import CONSUMER_GROUPS, run_tool
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import require_kafka_jars
 from .odradek_cli import run
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3}
+RUNS_AGAINST_KAFKA_TOO = True
 DRY_RUN_WARNING = (
     "WARN: No action will be performed as the --execute option is missing. In version 5.0, this command will "
     "require either --dry-run or --execute to be specified. You should add the --dry-run option explicitly if "
     "you are scripting this command and want to keep the current default behavior without prompting.\n")
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    if TARGET == "kafka":
-        require_kafka_jars()
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
 
 
 def groups(broker, *argv: str):

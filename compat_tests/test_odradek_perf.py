@@ -18,8 +18,9 @@ from odradek.wire.compression import COMPRESSION_TYPES
 
 from .clients import ck_produce, ck_read
 from .group_helpers import create_topic
-from .test_odradek_tools import module_broker  # noqa: F401 (the tools' broker: odradek, or Kafka)
+from .test_odradek_tools import BROKER_OVERRIDES  # noqa: F401 (conftest's module_broker reads it)
 
+RUNS_AGAINST_KAFKA_TOO = True
 RUN_TIMEOUT = 120.0  # seconds: a bound for one perf process on a loaded 2-core machine
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
 import kafka
-import pytest
 from confluent_kafka.admin import ConfigResource
 
 from odradek.tools.cli import main
@@ -26,28 +24,11 @@ from odradek.tools.client import Client
 from odradek.tools.client.partitioner import Partitioner
 from odradek.wire import ApiKey
 
-from .broker_process import BrokerProcess
 from .clients import ck_wait
 from .group_helpers import create_topic, produce_to_partitions, wait_for_records, wait_for_split
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3}
-TARGET = os.environ.get("ODRADEK_COMPAT_TARGET", "odradek")
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    """The broker the tools talk to: odradek, or Apache Kafka when ``TARGET`` is ``kafka``."""
-    data = tmp_path_factory.mktemp("data")
-    if TARGET == "kafka":
-        from .java.targets import require_kafka_jars, start_broker, stop_broker
-        require_kafka_jars()
-        broker = start_broker(data, BROKER_OVERRIDES)
-        yield broker
-        stop_broker(broker)
-    else:
-        broker = BrokerProcess(data, BROKER_OVERRIDES).start()
-        yield broker
-        assert broker.stop() == 0, broker.log_text()[-20000:]
+RUNS_AGAINST_KAFKA_TOO = True
 
 
 @dataclass

@@ -14,39 +14,19 @@ import time
 import uuid
 
 import crc32c
-import pytest
 from confluent_kafka import KafkaError, TopicPartition
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
-from .java.targets import start_broker, stop_broker
-from .wire_client import WireClient
 
+RUNS_AGAINST_KAFKA_TOO = True
 HOUR_MS = 3_600_000
 CRC_AT, ATTRIBUTES_AT, LOG_APPEND_TIME_BIT = 17, 21, 0x08  # in a record batch (magic 2)
 NO_TOPIC_ID = uuid.UUID(int=0)
 TIMESTAMP_ERROR = re.compile(r"Timestamp (-?\d+) of message with offset (\d+) is out of range\. "
                              r"The timestamp should be within \[(-?\d+), (-?\d+)\]")
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"))
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
 
 
 def create_topic(wire, name: str, configs: dict[str, str]) -> None:
