@@ -25,9 +25,9 @@ class Ran:
     err: str
 
 
-def run(*argv: str, stdin: str | None = None, timeout: float = TIMEOUT) -> Ran:
+def run(*argv: str, stdin: str | None = None, timeout: float = TIMEOUT, env: dict[str, str] | None = None) -> Ran:
     done = subprocess.run([*COMMAND, *argv], input=stdin, capture_output=True, text=True, timeout=timeout,
-                          stdin=None if stdin is not None else subprocess.DEVNULL)
+                          stdin=None if stdin is not None else subprocess.DEVNULL, env=env)
     return Ran(done.returncode, done.stdout, done.stderr)
 
 

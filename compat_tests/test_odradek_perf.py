@@ -6,8 +6,6 @@ matplotlib. With ``ODRADEK_COMPAT_TARGET=kafka`` the broker is Apache Kafka, as 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -18,15 +16,15 @@ from odradek.wire.compression import COMPRESSION_TYPES
 
 from .clients import ck_produce, ck_read
 from .group_helpers import create_topic
+from .odradek_cli import Ran, Tool, run
 from .test_odradek_tools import BROKER_OVERRIDES  # noqa: F401 (conftest's module_broker reads it)
 
 RUNS_AGAINST_KAFKA_TOO = True
 RUN_TIMEOUT = 120.0  # seconds: a bound for one perf process on a loaded 2-core machine
 
 
-def perf(broker, *argv: str, env: dict | None = None, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "odradek.tools.cli", "perf", "--bootstrap-server", broker.bootstrap,
-                           *argv], capture_output=True, text=True, timeout=timeout, env=env)
+def perf(broker, *argv: str, env: dict[str, str] | None = None) -> Ran:
+    return run("perf", "--bootstrap-server", broker.bootstrap, *argv, env=env, timeout=RUN_TIMEOUT)
 
 
 def read_all(clients, broker, topic: str, partitions: int, count: int) -> list:
@@ -38,8 +36,8 @@ def read_all(clients, broker, topic: str, partitions: int, count: int) -> list:
 def test_every_record_is_written_and_read_back(module_broker, clients, topic):
     create_topic(clients, module_broker, topic, 3)
     ran = perf(module_broker, "--topic", topic, "--num-records", "100000")
-    assert ran.returncode == 0, ran.stderr
-    produced, consumed = ran.stdout.splitlines()
+    assert ran.code == 0, ran.err
+    produced, consumed = ran.out.splitlines()
     assert produced.startswith("100000 records sent, ") and " records/sec (" in produced
     assert " ms avg latency, " in produced and produced.endswith(" ms 99.9th.")
     assert consumed.startswith("100000 records consumed, ") and consumed.endswith(" records/sec.")
@@ -60,8 +58,8 @@ def test_every_codec_is_read_back_by_confluent_kafka(module_broker, clients, top
     create_topic(clients, module_broker, topic, 1)
     ran = perf(module_broker, "--topic", topic, "--num-records", "2500", "--record-size", "300",
                "--batch-size", "1000", "--compression-codec", compression, "--acks", "1")
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.splitlines()[1].startswith("2500 records consumed, ")
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[1].startswith("2500 records consumed, ")
     messages = read_all(clients, module_broker, topic, 1, 2500)
     assert [m.offset() for m in messages] == list(range(2500))
     assert {len(m.value()) for m in messages} == {300}
@@ -72,20 +70,15 @@ def test_the_timeout_is_for_idleness_not_the_whole_run(module_broker, clients, t
     create_topic(clients, module_broker, topic, 1)
     producer = clients.ck_producer(module_broker)
     started = time.monotonic()
-    run = subprocess.Popen([sys.executable, "-m", "odradek.tools.cli", "perf", "--bootstrap-server",
-                            module_broker.bootstrap, "--topic", topic, "--mode", "consume", "--num-records", "12",
-                            "--timeout-ms", "1500"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with Tool("perf", "--bootstrap-server", module_broker.bootstrap, "--topic", topic, "--mode", "consume",
+              "--num-records", "12", "--timeout-ms", "1500") as consumer:
         for i in range(12):
             ck_produce(producer, topic, [(None, b"trickle-%d" % i)])
             time.sleep(0.3)
-        out, err = run.communicate(timeout=RUN_TIMEOUT)
-    finally:
-        run.kill()
-        run.wait()
+        ran = consumer.finish(RUN_TIMEOUT)
     elapsed = time.monotonic() - started
-    assert run.returncode == 0, err
-    assert out.startswith("12 records consumed, ")
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith("12 records consumed, ")
     assert elapsed > 3.0  # the run outlasted --timeout-ms twice over
 
 
@@ -95,9 +88,9 @@ def test_a_read_that_stalls_stops_after_the_idle_timeout(module_broker, clients,
     started = time.monotonic()
     ran = perf(module_broker, "--topic", topic, "--mode", "consume", "--num-records", "10", "--timeout-ms", "500")
     elapsed = time.monotonic() - started
-    assert ran.returncode == 1
-    assert ran.stdout.startswith("5 records consumed, ")
-    assert ran.stderr == ("odradek perf: only 5 of 10 records read: none arrived for 500 ms (--timeout-ms)\n")
+    assert ran.code == 1
+    assert ran.out.startswith("5 records consumed, ")
+    assert ran.err == ("odradek perf: only 5 of 10 records read: none arrived for 500 ms (--timeout-ms)\n")
     assert 0.5 < elapsed < 30
 
 
@@ -115,9 +108,9 @@ def test_plot_without_matplotlib_fails_before_the_run(module_broker, clients, to
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")]))}
     ran = perf(module_broker, "--topic", topic, "--num-records", "1000", "--plot", str(tmp_path / "perf.png"),
                env=env)
-    assert ran.returncode == 1
-    assert ran.stderr == "odradek perf: --plot needs matplotlib: pip install 'odradek[plot]'\n"
-    assert ran.stdout == ""
+    assert ran.code == 1
+    assert ran.err == "odradek perf: --plot needs matplotlib: pip install 'odradek[plot]'\n"
+    assert ran.out == ""
     assert not (tmp_path / "perf.png").exists()
     consumer = clients.ck_consumer(module_broker)
     low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
@@ -129,7 +122,7 @@ def test_batches_of_large_records_stay_under_a_mebibyte(module_broker, clients, 
     """1000 records of 4000 B would make a 4 MB batch, which brokers refuse (max.message.bytes)."""
     create_topic(clients, module_broker, topic, 1)
     ran = perf(module_broker, "--topic", topic, "--num-records", "1000", "--record-size", "4000")
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.splitlines()[1].startswith("1000 records consumed, ")
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[1].startswith("1000 records consumed, ")
     consumer = clients.ck_consumer(module_broker)
     assert consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10) == (0, 1000)

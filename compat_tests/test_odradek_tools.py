@@ -14,7 +14,6 @@ import io
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 
 import kafka
 from confluent_kafka.admin import ConfigResource
@@ -24,18 +23,12 @@ from odradek.tools.client import Client
 from odradek.tools.client.partitioner import Partitioner
 from odradek.wire import ApiKey
 
-from .clients import ck_wait
+from .clients import ck_wait, wait_until
 from .group_helpers import create_topic, produce_to_partitions, wait_for_records, wait_for_split
+from .odradek_cli import Ran, run
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3}
 RUNS_AGAINST_KAFKA_TOO = True
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
 
 
 def odradek(broker, *argv: str, stdin: str = "") -> Ran:
@@ -225,13 +218,6 @@ def group_state(client: Client, group: str) -> tuple[str, int]:
     return described.group_state, len(described.members)
 
 
-def wait_until(condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def test_offsets_by_time(module_broker, clients, topic):
     create_topic(clients, module_broker, topic, 2)
     producer = clients.kp_producer(module_broker)
@@ -282,8 +268,6 @@ def test_perf_reports_throughput_and_latency_and_plots_them(module_broker, clien
 
 
 def test_the_odradek_entry_point_runs_as_a_process(module_broker):
-    ran = subprocess.run([sys.executable, "-m", "odradek.tools.cli", "topics", "--list", "--exclude-internal",
-                          "--bootstrap-server", module_broker.bootstrap], capture_output=True, text=True,
-                         timeout=30)
-    assert ran.returncode == 0, ran.stderr
-    assert "__consumer_offsets" not in ran.stdout
+    ran = run("topics", "--list", "--exclude-internal", "--bootstrap-server", module_broker.bootstrap)
+    assert ran.code == 0, ran.err
+    assert "__consumer_offsets" not in ran.out
