@@ -1,20 +1,19 @@
 """The 61-byte header of a v2 record batch as storage reads it, and the few edits a broker makes.
 
 Storage never decodes records on the append or fetch path: everything it needs (offsets, sizes,
-timestamps, the CRC) is in this fixed header (its layout: ``odradek.wire.batch_layout``), read
-with one precompiled ``struct`` call.
+timestamps, the CRC) is in this fixed header (its layout and ``BatchHeader``:
+``odradek.wire.batch_layout``); here are storage's checks of a batch, with storage's errors.
 """
 
 from __future__ import annotations
 
 import struct
-from typing import NamedTuple
-
 from crc32c import crc32c
 
 from odradek.wire.batch_layout import (  # noqa: F401 (re-exported: storage takes the layout from here)
     ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, DELETE_HORIZON_BIT, HEADER, HEADER_SIZE,
     LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
+    BatchHeader, read_header,
 )
 
 from .errors import CorruptRecordError, InvalidRecordError, UnsupportedMessageFormatError
@@ -24,56 +23,6 @@ _INT64 = struct.Struct(">q")
 _UINT32 = struct.Struct(">I")
 _INT32 = struct.Struct(">i")
 _INT16 = struct.Struct(">h")
-
-
-class BatchHeader(NamedTuple):
-    base_offset: int
-    batch_length: int
-    partition_leader_epoch: int
-    magic: int
-    crc: int
-    attributes: int
-    last_offset_delta: int
-    base_timestamp: int
-    max_timestamp: int
-    producer_id: int
-    producer_epoch: int
-    base_sequence: int
-    records_count: int
-
-    @property
-    def size(self) -> int:
-        """Bytes the whole batch occupies in the log."""
-        return self.batch_length + LOG_OVERHEAD
-
-    @property
-    def last_offset(self) -> int:
-        return self.base_offset + self.last_offset_delta
-
-    @property
-    def next_offset(self) -> int:
-        return self.base_offset + self.last_offset_delta + 1
-
-    @property
-    def compression(self) -> int:
-        return self.attributes & COMPRESSION_MASK
-
-    @property
-    def log_append_time(self) -> bool:
-        return bool(self.attributes & TIMESTAMP_TYPE_BIT)
-
-    @property
-    def is_transactional(self) -> bool:
-        return bool(self.attributes & TRANSACTIONAL_BIT)
-
-    @property
-    def is_control(self) -> bool:
-        return bool(self.attributes & CONTROL_BIT)
-
-
-def read_header(buf, position: int = 0) -> BatchHeader:
-    """Unpack a header without any checks; ``buf`` must hold HEADER_SIZE bytes at ``position``."""
-    return BatchHeader._make(HEADER.unpack_from(buf, position))
 
 
 def batch_size_at(buf, position: int, end: int) -> int:

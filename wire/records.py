@@ -30,13 +30,12 @@ import io
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from crc32c import crc32c
 
 from .batch_layout import (
     ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, HEADER, HEADER_SIZE, LOG_OVERHEAD, MAGIC,
-    TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
+    TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT, BatchHeader, read_header,
 )
 from .compression import COMPRESSION_TYPES, compress, decompress
 from .errors import DecodeError, EncodeError
@@ -217,6 +216,24 @@ def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
     Raises ``DecodeError`` for anything else that is not a well-formed v2 batch, including a
     CRC mismatch.
     """
+    for position, batch in _whole_batches(data):
+        yield _decode_batch(batch, position)
+
+
+def batch_summaries(data: bytes | bytearray | memoryview) -> Iterator[BatchHeader]:
+    """The headers of the batches in ``data``, each CRC-checked (as a consumer's ``check.crcs``
+    does) but neither decompressed nor decoded into records.
+
+    A partial batch at the end is ignored, as ``read_batches`` does; a malformed header or a CRC
+    mismatch raises ``DecodeError``.
+    """
+    for position, batch in _whole_batches(data):
+        yield _checked_header(batch, position)
+
+
+def _whole_batches(data: bytes | bytearray | memoryview) -> Iterator[tuple[int, memoryview]]:
+    """Each whole batch in ``data`` (as its length field says) with the byte it starts at; a
+    partial batch at the end is left out, a length shorter than a header raises ``DecodeError``."""
     view = memoryview(data).cast("B")
     position = 0
     while len(view) - position >= LOG_OVERHEAD:
@@ -226,60 +243,23 @@ def read_batches(data: bytes | bytearray | memoryview) -> Iterator[RecordBatch]:
         end = position + LOG_OVERHEAD + batch_length
         if end > len(view):
             return
-        yield _decode_batch(view[position:end], position)
+        yield position, view[position:end]
         position = end
 
 
-class BatchSummary(NamedTuple):
-    """What a batch's header tells without its records: enough to count records and bytes."""
-
-    base_offset: int
-    last_offset_delta: int
-    records_count: int
-    attributes: int
-    size: int  # bytes of the whole batch, header included
-
-    @property
-    def next_offset(self) -> int:
-        return self.base_offset + self.last_offset_delta + 1
-
-    @property
-    def is_control(self) -> bool:
-        return bool(self.attributes & CONTROL_BIT)
-
-
-def batch_summaries(data: bytes | bytearray | memoryview) -> Iterator[BatchSummary]:
-    """The headers of the batches in ``data``, each CRC-checked (as a consumer's ``check.crcs``
-    does) but neither decompressed nor decoded into records.
-
-    A partial batch at the end is ignored, as ``read_batches`` does; a malformed header or a CRC
-    mismatch raises ``DecodeError``.
-    """
-    view = memoryview(data).cast("B")
-    position = 0
-    while len(view) - position >= HEADER_SIZE:
-        (base_offset, batch_length, _, magic, crc, attributes, last_offset_delta, _, _, _, _, _,
-         count) = HEADER.unpack_from(view, position)
-        if batch_length < HEADER_SIZE - LOG_OVERHEAD:
-            raise DecodeError(f"record batch at byte {position} has invalid length {batch_length}")
-        end = position + LOG_OVERHEAD + batch_length
-        if end > len(view):
-            return
-        if magic != MAGIC:
-            raise DecodeError(f"record batch at byte {position} has magic {magic}; only magic 2 is supported")
-        if crc32c(view[position + ATTRIBUTES_OFFSET:end]) != crc:
-            raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
-        yield BatchSummary(base_offset, last_offset_delta, count, attributes, end - position)
-        position = end
+def _checked_header(batch: memoryview, position: int) -> BatchHeader:
+    """The header of a whole batch (found at byte ``position``), its magic and CRC checked."""
+    header = read_header(batch)
+    if header.magic != MAGIC:
+        raise DecodeError(f"record batch at byte {position} has magic {header.magic}; only magic 2 is supported")
+    if crc32c(batch[ATTRIBUTES_OFFSET:]) != header.crc:
+        raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
+    return header
 
 
 def _decode_batch(batch: memoryview, position: int) -> RecordBatch:
     (base_offset, _, leader_epoch, magic, crc, attributes, last_offset_delta, base_timestamp,
-     max_timestamp, producer_id, producer_epoch, base_sequence, count) = HEADER.unpack_from(batch)
-    if magic != MAGIC:
-        raise DecodeError(f"record batch at byte {position} has magic {magic}; only magic 2 is supported")
-    if crc32c(batch[ATTRIBUTES_OFFSET:]) != crc:
-        raise DecodeError(f"record batch at byte {position} is corrupt (CRC mismatch)")
+     max_timestamp, producer_id, producer_epoch, base_sequence, count) = _checked_header(batch, position)
     codec = attributes & COMPRESSION_MASK
     if codec >= len(COMPRESSION_TYPES):
         raise DecodeError(f"record batch at byte {position} uses unknown compression codec {codec}")
