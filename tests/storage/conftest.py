@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from odradek.storage.log_config import LogConfig
@@ -37,11 +39,12 @@ def open_log(log_dir):
 
 @pytest.fixture
 def open_manager(tmp_path):
-    """open_manager(broker_props) -> started LogManager on tmp_path/data; closed at teardown."""
+    """open_manager(broker_props, log_dirs) -> started LogManager on the log directories (one,
+    tmp_path/data, unless given); closed at teardown."""
     opened = []
 
-    def opener(broker: dict[str, str] | None = None) -> LogManager:
-        manager = LogManager(tmp_path / "data", broker or {})
+    def opener(broker: dict[str, str] | None = None, log_dirs: list[Path] | None = None) -> LogManager:
+        manager = LogManager(log_dirs or tmp_path / "data", broker or {})
         manager.startup()
         opened.append(manager)
         return manager
@@ -49,6 +52,12 @@ def open_manager(tmp_path):
     yield opener
     for manager in opened:
         manager.close()
+
+
+@pytest.fixture
+def jbod(open_manager, tmp_path):
+    """jbod(n) -> started LogManager over n log directories, tmp_path/d0..d<n-1>; closed at teardown."""
+    return lambda n: open_manager(log_dirs=[tmp_path / f"d{i}" for i in range(n)])
 
 
 @pytest.fixture

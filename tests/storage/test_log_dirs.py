@@ -19,22 +19,6 @@ from odradek.storage.topic_metadata import TOPICS_FILE
 BATCH = build_batch([b"hello", b"world"])
 
 
-@pytest.fixture
-def jbod(tmp_path):
-    """jbod(n, props) -> started LogManager over tmp_path/d0..d<n-1>; closed at teardown."""
-    opened = []
-
-    def opener(n: int = 3, props: dict[str, str] | None = None) -> LogManager:
-        manager = LogManager([tmp_path / f"d{i}" for i in range(n)], props or {})
-        manager.startup()
-        opened.append(manager)
-        return manager
-
-    yield opener
-    for manager in opened:
-        manager.close()
-
-
 def names(path):
     return sorted(p.name for p in path.iterdir())
 

@@ -16,21 +16,6 @@ from odradek.storage.log_mover import FUTURE_SUFFIX
 SMALL = {"internal.segment.bytes": "1500", "index.interval.bytes": "100", "retention.ms": "-1"}
 
 
-@pytest.fixture
-def jbod(tmp_path):
-    opened = []
-
-    def opener(n: int = 2) -> LogManager:
-        manager = LogManager([tmp_path / f"d{i}" for i in range(n)], {})
-        manager.startup()
-        opened.append(manager)
-        return manager
-
-    yield opener
-    for manager in opened:
-        manager.close()
-
-
 def state(log, producers: bool = True):
     """Everything a reader can see of a partition (the producers it remembers unless told not to:
     a restart forgets these tests' producers, whose clock is long past their expiration)."""
