@@ -10,7 +10,7 @@ has one. Random start and shift, as Kafka's, so topics do not all pile onto brok
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 
 class PlacementError(ValueError):
@@ -38,6 +38,18 @@ def assign_replicas(brokers: Mapping[int, str | None], partitions: int, replicat
     return _rack_unaware(sorted(brokers), partitions, replication_factor, first_partition, rng)
 
 
+def _first_replicas(count: int, partitions: int, first_partition: int,
+                    rng: random.Random) -> Iterator[tuple[int, int, int]]:
+    """Each partition, the broker index of its first replica and the shift of its followers:
+    a random start and shift, the shift moving on by one every ``count`` partitions."""
+    start = rng.randrange(count)
+    shift = rng.randrange(count)
+    for partition in range(first_partition, first_partition + partitions):
+        if partition > 0 and partition % count == 0:
+            shift += 1
+        yield partition, (partition + start) % count, shift
+
+
 def _shifted(first: int, shift: int, replica: int, count: int) -> int:
     """The broker index of a follower: one to ``count - 1`` places after the first replica."""
     return (first + 1 + (shift + replica) % (count - 1)) % count
@@ -46,15 +58,8 @@ def _shifted(first: int, shift: int, replica: int, count: int) -> int:
 def _rack_unaware(ids: Sequence[int], partitions: int, factor: int, first_partition: int,
                   rng: random.Random) -> dict[int, list[int]]:
     count = len(ids)
-    start = rng.randrange(count)
-    shift = rng.randrange(count)
-    assignment = {}
-    for partition in range(first_partition, first_partition + partitions):
-        if partition > 0 and partition % count == 0:
-            shift += 1
-        first = (partition + start) % count
-        assignment[partition] = [ids[first]] + [ids[_shifted(first, shift, j, count)] for j in range(factor - 1)]
-    return assignment
+    return {partition: [ids[first]] + [ids[_shifted(first, shift, j, count)] for j in range(factor - 1)]
+            for partition, first, shift in _first_replicas(count, partitions, first_partition, rng)}
 
 
 def rack_alternated(brokers: Mapping[int, str]) -> list[int]:
@@ -71,13 +76,8 @@ def _rack_aware(brokers: Mapping[int, str], partitions: int, factor: int, first_
                 rng: random.Random) -> dict[int, list[int]]:
     arranged = rack_alternated(brokers)
     count, rack_count = len(arranged), len(set(brokers.values()))
-    start = rng.randrange(count)
-    shift = rng.randrange(count)
     assignment = {}
-    for partition in range(first_partition, first_partition + partitions):
-        if partition > 0 and partition % count == 0:
-            shift += 1
-        first = (partition + start) % count
+    for partition, first, shift in _first_replicas(count, partitions, first_partition, rng):
         leader = arranged[first]
         replicas, racks_used = [leader], {brokers[leader]}
         k = 0
