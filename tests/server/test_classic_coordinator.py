@@ -198,18 +198,7 @@ async def test_static_member_restart_keeps_its_assignment_without_rebalance(cloc
 async def test_leave_triggers_a_rebalance_for_the_rest(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
-        a = (await h.join_new())["member_id"]
-        await h.sync(a, 1, [(a, b"x")])
-        results = {}
-
-        async def second():
-            results["b"] = await h.join_new()
-
-        nursery.start_soon(second)
-        await trio.testing.wait_all_tasks_blocked()
-        await h.join(member_id=a)
-        await trio.testing.wait_all_tasks_blocked()
-        b = results["b"]["member_id"]
+        a, b = await two_members_completing_a_rebalance(h, nursery)
         assert h.coordinator.leave("g", [(a, None), ("ghost", None)]) == [ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID]
         assert h.group().state == GroupState.PREPARING_REBALANCE
         again = await h.join(member_id=b)
