@@ -40,7 +40,9 @@ def workload_charts(workload: str, measurements: list[Measurement], brokers: lis
         panels = _ordered(place(m)[0] for m in chosen)
         groups = {panel: _ordered(place(m)[1] for m in chosen if place(m)[0] == panel) for panel in panels}
         path = out_dir / f"{workload}-{name}.png"
-        _draw(path, panels, groups, brokers, medians, log_scale=name == "latency")
+        # a log scale cannot show a value at or below zero (a lateness measured as slightly early)
+        positive = all(value > 0 for value in medians.values())
+        _draw(path, panels, groups, brokers, medians, log_scale=name == "latency" and positive)
         written.append(path)
     return written
 

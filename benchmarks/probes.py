@@ -37,8 +37,9 @@ class Probe:
         _, answer = self.timed(ApiKey.API_VERSIONS, {"client_software_name": "odradek-bench",
                                                      "client_software_version": "0.1.0"},
                                version=_API_VERSIONS_VERSION)
-        self.versions = shared_versions({entry.api_key: (entry.min_version, entry.max_version)
-                                         for entry in answer.api_keys})
+        # every API the broker lists, including those our codecs do not know
+        self.advertised = {entry.api_key: (entry.min_version, entry.max_version) for entry in answer.api_keys}
+        self.versions = shared_versions(self.advertised)
 
     def timed(self, api_key: int, body: Mapping, version: int | None = None) -> tuple[float, Container]:
         """(seconds from sending to the answer's last byte, the decoded answer)."""
