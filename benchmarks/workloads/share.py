@@ -22,7 +22,7 @@ from .produce import PERF_PROPS
 
 TITLE = "Share groups: consume throughput and redelivery"
 
-RECORDS = 1_000_000           # per throughput case, at scale 1
+RECORDS = 2_000_000           # per throughput case, at scale 1
 SIZE = 100
 CONSUMERS = [1, 3, 6]
 ROUNDS = 30                   # redeliveries timed per repetition, at scale 1
