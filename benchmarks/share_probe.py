@@ -25,6 +25,7 @@ every consumer has had one (each then reports ``ready``), and only then the reco
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -39,6 +40,7 @@ from confluent_kafka import KafkaException, ShareConsumer
 PING = b"ping"
 MARK = b"mark"
 POLL = 0.1                 # seconds a poll waits when nothing is there
+STOP_WAIT = 15.0           # seconds the consumers get to close once told to stop
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -205,11 +207,18 @@ class ConsumerProcesses:
         self._lines += [(index, line.decode()) for line in complete]
 
     def close(self) -> None:
+        """End of input tells each consumer to stop (and leave its group); one that does not
+        within ``STOP_WAIT`` is killed."""
         for process in self.processes:
-            if process.poll() is None:
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()
+        deadline = time.monotonic() + STOP_WAIT
+        for process in self.processes:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
                 process.kill()
-            process.wait()
-            process.stdin.close()
+                process.wait()
             process.stdout.close()
 
     def __enter__(self) -> "ConsumerProcesses":
