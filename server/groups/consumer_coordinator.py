@@ -10,18 +10,22 @@ their next heartbeat. Deadlines fence members that stop heartbeating
 (``group.consumer.session.timeout.ms``) or that do not revoke partitions within their
 rebalance timeout; a fenced member's partitions go to others once they heartbeat.
 
-Groups live in memory only. After a restart, a member heartbeating to a group this broker no
-longer knows is told UNKNOWN_MEMBER_ID, so that it rejoins; Kafka, which keeps groups in
-``__consumer_offsets``, would answer GROUP_ID_NOT_FOUND there, which clients take as fatal.
+Groups are durable, as in Kafka: what a heartbeat (or a deadline) changed is written to
+``__consumer_offsets`` with Kafka's record types (``consumer_group_changes``) before the member
+is answered, and the answer waits until every in-sync replica has it; a change that cannot be
+written is undone and the member told the error. Replay (``restore``) brings groups back with
+their members, epochs and assignments, so after a restart, kill -9 included, members go on
+without a rebalance; their session deadlines start again from the load, as Kafka's do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 from odradek.storage.topic_metadata import kafka_id_string
 from odradek.wire import ErrorCode
@@ -29,9 +33,11 @@ from odradek.wire import ErrorCode
 from .assignors import ASSIGNORS, Assignment, MemberSpec
 from .classic_group import ClassicGroup, GroupState
 from .consumer_group import LEAVE_EPOCH, STATIC_LEAVE_EPOCH, ConsumerGroup, ConsumerMember, MemberState
+from .consumer_group_changes import GroupImage, Record, changes, image_of, now_ms, restore
 from .consumer_group_config import ConsumerGroupConfig
 from .consumer_reconciliation import reconcile
 from .group_error import GroupError
+from .offsets_records import GroupMetadataKey, Tombstone
 from .scheduler import Scheduler
 
 log = logging.getLogger("odradek.groups")
@@ -39,15 +45,37 @@ log = logging.getLogger("odradek.groups")
 FIRST_CLIENT_MEMBER_ID_VERSION = 1  # KIP-1082: from v1 on, members name themselves
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__share_group_state"})
 
+Replicated = Callable[[], Awaitable[ErrorCode]]
+#: Appends a group's records now (raising GroupError, with the error to answer, when nothing was
+#: appended); the returned function waits until they are replicated: NONE, or the error to answer.
+StoreRecords = Callable[[str, list[Record]], Replicated]
+
+
+async def _nothing_to_wait_for() -> ErrorCode:
+    return ErrorCode.NONE
+
+
+def _store_nowhere(group_id: str, records: list[Record]) -> Replicated:
+    return _nothing_to_wait_for
+
+
+@dataclass
+class _Change:
+    """What a group ID named before a change, to write the difference or to undo the change."""
+
+    group_id: str
+    previous: object  # the group object it named, or None
+    image: GroupImage | None  # the consumer group's state, if it named one
+
 
 class ConsumerCoordinator:
     def __init__(self, groups: dict, config: ConsumerGroupConfig, scheduler: Scheduler, topics,
-                 drop_group: Callable[[object], None], check_coordinator: Callable[[str], None] = lambda _: None):
+                 store: StoreRecords = _store_nowhere, check_coordinator: Callable[[str], None] = lambda _: None):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
         self.scheduler = scheduler
         self.topics = topics  # topics(), get_topic(name): the cluster's topics, as Metadata answers them
-        self.drop_group = drop_group  # forgets a group for good (an empty classic group taken over)
+        self.store = store  # writes a group's records to __consumer_offsets
         self.check_coordinator = check_coordinator  # raises GroupError unless this broker coordinates the group
 
     def consumer_group(self, group_id: str) -> ConsumerGroup | None:
@@ -56,17 +84,79 @@ class ConsumerCoordinator:
 
     # -- ConsumerGroupHeartbeat ----------------------------------------------------------------
 
-    def heartbeat(self, request, version: int, client_id: str, client_host: str) -> dict:
-        """The response body of one ConsumerGroupHeartbeat (without the throttle time)."""
+    async def heartbeat(self, request, version: int, client_id: str, client_host: str) -> dict:
+        """The response body of one ConsumerGroupHeartbeat (without the throttle time), once
+        what it changed is stored."""
         try:
             self._validate(request, version)
             self.check_coordinator(request.group_id)
-            if request.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
-                return self._leave(request)
-            return self._heartbeat(request, client_id, client_host)
+            change = self._begin(request.group_id)
+            try:
+                if request.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
+                    answer = self._leave(request)
+                else:
+                    answer = self._heartbeat(request, client_id, client_host)
+                replicated = self._commit(change)
+            except GroupError:
+                self._undo(change)
+                raise
+            code = await replicated()
+            if code != ErrorCode.NONE:
+                raise GroupError(code)
+            return answer
         except GroupError as exc:
             return {"error_code": exc.code, "error_message": str(exc), "member_id": None, "member_epoch": 0,
                     "heartbeat_interval_ms": 0, "assignment": None}
+
+    # -- writing changes -----------------------------------------------------------------------
+
+    def _begin(self, group_id: str) -> _Change:
+        previous = self.groups.get(group_id)
+        return _Change(group_id, previous, image_of(previous) if isinstance(previous, ConsumerGroup) else None)
+
+    def _commit(self, change: _Change) -> Replicated:
+        """Append what changed since ``change`` began; raises GroupError if it could not be."""
+        group = self.groups.get(change.group_id)
+        after = image_of(group) if isinstance(group, ConsumerGroup) else None
+        records: list[Record] = []
+        took_over = isinstance(change.previous, ClassicGroup) and group is not change.previous
+        if took_over:  # an empty classic group (one made by offset commits, say) becomes this one
+            records.append(Tombstone(GroupMetadataKey(change.group_id)))
+        records += changes(change.group_id, change.image, after)
+        if not records:
+            return _nothing_to_wait_for
+        replicated = self.store(change.group_id, records)
+        if took_over:
+            change.previous.state = GroupState.DEAD
+        return replicated
+
+    def _undo(self, change: _Change) -> None:
+        """Put the group back as it was before ``change``: nothing of it was written."""
+        group = self.groups.get(change.group_id)
+        if change.image is not None:
+            restore(change.previous, change.image)
+            for member_id in change.previous.members:
+                if self.scheduler.deadline(("consumer-session", change.group_id, member_id)) is None:
+                    self._schedule_session(change.previous, member_id)
+        elif isinstance(group, ConsumerGroup) and group is not change.previous:
+            group.dead = True
+            for member_id in group.members:
+                self._cancel_timers(group, member_id)
+        if change.previous is None:
+            self.groups.pop(change.group_id, None)
+        else:
+            self.groups[change.group_id] = change.previous
+
+    def _fence_now(self, group: ConsumerGroup, member: ConsumerMember, why: str) -> None:
+        """A deadline fences a member: written at once, not waited for (nobody is answered)."""
+        change = self._begin(group.group_id)
+        self._fence(group, member)
+        try:
+            self._commit(change)
+        except GroupError as exc:
+            log.warning("Could not store that member %s left consumer group %s (%s): %s; trying again at its "
+                        "next deadline", member.member_id, group.group_id, why, exc.code.name)
+            self._undo(change)
 
     def _validate(self, request, version: int) -> None:
         epoch = request.member_epoch
@@ -122,13 +212,14 @@ class ConsumerCoordinator:
             subscribed_topic_regex=_or(request.subscribed_topic_regex, member.subscribed_topic_regex),
             client_id=client_id,
             client_host=client_host,
+            classic=None,
         )
         if is_new:
             log.info("Member %s joins consumer group %s", member_id, group.group_id)
         group.put_member(updated)
         metadata_changed = self._refresh_metadata(group)
         if is_new or not updated.subscribes_like(member) or metadata_changed:
-            group.group_epoch += 1
+            group.bump_epoch()
             log.info("Bumped the epoch of consumer group %s to %d", group.group_id, group.group_epoch)
         if group.group_epoch > group.assignment_epoch:
             self._assign(group)
@@ -156,7 +247,6 @@ class ConsumerCoordinator:
             if not joining or not _is_empty_classic(group):
                 raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
             log.info("Consumer group %s replaces the empty classic group of that name", group_id)
-            self.drop_group(group)
         group = self.groups[group_id] = ConsumerGroup(group_id)
         return group
 
@@ -228,7 +318,9 @@ class ConsumerCoordinator:
     # -- the group's make-up -------------------------------------------------------------------
 
     def _refresh_metadata(self, group: ConsumerGroup) -> bool:
-        """Resolve the members' regexes and look the subscribed topics up; whether that changed."""
+        """Resolve the members' regexes and look the subscribed topics up; whether that changed
+        (their metadata hash, which the group's records keep: a group loaded from them is
+        not rebalanced for nothing)."""
         if group.regexes():
             names = [t.name for t in self.topics.topics() if t.name not in INTERNAL_TOPICS]
             group.regex_topics = {regex: frozenset(n for n in names if re.fullmatch(regex, n))
@@ -240,8 +332,10 @@ class ConsumerCoordinator:
             info = self.topics.topic(name)
             if info is not None:
                 metadata[name] = (info.topic_id, info.num_partitions)
-        changed = metadata != group.topic_metadata
         group.topic_metadata = metadata
+        metadata_hash = _metadata_hash(metadata)
+        changed = metadata_hash != group.metadata_hash
+        group.metadata_hash = metadata_hash
         return changed
 
     def _assign(self, group: ConsumerGroup) -> None:
@@ -258,6 +352,7 @@ class ConsumerCoordinator:
         }
         group.target = ASSIGNORS[name](members, topics)
         group.assignment_epoch = group.group_epoch
+        group.assignment_timestamp_ms = now_ms()
         log.info("Computed a new target assignment for consumer group %s at epoch %d with the %s assignor",
                  group.group_id, group.group_epoch, name)
 
@@ -265,7 +360,7 @@ class ConsumerCoordinator:
         """Remove a member; the others share its partitions from their next heartbeat on."""
         self._cancel_timers(group, member.member_id)
         group.remove_member(member.member_id)
-        group.group_epoch += 1
+        group.bump_epoch()
         self._refresh_metadata(group)
 
     # -- deadlines -----------------------------------------------------------------------------
@@ -279,7 +374,7 @@ class ConsumerCoordinator:
         if member is None or self.groups.get(group.group_id) is not group:
             return
         log.info("Member %s of consumer group %s is fenced: its session expired", member_id, group.group_id)
-        self._fence(group, member)
+        self._fence_now(group, member, "session expired")
 
     def _track_revocation(self, group: ConsumerGroup, member: ConsumerMember) -> None:
         """A member asked to revoke partitions must do so within its rebalance timeout."""
@@ -297,12 +392,21 @@ class ConsumerCoordinator:
             return
         log.info("Member %s of consumer group %s is fenced: it did not revoke its partitions at epoch %d "
                  "within %d ms", member_id, group.group_id, epoch, member.rebalance_timeout_ms)
-        self._fence(group, member)
+        self._fence_now(group, member, "revocation timed out")
+
+    def restore(self, group: ConsumerGroup) -> None:
+        """Coordinate a group loaded from its records (Kafka's onLoaded): every member's session
+        starts now, and a member that was revoking partitions has its rebalance timeout again."""
+        self.groups[group.group_id] = group
+        for member in group.members.values():
+            self._schedule_session(group, member.member_id)
+            self._track_revocation(group, member)
+        log.info("Loaded consumer group %s at epoch %d with %d member(s)", group.group_id, group.group_epoch,
+                 len(group.members))
 
     def unload(self, group: ConsumerGroup) -> None:
         """This broker no longer coordinates the group: its members hear NOT_COORDINATOR from their
-        next heartbeat on, and rejoin at the new coordinator, which knows nothing of the group
-        (it was never stored), as after a restart."""
+        next heartbeat on, and go on at the new coordinator, which loads the group from its records."""
         group.dead = True
         for member_id in group.members:
             self._cancel_timers(group, member_id)
@@ -340,6 +444,19 @@ def _owned(topic_partitions) -> dict[uuid.UUID, frozenset[int]] | None:
     for entry in topic_partitions:
         owned[entry.topic_id] = owned.get(entry.topic_id, frozenset()) | frozenset(entry.partitions)
     return owned
+
+
+def _metadata_hash(metadata: dict[str, tuple[uuid.UUID, int]]) -> int:
+    """A signed 64-bit hash of the subscribed topics' names, ids and partition counts (0 for
+    none), as Kafka keeps one in the group's epoch record. Kafka hashes more (racks) with
+    another function: a group it loads from records odradek wrote is rebalanced once."""
+    if not metadata:
+        return 0
+    digest = hashlib.blake2b(digest_size=8)
+    for name in sorted(metadata):
+        topic_id, partitions = metadata[name]
+        digest.update(f"{name}\0{topic_id}\0{partitions}\0".encode())
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _topic_partitions(assignment: Assignment) -> list[dict]:

@@ -10,6 +10,9 @@ each partition.
 The states and their names are Kafka's: Empty (no members), Assigning (the target is older
 than the group epoch), Reconciling (some member has not caught up with the target), Stable,
 and Dead (deleted).
+
+The group is kept in ``__consumer_offsets`` as Kafka keeps it (see ``consumer_group_changes``):
+what is written is what these objects hold, and replay builds them back.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from dataclasses import dataclass, field
 
 from odradek.wire import ErrorCode
 
-from .assignors import Assignment
+from .assignors import Assignment, TopicPartition
+from .consumer_group_records import ClassicMemberMetadata
 from .group_error import GroupError
 
 LEAVE_EPOCH = -1  # a member leaving for good
@@ -60,6 +64,13 @@ class ConsumerMember:
     state: MemberState = MemberState.STABLE
     assigned: Assignment = field(default_factory=dict)  # what it owns, or is told to take
     pending_revocation: Assignment = field(default_factory=dict)  # what it must give up
+    # the member epoch each owned partition was assigned at (KIP-1251); kept for the records
+    assignment_epochs: dict[TopicPartition, int] = field(default_factory=dict)
+    classic: ClassicMemberMetadata | None = None  # set for a member that uses the classic protocol
+
+    def assignment_epoch(self, topic_id: uuid.UUID, partition: int) -> int:
+        """The epoch the member was given the partition at (its own epoch when not known)."""
+        return self.assignment_epochs.get((topic_id, partition), self.member_epoch)
 
     def is_reconciled_to(self, epoch: int) -> bool:
         return self.state == MemberState.STABLE and self.member_epoch == epoch
@@ -68,12 +79,32 @@ class ConsumerMember:
         return (self.subscribed_topic_names == other.subscribed_topic_names
                 and (self.subscribed_topic_regex or "") == (other.subscribed_topic_regex or ""))
 
+    def metadata(self) -> tuple:
+        """What its ConsumerGroupMemberMetadata record holds: a change is written."""
+        return (self.instance_id, self.rack_id, self.client_id, self.client_host, self.rebalance_timeout_ms,
+                tuple(sorted(self.subscribed_topic_names)), self.subscribed_topic_regex, self.server_assignor,
+                self.classic)
+
+    def current_assignment(self) -> tuple:
+        """What its ConsumerGroupCurrentMemberAssignment record holds: a change is written."""
+        return (self.member_epoch, self.previous_member_epoch, self.state,
+                _with_epochs(self, self.assigned), _with_epochs(self, self.pending_revocation))
+
+
+def _with_epochs(member: ConsumerMember, assignment: Assignment) -> dict[uuid.UUID, dict[int, int]]:
+    return {topic_id: {p: member.assignment_epoch(topic_id, p) for p in partitions}
+            for topic_id, partitions in assignment.items() if partitions}
+
 
 @dataclass(eq=False)
 class ConsumerGroup:
     group_id: str
     group_epoch: int = 0
+    metadata_hash: int = 0  # of the subscribed topics' metadata: a change bumps the group epoch
     assignment_epoch: int = 0
+    assignment_timestamp_ms: int = 0  # when the target assignment was computed
+    # a ConsumerGroupPartitionMetadata record (Kafka before 4.1) is stored: the next epoch bump deletes it
+    partition_metadata_stored: bool = False
     members: dict[str, ConsumerMember] = field(default_factory=dict)
     static_members: dict[str, str] = field(default_factory=dict)  # group.instance.id -> member id
     target: dict[str, Assignment] = field(default_factory=dict)  # member id -> its target
@@ -99,6 +130,10 @@ class ConsumerGroup:
     @property
     def is_empty(self) -> bool:
         return not self.members
+
+    def bump_epoch(self) -> None:
+        self.group_epoch += 1
+        self.partition_metadata_stored = False
 
     # -- members -------------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@ Kafka's reconciliation rules: a member first revokes what it must give up, stayi
 epoch meanwhile (``unrevoked_partitions``); once its heartbeat no longer lists those
 partitions it moves to the target's epoch and is given the target's partitions that are free.
 Partitions still owned by others are held back (``unreleased_partitions``) and handed over on a
-later heartbeat, once their owners have let go.
+later heartbeat, once their owners have let go. Each partition remembers the epoch it was given
+at (Kafka's assignment epochs, KIP-1251): the target's epoch for a new one, its old epoch for
+one kept.
 """
 
 from __future__ import annotations
@@ -48,11 +50,20 @@ def _next(member: ConsumerMember, epoch: int, target_epoch: int, target: Assignm
                 into[topic_id] = partitions
     if revoke and _owns_any(owned, revoke):
         return replace(member, state=MemberState.UNREVOKED_PARTITIONS, member_epoch=epoch,
-                       previous_member_epoch=member.member_epoch, assigned=keep, pending_revocation=revoke)
+                       previous_member_epoch=member.member_epoch, assigned=keep, pending_revocation=revoke,
+                       assignment_epochs=_epochs(member, (keep, revoke), {}, target_epoch))
     assigned = {t: keep.get(t, frozenset()) | gain.get(t, frozenset()) for t in set(keep) | set(gain)}
     state = MemberState.UNRELEASED_PARTITIONS if unreleased else MemberState.STABLE
     return replace(member, state=state, member_epoch=target_epoch,
-                   previous_member_epoch=member.member_epoch, assigned=assigned, pending_revocation={})
+                   previous_member_epoch=member.member_epoch, assigned=assigned, pending_revocation={},
+                   assignment_epochs=_epochs(member, (keep,), gain, target_epoch))
+
+
+def _epochs(member: ConsumerMember, kept, gained, target_epoch: int) -> dict[tuple[uuid.UUID, int], int]:
+    epochs = {(t, p): member.assignment_epoch(t, p)
+              for assignment in kept for t, partitions in assignment.items() for p in partitions}
+    epochs.update(((t, p), target_epoch) for t, partitions in gained.items() for p in partitions)
+    return epochs
 
 
 def _owns_any(owned, partitions: Mapping[uuid.UUID, frozenset[int]]) -> bool:

@@ -33,6 +33,7 @@ from .classic_group import ClassicGroup, GroupState
 from .classic_group_records import group_from_record, group_to_record
 from .consumer_coordinator import ConsumerCoordinator
 from .consumer_group import ConsumerGroup
+from .consumer_group_changes import changes, image_of
 from .consumer_group_config import ConsumerGroupConfig
 from .group_config import GroupConfig
 from .group_error import GroupError
@@ -58,7 +59,8 @@ class GroupCoordinator:
         self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group,
                                           self.check_coordinator)
         self.consumer = ConsumerCoordinator(self.groups, ConsumerGroupConfig.from_broker(broker.config),
-                                            self.scheduler, broker.metadata, self._forget, self.check_coordinator)
+                                            self.scheduler, broker.metadata, self._store_records,
+                                            self.check_coordinator)
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
@@ -75,12 +77,14 @@ class GroupCoordinator:
         self.partitions.own_all()
         self._take(loaded)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
-                 len(loaded.groups), len(loaded.offsets), OFFSETS_TOPIC)
+                 len(loaded.groups) + len(loaded.consumer_groups), len(loaded.offsets), OFFSETS_TOPIC)
 
     def _take(self, loaded: LoadedOffsets) -> None:
         self.offsets.add(loaded.offsets, loaded.pending)
         for record in loaded.groups.values():
             self.classic.restore(group_from_record(record))
+        for consumer_group in loaded.consumer_groups.values():
+            self.consumer.restore(consumer_group.build())
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
@@ -118,7 +122,8 @@ class GroupCoordinator:
         for producer_id, commit in self._settled_while_loading.pop(partition, []):
             self.offsets.complete_transaction(partition, producer_id, commit)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s-%d in %d ms; coordinating them "
-                 "at epoch %d", len(loaded.groups), len(loaded.offsets), OFFSETS_TOPIC, partition,
+                 "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups), len(loaded.offsets), OFFSETS_TOPIC,
+                 partition,
                  (trio.current_time() - started) * 1000, epoch)
 
     def _unload_partition(self, partition: int) -> None:
@@ -199,6 +204,23 @@ class GroupCoordinator:
         async def failed() -> ErrorCode:
             return code
         return failed
+
+    def _store_records(self, group_id: str, records: list[Entry]) -> Callable[[], Awaitable[ErrorCode]]:
+        """Write a consumer group's records now (GroupError with Kafka's answer if they could not
+        be); the returned function waits for the ISR, answering as Kafka answers a
+        ConsumerGroupHeartbeat whose write failed."""
+        try:
+            appended = self._write(group_id, records)
+        except CoordinatorWriteError as exc:
+            log.error("Could not store consumer group %s: %s", group_id, exc)
+            raise GroupError(_consumer_group_write_error(exc.code)) from None
+
+        async def replicated() -> ErrorCode:
+            outcome = await self.topic.log.replicated(appended, self.config.offset_commit_timeout_ms)
+            if outcome != ErrorCode.NONE:
+                log.warning("Consumer group %s's change was not replicated: %s", group_id, outcome.name)
+            return _consumer_group_write_error(outcome)
+        return replicated
 
     async def commit_offsets(self, group_id: str, commits: list[OffsetCommit],
                              producer: tuple[int, int] | None = None) -> ErrorCode:
@@ -337,7 +359,8 @@ class GroupCoordinator:
         self.groups.pop(group.group_id, None)
         if isinstance(group, ConsumerGroup):
             group.dead = True
-            return  # never stored
+            self._write_tombstones(group.group_id, changes(group.group_id, image_of(group), None))
+            return
         group.state = GroupState.DEAD
         self._write_tombstones(group.group_id, [Tombstone(GroupMetadataKey(group.group_id))])
 
@@ -351,6 +374,19 @@ def _offset_commit_error(code: ErrorCode) -> ErrorCode:
         return ErrorCode.NOT_COORDINATOR
     if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
+    return code
+
+
+def _consumer_group_write_error(code: ErrorCode) -> ErrorCode:
+    """Kafka's answer to a consumer group operation whose write failed (the group coordinator
+    service's normalisation of append errors)."""
+    if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
+                ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if code in _NOT_LEADER:
+        return ErrorCode.NOT_COORDINATOR
+    if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
+        return ErrorCode.UNKNOWN_SERVER_ERROR
     return code
 
 

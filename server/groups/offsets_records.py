@@ -3,9 +3,10 @@
 Writing exactly what Kafka writes lets Kafka's tools read our topic (``kafka-dump-log
 --offsets-decoder``, the console consumer's offsets formatter) and lets us read a topic Kafka
 wrote.  A key is an int16 record type followed by the key's fields: types 0 and 1 are an
-offset commit (group, topic, partition), type 2 a classic group's metadata (group); higher
-types belong to the new consumer-group protocol, which we do not keep.  A value is an int16
-version followed by that version's fields; a null value (a tombstone) deletes the key.
+offset commit (group, topic, partition), type 2 a classic group's metadata (group), types 3-8 a
+consumer group of the KIP-848 protocol (see ``consumer_group_records``); the other types (share
+and streams groups, resolved regular expressions) are not kept.  A value is an int16 version
+followed by that version's fields; a null value (a tombstone) deletes the key.
 
 Versions written are those Kafka 4 writes: key type 1 for offset commits, OffsetCommitValue
 v3 (v1 when the commit carries an explicit expire timestamp, the only version holding one)
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 from odradek.wire import DecodeError
 from odradek.wire.embedded import decode_embedded, encode_embedded
 from odradek.wire.schema import Field, Message
+
+from . import consumer_group_records as consumer_records
+from .consumer_group_records import ConsumerGroupEntry, ConsumerGroupKey
 
 OFFSET_COMMIT_KEY = Message(
     name="OffsetCommitKey",
@@ -88,7 +92,7 @@ _RECORD_TYPE = struct.Struct(">h")
 
 
 class UnknownRecordTypeError(DecodeError):
-    """A key of a record type this broker does not keep (the new consumer-group protocol's);
+    """A key of a record type this broker does not keep (share and streams groups');
     readers skip such records, as Kafka's loader skips types it does not know."""
 
 
@@ -104,7 +108,7 @@ class GroupMetadataKey:
     group: str
 
 
-Key = OffsetCommitKey | GroupMetadataKey
+Key = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ class Tombstone:
         return self.key.group
 
 
-Entry = OffsetCommit | GroupMetadata | Tombstone
+Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -176,6 +180,8 @@ def encode_key(key: Key, record_type: int | None = None) -> bytes:
     if isinstance(key, OffsetCommitKey):
         fields = {"group": key.group, "topic": key.topic, "partition": key.partition}
         return encode_embedded(OFFSET_COMMIT_KEY, _or(record_type, OFFSET_COMMIT_KEY_TYPE), fields)
+    if isinstance(key, ConsumerGroupKey):
+        return consumer_records.encode_key(key)
     return encode_embedded(GROUP_METADATA_KEY, _or(record_type, GROUP_METADATA_KEY_TYPE), {"group": key.group})
 
 
@@ -192,12 +198,16 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
         return OFFSET_COMMIT_KEY, OFFSET_COMMIT_VALUE
     if type_ in GROUP_METADATA_KEY.valid_versions:
         return GROUP_METADATA_KEY, GROUP_METADATA_VALUE
+    if consumer_records.is_consumer_group_type(type_):
+        return consumer_records.SCHEMAS[type_]
     raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
 
 
 def decode_key(data: bytes) -> Key:
-    """Raises ``UnknownRecordTypeError`` for record types other than 0-2, ``DecodeError`` for bad bytes."""
+    """Raises ``UnknownRecordTypeError`` for record types other than 0-8, ``DecodeError`` for bad bytes."""
     schema, _ = record_schemas(record_type(data))
+    if consumer_records.is_consumer_group_type(record_type(data)):
+        return consumer_records.decode_key(data)
     _, fields = decode_embedded(schema, data)
     if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)
@@ -206,8 +216,10 @@ def decode_key(data: bytes) -> Key:
 
 # --- values --------------------------------------------------------------------------------------
 
-def encode_value(entry: OffsetCommit | GroupMetadata, version: int | None = None) -> bytes:
+def encode_value(entry: OffsetCommit | GroupMetadata | ConsumerGroupEntry, version: int | None = None) -> bytes:
     """The value's bytes; ``version`` defaults to the version Kafka 4 writes for ``entry``."""
+    if isinstance(entry.key, ConsumerGroupKey):
+        return consumer_records.encode_value(entry)
     if isinstance(entry, OffsetCommit):
         if version is None:
             version = (OFFSET_COMMIT_VALUE_VERSION if entry.expire_timestamp_ms == -1
@@ -237,6 +249,8 @@ def decode_value(key: Key, data: bytes | None) -> Entry:
     """
     if data is None:
         return Tombstone(key)
+    if isinstance(key, ConsumerGroupKey):
+        return consumer_records.decode_value(key, data)
     if isinstance(key, OffsetCommitKey):
         _, value = decode_embedded(OFFSET_COMMIT_VALUE, data)
         return OffsetCommit(key.group, key.topic, key.partition, value.offset, value.leader_epoch,

@@ -9,5 +9,5 @@ API_KEY = ApiKey.CONSUMER_GROUP_HEARTBEAT
 
 async def handle(ctx, request) -> dict:
     host = "/" + ctx.peer.rsplit(":", 1)[0]  # Kafka reports client hosts as "/address"
-    answer = ctx.broker.groups.consumer.heartbeat(request, ctx.version, ctx.header.client_id or "", host)
+    answer = await ctx.broker.groups.consumer.heartbeat(request, ctx.version, ctx.header.client_id or "", host)
     return {"throttle_time_ms": 0, **answer}

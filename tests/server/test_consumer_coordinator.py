@@ -1,12 +1,8 @@
-"""The consumer group protocol (KIP-848) state machine, on trio's virtual clock so deadlines are exact.
-
-``Client`` plays a well-behaved consumer: it takes what a response assigns, gives up what the
-response leaves out, and reports what it owns in every heartbeat.
-"""
+"""The consumer group protocol (KIP-848) state machine, on trio's virtual clock so deadlines are exact
+(the coordinator and its clients: ``consumer_harness``)."""
 
 from __future__ import annotations
 
-import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -14,16 +10,13 @@ import trio
 import trio.testing
 
 from odradek.server.groups.classic_group import ClassicGroup, GroupState
-from odradek.server.groups.consumer_coordinator import ConsumerCoordinator
 from odradek.server.groups.consumer_group import ConsumerGroup, ConsumerGroupState, MemberState
 from odradek.server.groups.consumer_group_config import ConsumerGroupConfig
 from odradek.server.groups.group_error import GroupError
-from odradek.server.groups.scheduler import Scheduler
-from odradek.storage.topic_metadata import TopicInfo
+from odradek.server.groups.offsets_records import GroupMetadataKey, Tombstone
 from odradek.wire import ErrorCode
 
-SESSION_S = 45
-REBALANCE_MS = 60_000
+from consumer_harness import REBALANCE_MS, SESSION_S, Client, Harness, settle
 
 
 @pytest.fixture
@@ -31,114 +24,27 @@ def clock():
     return trio.testing.MockClock(autojump_threshold=0)
 
 
-class Topics:
-    """Stands in for the metadata (LocalMetadata, MetadataCache)."""
-
-    def __init__(self):
-        self.by_name: dict[str, TopicInfo] = {}
-
-    def create(self, name: str, partitions: int) -> uuid.UUID:
-        self.by_name[name] = TopicInfo(name, uuid.uuid4(), partitions)
-        return self.by_name[name].topic_id
-
-    def grow(self, name: str, partitions: int) -> None:
-        old = self.by_name[name]
-        self.by_name[name] = TopicInfo(name, old.topic_id, partitions)
-
-    def topics(self):
-        return list(self.by_name.values())
-
-    def topic(self, name):
-        return self.by_name.get(name)
-
-
-class Harness:
-    def __init__(self, nursery, **config):
-        self.scheduler = Scheduler()
-        nursery.start_soon(self.scheduler.run)
-        self.groups: dict = {}
-        self.topics = Topics()
-        self.dropped = []
-        self.coordinator = ConsumerCoordinator(self.groups, ConsumerGroupConfig(**config), self.scheduler,
-                                               self.topics, self._drop)
-
-    def _drop(self, group):
-        self.dropped.append(group)
-        del self.groups[group.group_id]
-
-    def group(self, group_id="g") -> ConsumerGroup:
-        return self.groups[group_id]
-
-    def heartbeat(self, member_id, epoch, *, version=1, group_id="g", names=None, regex=None, owned=None,
-                  instance_id=None, assignor=None, rebalance_ms=-1):
-        request = SimpleNamespace(
-            group_id=group_id, member_id=member_id, member_epoch=epoch, instance_id=instance_id, rack_id=None,
-            rebalance_timeout_ms=rebalance_ms, subscribed_topic_names=names, subscribed_topic_regex=regex,
-            server_assignor=assignor,
-            topic_partitions=None if owned is None else [
-                SimpleNamespace(topic_id=t, partitions=sorted(ps)) for t, ps in owned.items()])
-        return self.coordinator.heartbeat(request, version, "client", "/127.0.0.1")
-
-    def client(self, member_id, names=("t",), **kwargs) -> "Client":
-        return Client(self, member_id, list(names), **kwargs)
-
-
-class Client:
-    def __init__(self, harness, member_id, names, instance_id=None, assignor=None, regex=None):
-        self.h, self.member_id, self.instance_id = harness, member_id, instance_id
-        self.epoch = 0
-        self.owned: dict[uuid.UUID, frozenset[int]] = {}
-        response = harness.heartbeat(member_id, 0, names=names, regex=regex, owned={}, instance_id=instance_id,
-                                     assignor=assignor, rebalance_ms=REBALANCE_MS)
-        self._apply(response)
-
-    def beat(self, **changes) -> dict:
-        response = self.h.heartbeat(self.member_id, self.epoch, owned=self.owned, instance_id=self.instance_id,
-                                    **changes)
-        self._apply(response)
-        return response
-
-    def _apply(self, response) -> None:
-        assert response["error_code"] == ErrorCode.NONE, response
-        self.epoch = response["member_epoch"]
-        if response["assignment"] is not None:
-            self.owned = {tp["topic_id"]: frozenset(tp["partitions"])
-                          for tp in response["assignment"]["topic_partitions"]}
-
-    def partitions(self) -> set[tuple[uuid.UUID, int]]:
-        return {(t, p) for t, ps in self.owned.items() for p in ps}
-
-
-def settle(*clients, rounds=5):
-    """Heartbeat every client in turn, a few rounds: enough for any handover to complete."""
-    for _ in range(rounds):
-        for client in clients:
-            client.beat()
-            owned = [c.partitions() for c in clients]
-            assert sum(map(len, owned)) == len(set().union(*owned)), "a partition has two owners"
-
-
 async def test_a_member_joins_with_epoch_zero_and_gets_every_partition(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         topic = h.topics.create("t", 3)
-        response = h.heartbeat("m1", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        response = await h.heartbeat("m1", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert response == {"error_code": ErrorCode.NONE, "error_message": None, "member_id": "m1",
                             "member_epoch": 1, "heartbeat_interval_ms": 5000,
                             "assignment": {"topic_partitions": [{"topic_id": topic, "partitions": [0, 1, 2]}]}}
         group = h.group()
         assert (group.state, group.group_epoch, group.assignment_epoch) == (ConsumerGroupState.STABLE, 1, 1)
-        assert h.heartbeat("m1", 1, owned={topic: {0, 1, 2}})["assignment"] is None  # nothing new to say
+        assert (await h.heartbeat("m1", 1, owned={topic: {0, 1, 2}}))["assignment"] is None  # nothing new to say
         nursery.cancel_scope.cancel()
 
 
 async def test_member_ids_come_from_the_client_from_version_one_on(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
-        refused = h.heartbeat("", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        refused = await h.heartbeat("", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert (refused["error_code"], refused["error_message"]) == (ErrorCode.INVALID_REQUEST,
                                                                      "MemberId can't be empty.")
-        named = h.heartbeat("", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS, version=0)
+        named = await h.heartbeat("", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS, version=0)
         assert named["error_code"] == ErrorCode.NONE and len(named["member_id"]) == 22
         assert named["member_id"] in h.group().members
         nursery.cancel_scope.cancel()
@@ -154,13 +60,13 @@ async def test_first_heartbeats_must_be_complete(clock):
                                                 "first request."),
             (dict(group_id="", names=["t"], owned={}, rebalance_ms=1000), "GroupId can't be empty."),
         ]:
-            response = h.heartbeat("m", 0, **kwargs)
+            response = await h.heartbeat("m", 0, **kwargs)
             assert (response["error_code"], response["error_message"]) == (ErrorCode.INVALID_REQUEST, message)
-        unsupported = h.heartbeat("m", 0, names=["t"], owned={}, rebalance_ms=1000, assignor="sticky")
+        unsupported = await h.heartbeat("m", 0, names=["t"], owned={}, rebalance_ms=1000, assignor="sticky")
         assert unsupported["error_code"] == ErrorCode.UNSUPPORTED_ASSIGNOR
         assert unsupported["error_message"] == \
             "ServerAssignor sticky is not supported. Supported assignors: uniform, range."
-        assert h.heartbeat("m", 0, regex="[", owned={}, rebalance_ms=1000)["error_code"] == \
+        assert (await h.heartbeat("m", 0, regex="[", owned={}, rebalance_ms=1000))["error_code"] == \
             ErrorCode.INVALID_REGULAR_EXPRESSION
         assert not h.groups
         nursery.cancel_scope.cancel()
@@ -171,8 +77,8 @@ async def test_uniform_assignment_spreads_partitions_evenly(clock):
         h = Harness(nursery)
         h.topics.create("t", 4)
         h.topics.create("u", 3)
-        clients = [h.client(f"m{i}", names=("t", "u")) for i in range(3)]
-        settle(*clients)
+        clients = [await h.client(f"m{i}", names=("t", "u")) for i in range(3)]
+        await settle(*clients)
         assert sorted(len(c.partitions()) for c in clients) == [2, 2, 3]
         assert len(set().union(*(c.partitions() for c in clients))) == 7
         assert h.group().state == ConsumerGroupState.STABLE
@@ -184,8 +90,8 @@ async def test_range_assignment_gives_contiguous_runs_in_member_order(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 5)
-        clients = [h.client(m, assignor="range") for m in ("b", "a")]
-        settle(*clients)
+        clients = [await h.client(m, assignor="range") for m in ("b", "a")]
+        await settle(*clients)
         assert {c.member_id: c.owned for c in clients} == {"a": {t: frozenset({0, 1, 2})}, "b": {t: frozenset({3, 4})}}
         nursery.cancel_scope.cancel()
 
@@ -194,21 +100,21 @@ async def test_a_second_member_waits_until_the_first_has_revoked(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 4)
-        a = h.client("a")
+        a = await h.client("a")
         assert (a.epoch, a.owned) == (1, {t: frozenset(range(4))})
-        b = h.client("b")
+        b = await h.client("b")
         group = h.group()
         assert (b.epoch, b.owned, group.group_epoch) == (2, {}, 2)  # its partitions are still a's
         assert group.members["b"].state == MemberState.UNRELEASED_PARTITIONS
         assert group.state == ConsumerGroupState.RECONCILING
         kept = group.target["a"][t]
 
-        revoking = a.beat()
+        revoking = await a.beat()
         assert (revoking["member_epoch"], a.owned) == (1, {t: kept})  # revoke first, same epoch
         assert group.members["a"].state == MemberState.UNREVOKED_PARTITIONS
-        assert b.beat()["assignment"] is None  # a has not confirmed yet
-        assert a.beat()["member_epoch"] == 2  # it no longer lists them: on to the new epoch
-        b.beat()
+        assert (await b.beat())["assignment"] is None  # a has not confirmed yet
+        assert (await a.beat())["member_epoch"] == 2  # it no longer lists them: on to the new epoch
+        await b.beat()
         assert b.owned == {t: frozenset(range(4)) - kept} and len(kept) == 2
         assert group.state == ConsumerGroupState.STABLE
         nursery.cancel_scope.cancel()
@@ -218,17 +124,17 @@ async def test_a_leaving_member_hands_its_partitions_over(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 4)
-        a, b = h.client("a"), h.client("b")
-        settle(a, b)
+        a, b = await h.client("a"), await h.client("b")
+        await settle(a, b)
         epoch = h.group().group_epoch
-        left = h.heartbeat("a", -1)
+        left = await h.heartbeat("a", -1)
         assert (left["error_code"], left["member_id"], left["member_epoch"]) == (ErrorCode.NONE, "a", -1)
         assert "a" not in h.group().members and h.group().group_epoch == epoch + 1
-        b.beat()
+        await b.beat()
         assert b.owned == {t: frozenset(range(4))}
-        assert h.heartbeat("a", a.epoch)["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
-        assert h.heartbeat("a", -1)["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
-        b_leaves = h.heartbeat("b", -1)
+        assert (await h.heartbeat("a", a.epoch))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
+        assert (await h.heartbeat("a", -1))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
+        b_leaves = await h.heartbeat("b", -1)
         assert b_leaves["error_code"] == ErrorCode.NONE and h.group().state == ConsumerGroupState.EMPTY
         nursery.cancel_scope.cancel()
 
@@ -237,21 +143,21 @@ async def test_a_static_member_that_leaves_for_now_gets_its_partitions_back(cloc
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 4)
-        a, b = h.client("a", instance_id="i-a"), h.client("b", instance_id="i-b")
-        settle(a, b)
+        a, b = await h.client("a", instance_id="i-a"), await h.client("b", instance_id="i-b")
+        await settle(a, b)
         mine, epoch = a.owned, a.epoch
-        intruder = h.heartbeat("x", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS, instance_id="i-a")
+        intruder = await h.heartbeat("x", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS, instance_id="i-a")
         assert intruder["error_code"] == ErrorCode.UNRELEASED_INSTANCE_ID
 
-        paused = h.heartbeat("a", -2, instance_id="i-a")
+        paused = await h.heartbeat("a", -2, instance_id="i-a")
         assert (paused["error_code"], paused["member_epoch"]) == (ErrorCode.NONE, -2)
-        b.beat()
+        await b.beat()
         assert b.partitions().isdisjoint({(t, p) for p in mine[t]})  # held for the instance
 
-        back = Client(h, "a2", ["t"], instance_id="i-a")
+        back = await Client.join(h, "a2", ["t"], instance_id="i-a")
         assert (back.epoch, back.owned) == (epoch, mine)
         assert set(h.group().members) == {"a2", "b"} and h.group().static_members["i-a"] == "a2"
-        assert h.heartbeat("a", epoch, instance_id="i-a")["error_code"] == ErrorCode.FENCED_INSTANCE_ID
+        assert (await h.heartbeat("a", epoch, instance_id="i-a"))["error_code"] == ErrorCode.FENCED_INSTANCE_ID
         nursery.cancel_scope.cancel()
 
 
@@ -259,12 +165,12 @@ async def test_a_static_member_away_past_its_session_loses_its_partitions(clock)
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 2)
-        a, b = h.client("a", instance_id="i-a"), h.client("b")
-        settle(a, b)
-        h.heartbeat("a", -2, instance_id="i-a")
+        a, b = await h.client("a", instance_id="i-a"), await h.client("b")
+        await settle(a, b)
+        await h.heartbeat("a", -2, instance_id="i-a")
         for _ in range(5):  # past the session timeout: a's last heartbeat was its leave
             await trio.sleep(SESSION_S / 4)
-            b.beat()
+            await b.beat()
         assert b.owned == {t: frozenset({0, 1})} and "a" not in h.group().members
         assert "i-a" not in h.group().static_members
         nursery.cancel_scope.cancel()
@@ -274,18 +180,18 @@ async def test_a_silent_member_is_fenced_after_the_session_timeout(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 2)
-        a, b = h.client("a"), h.client("b")
-        settle(a, b)
+        a, b = await h.client("a"), await h.client("b")
+        await settle(a, b)
         for _ in range(8):  # b heartbeats every 5 s, a never again
             await trio.sleep(5)
-            b.beat()
+            await b.beat()
         await trio.sleep(SESSION_S - 40 - 0.1)
         assert "a" in h.group().members
         await trio.sleep(0.2)
         assert "a" not in h.group().members
-        b.beat()
+        await b.beat()
         assert b.owned == {t: frozenset({0, 1})}
-        assert h.heartbeat("a", a.epoch, owned=a.owned)["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
+        assert (await h.heartbeat("a", a.epoch, owned=a.owned))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
         nursery.cancel_scope.cancel()
 
 
@@ -293,25 +199,25 @@ async def test_heartbeats_at_a_wrong_epoch_are_fenced(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 4)
-        a = h.client("a")
-        h.client("b")
-        a.beat()  # revoking at epoch 1
-        a.beat()  # epoch 2
+        a = await h.client("a")
+        await h.client("b")
+        await a.beat()  # revoking at epoch 1
+        await a.beat()  # epoch 2
         assert a.epoch == 2
-        ahead = h.heartbeat("a", 3, owned=a.owned)
+        ahead = await h.heartbeat("a", 3, owned=a.owned)
         assert ahead["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
         assert ahead["error_message"].startswith("The consumer group member has a greater member epoch (3)")
         # The previous epoch passes with nothing beyond the current assignment (a lost response)...
-        assert h.heartbeat("a", 1, owned=a.owned)["error_code"] == ErrorCode.NONE
+        assert (await h.heartbeat("a", 1, owned=a.owned))["error_code"] == ErrorCode.NONE
         # ...but not while claiming more, nor an older epoch.
-        assert h.heartbeat("a", 1, owned={t: frozenset(range(4))})["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
+        assert (await h.heartbeat("a", 1, owned={t: frozenset(range(4))}))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
         h.topics.grow("t", 5)
-        a.beat()
+        await a.beat()
         assert a.epoch == 3
-        assert h.heartbeat("a", 1, owned=a.owned)["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
-        assert h.heartbeat("nobody", 2)["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
+        assert (await h.heartbeat("a", 1, owned=a.owned))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
+        assert (await h.heartbeat("nobody", 2))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
         # A fenced member rejoins with epoch 0 and its member id, and gets its state back.
-        again = h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        again = await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert again["member_epoch"] == 3 and again["assignment"]["topic_partitions"][0]["partitions"] == \
             sorted(a.owned[t])
         nursery.cancel_scope.cancel()
@@ -321,16 +227,16 @@ async def test_a_member_that_does_not_revoke_in_time_is_fenced(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t = h.topics.create("t", 2)
-        h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=10_000)
-        b = h.client("b")
-        h.heartbeat("a", 1, owned={t: {0, 1}})  # told to revoke one partition
+        await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=10_000)
+        b = await h.client("b")
+        await h.heartbeat("a", 1, owned={t: {0, 1}})  # told to revoke one partition
         assert h.group().members["a"].state == MemberState.UNREVOKED_PARTITIONS
         await trio.sleep(9.9)
-        h.heartbeat("a", 1, owned={t: {0, 1}})  # still holding on: the deadline is not moved
-        b.beat()
+        await h.heartbeat("a", 1, owned={t: {0, 1}})  # still holding on: the deadline is not moved
+        await b.beat()
         await trio.sleep(0.2)
         assert "a" not in h.group().members
-        b.beat()
+        await b.beat()
         assert b.owned == {t: frozenset({0, 1})}
         nursery.cancel_scope.cancel()
 
@@ -339,13 +245,13 @@ async def test_a_subscription_change_revokes_and_assigns(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         t, u = h.topics.create("t", 2), h.topics.create("u", 2)
-        a = h.client("a", names=("t",))
+        a = await h.client("a", names=("t",))
         assert a.owned == {t: frozenset({0, 1})}
         epoch = h.group().group_epoch
-        response = a.beat(names=["u"])
+        response = await a.beat(names=["u"])
         assert h.group().group_epoch == epoch + 1
         assert (response["member_epoch"], a.owned) == (epoch, {})  # first give t up
-        a.beat()
+        await a.beat()
         assert (a.epoch, a.owned) == (epoch + 1, {u: frozenset({0, 1})})
         assert h.group().subscribed_topics() == {"u"}
         nursery.cancel_scope.cancel()
@@ -354,14 +260,14 @@ async def test_a_subscription_change_revokes_and_assigns(clock):
 async def test_new_partitions_and_topics_are_assigned_on_the_next_heartbeat(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
-        a = h.client("a", names=("t", "later"))
+        a = await h.client("a", names=("t", "later"))
         assert (a.epoch, a.owned) == (1, {})  # nothing exists yet
         t = h.topics.create("t", 2)
-        a.beat()
+        await a.beat()
         assert (a.epoch, a.owned) == (2, {t: frozenset({0, 1})})
         h.topics.grow("t", 3)
         later = h.topics.create("later", 1)
-        a.beat()
+        await a.beat()
         assert (a.epoch, a.owned) == (3, {t: frozenset({0, 1, 2}), later: frozenset({0})})
         nursery.cancel_scope.cancel()
 
@@ -372,10 +278,10 @@ async def test_a_regex_subscription_follows_matching_topics(clock):
         h.topics.create("__consumer_offsets", 50)
         orders = h.topics.create("orders-eu", 1)
         h.topics.create("not-orders", 1)
-        a = h.client("a", names=(), regex="orders-.*")
+        a = await h.client("a", names=(), regex="orders-.*")
         assert a.owned == {orders: frozenset({0})}
         us = h.topics.create("orders-us", 2)
-        a.beat()
+        await a.beat()
         assert a.owned == {orders: frozenset({0}), us: frozenset({0, 1})}
         assert h.group().subscribed_topics() == {"orders-eu", "orders-us"}
         nursery.cancel_scope.cancel()
@@ -387,23 +293,24 @@ async def test_a_group_keeps_its_type(clock):
         busy = h.groups["busy"] = ClassicGroup("busy")
         busy.members["x"] = object()
         busy.state = GroupState.STABLE
-        refused = h.heartbeat("m", 0, group_id="busy", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        refused = await h.heartbeat("m", 0, group_id="busy", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert (refused["error_code"], refused["error_message"]) == (ErrorCode.GROUP_ID_NOT_FOUND,
                                                                      "Group busy is not a consumer group.")
         simple = h.groups["simple"] = ClassicGroup("simple")  # made by an offset commit: empty
-        joined = h.heartbeat("m", 0, group_id="simple", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
-        assert joined["error_code"] == ErrorCode.NONE and h.dropped == [simple]
+        joined = await h.heartbeat("m", 0, group_id="simple", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        assert joined["error_code"] == ErrorCode.NONE and simple.state == GroupState.DEAD
         assert isinstance(h.groups["simple"], ConsumerGroup)
+        assert h.written[-1][0] == Tombstone(GroupMetadataKey("simple"))  # the classic group is deleted with it
         nursery.cancel_scope.cancel()
 
 
 async def test_the_group_size_is_capped(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery, max_size=1)
-        h.client("a")
-        refused = h.heartbeat("b", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
+        await h.client("a")
+        refused = await h.heartbeat("b", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert refused["error_code"] == ErrorCode.GROUP_MAX_SIZE_REACHED
-        assert h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)["error_code"] == ErrorCode.NONE
+        assert (await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS))["error_code"] == ErrorCode.NONE
         nursery.cancel_scope.cancel()
 
 
@@ -411,7 +318,7 @@ async def test_offsets_are_committed_and_fetched_at_the_member_epoch(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         h.topics.create("t", 1)
-        a = h.client("a")
+        a = await h.client("a")
         group = h.group()
         group.check_offset_commit("a", a.epoch)
         group.check_offset_fetch("a", a.epoch)
@@ -425,7 +332,7 @@ async def test_offsets_are_committed_and_fetched_at_the_member_epoch(clock):
             with pytest.raises(GroupError) as raised:
                 check(*args)
             assert raised.value.code == code
-        h.heartbeat("a", -1)
+        await h.heartbeat("a", -1)
         group.check_offset_commit("", -1)  # anyone may commit to an empty group
         nursery.cancel_scope.cancel()
 
