@@ -14,11 +14,10 @@ type  key (group, member)                     value
 8     ConsumerGroupCurrentMemberAssignment    a member's epochs, state and owned partitions
 ====  ======================================  =============================================
 
-A key is its int16 type and the key's fields (non-flexible strings, as for the older types: the
-type works as the key's version in ``encode_embedded``); a value is int16 version 0 and the
-value's fields in the flexible encoding, as Kafka 4.3 writes them (its tagged fields: the
-metadata hash, the assignment timestamp, each partition's assignment epoch (KIP-1251), and a
-member's classic-protocol metadata). Kafka 4.1 replaced type 4 by the metadata hash: it only
+The bytes are Kafka's (``wire/coordinator_records``): a key is its int16 type and the key's
+fields, a value int16 version 0 and the value's fields, as Kafka 4.3 writes them (with its
+tagged fields: the metadata hash, the assignment timestamp, each partition's assignment epoch
+(KIP-1251), a member's classic-protocol metadata). Kafka 4.1 replaced type 4 by the metadata hash: it only
 writes tombstones for it, and so does odradek; a value of that type is read only to know that
 one exists.
 """
@@ -30,8 +29,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from odradek.wire.embedded import decode_embedded, encode_embedded
-from odradek.wire.schema import Field, Message
+from odradek.wire import coordinator_records
+from odradek.wire.coordinator_records import consumer_offsets
+from odradek.wire.schema import CoordinatorRecord, Message
 
 GROUP_EPOCH_TYPE = 3
 PARTITION_METADATA_TYPE = 4
@@ -40,128 +40,17 @@ TARGET_ASSIGNMENT_EPOCH_TYPE = 6
 TARGET_ASSIGNMENT_MEMBER_TYPE = 7
 CURRENT_ASSIGNMENT_TYPE = 8
 
-VALUE_VERSION = 0
-
 #: (topic id -> partition -> the epoch it was assigned at)
 PartitionEpochs = Mapping[uuid.UUID, Mapping[int, int]]
 
 
-def _group_key(name: str, type_: int) -> Message:
-    return Message(name=name, valid_versions=str(type_), flexible_versions="none",
-                   fields=(Field("group_id", "string", "0+"),))
-
-
-def _member_key(name: str, type_: int) -> Message:
-    return Message(name=name, valid_versions=str(type_), flexible_versions="none",
-                   fields=(Field("group_id", "string", "0+"), Field("member_id", "string", "0+")))
-
-
-GROUP_EPOCH_KEY = _group_key("ConsumerGroupMetadataKey", GROUP_EPOCH_TYPE)
-PARTITION_METADATA_KEY = _group_key("ConsumerGroupPartitionMetadataKey", PARTITION_METADATA_TYPE)
-MEMBER_METADATA_KEY = _member_key("ConsumerGroupMemberMetadataKey", MEMBER_METADATA_TYPE)
-TARGET_ASSIGNMENT_EPOCH_KEY = _group_key("ConsumerGroupTargetAssignmentMetadataKey", TARGET_ASSIGNMENT_EPOCH_TYPE)
-TARGET_ASSIGNMENT_MEMBER_KEY = _member_key("ConsumerGroupTargetAssignmentMemberKey", TARGET_ASSIGNMENT_MEMBER_TYPE)
-CURRENT_ASSIGNMENT_KEY = _member_key("ConsumerGroupCurrentMemberAssignmentKey", CURRENT_ASSIGNMENT_TYPE)
-
-GROUP_EPOCH_VALUE = Message(
-    name="ConsumerGroupMetadataValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("epoch", "int32", "0+"),
-        Field("metadata_hash", "int64", "0+", tag=0, tagged_versions="0+", default=0),
-    ),
-)
-
-PARTITION_METADATA_VALUE = Message(
-    name="ConsumerGroupPartitionMetadataValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("topics", "[]TopicMetadata", "0+", fields=(
-            Field("topic_id", "uuid", "0+"),
-            Field("topic_name", "string", "0+"),
-            Field("num_partitions", "int32", "0+"),
-            Field("partition_metadata", "[]PartitionMetadata", "0+", fields=(
-                Field("partition", "int32", "0+"),
-                Field("racks", "[]string", "0+"),
-            )),
-        )),
-    ),
-)
-
-MEMBER_METADATA_VALUE = Message(
-    name="ConsumerGroupMemberMetadataValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("instance_id", "string", "0+", nullable_versions="0+"),
-        Field("rack_id", "string", "0+", nullable_versions="0+"),
-        Field("client_id", "string", "0+"),
-        Field("client_host", "string", "0+"),
-        Field("subscribed_topic_names", "[]string", "0+"),
-        Field("subscribed_topic_regex", "string", "0+", nullable_versions="0+"),
-        Field("rebalance_timeout_ms", "int32", "0+", default=-1),
-        Field("server_assignor", "string", "0+", nullable_versions="0+"),
-        Field("classic_member_metadata", "ClassicMemberMetadata", "0+", nullable_versions="0+", default=None,
-              tag=0, tagged_versions="0+", fields=(
-                  Field("session_timeout_ms", "int32", "0+"),
-                  Field("supported_protocols", "[]ClassicProtocol", "0+", fields=(
-                      Field("name", "string", "0+"),
-                      Field("metadata", "bytes", "0+"),
-                  )),
-              )),
-    ),
-)
-
-TARGET_ASSIGNMENT_EPOCH_VALUE = Message(
-    name="ConsumerGroupTargetAssignmentMetadataValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("assignment_epoch", "int32", "0+"),
-        Field("assignment_timestamp", "int64", "0+", tag=0, tagged_versions="0+", default=0),
-    ),
-)
-
-TARGET_ASSIGNMENT_MEMBER_VALUE = Message(
-    name="ConsumerGroupTargetAssignmentMemberValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("topic_partitions", "[]TopicPartition", "0+", fields=(
-            Field("topic_id", "uuid", "0+"),
-            Field("partitions", "[]int32", "0+"),
-        )),
-    ),
-)
-
-_TOPIC_PARTITIONS = (
-    Field("topic_id", "uuid", "0+"),
-    Field("partitions", "[]int32", "0+"),
-    Field("assignment_epochs", "[]int32", "0+", nullable_versions="0+", default=None, tag=0, tagged_versions="0+"),
-)
-
-CURRENT_ASSIGNMENT_VALUE = Message(
-    name="ConsumerGroupCurrentMemberAssignmentValue",
-    valid_versions="0",
-    flexible_versions="0+",
-    fields=(
-        Field("member_epoch", "int32", "0+"),
-        Field("previous_member_epoch", "int32", "0+"),
-        Field("state", "int8", "0+"),
-        Field("assigned_partitions", "[]TopicPartitions", "0+", fields=_TOPIC_PARTITIONS),
-        Field("partitions_pending_revocation", "[]TopicPartitions", "0+", fields=_TOPIC_PARTITIONS),
-    ),
-)
-
-SCHEMAS: dict[int, tuple[Message, Message]] = {
-    GROUP_EPOCH_TYPE: (GROUP_EPOCH_KEY, GROUP_EPOCH_VALUE),
-    PARTITION_METADATA_TYPE: (PARTITION_METADATA_KEY, PARTITION_METADATA_VALUE),
-    MEMBER_METADATA_TYPE: (MEMBER_METADATA_KEY, MEMBER_METADATA_VALUE),
-    TARGET_ASSIGNMENT_EPOCH_TYPE: (TARGET_ASSIGNMENT_EPOCH_KEY, TARGET_ASSIGNMENT_EPOCH_VALUE),
-    TARGET_ASSIGNMENT_MEMBER_TYPE: (TARGET_ASSIGNMENT_MEMBER_KEY, TARGET_ASSIGNMENT_MEMBER_VALUE),
-    CURRENT_ASSIGNMENT_TYPE: (CURRENT_ASSIGNMENT_KEY, CURRENT_ASSIGNMENT_VALUE),
+#: The schemas of each type (Kafka's, generated into ``wire/coordinator_records``).
+RECORDS: dict[int, CoordinatorRecord] = {
+    record.type: record for record in (
+        consumer_offsets.CONSUMER_GROUP_METADATA, consumer_offsets.CONSUMER_GROUP_PARTITION_METADATA,
+        consumer_offsets.CONSUMER_GROUP_MEMBER_METADATA, consumer_offsets.CONSUMER_GROUP_TARGET_ASSIGNMENT_METADATA,
+        consumer_offsets.CONSUMER_GROUP_TARGET_ASSIGNMENT_MEMBER,
+        consumer_offsets.CONSUMER_GROUP_CURRENT_MEMBER_ASSIGNMENT)
 }
 _MEMBER_TYPES = frozenset({MEMBER_METADATA_TYPE, TARGET_ASSIGNMENT_MEMBER_TYPE, CURRENT_ASSIGNMENT_TYPE})
 
@@ -277,31 +166,33 @@ ConsumerGroupEntry = (GroupEpoch | PartitionMetadata | MemberSubscription | Targ
 
 
 def is_consumer_group_type(record_type: int) -> bool:
-    return record_type in SCHEMAS
+    return record_type in RECORDS
+
+
+def schemas(record_type: int) -> tuple[Message, Message]:
+    record = RECORDS[record_type]
+    return record.key, record.value
 
 
 # --- keys ----------------------------------------------------------------------------------------
 
 def encode_key(key: ConsumerGroupKey) -> bytes:
-    schema, _ = SCHEMAS[key.record_type]
     fields = {"group_id": key.group}
     if key.record_type in _MEMBER_TYPES:
         fields["member_id"] = key.member_id
-    return encode_embedded(schema, key.record_type, fields)
+    return coordinator_records.encode_key(RECORDS[key.record_type], fields)
 
 
 def decode_key(data: bytes) -> ConsumerGroupKey:
     """``data`` must start with one of this module's record types."""
-    record_type, fields = decode_embedded(SCHEMAS[int.from_bytes(data[:2], "big", signed=True)][0], data)
-    return ConsumerGroupKey(record_type, fields.group_id,
-                            fields.member_id if record_type in _MEMBER_TYPES else None)
+    record, fields = coordinator_records.decode_key(RECORDS, data)
+    return ConsumerGroupKey(record.type, fields.group_id, fields.member_id if record.type in _MEMBER_TYPES else None)
 
 
 # --- values --------------------------------------------------------------------------------------
 
 def encode_value(entry: ConsumerGroupEntry) -> bytes:
-    schema = SCHEMAS[entry.key.record_type][1]
-    return encode_embedded(schema, VALUE_VERSION, _value_fields(entry))
+    return coordinator_records.encode_value(RECORDS[entry.key.record_type], _value_fields(entry))
 
 
 def _value_fields(entry: ConsumerGroupEntry) -> dict:
@@ -339,7 +230,7 @@ def _with_epochs(partitions: PartitionEpochs) -> list[dict]:
 
 def decode_value(key: ConsumerGroupKey, data: bytes) -> ConsumerGroupEntry:
     """The entry of a (non-null) value; fields newer versions add are read past."""
-    _, value = decode_embedded(SCHEMAS[key.record_type][1], data)
+    _, value = coordinator_records.decode_value(RECORDS[key.record_type], data)
     group, member_id = key.group, key.member_id
     if key.record_type == GROUP_EPOCH_TYPE:
         return GroupEpoch(group, value.epoch, value.metadata_hash)

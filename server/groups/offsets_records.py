@@ -199,7 +199,7 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
     if type_ in GROUP_METADATA_KEY.valid_versions:
         return GROUP_METADATA_KEY, GROUP_METADATA_VALUE
     if consumer_records.is_consumer_group_type(type_):
-        return consumer_records.SCHEMAS[type_]
+        return consumer_records.schemas(type_)
     raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
 
 

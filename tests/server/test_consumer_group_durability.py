@@ -166,10 +166,14 @@ async def test_a_loaded_member_that_does_not_come_back_is_fenced_a_session_after
 
         again = restarted(nursery, h)
         a.h = again
-        for _ in range(8):
+        for _ in range(7):
             await trio.sleep(SESSION_S / 8)
             await a.beat()
-        assert set(again.group().members) == {"a"}  # b: a full session after the load, not before
+        assert set(again.group().members) == {"a", "b"}  # b's session started again at the load...
+        for _ in range(2):
+            await trio.sleep(SESSION_S / 8)
+            await a.beat()
+        assert set(again.group().members) == {"a"}  # ...and ended a session later
         assert a.owned == {t: frozenset({0, 1})}
         nursery.cancel_scope.cancel()
 
