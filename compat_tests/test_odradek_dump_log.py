@@ -1,6 +1,7 @@
 """``odradek dump-log`` on the segments a real broker wrote for real clients: confluent-kafka's
-consumer groups in ``__consumer_offsets`` (``--offsets-decoder``) and its transactions in
-``__transaction_state`` (``--transaction-log-decoder``), and records whose bytes are not text.
+consumer groups in ``__consumer_offsets`` (``--offsets-decoder``), classic and KIP-848 ones, and
+its transactions in ``__transaction_state`` (``--transaction-log-decoder``), and records whose
+bytes are not text.
 
 Where Java is installed, the output is also compared with Kafka's own kafka-dump-log
 (``DumpLogSegments``) on the same files, line for line.  With ``ODRADEK_COMPAT_TARGET=kafka`` the
@@ -72,6 +73,25 @@ def group_lifetime(broker, clients, topic: str) -> str:
     return group
 
 
+def consumer_group_lifetime(broker, clients, topic: str) -> str:
+    """A confluent-kafka consumer of the KIP-848 protocol joins a group, commits, leaves; then
+    the group is deleted."""
+    group = f"{topic}-g"
+    create_topic(clients, broker, topic, 2)
+    ck_produce(clients.ck_producer(broker), topic, [(b"k", b"v")] * 2, partition=0)
+    consumer = confluent_kafka.Consumer({
+        "bootstrap.servers": broker.bootstrap, "group.id": group, "client.id": "dump-client",
+        "group.protocol": "consumer", "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        ck_read(consumer, 2)
+        consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    ck_wait(clients.ck_admin(broker).delete_consumer_groups([group], request_timeout=10))
+    return group
+
+
 def committed_then_aborted(broker, clients, topic: str) -> str:
     """A confluent-kafka transactional producer commits one transaction and aborts the next."""
     transactional_id = f"{topic}-tx"
@@ -123,6 +143,38 @@ def test_offsets_decoder_shows_a_groups_commits_metadata_and_deletion(module_bro
     assert metadata[-1] == "<DELETE>"
 
 
+def test_offsets_decoder_shows_a_consumer_protocol_groups_records(module_broker, clients, topic):
+    """Kafka's KIP-848 record types: the group epoch, the member's subscription, the target
+    assignment, the member's current assignment; tombstones when it leaves and when the group
+    is deleted."""
+    group = consumer_group_lifetime(module_broker, clients, topic)
+    ours = decoded(module_broker, OFFSETS, "--offsets-decoder",
+                   lambda key: key["data"].get("groupId", key["data"].get("group")) == group)
+    types = [(key["type"], value == "<DELETE>") for key, value in ours if key["type"] != "1"]
+    by_type = {}
+    for key, value in ours:
+        if value != "<DELETE>":
+            by_type.setdefault(key["type"], []).append((key["data"], value))
+    [(member_key, subscription)] = by_type["5"][:1]
+    member_id = member_key["memberId"]
+    assert subscription["version"] == "0"
+    assert (subscription["data"]["clientId"], subscription["data"]["subscribedTopicNames"]) == ("dump-client", [topic])
+    first_epoch = by_type["3"][0][1]["data"]
+    assert first_epoch["epoch"] >= 1 and "metadataHash" in first_epoch
+    target = by_type["7"][0]
+    assert target[0] == {"groupId": group, "memberId": member_id}
+    assert sorted(target[1]["data"]["topicPartitions"][0]["partitions"]) == [0, 1]
+    assert by_type["6"][0][1]["data"]["assignmentEpoch"] == first_epoch["epoch"]
+    current = by_type["8"][-1][1]["data"]
+    assert current["memberEpoch"] == first_epoch["epoch"] and current["state"] == 0
+    assert sorted(current["assignedPartitions"][0]["partitions"]) == [0, 1]
+    # the member left: its assignment, target and subscription go, the group epoch moves on
+    left = types.index(("8", True))
+    assert types[left:left + 4] == [("8", True), ("7", True), ("5", True), ("3", False)]
+    # the group was deleted: the target's epoch, Kafka's older subscription metadata, the group epoch
+    assert types[-3:] == [("6", True), ("4", True), ("3", True)]
+
+
 def test_transaction_log_decoder_shows_a_transactions_states(module_broker, clients, topic):
     found = transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic))
     assert [state["transactionStatus"] for state in found] == [0, 1, 2, 4, 1, 3, 5]
@@ -146,6 +198,7 @@ def test_the_output_is_kafkas_dump_log_output(module_broker, clients, topic):
     """The same files through Kafka's DumpLogSegments and through odradek dump-log."""
     require_kafka_jars()
     group_lifetime(module_broker, clients, topic + "-o")
+    consumer_group_lifetime(module_broker, clients, topic + "-c")
     transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic + "-t"))
     for name, flag in ((topic + "-t", "--print-data-log"), (OFFSETS, "--offsets-decoder"),
                        (TRANSACTIONS, "--transaction-log-decoder")):

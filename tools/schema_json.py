@@ -13,7 +13,7 @@ import base64
 import uuid
 from collections.abc import Mapping
 
-from odradek.wire.codec import default_value
+from odradek.wire.codec import default_struct, default_value
 from odradek.wire.schema import Field, Message
 
 
@@ -34,10 +34,19 @@ def _struct_json(fields: tuple[Field, ...], version: int, value: Mapping) -> dic
         if version not in field.versions:
             continue
         item = value[field.name]
-        if field.tag is not None and version in field.tagged_versions and item == default_value(field):
+        if field.tag is not None and version in field.tagged_versions and item == _tagged_default(field):
             continue
         found[camel_case(field.name)] = _field_json(field, version, item)
     return found
+
+
+def _tagged_default(field: Field) -> object:
+    """What a tagged field holds when it was not written: for a struct, the struct of defaults,
+    even a nullable one whose schema default is null (Kafka's generated classes start with the
+    empty struct, so a null one is written, and printed)."""
+    if field.is_struct and not field.is_array:
+        return default_struct(field.fields)
+    return default_value(field)
 
 
 def _field_json(field: Field, version: int, item: object) -> object:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from construct import Construct, Container
 
@@ -210,6 +211,11 @@ def _struct_codec(fields: tuple[Field, ...], version: int, flexible: bool) -> St
         if version not in field.versions:
             decode_plan.append((field.name, _not_on_wire(field)))
             continue
+        if flexible and version in field.tagged_versions and field.is_struct and not field.is_array:
+            codec, absent, is_default = _tagged_struct(field, version)
+            decode_plan.append((field.name, absent))
+            tagged.append((field.tag, field.name, codec, is_default))
+            continue
         codec = _value_codec(field, version, flexible)
         if flexible and version in field.tagged_versions:
             decode_plan.append((field.name, _not_on_wire(field)))
@@ -220,6 +226,20 @@ def _struct_codec(fields: tuple[Field, ...], version: int, flexible: bool) -> St
                             _build_fallback(field, version)))
     tagged.sort(key=lambda entry: entry[0])
     return StructCodec(decode_plan, members, tagged, flexible)
+
+
+def _tagged_struct(field: Field, version: int) -> tuple[Construct, Callable, Callable[[object], bool]]:
+    """A tagged struct field as Kafka's generated code handles one: absent, it is the struct of
+    defaults (even when the schema's default is null); only that struct is left unwritten, and
+    a null one (a nullable struct) is written, its presence an unsigned varint, 0 for null."""
+    struct = _struct_codec(field.fields, version, True)
+    codec = NullableStruct(struct, varint_marker=True) if version in field.nullable_versions else struct
+    make = _default_maker(replace(field, default=NO_DEFAULT))
+    checks = tuple((sub.name, _is_default_check(sub, version)) for sub in field.fields if version in sub.versions)
+
+    def is_default(value) -> bool:
+        return isinstance(value, Mapping) and all(check(value[name]) for name, check in checks if name in value)
+    return codec, (lambda stream, context, path: make()), is_default
 
 
 def _not_on_wire(field: Field) -> Callable:

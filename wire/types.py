@@ -369,20 +369,25 @@ class TaggedFields(Construct):
 
 
 class NullableStruct(Construct):
-    """A struct that may be null: an int8 marker first (-1 null, 1 present), as Kafka writes it."""
+    """A struct that may be null: an int8 marker first (-1 null, 1 present), as Kafka writes it;
+    in a tagged field, an unsigned varint marker (0 null, 1 present), as Kafka writes that."""
 
-    def __init__(self, struct_codec: Construct):
+    def __init__(self, struct_codec: Construct, varint_marker: bool = False):
         super().__init__()
         self.struct_codec = struct_codec
+        self.varint_marker = varint_marker
 
     def _parse(self, stream, context, path):
-        if INT8._parse(stream, context, path) < 0:
+        if self.varint_marker:
+            if UNSIGNED_VARINT._parse(stream, context, path) == 0:
+                return None
+        elif INT8._parse(stream, context, path) < 0:
             return None
         return self.struct_codec._parse(stream, context, path)
 
     def _build(self, obj, stream, context, path):
         if obj is None:
-            stream.write(b"\xff")
+            stream.write(b"\x00" if self.varint_marker else b"\xff")
         else:
             stream.write(b"\x01")
             self.struct_codec._build(obj, stream, context, path)

@@ -29,7 +29,8 @@ def member(**changes):
 KAFKA_BYTES = [
     (GroupEpoch("g", 7, -42), "0003000167", "000000000007010008ffffffffffffffd6"),
     (GroupEpoch("g", 7), "0003000167", "00000000000700"),  # a zero hash is a default: not written
-    (member(), "000500016700016d", "00000002720263032f68030261026200000493e008756e69666f726d00"),
+    # a member of the consumer protocol: Kafka writes its null classic metadata (tag 0, a 0 marker)
+    (member(), "000500016700016d", "00000002720263032f68030261026200000493e008756e69666f726d01000100"),
     (member(instance_id="i", rack_id=None, subscribed_topic_names=("a",), subscribed_topic_regex="",
             rebalance_timeout_ms=1000, server_assignor=None,
             classic=ClassicMemberMetadata(6000, (("range", b"\x01\x02"),))),
@@ -47,6 +48,12 @@ def test_records_are_kafkas_bytes():
     for entry, key, value in KAFKA_BYTES:
         assert encode_record(entry) == (bytes.fromhex(key), bytes.fromhex(value)), entry
         assert decode_record(bytes.fromhex(key), bytes.fromhex(value)) == entry
+
+
+def test_a_member_record_without_classic_metadata_is_a_classic_member_to_kafka():
+    """Kafka's generated code reads an absent tagged struct as the empty struct, not null."""
+    value = bytes.fromhex("00000002720263032f68030261026200000493e008756e69666f726d00")
+    assert decode_record(bytes.fromhex("000500016700016d"), value) == member(classic=ClassicMemberMetadata(0, ()))
 
 
 def test_tombstones_and_keys():

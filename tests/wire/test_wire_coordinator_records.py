@@ -145,9 +145,15 @@ def test_a_newer_value_version_is_read_with_the_newest_layout():
 
 def test_member_metadata_defaults():
     """Fields left out take the schema's defaults: "" for a nullable string without one (as in
-    Kafka's generated classes), -1 for the rebalance timeout, null for the classic metadata."""
+    Kafka's generated classes), -1 for the rebalance timeout; the classic metadata, a tagged
+    nullable struct, is the empty struct when left out (Kafka's generated classes start with one,
+    and only write a null one), and null only when written as null."""
     value = encode_value(CONSUMER_GROUP_MEMBER_METADATA, {"client_id": "c", "client_host": "/127.0.0.1",
                                                           "instance_id": None})
     _, decoded = decode_value(CONSUMER_GROUP_MEMBER_METADATA, value)
     assert (decoded.instance_id, decoded.rack_id, decoded.subscribed_topic_regex) == (None, "", "")
-    assert (decoded.rebalance_timeout_ms, decoded.classic_member_metadata) == (-1, None)
+    assert decoded.rebalance_timeout_ms == -1
+    assert decoded.classic_member_metadata == {"session_timeout_ms": 0, "supported_protocols": []}
+    written_null = encode_value(CONSUMER_GROUP_MEMBER_METADATA, {"classic_member_metadata": None})
+    assert written_null.endswith(bytes.fromhex("01000100"))  # tag 0, one byte: the null marker
+    assert decode_value(CONSUMER_GROUP_MEMBER_METADATA, written_null)[1].classic_member_metadata is None
