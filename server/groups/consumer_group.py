@@ -99,9 +99,10 @@ def _with_epochs(member: ConsumerMember, assignment: Assignment) -> dict[uuid.UU
 @dataclass(eq=False)
 class ConsumerGroup:
     group_id: str
-    group_epoch: int = 0
+    # Kafka 4.3 starts both at 1, so a new group's first members get epoch 2
+    group_epoch: int = 1
     metadata_hash: int = 0  # of the subscribed topics' metadata: a change bumps the group epoch
-    assignment_epoch: int = 0
+    assignment_epoch: int = 1
     assignment_timestamp_ms: int = 0  # when the target assignment was computed
     # a ConsumerGroupPartitionMetadata record (Kafka before 4.1) is stored: the next epoch bump deletes it
     partition_metadata_stored: bool = False

@@ -30,11 +30,12 @@ async def test_a_member_joins_with_epoch_zero_and_gets_every_partition(clock):
         topic = h.topics.create("t", 3)
         response = await h.heartbeat("m1", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert response == {"error_code": ErrorCode.NONE, "error_message": None, "member_id": "m1",
-                            "member_epoch": 1, "heartbeat_interval_ms": 5000,
+                            "member_epoch": 2, "heartbeat_interval_ms": 5000,
                             "assignment": {"topic_partitions": [{"topic_id": topic, "partitions": [0, 1, 2]}]}}
         group = h.group()
-        assert (group.state, group.group_epoch, group.assignment_epoch) == (ConsumerGroupState.STABLE, 1, 1)
-        assert (await h.heartbeat("m1", 1, owned={topic: {0, 1, 2}}))["assignment"] is None  # nothing new to say
+        # Kafka 4.3 starts a group at epoch 1: its first member takes it to 2
+        assert (group.state, group.group_epoch, group.assignment_epoch) == (ConsumerGroupState.STABLE, 2, 2)
+        assert (await h.heartbeat("m1", 2, owned={topic: {0, 1, 2}}))["assignment"] is None  # nothing new to say
         nursery.cancel_scope.cancel()
 
 
@@ -101,19 +102,19 @@ async def test_a_second_member_waits_until_the_first_has_revoked(clock):
         h = Harness(nursery)
         t = h.topics.create("t", 4)
         a = await h.client("a")
-        assert (a.epoch, a.owned) == (1, {t: frozenset(range(4))})
+        assert (a.epoch, a.owned) == (2, {t: frozenset(range(4))})
         b = await h.client("b")
         group = h.group()
-        assert (b.epoch, b.owned, group.group_epoch) == (2, {}, 2)  # its partitions are still a's
+        assert (b.epoch, b.owned, group.group_epoch) == (3, {}, 3)  # its partitions are still a's
         assert group.members["b"].state == MemberState.UNRELEASED_PARTITIONS
         assert group.state == ConsumerGroupState.RECONCILING
         kept = group.target["a"][t]
 
         revoking = await a.beat()
-        assert (revoking["member_epoch"], a.owned) == (1, {t: kept})  # revoke first, same epoch
+        assert (revoking["member_epoch"], a.owned) == (2, {t: kept})  # revoke first, same epoch
         assert group.members["a"].state == MemberState.UNREVOKED_PARTITIONS
         assert (await b.beat())["assignment"] is None  # a has not confirmed yet
-        assert (await a.beat())["member_epoch"] == 2  # it no longer lists them: on to the new epoch
+        assert (await a.beat())["member_epoch"] == 3  # it no longer lists them: on to the new epoch
         await b.beat()
         assert b.owned == {t: frozenset(range(4)) - kept} and len(kept) == 2
         assert group.state == ConsumerGroupState.STABLE
@@ -201,24 +202,24 @@ async def test_heartbeats_at_a_wrong_epoch_are_fenced(clock):
         t = h.topics.create("t", 4)
         a = await h.client("a")
         await h.client("b")
-        await a.beat()  # revoking at epoch 1
-        await a.beat()  # epoch 2
-        assert a.epoch == 2
-        ahead = await h.heartbeat("a", 3, owned=a.owned)
+        await a.beat()  # revoking at epoch 2
+        await a.beat()  # epoch 3
+        assert a.epoch == 3
+        ahead = await h.heartbeat("a", 4, owned=a.owned)
         assert ahead["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
-        assert ahead["error_message"].startswith("The consumer group member has a greater member epoch (3)")
+        assert ahead["error_message"].startswith("The consumer group member has a greater member epoch (4)")
         # The previous epoch passes with nothing beyond the current assignment (a lost response)...
-        assert (await h.heartbeat("a", 1, owned=a.owned))["error_code"] == ErrorCode.NONE
+        assert (await h.heartbeat("a", 2, owned=a.owned))["error_code"] == ErrorCode.NONE
         # ...but not while claiming more, nor an older epoch.
-        assert (await h.heartbeat("a", 1, owned={t: frozenset(range(4))}))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
+        assert (await h.heartbeat("a", 2, owned={t: frozenset(range(4))}))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
         h.topics.grow("t", 5)
         await a.beat()
-        assert a.epoch == 3
-        assert (await h.heartbeat("a", 1, owned=a.owned))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
-        assert (await h.heartbeat("nobody", 2))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
+        assert a.epoch == 4
+        assert (await h.heartbeat("a", 2, owned=a.owned))["error_code"] == ErrorCode.FENCED_MEMBER_EPOCH
+        assert (await h.heartbeat("nobody", 3))["error_code"] == ErrorCode.UNKNOWN_MEMBER_ID
         # A fenced member rejoins with epoch 0 and its member id, and gets its state back.
         again = await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
-        assert again["member_epoch"] == 3 and again["assignment"]["topic_partitions"][0]["partitions"] == \
+        assert again["member_epoch"] == 4 and again["assignment"]["topic_partitions"][0]["partitions"] == \
             sorted(a.owned[t])
         nursery.cancel_scope.cancel()
 
@@ -229,10 +230,10 @@ async def test_a_member_that_does_not_revoke_in_time_is_fenced(clock):
         t = h.topics.create("t", 2)
         await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=10_000)
         b = await h.client("b")
-        await h.heartbeat("a", 1, owned={t: {0, 1}})  # told to revoke one partition
+        await h.heartbeat("a", 2, owned={t: {0, 1}})  # told to revoke one partition
         assert h.group().members["a"].state == MemberState.UNREVOKED_PARTITIONS
         await trio.sleep(9.9)
-        await h.heartbeat("a", 1, owned={t: {0, 1}})  # still holding on: the deadline is not moved
+        await h.heartbeat("a", 2, owned={t: {0, 1}})  # still holding on: the deadline is not moved
         await b.beat()
         await trio.sleep(0.2)
         assert "a" not in h.group().members
@@ -261,14 +262,14 @@ async def test_new_partitions_and_topics_are_assigned_on_the_next_heartbeat(cloc
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         a = await h.client("a", names=("t", "later"))
-        assert (a.epoch, a.owned) == (1, {})  # nothing exists yet
+        assert (a.epoch, a.owned) == (2, {})  # nothing exists yet
         t = h.topics.create("t", 2)
         await a.beat()
-        assert (a.epoch, a.owned) == (2, {t: frozenset({0, 1})})
+        assert (a.epoch, a.owned) == (3, {t: frozenset({0, 1})})
         h.topics.grow("t", 3)
         later = h.topics.create("later", 1)
         await a.beat()
-        assert (a.epoch, a.owned) == (3, {t: frozenset({0, 1, 2}), later: frozenset({0})})
+        assert (a.epoch, a.owned) == (4, {t: frozenset({0, 1, 2}), later: frozenset({0})})
         nursery.cancel_scope.cancel()
 
 

@@ -89,11 +89,11 @@ async def test_a_new_group_writes_kafkas_records_in_kafkas_order(clock):
         assert (subscription.member_id, subscription.subscribed_topic_names, subscription.rebalance_timeout_ms,
                 subscription.client_id, subscription.client_host) == ("a", ("t",), REBALANCE_MS, "client",
                                                                       "/127.0.0.1")
-        assert epoch.epoch == 1 and epoch.metadata_hash != 0
-        assert (target.partitions, target_epoch.assignment_epoch) == ({t: frozenset({0, 1})}, 1)
+        assert epoch.epoch == 2 and epoch.metadata_hash != 0  # Kafka 4.3's first epoch
+        assert (target.partitions, target_epoch.assignment_epoch) == ({t: frozenset({0, 1})}, 2)
         assert target_epoch.assignment_timestamp_ms > 0
         assert (current.member_epoch, current.previous_member_epoch, current.state, current.assigned) == (
-            1, 0, 0, {t: {0: 1, 1: 1}})  # each partition given at epoch 1 (KIP-1251)
+            2, 0, 0, {t: {0: 2, 1: 2}})  # each partition given at epoch 2 (KIP-1251)
         nursery.cancel_scope.cancel()
 
 
@@ -184,7 +184,7 @@ async def test_a_loaded_member_revoking_partitions_keeps_its_rebalance_deadline(
         t = h.topics.create("t", 2)
         await h.heartbeat("a", 0, names=["t"], owned={}, rebalance_ms=10_000)
         b = await h.client("b")
-        await h.heartbeat("a", 1, owned={t: {0, 1}})  # told to revoke one, never does
+        await h.heartbeat("a", 2, owned={t: {0, 1}})  # told to revoke one, never does
         again = restarted(nursery, h)
         assert again.group().members["a"].state == MemberState.UNREVOKED_PARTITIONS
         b.h = again
