@@ -143,7 +143,7 @@ def test_offsets_are_committed_and_fetched_at_the_member_epoch(module_broker, cl
             "group_id": topic, "member_id": "m", "member_epoch": 0, "rebalance_timeout_ms": 10_000,
             "subscribed_topic_names": [topic], "topic_partitions": []})
         epoch = joined.member_epoch
-        assert (joined.error_code, epoch) == (ErrorCode.NONE, 1)
+        assert (joined.error_code, epoch) == (ErrorCode.NONE, 2)  # a new group is at 1: its first member takes 2
 
         def commit(member_epoch: int) -> int:
             response = client.send(ApiKey.OFFSET_COMMIT, 9, {
