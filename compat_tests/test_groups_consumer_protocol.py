@@ -220,9 +220,9 @@ def test_a_group_keeps_the_protocol_it_was_made_with(module_broker, clients, mem
 
 
 @pytest.mark.broker_overrides(BROKER_OVERRIDES)
-def test_members_rejoin_after_a_broker_restart_and_resume_from_their_commits(broker, clients, members, topic):
-    """Groups live in the broker's memory, offsets in ``__consumer_offsets``: after a restart the
-    broker tells members it no longer knows to rejoin, and they go on from their commits."""
+def test_members_go_on_after_a_broker_restart_from_their_commits(broker, clients, members, topic):
+    """Groups and offsets live in ``__consumer_offsets``: after a clean restart the members go on
+    under their own ids, from their commits (kill -9: ``test_groups_consumer_durable``)."""
     create_topic(clients, broker, topic, 4)
     group = start(members, broker, topic, 2)
     wait_for_split(group, topic, 4)

@@ -1,7 +1,8 @@
 """A real Apache Kafka broker (single node, KRaft, broker and controller in one) from the Maven jars.
 
-It offers what the tool tests use of ``BrokerProcess`` (``bootstrap``, ``start``, ``stop``, the log),
-so ``ODRADEK_COMPAT_TARGET=kafka`` runs the same tests against Kafka itself.
+It offers what the tool tests use of ``BrokerProcess`` (``bootstrap``, ``start``, ``stop``,
+``kill``, ``restart``, the log), so ``ODRADEK_COMPAT_TARGET=kafka`` runs the same tests against
+Kafka itself.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class KafkaBroker:
         self.data_dir = Path(data_dir)
         self.overrides = dict(overrides or {})
         self.port = _free_port()
+        self.controller_port = _free_port()  # kept, as the port, for restarts
         self._lines: list[str] = []
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -46,16 +48,18 @@ class KafkaBroker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         properties = self.data_dir / "server.properties"
         properties.write_text("".join(f"{k}={v}\n" for k, v in self._properties().items()))
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         java = ["java", *JVM_OPTIONS, "-Xmx512m", "-cp", classpath()]
-        subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
-                       check=True, capture_output=True, timeout=START_TIMEOUT)
+        if not (self.data_dir / "logs" / "meta.properties").exists():  # a restart keeps its storage
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
+                           check=True, capture_output=True, timeout=START_TIMEOUT)
+        since = self.log_length()
         self._process = subprocess.Popen([*java, MAIN, str(properties)], stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, text=True, errors="replace")
         ready = threading.Event()
         threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
-        if not ready.wait(START_TIMEOUT) or READY not in self.log_text():
+        if not ready.wait(START_TIMEOUT) or READY not in self._log_since(since):
             self._end()
             raise RuntimeError(f"Kafka did not start within {START_TIMEOUT}s:\n{self.log_text()}")
         return self
@@ -63,9 +67,26 @@ class KafkaBroker:
     def stop(self) -> int:
         return self._end()
 
+    def kill(self) -> int:
+        """kill -9: no shutdown, nothing flushed."""
+        process, self._process = self._process, None
+        if process is None:
+            return 0
+        process.kill()
+        return process.wait(STOP_TIMEOUT)
+
+    def restart(self, *, crash: bool = False) -> "KafkaBroker":
+        """Stop (or kill) and start again with the same storage and ports."""
+        self.kill() if crash else self.stop()
+        return self.start()
+
     def log_text(self) -> str:
         with self._lock:
             return "".join(self._lines)
+
+    def _log_since(self, line: int) -> str:
+        with self._lock:
+            return "".join(self._lines[line:])
 
     def log_length(self) -> int:
         with self._lock:
@@ -76,7 +97,7 @@ class KafkaBroker:
 
     def _properties(self) -> dict[str, object]:
         return {
-            **single_node_properties(self.data_dir / "logs", self.port, _free_port()),
+            **single_node_properties(self.data_dir / "logs", self.port, self.controller_port),
             "offsets.topic.num.partitions": 5,  # the group tests' offsets topic: quicker to create
             **self.overrides,
         }
