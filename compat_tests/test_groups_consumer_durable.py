@@ -1,11 +1,12 @@
 """KIP-848 consumer groups survive the broker: kill -9 it under two confluent-kafka members
 (``group.protocol=consumer``), start it again on the same data and port, and the members go on
 with the same member ids, member epochs and assignments (no rebalance), reading every record
-once from their committed offsets.
+once from their committed offsets. In a cluster, kill -9 the group's coordinator: the new
+leader of its ``__consumer_offsets`` partition loads the group and the members go on there.
 
 The group is described with ConsumerGroupDescribe (odradek's own codecs: confluent-kafka's
-admin client shows no epochs). ``ODRADEK_COMPAT_TARGET=kafka`` runs the same test against
-Apache Kafka 4.3.
+admin client shows no epochs). ``ODRADEK_COMPAT_TARGET=kafka`` runs the single-broker test
+against Apache Kafka 4.3.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import pytest
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
+from .cluster_process import Cluster
 from .group_helpers import assert_each_read_once, create_topic, produce_to_partitions, wait_for_records, wait_for_split
 from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .test_cluster_coordinators import GROUP, find_coordinator, key_coordinated_by_another, live, logged, only
+from .test_cluster_coordinators import create_topic as create_replicated_topic
 from .wire_client import WireClient
 
 HEARTBEAT_MS = 300
@@ -84,3 +88,36 @@ def test_members_keep_their_epochs_and_assignments_across_a_kill_9(broker, clien
     assert epochs_after == epochs_before  # group and assignment epochs, member epochs and partitions
     assert [list(m.events) for m in group] == events_before  # no partition revoked, lost or assigned
     assert {m.member_id for m in group} == ids
+
+
+@pytest.mark.skipif(TARGET != "odradek", reason="a cluster of odradek brokers")
+def test_a_group_follows_its_coordinator_when_it_is_killed_in_a_cluster(tmp_path, clients, members):
+    cluster = Cluster(tmp_path / "cluster", overrides={"default.replication.factor": 3, **BROKER_OVERRIDES}).start()
+    try:
+        topic = "durable-input"
+        create_replicated_topic(cluster, clients, topic, PARTITIONS)
+        name, coordinator = key_coordinated_by_another(cluster, "durable-group", GROUP, avoid={1})
+        group = [members.start(only(cluster, 1), "confluent-kafka", name, [topic], **MEMBER_CONFIG)
+                 for _ in range(2)]
+        wait_for_split(group, topic, PARTITIONS, timeout=60)
+        before = produce_to_partitions(clients, live(cluster), topic, PARTITIONS, 5, tag="before-")
+        wait_for_records(group, len(before), timeout=60)
+        wait_until(lambda: {k: v for m in group for k, v in m.committed.items()} ==
+                   {(topic, p): 5 for p in range(PARTITIONS)}, what="both members to commit what they read")
+        ids = {m.member_id for m in group}
+        epochs_before = stable(cluster.brokers[coordinator], name, ids)
+        events_before = [list(m.events) for m in group]
+
+        cluster.kill(coordinator)
+        survivors = set(cluster.brokers) - {coordinator}
+        moved = wait_until(lambda: (c := find_coordinator(cluster.brokers[1].bootstrap, name, GROUP)) in survivors
+                           and c, timeout=60, what=f"a new coordinator for {name}")
+        logged(cluster.brokers[moved], f"Loaded consumer group {name} at epoch {epochs_before[0]} with 2 member(s)")
+
+        after = produce_to_partitions(clients, live(cluster), topic, PARTITIONS, 5, tag="after-")
+        assert_each_read_once(wait_for_records(group, len(before) + len(after), timeout=60), before + after)
+        assert stable(cluster.brokers[moved], name, ids) == epochs_before
+        assert [list(m.events) for m in group] == events_before  # no partition revoked, lost or assigned
+    finally:
+        members.close_all()
+        cluster.stop()
