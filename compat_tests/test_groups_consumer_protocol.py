@@ -194,29 +194,41 @@ def test_a_regex_subscription_takes_topics_created_later(module_broker, clients,
                what="the topic created later")
 
 
-def test_a_group_keeps_the_protocol_it_was_made_with(module_broker, clients, members, topic):
+def test_the_other_protocol_is_served_as_kafka_serves_it(module_broker, clients, members, topic):
+    """A classic member may join a consumer group (it is served from the consumer group), and a
+    consumer-protocol member may join a classic group (which is converted to a consumer group,
+    see ``test_groups_protocol_migration``); both need well-formed consumer-protocol metadata,
+    and are refused as Kafka 4.3 refuses them when it is not."""
     create_topic(clients, module_broker, topic, 1)
     wait_for_split(start(members, module_broker, topic, 1), topic, 1)
     with WireClient(module_broker) as client:
-        joined = client.send(ApiKey.JOIN_GROUP, 9, {
-            "group_id": topic, "session_timeout_ms": 10_000, "rebalance_timeout_ms": 10_000, "member_id": "",
-            "group_instance_id": None, "protocol_type": "consumer", "protocols": [{"name": "range", "metadata": b""}]})
-        assert joined.error_code == ErrorCode.INCONSISTENT_GROUP_PROTOCOL
+        def join(group_id: str, member_id: str, instance_id: str | None = None):
+            return client.send(ApiKey.JOIN_GROUP, 9, {
+                "group_id": group_id, "session_timeout_ms": 10_000, "rebalance_timeout_ms": 10_000,
+                "member_id": member_id, "group_instance_id": instance_id, "protocol_type": "consumer",
+                "protocols": [{"name": "range", "metadata": b""}]})
+
+        first = join(topic, "")
+        assert first.error_code == ErrorCode.MEMBER_ID_REQUIRED
+        assert join(topic, first.member_id).error_code == ErrorCode.UNKNOWN_SERVER_ERROR  # b"" is no subscription
         described = client.send(ApiKey.DESCRIBE_GROUPS, 6, {"groups": [topic], "include_authorized_operations": False})
         [group] = described.groups
         assert (group.error_code, group.error_message, group.group_state) == (
             ErrorCode.GROUP_ID_NOT_FOUND, f"Group {topic} is not a classic group.", "Dead")
 
         classic = f"{topic}-classic"
-        assert client.send(ApiKey.JOIN_GROUP, 9, {
-            "group_id": classic, "session_timeout_ms": 10_000, "rebalance_timeout_ms": 10_000,
-            "member_id": "", "group_instance_id": "static", "protocol_type": "consumer",
-            "protocols": [{"name": "range", "metadata": b""}]}).error_code == ErrorCode.NONE
+        assert join(classic, "", "static").error_code == ErrorCode.NONE
         heartbeat = client.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {
             "group_id": classic, "member_id": "m", "member_epoch": 0, "rebalance_timeout_ms": 10_000,
             "subscribed_topic_names": [topic], "topic_partitions": []})
         assert (heartbeat.error_code, heartbeat.error_message) == (
-            ErrorCode.GROUP_ID_NOT_FOUND, f"Group {classic} is not a consumer group.")
+            ErrorCode.GROUP_ID_NOT_FOUND, f"Cannot upgrade classic group {classic} to consumer group because the "
+                                          "embedded consumer protocol is malformed.")
+        unknown = client.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {
+            "group_id": f"{topic}-nowhere", "member_id": "m", "member_epoch": 3, "rebalance_timeout_ms": -1,
+            "subscribed_topic_names": None, "topic_partitions": None})
+        assert (unknown.error_code, unknown.error_message) == (
+            ErrorCode.GROUP_ID_NOT_FOUND, f"Consumer group {topic}-nowhere not found.")
 
 
 @pytest.mark.broker_overrides(BROKER_OVERRIDES)

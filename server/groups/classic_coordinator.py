@@ -13,6 +13,11 @@ and the group becomes Stable, and its members get their assignments, only once t
 every in-sync replica (Kafka's SyncGroup waits the same way); a static member taking over its old
 identity waits for it too. When this broker stops coordinating a group (its partition moved to
 another leader), members waiting in JoinGroup or SyncGroup are told NOT_COORDINATOR.
+
+A group ID may name a consumer group (KIP-848) instead: these requests then go to the consumer
+coordinator (``consumer_classic_members``), which serves classic-protocol members of consumer
+groups, as after an online upgrade; a JoinGroup to an empty consumer group replaces it with a
+classic group. A group downgraded from the consumer protocol is taken over here (``take_over``).
 """
 
 from __future__ import annotations
@@ -76,12 +81,14 @@ class ClassicCoordinator:
         scheduler: Scheduler,
         store_group: StoreGroup,
         check_coordinator: Callable[[str], None] = _coordinates_every_group,
+        consumer=None,
     ):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
         self.scheduler = scheduler
         self.store_group = store_group
         self.check_coordinator = check_coordinator  # raises GroupError unless this broker coordinates the group
+        self.consumer = consumer  # the ConsumerCoordinator, which serves consumer groups' classic members
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -119,10 +126,31 @@ class ClassicCoordinator:
 
     async def join(self, request, version: int, client_id: str, client_host: str) -> dict:
         try:
+            consumer_group = self._consumer_group(request.group_id)
+            if consumer_group is not None:
+                self._check_join(request)
+                if not consumer_group.is_empty:
+                    return await self.consumer.classic_join(request, version, client_id, client_host)
+                self.consumer.replace_empty(consumer_group)
             result = self._join(request, version, client_id, client_host)
         except GroupError as exc:
             return _join_error(exc.code, request.member_id)
         return await _answer(result)
+
+    def _consumer_group(self, group_id: str):
+        """The consumer group (KIP-848) the ID names, if it names one that this broker coordinates."""
+        group = self.groups.get(group_id)
+        if group is None or isinstance(group, ClassicGroup) or self.consumer is None:
+            return None
+        self.check_coordinator(group_id)
+        return group
+
+    def _check_join(self, request) -> None:
+        if not (self.config.min_session_timeout_ms <= request.session_timeout_ms
+                <= self.config.max_session_timeout_ms):
+            raise GroupError(ErrorCode.INVALID_SESSION_TIMEOUT)
+        if not request.protocol_type or not request.protocols:
+            raise GroupError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
 
     def _join(self, request, version: int, client_id: str, client_host: str) -> Reply | dict | _AfterStore:
         group_id, member_id = request.group_id, request.member_id
@@ -359,6 +387,11 @@ class ClassicCoordinator:
 
     async def sync(self, request) -> dict:
         try:
+            consumer_group = self._consumer_group(request.group_id)
+            if consumer_group is not None:
+                if consumer_group.is_empty:
+                    raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
+                return self.consumer.classic_sync(request)
             result = self._sync(request)
         except GroupError as exc:
             return {"error_code": exc.code, "assignment": b""}
@@ -425,6 +458,8 @@ class ClassicCoordinator:
 
     def heartbeat(self, request) -> ErrorCode:
         try:
+            if self._consumer_group(request.group_id) is not None:
+                return self.consumer.classic_heartbeat(request)
             group, member = self._current_member(request)
         except GroupError as exc:
             # A coordinator still loading the group answers blindly, as Kafka's does: the member
@@ -434,6 +469,17 @@ class ClassicCoordinator:
         if group.state == GroupState.PREPARING_REBALANCE:
             return ErrorCode.REBALANCE_IN_PROGRESS
         return ErrorCode.NONE
+
+    async def leave_group(self, group_id: str, leaving: list[tuple[str, str | None]]) -> list[ErrorCode]:
+        """LeaveGroup, to a classic group or to a consumer group's classic members (answered once
+        their departure is stored); one error code per member."""
+        if self._consumer_group(group_id) is None:
+            return self.leave(group_id, leaving)
+        codes, replicated = self.consumer.classic_leave(group_id, leaving)
+        code = await replicated()
+        if code != ErrorCode.NONE:
+            raise GroupError(code)
+        return codes
 
     def leave(self, group_id: str, leaving: list[tuple[str, str | None]]) -> list[ErrorCode]:
         """Remove each (member id, group instance id); one error code per member."""
@@ -519,18 +565,46 @@ class ClassicCoordinator:
         its deadlines are off, and members waiting in JoinGroup or SyncGroup are told
         NOT_COORDINATOR, so that they find its new coordinator."""
         group.state = GroupState.DEAD
-        for key in (("join", group.group_id), ("sync", group.group_id)):
-            self.scheduler.cancel(key)
-        for pending in group.pending_members:
-            self.scheduler.cancel(("pending", group.group_id, pending))
+        self._cancel_deadlines(group)
         for member in group.members.values():
-            self.scheduler.cancel(("session", group.group_id, member.member_id))
             if member.join_reply is not None:
                 member.join_reply.send(_join_error(ErrorCode.NOT_COORDINATOR, member.member_id))
                 member.join_reply = None
             if member.sync_reply is not None:
                 member.sync_reply.send({"error_code": ErrorCode.NOT_COORDINATOR, "assignment": b""})
                 member.sync_reply = None
+
+    def hand_over(self, group: ClassicGroup) -> None:
+        """The group becomes a consumer group (online upgrade): its deadlines are off, and
+        members waiting in JoinGroup or SyncGroup are told to rejoin, as Kafka tells them."""
+        self._cancel_deadlines(group)
+        for member in group.members.values():
+            if member.join_reply is not None:
+                member.join_reply.send(_join_error(ErrorCode.REBALANCE_IN_PROGRESS, member.member_id))
+                member.join_reply = None
+            if member.sync_reply is not None:
+                member.sync_reply.send({"error_code": ErrorCode.REBALANCE_IN_PROGRESS, "assignment": b""})
+                member.sync_reply = None
+
+    def take_back(self, group: ClassicGroup) -> None:
+        """An upgrade that could not be stored: the classic group goes on, rebalancing if it was."""
+        self.restore(group)
+        if group.state in (GroupState.PREPARING_REBALANCE, GroupState.COMPLETING_REBALANCE):
+            self._prepare_rebalance(group, "its upgrade to a consumer group could not be stored")
+
+    def take_over(self, group: ClassicGroup, reason: str) -> None:
+        """A consumer group became this classic group (online downgrade, stored): its members
+        rejoin, as Kafka makes them."""
+        self.restore(group)
+        self._prepare_rebalance(group, f"downgraded from a consumer group: {reason}")
+
+    def _cancel_deadlines(self, group: ClassicGroup) -> None:
+        for key in (("join", group.group_id), ("sync", group.group_id)):
+            self.scheduler.cancel(key)
+        for pending in group.pending_members:
+            self.scheduler.cancel(("pending", group.group_id, pending))
+        for member in group.members.values():
+            self.scheduler.cancel(("session", group.group_id, member.member_id))
 
     def restore(self, group: ClassicGroup) -> None:
         """Adopt a group loaded from ``__consumer_offsets`` (at start-up, or taking its partition

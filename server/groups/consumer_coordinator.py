@@ -33,10 +33,13 @@ from odradek.wire import ErrorCode
 from .assignors import ASSIGNORS, Assignment, MemberSpec
 from .classic_group import ClassicGroup, GroupState
 from .consumer_group import LEAVE_EPOCH, STATIC_LEAVE_EPOCH, ConsumerGroup, ConsumerMember, MemberState
+from .classic_group_records import group_to_record
+from .consumer_classic_members import ClassicProtocolMembers
 from .consumer_group_changes import GroupImage, Record, changes, image_of, now_ms, restore
 from .consumer_group_config import ConsumerGroupConfig
 from .consumer_reconciliation import reconcile
 from .group_error import GroupError
+from .group_migration import classic_group_from_consumer, consumer_group_from_classic
 from .offsets_records import GroupMetadataKey, Tombstone
 from .scheduler import Scheduler
 
@@ -68,7 +71,7 @@ class _Change:
     image: GroupImage | None  # the consumer group's state, if it named one
 
 
-class ConsumerCoordinator:
+class ConsumerCoordinator(ClassicProtocolMembers):
     def __init__(self, groups: dict, config: ConsumerGroupConfig, scheduler: Scheduler, topics,
                  store: StoreRecords = _store_nowhere, check_coordinator: Callable[[str], None] = lambda _: None):
         self.groups = groups  # shared with the other group types: a group ID names one group
@@ -77,6 +80,7 @@ class ConsumerCoordinator:
         self.topics = topics  # topics(), get_topic(name): the cluster's topics, as Metadata answers them
         self.store = store  # writes a group's records to __consumer_offsets
         self.check_coordinator = check_coordinator  # raises GroupError unless this broker coordinates the group
+        self.classic = None  # the ClassicCoordinator, for groups that change protocol (set by its owner)
 
     def consumer_group(self, group_id: str) -> ConsumerGroup | None:
         group = self.groups.get(group_id)
@@ -120,19 +124,27 @@ class ConsumerCoordinator:
         after = image_of(group) if isinstance(group, ConsumerGroup) else None
         records: list[Record] = []
         took_over = isinstance(change.previous, ClassicGroup) and group is not change.previous
-        if took_over:  # an empty classic group (one made by offset commits, say) becomes this one
+        if took_over:  # a classic group (made by offset commits, say, or upgraded) becomes this one
             records.append(Tombstone(GroupMetadataKey(change.group_id)))
         records += changes(change.group_id, change.image, after)
+        downgraded = isinstance(group, ClassicGroup) and group is not change.previous
+        if downgraded:
+            records.append(group_to_record(group))
         if not records:
             return _nothing_to_wait_for
         replicated = self.store(change.group_id, records)
         if took_over:
             change.previous.state = GroupState.DEAD
+        if downgraded:
+            change.previous.dead = True
+            self.classic.take_over(group, "the last member using the consumer protocol left")
         return replicated
 
     def _undo(self, change: _Change) -> None:
         """Put the group back as it was before ``change``: nothing of it was written."""
         group = self.groups.get(change.group_id)
+        if isinstance(change.previous, ClassicGroup) and group is not change.previous:
+            self.classic.take_back(change.previous)  # an upgrade that did not happen
         if change.image is not None:
             restore(change.previous, change.image)
             for member_id in change.previous.members:
@@ -146,6 +158,19 @@ class ConsumerCoordinator:
             self.groups.pop(change.group_id, None)
         else:
             self.groups[change.group_id] = change.previous
+
+    def replace_empty(self, group: ConsumerGroup) -> None:
+        """A classic member joins an empty consumer group: the group is deleted (its tombstones
+        written now), and a classic group takes its ID, as Kafka's maybeDeleteEmptyConsumerGroup."""
+        change = self._begin(group.group_id)
+        del self.groups[group.group_id]
+        group.dead = True
+        try:
+            self._commit(change)
+        except GroupError:
+            self._undo(change)
+            raise
+        log.info("Consumer group %s is empty and replaced by a classic group", group.group_id)
 
     def _fence_now(self, group: ConsumerGroup, member: ConsumerMember, why: str) -> None:
         """A deadline fences a member: written at once, not waited for (nobody is answered)."""
@@ -216,18 +241,7 @@ class ConsumerCoordinator:
         )
         if is_new:
             log.info("Member %s joins consumer group %s", member_id, group.group_id)
-        group.put_member(updated)
-        metadata_changed = self._refresh_metadata(group)
-        if is_new or not updated.subscribes_like(member) or metadata_changed:
-            group.bump_epoch()
-            log.info("Bumped the epoch of consumer group %s to %d", group.group_id, group.group_epoch)
-        if group.group_epoch > group.assignment_epoch:
-            self._assign(group)
-        reconciled = reconcile(updated, group.assignment_epoch, group.target.get(member_id, {}), group.owner_epoch,
-                               owned)
-        if reconciled != updated:
-            group.put_member(reconciled)
-            self._track_revocation(group, reconciled)
+        reconciled = self._update(group, member, updated, is_new, owned)
         self._schedule_session(group, member_id)
         full_request = joining or (request.rebalance_timeout_ms != -1 and owned is not None and (
             request.subscribed_topic_names is not None or request.subscribed_topic_regex is not None))
@@ -237,17 +251,54 @@ class ConsumerCoordinator:
                 "heartbeat_interval_ms": self.config.heartbeat_interval_ms,
                 "assignment": {"topic_partitions": _topic_partitions(reconciled.assigned)} if send_assignment else None}
 
+    def _update(self, group: ConsumerGroup, member: ConsumerMember, updated: ConsumerMember, is_new: bool,
+                owned) -> ConsumerMember:
+        """Store a member's new subscription, bump the group epoch when what the assignment
+        depends on changed, recompute the target if it is behind, and move the member towards
+        its target; the member as it is now."""
+        group.put_member(updated)
+        metadata_changed = self._refresh_metadata(group)
+        if is_new or not updated.subscribes_like(member) or metadata_changed:
+            group.bump_epoch()
+            log.info("Bumped the epoch of consumer group %s to %d", group.group_id, group.group_epoch)
+        if group.group_epoch > group.assignment_epoch:
+            self._assign(group)
+        reconciled = reconcile(updated, group.assignment_epoch, group.target.get(updated.member_id, {}),
+                               group.owner_epoch, owned)
+        if reconciled != updated:
+            group.put_member(reconciled)
+            self._track_revocation(group, reconciled)
+        return reconciled
+
     def _group(self, group_id: str, joining: bool) -> ConsumerGroup:
         group = self.groups.get(group_id)
         if isinstance(group, ConsumerGroup):
             return group
         if group is None and not joining:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Consumer group {group_id} not found.")
+            raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Consumer group {group_id} not found.")
         if group is not None:
-            if not joining or not _is_empty_classic(group):
+            if not joining:
                 raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
+            if not _is_empty_classic(group):
+                return self._upgrade(group)
             log.info("Consumer group %s replaces the empty classic group of that name", group_id)
         group = self.groups[group_id] = ConsumerGroup(group_id)
+        return group
+
+    def _upgrade(self, classic: ClassicGroup) -> ConsumerGroup:
+        """A consumer-protocol member joins a classic group: it becomes a consumer group (online
+        upgrade), or GROUP_ID_NOT_FOUND with Kafka's reason."""
+        group_id = classic.group_id
+        if not self.config.migration_policy.upgrades:
+            raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Cannot upgrade classic group {group_id} to consumer "
+                             "group because online upgrade is disabled.")
+        group = consumer_group_from_classic(classic, self.topics, self.config.max_size)
+        self.classic.hand_over(classic)
+        self.groups[group_id] = group
+        self._refresh_metadata(group)
+        for member_id in group.members:
+            self._schedule_session(group, member_id)
+        log.info("Converted classic group %s to a consumer group at epoch %d", group_id, group.group_epoch)
         return group
 
     def _member(self, group: ConsumerGroup, member_id: str, request, owned) -> tuple[ConsumerMember, bool]:
@@ -357,16 +408,40 @@ class ConsumerCoordinator:
                  group.group_id, group.group_epoch, name)
 
     def _fence(self, group: ConsumerGroup, member: ConsumerMember) -> None:
-        """Remove a member; the others share its partitions from their next heartbeat on."""
-        self._cancel_timers(group, member.member_id)
-        group.remove_member(member.member_id)
+        self._fence_members(group, [member])
+
+    def _fence_members(self, group: ConsumerGroup, members: list[ConsumerMember]) -> None:
+        """Remove members; the others share their partitions from their next heartbeat on. If
+        only members of the classic protocol remain, the group becomes a classic group again
+        (online downgrade), as Kafka's validateOnlineDowngradeWithFencedMembers allows it."""
+        if not members:
+            return
+        for member in members:
+            self._cancel_timers(group, member.member_id)
+        leaving = {m.member_id for m in members}
+        remaining = [m for m in group.members.values() if m.member_id not in leaving]
+        if (remaining and all(m.classic is not None for m in remaining) and self.config.migration_policy.downgrades
+                and len(remaining) <= self.classic.config.max_size):
+            classic = classic_group_from_consumer(group, leaving, self.topics, now_ms())
+            for member in remaining:
+                self._cancel_timers(group, member.member_id)
+            self.groups[group.group_id] = classic
+            log.info("Converted consumer group %s to a classic group at generation %d", group.group_id,
+                     classic.generation)
+            return
+        for member in members:
+            group.remove_member(member.member_id)
         group.bump_epoch()
         self._refresh_metadata(group)
 
     # -- deadlines -----------------------------------------------------------------------------
 
     def _schedule_session(self, group: ConsumerGroup, member_id: str) -> None:
-        self.scheduler.after(("consumer-session", group.group_id, member_id), self.config.session_timeout_ms / 1000,
+        """The broker's session timeout, or a classic-protocol member's own."""
+        member = group.members.get(member_id)
+        timeout_ms = (member.classic.session_timeout_ms if member is not None and member.classic is not None
+                      else self.config.session_timeout_ms)
+        self.scheduler.after(("consumer-session", group.group_id, member_id), timeout_ms / 1000,
                              lambda: self._session_expired(group, member_id))
 
     def _session_expired(self, group: ConsumerGroup, member_id: str) -> None:
@@ -379,7 +454,8 @@ class ConsumerCoordinator:
     def _track_revocation(self, group: ConsumerGroup, member: ConsumerMember) -> None:
         """A member asked to revoke partitions must do so within its rebalance timeout."""
         key = ("consumer-revocation", group.group_id, member.member_id)
-        if member.state != MemberState.UNREVOKED_PARTITIONS:
+        if member.state != MemberState.UNREVOKED_PARTITIONS or member.classic is not None:
+            # (a classic-protocol member revokes in its JoinGroup: its join and sync deadlines bound it)
             self.scheduler.cancel(key)
             return
         epoch = member.member_epoch
@@ -412,8 +488,8 @@ class ConsumerCoordinator:
             self._cancel_timers(group, member_id)
 
     def _cancel_timers(self, group: ConsumerGroup, member_id: str) -> None:
-        self.scheduler.cancel(("consumer-session", group.group_id, member_id))
-        self.scheduler.cancel(("consumer-revocation", group.group_id, member_id))
+        for deadline in ("consumer-session", "consumer-revocation", "consumer-join", "consumer-sync"):
+            self.scheduler.cancel((deadline, group.group_id, member_id))
 
 
 def _check_epoch(member: ConsumerMember, received: int, owned) -> None:

@@ -214,6 +214,10 @@ class ConsumerGroup:
         if member is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID,
                              f"Member {member_id} is not a member of group {self.group_id}.")
+        if member_epoch != member.member_epoch and member.classic is not None:
+            raise GroupError(ErrorCode.ILLEGAL_GENERATION,  # a classic member's epoch is its generation
+                             f"The received generation id {member_epoch} does not match the member epoch "
+                             f"{member.member_epoch}.")
         if member_epoch != member.member_epoch:
             raise GroupError(ErrorCode.STALE_MEMBER_EPOCH,
                              f"The received member epoch {member_epoch} does not match the expected "

@@ -2,13 +2,16 @@
 
 Unlike the classic protocol, the broker, not the client, sets the session timeout and the
 heartbeat interval of every member, and picks the assignor: the first of
-``group.consumer.assignors`` unless the members ask for another one of the list. Kafka refuses
+``group.consumer.assignors`` unless the members ask for another one of the list.
+``group.consumer.migration.policy`` says which way a group may move between the classic and the
+consumer protocol (see ``group_migration``). Kafka refuses
 to start with a session timeout or heartbeat interval outside their min/max settings, or a
 heartbeat interval that is not shorter than the session timeout; so does this.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from .assignors import ASSIGNORS
@@ -18,6 +21,29 @@ _CLASS_NAMES = {
     "org.apache.kafka.coordinator.group.assignor.UniformAssignor": "uniform",
     "org.apache.kafka.coordinator.group.assignor.RangeAssignor": "range",
 }
+
+
+class MigrationPolicy(enum.Enum):
+    BIDIRECTIONAL = "bidirectional"
+    UPGRADE = "upgrade"
+    DOWNGRADE = "downgrade"
+    DISABLED = "disabled"
+
+    @property
+    def upgrades(self) -> bool:
+        return self in (MigrationPolicy.BIDIRECTIONAL, MigrationPolicy.UPGRADE)
+
+    @property
+    def downgrades(self) -> bool:
+        return self in (MigrationPolicy.BIDIRECTIONAL, MigrationPolicy.DOWNGRADE)
+
+    @classmethod
+    def parse(cls, text: str) -> "MigrationPolicy":
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"group.consumer.migration.policy must be one of "
+                             f"{', '.join(p.value for p in cls)}, not {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -30,6 +56,7 @@ class ConsumerGroupConfig:
     max_heartbeat_interval_ms: int = 15_000
     assignors: tuple[str, ...] = ("uniform", "range")
     max_size: int = 2147483647
+    migration_policy: MigrationPolicy = MigrationPolicy.BIDIRECTIONAL  # which way groups may change protocol
 
     def __post_init__(self):
         unknown = [name for name in self.assignors if name not in ASSIGNORS]
@@ -62,6 +89,7 @@ class ConsumerGroupConfig:
             max_heartbeat_interval_ms=config.get_int("group.consumer.max.heartbeat.interval.ms", 15_000),
             assignors=tuple(_CLASS_NAMES.get(name.strip(), name.strip()) for name in names.split(",") if name.strip()),
             max_size=config.get_int("group.consumer.max.size", 2147483647),
+            migration_policy=MigrationPolicy.parse(config.get("group.consumer.migration.policy", "bidirectional")),
         )
 
 

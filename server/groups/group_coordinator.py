@@ -27,6 +27,7 @@ from odradek.wire import ErrorCode
 
 from ..coordinator_log import CoordinatorWriteError
 from ..coordinator_partitions import CoordinatorPartitions
+from ..startup_error import ConfigError
 from ..topic_admin import TopicAdminError
 from .classic_coordinator import ClassicCoordinator
 from .classic_group import ClassicGroup, GroupState
@@ -58,9 +59,15 @@ class GroupCoordinator:
         self.offsets = OffsetStore(self.topic.partition_for)
         self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group,
                                           self.check_coordinator)
-        self.consumer = ConsumerCoordinator(self.groups, ConsumerGroupConfig.from_broker(broker.config),
+        try:
+            consumer_config = ConsumerGroupConfig.from_broker(broker.config)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.consumer = ConsumerCoordinator(self.groups, consumer_config,
                                             self.scheduler, broker.metadata, self._store_records,
                                             self.check_coordinator)
+        self.classic.consumer = self.consumer  # each serves the groups that change protocol with the other
+        self.consumer.classic = self.classic
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}

@@ -16,7 +16,7 @@ async def handle(ctx, request) -> dict:
     else:
         leaving = [(request.member_id, None)]
     try:
-        codes = ctx.broker.groups.classic.leave(request.group_id, leaving)
+        codes = await ctx.broker.groups.classic.leave_group(request.group_id, leaving)
     except GroupError as exc:
         return {"throttle_time_ms": 0, "error_code": exc.code, "members": []}
     if ctx.version < FIRST_BATCH_VERSION:

@@ -10,9 +10,12 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 
+from odradek.server.groups.classic_coordinator import ClassicCoordinator
+from odradek.server.groups.classic_group_records import group_to_record
 from odradek.server.groups.consumer_coordinator import ConsumerCoordinator
 from odradek.server.groups.consumer_group import ConsumerGroup
 from odradek.server.groups.consumer_group_config import ConsumerGroupConfig
+from odradek.server.groups.group_config import GroupConfig
 from odradek.server.groups.group_error import GroupError
 from odradek.server.groups.scheduler import Scheduler
 from odradek.storage.topic_metadata import TopicInfo
@@ -42,6 +45,9 @@ class Topics:
     def topic(self, name):
         return self.by_name.get(name)
 
+    def topic_by_id(self, topic_id):
+        return next((t for t in self.by_name.values() if t.topic_id == topic_id), None)
+
 
 class Harness:
     """The coordinator with a log that is a list: ``written`` holds each batch it stored, and a
@@ -56,6 +62,13 @@ class Harness:
         self.refuse: ErrorCode | None = None
         self.coordinator = ConsumerCoordinator(self.groups, ConsumerGroupConfig(**config), self.scheduler,
                                                self.topics, self._store)
+        # the classic coordinator beside it, for groups that change protocol
+        self.classic = ClassicCoordinator(self.groups, GroupConfig(initial_rebalance_delay_ms=0), self.scheduler,
+                                          self._store_classic, consumer=self.coordinator)
+        self.coordinator.classic = self.classic
+
+    def _store_classic(self, group):
+        return self._store(group.group_id, [group_to_record(group)])
 
     def _store(self, group_id, records):
         if self.refuse is not None:

@@ -291,12 +291,14 @@ async def test_a_regex_subscription_follows_matching_topics(clock):
 async def test_a_group_keeps_its_type(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
-        busy = h.groups["busy"] = ClassicGroup("busy")
+        busy = h.groups["busy"] = ClassicGroup("busy", protocol_type="connect")  # Kafka Connect's workers
         busy.members["x"] = object()
         busy.state = GroupState.STABLE
         refused = await h.heartbeat("m", 0, group_id="busy", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
-        assert (refused["error_code"], refused["error_message"]) == (ErrorCode.GROUP_ID_NOT_FOUND,
-                                                                     "Group busy is not a consumer group.")
+        assert (refused["error_code"], refused["error_message"]) == (
+            ErrorCode.GROUP_ID_NOT_FOUND, "Cannot upgrade classic group busy to consumer group because the group "
+                                          "does not use the consumer embedded protocol.")
+        assert (await h.heartbeat("m", 3, group_id="busy"))["error_message"] == "Group busy is not a consumer group."
         simple = h.groups["simple"] = ClassicGroup("simple")  # made by an offset commit: empty
         joined = await h.heartbeat("m", 0, group_id="simple", names=["t"], owned={}, rebalance_ms=REBALANCE_MS)
         assert joined["error_code"] == ErrorCode.NONE and simple.state == GroupState.DEAD
