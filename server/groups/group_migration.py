@@ -60,7 +60,8 @@ def consumer_group_from_classic(classic: ClassicGroup, topics, max_size: int) ->
             rebalance_timeout_ms=member.rebalance_timeout_ms,
             subscribed_topic_names=tuple(subscription.topics), subscribed_topic_regex="",
             member_epoch=classic.generation, previous_member_epoch=classic.generation, state=MemberState.STABLE,
-            assigned=assigned, classic=classic_metadata(member.session_timeout_ms, member.protocols)))
+            assigned=assigned, classic=classic_metadata(member.session_timeout_ms, member.protocols),
+            assignment_epochs={(t, p): classic.generation for t, ps in assigned.items() for p in ps}))
         group.target[member.member_id] = assigned
     return group
 

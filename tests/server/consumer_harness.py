@@ -63,7 +63,7 @@ class Harness:
         self.coordinator = ConsumerCoordinator(self.groups, ConsumerGroupConfig(**config), self.scheduler,
                                                self.topics, self._store)
         # the classic coordinator beside it, for groups that change protocol
-        self.classic = ClassicCoordinator(self.groups, GroupConfig(initial_rebalance_delay_ms=0), self.scheduler,
+        self.classic = ClassicCoordinator(self.groups, GroupConfig(initial_rebalance_delay_ms=1000), self.scheduler,
                                           self._store_classic, consumer=self.coordinator)
         self.coordinator.classic = self.classic
 
