@@ -19,7 +19,7 @@ from .clients import wait_until
 from .cluster_process import Cluster
 from .group_helpers import assert_each_read_once, create_topic, produce_to_partitions, wait_for_records, wait_for_split
 from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
-from .test_cluster_coordinators import GROUP, find_coordinator, key_coordinated_by_another, live, logged, only
+from .test_cluster_coordinators import GROUP, find_coordinator, key_coordinated_by_another, logged
 from .test_cluster_coordinators import create_topic as create_replicated_topic
 from .wire_client import WireClient
 
@@ -97,10 +97,10 @@ def test_a_group_follows_its_coordinator_when_it_is_killed_in_a_cluster(tmp_path
         topic = "durable-input"
         create_replicated_topic(cluster, clients, topic, PARTITIONS)
         name, coordinator = key_coordinated_by_another(cluster, "durable-group", GROUP, avoid={1})
-        group = [members.start(only(cluster, 1), "confluent-kafka", name, [topic], **MEMBER_CONFIG)
+        group = [members.start(cluster.brokers[1], "confluent-kafka", name, [topic], **MEMBER_CONFIG)
                  for _ in range(2)]
         wait_for_split(group, topic, PARTITIONS, timeout=60)
-        before = produce_to_partitions(clients, live(cluster), topic, PARTITIONS, 5, tag="before-")
+        before = produce_to_partitions(clients, cluster, topic, PARTITIONS, 5, tag="before-")
         wait_for_records(group, len(before), timeout=60)
         wait_until(lambda: {k: v for m in group for k, v in m.committed.items()} ==
                    {(topic, p): 5 for p in range(PARTITIONS)}, what="both members to commit what they read")
@@ -114,7 +114,7 @@ def test_a_group_follows_its_coordinator_when_it_is_killed_in_a_cluster(tmp_path
                            and c, timeout=60, what=f"a new coordinator for {name}")
         logged(cluster.brokers[moved], f"Loaded consumer group {name} at epoch {epochs_before[0]} with 2 member(s)")
 
-        after = produce_to_partitions(clients, live(cluster), topic, PARTITIONS, 5, tag="after-")
+        after = produce_to_partitions(clients, cluster, topic, PARTITIONS, 5, tag="after-")
         assert_each_read_once(wait_for_records(group, len(before) + len(after), timeout=60), before + after)
         assert stable(cluster.brokers[moved], name, ids) == epochs_before
         assert [list(m.events) for m in group] == events_before  # no partition revoked, lost or assigned

@@ -10,30 +10,17 @@ record is read once. ``ODRADEK_COMPAT_TARGET=kafka`` runs the same test against 
 
 from __future__ import annotations
 
-import pytest
-
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
 from .group_helpers import assert_each_read_once, create_topic, produce_to_partitions, wait_for_records
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
 from .wire_client import WireClient
 
 BROKER_OVERRIDES = {"offsets.topic.num.partitions": 5, "group.initial.rebalance.delay.ms": 0,
                     "group.consumer.heartbeat.interval.ms": 300, "group.consumer.min.heartbeat.interval.ms": 100,
                     "group.consumer.session.timeout.ms": 10_000, "group.consumer.min.session.timeout.ms": 1000}
 PARTITIONS = 4
-
-
-@pytest.fixture
-def broker(tmp_path, _traceback_guard):
-    """The target broker: odradek, or Kafka with ODRADEK_COMPAT_TARGET=kafka."""
-    if TARGET == "kafka":
-        require_kafka_jars()
-    process = start_broker(tmp_path / "data", BROKER_OVERRIDES)
-    _traceback_guard.append((process, 0))
-    yield process
-    stop_broker(process)
+RUNS_AGAINST_KAFKA_TOO = True
 
 
 def classic_view(broker, group: str):
@@ -70,7 +57,8 @@ def wait_for_disjoint_cover(members: list, topic: str) -> list[frozenset]:
 
 
 def test_a_consumer_protocol_member_upgrades_a_classic_group_and_leaving_downgrades_it(
-        broker, clients, members, topic):
+        module_broker, clients, members, topic):
+    broker = module_broker
     create_topic(clients, broker, topic, PARTITIONS)
     classic = [members.start(broker, "kafka-python", topic, [topic]) for _ in range(2)]
     wait_for_disjoint_cover(classic, topic)
