@@ -8,7 +8,9 @@ the server assignor when the group epoch has moved past it; and (3) moves the me
 its target (see ``consumer_reconciliation``). Nothing waits: members learn of changes with
 their next heartbeat. Deadlines fence members that stop heartbeating
 (``group.consumer.session.timeout.ms``) or that do not revoke partitions within their
-rebalance timeout; a fenced member's partitions go to others once they heartbeat.
+rebalance timeout; a fenced member's partitions go to others once they heartbeat. A group's own
+``consumer.session.timeout.ms`` and ``consumer.heartbeat.interval.ms`` (its GROUP configs, read
+at each heartbeat through ``group_settings``) take the place of the broker's, as in Kafka.
 
 Groups live in memory only. After a restart, a member heartbeating to a group this broker no
 longer knows is told UNKNOWN_MEMBER_ID, so that it rejoins; Kafka, which keeps groups in
@@ -26,6 +28,7 @@ from dataclasses import replace
 from odradek.storage.topic_metadata import kafka_id_string
 from odradek.wire import ErrorCode
 
+from ..dynamic_group_configs import GroupSettings
 from .assignors import ASSIGNORS, Assignment, MemberSpec
 from .classic_group import ClassicGroup, GroupState
 from .consumer_group import LEAVE_EPOCH, STATIC_LEAVE_EPOCH, ConsumerGroup, ConsumerMember, MemberState
@@ -42,9 +45,12 @@ INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__sha
 
 class ConsumerCoordinator:
     def __init__(self, groups: dict, config: ConsumerGroupConfig, scheduler: Scheduler, topics,
-                 drop_group: Callable[[object], None], check_coordinator: Callable[[str], None] = lambda _: None):
+                 drop_group: Callable[[object], None], check_coordinator: Callable[[str], None] = lambda _: None,
+                 group_settings: Callable[[str], GroupSettings] | None = None):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
+        # group id -> its settings (broker.group_configs.effective); None: the broker's for every group
+        self.group_settings = group_settings
         self.scheduler = scheduler
         self.topics = topics  # topics(), get_topic(name): the cluster's topics, as Metadata answers them
         self.drop_group = drop_group  # forgets a group for good (an empty classic group taken over)
@@ -143,7 +149,7 @@ class ConsumerCoordinator:
         send_assignment = full_request or reconciled.assigned != member.assigned
         return {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
                 "member_epoch": reconciled.member_epoch,
-                "heartbeat_interval_ms": self.config.heartbeat_interval_ms,
+                "heartbeat_interval_ms": self._heartbeat_interval_ms(group.group_id),
                 "assignment": {"topic_partitions": _topic_partitions(reconciled.assigned)} if send_assignment else None}
 
     def _group(self, group_id: str, joining: bool) -> ConsumerGroup:
@@ -271,8 +277,19 @@ class ConsumerCoordinator:
     # -- deadlines -----------------------------------------------------------------------------
 
     def _schedule_session(self, group: ConsumerGroup, member_id: str) -> None:
-        self.scheduler.after(("consumer-session", group.group_id, member_id), self.config.session_timeout_ms / 1000,
+        self.scheduler.after(("consumer-session", group.group_id, member_id),
+                             self._session_timeout_ms(group.group_id) / 1000,
                              lambda: self._session_expired(group, member_id))
+
+    def _session_timeout_ms(self, group_id: str) -> int:
+        if self.group_settings is None:
+            return self.config.session_timeout_ms
+        return self.group_settings(group_id).consumer_session_timeout_ms
+
+    def _heartbeat_interval_ms(self, group_id: str) -> int:
+        if self.group_settings is None:
+            return self.config.heartbeat_interval_ms
+        return self.group_settings(group_id).consumer_heartbeat_interval_ms
 
     def _session_expired(self, group: ConsumerGroup, member_id: str) -> None:
         member = group.members.get(member_id)

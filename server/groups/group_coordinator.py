@@ -58,7 +58,8 @@ class GroupCoordinator:
         self.classic = ClassicCoordinator(self.groups, self.config, self.scheduler, self._store_group,
                                           self.check_coordinator)
         self.consumer = ConsumerCoordinator(self.groups, ConsumerGroupConfig.from_broker(broker.config),
-                                            self.scheduler, broker.metadata, self._forget, self.check_coordinator)
+                                            self.scheduler, broker.metadata, self._forget, self.check_coordinator,
+                                            broker.group_configs.effective)
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
