@@ -9,7 +9,7 @@ consumer group coordinator does, for the session timeout and heartbeat interval 
 and the share group parts read the ``share_*`` fields the same way.
 
 What a group sets is changed by IncrementalAlterConfigs/AlterConfigs (``handlers.config_changes``:
-``current``, then ``check``, then ``replace``) and kept by the store: alone, a broker keeps every
+under ``lock``, ``current``, then ``check``, then ``replace``) and kept by the store: alone, a broker keeps every
 group's configs in one small JSON file in its metadata directory, replaced atomically at each
 change (``FileGroupConfigStore``), so a kill -9 loses nothing acknowledged; in a cluster they are
 ZooKeeper's ``/config/groups/<group>``, where every broker hears of changes
@@ -27,10 +27,11 @@ from pathlib import Path
 import trio
 
 from odradek.storage.atomic_file import write_atomically
-from odradek.storage.errors import KafkaStorageError
+from odradek.storage.errors import InvalidConfigError, KafkaStorageError
 from odradek.storage.log_dirs import LogDir
 
 from .group_config_defs import check_group_configs, effective_values
+from .startup_error import ConfigError
 
 GROUP_CONFIGS_FILE = "odradek-group-configs.json"
 _FORMAT_VERSION = 1
@@ -110,7 +111,11 @@ class DynamicGroupConfigs:
         self._broker_props = dict(broker_props)
         self._configs: dict[str, dict[str, str]] = {}  # group -> what it sets (none: not listed)
         self._settings: dict[str, GroupSettings] = {}
-        self._defaults = GroupSettings.of("", {}, self._broker_props)
+        try:
+            self._defaults = GroupSettings.of("", {}, self._broker_props)
+        except InvalidConfigError as exc:  # a broker setting no group could have: Kafka does not start either
+            raise ConfigError(str(exc)) from None
+        self.lock = trio.Lock()  # one change at a time: each reads what the one before kept
 
     # -- what the coordinators read ------------------------------------------------------------
 

@@ -258,8 +258,10 @@ def effective_values(group_id: str, configs: Mapping[str, str], broker_props: Ma
     is left out, in favour of the broker's."""
     values: dict[str, Any] = {}
     for d in GROUP_CONFIG_DEFS:
-        fallback = d.config.default if d.synonym is None else broker_props.get(d.synonym, BROKER_DEFAULTS[d.synonym])
-        value = d.config.parse(fallback)
+        if d.synonym is None:
+            value = d.config.parse(d.config.default)
+        else:  # InvalidConfigError naming the broker setting if it cannot be a group's value
+            value = d.config.parse(broker_props.get(d.synonym, BROKER_DEFAULTS[d.synonym]), label=d.synonym)
         if d.name in configs:
             try:
                 value = _clamped(group_id, d, d.config.parse(configs[d.name]), broker_props)

@@ -104,15 +104,16 @@ async def _alter_broker(broker, name: str, change: Change, validate_only: bool) 
 
 async def _alter_group(broker, name: str, change: Change, validate_only: bool) -> None:
     group_configs = broker.group_configs
-    configs = change(await group_configs.current(name), group_config_defs.definition)
-    if name == "":
-        raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Default group resources are not allowed.")
-    try:
-        group_configs.check(configs)
-    except group_config_defs.GroupConfigError as exc:
-        raise ConfigChangeError(ErrorCode.INVALID_CONFIG, exc.message) from None
-    if not validate_only:
-        await group_configs.replace(name, configs)  # a StorageError if it could not be kept
+    async with group_configs.lock:
+        configs = change(await group_configs.current(name) if name else {}, group_config_defs.definition)
+        if name == "":
+            raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Default group resources are not allowed.")
+        try:
+            group_configs.check(configs)
+        except group_config_defs.GroupConfigError as exc:
+            raise ConfigChangeError(ErrorCode.INVALID_CONFIG, exc.message) from None
+        if not validate_only:
+            await group_configs.replace(name, configs)  # a StorageError if it could not be kept
 
 
 def _broker_layer(broker, name: str) -> int:

@@ -18,6 +18,7 @@ from odradek.server.group_configs import describe_group_config
 from odradek.server.handlers import config_changes
 from odradek.server.handlers.config_changes import DELETE, SET, edit
 from odradek.server.handlers.describe_configs import BROKER, GROUP
+from odradek.server.startup_error import ConfigError
 
 
 def op(name, value=None, operation=SET):
@@ -117,3 +118,26 @@ def test_an_unreadable_file_stops_start_up(open_broker, tmp_path):
     (tmp_path / GROUP_CONFIGS_FILE).write_text('{"version": 9, "groups": {}}')
     with pytest.raises(ValueError, match="unsupported format version 9"):
         open_broker()
+
+
+def test_concurrent_changes_are_each_kept(open_broker, tmp_path):
+    """Changes made at once (different groups, or keys of one) each read what the one before kept."""
+    broker = open_broker()
+
+    async def at_once():
+        async with trio.open_nursery() as nursery:
+            for group in ("a", "b", "c"):
+                nursery.start_soon(config_changes.alter_resource, broker, GROUP, group,
+                                   edit([op("share.delivery.count.limit", "3")]), False)
+            nursery.start_soon(config_changes.alter_resource, broker, GROUP, "a",
+                               edit([op("share.isolation.level", "read_committed")]), False)
+
+    trio.run(at_once)
+    kept = json.loads((tmp_path / GROUP_CONFIGS_FILE).read_text())["groups"]
+    assert kept == {"a": {"share.delivery.count.limit": "3", "share.isolation.level": "read_committed"},
+                    "b": {"share.delivery.count.limit": "3"}, "c": {"share.delivery.count.limit": "3"}}
+
+
+def test_a_broker_setting_no_group_could_have_stops_start_up(open_broker):
+    with pytest.raises(ConfigError, match="Invalid value 1 for configuration group.share.delivery.count.limit"):
+        open_broker("group.share.delivery.count.limit=1")
