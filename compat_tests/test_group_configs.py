@@ -21,9 +21,10 @@ from odradek.wire import ApiKey, ErrorCode
 from .clients import ck_wait, wait_until
 from .group_helpers import create_topic
 from .java.kafka_tool import CONFIGS, run_tool
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import TARGET, start_broker, stop_broker
 from .wire_client import WireClient
 
+RUNS_AGAINST_KAFKA_TOO = True
 GROUP, BROKER = 32, 4
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
 DYNAMIC_BROKER, DYNAMIC_DEFAULT, STATIC, DEFAULT, GROUP_CONFIG = 2, 3, 4, 5, 8
@@ -50,19 +51,6 @@ KAFKA_GROUP_CONFIGS = {
     "streams.initial.rebalance.delay.ms": ("3000", INT, "group.streams.initial.rebalance.delay.ms"),
     "streams.assignment.interval.ms": ("1000", INT, "group.streams.assignment.interval.ms"),
 }
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"))
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
 
 
 @pytest.fixture
@@ -279,8 +267,7 @@ def test_legacy_alter_configs_replaces_every_config_of_a_group(wire, group):
     assert own_configs(wire, group) == {"share.record.lock.duration.ms": "20000"}
 
 
-def test_kafka_configs_tool_sets_describes_and_deletes_group_configs(module_broker, group):
-    require_kafka_jars()
+def test_kafka_configs_tool_sets_describes_and_deletes_group_configs(kafka_jars, module_broker, group):
     common = ["--bootstrap-server", module_broker.bootstrap, "--entity-type", "groups", "--entity-name", group]
     missing = run_tool(CONFIGS, *common, "--describe")
     assert missing.lines() == [f"The group '{group}' doesn't exist and doesn't have dynamic config."]
