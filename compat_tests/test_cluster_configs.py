@@ -2,7 +2,8 @@
 broker: a topic's overrides live in ZooKeeper's ``/config/topics/<topic>`` and every broker that
 hosts the topic applies them; dynamic broker configs live in ``/config/brokers/<default>`` and
 ``/config/brokers/<id>``, every broker takes the cluster-wide ones, and a restarted broker reads
-its own back. Each change leaves Kafka's notification under ``/config/changes``.
+its own back; a group's configs live in ``/config/groups/<group>`` and every broker knows them,
+its coordinator wherever it is. Each change leaves Kafka's notification under ``/config/changes``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from .cluster_tools import SETTLE, tool
 from .java.kafka_tool import CONFIGS, TOPICS
 from .wire_client import WireClient
 
-TOPIC, BROKER = 2, 4  # ConfigResource types
+TOPIC, BROKER, GROUP = 2, 4, 32  # ConfigResource types
+GROUP_CONFIG = 8  # a DescribeConfigs source
 TOPIC_MAX_LENGTH = 60
 pytestmark = pytest.mark.usefixtures("kafka_jars", "cluster_traceback_guard")
 
@@ -152,3 +154,57 @@ def test_a_brokers_own_configs_are_kept_in_zookeeper_across_restarts(cluster, zk
                      "log.cleaner.backoff.ms=750, DEFAULT_CONFIG:log.cleaner.backoff.ms=15000}"]
     tool(cluster, CONFIGS, *entity, "--alter", "--delete-config", "log.cleaner.backoff.ms")
     assert json.loads(zk.get("/config/brokers/2")[0])["config"] == {}
+
+
+def listed_groups(cluster: Cluster, broker_id: int) -> list[str]:
+    with WireClient(cluster.brokers[broker_id]) as wire:
+        answer = wire.send(ApiKey.LIST_CONFIG_RESOURCES, 1, {"resource_types": [GROUP]})
+    return [r.resource_name for r in answer.config_resources]
+
+
+def heartbeat_interval_given(cluster: Cluster, group: str) -> tuple[int, int]:
+    """(the group's coordinator, the heartbeat interval it gives a new consumer-protocol member)."""
+    def join():
+        with WireClient(next(b for b in cluster.brokers.values() if b.running)) as wire:
+            [found] = wire.send(ApiKey.FIND_COORDINATOR, 4, {"key_type": 0, "coordinator_keys": [group]}).coordinators
+        if found.error_code != ErrorCode.NONE or found.node_id not in cluster.brokers:
+            return None
+        with WireClient(cluster.brokers[found.node_id]) as wire:
+            joined = wire.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {
+                "group_id": group, "member_id": f"member-of-{group}", "member_epoch": 0,
+                "rebalance_timeout_ms": 10_000, "subscribed_topic_names": [group], "topic_partitions": []})
+        return (found.node_id, joined.heartbeat_interval_ms) if joined.error_code == ErrorCode.NONE else None
+
+    return wait_until(join, SETTLE, f"a member to join group {group}")
+
+
+def test_group_configs_live_in_zookeeper_and_reach_every_broker(cluster, zk, topic):
+    group = f"{topic}/team.a"  # a group id is no path: it is percent-encoded in the znode's name
+    entity = ("--entity-type", "groups", "--entity-name", group)
+    altered = tool(cluster, CONFIGS, *entity, "--alter", "--add-config",
+                   "consumer.heartbeat.interval.ms=6000,share.delivery.count.limit=4", bootstrap=through(cluster, 3))
+    assert altered.lines() == [f"Completed updating config for group {group}."]
+    znode = f"/config/groups/{topic}%2Fteam%2Ea"
+    assert json.loads(zk.get(znode)[0])["config"] == {"consumer.heartbeat.interval.ms": "6000",
+                                                      "share.delivery.count.limit": "4"}
+    assert notifications(zk)[-1] == f"groups/{topic}%2Fteam%2Ea"
+    for broker_id in cluster.brokers:
+        wait_until(lambda: group in listed_groups(cluster, broker_id), SETTLE, f"broker {broker_id} to list the group")
+        assert described(cluster, broker_id, GROUP, group)["share.delivery.count.limit"] == ("4", GROUP_CONFIG)
+    coordinator, interval = heartbeat_interval_given(cluster, group)
+    assert interval == 6000
+
+    cluster.restart(coordinator, crash=True)  # it reads every group's configs back from ZooKeeper
+    cluster.wait_for_brokers({1, 2, 3})
+    assert group in listed_groups(cluster, coordinator)
+    assert heartbeat_interval_given(cluster, group)[1] == 6000
+
+    bad = tool(cluster, CONFIGS, *entity, "--alter", "--add-config", "share.delivery.count.limit=11", check=False)
+    assert bad.returncode != 0 and ("share.delivery.count.limit must be less than or equal to "
+                                    "group.share.max.delivery.count.limit") in bad.stderr
+    tool(cluster, CONFIGS, *entity, "--alter", "--delete-config",
+         "consumer.heartbeat.interval.ms,share.delivery.count.limit", bootstrap=through(cluster, 1))
+    assert zk.exists(znode) is None
+    for broker_id in cluster.brokers:
+        wait_until(lambda: group not in listed_groups(cluster, broker_id), SETTLE,
+                   f"broker {broker_id} to forget the group's configs")

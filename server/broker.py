@@ -3,11 +3,14 @@
 It is the composition root, in two modes. Alone (the default), this node is the whole cluster:
 ``LocalReplicas``, ``LocalMetadata``, ``LocalTopicAdmin`` and ``LocalPartitionAdmin`` answer the
 handlers' questions about partitions, the cluster, topics, elections and reassignments, and the
-dynamic broker configs are kept in a file. With ``zookeeper.connect`` set, it is one member of a
-cluster (``cluster.member.ClusterMember``): the replica manager, the controller-fed metadata
-cache, topic changes written to ZooKeeper and the controller's elections and reassignments answer
-the same questions, the dynamic broker configs are kept in ZooKeeper, and the cluster code is
-imported only then.
+dynamic broker configs and the groups' configs are kept in files. With ``zookeeper.connect`` set,
+it is one member of a cluster (``cluster.member.ClusterMember``): the replica manager, the
+controller-fed metadata cache, topic changes written to ZooKeeper and the controller's elections
+and reassignments answer the same questions, the dynamic broker configs and the groups' configs
+are kept in ZooKeeper, and the cluster code is imported only then.
+
+``group_configs`` (``dynamic_group_configs.DynamicGroupConfigs``) is where the coordinators read a
+group's settings: ``broker.group_configs.effective(group_id)``.
 
 Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
 found before anything touches the data directory), then locks the log directories before anything
@@ -36,6 +39,7 @@ from .append_notifier import AppendNotifier
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs, FileConfigStore
+from .dynamic_group_configs import DynamicGroupConfigs, FileGroupConfigStore
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .groups.offsets_topic import OFFSETS_TOPIC
@@ -71,12 +75,15 @@ class Broker:
         if cluster_config is None:
             self.cluster = None
             config_store = FileConfigStore(self.logs.dirs.metadata_dir)
+            group_config_store = FileGroupConfigStore(self.logs.dirs.metadata_dir)
         else:
             from .cluster.member import ClusterMember
 
             self.cluster = ClusterMember(self, cluster_config)
             config_store = self.cluster.broker_configs
+            group_config_store = self.cluster.group_configs
         self.dynamic_configs = DynamicBrokerConfigs(config_store, config.props)
+        self.group_configs = DynamicGroupConfigs(group_config_store, config.props)
         self.appends = AppendNotifier()
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
         self.maintenance = LogMaintenance(self)
@@ -187,6 +194,7 @@ class Broker:
             try:
                 self.dynamic_configs.load()
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
+                self.group_configs.load()
                 self.producer_ids.load()
             except OSError as exc:
                 raise LogDirError(self.logs.data_dir, f"cannot be used: {exc}") from None
@@ -194,11 +202,12 @@ class Broker:
             self.logs.startup()
 
     def apply_dynamic_configs(self) -> None:
-        """Make the static and dynamic configs' effective set the logs' and the cleaner's (at
-        start-up, and after each change of a dynamic layer)."""
+        """Make the static and dynamic configs' effective set the logs', the cleaner's and the
+        group configs' (at start-up, and after each change of a dynamic layer)."""
         effective = self.dynamic_configs.effective()
         self.logs.set_broker_props(effective)
         self.maintenance.reconfigure(effective)
+        self.group_configs.reconfigure(effective)
 
 
 @contextlib.contextmanager

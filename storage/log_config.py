@@ -197,7 +197,8 @@ class ConfigSynonym(NamedTuple):
 @dataclass(frozen=True)
 class ConfigEntry:
     """One row of a DescribeConfigs answer. ``type`` is the ConfigDef type name ("long", ...), None
-    for a config of unknown type (a custom broker config)."""
+    for a config of unknown type (a custom broker config); ``documentation`` what the config does,
+    where odradek says (sent only when the request asks for it)."""
 
     name: str
     value: str | None
@@ -207,6 +208,7 @@ class ConfigEntry:
     sensitive: bool
     type: str | None
     synonyms: list[ConfigSynonym]
+    documentation: str | None = None
 
 
 def validate_topic_configs(overrides: Mapping[str, str]) -> None:

@@ -7,8 +7,8 @@ with the session, and that is how the controller learns a broker died), and stan
 controller. When a session expires, both stop and start over under the next one.
 
 The member holds the cluster-mode parts of the broker: the metadata cache the controller keeps
-up to date, the replica manager, the configs kept in ZooKeeper (topics' and the dynamic broker
-configs, changes to which it watches for), and the controller while this broker is it.
+up to date, the replica manager, the configs kept in ZooKeeper (topics', groups' and the dynamic
+broker configs, changes to which it watches for), and the controller while this broker is it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .broker_configs import ZkConfigStore
 from .cluster_config import ClusterConfig
 from .config_changes import ConfigChanges
 from .forwarding import Forwarder
+from .group_configs import ZkGroupConfigStore
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigs
 from ..controller.liveness import watch_controller
@@ -49,6 +50,7 @@ class ClusterMember:
         self.config_changes = ConfigChanges(self.zk)
         self.topic_configs = TopicConfigs(self.zk, broker, self.config_changes)
         self.broker_configs = ZkConfigStore(self.zk, broker, self.broker_id, self.config_changes)
+        self.group_configs = ZkGroupConfigStore(self.zk, broker, self.config_changes)
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
         self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it

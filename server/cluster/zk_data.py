@@ -14,6 +14,8 @@ them what they expect::
                                          {"version":1,"leader":1,"leader_epoch":0,"isr":[1,2,3],
                                           "controller_epoch":3}
     /config/topics/<topic>               {"version":1,"config":{"retention.ms":"1000"}}
+    /config/groups/<group>               {"version":1,"config":{"consumer.session.timeout.ms":"50000"}}
+                                         (the group id percent-encoded, see ``group_config_path``)
     /config/changes/config_change_<seq>  {"version":2,"entity_path":"topics/<topic>"}
     /admin/delete_topics/<topic>         a topic being deleted
     /admin/reassign_partitions           {"version":1,"partitions":[{"topic":..,"partition":..,"replicas":[..]}]}
@@ -31,6 +33,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 from odradek.storage.topic_metadata import kafka_id_string
 
@@ -42,6 +45,7 @@ CONTROLLER_EPOCH = "/controller_epoch"
 BROKER_IDS = "/brokers/ids"
 TOPICS = "/brokers/topics"
 CONFIG_TOPICS = "/config/topics"
+CONFIG_GROUPS = "/config/groups"
 CONFIG_CHANGES = "/config/changes"
 CONFIG_CHANGE_PREFIX = "config_change_"
 DELETE_TOPICS = "/admin/delete_topics"
@@ -49,9 +53,10 @@ REASSIGN_PARTITIONS = "/admin/reassign_partitions"
 PREFERRED_REPLICA_ELECTION = "/admin/preferred_replica_election"
 PRODUCER_ID_BLOCK = "/latest_producer_id_block"
 
-#: The persistent paths every broker makes sure exist when it starts, as Kafka's do.
+#: The persistent paths every broker makes sure exist when it starts, as Kafka's do (and the
+#: groups' configs, which ZooKeeper-era Kafka did not have).
 PERSISTENT_PATHS = (BROKER_IDS, TOPICS, "/brokers/seqid", CONFIG_CHANGES, CONFIG_TOPICS, "/config/brokers",
-                    "/config/clients", "/config/users", DELETE_TOPICS, "/isr_change_notification",
+                    "/config/clients", "/config/users", CONFIG_GROUPS, DELETE_TOPICS, "/isr_change_notification",
                     "/log_dir_event_notification", "/cluster")
 
 NO_LEADER = -1
@@ -71,6 +76,21 @@ def partition_state_path(topic: str, partition: int) -> str:
 
 def topic_config_path(topic: str) -> str:
     return f"{CONFIG_TOPICS}/{topic}"
+
+
+def group_entity(group_id: str) -> str:
+    """A group id as a znode name: any character but letters, digits, ``-`` and ``_`` percent-encoded
+    (UTF-8), much as Kafka sanitizes client ids for ``/config/clients``, and ``.`` too, so that no
+    group id (``a/b``, ``..``) makes a bad path."""
+    return quote(group_id, safe="-_").replace(".", "%2E").replace("~", "%7E")
+
+
+def group_id_of(entity: str) -> str:
+    return unquote(entity)
+
+
+def group_config_path(group_id: str) -> str:
+    return f"{CONFIG_GROUPS}/{group_entity(group_id)}"
 
 
 def _dump(document: object) -> bytes:

@@ -8,7 +8,9 @@ the server assignor when the group epoch has moved past it; and (3) moves the me
 its target (see ``consumer_reconciliation``). Nothing waits: members learn of changes with
 their next heartbeat. Deadlines fence members that stop heartbeating
 (``group.consumer.session.timeout.ms``) or that do not revoke partitions within their
-rebalance timeout; a fenced member's partitions go to others once they heartbeat.
+rebalance timeout; a fenced member's partitions go to others once they heartbeat. A group's own
+``consumer.session.timeout.ms`` and ``consumer.heartbeat.interval.ms`` (its GROUP configs, read
+at each heartbeat through ``group_settings``) take the place of the broker's, as in Kafka.
 
 Groups are durable, as in Kafka: what a heartbeat (or a deadline) changed is written to
 ``__consumer_offsets`` with Kafka's record types (``consumer_group_changes``) before the member
@@ -30,6 +32,7 @@ from dataclasses import dataclass, replace
 from odradek.storage.topic_metadata import kafka_id_string
 from odradek.wire import ErrorCode
 
+from ..dynamic_group_configs import GroupSettings
 from .assignors import ASSIGNORS, Assignment, MemberSpec
 from .classic_group import ClassicGroup, GroupState
 from .consumer_group import LEAVE_EPOCH, STATIC_LEAVE_EPOCH, ConsumerGroup, ConsumerMember, MemberState
@@ -73,9 +76,12 @@ class _Change:
 
 class ConsumerCoordinator(ClassicProtocolMembers):
     def __init__(self, groups: dict, config: ConsumerGroupConfig, scheduler: Scheduler, topics,
-                 store: StoreRecords = _store_nowhere, check_coordinator: Callable[[str], None] = lambda _: None):
+                 store: StoreRecords = _store_nowhere, check_coordinator: Callable[[str], None] = lambda _: None,
+                 group_settings: Callable[[str], GroupSettings] | None = None):
         self.groups = groups  # shared with the other group types: a group ID names one group
         self.config = config
+        # group id -> its settings (broker.group_configs.effective); None: the broker's for every group
+        self.group_settings = group_settings
         self.scheduler = scheduler
         self.topics = topics  # topics(), get_topic(name): the cluster's topics, as Metadata answers them
         self.store = store  # writes a group's records to __consumer_offsets
@@ -248,7 +254,7 @@ class ConsumerCoordinator(ClassicProtocolMembers):
         send_assignment = full_request or reconciled.assigned != member.assigned
         return {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
                 "member_epoch": reconciled.member_epoch,
-                "heartbeat_interval_ms": self.config.heartbeat_interval_ms,
+                "heartbeat_interval_ms": self._heartbeat_interval_ms(group.group_id),
                 "assignment": {"topic_partitions": _topic_partitions(reconciled.assigned)} if send_assignment else None}
 
     def _update(self, group: ConsumerGroup, member: ConsumerMember, updated: ConsumerMember, is_new: bool,
@@ -437,12 +443,22 @@ class ConsumerCoordinator(ClassicProtocolMembers):
     # -- deadlines -----------------------------------------------------------------------------
 
     def _schedule_session(self, group: ConsumerGroup, member_id: str) -> None:
-        """The broker's session timeout, or a classic-protocol member's own."""
+        """The group's session timeout, or a classic-protocol member's own."""
         member = group.members.get(member_id)
         timeout_ms = (member.classic.session_timeout_ms if member is not None and member.classic is not None
-                      else self.config.session_timeout_ms)
+                      else self._session_timeout_ms(group.group_id))
         self.scheduler.after(("consumer-session", group.group_id, member_id), timeout_ms / 1000,
                              lambda: self._session_expired(group, member_id))
+
+    def _session_timeout_ms(self, group_id: str) -> int:
+        if self.group_settings is None:
+            return self.config.session_timeout_ms
+        return self.group_settings(group_id).consumer_session_timeout_ms
+
+    def _heartbeat_interval_ms(self, group_id: str) -> int:
+        if self.group_settings is None:
+            return self.config.heartbeat_interval_ms
+        return self.group_settings(group_id).consumer_heartbeat_interval_ms
 
     def _session_expired(self, group: ConsumerGroup, member_id: str) -> None:
         member = group.members.get(member_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ..startup_error import ConfigError
 from .assignors import ASSIGNORS
 
 # Kafka also accepts its assignors' class names in ``group.consumer.assignors``.
@@ -79,6 +80,14 @@ class ConsumerGroupConfig:
 
     @classmethod
     def from_broker(cls, config) -> "ConsumerGroupConfig":
+        """The broker's settings; a ConfigError (one line at start-up) for a combination Kafka refuses."""
+        try:
+            return cls._from_broker(config)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    @classmethod
+    def _from_broker(cls, config) -> "ConsumerGroupConfig":
         names = config.get("group.consumer.assignors", "uniform,range")
         return cls(
             session_timeout_ms=config.get_int("group.consumer.session.timeout.ms", 45_000),

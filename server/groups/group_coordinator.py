@@ -65,7 +65,7 @@ class GroupCoordinator:
             raise ConfigError(str(exc)) from None
         self.consumer = ConsumerCoordinator(self.groups, consumer_config,
                                             self.scheduler, broker.metadata, self._store_records,
-                                            self.check_coordinator)
+                                            self.check_coordinator, broker.group_configs.effective)
         self.classic.consumer = self.consumer  # each serves the groups that change protocol with the other
         self.consumer.classic = self.classic
         self._nursery: trio.Nursery | None = None

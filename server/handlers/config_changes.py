@@ -1,11 +1,13 @@
-"""Changing the configs of a topic or of the broker: what AlterConfigs and IncrementalAlterConfigs share.
+"""Changing the configs of a topic, of the broker or of a group: what AlterConfigs and
+IncrementalAlterConfigs share.
 
 Both compute a resource's complete new set of dynamic configs from its current one (AlterConfigs
 replaces it, IncrementalAlterConfigs edits it key by key), then validate and apply it at once:
 a topic's overrides through ``broker.topic_admin`` (storage alone; in a cluster, ZooKeeper, for
 every broker to apply), the broker's through its dynamic config layers (checked as Kafka checks
 them, see ``dynamic_broker_configs``, and kept by their store; what odradek acts on applies at
-once). Nothing changes when anything is invalid, nor with ``validate_only``.
+once), a group's through ``broker.group_configs`` (checked as Kafka checks them, see
+``group_config_defs``). Nothing changes when anything is invalid, nor with ``validate_only``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from odradek.storage.errors import InvalidConfigError, StorageError
 from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, TOPIC_CONFIGS
 from odradek.wire import ErrorCode
 
+from .. import group_config_defs
 from ..dynamic_broker_configs import DynamicConfigError
 from ..dynamic_config_defs import definition
-from .describe_configs import BROKER, TOPIC
+from .describe_configs import BROKER, GROUP, TOPIC
 
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
 _NODE_ID = re.compile(r"[+-]?\d+")
@@ -33,6 +36,14 @@ class ConfigChangeError(Exception):
     def __init__(self, code: ErrorCode, message: str):
         super().__init__(message)
         self.code, self.message = code, message
+
+
+class _NotAList(Exception):
+    """APPEND or SUBTRACT on a config that is no list (or unknown): each resource type words it."""
+
+    def __init__(self, name: str, operation: int):
+        super().__init__(name)
+        self.name, self.operation = name, operation
 
 
 async def alter_answer(broker, resource, change: Change, validate_only: bool) -> dict:
@@ -53,10 +64,19 @@ async def alter_resource(broker, resource_type: int, name: str, change: Change, 
             await _alter_topic(broker, name, change, validate_only)
         elif resource_type == BROKER:
             await _alter_broker(broker, name, change, validate_only)
+        elif resource_type == GROUP:
+            await _alter_group(broker, name, change, validate_only)
         else:
             raise ConfigChangeError(ErrorCode.INVALID_REQUEST, f"Unsupported resource type {resource_type}")
     except StorageError as exc:
         raise ConfigChangeError(ErrorCode(exc.error_code), str(exc)) from None
+    except _NotAList as exc:
+        operation = "APPEND" if exc.operation == APPEND else "SUBTRACT"
+        if resource_type == BROKER:  # checked by the broker itself, before Kafka's controller sees it
+            raise ConfigChangeError(ErrorCode.INVALID_CONFIG, f"Config value {operation.lower()} is not "
+                                                              f"allowed for config key: {exc.name}") from None
+        raise ConfigChangeError(ErrorCode.INVALID_CONFIG,
+                                f"Can't {operation} to key {exc.name} because its type is not LIST.") from None
 
 
 async def _alter_topic(broker, name: str, change: Change, validate_only: bool) -> None:
@@ -80,6 +100,20 @@ async def _alter_broker(broker, name: str, change: Change, validate_only: bool) 
     if not validate_only:
         await dynamic.replace(source, configs)  # a StorageError if it could not be kept
         broker.apply_dynamic_configs()
+
+
+async def _alter_group(broker, name: str, change: Change, validate_only: bool) -> None:
+    group_configs = broker.group_configs
+    async with group_configs.lock:
+        configs = change(await group_configs.current(name) if name else {}, group_config_defs.definition)
+        if name == "":
+            raise ConfigChangeError(ErrorCode.INVALID_REQUEST, "Default group resources are not allowed.")
+        try:
+            group_configs.check(configs)
+        except group_config_defs.GroupConfigError as exc:
+            raise ConfigChangeError(ErrorCode.INVALID_CONFIG, exc.message) from None
+        if not validate_only:
+            await group_configs.replace(name, configs)  # a StorageError if it could not be kept
 
 
 def _broker_layer(broker, name: str) -> int:
@@ -137,9 +171,7 @@ def _check_entries(entries, without_value: list[str]) -> None:
 
 def _edit_list(current: dict[str, str], definition: ConfigDef | None, entry, operation: int) -> str:
     if definition is None or definition.type != "list":
-        verb = "append" if operation == APPEND else "subtract"
-        raise ConfigChangeError(ErrorCode.INVALID_CONFIG,
-                                f"Config value {verb} is not allowed for config key: {entry.name}")
+        raise _NotAList(entry.name, operation)
     old = current.get(entry.name, definition.default or "")
     items = [item.strip() for item in old.split(",") if item.strip()]
     given = [item.strip() for item in (entry.value or "").split(",") if item.strip()]

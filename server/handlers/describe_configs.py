@@ -1,7 +1,9 @@
-"""DescribeConfigs: every config of a topic or of this broker, with value, source and synonyms.
+"""DescribeConfigs: every config of a topic, of this broker or of a group, with value, source and synonyms.
 
 A topic's overrides come from ``broker.topic_admin`` (in a cluster, from ZooKeeper, so any broker
-answers for any topic), the broker's dynamic configs from ``broker.dynamic_configs``."""
+answers for any topic), the broker's dynamic configs from ``broker.dynamic_configs``, a group's
+from ``broker.group_configs`` (any group id, whether or not the group exists, as in Kafka).
+An empty list of config names asks for them all, as a missing one does."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from odradek.storage.log_config import describe_topic_config
 from odradek.wire import ApiKey, ErrorCode
 
 from ..broker_configs import describe_broker_config, describe_cluster_defaults
+from ..group_configs import describe_group_config
 
 API_KEY = ApiKey.DESCRIBE_CONFIGS
 
 TOPIC = 2
 BROKER = 4
 BROKER_LOGGER = 8
+GROUP = 32
 UNKNOWN_TYPE = 0  # a custom config's
 # DescribeConfigs ConfigType ids for storage.config_def.CONFIG_TYPES
 CONFIG_TYPE_IDS = {"boolean": 1, "string": 2, "int": 3, "short": 4, "long": 5, "double": 6,
@@ -32,14 +36,14 @@ async def handle(ctx, request) -> dict:
                             "resource_name": resource.resource_name, "configs": []})
             continue
         keys = resource.configuration_keys
-        if keys is not None:
+        if keys:
             entries = [e for e in entries if e.name in keys]
         results.append({
             "error_code": ErrorCode.NONE,
-            "error_message": None,
+            "error_message": "",  # Kafka leaves it at its default, the empty string
             "resource_type": resource.resource_type,
             "resource_name": resource.resource_name,
-            "configs": [_config(e, request.include_synonyms) for e in entries],
+            "configs": [_config(e, request.include_synonyms, request.include_documentation) for e in entries],
         })
     return {"throttle_time_ms": 0, "results": results}
 
@@ -68,11 +72,16 @@ async def _entries(broker, resource) -> list:
         return describe_broker_config(broker.config.props, broker.config.node_id, broker.dynamic_configs.dynamic())
     if resource.resource_type == BROKER_LOGGER:
         return []
+    if resource.resource_type == GROUP:
+        if not resource.resource_name:
+            raise _ResourceError(ErrorCode.INVALID_REQUEST, "Group name must not be empty")
+        configs = await broker.group_configs.current(resource.resource_name)
+        return describe_group_config(configs, broker.config.props, broker.dynamic_configs.dynamic())
     raise _ResourceError(ErrorCode.INVALID_REQUEST,
                          f"Unsupported resource type {resource.resource_type}")
 
 
-def _config(entry, include_synonyms: bool) -> dict:
+def _config(entry, include_synonyms: bool, include_documentation: bool) -> dict:
     return {
         "name": entry.name,
         "value": None if entry.sensitive else entry.value,
@@ -85,5 +94,5 @@ def _config(entry, include_synonyms: bool) -> dict:
             for name, value, source in entry.synonyms
         ] if include_synonyms else [],
         "config_type": CONFIG_TYPE_IDS.get(entry.type, UNKNOWN_TYPE),
-        "documentation": None,
+        "documentation": entry.documentation if include_documentation else None,
     }

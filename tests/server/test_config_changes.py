@@ -76,7 +76,8 @@ def test_incremental_operations_on_a_topic(open_broker):
 
 
 @pytest.mark.parametrize("change, code, message", [
-    (edit([op("retention.ms", "1", APPEND)]), ErrorCode.INVALID_CONFIG, "append is not allowed"),
+    (edit([op("retention.ms", "1", APPEND)]), ErrorCode.INVALID_CONFIG,
+     "Can't APPEND to key retention.ms because its type is not LIST."),
     (edit([op("retention.ms", "1"), op("retention.ms", "2")]), ErrorCode.INVALID_REQUEST, "duplicate"),
     (edit([op("retention.ms", "1", 7)]), ErrorCode.INVALID_REQUEST, "Unknown config operation"),
     (edit([op("no.such.config", "1")]), ErrorCode.INVALID_CONFIG, "Unknown topic config"),
