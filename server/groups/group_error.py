@@ -7,3 +7,4 @@ class GroupError(Exception):
     def __init__(self, code: ErrorCode, message: str | None = None):
         super().__init__(message or code.name)
         self.code = code
+        self.message = message  # None when the error says nothing more than its code

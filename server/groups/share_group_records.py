@@ -1,0 +1,245 @@
+"""A share group's records in ``__consumer_offsets``, as Kafka 4.3 writes them, and their replay.
+
+Kafka keeps a share group as six record types, each a key (record type, group, maybe member)
+and a value, the latest value per key winning and a null value (tombstone) deleting it:
+
+- ShareGroupMetadata (11): the group epoch and the metadata hash it was computed with;
+- ShareGroupMemberMetadata (10): a member's rack, client id and host, subscribed topics;
+- ShareGroupTargetAssignmentMetadata (12): the assignment epoch and when it was computed;
+- ShareGroupTargetAssignmentMember (13): a member's target partitions;
+- ShareGroupCurrentMemberAssignment (14): a member's epochs and assigned partitions;
+- ShareGroupStatePartitionMetadata (15): which share-partitions have state (see
+  ``share_partition_metadata``).
+
+The coordinator does not change a group directly: a heartbeat turns into records, and the records,
+replayed here, are the change (Kafka's design). Start-up replays the same records from the log,
+so what a restart finds is what the running broker had. A tombstone of a member's current
+assignment leaves the member with epoch -1 until the tombstone of its metadata removes it, as in
+Kafka, which checks that order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+
+from .assignors import Assignment
+from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
+from .share_partition_metadata import SharePartitionMetadata, TopicPartitions
+
+MEMBER_METADATA = 10
+GROUP_METADATA = 11
+TARGET_ASSIGNMENT_METADATA = 12
+TARGET_ASSIGNMENT_MEMBER = 13
+CURRENT_MEMBER_ASSIGNMENT = 14
+STATE_PARTITION_METADATA = 15
+RECORD_TYPES = frozenset(range(MEMBER_METADATA, STATE_PARTITION_METADATA + 1))
+MEMBER_RECORD_TYPES = frozenset({MEMBER_METADATA, TARGET_ASSIGNMENT_MEMBER, CURRENT_MEMBER_ASSIGNMENT})
+
+STABLE_STATE = 0  # Kafka's MemberState.STABLE: the only state a share group member is ever in
+
+
+@dataclass(frozen=True)
+class ShareRecordKey:
+    record_type: int
+    group: str
+    member_id: str | None = None  # for the three per-member record types
+
+
+@dataclass(frozen=True)
+class ShareGroupMetadata:
+    group: str
+    epoch: int
+    metadata_hash: int
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(GROUP_METADATA, self.group)
+
+
+@dataclass(frozen=True)
+class ShareMemberMetadata:
+    group: str
+    member_id: str
+    rack_id: str | None
+    client_id: str
+    client_host: str
+    subscribed_topic_names: tuple[str, ...]
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(MEMBER_METADATA, self.group, self.member_id)
+
+
+@dataclass(frozen=True)
+class ShareTargetAssignmentMetadata:
+    group: str
+    assignment_epoch: int
+    assignment_timestamp_ms: int
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(TARGET_ASSIGNMENT_METADATA, self.group)
+
+
+@dataclass(frozen=True)
+class ShareTargetAssignmentMember:
+    group: str
+    member_id: str
+    partitions: Assignment
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(TARGET_ASSIGNMENT_MEMBER, self.group, self.member_id)
+
+
+@dataclass(frozen=True)
+class ShareCurrentMemberAssignment:
+    group: str
+    member_id: str
+    member_epoch: int
+    previous_member_epoch: int
+    assigned: Assignment
+    state: int = STABLE_STATE
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(CURRENT_MEMBER_ASSIGNMENT, self.group, self.member_id)
+
+
+@dataclass(frozen=True)
+class ShareStatePartitionMetadata:
+    group: str
+    partitions: SharePartitionMetadata
+
+    @property
+    def key(self) -> ShareRecordKey:
+        return ShareRecordKey(STATE_PARTITION_METADATA, self.group)
+
+
+ShareRecord = (ShareGroupMetadata | ShareMemberMetadata | ShareTargetAssignmentMetadata | ShareTargetAssignmentMember
+               | ShareCurrentMemberAssignment | ShareStatePartitionMetadata)
+
+
+@dataclass(frozen=True)
+class ShareTombstone:
+    """Deletes what ``key`` held."""
+
+    key: ShareRecordKey
+
+    @property
+    def group(self) -> str:
+        return self.key.group
+
+
+ShareEntry = ShareRecord | ShareTombstone
+
+
+# --- what the coordinator writes -----------------------------------------------------------------
+
+def member_metadata(group_id: str, member: ShareMember) -> ShareMemberMetadata:
+    return ShareMemberMetadata(group_id, member.member_id, member.rack_id, member.client_id, member.client_host,
+                               tuple(sorted(member.subscribed_topic_names)))
+
+
+def current_assignment(group_id: str, member: ShareMember) -> ShareCurrentMemberAssignment:
+    return ShareCurrentMemberAssignment(group_id, member.member_id, member.member_epoch,
+                                        member.previous_member_epoch, member.assigned)
+
+
+def member_tombstones(group_id: str, member_id: str) -> list[ShareTombstone]:
+    """A member leaving: its current assignment, its target, then its metadata, in Kafka's order."""
+    return [ShareTombstone(ShareRecordKey(record_type, group_id, member_id))
+            for record_type in (CURRENT_MEMBER_ASSIGNMENT, TARGET_ASSIGNMENT_MEMBER, MEMBER_METADATA)]
+
+
+def group_tombstones(group: ShareGroup) -> list[ShareTombstone]:
+    """Everything of a deleted group, in the order Kafka writes it (ShareGroup.createGroupTombstoneRecords)."""
+    group_id = group.group_id
+    keys = [ShareRecordKey(CURRENT_MEMBER_ASSIGNMENT, group_id, m) for m in group.members]
+    keys += [ShareRecordKey(TARGET_ASSIGNMENT_MEMBER, group_id, m) for m in group.members]
+    keys.append(ShareRecordKey(TARGET_ASSIGNMENT_METADATA, group_id))
+    keys += [ShareRecordKey(MEMBER_METADATA, group_id, m) for m in group.members]
+    keys.append(ShareRecordKey(STATE_PARTITION_METADATA, group_id))
+    keys.append(ShareRecordKey(GROUP_METADATA, group_id))
+    return [ShareTombstone(key) for key in keys]
+
+
+# --- replay --------------------------------------------------------------------------------------
+
+def replay(groups: dict, entry: ShareEntry) -> ShareGroup | None:
+    """Apply one record to the share groups in ``groups`` (group id -> group): Kafka's replay
+    methods. A record creates its group if needed; a tombstone for a group or member that is not
+    there is ignored. The group the record concerns, if it is (still) there."""
+    key = entry.key
+    group = groups.get(key.group)
+    if group is not None and not isinstance(group, ShareGroup):
+        raise ValueError(f"a share group record for group {key.group}, which is not a share group")
+    if isinstance(entry, ShareTombstone):
+        if group is None:
+            return None
+        _delete(groups, group, key)
+        return groups.get(key.group)
+    if group is None:
+        group = groups[key.group] = ShareGroup(key.group)
+    _update(group, entry)
+    return group
+
+
+def _update(group: ShareGroup, record: ShareRecord) -> None:
+    if isinstance(record, ShareGroupMetadata):
+        group.group_epoch, group.metadata_hash = record.epoch, record.metadata_hash
+    elif isinstance(record, ShareMemberMetadata):
+        member = group.members.get(record.member_id) or ShareMember(record.member_id)
+        group.members[record.member_id] = replace(
+            member, rack_id=record.rack_id, client_id=record.client_id, client_host=record.client_host,
+            subscribed_topic_names=frozenset(record.subscribed_topic_names))
+    elif isinstance(record, ShareTargetAssignmentMetadata):
+        group.assignment_epoch = record.assignment_epoch
+        group.assignment_timestamp_ms = record.assignment_timestamp_ms
+    elif isinstance(record, ShareTargetAssignmentMember):
+        group.target[record.member_id] = record.partitions
+    elif isinstance(record, ShareCurrentMemberAssignment):
+        member = group.members.get(record.member_id) or ShareMember(record.member_id)
+        group.members[record.member_id] = replace(
+            member, member_epoch=record.member_epoch, previous_member_epoch=record.previous_member_epoch,
+            assigned=record.assigned)
+    else:
+        group.partitions = record.partitions
+
+
+def _delete(groups: dict, group: ShareGroup, key: ShareRecordKey) -> None:
+    if key.record_type == GROUP_METADATA:
+        if group.members or group.target:
+            raise ValueError(f"a tombstone for share group {group.group_id}, which still has members")
+        del groups[group.group_id]
+        group.dead = True
+    elif key.record_type == MEMBER_METADATA:
+        member = group.members.get(key.member_id)
+        if member is None:
+            return
+        if member.member_epoch != LEAVE_EPOCH or key.member_id in group.target:
+            raise ValueError(f"a tombstone for member {key.member_id} of share group {group.group_id}, "
+                             "whose assignments are not deleted yet")
+        del group.members[key.member_id]
+    elif key.record_type == TARGET_ASSIGNMENT_METADATA:
+        group.assignment_epoch, group.assignment_timestamp_ms = -1, 0
+    elif key.record_type == TARGET_ASSIGNMENT_MEMBER:
+        group.target.pop(key.member_id, None)
+    elif key.record_type == CURRENT_MEMBER_ASSIGNMENT:
+        member = group.members.get(key.member_id)
+        if member is not None:
+            group.members[key.member_id] = replace(member, member_epoch=LEAVE_EPOCH,
+                                                   previous_member_epoch=LEAVE_EPOCH, assigned={})
+    else:
+        group.partitions = SharePartitionMetadata()
+
+
+def partitions_from_record(initializing, initialized, deleting, now_ms: int) -> SharePartitionMetadata:
+    """The value's three lists (entries with topic_id, topic_name and partitions) as metadata.
+    Like Kafka, an entry counts as set when it is replayed (``now_ms``): an initialization found
+    pending at start-up is asked for again only after the retry interval."""
+    def by_topic(entries) -> dict[uuid.UUID, TopicPartitions]:
+        return {e.topic_id: TopicPartitions(e.topic_name, frozenset(e.partitions), now_ms) for e in entries}
+    return SharePartitionMetadata(by_topic(initializing), by_topic(initialized),
+                                  {e.topic_id: e.topic_name for e in deleting})
