@@ -37,6 +37,7 @@ from .group_config import GroupConfig
 from .group_error import GroupError
 from .reply import Reply
 from .scheduler import Scheduler
+from .share_group import ShareGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -99,10 +100,17 @@ class ClassicCoordinator:
                              f"Group {group_id} is not a classic group")
         return group
 
+    def _joined_group(self, group_id: str) -> ClassicGroup | None:
+        """The group a SyncGroup, Heartbeat or LeaveGroup names; Kafka answers these for a share
+        group as for a group it does not know."""
+        if isinstance(self.groups.get(group_id), ShareGroup):
+            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Group {group_id} not found.")
+        return self.classic_group(group_id)
+
     def _current_member(self, request) -> tuple[ClassicGroup, ClassicMember]:
         """The group and member a SyncGroup or Heartbeat names, checked as Kafka checks them."""
         self.check_coordinator(request.group_id)
-        group = self.classic_group(request.group_id)
+        group = self._joined_group(request.group_id)
         if group is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
         if group.state == GroupState.DEAD:
@@ -484,7 +492,7 @@ class ClassicCoordinator:
     def leave(self, group_id: str, leaving: list[tuple[str, str | None]]) -> list[ErrorCode]:
         """Remove each (member id, group instance id); one error code per member."""
         self.check_coordinator(group_id)
-        group = self.classic_group(group_id)
+        group = self._joined_group(group_id)
         if group is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID)
         if group.state == GroupState.DEAD:

@@ -42,6 +42,10 @@ from .offset_store import OffsetStore
 from .offsets_records import Entry, GroupMetadataKey, OffsetCommit, OffsetCommitKey, Tombstone
 from .offsets_topic import OFFSETS_TOPIC, LoadedOffsets, OffsetsTopic
 from .scheduler import Scheduler
+from .share_group import ShareGroup
+from .share_group_config import ShareGroupConfig
+from .share_group_coordinator import ShareGroupCoordinator
+from .share_state import UnkeptShareState
 
 log = logging.getLogger("odradek.groups")
 
@@ -53,7 +57,7 @@ class GroupCoordinator:
         self._broker = broker
         self.config = GroupConfig.from_broker(broker.config)
         self.scheduler = Scheduler()
-        self.groups: dict[str, ClassicGroup | ConsumerGroup] = {}
+        self.groups: dict[str, ClassicGroup | ConsumerGroup | ShareGroup] = {}
         self.topic = OffsetsTopic(broker)
         self.partitions = CoordinatorPartitions()
         self.offsets = OffsetStore(self.topic.partition_for)
@@ -68,6 +72,10 @@ class GroupCoordinator:
                                             self.check_coordinator, broker.group_configs.effective)
         self.classic.consumer = self.consumer  # each serves the groups that change protocol with the other
         self.consumer.classic = self.classic
+        # the share coordinator (server/share) replaces the persister once the broker wires it
+        self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
+                                           broker.metadata, _RecordWriter(self), UnkeptShareState(), self._spawn,
+                                           check_coordinator=self.check_coordinator)
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
@@ -84,7 +92,8 @@ class GroupCoordinator:
         self.partitions.own_all()
         self._take(loaded)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
-                 len(loaded.groups) + len(loaded.consumer_groups), len(loaded.offsets), OFFSETS_TOPIC)
+                 len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups), len(loaded.offsets),
+                 OFFSETS_TOPIC)
 
     def _take(self, loaded: LoadedOffsets) -> None:
         self.offsets.add(loaded.offsets, loaded.pending)
@@ -92,6 +101,12 @@ class GroupCoordinator:
             self.classic.restore(group_from_record(record))
         for consumer_group in loaded.consumer_groups.values():
             self.consumer.restore(consumer_group.build())
+        for share_group in loaded.share_groups.values():
+            self.share.restore(share_group)
+
+    def _spawn(self, async_fn, *args) -> None:
+        """Start a background task (a share group's state initialization) in the coordinator's nursery."""
+        self._nursery.start_soon(async_fn, *args)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
@@ -129,7 +144,8 @@ class GroupCoordinator:
         for producer_id, commit in self._settled_while_loading.pop(partition, []):
             self.offsets.complete_transaction(partition, producer_id, commit)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s-%d in %d ms; coordinating them "
-                 "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups), len(loaded.offsets), OFFSETS_TOPIC,
+                 "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups),
+                 len(loaded.offsets), OFFSETS_TOPIC,
                  partition,
                  (trio.current_time() - started) * 1000, epoch)
 
@@ -141,6 +157,8 @@ class GroupCoordinator:
             del self.groups[group_id]
             if isinstance(group, ConsumerGroup):
                 self.consumer.unload(group)
+            elif isinstance(group, ShareGroup):
+                self.share.unload(group)
             else:
                 self.classic.unload(group)
             unloaded += 1
@@ -213,20 +231,20 @@ class GroupCoordinator:
         return failed
 
     def _store_records(self, group_id: str, records: list[Entry]) -> Callable[[], Awaitable[ErrorCode]]:
-        """Write a consumer group's records now (GroupError with Kafka's answer if they could not
-        be); the returned function waits for the ISR, answering as Kafka answers a
-        ConsumerGroupHeartbeat whose write failed."""
+        """Write a consumer or share group's records now (GroupError with Kafka's answer if they
+        could not be); the returned function waits for the ISR, answering as Kafka answers a
+        ConsumerGroupHeartbeat or ShareGroupHeartbeat whose write failed."""
         try:
             appended = self._write(group_id, records)
         except CoordinatorWriteError as exc:
-            log.error("Could not store consumer group %s: %s", group_id, exc)
-            raise GroupError(_consumer_group_write_error(exc.code)) from None
+            log.error("Could not store group %s: %s", group_id, exc)
+            raise GroupError(_coordinator_write_error(exc.code)) from None
 
         async def replicated() -> ErrorCode:
             outcome = await self.topic.log.replicated(appended, self.config.offset_commit_timeout_ms)
             if outcome != ErrorCode.NONE:
-                log.warning("Consumer group %s's change was not replicated: %s", group_id, outcome.name)
-            return _consumer_group_write_error(outcome)
+                log.warning("Group %s's change was not replicated: %s", group_id, outcome.name)
+            return _coordinator_write_error(outcome)
         return replicated
 
     async def commit_offsets(self, group_id: str, commits: list[OffsetCommit],
@@ -282,6 +300,7 @@ class GroupCoordinator:
         if not group_id:
             raise GroupError(ErrorCode.INVALID_GROUP_ID)
         self.check_coordinator(group_id)
+        self.check_not_share_group(group_id)
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:  # KIP-848: by member epoch
             consumer_group.check_offset_commit(member_id, generation)
@@ -310,9 +329,16 @@ class GroupCoordinator:
     def check_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> None:
         """OffsetFetch v9+ names the member: a consumer group's member must be at its epoch."""
         self.check_coordinator(group_id)
+        self.check_not_share_group(group_id)
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:
             consumer_group.check_offset_fetch(member_id, member_epoch)
+
+    def check_not_share_group(self, group_id: str) -> None:
+        """A share group has no committed offsets: Kafka answers offset requests for one as if
+        it did not exist."""
+        if self.share.share_group(group_id) is not None:
+            raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
 
     def delete_offsets(self, group_id: str, partitions: list[TopicPartition]) -> None:
         """Write the offsets' tombstones and forget them."""
@@ -333,25 +359,31 @@ class GroupCoordinator:
             log.info("Expiring %d offset(s) of group %s", len(stale), group_id)
             self.delete_offsets(group_id, stale)
             group = self.groups.get(group_id)
-            if not self.offsets.has_offsets(group_id) and group is not None and _is_empty(group):
+            if (not self.offsets.has_offsets(group_id) and group is not None and _is_empty(group)
+                    and not isinstance(group, ShareGroup)):
                 self._forget(group)
 
     def _empty_since(self, group_id: str) -> int | None:
         group = self.groups.get(group_id)
         if group is None:
             return -1
-        if not _is_empty(group):
-            return None
+        if isinstance(group, ShareGroup) or not _is_empty(group):
+            return None  # a share group has no offsets, and never expires (Kafka's shouldExpire)
         if isinstance(group, ConsumerGroup):
             return -1  # Kafka expires a consumer group's offsets by their own commit times
         return group.state_timestamp_ms if group.protocol_type else -1
 
     # -- admin ---------------------------------------------------------------------------------
 
-    def delete_group(self, group_id: str) -> ErrorCode:
+    async def delete_group(self, group_id: str) -> ErrorCode:
+        """DeleteGroups for one group: only an empty one goes, with its offsets (and, a share
+        group, its share-partition state first, as in Kafka)."""
         code = self.coordinator_error(group_id)
         if code != ErrorCode.NONE:
             return code
+        deleted = await self.share.delete(group_id)
+        if deleted is not None:
+            return deleted
         group = self.groups.get(group_id)
         if group is None and not self.offsets.has_offsets(group_id):
             return ErrorCode.GROUP_ID_NOT_FOUND
@@ -384,9 +416,9 @@ def _offset_commit_error(code: ErrorCode) -> ErrorCode:
     return code
 
 
-def _consumer_group_write_error(code: ErrorCode) -> ErrorCode:
-    """Kafka's answer to a consumer group operation whose write failed (the group coordinator
-    service's normalisation of append errors)."""
+def _coordinator_write_error(code: ErrorCode) -> ErrorCode:
+    """Kafka's answer to a KIP-848 or share group operation whose write failed
+    (CoordinatorOperationExceptionHelper.handleOperationException)."""
     if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_ENOUGH_REPLICAS,
                 ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT):
         return ErrorCode.COORDINATOR_NOT_AVAILABLE
@@ -395,6 +427,29 @@ def _consumer_group_write_error(code: ErrorCode) -> ErrorCode:
     if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.UNKNOWN_SERVER_ERROR
     return code
+
+
+class _RecordWriter:
+    """How the share group coordinator writes its records: ``store`` waits for the in-sync
+    replicas (an ErrorCode), ``append`` does not (a session expiry, whose write nobody awaits)."""
+
+    def __init__(self, coordinator: GroupCoordinator):
+        self._coordinator = coordinator
+
+    async def store(self, group_id: str, entries: list[Entry]) -> ErrorCode:
+        if not entries:
+            return ErrorCode.NONE
+        try:
+            replicated = self._coordinator._store_records(group_id, entries)
+        except GroupError as exc:
+            return exc.code
+        return await replicated()
+
+    def append(self, group_id: str, entries: list[Entry]) -> None:
+        try:
+            self._coordinator._store_records(group_id, entries)
+        except GroupError:
+            pass  # logged where it failed
 
 
 def _group_store_error(code: ErrorCode) -> ErrorCode:
@@ -416,8 +471,8 @@ _NOT_LEADER = (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, 
                ErrorCode.UNKNOWN_LEADER_EPOCH)
 
 
-def _is_empty(group: ClassicGroup | ConsumerGroup) -> bool:
-    if isinstance(group, ConsumerGroup):
+def _is_empty(group: ClassicGroup | ConsumerGroup | ShareGroup) -> bool:
+    if isinstance(group, (ConsumerGroup, ShareGroup)):
         return group.is_empty
     return group.state == GroupState.EMPTY
 

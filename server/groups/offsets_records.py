@@ -4,9 +4,10 @@ Writing exactly what Kafka writes lets Kafka's tools read our topic (``kafka-dum
 --offsets-decoder``, the console consumer's offsets formatter) and lets us read a topic Kafka
 wrote.  A key is an int16 record type followed by the key's fields: types 0 and 1 are an
 offset commit (group, topic, partition), type 2 a classic group's metadata (group), types 3-8 a
-consumer group of the KIP-848 protocol (see ``consumer_group_records``); the other types (share
-and streams groups, resolved regular expressions) are not kept.  A value is an int16 version
-followed by that version's fields; a null value (a tombstone) deletes the key.
+consumer group of the KIP-848 protocol (see ``consumer_group_records``), types 10-15 a share
+group's (``share_group_records``); the other types (streams groups, resolved regular expressions)
+are not kept.  A value is an int16 version followed by that version's fields; a null value (a
+tombstone) deletes the key.
 
 Versions written are those Kafka 4 writes: key type 1 for offset commits, OffsetCommitValue
 v3 (v1 when the commit carries an explicit expire timestamp, the only version holding one)
@@ -24,7 +25,9 @@ from odradek.wire.embedded import decode_embedded, encode_embedded
 from odradek.wire.schema import Field, Message
 
 from . import consumer_group_records as consumer_records
+from . import share_group_records
 from .consumer_group_records import ConsumerGroupEntry, ConsumerGroupKey
+from .share_group_records import ShareEntry
 
 OFFSET_COMMIT_KEY = Message(
     name="OffsetCommitKey",
@@ -170,7 +173,7 @@ class Tombstone:
         return self.key.group
 
 
-Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone
+Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone | ShareEntry
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -270,6 +273,8 @@ def decode_value(key: Key, data: bytes | None) -> Entry:
 
 def encode_record(entry: Entry) -> tuple[bytes, bytes | None]:
     """The (key, value) of a record holding ``entry``; a tombstone's value is None."""
+    if isinstance(entry.key, share_group_records.ShareRecordKey):
+        return share_group_records.encode(entry)
     if isinstance(entry, Tombstone):
         return encode_key(entry.key), None
     return encode_key(entry.key), encode_value(entry)
@@ -277,6 +282,8 @@ def encode_record(entry: Entry) -> tuple[bytes, bytes | None]:
 
 def decode_record(key: bytes, value: bytes | None) -> Entry:
     """Raises ``UnknownRecordTypeError`` for records of types we do not keep."""
+    if share_group_records.is_share_group_type(record_type(key)):
+        return share_group_records.decode(key, value)
     return decode_value(decode_key(key), value)
 
 

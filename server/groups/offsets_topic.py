@@ -28,12 +28,13 @@ from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
 from ..coordinator_log import Appended, CoordinatorLog
 from ..coordinator_partitions import SINGLE_BROKER_EPOCH
 from ..log_replay import replay_batches
-from . import consumer_group_changes
+from . import consumer_group_changes, share_group_records
 from .consumer_group_changes import LoadedConsumerGroup
 from .consumer_group_records import ConsumerGroupKey
 from .offsets_records import (
     Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record, encode_record,
 )
+from .share_group import ShareGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -63,11 +64,12 @@ def _java_string_hash(text: str) -> int:
 @dataclass
 class LoadedOffsets:
     """What replaying the topic found: live offsets per group, live classic group metadata, and
-    the records of live consumer groups."""
+    the records of live consumer groups, and the share groups their records make."""
 
     offsets: dict[str, dict[tuple[str, int], OffsetCommit]] = field(default_factory=dict)
     groups: dict[str, GroupMetadata] = field(default_factory=dict)
     consumer_groups: dict[str, LoadedConsumerGroup] = field(default_factory=dict)
+    share_groups: dict[str, ShareGroup] = field(default_factory=dict)
     # offsets of transactions still open: group -> producer id -> partition -> commit
     pending: dict[str, dict[int, dict[tuple[str, int], OffsetCommit]]] = field(default_factory=dict)
 
@@ -75,6 +77,8 @@ class LoadedOffsets:
         """Replay one record: it replaces (or, a tombstone, deletes) what its key held."""
         if isinstance(entry.key, ConsumerGroupKey):
             consumer_group_changes.apply(self.consumer_groups, entry)
+        elif isinstance(entry.key, share_group_records.ShareRecordKey):
+            share_group_records.replay(self.share_groups, entry)
         elif isinstance(entry, OffsetCommit):
             self.offsets.setdefault(entry.group, {})[(entry.topic, entry.partition)] = entry
         elif isinstance(entry, GroupMetadata):

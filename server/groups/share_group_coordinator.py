@@ -365,6 +365,7 @@ class ShareGroupCoordinator:
 
     def restore(self, group: ShareGroup) -> None:
         """A group replayed from the log: its members' sessions start now, as in Kafka."""
+        group.partitions = group.partitions.replayed_at(self.now_ms())
         self.groups[group.group_id] = group
         for member_id in group.members:
             self._schedule_session(group.group_id, member_id)

@@ -23,6 +23,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 
+from odradek.wire import coordinator_records
+from odradek.wire.coordinator_records import consumer_offsets
+
 from .assignors import Assignment
 from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
 from .share_partition_metadata import SharePartitionMetadata, TopicPartitions
@@ -235,11 +238,85 @@ def _delete(groups: dict, group: ShareGroup, key: ShareRecordKey) -> None:
         group.partitions = SharePartitionMetadata()
 
 
-def partitions_from_record(initializing, initialized, deleting, now_ms: int) -> SharePartitionMetadata:
-    """The value's three lists (entries with topic_id, topic_name and partitions) as metadata.
-    Like Kafka, an entry counts as set when it is replayed (``now_ms``): an initialization found
-    pending at start-up is asked for again only after the retry interval."""
+# --- bytes ---------------------------------------------------------------------------------------
+
+def is_share_group_type(record_type: int) -> bool:
+    return record_type in RECORD_TYPES
+
+
+def encode(entry: ShareEntry) -> tuple[bytes, bytes | None]:
+    """The record's key and value bytes (the value None for a tombstone), as Kafka 4.3 writes them."""
+    record = consumer_offsets.RECORD_BY_TYPE[entry.key.record_type]
+    key = {"group_id": entry.key.group}
+    if entry.key.member_id is not None:
+        key["member_id"] = entry.key.member_id
+    value = None if isinstance(entry, ShareTombstone) else _value_fields(entry)
+    return coordinator_records.encode_record(record, key, value)
+
+
+def _value_fields(record: ShareRecord) -> dict:
+    if isinstance(record, ShareGroupMetadata):
+        return {"epoch": record.epoch, "metadata_hash": record.metadata_hash}
+    if isinstance(record, ShareMemberMetadata):
+        return {"rack_id": record.rack_id, "client_id": record.client_id, "client_host": record.client_host,
+                "subscribed_topic_names": list(record.subscribed_topic_names)}
+    if isinstance(record, ShareTargetAssignmentMetadata):
+        return {"assignment_epoch": record.assignment_epoch, "assignment_timestamp": record.assignment_timestamp_ms}
+    if isinstance(record, ShareTargetAssignmentMember):
+        return {"topic_partitions": _topic_partitions(record.partitions)}
+    if isinstance(record, ShareCurrentMemberAssignment):
+        return {"member_epoch": record.member_epoch, "previous_member_epoch": record.previous_member_epoch,
+                "state": record.state, "assigned_partitions": _topic_partitions(record.assigned)}
+    partitions = record.partitions
+    return {
+        "initializing_topics": _topic_partitions_info(partitions.initializing),
+        "initialized_topics": _topic_partitions_info(partitions.initialized),
+        "deleting_topics": [{"topic_id": t, "topic_name": name} for t, name in partitions.deleting.items()],
+    }
+
+
+def decode(key: bytes, value: bytes | None) -> ShareEntry:
+    """The entry a share group record holds; ``DecodeError`` for bad bytes. Share-partition
+    metadata read back has no time: the coordinator stamps it when it takes the group over."""
+    decoded = coordinator_records.decode_record(consumer_offsets.RECORD_BY_TYPE, key, value)
+    record_type = decoded.record.type
+    if record_type not in RECORD_TYPES:
+        raise coordinator_records.UnknownRecordTypeError(f"record type {record_type} is not a share group's")
+    group = decoded.key.group_id
+    member_id = decoded.key.member_id if record_type in MEMBER_RECORD_TYPES else None
+    if decoded.is_tombstone:
+        return ShareTombstone(ShareRecordKey(record_type, group, member_id))
+    v = decoded.value
+    if record_type == GROUP_METADATA:
+        return ShareGroupMetadata(group, v.epoch, v.metadata_hash)
+    if record_type == MEMBER_METADATA:
+        return ShareMemberMetadata(group, member_id, v.rack_id, v.client_id, v.client_host,
+                                   tuple(v.subscribed_topic_names))
+    if record_type == TARGET_ASSIGNMENT_METADATA:
+        return ShareTargetAssignmentMetadata(group, v.assignment_epoch, v.assignment_timestamp)
+    if record_type == TARGET_ASSIGNMENT_MEMBER:
+        return ShareTargetAssignmentMember(group, member_id, _assignment(v.topic_partitions))
+    if record_type == CURRENT_MEMBER_ASSIGNMENT:
+        return ShareCurrentMemberAssignment(group, member_id, v.member_epoch, v.previous_member_epoch,
+                                            _assignment(v.assigned_partitions), v.state)
+
     def by_topic(entries) -> dict[uuid.UUID, TopicPartitions]:
-        return {e.topic_id: TopicPartitions(e.topic_name, frozenset(e.partitions), now_ms) for e in entries}
-    return SharePartitionMetadata(by_topic(initializing), by_topic(initialized),
-                                  {e.topic_id: e.topic_name for e in deleting})
+        return {e.topic_id: TopicPartitions(e.topic_name, frozenset(e.partitions)) for e in entries}
+    return ShareStatePartitionMetadata(group, SharePartitionMetadata(
+        by_topic(v.initializing_topics), by_topic(v.initialized_topics),
+        {e.topic_id: e.topic_name for e in v.deleting_topics}))
+
+
+def _topic_partitions(assignment: Assignment) -> list[dict]:
+    return [{"topic_id": t, "partitions": sorted(parts)} for t, parts in assignment.items()]
+
+
+def _topic_partitions_info(topics) -> list[dict]:
+    return [{"topic_id": t, "topic_name": v.name, "partitions": sorted(v.partitions)} for t, v in topics.items()]
+
+
+def _assignment(entries) -> dict[uuid.UUID, frozenset[int]]:
+    assignment: dict[uuid.UUID, frozenset[int]] = {}
+    for e in entries:
+        assignment[e.topic_id] = assignment.get(e.topic_id, frozenset()) | frozenset(e.partitions)
+    return assignment

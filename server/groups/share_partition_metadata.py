@@ -81,6 +81,12 @@ class SharePartitionMetadata:
         doomed = combine(doomed, retried)
         return SharePartitionMetadata(deleting={t: v.name for t, v in doomed.items()}), doomed
 
+    def replayed_at(self, now_ms: int) -> "SharePartitionMetadata":
+        """Read back from the log: as in Kafka, every entry counts as set when it is replayed."""
+        def stamped(topics: ByTopic) -> ByTopic:
+            return {t: replace(v, timestamp_ms=now_ms) for t, v in topics.items()}
+        return replace(self, initializing=stamped(self.initializing), initialized=stamped(self.initialized))
+
     @property
     def is_empty(self) -> bool:
         return not (self.initializing or self.initialized or self.deleting)

@@ -1,4 +1,4 @@
-"""DeleteGroups: remove empty groups with their committed offsets."""
+"""DeleteGroups: remove empty groups with their committed offsets (a share group with its share-partition state)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ API_KEY = ApiKey.DELETE_GROUPS
 
 async def handle(ctx, request) -> dict:
     return {"throttle_time_ms": 0, "results": [
-        {"group_id": group_id, "error_code": ctx.broker.groups.delete_group(group_id)}
+        {"group_id": group_id, "error_code": await ctx.broker.groups.delete_group(group_id)}
         for group_id in request.groups_names
     ]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.classic_group import GroupState
+from ..groups.share_group import ShareGroup
 
 API_KEY = ApiKey.OFFSET_DELETE
 
@@ -15,7 +16,7 @@ async def handle(ctx, request) -> dict:
     if code != ErrorCode.NONE:
         return {"error_code": code, "throttle_time_ms": 0, "topics": []}
     group = coordinator.groups.get(request.group_id)
-    if group is None and not coordinator.offsets.has_offsets(request.group_id):
+    if isinstance(group, ShareGroup) or group is None and not coordinator.offsets.has_offsets(request.group_id):
         return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "throttle_time_ms": 0, "topics": []}
     subscribed: set[str] = set()
     if group is not None and group.state != GroupState.EMPTY:

@@ -105,9 +105,9 @@ async def test_delete_group_needs_an_empty_group(open_broker):
     coordinator = open_broker().groups
     coordinator.ensure_topic()
     coordinator.groups["busy"] = stable_group("busy")
-    assert coordinator.delete_group("busy") == ErrorCode.NON_EMPTY_GROUP
-    assert coordinator.delete_group("unknown") == ErrorCode.GROUP_ID_NOT_FOUND
+    assert await coordinator.delete_group("busy") == ErrorCode.NON_EMPTY_GROUP
+    assert await coordinator.delete_group("unknown") == ErrorCode.GROUP_ID_NOT_FOUND
     coordinator.check_commit("idle", -1, "", None)
     await coordinator.commit_offsets("idle", [commit("idle")])
-    assert coordinator.delete_group("idle") == ErrorCode.NONE
+    assert await coordinator.delete_group("idle") == ErrorCode.NONE
     assert "idle" not in coordinator.groups and not coordinator.offsets.has_offsets("idle")
