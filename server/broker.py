@@ -40,6 +40,7 @@ from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs, FileConfigStore
 from .dynamic_group_configs import DynamicGroupConfigs, FileGroupConfigStore
+from .features import Features
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .groups.offsets_topic import OFFSETS_TOPIC
@@ -68,6 +69,7 @@ lifecycle = logging.getLogger("odradek.lifecycle")
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
+        self.features = Features.from_broker(config)  # share.version: whether share groups are on
         # Nothing reads or writes the log directories before ``serve`` has locked them: the
         # dynamic configs are loaded, and applied, by ``open_storage``.
         self.logs = LogManager(config.log_dirs, config.props)

@@ -9,7 +9,8 @@ naming the property, and a name Kafka does not know, a typo most likely, gets Ka
 The first table is Kafka 4.3's broker ConfigDef (``AbstractKafkaConfig.CONFIG_DEF``); a compat test
 compares it with the Kafka jars (``compat_tests/test_known_configs.py``). The second holds the
 ZooKeeper-era settings that Kafka 4 dropped with ZooKeeper and that odradek's cluster mode reads,
-as Kafka 3.x named them.
+as Kafka 3.x named them. The third holds what Kafka sets elsewhere and odradek reads as a
+property: ``share.version``, the feature level ``kafka-storage format --feature`` sets in Kafka.
 """
 
 from __future__ import annotations
@@ -409,6 +410,11 @@ controlled.shutdown.retry.backoff.ms            long
 """
 
 
+_FEATURES = """
+share.version                                   short
+"""
+
+
 def _table(text: str) -> dict[str, str]:
     return {fields[0]: fields[1] for fields in (line.split() for line in text.splitlines() if line.strip())}
 
@@ -416,7 +422,7 @@ def _table(text: str) -> dict[str, str]:
 #: Kafka 4.3's broker configs, name -> type.
 KAFKA_BROKER_CONFIGS: dict[str, str] = _table(_KAFKA_4_3)
 #: Every broker config name odradek knows, name -> type.
-KNOWN_BROKER_CONFIGS: dict[str, str] = {**KAFKA_BROKER_CONFIGS, **_table(_ZOOKEEPER_ERA)}
+KNOWN_BROKER_CONFIGS: dict[str, str] = {**KAFKA_BROKER_CONFIGS, **_table(_ZOOKEEPER_ERA), **_table(_FEATURES)}
 
 #: Where Kafka takes a listener's own value of a config (``listener.name.<listener>.<config>``).
 LISTENER_PREFIX = "listener.name."

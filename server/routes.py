@@ -67,6 +67,8 @@ from .handlers import (
     offset_fetch,
     offset_for_leader_epoch,
     produce,
+    share_group_describe,
+    share_group_heartbeat,
     sync_group,
     txn_offset_commit,
 )
@@ -114,6 +116,8 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     consumer_group_describe,
     list_config_resources,
     describe_topic_partitions,
+    share_group_heartbeat,
+    share_group_describe,
 )
 
 

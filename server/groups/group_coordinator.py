@@ -327,9 +327,9 @@ class GroupCoordinator:
             raise GroupError(ErrorCode.REBALANCE_IN_PROGRESS)
 
     def check_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> None:
-        """OffsetFetch v9+ names the member: a consumer group's member must be at its epoch."""
+        """OffsetFetch v9+ names the member: a consumer group's member must be at its epoch. (A
+        share group is answered as a group without offsets, as Kafka answers it.)"""
         self.check_coordinator(group_id)
-        self.check_not_share_group(group_id)
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:
             consumer_group.check_offset_fetch(member_id, member_epoch)

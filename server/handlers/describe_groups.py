@@ -1,7 +1,8 @@
 """DescribeGroups: state, protocol and members (with subscriptions and assignments when Stable).
 
-Only classic groups are described: like Kafka, a consumer group (KIP-848) is answered as if it
-did not exist, which tells clients to ask ConsumerGroupDescribe instead.  A group found carries
+Only classic groups are described: like Kafka, a consumer (KIP-848) or share (KIP-932) group is
+answered as if it did not exist, which tells clients to ask ConsumerGroupDescribe (or
+ShareGroupDescribe) instead.  A group found carries
 its authorized operations when asked (all of a group's: there is no authorizer). A group
 coordinated elsewhere answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS while it loads).
 """
@@ -11,8 +12,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..authorized_operations import GROUP, NOT_REQUESTED
-from ..groups.classic_group import GroupState
-from ..groups.consumer_group import ConsumerGroup
+from ..groups.classic_group import ClassicGroup, GroupState
 
 API_KEY = ApiKey.DESCRIBE_GROUPS
 FIRST_NOT_FOUND_VERSION = 6
@@ -32,7 +32,7 @@ def _describe(ctx, group_id: str) -> dict:
         return {"error_code": code, "group_id": group_id, "group_state": "", "protocol_type": "",
                 "protocol_data": "", "members": []}
     group = ctx.broker.groups.groups.get(group_id)
-    if group is None or isinstance(group, ConsumerGroup):
+    if not isinstance(group, ClassicGroup):
         if ctx.version >= FIRST_NOT_FOUND_VERSION:
             message = f"Group {group_id} not found." if group is None else f"Group {group_id} is not a classic group."
             return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": message,

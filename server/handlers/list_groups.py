@@ -9,10 +9,12 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.consumer_group import ConsumerGroup
+from ..groups.share_group import ShareGroup
 
 API_KEY = ApiKey.LIST_GROUPS
 CLASSIC = "classic"
 CONSUMER = "consumer"  # KIP-848 groups
+SHARE = "share"  # KIP-932 groups
 
 
 async def handle(ctx, request) -> dict:
@@ -22,10 +24,18 @@ async def handle(ctx, request) -> dict:
     for group in ctx.broker.groups.groups.values():
         if states and group.state.value.lower() not in states:
             continue
-        group_type = CONSUMER if isinstance(group, ConsumerGroup) else CLASSIC
+        group_type = _type_of(group)
         if types and group_type not in types:
             continue
         listed.append({"group_id": group.group_id, "protocol_type": group.protocol_type or "",
                        "group_state": group.state.value, "group_type": group_type})
     code = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS if ctx.broker.groups.is_loading() else ErrorCode.NONE
     return {"throttle_time_ms": 0, "error_code": code, "groups": listed}
+
+
+def _type_of(group) -> str:
+    if isinstance(group, ConsumerGroup):
+        return CONSUMER
+    if isinstance(group, ShareGroup):
+        return SHARE
+    return CLASSIC

@@ -28,8 +28,6 @@ async def handle(ctx, request) -> dict:
                                                    for g in request.groups]}
     topics = request.topics
     code = ctx.broker.groups.coordinator_error(request.group_id)
-    if code == ErrorCode.NONE and ctx.broker.groups.share.share_group(request.group_id) is not None:
-        code = ErrorCode.GROUP_ID_NOT_FOUND  # a share group has no committed offsets
     if code != ErrorCode.NONE:
         if ctx.version >= FIRST_TOP_LEVEL_ERROR_VERSION:
             return {"throttle_time_ms": 0, "error_code": code, "topics": []}
@@ -46,7 +44,6 @@ def _group(ctx, group, by_id: bool, require_stable: bool) -> dict:
             ctx.broker.groups.check_fetch(group.group_id, group.member_id, group.member_epoch)
         else:
             ctx.broker.groups.check_coordinator(group.group_id)
-            ctx.broker.groups.check_not_share_group(group.group_id)
     except GroupError as exc:
         return {"group_id": group.group_id, "topics": [], "error_code": exc.code}
     return {"group_id": group.group_id,
