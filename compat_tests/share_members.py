@@ -8,6 +8,8 @@ is ShareGroupDescribe, which confluent-kafka's admin client does not offer.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 
 from odradek.wire import ApiKey, ErrorCode
@@ -85,3 +87,22 @@ def beat_until(members: list[WireShareMember], predicate, timeout: float = 60, w
             assert answer.error_code == ErrorCode.NONE, answer
         return predicate()
     return wait_until(round_, timeout=timeout, interval=0.3, what=what)
+
+
+@contextlib.contextmanager
+def heartbeating(member: WireShareMember, interval: float = 0.3):
+    """Keep ``member`` heartbeating from a thread while the block runs (a tool, say, takes longer
+    than its session)."""
+    done = threading.Event()
+
+    def loop():
+        while not done.wait(interval):
+            member.beat()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield member
+    finally:
+        done.set()
+        thread.join()

@@ -19,8 +19,9 @@ from confluent_kafka.admin import AdminClient
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
-from .java.targets import TARGET, start_broker, stop_broker
-from .share_members import WireShareMember, beat_until, describe, wait_for_coordinator
+from .java.kafka_tool import SHARE_GROUPS, run_tool
+from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .share_members import WireShareMember, beat_until, describe, heartbeating, wait_for_coordinator
 from .wire_client import WireClient
 
 SESSION_MS = 4000
@@ -346,3 +347,33 @@ def test_with_share_version_0_share_groups_are_off(tmp_path, topic):
             assert described.error_code == ErrorCode.UNSUPPORTED_VERSION
     finally:
         stop_broker(broker)
+
+
+def test_kafka_share_groups_lists_describes_and_deletes(module_broker, wire, join, topic, group):
+    """The membership half of ``kafka-share-groups``: --list, --describe --members/--state, --delete."""
+    require_kafka_jars()
+    create_topic(module_broker, topic, 2)
+    wait_for_coordinator(wire, group)
+    [member] = join(module_broker, group, [topic])
+    beat_until([member], lambda: member.partitions() == {0, 1}, what="the member to have both partitions")
+
+    def tool(*args: str, check: bool = True):
+        return run_tool(SHARE_GROUPS, "--bootstrap-server", module_broker.bootstrap, *args, check=check)
+
+    with heartbeating(member):  # each run of the tool takes longer than the member's session
+        assert group in tool("--list").lines()
+        assert [line.split() for line in tool("--list", "--state", "stable").lines()
+                if line.startswith(group)] == [[group, "Stable"]]
+        [header, row] = tool("--describe", "--group", group, "--members", "--verbose").lines()
+        assert header.split() == ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "MEMBER-EPOCH",
+                                  "ASSIGNMENT"]
+        assert row.split() == [group, member.member_id, "/127.0.0.1", f"share-member-{group}", "2",
+                               str(member.epoch), f"{topic}:0,1"]
+        [header, row] = tool("--describe", "--group", group, "--state").lines()
+        assert header.split() == ["GROUP", "COORDINATOR", "(ID)", "STATE", "#MEMBERS"]
+        assert (row.split()[0], row.split()[-2:]) == (group, ["Stable", "1"])
+        refused = tool("--delete", "--group", group, check=False)
+        assert f"Share group '{group}' is not EMPTY." in refused.stdout + refused.stderr
+    member.leave()
+    assert f"Deletion of requested share groups ('{group}') was successful." in tool("--delete", "--group", group).stdout
+    assert group not in tool("--list").lines()
