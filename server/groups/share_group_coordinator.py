@@ -41,7 +41,7 @@ from .share_group_records import (
     ShareEntry, ShareGroupMetadata, ShareStatePartitionMetadata, ShareTargetAssignmentMember,
     ShareTargetAssignmentMetadata, current_assignment, group_tombstones, member_metadata, member_tombstones, replay,
 )
-from .share_partition_metadata import ByTopic
+from .share_partition_metadata import ByTopic, SharePartitionMetadata
 from .share_state import ShareStatePersister
 from .simple_assignor import simple
 
@@ -161,9 +161,16 @@ class ShareGroupCoordinator:
                          sorted(updated.subscribed_topic_names))
                 bump = True
 
+        # deleted topics' partitions have no state any more (Kafka forgets them as it hears of the
+        # deletion; here the group's next heartbeat does)
+        partitions = group.partitions
+        gone = {t for t in partitions.topics() if self.topics.topic_by_id(t) is None}
+        if gone:
+            partitions = partitions.without_topics(gone)
+
         # 1. the group epoch
         if group.assignment_epoch >= group.group_epoch:
-            bump |= self._unassigned_partitions_initialized(group)
+            bump |= self._unassigned_partitions_initialized(group, partitions)
         members = {**group.members, member_id: updated}
         metadata = self._topic_metadata(n for m in members.values() for n in m.subscribed_topic_names)
         new_hash = metadata_hash(metadata)
@@ -176,7 +183,7 @@ class ShareGroupCoordinator:
 
         # 2. the target assignment
         if group.assignment_epoch < group_epoch and self._may_assign(group, now):
-            targets = self._assign(group, members, metadata)
+            targets = self._assign(group, members, metadata, partitions)
             for m, target in targets.items():
                 if target != group.target.get(m):
                     entries.append(ShareTargetAssignmentMember(group_id, m, target))
@@ -198,10 +205,12 @@ class ShareGroupCoordinator:
 
         # the partitions that still need state
         initialize = None
-        wanted = group.partitions.uninitialized(metadata, now, self.config.initialize_retry_interval_ms)
+        wanted = partitions.uninitialized(metadata, now, self.config.initialize_retry_interval_ms)
         if wanted:
-            entries.append(ShareStatePartitionMetadata(group_id, group.partitions.start_initializing(wanted)))
+            partitions = partitions.start_initializing(wanted)
             initialize = (group_epoch, wanted)
+        if partitions != group.partitions:
+            entries.append(ShareStatePartitionMetadata(group_id, partitions))
 
         self._apply(entries)
         self._schedule_session(group_id, member_id)
@@ -238,20 +247,20 @@ class ShareGroupCoordinator:
                 metadata[name] = (info.topic_id, info.num_partitions)
         return metadata
 
-    def _unassigned_partitions_initialized(self, group: ShareGroup) -> bool:
+    def _unassigned_partitions_initialized(self, group: ShareGroup, partitions: SharePartitionMetadata) -> bool:
         """Whether partitions of a subscribed topic got their state since the target was computed
         (Kafka's initializedAssignmentPending): then a new target is due."""
-        if not group.members or not group.partitions.initialized:
+        if not group.members or not partitions.initialized:
             return False
         subscribed = group_subscriptions(group)
         if not subscribed:
             return False
         assigned: dict[uuid.UUID, set[int]] = {}
         for target in group.target.values():
-            for topic_id, partitions in target.items():
-                assigned.setdefault(topic_id, set()).update(partitions)
+            for topic_id, parts in target.items():
+                assigned.setdefault(topic_id, set()).update(parts)
         return any(topic.name in subscribed and assigned.get(topic_id) != set(topic.partitions)
-                   for topic_id, topic in group.partitions.initialized.items())
+                   for topic_id, topic in partitions.initialized.items())
 
     def _may_assign(self, group: ShareGroup, now: int) -> bool:
         """Kafka recomputes a target at most every assignment interval (0: always; and always
@@ -259,13 +268,14 @@ class ShareGroupCoordinator:
         interval = self.assignment_interval_ms(group.group_id)
         return group.assignment_timestamp_ms == 0 or interval == 0 or now >= group.assignment_timestamp_ms + interval
 
-    def _assign(self, group: ShareGroup, members: dict[str, ShareMember], metadata) -> dict[str, Assignment]:
+    def _assign(self, group: ShareGroup, members: dict[str, ShareMember], metadata,
+                partitions: SharePartitionMetadata) -> dict[str, Assignment]:
         specs = {
             member_id: MemberSpec(topics=frozenset(metadata[n][0] for n in m.subscribed_topic_names if n in metadata),
                                   current=group.target.get(member_id, {}))
             for member_id, m in members.items()
         }
-        return simple(specs, dict(metadata.values()), group.partitions.initialized_partitions())
+        return simple(specs, dict(metadata.values()), partitions.initialized_partitions())
 
     def _subscribed_only(self, target: Assignment, member: ShareMember) -> dict[uuid.UUID, frozenset[int]]:
         """The target's partitions of topics the member still subscribes to."""

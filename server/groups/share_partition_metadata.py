@@ -81,6 +81,16 @@ class SharePartitionMetadata:
         doomed = combine(doomed, retried)
         return SharePartitionMetadata(deleting={t: v.name for t, v in doomed.items()}), doomed
 
+    def topics(self) -> set[uuid.UUID]:
+        return set(self.initializing) | set(self.initialized) | set(self.deleting)
+
+    def without_topics(self, gone: set[uuid.UUID]) -> "SharePartitionMetadata":
+        """Deleted topics forgotten (Kafka's maybeCleanupShareGroupState): the share coordinator
+        drops their state itself."""
+        return SharePartitionMetadata({t: v for t, v in self.initializing.items() if t not in gone},
+                                      {t: v for t, v in self.initialized.items() if t not in gone},
+                                      {t: n for t, n in self.deleting.items() if t not in gone})
+
     def replayed_at(self, now_ms: int) -> "SharePartitionMetadata":
         """Read back from the log: as in Kafka, every entry counts as set when it is replayed."""
         def stamped(topics: ByTopic) -> ByTopic:

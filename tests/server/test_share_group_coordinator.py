@@ -43,6 +43,9 @@ class Topics:
     def grow(self, name: str, partitions: int) -> None:
         self.by_name[name] = replace(self.by_name[name], num_partitions=partitions)
 
+    def delete(self, name: str) -> None:
+        del self.by_name[name]
+
     def topic(self, name):
         return self.by_name.get(name)
 
@@ -311,6 +314,26 @@ async def test_new_partitions_of_a_subscribed_topic_are_initialized_then_assigne
         assert m.epoch == epoch + 1 and (topic_id, 2) in h.state.initialized["g"]
         await m.beat()
         assert m.assigned == {topic_id: {0, 1, 2}}
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_deleted_topic_is_forgotten_and_a_new_one_of_its_name_initialized(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery, assignment_interval_ms=0)
+        old = h.topics.create("t", 1)
+        m = Member(h, "m")
+        await m.beat()
+        await m.beat()
+        h.topics.delete("t")
+        await m.beat()
+        assert m.assigned == {} and old not in h.group().partitions.topics()
+        epoch = m.epoch
+        await m.beat()
+        assert m.epoch == epoch  # nothing left to change: no new epoch at every heartbeat
+        new = h.topics.create("t", 2)
+        await m.beat()
+        await m.beat()
+        assert m.assigned == {new: {0, 1}}
         nursery.cancel_scope.cancel()
 
 
