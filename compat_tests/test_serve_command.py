@@ -66,6 +66,12 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
      "zookeeper.connect: 'zk:nope' in 'zk:nope' is not host:port"),
     (["--override", "replica.selector.class=com.example.Nearest", "--override", "zookeeper.connect=zk:2181",
       "--override", "broker.id=1"], "replica.selector.class: com.example.Nearest is not available"),
+    (["--override", "group.share.max.size=5000"],
+     "Invalid value 5000 for configuration group.share.max.size: Value must be no more than 1000"),
+    (["--override", "group.share.heartbeat.interval.ms=50000"],
+     "group.share.heartbeat.interval.ms must be less than or equal to group.share.max.heartbeat.interval.ms"),
+    (["--override", "share.version=2"],
+     "Invalid value 2 for configuration share.version: the supported feature levels are 0 to 1"),
 ])
 def test_configuration_mistakes_are_one_line_with_exit_code_2(tmp_path, argv, message):
     ran = serve(*argv, "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
