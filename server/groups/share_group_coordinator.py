@@ -125,26 +125,8 @@ class ShareGroupCoordinator:
         return answer
 
     def _heartbeat(self, request, client_id: str, client_host: str):
-        group_id, member_id, epoch = request.group_id, request.member_id, request.member_epoch
-        joining = epoch == JOIN_EPOCH
-        group = self.groups.get(group_id)
-        if group is None:
-            if not joining:
-                raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Share group {group_id} not found.")
-            group = ShareGroup(group_id)  # in the groups once its records are applied
-        elif not isinstance(group, ShareGroup):
-            raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a share group.")
-        if len(group.members) >= self.config.max_size and member_id not in group.members:
-            raise GroupError(ErrorCode.GROUP_MAX_SIZE_REACHED, "The share group has reached its maximum capacity "
-                             f"of {self.config.max_size} members.")
-        member = group.members.get(member_id)
-        if member is None:
-            if not joining:
-                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
-            log.info("Member %s joins share group %s", member_id, group_id)
-            member = ShareMember(member_id)
-        elif not joining:
-            _check_epoch(member, epoch)
+        group_id, member_id, joining = request.group_id, request.member_id, request.member_epoch == JOIN_EPOCH
+        group, member = self._group_and_member(request, joining)
         now = self.now_ms()
         names = request.subscribed_topic_names
         updated = replace(
@@ -160,7 +142,6 @@ class ShareGroupCoordinator:
                 log.info("Member %s of share group %s subscribes to %s", member_id, group_id,
                          sorted(updated.subscribed_topic_names))
                 bump = True
-
         # deleted topics' partitions have no state any more (Kafka forgets them as it hears of the
         # deletion; here the group's next heartbeat does)
         partitions = group.partitions
@@ -181,19 +162,8 @@ class ShareGroupCoordinator:
             entries.append(ShareGroupMetadata(group_id, group_epoch, new_hash))
             log.info("Bumped the epoch of share group %s to %d", group_id, group_epoch)
 
-        # 2. the target assignment
-        if group.assignment_epoch < group_epoch and self._may_assign(group, now):
-            targets = self._assign(group, members, metadata, partitions)
-            for m, target in targets.items():
-                if target != group.target.get(m):
-                    entries.append(ShareTargetAssignmentMember(group_id, m, target))
-            entries.append(ShareTargetAssignmentMetadata(group_id, group_epoch, now))
-            log.info("Computed a new target assignment for share group %s at epoch %d", group_id, group_epoch)
-            target_epoch, target = group_epoch, targets[member_id]
-        else:
-            target_epoch, target = group.assignment_epoch, group.target.get(member_id, {})
-
-        # 3. the member moves to its target
+        # 2. the target assignment, and 3. the member moving to it
+        target_epoch, target = self._target(group, group_epoch, members, metadata, partitions, member_id, now, entries)
         reconciled = updated
         if target_epoch != updated.member_epoch:
             reconciled = replace(updated, member_epoch=target_epoch, previous_member_epoch=updated.member_epoch,
@@ -220,6 +190,46 @@ class ShareGroupCoordinator:
                   "assignment": ({"topic_partitions": _topic_partitions(reconciled.assigned)}
                                  if full or reconciled.assigned != member.assigned else None)}
         return entries, answer, initialize
+
+    def _group_and_member(self, request, joining: bool) -> tuple[ShareGroup, ShareMember]:
+        """The group and member a heartbeat names (new ones when joining), checked as Kafka checks
+        them: the group's type, its size, the member's epoch."""
+        group_id, member_id = request.group_id, request.member_id
+        group = self.groups.get(group_id)
+        if group is None:
+            if not joining:
+                raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Share group {group_id} not found.")
+            group = ShareGroup(group_id)  # in the groups once its records are applied
+        elif not isinstance(group, ShareGroup):
+            raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a share group.")
+        if len(group.members) >= self.config.max_size and member_id not in group.members:
+            raise GroupError(ErrorCode.GROUP_MAX_SIZE_REACHED, "The share group has reached its maximum capacity "
+                             f"of {self.config.max_size} members.")
+        member = group.members.get(member_id)
+        if member is None:
+            if not joining:
+                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
+            log.info("Member %s joins share group %s", member_id, group_id)
+            return group, ShareMember(member_id)
+        if not joining:
+            _check_epoch(member, request.member_epoch)
+        return group, member
+
+    def _target(self, group: ShareGroup, group_epoch: int, members: dict[str, ShareMember], metadata,
+                partitions: SharePartitionMetadata, member_id: str, now: int,
+                entries: list[ShareEntry]) -> tuple[int, Assignment]:
+        """The target epoch and the member's target: a new target (its records added to
+        ``entries``) if the group epoch moved past the last one and the assignment interval
+        allows, else the last one."""
+        if group.assignment_epoch >= group_epoch or not self._may_assign(group, now):
+            return group.assignment_epoch, group.target.get(member_id, {})
+        targets = self._assign(group, members, metadata, partitions)
+        for m, target in targets.items():
+            if target != group.target.get(m):
+                entries.append(ShareTargetAssignmentMember(group.group_id, m, target))
+        entries.append(ShareTargetAssignmentMetadata(group.group_id, group_epoch, now))
+        log.info("Computed a new target assignment for share group %s at epoch %d", group.group_id, group_epoch)
+        return group_epoch, targets[member_id]
 
     def _leave(self, request):
         group_id, member_id = request.group_id, request.member_id
