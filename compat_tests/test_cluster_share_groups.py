@@ -15,22 +15,27 @@ from .share_members import WireShareMember, beat_until, describe
 from .test_cluster_coordinators import GROUP, find_coordinator, key_coordinated_by_another
 
 SESSION_MS = 20_000  # longer than a failover, so the members outlive their coordinator
-OVERRIDES = {
+CLUSTER_OVERRIDES = {
     "default.replication.factor": 3,
     "group.share.heartbeat.interval.ms": 300, "group.share.min.heartbeat.interval.ms": 100,
     "group.share.session.timeout.ms": SESSION_MS, "group.share.min.session.timeout.ms": 1000,
 }
 
 
+pytestmark = pytest.mark.usefixtures("cluster_traceback_guard")
+
+
 @pytest.fixture
-def cluster(tmp_path):
-    running = Cluster(tmp_path / "cluster", overrides=OVERRIDES).start()
+def own_cluster(tmp_path):
+    """A cluster for the test that kills a broker."""
+    running = Cluster(tmp_path / "cluster", overrides=CLUSTER_OVERRIDES).start()
     yield running
     running.stop()
 
 
 @pytest.mark.slow
-def test_a_share_group_moves_with_its_members_and_epochs_when_its_coordinator_is_killed(cluster, clients):
+def test_a_share_group_moves_with_its_members_and_epochs_when_its_coordinator_is_killed(own_cluster, clients):
+    cluster = own_cluster
     clients.ck_admin(cluster).create_topics([NewTopic("shared", 3, 3)])["shared"].result(30)
     cluster.wait_for_leaders("shared", 3, isr_size=3)
     group, coordinator = key_coordinated_by_another(cluster, "share-failover", GROUP, avoid={1})

@@ -22,6 +22,7 @@ from .java.targets import start_broker, stop_broker
 from .share_members import describe
 from .test_share_groups import create_topic
 
+RUNS_AGAINST_KAFKA_TOO = True
 SESSION_MS = 10_000  # longer than a broker restart
 BROKER_OVERRIDES = {
     "offsets.topic.num.partitions": 5,
@@ -68,18 +69,6 @@ def share_consumers():
     yield make
     for consumer in made:
         consumer.close()
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
 
 
 def settled_group(broker, group: str, client_ids: set[str], partitions: int):

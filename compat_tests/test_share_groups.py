@@ -20,10 +20,11 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import wait_until
 from .java.kafka_tool import SHARE_GROUPS, run_tool
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import TARGET, start_broker, stop_broker
 from .share_members import WireShareMember, beat_until, describe, heartbeating, wait_for_coordinator
 from .wire_client import WireClient
 
+RUNS_AGAINST_KAFKA_TOO = True
 SESSION_MS = 4000
 MAX_SIZE = 3
 BROKER_OVERRIDES = {
@@ -34,24 +35,6 @@ BROKER_OVERRIDES = {
 }
 SHARE_VERSION_FEATURE = "share.version"
 GROUP_AUTHORIZED_OPERATIONS = 3400  # READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: no authorizer
-
-
-@pytest.fixture(scope="module")
-def module_broker(tmp_path_factory):
-    broker = start_broker(tmp_path_factory.mktemp("data"), BROKER_OVERRIDES)
-    yield broker
-    stop_broker(broker)
-
-
-@pytest.fixture
-def wire(module_broker):
-    with WireClient(module_broker) as client:
-        yield client
-
-
-@pytest.fixture
-def topic(topic):
-    return topic.replace("_", "-")
 
 
 @pytest.fixture
@@ -349,9 +332,8 @@ def test_with_share_version_0_share_groups_are_off(tmp_path, topic):
         stop_broker(broker)
 
 
-def test_kafka_share_groups_lists_describes_and_deletes(module_broker, wire, join, topic, group):
+def test_kafka_share_groups_lists_describes_and_deletes(kafka_jars, module_broker, wire, join, topic, group):
     """The membership half of ``kafka-share-groups``: --list, --describe --members/--state, --delete."""
-    require_kafka_jars()
     create_topic(module_broker, topic, 2)
     wait_for_coordinator(wire, group)
     [member] = join(module_broker, group, [topic])
