@@ -34,6 +34,7 @@ BROKER_OVERRIDES = {
     "group.share.max.size": MAX_SIZE,
 }
 SHARE_VERSION_FEATURE = "share.version"
+GROUP_RESOURCE, SET = 32, 0  # IncrementalAlterConfigs' GROUP resource type and SET operation
 GROUP_AUTHORIZED_OPERATIONS = 3400  # READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: no authorizer
 
 
@@ -359,3 +360,23 @@ def test_kafka_share_groups_lists_describes_and_deletes(kafka_jars, module_broke
     member.leave()
     assert f"Deletion of requested share groups ('{group}') was successful." in tool("--delete", "--group", group).stdout
     assert group not in tool("--list").lines()
+
+
+def test_a_groups_own_heartbeat_interval_and_session_timeout_are_used(module_broker, wire, join, topic, group):
+    """``share.heartbeat.interval.ms`` and ``share.session.timeout.ms`` set on the group
+    (``kafka-configs --entity-type groups``) win over the broker's group.share.* settings."""
+    create_topic(module_broker, topic, 1)
+    wait_for_coordinator(wire, group)
+    answer = wire.send(ApiKey.INCREMENTAL_ALTER_CONFIGS, 1, {"validate_only": False, "resources": [{
+        "resource_type": GROUP_RESOURCE, "resource_name": group, "configs": [
+            {"name": "share.heartbeat.interval.ms", "config_operation": SET, "value": "700"},
+            {"name": "share.session.timeout.ms", "config_operation": SET, "value": "2000"}]}]})
+    assert [(r.error_code, r.error_message) for r in answer.responses] == [(ErrorCode.NONE, None)]
+    alive, silent = join(module_broker, group, [topic], 2)
+    beat_until([alive, silent], settled([alive, silent], 1), what="both members to share the partition")
+    assert alive.interval_ms == 700
+    stopped_at = time.monotonic()
+    wait_until(lambda: [m.member_id for m in describe(module_broker, group)[0].members] == [alive.member_id]
+               if alive.beat().error_code == ErrorCode.NONE else None,
+               timeout=SESSION_MS / 1000 + 10, interval=0.3, what="the silent member's own session to expire")
+    assert time.monotonic() - stopped_at < SESSION_MS / 1000  # its group's 2 s, not the broker's 4 s

@@ -75,7 +75,7 @@ class GroupCoordinator:
         # the share coordinator (server/share) replaces the persister once the broker wires it
         self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
                                            broker.metadata, _RecordWriter(self), UnkeptShareState(), self._spawn,
-                                           check_coordinator=self.check_coordinator)
+                                           broker.group_configs.effective, self.check_coordinator)
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
