@@ -1,5 +1,6 @@
 """``odradek dump-log`` on the segments a real broker wrote for real clients: confluent-kafka's
-consumer groups in ``__consumer_offsets`` (``--offsets-decoder``), classic and KIP-848 ones, and
+consumer groups in ``__consumer_offsets`` (``--offsets-decoder``), classic and KIP-848 ones, a
+share group's records, and
 its transactions in ``__transaction_state`` (``--transaction-log-decoder``), and records whose
 bytes are not text.
 
@@ -20,6 +21,8 @@ from .group_helpers import create_topic
 from .java.kafka_tool import DUMP_LOG, run_tool
 from .java.targets import require_kafka_jars
 from .odradek_cli import run
+from .share_members import WireShareMember, beat_until, wait_for_coordinator
+from .wire_client import WireClient
 
 # one partition each, so a test finds all of its records in partition 0
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 1,
@@ -88,6 +91,22 @@ def consumer_group_lifetime(broker, clients, topic: str) -> str:
         consumer.commit(asynchronous=False)
     finally:
         consumer.close()
+    ck_wait(clients.ck_admin(broker).delete_consumer_groups([group], request_timeout=10))
+    return group
+
+
+def share_group_lifetime(broker, clients, topic: str) -> str:
+    """A share group member joins and is assigned both partitions, leaves; then the group is deleted."""
+    group = f"{topic}-s"
+    create_topic(clients, broker, topic, 2)
+    with WireClient(broker) as wire:
+        wait_for_coordinator(wire, group)
+    member = WireShareMember(broker, group, [topic])
+    try:
+        beat_until([member], lambda: member.partitions() == {0, 1}, what="the member to have both partitions")
+        member.leave()
+    finally:
+        member.close()
     ck_wait(clients.ck_admin(broker).delete_consumer_groups([group], request_timeout=10))
     return group
 
@@ -175,6 +194,32 @@ def test_offsets_decoder_shows_a_consumer_protocol_groups_records(module_broker,
     assert types[-3:] == [("6", True), ("4", True), ("3", True)]
 
 
+def test_offsets_decoder_shows_a_share_groups_records(module_broker, clients, topic):
+    """Kafka's share group record types: the member's subscription, the group epoch, the target
+    and current assignments, which partitions have share state; tombstones when the member
+    leaves and when the group is deleted."""
+    group = share_group_lifetime(module_broker, clients, topic)
+    ours = decoded(module_broker, OFFSETS, "--offsets-decoder", lambda key: key["data"].get("groupId") == group)
+    by_type: dict[str, list] = {}
+    for key, value in ours:
+        if value != "<DELETE>":
+            by_type.setdefault(key["type"], []).append((key["data"], value["data"]))
+    [(member_key, subscription)] = by_type["10"][:1]
+    assert subscription["subscribedTopicNames"] == [topic] and subscription["rackId"] is None
+    epochs = [epoch["epoch"] for _, epoch in by_type["11"]]
+    assert epochs[0] == 2 and epochs == sorted(set(epochs))  # a new group's first member: epoch 2, then up
+    assert by_type["13"][-1][0] == member_key and sorted(by_type["13"][-1][1]["topicPartitions"][0]["partitions"]) == [0, 1]
+    current = by_type["14"][-1][1]
+    assert (current["memberEpoch"], current["state"]) == (by_type["12"][-1][1]["assignmentEpoch"], 0)
+    initialized, deleting = by_type["15"][-2][1], by_type["15"][-1][1]  # before and as the group is deleted
+    assert [(t["topicName"], t["partitions"]) for t in initialized["initializedTopics"]] == [(topic, [0, 1])]
+    assert (deleting["initializedTopics"], [t["topicName"] for t in deleting["deletingTopics"]]) == ([], [topic])
+    types = [(key["type"], value == "<DELETE>") for key, value in ours]
+    left = types.index(("14", True))
+    assert types[left:left + 4] == [("14", True), ("13", True), ("10", True), ("11", False)]
+    assert types[-3:] == [("12", True), ("15", True), ("11", True)]  # the group deleted
+
+
 def test_transaction_log_decoder_shows_a_transactions_states(module_broker, clients, topic):
     found = transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic))
     assert [state["transactionStatus"] for state in found] == [0, 1, 2, 4, 1, 3, 5]
@@ -199,6 +244,7 @@ def test_the_output_is_kafkas_dump_log_output(module_broker, clients, topic):
     require_kafka_jars()
     group_lifetime(module_broker, clients, topic + "-o")
     consumer_group_lifetime(module_broker, clients, topic + "-c")
+    share_group_lifetime(module_broker, clients, topic + "-s")
     transaction_states(module_broker, committed_then_aborted(module_broker, clients, topic + "-t"))
     for name, flag in ((topic + "-t", "--print-data-log"), (OFFSETS, "--offsets-decoder"),
                        (TRANSACTIONS, "--transaction-log-decoder")):

@@ -8,7 +8,7 @@ kafka-dump-log.sh prints them.
   ``{"version":"V","data":{...}}``, in the JSON of Kafka's own converters (``schema_json``); a
   tombstone's value is ``<DELETE>``.  A classic consumer group's member subscriptions and
   assignments are decoded too, as Kafka does for protocol type ``consumer``.  A record of a type
-  odradek does not keep (share and streams groups') prints ``Unknown record type T at
+  odradek does not keep (streams groups') prints ``Unknown record type T at
   offset O, skipping.`` and one that does not decode ``Error at offset O, skipping.`` and why,
   both in the key's place as Kafka prints them.
 

@@ -95,7 +95,7 @@ _RECORD_TYPE = struct.Struct(">h")
 
 
 class UnknownRecordTypeError(DecodeError):
-    """A key of a record type this broker does not keep (share and streams groups');
+    """A key of a record type this broker does not keep (streams groups');
     readers skip such records, as Kafka's loader skips types it does not know."""
 
 
@@ -111,7 +111,7 @@ class GroupMetadataKey:
     group: str
 
 
-Key = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey
+Key = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | share_group_records.ShareRecordKey
 
 
 @dataclass(frozen=True)
@@ -203,14 +203,19 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
         return GROUP_METADATA_KEY, GROUP_METADATA_VALUE
     if consumer_records.is_consumer_group_type(type_):
         return consumer_records.schemas(type_)
+    if share_group_records.is_share_group_type(type_):
+        return share_group_records.schemas(type_)
     raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
 
 
 def decode_key(data: bytes) -> Key:
-    """Raises ``UnknownRecordTypeError`` for record types other than 0-8, ``DecodeError`` for bad bytes."""
+    """Raises ``UnknownRecordTypeError`` for record types other than 0-8 and 10-15, ``DecodeError``
+    for bad bytes."""
     schema, _ = record_schemas(record_type(data))
     if consumer_records.is_consumer_group_type(record_type(data)):
         return consumer_records.decode_key(data)
+    if share_group_records.is_share_group_type(record_type(data)):
+        return share_group_records.decode(data, None).key
     _, fields = decode_embedded(schema, data)
     if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from odradek.wire import coordinator_records
 from odradek.wire.coordinator_records import consumer_offsets
+from odradek.wire.schema import Message
 
 from .assignors import Assignment
 from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
@@ -242,6 +243,12 @@ def _delete(groups: dict, group: ShareGroup, key: ShareRecordKey) -> None:
 
 def is_share_group_type(record_type: int) -> bool:
     return record_type in RECORD_TYPES
+
+
+def schemas(record_type: int) -> tuple[Message, Message]:
+    """A share group record type's key and value schemas (for ``odradek dump-log``)."""
+    record = consumer_offsets.RECORD_BY_TYPE[record_type]
+    return record.key, record.value
 
 
 def encode(entry: ShareEntry) -> tuple[bytes, bytes | None]:
