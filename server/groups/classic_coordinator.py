@@ -33,6 +33,7 @@ import trio
 from odradek.wire import ErrorCode
 
 from .classic_group import ClassicGroup, ClassicMember, GroupState
+from .consumer_group import ConsumerGroup
 from .group_config import GroupConfig
 from .group_error import GroupError
 from .reply import Reply
@@ -148,7 +149,7 @@ class ClassicCoordinator:
     def _consumer_group(self, group_id: str):
         """The consumer group (KIP-848) the ID names, if it names one that this broker coordinates."""
         group = self.groups.get(group_id)
-        if group is None or isinstance(group, ClassicGroup) or self.consumer is None:
+        if not isinstance(group, ConsumerGroup) or self.consumer is None:
             return None
         self.check_coordinator(group_id)
         return group

@@ -283,7 +283,7 @@ class ConsumerCoordinator(ClassicProtocolMembers):
         if group is None and not joining:
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Consumer group {group_id} not found.")
         if group is not None:
-            if not joining:
+            if not joining or not isinstance(group, ClassicGroup):  # a share group: never converted
                 raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
             if not _is_empty_classic(group):
                 return self._upgrade(group)
