@@ -21,17 +21,20 @@ from odradek.wire import ApiKey, ErrorCode
 from .clients import ck_produce
 from .group_helpers import create_topic
 from odradek.server.groups.offsets_topic import partition_for
-from odradek.server.share.share_partition_key import SharePartitionKey
+from odradek.server.share.share_partition_key import SharePartitionKey, topic_id_text
 
 from .java.kafka_tool import DUMP_LOG, run_tool
-from .java.targets import TARGET, require_kafka_jars, start_broker, stop_broker
+from .java.targets import TARGET, start_broker, stop_broker
 from .share_client import ACCEPT, RELEASE, REJECT, RENEW, ShareMember, initialize
 from .wire_client import WireClient
 
 LOCK_MS = 2000
-SHARE_OVERRIDES = {
+DELIVERY_LIMIT = 3
+RUNS_AGAINST_KAFKA_TOO = True
+BROKER_OVERRIDES = {
     "group.share.record.lock.duration.ms": LOCK_MS,
     "group.share.min.record.lock.duration.ms": 1000,
+    "group.share.delivery.count.limit": DELIVERY_LIMIT,
     "share.coordinator.state.topic.num.partitions": 3,
     "offsets.topic.num.partitions": 1,
 }
@@ -39,9 +42,15 @@ GROUP = "share-group"
 
 
 @pytest.fixture
-def share_broker(request, tmp_path, _traceback_guard):
-    marker = request.node.get_closest_marker("broker_overrides")
-    broker = start_broker(tmp_path / "data", {**SHARE_OVERRIDES, **(marker.args[0] if marker else {})})
+def share_broker(module_broker):
+    """The module's broker (each test uses topics of its own)."""
+    return module_broker
+
+
+@pytest.fixture
+def own_broker(tmp_path, _traceback_guard):
+    """A broker of the test's own, to restart or kill."""
+    broker = start_broker(tmp_path / "data", BROKER_OVERRIDES)
     _traceback_guard.append((broker, 0))
     yield broker
     stop_broker(broker)
@@ -260,7 +269,6 @@ def test_a_member_that_disconnects_releases_its_records_at_once(share_broker, sh
     assert time.monotonic() - started < LOCK_MS / 1000 * 0.75
 
 
-@pytest.mark.broker_overrides({"group.share.delivery.count.limit": 3})
 def test_the_delivery_count_limit_archives_a_poison_record(share_broker, share_topic, share_members, clients, topic):
     sent = produce(clients, share_broker, topic, 5, per_batch=5)
     member = share_members(share_topic)
@@ -272,7 +280,7 @@ def test_the_delivery_count_limit_archives_a_poison_record(share_broker, share_t
         if acks:
             assert member.acknowledge({0: acks}).error(0) == ErrorCode.NONE
     poison = [d.delivery_count for d in deliveries if d.offset == 2]
-    assert poison == [1, 2, 3], "delivered up to the limit, then archived"
+    assert poison == list(range(1, DELIVERY_LIMIT + 1)), "delivered up to the limit, then archived"
     assert sorted(d.value for d in deliveries if d.offset != 2) == sorted(sent[:2] + sent[3:])
     assert member.fetch(max_wait_ms=300).acquired() == []
 
@@ -280,19 +288,20 @@ def test_the_delivery_count_limit_archives_a_poison_record(share_broker, share_t
 # -- durability --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("crash", [False, True], ids=["restart", "kill-9"])
-def test_a_broker_restart_loses_and_repeats_nothing_acknowledged(share_broker, share_topic, share_members, clients,
-                                                                 topic, crash):
-    sent = produce(clients, share_broker, topic, 40, per_batch=10)
-    member = share_members(share_topic)
+def test_a_broker_restart_loses_and_repeats_nothing_acknowledged(own_broker, clients, topic, crash):
+    create_topic(clients, own_broker, topic, 1)
+    tid = initialize(own_broker, GROUP, topic, start_offset=0)
+    sent = produce(clients, own_broker, topic, 40, per_batch=10)
+    member = ShareMember(own_broker, GROUP, tid)
     answer = member.fetch(max_records=20, batch_size=10)
     assert answer.acquired() == [(0, 9, 1), (10, 19, 1)]
-    # 0-9 accepted, 10-14 released, 15-19 acquired and left unacknowledged, 20-39 never fetched
+    # 0-9 accepted, 10-14 released, 15-19 still held when the broker goes, 20-39 never fetched
     assert member.acknowledge({0: [(0, 9, [ACCEPT]), (10, 14, [RELEASE])]}).error(0) == ErrorCode.NONE
+    own_broker.restart(crash=crash)
     member.close()
-    share_broker.restart(crash=crash)
 
-    after = share_members(share_topic)
-    delivered = after.fetch_until(lambda got: len(got) >= 30, max_wait_ms=LOCK_MS)
+    with ShareMember(own_broker, GROUP, tid) as after:
+        delivered = after.fetch_until(lambda got: len(got) >= 30, max_wait_ms=LOCK_MS)
     assert sorted(d.value for d in delivered) == sorted(sent[10:]), "nothing accepted again, nothing lost"
     counts = {d.offset: d.delivery_count for d in delivered}
     assert {counts[o] for o in range(10, 15)} == {2}  # released: its delivery count kept
@@ -319,23 +328,23 @@ def test_the_share_state_is_read_back_by_the_coordinator(share_broker, share_top
     assert (summary.error_code, summary.start_offset) == (ErrorCode.NONE, 0)
 
 
-def test_share_state_records_are_kafkas(share_broker, share_topic, share_members, clients, topic):
+def test_share_state_records_are_kafkas(kafka_jars, share_broker, share_topic, share_members, clients, topic):
     """__share_group_state holds ShareSnapshot and ShareUpdate records, in the partition Kafka
     puts them in, that Kafka's own DumpLogSegments decodes."""
-    require_kafka_jars()
     produce(clients, share_broker, topic, 3, per_batch=3)
     member = share_members(share_topic)
     member.fetch()
     member.acknowledge({0: [(0, 2, [ACCEPT])]})
     index = partition_for(SharePartitionKey(GROUP, share_topic, 0).coordinator_key(),
-                          SHARE_OVERRIDES["share.coordinator.state.topic.num.partitions"])
+                          BROKER_OVERRIDES["share.coordinator.state.topic.num.partitions"])
     log_dir = share_broker.data_dir / "logs" if TARGET == "kafka" else share_broker.data_dir
     segments = sorted((log_dir / f"__share_group_state-{index}").glob("*.log"))
     assert segments, f"no segment of __share_group_state-{index}"
     dumped = run_tool(DUMP_LOG, "--share-group-state-decoder", "--files", str(segments[0]))
     records = [(json.loads(line.split(" key: ", 1)[1].split(" payload: ", 1)[0]),
                 json.loads(line.split(" payload: ", 1)[1])) for line in dumped.lines() if " key: " in line]
-    ours = [(key["type"], value["data"]) for key, value in records if key["data"]["groupId"] == GROUP]
+    ours = [(key["type"], value["data"]) for key, value in records
+            if (key["data"]["groupId"], key["data"]["topicId"]) == (GROUP, topic_id_text(share_topic))]
     assert [kind for kind, _ in ours][:2] == ["0", "1"]  # the initialization's snapshot, then an update
     snapshot, update = ours[0][1], ours[-1][1]
     assert (snapshot["startOffset"], snapshot["stateBatches"]) == (0, [])
