@@ -55,6 +55,7 @@ from .log_maintenance import LogMaintenance
 from .partition_admin import LocalPartitionAdmin
 from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
+from .share.group_share_state import GroupShareState
 from .share.share_coordinator import ShareCoordinator
 from .share.share_group_view import BrokerShareGroupView
 from .share.share_partition_manager import SharePartitionManager
@@ -128,6 +129,8 @@ class Broker:
         self.share_groups = BrokerShareGroupView(ShareSettings.from_broker(config))
         self.shares = SharePartitionManager(self, self.share_persister, self.share_groups,
                                             config.get_int("group.share.max.share.sessions", 2000))
+        # what the group coordinator initializes and deletes share partitions' state through
+        self.share_state = GroupShareState(self.share_persister, self.shares)
         if self.cluster is not None:  # coordinators load and unload partitions as leadership moves
             self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
             self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)
