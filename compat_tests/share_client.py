@@ -63,21 +63,33 @@ def topic_id(broker, topic: str) -> uuid.UUID:
         return client.topic_id(topic)
 
 
-def initialize(broker, group: str, topic: str, partitions=(0,), start_offset: int = -1) -> uuid.UUID:
+def initialize(broker, group: str, topic: str, partitions=(0,), start_offset: int = -1,
+               brokers: dict | None = None) -> uuid.UUID:
     """What Kafka's group coordinator does when it first assigns a share group partitions: find
-    the share coordinator (creating __share_group_state) and initialize each share partition.
-    Returns the topic's id."""
+    the share coordinator (creating __share_group_state) and initialize each share partition
+    there (in a cluster, ``brokers`` by id). Returns the topic's id."""
     tid = topic_id(broker, topic)
-    with WireClient(broker, "share-init") as wire:
-        for partition in partitions:
-            key = SharePartitionKey(group, tid, partition).coordinator_key()
-            _until(lambda: wire.send(ApiKey.FIND_COORDINATOR, 6, {"key_type": 2, "coordinator_keys": [key]})
-                   .coordinators[0].error_code == ErrorCode.NONE, "the share coordinator")
-            body = {"group_id": group, "topics": [{"topic_id": tid, "partitions": [
-                {"partition": partition, "state_epoch": 0, "start_offset": start_offset}]}]}
+    for partition in partitions:
+        coordinator = find_share_coordinator(broker, group, tid, partition)
+        body = {"group_id": group, "topics": [{"topic_id": tid, "partitions": [
+            {"partition": partition, "state_epoch": 0, "start_offset": start_offset}]}]}
+        with WireClient(broker if brokers is None else brokers[coordinator], "share-init") as wire:
             _until(lambda: wire.send(ApiKey.INITIALIZE_SHARE_GROUP_STATE, 0, body)
                    .results[0].partitions[0].error_code == ErrorCode.NONE, "InitializeShareGroupState")
     return tid
+
+
+def find_share_coordinator(broker, group: str, tid: uuid.UUID, partition: int) -> int:
+    """FindCoordinator (key type SHARE) asked of ``broker``, until one is named: its id."""
+    key = SharePartitionKey(group, tid, partition).coordinator_key()
+    found = []
+    with WireClient(broker, "share-find") as wire:
+        def ask():
+            answer = wire.send(ApiKey.FIND_COORDINATOR, 6, {"key_type": 2, "coordinator_keys": [key]}).coordinators[0]
+            found[:] = [answer.node_id]
+            return answer.error_code == ErrorCode.NONE
+        _until(ask, "the share coordinator")
+    return found[0]
 
 
 class ShareMember:

@@ -135,6 +135,7 @@ class Broker:
             self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
             self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)
             self.replicas.add_leadership_listener(SHARE_STATE_TOPIC, self.share_coordinator.on_leadership)
+            self.replicas.add_any_leadership_listener(self.shares.on_leadership)
 
     @property
     def advertised(self) -> Listener:

@@ -3,9 +3,12 @@
 
 A share partition is created on first use by its group on the partition's leader: its state is
 read from the share coordinator (``share_persister``) and, when the group coordinator initialized
-it without a start offset, started where ``share.auto.offset.reset`` says. It is read again when
-the partition's leader epoch changes (leadership moved away and back), and forgotten once every
-member of its group has disconnected from this broker.
+it without a start offset, started where ``share.auto.offset.reset`` says. It is forgotten when
+this broker stops leading the partition (``on_leadership``; it is read again if the broker leads
+it again), when a write is fenced by a newer leader or state epoch, and once every member of its
+group has disconnected from this broker. It keeps the leader epoch it was read at: a leader epoch
+bumped by an ISR change while this broker stayed leader changes nothing, and the share
+coordinator refuses the writes of a leader deposed meanwhile.
 
 A fetch long-polls, as Fetch does: it reads, from each partition, the batches after the share
 partition's next fetch offset, and waits (at most ``max_wait_ms``) until they hold ``min_bytes``;
@@ -114,6 +117,17 @@ class SharePartitionManager:
     def lock_duration_ms(self, group_id: str) -> int:
         """The AcquisitionLockTimeoutMs answers carry."""
         return self.groups.settings(group_id).record_lock_duration_ms
+
+    def on_leadership(self, topic: str, partition: int, leader_epoch: int, is_leader: bool) -> None:
+        """The replica manager's news (cluster mode): share partitions of a partition this broker
+        no longer leads are forgotten."""
+        if is_leader:
+            return
+        info = self._broker.metadata.topic(topic)
+        topic_id = None if info is None else info.topic_id
+        for key in [key for key in self._partitions if key.partition == partition
+                    and (key.topic_id == topic_id or topic_id is None)]:
+            del self._partitions[key]
 
     def share_partition(self, key: SharePartitionKey) -> SharePartition | None:
         """The share partition if this broker has it loaded (for tests and tools)."""
@@ -261,18 +275,16 @@ class SharePartitionManager:
         """The loaded share partition, read from the share coordinator if need be (again if
         the partition's leader epoch moved on). Raises ShareError."""
         key = SharePartitionKey(group_id, target.topic_id, target.partition)
-        leader_epoch = self._broker.replicas.leader_epoch(target.topic, target.partition)
         while True:
             share_partition = self._partitions.get(key)
             if share_partition is not None:
-                if share_partition.leader_epoch == leader_epoch:
-                    return share_partition
-                del self._partitions[key]  # fenced: a leader of another epoch wrote meanwhile
+                return share_partition
             loading = self._loading.get(key)
             if loading is None:
                 break
             await loading.wait()
         loading = self._loading[key] = trio.Event()
+        leader_epoch = self._broker.replicas.leader_epoch(target.topic, target.partition)
         try:
             state = await self._persister.read(key, leader_epoch)
             start = state.start_offset if state.start_offset >= 0 else self._reset_offset(target, group_id)
@@ -334,8 +346,7 @@ class SharePartitionManager:
         if code != ErrorCode.NONE:
             results[topic_id_partition] = (code, None)
             return
-        if share_partition is None or share_partition.leader_epoch != \
-                self._broker.replicas.leader_epoch(topic, partition):
+        if share_partition is None:
             results[topic_id_partition] = (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, None)
             return
         try:

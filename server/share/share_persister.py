@@ -26,8 +26,9 @@ from .state_batches import StateBatch
 
 log = logging.getLogger("odradek.share")
 
-ATTEMPTS = 5
-BACKOFF_S = 0.1
+ATTEMPTS = 5  # Kafka's persister: 5 attempts, backing off from 1 s, doubling, up to 30 s
+BACKOFF_S = 1.0
+BACKOFF_MAX_S = 30.0
 REQUEST_TIMEOUT_S = 30.0
 RETRIABLE = frozenset({ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
                        ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -109,7 +110,7 @@ class SharePersister:
                     raise
                 log.debug("Retrying %s for %s: %s", ApiKey(api_key).name, key, exc.code.name)
             await trio.sleep(backoff)
-            backoff *= 2
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
         raise AssertionError("unreachable")
 
     async def _request(self, key: SharePartitionKey, api_key: int, partition_body: dict):
