@@ -50,6 +50,3 @@ class LockTimer:
             if not lock.cancelled:
                 due.append(lock)
         return due
-
-    def __len__(self) -> int:
-        return sum(1 for _, _, lock in self._heap if not lock.cancelled)

@@ -95,6 +95,3 @@ class InFlightState:
         if self.lock is not None:
             self.lock.cancelled = True
             self.lock = None
-
-    def copy(self) -> InFlightState:
-        return InFlightState(self.state, self.delivery_count, self.member_id, self.lock)

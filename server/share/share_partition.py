@@ -186,11 +186,6 @@ class SharePartition:
         return [(first, last, state.state, state.delivery_count, state.member_id)
                 for batch in self._cache for first, last, state in batch.states()]
 
-    def acquired_by(self, member_id: str) -> int:
-        """How many records the member holds."""
-        return sum(last - first + 1 for batch in self._cache for first, last, state in batch.states()
-                   if state.state == RecordState.ACQUIRED and state.member_id == member_id)
-
     # -- acquisition ---------------------------------------------------------------------------
 
     def acquire(self, member_id: str, batches: Sequence[FetchedBatch], fetch_offset: int, max_records: int,

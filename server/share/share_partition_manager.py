@@ -43,7 +43,7 @@ from .share_error import ShareError
 from .share_fetch_context import ShareFetchContext, acknowledge_session_update, new_fetch_context
 from .share_group_view import ShareGroupView
 from .share_log_read import ShareRead, read_for_share, records_for
-from .share_partition import AcknowledgementBatch, PendingWrite, SharePartition
+from .share_partition import AcknowledgementBatch, SharePartition
 from .share_partition_key import SharePartitionKey
 from .share_persister import SharePersister
 from .share_session import ShareSession, ShareSessionKey, TopicIdPartition
@@ -128,10 +128,6 @@ class SharePartitionManager:
         for key in [key for key in self._partitions if key.partition == partition
                     and (key.topic_id == topic_id or topic_id is None)]:
             del self._partitions[key]
-
-    def share_partition(self, key: SharePartitionKey) -> SharePartition | None:
-        """The share partition if this broker has it loaded (for tests and tools)."""
-        return self._partitions.get(key)
 
     # -- sessions ------------------------------------------------------------------------------
 

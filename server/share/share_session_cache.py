@@ -26,9 +26,6 @@ class ShareSessionCache:
         self._sessions: dict[ShareSessionKey, ShareSession] = {}
         self._by_connection: dict[str, _Opened] = {}
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
     def has_group(self, group_id: str) -> bool:
         """Whether any member of the group has a session here."""
         return any(key.group_id == group_id for key in self._sessions)

@@ -3,15 +3,15 @@ are ``odradek.wire.coordinator_records.share_group_state``)."""
 
 from __future__ import annotations
 
-from odradek.wire.coordinator_records import decode_record, encode_record, share_group_state
+from odradek.wire.coordinator_records import UnknownRecordTypeError, decode_record, encode_record, share_group_state
 from odradek.wire.coordinator_records.share_group_state import SHARE_SNAPSHOT, SHARE_UPDATE
 
 from .share_partition_key import SharePartitionKey
 from .share_state import ShareState, ShareUpdate
 from .state_batches import StateBatch
 
-# re-exported for the topic's readers: records of other types are skipped, as Kafka skips them
-from odradek.wire.coordinator_records import UnknownRecordTypeError  # noqa: E402,F401
+# UnknownRecordTypeError is the topic's readers' too: records of other types are skipped, as Kafka does
+__all__ = ["UnknownRecordTypeError", "decode", "snapshot_record", "tombstone_record", "update_record"]
 
 
 def snapshot_record(key: SharePartitionKey, state: ShareState) -> tuple[bytes, bytes]:
