@@ -24,6 +24,7 @@ LOCK_MS = 2000
 CLUSTER_OVERRIDES = {
     "default.replication.factor": 3,
     "group.share.record.lock.duration.ms": LOCK_MS,
+    "group.share.min.record.lock.duration.ms": 1000,
     "share.coordinator.state.topic.num.partitions": 3,
     "share.coordinator.state.topic.replication.factor": 3,
 }

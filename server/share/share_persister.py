@@ -21,7 +21,6 @@ from .share_coordinator import ShareCoordinator, StateSummary
 from .share_partition_key import SharePartitionKey
 from .share_state import ShareState
 from .share_state_shard import ShareStateError, StateWrite
-from .share_state_topic import SHARE_STATE_TOPIC
 from .state_batches import StateBatch
 
 log = logging.getLogger("odradek.share")
@@ -114,8 +113,7 @@ class SharePersister:
         raise AssertionError("unreachable")
 
     async def _request(self, key: SharePartitionKey, api_key: int, partition_body: dict):
-        partition = self._broker.metadata.partition(SHARE_STATE_TOPIC, self._coordinator.partition_for(key))
-        leader = -1 if partition is None else partition.leader
+        leader = await self._coordinator.coordinator_of(key)  # as Kafka's FindCoordinator: creates the topic
         if leader < 0 or leader == self._broker.config.node_id:
             raise ShareStateError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
         body = {"group_id": key.group_id, "topics": [{"topic_id": key.topic_id, "partitions": [partition_body]}]}
