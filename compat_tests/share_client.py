@@ -105,15 +105,17 @@ class ShareMember:
 
     def fetch(self, acks: dict[int, list[tuple[int, int, list[int]]]] | None = None, *, max_wait_ms: int = 500,
               min_bytes: int = 1, max_records: int = 500, batch_size: int = 500, record_limit: bool = False,
-              epoch: int | None = None, partitions=None, forget=()) -> Answer:
+              epoch: int | None = None, partitions=None, forget=(), is_renew_ack: bool = False,
+              max_bytes: int = 1 << 20) -> Answer:
         """One ShareFetch: ``acks`` maps a partition to (first, last, types) batches to piggy-back."""
         acks = acks or {}
         partitions = self.partitions if partitions is None else partitions
         body = {
             "group_id": self.group, "member_id": self.member_id,
             "share_session_epoch": self.epoch if epoch is None else epoch,
-            "max_wait_ms": max_wait_ms, "min_bytes": min_bytes, "max_bytes": 1 << 20,
+            "max_wait_ms": max_wait_ms, "min_bytes": min_bytes, "max_bytes": max_bytes,
             "max_records": max_records, "batch_size": batch_size, "share_acquire_mode": int(record_limit),
+            "is_renew_ack": is_renew_ack,
             "topics": [{"topic_id": self.topic_id, "partitions": [
                 {"partition_index": p, "acknowledgement_batches": _batches(acks.get(p, []))}
                 for p in sorted(set(partitions) | set(acks))]}] if partitions or acks else [],

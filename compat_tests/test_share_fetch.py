@@ -240,6 +240,37 @@ def test_renew_extends_the_lock(share_broker, share_topic, share_members, client
     assert holder.acknowledge({0: [(0, 1, [ACCEPT])]}).error(0) == ErrorCode.NONE
 
 
+def test_renewing_through_share_fetch_fetches_nothing(share_broker, share_topic, share_members, clients, topic):
+    produce(clients, share_broker, topic, 4, per_batch=2)
+    member = share_members(share_topic)
+    assert member.fetch(batch_size=2).acquired() == [(0, 1, 1), (2, 3, 1)]
+    renewing = {0: [(0, 1, [RENEW])]}
+    refused = member.fetch(acks=renewing, is_renew_ack=True)  # the limits must all be 0
+    assert refused.error_code == ErrorCode.INVALID_REQUEST
+    renewed = member.fetch(acks=renewing, is_renew_ack=True, max_wait_ms=0, min_bytes=0, max_records=0, max_bytes=0)
+    assert (renewed.error_code, renewed.ack_error(0), renewed.acquired()) == (ErrorCode.NONE, ErrorCode.NONE, [])
+
+
+def test_piggy_backed_acknowledgements_fail_apart_from_the_fetch(share_broker, share_topic, share_members, clients,
+                                                                topic):
+    produce(clients, share_broker, topic, 4, per_batch=2)
+    member = share_members(share_topic)
+    assert member.fetch(max_records=1).acquired() == [(0, 1, 1)]
+    answer = member.fetch(acks={0: [(2, 3, [ACCEPT])]})  # never handed out yet
+    assert (answer.error(0), answer.ack_error(0)) == (ErrorCode.NONE, ErrorCode.INVALID_REQUEST)
+    assert answer.acquired() == [(2, 3, 1)]
+
+
+def test_version_1_serves_batch_acquisition(share_broker, share_topic, share_members, clients, topic):
+    sent = produce(clients, share_broker, topic, 3, per_batch=3)
+    member = share_members(share_topic, version=1)
+    answer = member.fetch()
+    assert (answer.lock_timeout_ms, answer.acquired()) == (LOCK_MS, [(0, 2, 1)])
+    assert [d.value for d in answer.deliveries] == sent
+    acked = member.acknowledge({0: [(0, 2, [ACCEPT])]})
+    assert (acked.error(0), acked.lock_timeout_ms) == (ErrorCode.NONE, 0)  # v1 answers carry no lock duration
+
+
 # -- a member that goes quiet or dies ----------------------------------------------------------
 
 def test_a_quiet_member_s_records_go_to_another_after_the_lock_duration(share_broker, share_topic, share_members,
@@ -283,6 +314,32 @@ def test_the_delivery_count_limit_archives_a_poison_record(share_broker, share_t
     assert poison == list(range(1, DELIVERY_LIMIT + 1)), "delivered up to the limit, then archived"
     assert sorted(d.value for d in deliveries if d.offset != 2) == sorted(sent[:2] + sent[3:])
     assert member.fetch(max_wait_ms=300).acquired() == []
+
+
+@pytest.fixture
+def few_sessions_broker(tmp_path, _traceback_guard):
+    broker = start_broker(tmp_path / "data", {**BROKER_OVERRIDES, "group.share.max.share.sessions": 2,
+                                              "group.share.max.size": 2})
+    _traceback_guard.append((broker, 0))
+    yield broker
+    stop_broker(broker)
+
+
+def test_a_broker_keeps_at_most_its_share_session_limit(few_sessions_broker, clients, topic):
+    create_topic(clients, few_sessions_broker, topic, 1)
+    tid = initialize(few_sessions_broker, GROUP, topic, start_offset=0)
+    first, second, third = (ShareMember(few_sessions_broker, GROUP, tid) for _ in range(3))
+    try:
+        assert first.fetch(max_wait_ms=0).error_code == ErrorCode.NONE
+        assert second.fetch(max_wait_ms=0).error_code == ErrorCode.NONE
+        started = time.monotonic()
+        assert third.fetch(max_wait_ms=500).error_code == ErrorCode.SHARE_SESSION_LIMIT_REACHED
+        assert time.monotonic() - started >= 0.45  # answered after the request's wait
+        first.close_session()
+        assert third.fetch(max_wait_ms=0).error_code == ErrorCode.NONE
+    finally:
+        for member in (first, second, third):
+            member.close()
 
 
 # -- durability --------------------------------------------------------------------------------
