@@ -15,10 +15,11 @@ import json
 import threading
 import time
 
+import confluent_kafka
 import pytest
 from odradek.wire import ApiKey, ErrorCode
 
-from .clients import ck_produce
+from .clients import TIMEOUT, ck_produce
 from .group_helpers import create_topic
 from odradek.server.groups.offsets_topic import partition_for
 from odradek.server.share.share_partition_key import SharePartitionKey, topic_id_text
@@ -39,6 +40,7 @@ BROKER_OVERRIDES = {
     "offsets.topic.num.partitions": 1,
 }
 GROUP = "share-group"
+GROUP_RESOURCE = 32  # the GROUP config resource
 
 
 @pytest.fixture
@@ -340,6 +342,70 @@ def test_a_broker_keeps_at_most_its_share_session_limit(few_sessions_broker, cli
     finally:
         for member in (first, second, third):
             member.close()
+
+
+# -- a group's own settings (group configs) ----------------------------------------------------
+
+def set_group_configs(broker, group: str, configs: dict[str, str]) -> None:
+    with WireClient(broker) as wire:
+        answer = wire.send(ApiKey.INCREMENTAL_ALTER_CONFIGS, 1, {"validate_only": False, "resources": [{
+            "resource_type": GROUP_RESOURCE, "resource_name": group,
+            "configs": [{"name": k, "config_operation": 0, "value": v} for k, v in configs.items()]}]})
+    assert answer.responses[0].error_code == ErrorCode.NONE, answer.responses[0].error_message
+
+
+def test_a_group_s_own_lock_duration_and_delivery_limit_apply(share_broker, clients, topic):
+    group = f"{topic}-own"
+    set_group_configs(share_broker, group, {"share.record.lock.duration.ms": "1000",
+                                            "share.delivery.count.limit": "2"})
+    create_topic(clients, share_broker, topic, 1)
+    tid = initialize(share_broker, group, topic, start_offset=0)
+    produce(clients, share_broker, topic, 1, per_batch=1)
+    with ShareMember(share_broker, group, tid) as member:
+        first = member.fetch()
+        assert (first.lock_timeout_ms, first.acquired()) == (1000, [(0, 0, 1)])
+        second = member.fetch_until(lambda got: got, max_wait_ms=1500)  # its lock ran out after 1 s
+        assert [d.delivery_count for d in second] == [2]
+        wait_past(1.2)  # and again: the group's limit, 2, is reached
+        assert member.fetch(max_wait_ms=500).acquired() == []
+
+
+def test_a_group_may_start_at_the_earliest_record(share_broker, clients, topic):
+    group = f"{topic}-earliest"
+    set_group_configs(share_broker, group, {"share.auto.offset.reset": "earliest"})
+    create_topic(clients, share_broker, topic, 1)
+    sent = produce(clients, share_broker, topic, 5)
+    tid = initialize(share_broker, group, topic)
+    with ShareMember(share_broker, group, tid) as member:
+        assert [d.value for d in member.fetch_until(lambda got: len(got) >= 5)] == sent
+
+
+def test_read_committed_delivers_only_committed_records(share_broker, clients, topic):
+    group = f"{topic}-committed"
+    set_group_configs(share_broker, group, {"share.isolation.level": "read_committed"})
+    create_topic(clients, share_broker, topic, 1)
+    tid = initialize(share_broker, group, topic, start_offset=0)
+    producer = confluent_kafka.Producer({"bootstrap.servers": share_broker.bootstrap,
+                                         "transactional.id": f"{topic}-txn", "linger.ms": 5})
+    try:
+        producer.init_transactions(TIMEOUT)
+        for values, commit in (([b"c1", b"c2"], True), ([b"a1", b"a2"], False), ([b"c3"], True)):
+            producer.begin_transaction()
+            for value in values:
+                producer.produce(topic, value, partition=0)
+            producer.flush(TIMEOUT)
+            (producer.commit_transaction if commit else producer.abort_transaction)(TIMEOUT)
+        producer.begin_transaction()
+        producer.produce(topic, b"open", partition=0)  # still open: past the last stable offset
+        producer.flush(TIMEOUT)
+        with ShareMember(share_broker, group, tid) as member:
+            got = member.fetch_until(lambda got: len(got) >= 3)
+            assert [d.value for d in got] == [b"c1", b"c2", b"c3"]
+            assert member.fetch(max_wait_ms=300).deliveries == []
+            producer.commit_transaction(TIMEOUT)
+            assert [d.value for d in member.fetch_until(lambda got: got)] == [b"open"]
+    finally:
+        producer.flush(5)
 
 
 # -- durability --------------------------------------------------------------------------------

@@ -57,10 +57,9 @@ from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
 from .share.group_share_state import GroupShareState
 from .share.share_coordinator import ShareCoordinator
-from .share.share_group_view import BrokerShareGroupView
+from .share.share_group_view import GroupConfigShareView
 from .share.share_partition_manager import SharePartitionManager
 from .share.share_persister import SharePersister
-from .share.share_settings import ShareSettings
 from .share.share_state_topic import SHARE_STATE_TOPIC
 from .startup_error import StartupError
 from .topic_admin import LocalTopicAdmin
@@ -121,12 +120,11 @@ class Broker:
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)
         # Share groups' data path (KIP-932): the share coordinator keeps share partitions' state in
-        # __share_group_state; share partitions live on their partition's leader. ``share_groups``
-        # answers each group's share settings: the broker's group.share.* defaults until per-group
-        # configs provide an implementation of ShareGroupView.
+        # __share_group_state; share partitions live on their partition's leader, with each
+        # group's share settings from its group configs.
         self.share_coordinator = ShareCoordinator(self)
         self.share_persister = SharePersister(self, self.share_coordinator)
-        self.share_groups = BrokerShareGroupView(ShareSettings.from_broker(config))
+        self.share_groups = GroupConfigShareView(self.group_configs)
         self.shares = SharePartitionManager(self, self.share_persister, self.share_groups,
                                             config.get_int("group.share.max.share.sessions", 2000))
         # what the group coordinator initializes and deletes share partitions' state through

@@ -305,7 +305,7 @@ class SharePartitionManager:
         if partition_log is None:
             raise ShareError(code)
         settings = self.groups.settings(group_id)
-        if settings.auto_offset_reset.strip().lower() == EARLIEST:
+        if settings.auto_offset_reset == EARLIEST:
             return partition_log.log_start_offset
         duration = settings.reset_duration_ms()
         if duration is not None:
