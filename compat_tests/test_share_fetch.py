@@ -370,9 +370,10 @@ def test_a_group_s_own_lock_duration_and_delivery_limit_apply(share_broker, clie
         assert member.fetch(max_wait_ms=500).acquired() == []
 
 
-def test_a_group_may_start_at_the_earliest_record(share_broker, clients, topic):
-    group = f"{topic}-earliest"
-    set_group_configs(share_broker, group, {"share.auto.offset.reset": "earliest"})
+@pytest.mark.parametrize("reset", ["earliest", "by_duration:PT1H"])
+def test_a_group_may_start_at_older_records(share_broker, clients, topic, reset):
+    group = f"{topic}-group"
+    set_group_configs(share_broker, group, {"share.auto.offset.reset": reset})
     create_topic(clients, share_broker, topic, 1)
     sent = produce(clients, share_broker, topic, 5)
     tid = initialize(share_broker, group, topic)
