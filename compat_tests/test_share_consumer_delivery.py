@@ -1,5 +1,5 @@
 """Queues with real share consumers: confluent-kafka's ``ShareConsumer`` (librdkafka's KIP-932
-consumer) takes records from a share group, each record to one consumer at a time, accepted,
+consumer), and Java's through ``kafka-console-share-consumer``, take records from a share group, each record to one consumer at a time, accepted,
 released or rejected, redelivered when its lock runs out, archived at the delivery limit, and
 nothing acknowledged is lost or delivered again across a broker restart or kill -9.
 
@@ -21,8 +21,12 @@ from confluent_kafka import AcknowledgeType
 
 from .clients import TIMEOUT, ck_produce
 from .group_helpers import create_topic, serves_api
+from odradek.wire import ApiKey
+
+from .java.kafka_tool import run_tool
 from .java.targets import start_broker, stop_broker
 from .share_consumer_process import ShareConsumerProcess
+from .wire_client import WireClient
 
 LOCK_MS = 2000
 DELIVERY_LIMIT = 3
@@ -37,6 +41,8 @@ BROKER_OVERRIDES = {
 }
 WARM = b"warm-up"
 SHARE_GROUP_HEARTBEAT = 76
+GROUP_RESOURCE = 32
+CONSOLE_SHARE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleShareConsumer"
 
 
 @pytest.fixture(autouse=True)
@@ -201,6 +207,22 @@ def test_a_frozen_consumer_s_records_go_to_another_after_the_lock_duration(modul
         assert {m.delivery_count() for m in again if m.offset() in held} == {2}
     finally:
         holder.kill()
+
+
+def test_kafka_console_share_consumer_reads_a_group_s_records(kafka_jars, module_broker, clients, topic):
+    """Java's KafkaShareConsumer, through kafka-console-share-consumer, from a group set to start
+    at the earliest record (a group config)."""
+    create_topic(clients, module_broker, topic, 1)
+    sent = produce(clients, module_broker, topic, 20)
+    with WireClient(module_broker) as wire:
+        answer = wire.send(ApiKey.INCREMENTAL_ALTER_CONFIGS, 1, {"validate_only": False, "resources": [{
+            "resource_type": GROUP_RESOURCE, "resource_name": topic,
+            "configs": [{"name": "share.auto.offset.reset", "config_operation": 0, "value": "earliest"}]}]})
+        assert answer.responses[0].error_code == 0
+    ran = run_tool(CONSOLE_SHARE_CONSUMER, "--bootstrap-server", module_broker.bootstrap, "--topic", topic,
+                   "--group", topic, "--max-messages", str(len(sent)), "--timeout-ms", "30000")
+    assert sorted(line.encode() for line in ran.lines()) == sorted(sent)
+    assert f"Processed a total of {len(sent)} messages" in ran.stderr
 
 
 @pytest.fixture
