@@ -25,6 +25,7 @@ from odradek.server.groups.offsets_topic import partition_for
 from odradek.server.share.share_partition_key import SharePartitionKey, topic_id_text
 
 from .java.kafka_tool import DUMP_LOG, run_tool
+from .odradek_cli import run
 from .java.targets import TARGET, start_broker, stop_broker
 from .share_client import ACCEPT, RELEASE, REJECT, RENEW, ShareMember, initialize
 from .wire_client import WireClient
@@ -454,7 +455,7 @@ def test_the_share_state_is_read_back_by_the_coordinator(share_broker, share_top
 
 def test_share_state_records_are_kafkas(kafka_jars, share_broker, share_topic, share_members, clients, topic):
     """__share_group_state holds ShareSnapshot and ShareUpdate records, in the partition Kafka
-    puts them in, that Kafka's own DumpLogSegments decodes."""
+    puts them in, that Kafka's own DumpLogSegments decodes, and odradek dump-log prints as it does."""
     produce(clients, share_broker, topic, 3, per_batch=3)
     member = share_members(share_topic)
     member.fetch()
@@ -465,6 +466,8 @@ def test_share_state_records_are_kafkas(kafka_jars, share_broker, share_topic, s
     segments = sorted((log_dir / f"__share_group_state-{index}").glob("*.log"))
     assert segments, f"no segment of __share_group_state-{index}"
     dumped = run_tool(DUMP_LOG, "--share-group-state-decoder", "--files", str(segments[0]))
+    ours = run("dump-log", "--share-group-state-decoder", str(segments[0]))  # odradek's tool, the same file
+    assert (ours.code, ours.err, ours.out.splitlines()) == (0, "", dumped.stdout.splitlines())
     records = [(json.loads(line.split(" key: ", 1)[1].split(" payload: ", 1)[0]),
                 json.loads(line.split(" payload: ", 1)[1])) for line in dumped.lines() if " key: " in line]
     ours = [(key["type"], value["data"]) for key, value in records
