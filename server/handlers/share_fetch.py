@@ -72,7 +72,7 @@ async def handle(ctx, request) -> dict:
         acknowledged.update(await shares.acknowledge(group_id, member_id, to_apply))
     fetched = {}
     if not renew:
-        fetched = await _fetch(ctx, shares, group_id, member_id, context.partitions, request)
+        fetched = await _fetch(ctx, shares, group_id, member_id, _rotated(context.partitions, context.epoch), request)
     if context.is_final:
         await shares.close_session(group_id, member_id)
     return _response(ctx, shares.lock_duration_ms(group_id), context, fetched, acknowledged)
@@ -97,6 +97,15 @@ async def _fetch(ctx, shares, group_id: str, member_id: str, partitions, request
         record_limit=ctx.version >= RENEW_VERSION and request.share_acquire_mode == RECORD_LIMIT_MODE)
     answers.update(await shares.fetch(group_id, member_id, targets, params))
     return answers
+
+
+def _rotated(partitions: tuple, epoch: int) -> tuple:
+    """Kafka's round robin: a session's fetches start at a different partition each time, so
+    that MaxRecords does not always go to the same first ones."""
+    if len(partitions) < 2 or epoch < 1:
+        return partitions
+    at = epoch % len(partitions)
+    return partitions[at:] + partitions[:at]
 
 
 def _response(ctx, lock_duration_ms: int, context, fetched: dict, acknowledged: dict) -> dict:
