@@ -13,6 +13,7 @@ Without a deferred answer outstanding, answers are sent directly, as before.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 
@@ -30,10 +31,12 @@ log = logging.getLogger("odradek.server")
 
 RECEIVE_CHUNK = 1 << 20
 MAX_DEFERRED = 5  # answers not yet sent, behind a deferred one (max.in.flight.requests.per.connection)
+_connection_numbers = itertools.count()
 
 
 async def serve_connection(broker, listener_name: str, stream: trio.SocketStream) -> None:
     peer = _peer_name(stream)
+    connection_id = f"{listener_name}-{peer}-{next(_connection_numbers)}"
     config = broker.config
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
     splitter = FrameSplitter(config.socket_request_max_bytes)
@@ -46,7 +49,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                     await answers.drain()
                     return
                 for frame in splitter.feed(data):
-                    response = await dispatch(broker, frame, peer, listener_name)
+                    response = await dispatch(broker, frame, peer, listener_name, connection_id)
                     if response is not None:
                         await answers.send(response)
     except* FramingError as group:
@@ -56,6 +59,8 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         log.log(logging.DEBUG if exc.quiet else logging.WARNING, "closing connection from %s: %s", peer, exc)
     except* (trio.BrokenResourceError, trio.ClosedResourceError):
         pass
+    finally:
+        broker.connection_closed(connection_id)
 
 
 class _OrderedAnswers:

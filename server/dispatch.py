@@ -30,7 +30,7 @@ from .request_context import RequestContext
 log = logging.getLogger("odradek.server")
 
 
-async def dispatch(broker, frame, peer: str, listener: str) -> list | Deferred | None:
+async def dispatch(broker, frame, peer: str, listener: str, connection_id: str = "") -> list | Deferred | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
     none, or a ``Deferred`` whose result is those chunks."""
     try:
@@ -51,7 +51,7 @@ async def dispatch(broker, frame, peer: str, listener: str) -> list | Deferred |
         raise CloseConnection(
             f"API {header.api_key} version {header.api_version} is not served"
         )
-    ctx = RequestContext(broker, header, peer, listener)
+    ctx = RequestContext(broker, header, peer, listener, connection_id or peer)
     try:
         body = await route.handler(ctx, request)
     except CloseConnection:

@@ -17,6 +17,7 @@ class RequestContext:
     header: RequestHeader
     peer: str
     listener: str  # the name of the listener the request came in on
+    connection_id: str = ""  # unique among this broker's connections (share sessions end with theirs)
 
     @property
     def advertised(self):

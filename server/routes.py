@@ -35,6 +35,13 @@ from .handlers import (
     api_versions,
     consumer_group_describe,
     consumer_group_heartbeat,
+    delete_share_group_state,
+    initialize_share_group_state,
+    read_share_group_state,
+    read_share_group_state_summary,
+    share_acknowledge,
+    share_fetch,
+    write_share_group_state,
     create_partitions,
     create_topics,
     delete_groups,
@@ -118,6 +125,13 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     describe_topic_partitions,
     share_group_heartbeat,
     share_group_describe,
+    share_fetch,
+    share_acknowledge,
+    initialize_share_group_state,
+    read_share_group_state,
+    write_share_group_state,
+    delete_share_group_state,
+    read_share_group_state_summary,
 )
 
 

@@ -1,9 +1,10 @@
 """``odradek dump-log FILE...``: print segment files as Kafka's kafka-dump-log.sh does.
 
 ``.log`` files print one line per batch (offsets, producer, sequence, timestamps, codec, size,
-CRC check) and with ``--print-data-log`` one line per record.  ``--offsets-decoder`` and
-``--transaction-log-decoder`` print the records of ``__consumer_offsets`` and
-``__transaction_state`` decoded, as JSON (see ``record_parsers``).  Keys, values and header keys
+CRC check) and with ``--print-data-log`` one line per record.  ``--offsets-decoder``,
+``--transaction-log-decoder`` and ``--share-group-state-decoder`` print the records of
+``__consumer_offsets``, ``__transaction_state`` and ``__share_group_state`` decoded, as JSON (see
+``record_parsers``).  Keys, values and header keys
 never reach the terminal raw: what is not printable is escaped (see ``printable``).  ``.index``
 and ``.timeindex`` files print their entries, then every entry that does not match the ``.log``
 beside them.  ``.txnindex`` and ``.snapshot`` files print their entries.  It reads files only,
@@ -51,11 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="decode the records as __consumer_offsets records (implies --print-data-log)")
     decoder.add_argument("--transaction-log-decoder", action="store_true",
                          help="decode the records as __transaction_state records (implies --print-data-log)")
+    decoder.add_argument("--share-group-state-decoder", action="store_true",
+                         help="decode the records as __share_group_state records (implies --print-data-log)")
 
 
 def run(args: argparse.Namespace) -> int:
     parser = (record_parsers.offsets if args.offsets_decoder
-              else record_parsers.transaction_log if args.transaction_log_decoder else record_parsers.plain)
+              else record_parsers.transaction_log if args.transaction_log_decoder
+              else record_parsers.share_group_state if args.share_group_state_decoder else record_parsers.plain)
     print_data = args.print_data_log or parser is not record_parsers.plain
     failed = False
     with exit_quietly_when_stdout_closes():

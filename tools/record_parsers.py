@@ -3,8 +3,9 @@ kafka-dump-log.sh prints them.
 
 - plain (``--print-data-log``): key and value as text (see ``printable``); a null key or value
   is left out of the line, as Kafka leaves it out.
-- ``--offsets-decoder`` (``__consumer_offsets``) and ``--transaction-log-decoder``
-  (``__transaction_state``): the key as ``{"type":"T","data":{...}}`` and the value as
+- ``--offsets-decoder`` (``__consumer_offsets``), ``--transaction-log-decoder``
+  (``__transaction_state``) and ``--share-group-state-decoder`` (``__share_group_state``): the
+  key as ``{"type":"T","data":{...}}`` and the value as
   ``{"version":"V","data":{...}}``, in the JSON of Kafka's own converters (``schema_json``); a
   tombstone's value is ``<DELETE>``.  A classic consumer group's member subscriptions and
   assignments are decoded too, as Kafka does for protocol type ``consumer``.  A record of a type
@@ -13,16 +14,20 @@ kafka-dump-log.sh prints them.
   both in the key's place as Kafka prints them.
 
 The record formats are the broker's own (``server/groups/offsets_records.py``,
-``server/transactions/txn_log_records.py``): the tool shows exactly what the broker reads.
+``server/transactions/txn_log_records.py``, ``wire/coordinator_records/share_group_state``): the
+tool shows exactly what the broker reads.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from odradek.server.groups import offsets_records
 from odradek.server.transactions.txn_log_records import TRANSACTION_LOG_KEY, TRANSACTION_LOG_VALUE
+from odradek.wire.coordinator_records import share_group_state as share_state_topic
 from odradek.wire.embedded import CONSUMER_PROTOCOL_ASSIGNMENT, CONSUMER_PROTOCOL_SUBSCRIPTION, decode_embedded
+from odradek.wire.codec import decode_from
 from odradek.wire.errors import DecodeError
 from odradek.wire.schema import Message
 
@@ -53,17 +58,27 @@ def transaction_log(offset: int, key: bytes | None, value: bytes | None) -> tupl
     return _coordinator_record(offset, key, value, _transaction_log_schemas, message_json)
 
 
+def share_group_state(offset: int, key: bytes | None, value: bytes | None) -> tuple[str | None, str | None]:
+    return _coordinator_record(offset, key, value, _share_group_state_schemas, message_json, typed_keys=True)
+
+
 def _coordinator_record(offset: int, key: bytes | None, value: bytes | None, schemas: Schemas,
-                        value_json: Callable[[Message, int, object], dict]) -> tuple[str | None, str | None]:
+                        value_json: Callable[[Message, int, object], dict],
+                        typed_keys: bool = False) -> tuple[str | None, str | None]:
+    """``typed_keys``: the key's leading int16 is its record type, its fields at version 0 (the
+    newer coordinators' layout), not a version of one key schema."""
     if key is None:
         return f"Error at offset {offset}, skipping. The record has no key.", None
     try:
-        record_type = offsets_records.record_type(key)  # both topics' keys start with an int16 type
+        record_type = offsets_records.record_type(key)  # every topic's keys start with an int16 type
         try:
             key_schema, value_schema = schemas(record_type)
         except UnknownRecordType:
             return f"Unknown record type {record_type} at offset {offset}, skipping.", None
-        _, key_fields = decode_embedded(key_schema, key)
+        if typed_keys:
+            key_fields = decode_from(key_schema, 0, _after_record_type(key))
+        else:
+            _, key_fields = decode_embedded(key_schema, key)
         key_text = compact_json({"type": str(record_type), "data": message_json(key_schema, record_type, key_fields)})
         if value is None:
             return key_text, TOMBSTONE
@@ -79,6 +94,19 @@ def _offsets_schemas(record_type: int) -> tuple[Message, Message]:
         return offsets_records.record_schemas(record_type)
     except offsets_records.UnknownRecordTypeError:
         raise UnknownRecordType from None
+
+
+def _share_group_state_schemas(record_type: int) -> tuple[Message, Message]:
+    record = share_state_topic.RECORD_BY_TYPE.get(record_type)
+    if record is None:
+        raise UnknownRecordType
+    return record.key, record.value
+
+
+def _after_record_type(key: bytes) -> io.BytesIO:
+    stream = io.BytesIO(key)
+    stream.seek(2)
+    return stream
 
 
 def _transaction_log_schemas(record_type: int) -> tuple[Message, Message]:

@@ -1,7 +1,8 @@
-"""FindCoordinator: which broker coordinates a group, or a transactional id.
+"""FindCoordinator: which broker coordinates a group, a transactional id, or a share partition's state.
 
 As in Kafka, the coordinator is the leader of the key's partition of the internal topic
-(``__consumer_offsets`` for groups, ``__transaction_state`` for transactional ids), told at its
+(``__consumer_offsets`` for groups, ``__transaction_state`` for transactional ids,
+``__share_group_state`` for share partitions, keyed ``group:topicId:partition`` from v6), told at its
 address on the listener the client came in on. The topic is created on first use; until its
 partition has a leader (in a cluster, while the controller elects one), the answer is
 COORDINATOR_NOT_AVAILABLE and the client asks again. On a single broker that is always this one.
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..share.share_partition_key import SharePartitionKey
+
 API_KEY = ApiKey.FIND_COORDINATOR
 FIRST_BATCHED_VERSION = 4
-GROUP, TRANSACTION = 0, 1
+FIRST_SHARE_VERSION = 6
+GROUP, TRANSACTION, SHARE = 0, 1, 2
 
 
 async def handle(ctx, request) -> dict:
@@ -36,6 +40,12 @@ async def _coordinator(ctx, key: str, key_type: int) -> dict:
         leader = await broker.groups.coordinator_of(key)
     elif key_type == TRANSACTION:
         leader = await broker.transactions.coordinator_of(key)
+    elif key_type == SHARE and ctx.version >= FIRST_SHARE_VERSION:
+        try:
+            share_key = SharePartitionKey.from_coordinator_key(key)
+        except ValueError:
+            return _error(key, ErrorCode.INVALID_REQUEST, None)
+        leader = await broker.share_coordinator.coordinator_of(share_key)
     else:
         return _error(key, ErrorCode.INVALID_REQUEST, f"Unsupported key type {key_type}")
     endpoint = next((e for node, e, _ in broker.metadata.brokers_on(ctx.listener) if node == leader), None)

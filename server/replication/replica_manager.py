@@ -57,6 +57,7 @@ class ReplicaManager:
         self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000)
         self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000)
         self._leadership_listeners: dict[str, list[LeadershipListener]] = {}
+        self._any_leadership_listeners: list = []  # listener(topic, partition, leader_epoch, is_leader)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         self._checkpointed = await trio.to_thread.run_sync(self.logs.high_watermarks)
@@ -74,9 +75,17 @@ class ReplicaManager:
         transaction coordinators load and unload their internal topics' partitions on it."""
         self._leadership_listeners.setdefault(topic, []).append(listener)
 
+    def add_any_leadership_listener(self, listener) -> None:
+        """``add_leadership_listener`` for the partitions of every topic: ``listener(topic,
+        partition, leader_epoch, is_leader)``. Share partitions, which live with their partition's
+        leader, are dropped on it (Kafka's ``PartitionListener.onBecomingFollower``)."""
+        self._any_leadership_listeners.append(listener)
+
     def _leadership_changed(self, key: TopicPartition, leader_epoch: int, is_leader: bool) -> None:
         for listener in self._leadership_listeners.get(key[0], ()):
             listener(key[1], leader_epoch, is_leader)
+        for listener in self._any_leadership_listeners:
+            listener(key[0], key[1], leader_epoch, is_leader)
 
     # --- for handlers --------------------------------------------------------------------------
 
