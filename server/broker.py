@@ -131,6 +131,7 @@ class Broker:
                                             config.get_int("group.share.max.share.sessions", 2000))
         # what the group coordinator initializes and deletes share partitions' state through
         self.share_state = GroupShareState(self.share_persister, self.shares)
+        self.groups.share.persister = self.share_state  # the group coordinator initializes and deletes through it
         if self.cluster is not None:  # coordinators load and unload partitions as leadership moves
             self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
             self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)

@@ -22,6 +22,8 @@ RENEW_VERSION = 2
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.broker.features.share_groups_enabled:  # share.version 0
+        return _error(ErrorCode.UNSUPPORTED_VERSION)
     shares = ctx.broker.shares
     group_id, member_id, epoch = request.group_id, request.member_id, request.share_session_epoch
     if group_id is None or not valid_member_id(member_id):

@@ -42,6 +42,8 @@ RECORD_LIMIT_MODE = 1
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.broker.features.share_groups_enabled:  # share.version 0
+        return _error(ErrorCode.UNSUPPORTED_VERSION)
     shares = ctx.broker.shares
     group_id, member_id = request.group_id, request.member_id
     if group_id is None:
