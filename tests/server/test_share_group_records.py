@@ -20,6 +20,7 @@ from odradek.server.groups.share_group_records import (
     member_tombstones, replay,
 )
 from odradek.server.groups.share_partition_metadata import SharePartitionMetadata, TopicPartitions
+from odradek.server.groups.share_state import UnkeptShareState
 from odradek.wire import ErrorCode
 
 T1, T2 = uuid.UUID(int=1), uuid.UUID(int=2)
@@ -86,6 +87,8 @@ async def test_a_group_written_by_one_broker_is_the_next_ones(tmp_path):
         broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=["offsets.topic.num.partitions=3"]))
         broker.open_storage()
         broker.groups.adopt(broker.groups.load())
+        # group records only: the share coordinator (not run here) stands aside
+        broker.groups.share.persister = UnkeptShareState()
         return broker
 
     first = open_broker()
