@@ -20,7 +20,7 @@ import pytest
 from confluent_kafka import AcknowledgeType
 
 from .clients import TIMEOUT, ck_produce
-from .group_helpers import create_topic, serves_api
+from .group_helpers import create_topic
 from odradek.wire import ApiKey
 
 from .java.kafka_tool import run_tool
@@ -40,16 +40,8 @@ BROKER_OVERRIDES = {
     "group.share.delivery.count.limit": DELIVERY_LIMIT,
 }
 WARM = b"warm-up"
-SHARE_GROUP_HEARTBEAT = 76
 GROUP_RESOURCE = 32
 CONSOLE_SHARE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleShareConsumer"
-
-
-@pytest.fixture(autouse=True)
-def _share_group_membership(module_broker):
-    """Share consumers join with ShareGroupHeartbeat: a broker without it cannot have them."""
-    if not serves_api(module_broker, SHARE_GROUP_HEARTBEAT):
-        pytest.skip("the broker does not serve ShareGroupHeartbeat (share group membership)")
 
 
 @pytest.fixture
