@@ -74,7 +74,7 @@ class GroupCoordinator:
         self.consumer.classic = self.classic
         # the share coordinator (server/share) replaces the persister once the broker wires it
         self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
-                                           broker.metadata, _RecordWriter(self), UnkeptShareState(), self._spawn,
+                                           broker.metadata, self._store_records, UnkeptShareState(), self._spawn,
                                            broker.group_configs.effective, self.check_coordinator)
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
@@ -427,29 +427,6 @@ def _coordinator_write_error(code: ErrorCode) -> ErrorCode:
     if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.UNKNOWN_SERVER_ERROR
     return code
-
-
-class _RecordWriter:
-    """How the share group coordinator writes its records: ``store`` waits for the in-sync
-    replicas (an ErrorCode), ``append`` does not (a session expiry, whose write nobody awaits)."""
-
-    def __init__(self, coordinator: GroupCoordinator):
-        self._coordinator = coordinator
-
-    async def store(self, group_id: str, entries: list[Entry]) -> ErrorCode:
-        if not entries:
-            return ErrorCode.NONE
-        try:
-            replicated = self._coordinator._store_records(group_id, entries)
-        except GroupError as exc:
-            return exc.code
-        return await replicated()
-
-    def append(self, group_id: str, entries: list[Entry]) -> None:
-        try:
-            self._coordinator._store_records(group_id, entries)
-        except GroupError:
-            pass  # logged where it failed
 
 
 def _group_store_error(code: ErrorCode) -> ErrorCode:

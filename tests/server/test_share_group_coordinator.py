@@ -16,6 +16,7 @@ import trio
 import trio.testing
 
 from odradek.server.groups.classic_group import ClassicGroup
+from odradek.server.groups.group_error import GroupError
 from odradek.server.groups.scheduler import Scheduler
 from odradek.server.groups.share_group import ShareGroup, ShareGroupState
 from odradek.server.groups.share_group_config import ShareGroupConfig
@@ -53,19 +54,24 @@ class Topics:
         return next((t for t in self.by_name.values() if t.topic_id == topic_id), None)
 
 
-class Writer:
+class Log:
+    """Stands in for ``__consumer_offsets``: keeps what is stored, or refuses it (``refuse``), or
+    takes it and then answers that the replicas did not get it (``unreplicated``)."""
+
     def __init__(self):
         self.entries = []
-        self.fail_with = ErrorCode.NONE
+        self.refuse = ErrorCode.NONE
+        self.unreplicated = ErrorCode.NONE
 
-    async def store(self, group_id, entries):
-        if self.fail_with != ErrorCode.NONE:
-            return self.fail_with
+    def store(self, group_id, entries):
+        if self.refuse != ErrorCode.NONE:
+            raise GroupError(self.refuse)
         self.entries.extend(entries)
-        return ErrorCode.NONE
+        outcome = self.unreplicated
 
-    def append(self, group_id, entries):
-        self.entries.extend(entries)
+        async def replicated():
+            return outcome
+        return replicated
 
 
 class State:
@@ -94,10 +100,10 @@ class Harness:
         nursery.start_soon(self.scheduler.run)
         self.groups: dict = {}
         self.topics = Topics()
-        self.writer = Writer()
+        self.log = Log()
         self.state = State()
         self.coordinator = ShareGroupCoordinator(
-            self.groups, ShareGroupConfig(**config), self.scheduler, self.topics, self.writer, self.state,
+            self.groups, ShareGroupConfig(**config), self.scheduler, self.topics, self.log.store, self.state,
             nursery.start_soon, now_ms=lambda: 1_000_000 + int(trio.current_time() * 1000))
 
     def group(self, group_id="g") -> ShareGroup:
@@ -112,7 +118,7 @@ class Harness:
 
     def replayed(self) -> dict:
         groups: dict = {}
-        for entry in self.writer.entries:
+        for entry in self.log.entries:
             replay(groups, entry)
         return groups
 
@@ -275,13 +281,33 @@ async def test_errors_are_kafkas(clock):
         nursery.cancel_scope.cancel()
 
 
-async def test_a_failed_write_is_answered_with_the_coordinator_error(clock):
+async def test_a_change_that_cannot_be_written_does_not_happen(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         h.topics.create("t", 1)
-        h.writer.fail_with = ErrorCode.NOT_COORDINATOR
+        h.log.refuse = ErrorCode.NOT_COORDINATOR
         answer = await h.heartbeat("m", 0, ["t"])
         assert (answer["error_code"], answer["member_id"]) == (ErrorCode.NOT_COORDINATOR, None)
+        assert "g" not in h.groups and h.state.initialized == {}
+        h.log.refuse = ErrorCode.NONE
+        m = Member(h, "m")
+        await m.beat()
+        h.log.refuse = ErrorCode.NOT_COORDINATOR
+        assert (await m.leave())["error_code"] == ErrorCode.NOT_COORDINATOR
+        assert set(h.group().members) == {"m"}  # still a member, with its session
+        h.log.refuse = ErrorCode.NONE
+        await trio.sleep(SESSION_S + 1)
+        assert h.group().members == {}
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_change_the_replicas_did_not_get_is_answered_with_the_coordinator_error(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery)
+        h.topics.create("t", 1)
+        h.log.unreplicated = ErrorCode.COORDINATOR_NOT_AVAILABLE
+        answer = await h.heartbeat("m", 0, ["t"])
+        assert (answer["error_code"], answer["member_id"]) == (ErrorCode.COORDINATOR_NOT_AVAILABLE, None)
         nursery.cancel_scope.cancel()
 
 
@@ -382,6 +408,6 @@ async def test_an_empty_group_is_deleted_with_its_share_partition_state(clock):
         assert await h.coordinator.delete("g") == ErrorCode.NONE
         assert "g" not in h.groups
         assert h.state.deleted == [("g", {topic_id: {0, 1}})]
-        assert isinstance(h.writer.entries[-1], ShareTombstone)
+        assert isinstance(h.log.entries[-1], ShareTombstone)
         assert h.replayed() == {}
         nursery.cancel_scope.cancel()
