@@ -27,6 +27,7 @@ from odradek.wire import ErrorCode
 
 from ..coordinator_log import CoordinatorWriteError
 from ..coordinator_partitions import CoordinatorPartitions
+from ..partition_end_offsets import PartitionEndOffsets
 from ..startup_error import ConfigError
 from ..topic_admin import TopicAdminError
 from .classic_coordinator import ClassicCoordinator
@@ -45,6 +46,7 @@ from .scheduler import Scheduler
 from .share_group import ShareGroup
 from .share_group_config import ShareGroupConfig
 from .share_group_coordinator import ShareGroupCoordinator
+from .share_group_offsets import ShareGroupOffsets
 from .share_state import UnkeptShareState
 
 log = logging.getLogger("odradek.groups")
@@ -76,6 +78,8 @@ class GroupCoordinator:
         self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
                                            broker.metadata, self._store_records, UnkeptShareState(), self._spawn,
                                            broker.group_configs.effective, self.check_coordinator)
+        self.end_offsets = PartitionEndOffsets(broker)
+        self.share_offsets = ShareGroupOffsets(self.share, self.end_offsets)  # DescribeShareGroupOffsets & co
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
@@ -109,11 +113,15 @@ class GroupCoordinator:
         self._nursery.start_soon(async_fn, *args)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            nursery.start_soon(self.scheduler.run)
-            nursery.start_soon(self._expire_offsets_periodically)
-            task_status.started()
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self.scheduler.run)
+                nursery.start_soon(self._expire_offsets_periodically)
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                await self.end_offsets.aclose()
 
     # -- leadership of __consumer_offsets partitions (cluster mode) ----------------------------
 

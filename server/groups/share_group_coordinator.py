@@ -87,6 +87,14 @@ class ShareGroupCoordinator:
         group = self.groups.get(group_id)
         return group if isinstance(group, ShareGroup) else None
 
+    def coordinator_error(self, group_id: str) -> ErrorCode:
+        """NONE if this broker coordinates the group, else the error to answer."""
+        try:
+            self.check_coordinator(group_id)
+        except GroupError as exc:
+            return exc.code
+        return ErrorCode.NONE
+
     def is_member(self, group_id: str, member_id: str) -> bool:
         """Whether ``member_id`` is a member of the share group (ShareFetch and ShareAcknowledge ask)."""
         group = self.share_group(group_id)
@@ -374,7 +382,7 @@ class ShareGroupCoordinator:
             return ErrorCode.NON_EMPTY_GROUP
         if not group.partitions.is_empty:
             partitions, doomed = group.partitions.start_deleting(self._partition_count)
-            code = await self._store_now(group_id, [ShareStatePartitionMetadata(group_id, partitions)])
+            code = await self.write_now(group_id, [ShareStatePartitionMetadata(group_id, partitions)])
             if code != ErrorCode.NONE:
                 return code
             if doomed:
@@ -388,12 +396,12 @@ class ShareGroupCoordinator:
                 return ErrorCode.GROUP_ID_NOT_FOUND
             if group.members:
                 return ErrorCode.NON_EMPTY_GROUP
-        code = await self._store_now(group_id, group_tombstones(group))
+        code = await self.write_now(group_id, group_tombstones(group))
         if code == ErrorCode.NONE:
             log.info("Deleted share group %s", group_id)
         return code
 
-    async def _store_now(self, group_id: str, entries: list[ShareEntry]) -> ErrorCode:
+    async def write_now(self, group_id: str, entries: list[ShareEntry]) -> ErrorCode:
         """Write the records and wait for the in-sync replicas: NONE, or the error."""
         try:
             replicated = self._write(group_id, entries)
