@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from confluent_kafka.admin import NewTopic
 
-from odradek.wire import ErrorCode
+from odradek.wire import ApiKey, ErrorCode
 
 from .cluster_process import Cluster, wait_until
 from .share_members import WireShareMember, beat_until, describe
+from .wire_client import WireClient
 from .test_cluster_coordinators import GROUP, find_coordinator, key_coordinated_by_another
 
 SESSION_MS = 20_000  # longer than a failover, so the members outlive their coordinator
@@ -23,6 +24,29 @@ CLUSTER_OVERRIDES = {
 
 
 pytestmark = pytest.mark.usefixtures("cluster_traceback_guard")
+
+
+def test_a_share_groups_lag_counts_partitions_led_by_other_brokers(cluster, clients):
+    """The coordinator asks each partition's leader for its latest offset (ListOffsets)."""
+    clients.ck_admin(cluster).create_topics([NewTopic("lagging", 3, 3)])["lagging"].result(30)
+    leaders = cluster.wait_for_leaders("lagging", 3, isr_size=3)
+    producer = clients.ck_producer(cluster, acks="all")
+    for p in range(3):
+        for i in range(p + 1):
+            producer.produce("lagging", value=b"%d" % i, partition=p)
+    assert producer.flush(30) == 0
+    group, coordinator = key_coordinated_by_another(cluster, "share-lag", GROUP, avoid=set())
+    assert {p.leader for p in leaders.values()} - {coordinator}  # some partitions are led elsewhere
+    with WireClient(cluster.brokers[coordinator]) as wire:
+        altered = wait_until(lambda: (a := wire.send(ApiKey.ALTER_SHARE_GROUP_OFFSETS, 0, {
+            "group_id": group, "topics": [{"topic_name": "lagging", "partitions": [
+                {"partition_index": p, "start_offset": 0} for p in range(3)]}]})) and all(
+            q.error_code == ErrorCode.NONE for t in a.responses for q in t.partitions) and a, 60, "the offsets set")
+        assert altered.error_code == ErrorCode.NONE
+        [described] = wire.send(ApiKey.DESCRIBE_SHARE_GROUP_OFFSETS, 1, {"groups": [
+            {"group_id": group, "topics": None}]}).groups
+    assert {p.partition_index: (p.start_offset, p.lag, p.error_code) for t in described.topics
+            for p in t.partitions} == {0: (0, 1, 0), 1: (0, 2, 0), 2: (0, 3, 0)}
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from odradek.wire import ErrorCode
 
 from ..coordinator_log import CoordinatorWriteError
 from ..coordinator_partitions import CoordinatorPartitions
+from ..partition_end_offsets import PartitionEndOffsets
 from ..startup_error import ConfigError
 from ..topic_admin import TopicAdminError
 from .classic_coordinator import ClassicCoordinator
@@ -45,6 +46,7 @@ from .scheduler import Scheduler
 from .share_group import ShareGroup
 from .share_group_config import ShareGroupConfig
 from .share_group_coordinator import ShareGroupCoordinator
+from .share_group_offsets import ShareGroupOffsets
 from .share_state import UnkeptShareState
 
 log = logging.getLogger("odradek.groups")
@@ -74,8 +76,10 @@ class GroupCoordinator:
         self.consumer.classic = self.classic
         # the share coordinator (server/share) replaces the persister once the broker wires it
         self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
-                                           broker.metadata, _RecordWriter(self), UnkeptShareState(), self._spawn,
+                                           broker.metadata, self._store_records, UnkeptShareState(), self._spawn,
                                            broker.group_configs.effective, self.check_coordinator)
+        self.end_offsets = PartitionEndOffsets(broker)
+        self.share_offsets = ShareGroupOffsets(self.share, self.end_offsets)  # DescribeShareGroupOffsets & co
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
@@ -109,11 +113,15 @@ class GroupCoordinator:
         self._nursery.start_soon(async_fn, *args)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            nursery.start_soon(self.scheduler.run)
-            nursery.start_soon(self._expire_offsets_periodically)
-            task_status.started()
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self.scheduler.run)
+                nursery.start_soon(self._expire_offsets_periodically)
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                await self.end_offsets.aclose()
 
     # -- leadership of __consumer_offsets partitions (cluster mode) ----------------------------
 
@@ -427,29 +435,6 @@ def _coordinator_write_error(code: ErrorCode) -> ErrorCode:
     if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.UNKNOWN_SERVER_ERROR
     return code
-
-
-class _RecordWriter:
-    """How the share group coordinator writes its records: ``store`` waits for the in-sync
-    replicas (an ErrorCode), ``append`` does not (a session expiry, whose write nobody awaits)."""
-
-    def __init__(self, coordinator: GroupCoordinator):
-        self._coordinator = coordinator
-
-    async def store(self, group_id: str, entries: list[Entry]) -> ErrorCode:
-        if not entries:
-            return ErrorCode.NONE
-        try:
-            replicated = self._coordinator._store_records(group_id, entries)
-        except GroupError as exc:
-            return exc.code
-        return await replicated()
-
-    def append(self, group_id: str, entries: list[Entry]) -> None:
-        try:
-            self._coordinator._store_records(group_id, entries)
-        except GroupError:
-            pass  # logged where it failed
 
 
 def _group_store_error(code: ErrorCode) -> ErrorCode:

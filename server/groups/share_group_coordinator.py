@@ -16,9 +16,10 @@ share coordinator to initialize them (``share_state``); when it answers they are
 and the next heartbeat bumps the epoch and assigns them. So a new group's first member gets its
 partitions on its second heartbeat, as with Kafka.
 
-Every change is a list of records (``share_group_records``): applied to the groups at once, then
-written to the group's partition of ``__consumer_offsets``; a heartbeat is answered once they are
-replicated, or with the coordinator error their write failed with.
+Every change is a list of records (``share_group_records``): appended to the group's partition of
+``__consumer_offsets`` and, once appended, applied to the groups (a change that cannot be written
+does not happen); a heartbeat is answered once every in-sync replica has them, or with the
+coordinator error their write failed with.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from .scheduler import Scheduler
 from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
 from .share_group_config import ShareGroupConfig
 from .share_group_records import (
-    ShareEntry, ShareGroupMetadata, ShareStatePartitionMetadata, ShareTargetAssignmentMember,
-    ShareTargetAssignmentMetadata, current_assignment, group_tombstones, member_metadata, member_tombstones, replay,
+    MEMBER_METADATA, ShareEntry, ShareGroupMetadata, ShareStatePartitionMetadata, ShareTargetAssignmentMember,
+    ShareTargetAssignmentMetadata, ShareTombstone, current_assignment, group_tombstones, member_metadata,
+    member_tombstones, replay,
 )
 from .share_partition_metadata import ByTopic, SharePartitionMetadata
 from .share_state import ShareStatePersister
@@ -55,14 +57,18 @@ def _wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-class ShareGroupCoordinator:
-    """``writer`` stores records: ``await writer.store(group_id, entries)`` appends them and waits
-    for the in-sync replicas (an ErrorCode, as Kafka's coordinator answers a failed write), and
-    ``writer.append(group_id, entries)`` appends without waiting. ``settings(group_id)`` gives a
-    group's effective ``share_*`` settings (its own, else the broker's); ``spawn`` starts a
-    background task in the coordinator's nursery."""
+async def _nothing_to_wait_for() -> ErrorCode:
+    return ErrorCode.NONE
 
-    def __init__(self, groups: dict, config: ShareGroupConfig, scheduler: Scheduler, topics, writer,
+
+class ShareGroupCoordinator:
+    """``store(group_id, entries)`` appends records now (GroupError with Kafka's answer if it
+    cannot) and returns what waits for the in-sync replicas (an ErrorCode, as Kafka's coordinator
+    answers a write that failed), as for consumer groups. ``settings(group_id)`` gives a group's
+    effective ``share_*`` settings (its own, else the broker's); ``spawn`` starts a background task
+    in the coordinator's nursery."""
+
+    def __init__(self, groups: dict, config: ShareGroupConfig, scheduler: Scheduler, topics, store: Callable,
                  persister: ShareStatePersister, spawn: Callable, settings: Callable | None = None,
                  check_coordinator: Callable[[str], None] = lambda _: None,
                  now_ms: Callable[[], int] = _wall_clock_ms):
@@ -70,7 +76,7 @@ class ShareGroupCoordinator:
         self.config = config
         self.scheduler = scheduler
         self.topics = topics  # topic(name), topic_by_id(id): the cluster's topics
-        self.writer = writer
+        self.store = store
         self.persister = persister
         self.spawn = spawn
         self.settings = settings
@@ -80,6 +86,14 @@ class ShareGroupCoordinator:
     def share_group(self, group_id: str) -> ShareGroup | None:
         group = self.groups.get(group_id)
         return group if isinstance(group, ShareGroup) else None
+
+    def coordinator_error(self, group_id: str) -> ErrorCode:
+        """NONE if this broker coordinates the group, else the error to answer."""
+        try:
+            self.check_coordinator(group_id)
+        except GroupError as exc:
+            return exc.code
+        return ErrorCode.NONE
 
     def is_member(self, group_id: str, member_id: str) -> bool:
         """Whether ``member_id`` is a member of the share group (ShareFetch and ShareAcknowledge ask)."""
@@ -115,9 +129,12 @@ class ShareGroupCoordinator:
                 entries, answer = self._leave(request)
             else:
                 entries, answer, initialize = self._heartbeat(request, client_id, client_host)
+            replicated = self._write(request.group_id, entries)
         except GroupError as exc:
             return _error(exc.code, exc.message)
-        code = await self.writer.store(request.group_id, entries)
+        if request.member_epoch != LEAVE_EPOCH:
+            self._schedule_session(request.group_id, request.member_id)
+        code = await replicated()
         if code != ErrorCode.NONE:
             return _error(code, None)
         if initialize is not None:
@@ -182,8 +199,6 @@ class ShareGroupCoordinator:
         if partitions != group.partitions:
             entries.append(ShareStatePartitionMetadata(group_id, partitions))
 
-        self._apply(entries)
-        self._schedule_session(group_id, member_id)
         full = joining or names is not None
         answer = {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
                   "member_epoch": reconciled.member_epoch, "heartbeat_interval_ms": self.heartbeat_interval_ms(group_id),
@@ -242,8 +257,7 @@ class ShareGroupCoordinator:
         if member is None:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
         log.info("Member %s left share group %s", member_id, group_id)
-        entries = self._fence(group, member_id)
-        return entries, {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
+        return self._fence(group, member_id), {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
                          "member_epoch": LEAVE_EPOCH, "heartbeat_interval_ms": 0, "assignment": None}
 
     # -- the group's make-up -------------------------------------------------------------------
@@ -297,18 +311,24 @@ class ShareGroupCoordinator:
         return kept
 
     def _fence(self, group: ShareGroup, member_id: str) -> list[ShareEntry]:
-        """Remove a member and bump the group epoch: records applied, to be written by the caller."""
-        self.scheduler.cancel(_session_key(group.group_id, member_id))
+        """The records that remove a member and bump the group epoch."""
         others = [m for m in group.members.values() if m.member_id != member_id]
         remaining = self._topic_metadata(n for m in others for n in m.subscribed_topic_names)
         entries: list[ShareEntry] = member_tombstones(group.group_id, member_id)
         entries.append(ShareGroupMetadata(group.group_id, group.group_epoch + 1, metadata_hash(remaining)))
-        self._apply(entries)
         return entries
 
-    def _apply(self, entries: list[ShareEntry]) -> None:
+    def _write(self, group_id: str, entries: list[ShareEntry]) -> Callable:
+        """Append the records (GroupError if they cannot be: then nothing changes) and apply them
+        to the groups; what waits for the in-sync replicas."""
+        if not entries:
+            return _nothing_to_wait_for
+        replicated = self.store(group_id, entries)
         for entry in entries:
             replay(self.groups, entry)
+            if isinstance(entry, ShareTombstone) and entry.key.record_type == MEMBER_METADATA:
+                self.scheduler.cancel(_session_key(group_id, entry.key.member_id))  # the member is gone
+        return replicated
 
     # -- share-partition state -----------------------------------------------------------------
 
@@ -324,9 +344,10 @@ class ShareGroupCoordinator:
         else:
             log.error("The share coordinator could not initialize the state of share group %s: %s", group_id, code.name)
             partitions = group.partitions.abandon_initializing({t: v.partitions for t, v in topics.items()})
-        entries = [ShareStatePartitionMetadata(group_id, partitions)]
-        self._apply(entries)
-        stored = await self.writer.store(group_id, entries)
+        try:
+            stored = await self._write(group_id, [ShareStatePartitionMetadata(group_id, partitions)])()
+        except GroupError as exc:
+            stored = exc.code
         if stored != ErrorCode.NONE:
             log.warning("Could not store the share-partition state metadata of share group %s: %s", group_id,
                         stored.name)
@@ -342,7 +363,12 @@ class ShareGroupCoordinator:
         if group is None or member_id not in group.members:
             return
         log.info("Member %s of share group %s is fenced: its session expired", member_id, group_id)
-        self.writer.append(group_id, self._fence(group, member_id))
+        try:
+            self._write(group_id, self._fence(group, member_id))  # not waited for: nobody is answered
+        except GroupError as exc:
+            log.warning("Could not store that member %s left share group %s: %s; trying again after another "
+                        "session timeout", member_id, group_id, exc.code.name)
+            self._schedule_session(group_id, member_id)
 
     # -- DeleteGroups --------------------------------------------------------------------------
 
@@ -356,9 +382,7 @@ class ShareGroupCoordinator:
             return ErrorCode.NON_EMPTY_GROUP
         if not group.partitions.is_empty:
             partitions, doomed = group.partitions.start_deleting(self._partition_count)
-            entries = [ShareStatePartitionMetadata(group_id, partitions)]
-            self._apply(entries)
-            code = await self.writer.store(group_id, entries)
+            code = await self.write_now(group_id, [ShareStatePartitionMetadata(group_id, partitions)])
             if code != ErrorCode.NONE:
                 return code
             if doomed:
@@ -372,10 +396,18 @@ class ShareGroupCoordinator:
                 return ErrorCode.GROUP_ID_NOT_FOUND
             if group.members:
                 return ErrorCode.NON_EMPTY_GROUP
-        entries = group_tombstones(group)
-        self._apply(entries)
-        log.info("Deleted share group %s", group_id)
-        return await self.writer.store(group_id, entries)
+        code = await self.write_now(group_id, group_tombstones(group))
+        if code == ErrorCode.NONE:
+            log.info("Deleted share group %s", group_id)
+        return code
+
+    async def write_now(self, group_id: str, entries: list[ShareEntry]) -> ErrorCode:
+        """Write the records and wait for the in-sync replicas: NONE, or the error."""
+        try:
+            replicated = self._write(group_id, entries)
+        except GroupError as exc:
+            return exc.code
+        return await replicated()
 
     def _partition_count(self, topic_id: uuid.UUID) -> int | None:
         info = self.topics.topic_by_id(topic_id)

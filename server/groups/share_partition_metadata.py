@@ -67,6 +67,17 @@ class SharePartitionMetadata:
         return replace(self, initializing=_without(self.initializing, {
             t: TopicPartitions("", parts) for t, parts in topics.items()}))
 
+    def start_deleting_topics(self, topics: dict[uuid.UUID, str]) -> "SharePartitionMetadata":
+        """``topics`` (id -> name) are to lose their state (DeleteShareGroupOffsets): no longer
+        initialized, deleting until the share coordinator has dropped it."""
+        return SharePartitionMetadata(self.initializing,
+                                      {t: v for t, v in self.initialized.items() if t not in topics},
+                                      {**self.deleting, **topics})
+
+    def finish_deleting(self, topics: set[uuid.UUID]) -> "SharePartitionMetadata":
+        """``topics``' state is gone."""
+        return replace(self, deleting={t: n for t, n in self.deleting.items() if t not in topics})
+
     def start_deleting(self, partition_count) -> tuple["SharePartitionMetadata", ByTopic]:
         """Every partition with state (or being given some) is to be deleted: the new metadata and
         those partitions (Kafka's shareGroupBuildPartitionDeleteRequest). Topics an earlier

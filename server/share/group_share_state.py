@@ -4,8 +4,9 @@ use).
 
 When a share group is first assigned a topic's partitions, their state is *initialized* at the
 group's epoch with start offset -1 (the first fetch then starts where
-``share.auto.offset.reset`` says); when the group is deleted, it is *deleted*. Each answers NONE,
-or the first partition's error.
+``share.auto.offset.reset`` says), or at the offset an admin sets; when the group (or its offsets
+for a topic) is deleted, it is *deleted*. Each answers NONE, or the first partition's error. A
+*summary* (start offset, records done past it) describes the group's offsets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from odradek.wire import ErrorCode
 
+from ..groups.share_state import PartitionSummary
 from .share_partition_key import SharePartitionKey
 from .share_persister import SharePersister
 from .share_state import UNINITIALIZED_START_OFFSET
@@ -39,6 +41,19 @@ class GroupShareState:
         if self._shares is not None:
             self._shares.forget_group(group_id)
         return code
+
+    async def summary(self, group_id: str, partitions: Partitions) -> dict[tuple[uuid.UUID, int], PartitionSummary]:
+        found = {}
+        for topic_id, indexes in partitions.items():
+            for index in sorted(indexes):
+                try:
+                    state = await self._persister.summary(SharePartitionKey(group_id, topic_id, index))
+                except ShareStateError as exc:
+                    found[(topic_id, index)] = PartitionSummary(exc.code)
+                else:
+                    found[(topic_id, index)] = PartitionSummary(ErrorCode.NONE, state.start_offset, state.leader_epoch,
+                                                                state.delivery_complete_count)
+        return found
 
     async def _each(self, group_id: str, partitions: Partitions, action) -> ErrorCode:
         first_error = ErrorCode.NONE

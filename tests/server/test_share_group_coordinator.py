@@ -7,22 +7,16 @@ store is an in-memory one that remembers what it was asked.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
-from types import SimpleNamespace
-
 import pytest
 import trio
 import trio.testing
 
 from odradek.server.groups.classic_group import ClassicGroup
-from odradek.server.groups.scheduler import Scheduler
-from odradek.server.groups.share_group import ShareGroup, ShareGroupState
-from odradek.server.groups.share_group_config import ShareGroupConfig
-from odradek.server.groups.share_group_coordinator import ShareGroupCoordinator
-from odradek.server.groups.share_group_records import ShareTombstone, replay
-from odradek.storage.topic_metadata import TopicInfo
+from odradek.server.groups.share_group import ShareGroupState
+from odradek.server.groups.share_group_records import ShareTombstone
 from odradek.wire import ErrorCode
+
+from share_harness import Harness, Member
 
 SESSION_S = 45
 
@@ -30,112 +24,6 @@ SESSION_S = 45
 @pytest.fixture
 def clock():
     return trio.testing.MockClock(autojump_threshold=0)
-
-
-class Topics:
-    def __init__(self):
-        self.by_name: dict[str, TopicInfo] = {}
-
-    def create(self, name: str, partitions: int) -> uuid.UUID:
-        self.by_name[name] = TopicInfo(name, uuid.uuid4(), partitions)
-        return self.by_name[name].topic_id
-
-    def grow(self, name: str, partitions: int) -> None:
-        self.by_name[name] = replace(self.by_name[name], num_partitions=partitions)
-
-    def delete(self, name: str) -> None:
-        del self.by_name[name]
-
-    def topic(self, name):
-        return self.by_name.get(name)
-
-    def topic_by_id(self, topic_id):
-        return next((t for t in self.by_name.values() if t.topic_id == topic_id), None)
-
-
-class Writer:
-    def __init__(self):
-        self.entries = []
-        self.fail_with = ErrorCode.NONE
-
-    async def store(self, group_id, entries):
-        if self.fail_with != ErrorCode.NONE:
-            return self.fail_with
-        self.entries.extend(entries)
-        return ErrorCode.NONE
-
-    def append(self, group_id, entries):
-        self.entries.extend(entries)
-
-
-class State:
-    """The share coordinator's side: which partitions have state, per group."""
-
-    def __init__(self):
-        self.initialized: dict[str, set] = {}
-        self.deleted: list = []
-        self.refuse = ErrorCode.NONE
-
-    async def initialize(self, group_id, state_epoch, partitions):
-        if self.refuse != ErrorCode.NONE:
-            return self.refuse
-        self.initialized.setdefault(group_id, set()).update((t, p) for t, ps in partitions.items() for p in ps)
-        return ErrorCode.NONE
-
-    async def delete(self, group_id, partitions):
-        self.deleted.append((group_id, {t: set(ps) for t, ps in partitions.items()}))
-        self.initialized.pop(group_id, None)
-        return ErrorCode.NONE
-
-
-class Harness:
-    def __init__(self, nursery, **config):
-        self.scheduler = Scheduler()
-        nursery.start_soon(self.scheduler.run)
-        self.groups: dict = {}
-        self.topics = Topics()
-        self.writer = Writer()
-        self.state = State()
-        self.coordinator = ShareGroupCoordinator(
-            self.groups, ShareGroupConfig(**config), self.scheduler, self.topics, self.writer, self.state,
-            nursery.start_soon, now_ms=lambda: 1_000_000 + int(trio.current_time() * 1000))
-
-    def group(self, group_id="g") -> ShareGroup:
-        return self.groups[group_id]
-
-    async def heartbeat(self, member_id, epoch, names=None, group_id="g", rack_id=None):
-        request = SimpleNamespace(group_id=group_id, member_id=member_id, member_epoch=epoch, rack_id=rack_id,
-                                  subscribed_topic_names=names)
-        answer = await self.coordinator.heartbeat(request, "client", "/127.0.0.1")
-        await trio.testing.wait_all_tasks_blocked()  # the share state's initialization, if one started
-        return answer
-
-    def replayed(self) -> dict:
-        groups: dict = {}
-        for entry in self.writer.entries:
-            replay(groups, entry)
-        return groups
-
-
-class Member:
-    """A well-behaved share consumer: it heartbeats with the epoch it was last given."""
-
-    def __init__(self, harness, member_id, names=("t",)):
-        self.h, self.member_id, self.names = harness, member_id, list(names)
-        self.epoch = 0
-        self.assigned: dict[uuid.UUID, set[int]] = {}
-
-    async def beat(self, names=None):
-        answer = await self.h.heartbeat(self.member_id, self.epoch,
-                                        names=self.names if self.epoch == 0 else names)
-        assert answer["error_code"] == ErrorCode.NONE, answer
-        self.epoch = answer["member_epoch"]
-        if answer["assignment"] is not None:
-            self.assigned = {tp["topic_id"]: set(tp["partitions"]) for tp in answer["assignment"]["topic_partitions"]}
-        return answer
-
-    async def leave(self):
-        return await self.h.heartbeat(self.member_id, -1)
 
 
 async def test_a_first_member_gets_its_partitions_once_their_state_is_initialized(clock):
@@ -275,13 +163,33 @@ async def test_errors_are_kafkas(clock):
         nursery.cancel_scope.cancel()
 
 
-async def test_a_failed_write_is_answered_with_the_coordinator_error(clock):
+async def test_a_change_that_cannot_be_written_does_not_happen(clock):
     async with trio.open_nursery() as nursery:
         h = Harness(nursery)
         h.topics.create("t", 1)
-        h.writer.fail_with = ErrorCode.NOT_COORDINATOR
+        h.log.refuse = ErrorCode.NOT_COORDINATOR
         answer = await h.heartbeat("m", 0, ["t"])
         assert (answer["error_code"], answer["member_id"]) == (ErrorCode.NOT_COORDINATOR, None)
+        assert "g" not in h.groups and h.state.initialized == {}
+        h.log.refuse = ErrorCode.NONE
+        m = Member(h, "m")
+        await m.beat()
+        h.log.refuse = ErrorCode.NOT_COORDINATOR
+        assert (await m.leave())["error_code"] == ErrorCode.NOT_COORDINATOR
+        assert set(h.group().members) == {"m"}  # still a member, with its session
+        h.log.refuse = ErrorCode.NONE
+        await trio.sleep(SESSION_S + 1)
+        assert h.group().members == {}
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_change_the_replicas_did_not_get_is_answered_with_the_coordinator_error(clock):
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery)
+        h.topics.create("t", 1)
+        h.log.unreplicated = ErrorCode.COORDINATOR_NOT_AVAILABLE
+        answer = await h.heartbeat("m", 0, ["t"])
+        assert (answer["error_code"], answer["member_id"]) == (ErrorCode.COORDINATOR_NOT_AVAILABLE, None)
         nursery.cancel_scope.cancel()
 
 
@@ -382,6 +290,6 @@ async def test_an_empty_group_is_deleted_with_its_share_partition_state(clock):
         assert await h.coordinator.delete("g") == ErrorCode.NONE
         assert "g" not in h.groups
         assert h.state.deleted == [("g", {topic_id: {0, 1}})]
-        assert isinstance(h.writer.entries[-1], ShareTombstone)
+        assert isinstance(h.log.entries[-1], ShareTombstone)
         assert h.replayed() == {}
         nursery.cancel_scope.cancel()

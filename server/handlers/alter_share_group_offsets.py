@@ -1,0 +1,22 @@
+"""AlterShareGroupOffsets: set an empty share group's start offsets in partitions, for
+``kafka-share-groups --reset-offsets``; see ``groups.share_group_offsets``.
+
+With share groups off (``share.version`` 0) it is answered UNSUPPORTED_VERSION, as Kafka answers it.
+"""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+from ..groups.share_group_offsets import message
+
+API_KEY = ApiKey.ALTER_SHARE_GROUP_OFFSETS
+
+
+async def handle(ctx, request) -> dict:
+    if not ctx.broker.features.share_groups_enabled:
+        code = ErrorCode.UNSUPPORTED_VERSION
+        return {"throttle_time_ms": 0, "error_code": code, "error_message": message(code), "responses": []}
+    requested = [(t.topic_name, [(p.partition_index, p.start_offset) for p in t.partitions]) for t in request.topics]
+    answer = await ctx.broker.groups.share_offsets.alter(request.group_id, requested)
+    return {"throttle_time_ms": 0, **answer}
