@@ -10,6 +10,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..authorized_operations import GROUP, authorized
+from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
 
@@ -51,19 +52,9 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
                 "client_host": m.client_host,
                 "subscribed_topic_names": list(m.subscribed_topic_names),
                 "subscribed_topic_regex": m.subscribed_topic_regex,
-                "assignment": {"topic_partitions": _named(metadata, m.assigned)},
-                "target_assignment": {"topic_partitions": _named(metadata, group.target.get(m.member_id, {}))},
+                "assignment": {"topic_partitions": named_partitions(metadata, m.assigned)},
+                "target_assignment": {"topic_partitions": named_partitions(metadata, group.target.get(m.member_id, {}))},
             }
             for m in group.members.values()
         ],
     }
-
-
-def _named(metadata, assignment) -> list[dict]:
-    """Partitions by topic id and name; topics deleted since are left out, as Kafka does."""
-    named = []
-    for topic_id, partitions in assignment.items():
-        info = metadata.topic_by_id(topic_id)
-        if info is not None:
-            named.append({"topic_id": topic_id, "topic_name": info.name, "partitions": sorted(partitions)})
-    return named

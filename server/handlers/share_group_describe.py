@@ -11,6 +11,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..authorized_operations import GROUP, authorized
 from ..groups.share_group import ShareGroup
+from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.SHARE_GROUP_DESCRIBE
 
@@ -52,21 +53,12 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
                 "client_id": m.client_id,
                 "client_host": m.client_host,
                 "subscribed_topic_names": sorted(m.subscribed_topic_names),
-                "assignment": {"topic_partitions": _named(metadata, m.assigned)},
+                "assignment": {"topic_partitions": named_partitions(metadata, m.assigned)},
             }
             for m in group.members.values()
         ],
     }
 
-
-def _named(metadata, assignment) -> list[dict]:
-    """Partitions by topic id and name; topics deleted since are left out, as Kafka does."""
-    named = []
-    for topic_id, partitions in assignment.items():
-        info = metadata.topic_by_id(topic_id)
-        if info is not None:
-            named.append({"topic_id": topic_id, "topic_name": info.name, "partitions": sorted(partitions)})
-    return named
 
 
 def _error(group_id: str, code: ErrorCode, message: str | None) -> dict:

@@ -14,3 +14,14 @@ def resolve_topic(broker, name: str | None, topic_id: uuid.UUID | None, by_id: b
             return None
         return broker.metadata.topic_by_id(topic_id)
     return broker.metadata.topic(name) if name else None
+
+
+def named_partitions(metadata, assignment) -> list[dict]:
+    """An assignment (topic id -> partitions) as the group describe APIs answer it: by topic id and
+    name, partitions sorted; topics deleted since are left out, as Kafka does."""
+    named = []
+    for topic_id, partitions in assignment.items():
+        info = metadata.topic_by_id(topic_id)
+        if info is not None:
+            named.append({"topic_id": topic_id, "topic_name": info.name, "partitions": sorted(partitions)})
+    return named
