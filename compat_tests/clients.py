@@ -35,9 +35,13 @@ class Clients:
         return producer
 
     def kp_consumer(self, broker, **config) -> kafka.KafkaConsumer:
+        """A kafka-python consumer. Its metadata is refreshed every 3 s rather than every 5 min:
+        kafka-python forgets a topic subscribed while a Metadata request is in flight (the answer
+        to the older request clears its "update needed" flag), and a group leader that joined in
+        that window assigns nothing until its next refresh."""
         settings = dict(bootstrap_servers=broker.bootstrap, group_id=None, enable_auto_commit=False,
                         auto_offset_reset="earliest", request_timeout_ms=10_000, retry_backoff_ms=50,
-                        fetch_max_wait_ms=100)
+                        fetch_max_wait_ms=100, metadata_max_age_ms=3_000)
         consumer = kafka.KafkaConsumer(**{**settings, **config})
         self._closers.append(lambda: consumer.close(timeout_ms=5000))
         return consumer
