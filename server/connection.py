@@ -25,6 +25,7 @@ from .close_connection import CloseConnection
 from .deferred_response import Deferred
 from .dispatch import dispatch
 from .response_writer import send_chunks
+from .security.session import Session
 from .socket_options import apply_socket_options
 
 log = logging.getLogger("odradek.server")
@@ -38,6 +39,8 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     peer = _peer_name(stream)
     connection_id = f"{listener_name}-{peer}-{next(_connection_numbers)}"
     config = broker.config
+    session = Session.for_connection(listener_name, config.listener_config.protocols[listener_name],
+                                     _peer_host(stream))
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
     splitter = FrameSplitter(config.socket_request_max_bytes)
     try:
@@ -49,7 +52,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                     await answers.drain()
                     return
                 for frame in splitter.feed(data):
-                    response = await dispatch(broker, frame, peer, listener_name, connection_id)
+                    response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
                     if response is not None:
                         await answers.send(response)
     except* FramingError as group:
@@ -95,6 +98,13 @@ class _OrderedAnswers:
             await previous.wait()
         await send_chunks(self._stream, chunks)
         sent.set()
+
+
+def _peer_host(stream: trio.SocketStream) -> str:
+    try:
+        return stream.socket.getpeername()[0]
+    except OSError:
+        return "?"
 
 
 def _peer_name(stream: trio.SocketStream) -> str:

@@ -26,11 +26,13 @@ from .close_connection import CloseConnection
 from .deferred_response import Deferred
 from .handlers.api_versions import api_versions_body
 from .request_context import RequestContext
+from .security.session import Session
 
 log = logging.getLogger("odradek.server")
 
 
-async def dispatch(broker, frame, peer: str, listener: str, connection_id: str = "") -> list | Deferred | None:
+async def dispatch(broker, frame, peer: str, listener: str, connection_id: str = "",
+                   session: Session | None = None) -> list | Deferred | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
     none, or a ``Deferred`` whose result is those chunks."""
     try:
@@ -51,7 +53,7 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
         raise CloseConnection(
             f"API {header.api_key} version {header.api_version} is not served"
         )
-    ctx = RequestContext(broker, header, peer, listener, connection_id or peer)
+    ctx = RequestContext(broker, header, peer, listener, connection_id or peer, session)
     try:
         body = await route.handler(ctx, request)
     except CloseConnection:
