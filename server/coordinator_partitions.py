@@ -17,7 +17,16 @@ of it, at epoch 0 (``own_all``), including partitions of a topic not created yet
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import trio
+
 from odradek.wire import ErrorCode
+
+log = logging.getLogger("odradek.server")
+Loaded = TypeVar("Loaded")
 
 SINGLE_BROKER_EPOCH = 0
 
@@ -81,3 +90,19 @@ class CoordinatorPartitions:
         """This broker no longer leads the partition; True if it was owned or loading."""
         owned = self._owned.pop(partition, None) is not None
         return self._loading.pop(partition, None) is not None or owned
+
+    async def load(self, partition: int, replay: Callable[[int], Loaded], what: str) -> tuple[Loaded, int] | None:
+        """Replay a partition just won (``replay`` runs in a worker thread) and own it: what was
+        replayed and the coordinator epoch, or None if the replay failed (logged; the partition is
+        given up, as Kafka does, until the next election) or leadership went elsewhere meanwhile.
+        ``what`` names the partition's contents in the log ("the groups of __consumer_offsets")."""
+        log.info("Loading %s-%d", what, partition)
+        try:
+            loaded = await trio.to_thread.run_sync(replay, partition)
+        except Exception:
+            log.exception("Could not load %s-%d", what, partition)
+            if self.is_loading(partition):
+                self.resigned(partition)
+            return None
+        epoch = self.loaded(partition)
+        return None if epoch is None else (loaded, epoch)

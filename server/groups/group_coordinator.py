@@ -135,27 +135,19 @@ class GroupCoordinator:
             self._unload_partition(partition)
 
     async def _load_partition(self, partition: int) -> None:
-        log.info("Loading the groups and offsets of %s-%d", OFFSETS_TOPIC, partition)
         started = trio.current_time()
-        try:
-            loaded = await trio.to_thread.run_sync(self.topic.load_partition, partition)
-        except Exception:
-            log.exception("Could not load the groups of %s-%d", OFFSETS_TOPIC, partition)
-            if self.partitions.is_loading(partition):
-                self.partitions.resigned(partition)
-            self._settled_while_loading.pop(partition, None)
+        done = await self.partitions.load(partition, self.topic.load_partition,
+                                          f"the groups and offsets of {OFFSETS_TOPIC}")
+        settled = self._settled_while_loading.pop(partition, [])
+        if done is None:
             return
-        if not self.partitions.is_loading(partition):
-            return  # leadership went elsewhere meanwhile
+        loaded, epoch = done
         self._take(loaded)
-        epoch = self.partitions.loaded(partition)
-        for producer_id, commit in self._settled_while_loading.pop(partition, []):
+        for producer_id, commit in settled:
             self.offsets.complete_transaction(partition, producer_id, commit)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s-%d in %d ms; coordinating them "
                  "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups),
-                 len(loaded.offsets), OFFSETS_TOPIC,
-                 partition,
-                 (trio.current_time() - started) * 1000, epoch)
+                 len(loaded.offsets), OFFSETS_TOPIC, partition, (trio.current_time() - started) * 1000, epoch)
 
     def _unload_partition(self, partition: int) -> None:
         unloaded = 0

@@ -98,18 +98,12 @@ class ShareCoordinator:
             log.info("No longer coordinating the share states of %s-%d", SHARE_STATE_TOPIC, partition)
 
     async def _load_partition(self, partition: int) -> None:
-        log.info("Loading the share states of %s-%d", SHARE_STATE_TOPIC, partition)
-        try:
-            shard = await trio.to_thread.run_sync(self.topic.load_partition, partition)
-        except Exception:
-            log.exception("Could not load the share states of %s-%d", SHARE_STATE_TOPIC, partition)
-            if self.partitions.is_loading(partition):
-                self.partitions.resigned(partition)
+        done = await self.partitions.load(partition, self.topic.load_partition,
+                                          f"the share states of {SHARE_STATE_TOPIC}")
+        if done is None:
             return
-        if not self.partitions.is_loading(partition):
-            return  # leadership went elsewhere meanwhile
+        shard, epoch = done
         self._shards[partition] = shard
-        epoch = self.partitions.loaded(partition)
         log.info("Loaded %d share state(s) from %s-%d; coordinating them at epoch %d", len(shard.states),
                  SHARE_STATE_TOPIC, partition, epoch)
 

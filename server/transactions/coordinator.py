@@ -116,18 +116,12 @@ class TransactionCoordinator:
             self._unload_partition(partition)
 
     async def _load_partition(self, partition: int) -> None:
-        log.info("Loading the transactional ids of %s-%d", TRANSACTION_STATE_TOPIC, partition)
-        try:
-            loaded = await trio.to_thread.run_sync(self.topic.load_partition, partition)
-        except Exception:
-            log.exception("Could not load the transactional ids of %s-%d", TRANSACTION_STATE_TOPIC, partition)
-            if self.partitions.is_loading(partition):
-                self.partitions.resigned(partition)
+        done = await self.partitions.load(partition, self.topic.load_partition,
+                                          f"the transactional ids of {TRANSACTION_STATE_TOPIC}")
+        if done is None:
             return
-        if not self.partitions.is_loading(partition):
-            return  # leadership went elsewhere meanwhile
+        loaded, epoch = done
         self._take(loaded)
-        epoch = self.partitions.loaded(partition)
         log.info("Loaded %d transactional id(s) from %s-%d; coordinating them at epoch %d", len(loaded),
                  TRANSACTION_STATE_TOPIC, partition, epoch)
 
