@@ -40,6 +40,14 @@ def consumer_view(broker, group: str):
     return found.error_code, found.group_state, {m.member_id for m in found.members}
 
 
+def member_types(broker, group: str) -> dict[str, int]:
+    """ConsumerGroupDescribe v1 (KIP-1099): each member's MemberType (0 classic, 1 consumer)."""
+    with WireClient(broker) as client:
+        [found] = client.send(ApiKey.CONSUMER_GROUP_DESCRIBE, 1, {"group_ids": [group],
+                                                                  "include_authorized_operations": False}).groups
+    return {m.member_id: m.member_type for m in found.members}
+
+
 def listed_type(broker, group: str) -> str:
     with WireClient(broker) as client:
         listed = client.send(ApiKey.LIST_GROUPS, 5, {"states_filter": [], "types_filter": []}).groups
@@ -76,6 +84,7 @@ def test_a_consumer_protocol_member_upgrades_a_classic_group_and_leaving_downgra
     wait_until(lambda: consumer_view(broker, topic) == (ErrorCode.NONE, "Stable", ids), timeout=60,
                what="the converted group to be Stable with its three members")
     assert listed_type(broker, topic) == "consumer"
+    assert member_types(broker, topic) == {**{m.member_id: 0 for m in classic}, upgrading.member_id: 1}
     assert classic_view(broker, topic)[1:] == ("Dead", "", "", set())  # DescribeGroups v5: not a classic group now
     more = produce_to_partitions(clients, broker, topic, PARTITIONS, 5, tag="mixed-")
     sent += more

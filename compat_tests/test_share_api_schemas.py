@@ -1,7 +1,8 @@
-"""Our share group API tables (KIP-932: keys 76-79, 83-87, 90-92) against Kafka 4.3 itself.
+"""Our share group API tables (KIP-932: keys 76-79, 83-87, 90-92), and the other tables newer than
+the reference specs (ConsumerGroupDescribe v1), against Kafka 4.3 itself.
 
 The reference specs the unit check reads (tests/wire/test_wire_schema_specs.py) hold only the
-4.0 preview of these APIs, so their versions are proven here instead: the tables must be exactly
+4.0 preview of the share APIs, so their versions are proven here instead: the tables must be exactly
 what tools/gen_schemas.py makes of the specs inside Kafka 4.3's clients jar, and their version
 ranges what a real Kafka 4.3 broker advertises in ApiVersions.  An odradek broker advertises a
 share API only once a handler serves it; whatever it advertises must be Kafka's range too.
@@ -24,7 +25,8 @@ from .java.targets import require_kafka_jars
 from .wire_client import WireClient
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARE_APIS = [API_BY_NAME[name] for name in gen_schemas.NEWER_THAN_REFERENCE]
+NEWER_APIS = [API_BY_NAME[name] for name in gen_schemas.NEWER_THAN_REFERENCE]
+SHARE_APIS = [api for api in NEWER_APIS if "Share" in api.name]
 API_VERSIONS_VERSION = 3  # the first version with the (tagged) features Kafka advertises
 
 
@@ -42,7 +44,7 @@ def test_the_tables_are_generated_from_kafka_4_3s_specs():
     require_kafka_jars()
     [jar] = CACHE.glob("kafka-clients-*.jar")
     specs = gen_schemas.read_specs([jar])
-    for api in SHARE_APIS:
+    for api in NEWER_APIS:
         request, response = specs[api.name + "Request"], specs[api.name + "Response"]
         module = REPO_ROOT / "wire" / "apis" / f"{gen_schemas.snake_case(api.name)}.py"
         assert module.read_text() == gen_schemas.render_api(api.key, api.name, request, response), module
@@ -70,13 +72,13 @@ def kafka_advertises(tmp_path_factory):
 
 def test_the_version_ranges_are_what_kafka_4_3_advertises(kafka_advertises):
     kafka_ranges, kafka_features = kafka_advertises
-    assert {api.name: (api.valid_versions.low, api.valid_versions.high) for api in SHARE_APIS} == {
-        api.name: kafka_ranges.get(api.key) for api in SHARE_APIS}
+    assert {api.name: (api.valid_versions.low, api.valid_versions.high) for api in NEWER_APIS} == {
+        api.name: kafka_ranges.get(api.key) for api in NEWER_APIS}
     # share groups are on in a Kafka 4.3 formatted with its defaults: share.version finalized at 1
     assert kafka_features.get("share.version") == (1, 1)
 
 
-def test_odradek_advertises_kafkas_range_for_each_share_api_it_serves(kafka_advertises, tmp_path):
+def test_odradek_advertises_kafkas_range_for_each_newer_api_it_serves(kafka_advertises, tmp_path):
     kafka_ranges, _ = kafka_advertises
     odradek = BrokerProcess(tmp_path / "data").start()
     try:
@@ -84,6 +86,6 @@ def test_odradek_advertises_kafkas_range_for_each_share_api_it_serves(kafka_adve
     finally:
         assert odradek.stop() == 0
     # advertised exactly when a handler serves it (none did before the share handlers landed)
-    served = {api.name: ours[api.key] for api in SHARE_APIS if api.key in ours}
-    assert set(served) == {api.name for api in SHARE_APIS if api.key in ROUTES}
-    assert served == {api.name: kafka_ranges[api.key] for api in SHARE_APIS if api.name in served}
+    served = {api.name: ours[api.key] for api in NEWER_APIS if api.key in ours}
+    assert set(served) == {api.name for api in NEWER_APIS if api.key in ROUTES}
+    assert served == {api.name: kafka_ranges[api.key] for api in NEWER_APIS if api.name in served}

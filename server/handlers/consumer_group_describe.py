@@ -2,7 +2,8 @@
 
 Clients ask this first and fall back to DescribeGroups on GROUP_ID_NOT_FOUND, which is what a
 classic group answers here.  A group found carries its authorized operations when asked (all of a
-group's: there is no authorizer).
+group's: there is no authorizer).  From v1 (KIP-1099) each member says which protocol it speaks:
+a consumer group being migrated holds classic members beside consumer ones, and tools show which.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..authorized_operations import GROUP, authorized
 from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
+CLASSIC_MEMBER, CONSUMER_MEMBER = 0, 1  # MemberType
 
 
 async def handle(ctx, request) -> dict:
@@ -54,6 +56,7 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
                 "subscribed_topic_regex": m.subscribed_topic_regex,
                 "assignment": {"topic_partitions": named_partitions(metadata, m.assigned)},
                 "target_assignment": {"topic_partitions": named_partitions(metadata, group.target.get(m.member_id, {}))},
+                "member_type": CLASSIC_MEMBER if m.classic is not None else CONSUMER_MEMBER,
             }
             for m in group.members.values()
         ],

@@ -9,7 +9,7 @@ API = Api(
     name="ConsumerGroupDescribe",
     request=Message(
         name="ConsumerGroupDescribeRequest",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("group_ids", "[]string", "0+"),
@@ -18,7 +18,7 @@ API = Api(
     ),
     response=Message(
         name="ConsumerGroupDescribeResponse",
-        valid_versions="0",
+        valid_versions="0-1",
         flexible_versions="0+",
         fields=(
             Field("throttle_time_ms", "int32", "0+"),
@@ -53,6 +53,7 @@ API = Api(
                             Field("partitions", "[]int32", "0+"),
                         )),
                     )),
+                    Field("member_type", "int8", "1+", default=-1),
                 )),
                 Field("authorized_operations", "int32", "0+", default=-2147483648),
             )),
