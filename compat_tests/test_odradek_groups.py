@@ -201,7 +201,7 @@ def test_describe_a_share_group_as_kafka_share_groups_does(module_broker, client
         # a share group starts at the end of each partition (share.auto.offset.reset=latest): sent after it settled
         produce_to_partitions(clients, module_broker, topic, 2, 3)
         rows = wait_until(lambda: (found := share_rows(module_broker, group)) and all(
-            row[4] == "0" for row in found) and found, what="every record to be acknowledged")
+            row[4] == "0" for row in found) and found, timeout=60, interval=0.5, what="every record to be acknowledged")
         assert [row[:3] for row in rows] == [[group, topic, "0"], [group, topic, "1"]]
         members = groups(module_broker, "--describe", "--group", group, "--members", "--verbose")
         assert (members.code, members.err) == (0, "")
@@ -218,7 +218,7 @@ def test_describe_a_share_group_as_kafka_share_groups_does(module_broker, client
         for consumer in consumers:
             consumer.close()
 
-    wait_until(lambda: share_rows(module_broker, group, "--state")[0][-2:] == ["Empty", "0"],
+    wait_until(lambda: share_rows(module_broker, group, "--state")[0][-2:] == ["Empty", "0"], interval=0.5,
                what="the closed consumers to have left")
     produce_to_partitions(clients, module_broker, topic, 1, 2, tag="late-")  # two more records on partition 0
     rows = share_rows(module_broker, group)
