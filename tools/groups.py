@@ -14,7 +14,8 @@ from .groups_reset import reset_groups
 from .groups_share_describe import SHARE_GROUP_TYPE, describe_share
 from .options import add_bootstrap, connect
 
-HELP = "list, describe (offsets with lag, members, state), reset offsets of and delete consumer groups; describe share groups"
+HELP = ("list, describe (offsets with lag, members, state), reset offsets of and delete consumer groups; "
+        "describe share groups")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
