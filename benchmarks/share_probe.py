@@ -161,17 +161,27 @@ def main() -> None:
 # -- the workload's side --------------------------------------------------------------------------
 
 class ConsumerProcesses:
-    """``count`` share-probe processes in one group, their report lines read with a deadline."""
+    """Share-probe processes, their report lines read with a deadline.
 
-    def __init__(self, mode: str, bootstrap: str, topic: str, group: str, count: int):
-        self.processes = [subprocess.Popen([sys.executable, "-m", "benchmarks.share_probe", mode,
-                                            bootstrap, topic, group],
-                                           cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                          for _ in range(count)]
+    A process told ``stop`` prints its last report and exits, and the end of its output may be
+    read before the other processes' last reports: only the end of one not told to stop is an
+    error."""
+
+    def __init__(self, commands: list[list[str]]):
+        self.processes = [subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                          for command in commands]
         self._pending: dict[int, bytes] = {p.stdout.fileno(): b"" for p in self.processes}
         self._lines: list[tuple[int, str]] = []
+        self._stopping: set[int] = set()
+
+    @classmethod
+    def probes(cls, mode: str, bootstrap: str, topic: str, group: str, count: int) -> "ConsumerProcesses":
+        """``count`` consumers of ``group`` in ``mode`` ("drain" or "hold")."""
+        return cls([[sys.executable, "-m", "benchmarks.share_probe", mode, bootstrap, topic, group]] * count)
 
     def send(self, index: int, command: str) -> None:
+        if command == "stop":
+            self._stopping.add(index)
         stdin = self.processes[index].stdin
         stdin.write(command.encode() + b"\n")
         stdin.flush()
@@ -186,7 +196,7 @@ class ConsumerProcesses:
         deadline = time.monotonic() + timeout
         while not self._lines:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not self._pending:
                 return None
             readable, _, _ = select.select(list(self._pending), [], [], left)
             for fd in readable:
@@ -202,7 +212,10 @@ class ConsumerProcesses:
         if not data:
             del self._pending[fd]
             code = self.processes[index].wait()
-            raise RuntimeError(f"share consumer {index + 1} exited ({code}) unexpectedly")
+            reported = any(i == index and text.startswith('{"error"') for i, text in self._lines)  # raised first
+            if index not in self._stopping and not reported:
+                raise RuntimeError(f"share consumer {index + 1} exited ({code}) unexpectedly")
+            return
         *complete, self._pending[fd] = (self._pending[fd] + data).split(b"\n")
         self._lines += [(index, line.decode()) for line in complete]
 

@@ -1,10 +1,11 @@
 """``odradek groups --describe`` (``--offsets``, ``--members``, ``--state``, ``--verbose``) and
-``--reset-offsets`` run as processes, against kafka-python members and commits.
+``--reset-offsets`` run as processes, against kafka-python members and commits; ``--describe`` of a
+share group against confluent-kafka's ShareConsumers.
 
 Where Java is installed the same command lines also run through Kafka 4.3's own
 kafka-consumer-groups (``ConsumerGroupCommand``) against the same broker, and the outputs must be
 the same, but for the trailing spaces Kafka leaves and the order of reset rows (Kafka's is a hash
-map's).  With ``ODRADEK_COMPAT_TARGET=kafka`` the broker is Apache Kafka too.
+map's); a share group's, through kafka-share-groups (``ShareGroupCommand``).  With ``ODRADEK_COMPAT_TARGET=kafka`` the broker is Apache Kafka too.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import kafka
 
 from .clients import wait_until
 from .group_helpers import create_topic, produce_to_partitions, wait_for_records
-from .java.kafka_tool import CONSUMER_GROUPS, run_tool
+from .java.kafka_tool import CONSUMER_GROUPS, SHARE_GROUPS, run_tool
 from .java.targets import require_kafka_jars
 from .odradek_cli import run
+from .test_share_consumers import PolledShareConsumer, settled_group
 
-BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3}
+BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0, "offsets.topic.num.partitions": 3,
+                    "group.share.heartbeat.interval.ms": 500, "group.share.min.heartbeat.interval.ms": 100}
 RUNS_AGAINST_KAFKA_TOO = True
 DRY_RUN_WARNING = (
     "WARN: No action will be performed as the --execute option is missing. In version 5.0, this command will "
@@ -169,3 +172,60 @@ def test_the_output_is_kafka_consumer_groups_output(module_broker, clients, memb
     ours = groups(module_broker, *argv)
     assert sorted(ours.out.splitlines()) == sorted(theirs.stdout.splitlines())
     assert ours.err == theirs.stderr == DRY_RUN_WARNING
+
+
+def same_as_kafka_share_groups(broker, *argv: str) -> None:
+    """The command line through Kafka's ShareGroupCommand and through odradek groups: the same
+    stdout (but for Kafka's trailing spaces) and stderr."""
+    theirs = run_tool(SHARE_GROUPS, "--bootstrap-server", broker.bootstrap, *argv)
+    ours = groups(broker, *argv)
+    assert ours.code == 0, ours.err
+    assert [line.rstrip() for line in ours.out.splitlines()] == [
+        line.rstrip() for line in theirs.stdout.splitlines()], argv
+    assert ours.err == theirs.stderr, argv
+
+
+def share_rows(broker, group: str, *argv: str) -> list[list[str]]:
+    return [line.split() for line in groups(broker, "--describe", "--group", group, *argv).out.splitlines()[2:]]
+
+
+def test_describe_a_share_group_as_kafka_share_groups_does(module_broker, clients, topic):
+    """Two ShareConsumers read a two-partition topic to its end: --describe shows each partition's
+    start offset and no lag, the members and the state; once they have left, new records are lag."""
+    require_kafka_jars()
+    group = f"share-{topic}"
+    create_topic(clients, module_broker, topic, 2)
+    consumers = [PolledShareConsumer(module_broker, group, [topic], f"{group}-{i}") for i in range(2)]
+    try:
+        settled_group(module_broker, group, {c.client_id for c in consumers}, 2)
+        # a share group starts at the end of each partition (share.auto.offset.reset=latest): sent after it settled
+        produce_to_partitions(clients, module_broker, topic, 2, 3)
+        rows = wait_until(lambda: (found := share_rows(module_broker, group)) and all(
+            row[4] == "0" for row in found) and found, timeout=60, interval=0.5, what="every record to be acknowledged")
+        assert [row[:3] for row in rows] == [[group, topic, "0"], [group, topic, "1"]]
+        members = groups(module_broker, "--describe", "--group", group, "--members", "--verbose")
+        assert (members.code, members.err) == (0, "")
+        header, *shown = members.out.splitlines()[1:]
+        assert header.split() == ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "MEMBER-EPOCH",
+                                  "ASSIGNMENT"]
+        assert sorted(row.split()[3] for row in shown) == [c.client_id for c in consumers]
+        assert all(row.split()[2] == "/127.0.0.1" for row in shown)
+        assert share_rows(module_broker, group, "--state")[0][-2:] == ["Stable", "2"]
+        for argv in ([], ["--verbose"], ["--members"], ["--members", "--verbose"], ["--state"],
+                     ["--state", "--verbose"]):
+            same_as_kafka_share_groups(module_broker, "--describe", "--group", group, *argv)
+    finally:
+        for consumer in consumers:
+            consumer.close()
+
+    wait_until(lambda: share_rows(module_broker, group, "--state")[0][-2:] == ["Empty", "0"], interval=0.5,
+               what="the closed consumers to have left")
+    produce_to_partitions(clients, module_broker, topic, 1, 2, tag="late-")  # two more records on partition 0
+    rows = share_rows(module_broker, group)
+    assert [(row[2], row[4]) for row in rows] == [("0", "2"), ("1", "0")]
+    assert {rows[0][3], rows[1][3]} <= {"0", "3"}  # the start offset moves past acknowledged records lazily
+    empty = groups(module_broker, "--describe", "--group", group, "--members")
+    assert (empty.code, empty.out, empty.err) == (0, "", f"\nShare group '{group}' has no active members.\n")
+    for argv in ([], ["--members"], ["--state", "--verbose"]):
+        same_as_kafka_share_groups(module_broker, "--describe", "--group", group, *argv)
+

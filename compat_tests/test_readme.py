@@ -1,7 +1,8 @@
 """The README's examples, run as a newcomer pastes them, against a real broker.
 
 The Quick start's Python snippets run twice each (a second run must work as well as the first),
-and the Tools section's commands run in order, each one through a shell. Only the broker's
+the Tools section's commands run in order, each one through a shell, and the share group example
+runs as its reader would: two workers from its Python block, then its commands. Only the broker's
 address is changed, from the README's ``localhost:9092`` to the test broker's.
 """
 
@@ -11,9 +12,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+
+from .clients import wait_until
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 README_ADDRESS = "localhost:9092"
@@ -64,3 +68,55 @@ def test_tool_examples_run_as_pasted_in_order(readme_broker):
         outputs.append(ran.stdout)
     consumed = outputs[next(i for i, c in enumerate(commands) if c.startswith("odradek consume"))]
     assert sorted(consumed.splitlines()) == ["k1\tv1", "k2\tv2"]
+
+
+class Worker:
+    """The README's ``worker.py`` running as ``python worker.py <name>``, its lines collected."""
+
+    def __init__(self, script: str, name: str):
+        self.lines: list[str] = []
+        self.process = subprocess.Popen([sys.executable, "-c", script, name], stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True)
+        self._reader.start()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(TIMEOUT)
+        self._reader.join(TIMEOUT)
+
+
+def test_share_group_example_runs_as_pasted(readme_broker):
+    title = "Queues: share groups' records"
+    create, consume_and_describe = code_blocks(title, "sh")
+    (worker,) = code_blocks(title, "python")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def shell(command: str) -> str:
+        ran = subprocess.run(["bash", "-c", command.replace(README_ADDRESS, readme_broker.bootstrap)],
+                             capture_output=True, text=True, timeout=TIMEOUT, env=env, stdin=subprocess.DEVNULL)
+        assert (ran.returncode, ran.stderr) == (0, ""), f"{command}\n{ran.stdout}\n{ran.stderr}"
+        return ran.stdout
+
+    shell(create)
+    produce, describe, members = consume_and_describe.strip().splitlines()
+    workers = [Worker(worker.replace(README_ADDRESS, readme_broker.bootstrap), name) for name in ("a", "b")]
+    try:
+        # both workers share the partition, and the group's state for it starts at the log end
+        wait_until(lambda: [row.split()[-1] for row in shell(members).splitlines()[2:]] == ["orders:0"] * 2
+                   and "orders" in shell(describe), timeout=60, interval=0.5,
+                   what="both workers to share orders-0")
+        shell(produce)
+        wait_until(lambda: len(workers[0].lines) + len(workers[1].lines) >= 6, timeout=60, what="six orders read")
+        offsets = wait_until(lambda: (rows := [row.split() for row in shell(describe).splitlines()[2:]])
+                             and rows[0][-1] == "0" and rows, interval=0.5,
+                             what="every order to be acknowledged")
+    finally:
+        for each in workers:
+            each.stop()
+    read = sorted(line.split() for each in workers for line in each.lines)
+    assert sorted(order for _, _, order in read) == [f"order-{i}" for i in range(1, 7)]  # each one once
+    assert {name for name, got, _ in read} <= {"a", "b"} and {got for _, got, _ in read} == {"got"}
+    assert len(offsets) == 1 and offsets[0][:3] == ["workers", "orders", "0"]
+    shown = section(title).split("```\n")[-2].splitlines()  # the output the README shows
+    assert shell(describe).splitlines()[1].split() == shown[0].split()

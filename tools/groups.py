@@ -1,5 +1,6 @@
 """``odradek groups``: list, describe (offsets with lag, members or state), reset the offsets of and
-delete consumer groups, like kafka-consumer-groups.sh."""
+delete consumer groups, like kafka-consumer-groups.sh; ``--describe`` of a share group shows it as
+kafka-share-groups.sh does (start offsets and lag, members, state)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from odradek.wire import ApiKey
 from .client import Client, check
 from .groups_describe import describe
 from .groups_reset import reset_groups
+from .groups_share_describe import SHARE_GROUP_TYPE, describe_share
 from .options import add_bootstrap, connect
 
-HELP = "list, describe (offsets with lag, members, state), reset offsets of and delete consumer groups"
+HELP = ("list, describe (offsets with lag, members, state), reset offsets of and delete consumer groups; "
+        "describe share groups")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         if args.describe:
             view = "members" if args.members else "state" if args.state else "offsets"
             for group in groups:
-                describe(client, group, view, args.verbose)
+                shown = describe_share if group_type(client, group) == SHARE_GROUP_TYPE else describe
+                shown(client, group, view, args.verbose)
         elif args.reset_offsets:
             reset_groups(client, groups, args)
         else:
@@ -67,6 +71,14 @@ def list_groups(client: Client) -> list[str]:
     answer = client.send(ApiKey.LIST_GROUPS, {})
     check(answer.error_code, "ListGroups")
     return [group.group_id for group in answer.groups]
+
+
+def group_type(client: Client, group: str) -> str | None:
+    """The group's type ("classic", "consumer", "share") as its coordinator lists it; None when
+    it does not know the group."""
+    answer = client.send(ApiKey.LIST_GROUPS, {}, client.coordinator(group))
+    check(answer.error_code, "ListGroups")
+    return next((g.group_type for g in answer.groups if g.group_id == group), None)
 
 
 def delete(client: Client, groups: list[str]) -> None:

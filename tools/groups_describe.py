@@ -118,7 +118,7 @@ def _members(group: Group, verbose: bool) -> list[str]:
         row = [group.name, member.member_id] + ([member.instance_id or ""] if static else [])
         row += [member.host, member.client_id, len(member.assignment)]
         if verbose:  # a classic member has no epochs and no target assignment
-            row += [MISSING, _assignment_text(member.assignment) or MISSING, MISSING, MISSING]
+            row += [MISSING, assignment_text(member.assignment) or MISSING, MISSING, MISSING]
         rows.append(row)
     return columns(headers, rows, widths)
 
@@ -144,7 +144,7 @@ def _assignment(data: bytes) -> list[TopicPartition]:
     return [(entry.topic, p) for entry in assignment.assigned_partitions for p in entry.partitions]
 
 
-def _assignment_text(assignment: list[TopicPartition]) -> str:
+def assignment_text(assignment: list[TopicPartition]) -> str:
     """``other:2;topic:0,1``: per topic its partitions in order, the topics' texts in order."""
     by_topic: dict[str, list[int]] = {}
     for topic, partition in assignment:

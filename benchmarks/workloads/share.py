@@ -135,7 +135,7 @@ def _throughput(broker, *, consumers: int, records: int) -> dict[str, float]:
     bootstrap = broker.bootstrap
     topic = group = f"share-throughput-{consumers}"
     confluent_load.create_topic(bootstrap, topic)
-    with ConsumerProcesses("drain", bootstrap, topic, group, consumers) as processes:
+    with ConsumerProcesses.probes("drain", bootstrap, topic, group, consumers) as processes:
         _wait_until_ready(processes, bootstrap, topic)
         base = _end_offset(bootstrap, topic)
         producer_perf(bootstrap, topic, records, SIZE, acks=1, **PERF_PROPS)
@@ -192,7 +192,7 @@ def _redelivery(bootstrap: str, *, rounds: int) -> dict[str, float]:
     topic = group = "share-redelivery"
     confluent_load.create_topic(bootstrap, topic)
     latencies = []
-    with ConsumerProcesses("hold", bootstrap, topic, group, 2) as processes:
+    with ConsumerProcesses.probes("hold", bootstrap, topic, group, 2) as processes:
         producer = _wait_until_ready(processes, bootstrap, topic)
         for number in range(rounds):
             producer.produce(topic, MARK + b" %d" % number)

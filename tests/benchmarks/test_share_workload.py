@@ -1,12 +1,16 @@
-"""The share workload's own logic: how consumers report offsets, how they are tallied, and how a
-broker without share groups is left with a note instead of figures."""
+"""The share workload's own logic: how consumers report offsets, how they are tallied, how the
+end of a consumer process is told apart from its crash, and how a broker without share groups is
+left with a note instead of figures."""
 
 import contextlib
+import sys
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import pytest
+
 from benchmarks.session import Session
-from benchmarks.share_probe import OffsetTally, parse_ranges, percentile, ranges
+from benchmarks.share_probe import ConsumerProcesses, OffsetTally, parse_ranges, percentile, ranges
 from benchmarks.workloads import share
 
 
@@ -68,3 +72,24 @@ def test_a_broker_without_share_groups_gets_one_note_per_case_and_is_not_started
     assert len(tansu) == len(share.THROUGHPUT_METRICS) * 3 + len(share.REDELIVERY_METRICS)
     assert all(m.values == [] and m.note == "does not serve share groups: its ApiVersions answer "
                "lists no ShareGroupHeartbeat" for m in tansu)
+
+
+# Stand-ins for share-probe processes: each answers "stop" with its last report and exits at once.
+LAST_REPORT = "import sys; sys.stdin.readline(); print('{}', flush=True)"
+EXITS_AT_ONCE = "pass"
+
+
+def test_processes_told_to_stop_may_end_before_the_others_have_reported():
+    with ConsumerProcesses([[sys.executable, "-c", LAST_REPORT]] * 6) as processes:
+        processes.send_all("stop")
+        for process in processes.processes:
+            process.wait(30)  # every one has reported and exited before the reports are read
+        reports = [processes.line(10) for _ in range(6)]
+        assert sorted(index for index, _ in reports) == list(range(6))
+        assert processes.line(0.1) is None
+
+
+def test_a_process_that_ends_untold_is_an_error():
+    with ConsumerProcesses([[sys.executable, "-c", EXITS_AT_ONCE]]) as processes:
+        with pytest.raises(RuntimeError, match="share consumer 1 exited \\(0\\) unexpectedly"):
+            processes.line(30)
