@@ -1,0 +1,71 @@
+"""The TLS handshake of one accepted connection, and the principal its certificate names.
+
+The handshake runs before the first request, bounded by ``HANDSHAKE_TIMEOUT_S``: a client that
+sends garbage instead of a ClientHello, presents a certificate the truststore does not vouch for,
+or starts a handshake and then stalls costs only its own connection, with one log line (Kafka's
+own words, "Failed authentication with <address> (SSL handshake failed)") and no traceback.
+
+On an SSL listener a client certificate names the session's principal: ``User:`` followed by the
+certificate's subject in Java's RFC 2253 form, passed through ``ssl.principal.mapping.rules``
+(Kafka's DefaultKafkaPrincipalBuilder); without a certificate the principal stays
+``User:ANONYMOUS``. On SASL_SSL the principal comes from SASL, not from the certificate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import trio
+
+from .distinguished_name import subject_name
+from .principal import KafkaPrincipal
+from .session import Session
+from .ssl_principal_mapper import NoMatchingRule
+from .tls_context import ListenerTls
+
+log = logging.getLogger("odradek.server")
+
+HANDSHAKE_TIMEOUT_S = 10.0
+
+
+async def handshake(stream: trio.SocketStream, tls: ListenerTls, session: Session,
+                    peer: str) -> trio.SSLStream | None:
+    """The stream wrapped in TLS and the session's principal set, or None (the connection is to be
+    closed; the reason is logged) when the handshake fails, stalls or names no principal."""
+    secure = trio.SSLStream(stream, tls.context, server_side=True)
+    reason = None
+    with trio.move_on_after(HANDSHAKE_TIMEOUT_S) as timer:
+        try:
+            await secure.do_handshake()
+        except trio.BrokenResourceError as exc:
+            reason = _reason(exc)
+    if timer.cancelled_caught:
+        reason = f"no handshake within {HANDSHAKE_TIMEOUT_S:g}s"
+    if reason is None and session.security_protocol == "SSL":
+        reason = _set_principal(secure, tls, session)
+    if reason is None:
+        log.debug("TLS connection from %s (%s) as %s", peer, secure.version(), session.principal)
+        return secure
+    log.info("Failed authentication with /%s (SSL handshake failed): %s", peer, reason)
+    await trio.aclose_forcefully(stream)
+    return None
+
+
+def _set_principal(secure: trio.SSLStream, tls: ListenerTls, session: Session) -> str | None:
+    certificate = secure.getpeercert(binary_form=True)
+    if not certificate:
+        return None  # no certificate (client auth none or requested): User:ANONYMOUS
+    try:
+        session.principal = KafkaPrincipal.user(tls.principal_mapper.name(subject_name(certificate)))
+    except (NoMatchingRule, ValueError) as exc:
+        return f"no principal for the client certificate: {exc}"
+    return None
+
+
+def _reason(exc: trio.BrokenResourceError) -> str:
+    cause = exc.__cause__
+    if cause is None:
+        return str(exc) or "the client closed the connection"
+    reason = getattr(cause, "reason", None) or str(cause) or type(cause).__name__
+    detail = getattr(cause, "verify_message", None)  # why a certificate was refused
+    return f"{reason} ({detail})" if detail else reason
