@@ -83,7 +83,7 @@ def client_context(props: Mapping[str, str], listener: str, security_protocol: s
     _load_keystore(context, settings)
     if not _load_truststore(context, settings):
         context.load_default_certs(ssl.Purpose.SERVER_AUTH)
-    algorithm = (settings.value("ssl.endpoint.identification.algorithm", "https") or "").strip().lower()
+    algorithm = (settings.get("ssl.endpoint.identification.algorithm", "https")[0] or "").strip().lower()
     context.check_hostname = algorithm == "https"
     return context
 
