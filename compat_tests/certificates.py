@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +71,7 @@ def make_certificates(directory: Path) -> Certificates:
         chain = _pem(certificate) + _pem(issuer[1])
         plain_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
-        stored_key = plain_key if password is None else key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password.encode()))
+        stored_key = plain_key if password is None else _encrypted(plain_key, password)
         paths = Identity(directory / f"{name}.key", directory / f"{name}.crt", directory / f"{name}.keystore.pem",
                          password)
         paths.key.write_bytes(plain_key)
@@ -89,6 +88,15 @@ def make_certificates(directory: Path) -> Certificates:
         stranger=identity("stranger", "CN=mallory,O=evil", issuer=(rogue_key, rogue_cert)),
         stranger_ca=directory / "rogue-ca.pem",
     )
+
+
+def _encrypted(plain_key: bytes, password: str) -> bytes:
+    """The key as encrypted PKCS#8 that both OpenSSL and Java 17 read: PBE with SHA-1 and 3DES
+    (Java 17 has no PBES2 key factory, which is what ``cryptography`` would write), made with the
+    ``openssl`` command."""
+    done = subprocess.run(["openssl", "pkcs8", "-topk8", "-v1", "PBE-SHA1-3DES", "-passout", f"pass:{password}"],
+                          input=plain_key, capture_output=True, check=True, timeout=30)
+    return done.stdout
 
 
 def name(text: str) -> x509.Name:

@@ -3,7 +3,8 @@
 The handshake runs before the first request, bounded by ``HANDSHAKE_TIMEOUT_S``: a client that
 sends garbage instead of a ClientHello, presents a certificate the truststore does not vouch for,
 or starts a handshake and then stalls costs only its own connection, with one log line (Kafka's
-own words, "Failed authentication with <address> (SSL handshake failed)") and no traceback.
+own words, "Failed authentication with <address> (SSL handshake failed)") and no traceback; a
+client that merely closes before finishing its handshake is logged at debug level only.
 
 On an SSL listener a client certificate names the session's principal: ``User:`` followed by the
 certificate's subject in Java's RFC 2253 form, passed through ``ssl.principal.mapping.rules``
@@ -26,6 +27,7 @@ from .tls_context import ListenerTls
 log = logging.getLogger("odradek.server")
 
 HANDSHAKE_TIMEOUT_S = 10.0
+_CLOSED = ("UNEXPECTED_EOF_WHILE_READING", "the client closed the connection")
 
 
 async def handshake(stream: trio.SocketStream, tls: ListenerTls, session: Session,
@@ -46,7 +48,9 @@ async def handshake(stream: trio.SocketStream, tls: ListenerTls, session: Sessio
     if reason is None:
         log.debug("TLS connection from %s (%s) as %s", peer, secure.version(), session.principal)
         return secure
-    log.info("Failed authentication with /%s (SSL handshake failed): %s", peer, reason)
+    # A client gone before finishing its handshake (a port probe, say) is not a failed login.
+    level = logging.DEBUG if reason in _CLOSED else logging.INFO
+    log.log(level, "Failed authentication with /%s (SSL handshake failed): %s", peer, reason)
     await trio.aclose_forcefully(stream)
     return None
 
