@@ -27,6 +27,7 @@ from .tls_context import ListenerTls
 log = logging.getLogger("odradek.server")
 
 HANDSHAKE_TIMEOUT_S = 10.0
+ALERT_TIMEOUT_S = 1.0
 _CLOSED = ("UNEXPECTED_EOF_WHILE_READING", "the client closed the connection")
 
 
@@ -41,6 +42,7 @@ async def handshake(stream: trio.SocketStream, tls: ListenerTls, session: Sessio
             await secure.do_handshake()
         except trio.BrokenResourceError as exc:
             reason = _reason(exc)
+            await _send_alert(secure)
     if timer.cancelled_caught:
         reason = f"no handshake within {HANDSHAKE_TIMEOUT_S:g}s"
     if reason is None and session.security_protocol == "SSL":
@@ -53,6 +55,24 @@ async def handshake(stream: trio.SocketStream, tls: ListenerTls, session: Sessio
     log.log(level, "Failed authentication with /%s (SSL handshake failed): %s", peer, reason)
     await trio.aclose_forcefully(stream)
     return None
+
+
+async def _send_alert(secure: trio.SSLStream) -> None:
+    """Send the TLS alert OpenSSL wrote when the handshake failed (certificate required, unknown
+    CA, ...): trio drops it, and without it a Java client cannot tell a refused certificate
+    (SslAuthenticationException, no retry) from a dropped connection (retried until it times
+    out). It sits in trio's outgoing buffers, read here through their private names; a trio
+    without them leaves the alert unsent, as before."""
+    pending = (getattr(secure, "_delayed_outgoing", None) or b"")
+    outgoing = getattr(secure, "_outgoing", None)
+    if outgoing is not None:
+        pending += outgoing.read()
+    if pending:
+        with trio.move_on_after(ALERT_TIMEOUT_S):
+            try:
+                await secure.transport_stream.send_all(pending)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                pass
 
 
 def _set_principal(secure: trio.SSLStream, tls: ListenerTls, session: Session) -> str | None:
