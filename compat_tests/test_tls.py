@@ -11,6 +11,7 @@ import re
 import socket
 import ssl
 import struct
+import time
 from dataclasses import dataclass
 
 import kafka
@@ -218,3 +219,16 @@ def _client_hello_start(host: str) -> bytes:
         pass
     hello = outgoing.read()
     return hello[:len(hello) // 2]
+
+
+@pytest.mark.slow
+def test_a_stalled_handshake_is_closed_after_the_handshake_timeout(tls_broker):
+    host, port = ssl_endpoint(tls_broker).bootstrap.rsplit(":", 1)
+    since = tls_broker.log_length()
+    with socket.create_connection((host, int(port)), timeout=20) as stalled:
+        stalled.sendall(_client_hello_start(host))
+        started = time.monotonic()
+        assert _read_to_end(stalled) == b""
+        assert 9 < time.monotonic() - started < 15  # HANDSHAKE_TIMEOUT_S is 10 s
+    wait_until(lambda: "(SSL handshake failed): no handshake within 10s" in
+               "".join(tls_broker.log_text().splitlines(True)[since:]), what="the timeout's log line")
