@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 
+import confluent_kafka
 import pytest
 from kafka.admin import NewTopic
 
 from .certificates import KEY_PASSWORD, make_certificates
 from .clients import ck_produce, ck_read
 from .cluster_process import Cluster
+from .cluster_tools import kazoo
 
 pytestmark = pytest.mark.usefixtures("cluster_traceback_guard")
 
@@ -52,7 +54,6 @@ def test_brokers_replicate_over_mutual_tls(own_cluster, clients, zk_own):
     items = [(f"k{i}".encode(), f"v{i}".encode() * 100) for i in range(300)]
     ck_produce(producer, "over-tls", items)
     consumer = clients.ck_consumer(own_cluster)
-    import confluent_kafka
     consumer.assign([confluent_kafka.TopicPartition("over-tls", p, 0) for p in range(3)])
     assert sorted((m.key(), m.value()) for m in ck_read(consumer, len(items))) == sorted(items)
     own_cluster.wait_for_leaders("over-tls", 3, isr_size=3)  # followers kept up, over TLS
@@ -62,7 +63,6 @@ def test_brokers_replicate_over_mutual_tls(own_cluster, clients, zk_own):
 
 @pytest.fixture
 def zk_own(own_cluster):
-    from .cluster_tools import kazoo
     client = kazoo(own_cluster)
     yield client
     client.stop()

@@ -14,13 +14,14 @@ import struct
 import time
 from dataclasses import dataclass
 
+import confluent_kafka
+import confluent_kafka.admin
 import kafka
-import kafka.errors
 import pytest
 
 from .broker_process import BrokerProcess
 from .certificates import KEY_PASSWORD, make_certificates
-from .clients import ck_produce, ck_read, kp_read, wait_until
+from .clients import ck_produce, ck_read, ck_wait, kp_read, wait_until
 from .conftest import _finish
 
 
@@ -116,7 +117,6 @@ def test_confluent_kafka_produces_and_consumes_over_ssl(tls_broker, certs, clien
     items = [(f"k{i}".encode(), bytes([i % 251]) * 3000) for i in range(300)]
     ck_produce(producer, topic, items)
     consumer = clients.ck_consumer(endpoint, **ck_ssl(certs))
-    import confluent_kafka
     consumer.assign([confluent_kafka.TopicPartition(topic, 0, 0)])
     got = ck_read(consumer, len(items))
     assert [(message.key(), message.value()) for message in got] == items
@@ -232,3 +232,11 @@ def test_a_stalled_handshake_is_closed_after_the_handshake_timeout(tls_broker):
         assert 9 < time.monotonic() - started < 15  # HANDSHAKE_TIMEOUT_S is 10 s
     wait_until(lambda: "(SSL handshake failed): no handshake within 10s" in
                "".join(tls_broker.log_text().splitlines(True)[since:]), what="the timeout's log line")
+
+
+def test_describe_configs_reports_tls_settings_and_hides_the_key_password(tls_broker, certs, clients):
+    admin = clients.ck_admin(ssl_endpoint(tls_broker), **ck_ssl(certs))
+    resource = confluent_kafka.admin.ConfigResource("BROKER", "1")
+    configs = ck_wait(admin.describe_configs([resource]))[resource]
+    assert configs["ssl.keystore.location"].value == str(certs.broker.keystore)
+    assert configs["ssl.key.password"].is_sensitive and configs["ssl.key.password"].value is None
