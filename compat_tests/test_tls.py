@@ -240,3 +240,19 @@ def test_describe_configs_reports_tls_settings_and_hides_the_key_password(tls_br
     configs = ck_wait(admin.describe_configs([resource]))[resource]
     assert configs["ssl.keystore.location"].value == str(certs.broker.keystore)
     assert configs["ssl.key.password"].is_sensitive and configs["ssl.key.password"].value is None
+
+
+def test_requested_client_auth_takes_a_certificate_but_does_not_demand_one(certs, clients, topic, tmp_path):
+    overrides = tls_overrides(certs, **{"ssl.client.auth": "requested"})
+    broker = BrokerProcess(tmp_path / "data", overrides, log_level="DEBUG").start()
+    try:
+        endpoint = ssl_endpoint(broker)
+        clients.kp_producer(endpoint, **kp_ssl(certs)).send(topic, b"anonymous").get(timeout=10)
+        clients.kp_producer(endpoint, **kp_ssl(certs, certs.bob)).send(topic, b"bob").get(timeout=10)
+        clients.close_all()
+        log = broker.log_text()
+        assert re.search(r"TLS connection from \S+ \(TLSv1\.3\) as User:ANONYMOUS \(", log), log
+        assert re.search(r"TLS connection from \S+ \(TLSv1\.3\) as User:CN=bob,OU=ops,O=acme \(", log), log
+        assert not broker.tracebacks()
+    finally:
+        _finish(broker)
