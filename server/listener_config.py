@@ -4,8 +4,9 @@ told to connect: Kafka's ``listeners``, ``listener.security.protocol.map``,
 
 Start-up refuses what odradek cannot honour rather than quietly serve something else: a listener
 whose security protocol is SASL would otherwise accept clients without authentication, which is
-worse than not starting. SSL listeners are served (``server/security/tls_context.py``). A KRaft controller listener is not a mistake
-(Kafka's own sample configurations have one) but it is not opened, and the operator is told so.
+worse than not starting. SSL listeners are served (``server/security/tls_context.py``). A KRaft
+controller listener is not a mistake (Kafka's own sample configurations have one) but it is not
+opened, and the operator is told so.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class ListenerConfig:
             protocol = protocols[listener.name]
             if protocol not in SERVED_PROTOCOLS:
                 raise ConfigError(f"listeners: listener {listener} uses security protocol {protocol}, which "
-                                  f"odradek does not serve yet; only {' and '.join(SERVED_PROTOCOLS)} listeners can be opened")
+                                  f"odradek does not serve yet; only {' and '.join(SERVED_PROTOCOLS)} listeners "
+                                  f"can be opened")
         advertised = _advertised(props, served, controller_names)
         inter_broker = _inter_broker(props, served, protocols)
         return cls(served, advertised, {listener.name: protocols[listener.name] for listener in served}, inter_broker)

@@ -4,8 +4,8 @@ A broker that reads ``authorizer.class.name`` and then lets everyone do everythi
 operator believe the data is protected. Until SASL and ACLs are served, any of their settings
 stops start-up, naming each one. TLS is served (``server/security/tls_context.py``): its settings
 pass, except the few that name Java machinery odradek does not have (a JSSE provider, a key
-manager algorithm), which are refused one line each. The keystore and truststore types are checked
-where the stores are read (PEM only).
+manager algorithm), and a keystore or truststore type other than PEM, which are refused one line
+each. The stores themselves are read, and checked, in ``server/security/tls_context.py``.
 """
 
 from __future__ import annotations
