@@ -82,11 +82,13 @@ def test_console_tools_over_ssl_with_a_client_certificate(ssl_broker, certs, tmp
     assert "Processed a total of 5 messages" in consumed.stderr
 
 
-def test_a_tool_without_a_client_certificate_is_refused(ssl_broker, certs, tmp_path):
+@pytest.mark.parametrize("who", ["no certificate", "expired", "untrusted"])
+def test_a_tool_without_a_good_client_certificate_is_refused(ssl_broker, certs, tmp_path, who):
     _, address = ssl_broker
-    config = command_config(tmp_path / "client.properties", certs, None, "default.api.timeout.ms=15000",
-                             "request.timeout.ms=10000")
+    identity = {"no certificate": None, "expired": certs.expired, "untrusted": certs.stranger}[who]
+    config = command_config(tmp_path / "client.properties", certs, identity, "default.api.timeout.ms=15000",
+                            "request.timeout.ms=10000")
     listed = run_tool(TOPICS, "--bootstrap-server", address, "--command-config", config, "--list", check=False)
-    # the admin client gives up on the handshake: an SSL authentication failure, exit code 1
+    # the handshake is refused with a TLS alert: an SSL authentication failure at once, exit code 1
     assert listed.returncode == 1
     assert "SslAuthenticationException" in listed.stdout + listed.stderr
