@@ -256,3 +256,13 @@ def test_requested_client_auth_takes_a_certificate_but_does_not_demand_one(certs
         assert not broker.tracebacks()
     finally:
         _finish(broker)
+
+
+def test_large_records_cross_many_tls_records_both_ways(tls_broker, certs, clients, topic):
+    endpoint = ssl_endpoint(tls_broker)
+    producer = clients.ck_producer(endpoint, **ck_ssl(certs))
+    items = [(f"k{i}".encode(), bytes([i]) * 900_000) for i in range(4)]
+    ck_produce(producer, topic, items)
+    consumer = clients.kp_consumer(endpoint, **kp_ssl(certs), max_partition_fetch_bytes=4_000_000)
+    consumer.assign([kafka.TopicPartition(topic, 0)])
+    assert [(r.key, r.value) for r in kp_read(consumer, len(items))] == items

@@ -11,8 +11,9 @@ behind, and every answer is still sent in request order: each waits for the one 
 Without a deferred answer outstanding, answers are sent directly, as before.
 
 On a TLS listener (SSL, SASL_SSL) the accepted socket is wrapped in TLS first
-(``security/tls_handshake.py``), and answers go through the TLS stream with log slices read
-rather than sent with sendfile; plaintext connections take exactly the path they always did.
+(``security/tls_handshake.py``), requests are read a socket read at a time
+(``security/tls_receive.py``), and answers go through the TLS stream with log slices read rather
+than sent with sendfile; plaintext connections take exactly the path they always did.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
+from functools import partial
 
 import trio
 
@@ -31,6 +33,7 @@ from .dispatch import dispatch
 from .response_writer import send_chunks, send_chunks_copied
 from .security.session import Session
 from .security.tls_handshake import handshake
+from .security.tls_receive import receive_buffered
 from .socket_options import apply_socket_options
 
 log = logging.getLogger("odradek.server")
@@ -47,19 +50,19 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     session = Session.for_connection(listener_name, config.listener_config.protocols[listener_name],
                                      _peer_host(stream))
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
-    send = send_chunks
+    receive, send = stream.receive_some, send_chunks
     tls = config.listener_tls.get(listener_name)
     if tls is not None:
         stream = await handshake(stream, tls, session, peer)
         if stream is None:
             return
-        send = send_chunks_copied
+        receive, send = partial(receive_buffered, stream), send_chunks_copied
     splitter = FrameSplitter(config.socket_request_max_bytes)
     try:
         async with stream, trio.open_nursery() as nursery:
             answers = _OrderedAnswers(stream, nursery, send)
             while True:
-                data = await stream.receive_some(RECEIVE_CHUNK)
+                data = await receive(RECEIVE_CHUNK)
                 if not data:
                     await answers.drain()
                     return
