@@ -26,6 +26,7 @@ is not "stopped".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import logging
 from functools import partial
@@ -80,6 +81,8 @@ class Broker:
         # dynamic configs are loaded, and applied, by ``open_storage``.
         self.logs = LogManager(config.log_dirs, config.props)
         cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
+        if cluster_config is not None and config.inter_broker_tls is not None:
+            cluster_config = dataclasses.replace(cluster_config, inter_broker_tls=config.inter_broker_tls)
         if cluster_config is None:
             self.cluster = None
             config_store = FileConfigStore(self.logs.dirs.metadata_dir)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,8 @@ from .known_configs import config_type
 from .listener_config import DEFAULT_LISTENERS, ListenerConfig
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
+from .security.tls_context import ListenerTls, client_context, listener_tls
+from .security.tls_settings import uses_tls
 from .security_settings import refuse_security_settings
 from .startup_error import ConfigError
 
@@ -89,6 +92,8 @@ class BrokerConfig:
             raise ConfigError(f"process.roles={self.props['process.roles']}: odradek is a broker and cannot run "
                               f"as a KRaft controller alone")
         self.listener_config
+        self.listener_tls
+        self.inter_broker_tls
         self.log_dirs
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
@@ -122,6 +127,20 @@ class BrokerConfig:
     @cached_property
     def listener_config(self) -> ListenerConfig:
         return ListenerConfig.from_props(self.props)
+
+    @cached_property
+    def listener_tls(self) -> dict[str, ListenerTls]:
+        """Each TLS listener's context, by listener name: built (and every store read) at start-up."""
+        protocols = self.listener_config.protocols
+        return {name: listener_tls(self.props, name, protocol) for name, protocol in protocols.items()
+                if uses_tls(protocol)}
+
+    @cached_property
+    def inter_broker_tls(self) -> ssl.SSLContext | None:
+        """The client context for reaching other brokers, when the inter-broker listener is TLS."""
+        name = self.listener_config.inter_broker
+        protocol = self.listener_config.protocols[name]
+        return client_context(self.props, name, protocol) if uses_tls(protocol) else None
 
     @property
     def listener(self) -> Listener:

@@ -9,6 +9,11 @@ The one exception is an answer that only waits (``deferred_response``: a Produce
 waiting for the ISR). Its successors are handled meanwhile, at most ``MAX_DEFERRED`` answers
 behind, and every answer is still sent in request order: each waits for the one before it.
 Without a deferred answer outstanding, answers are sent directly, as before.
+
+On a TLS listener (SSL, SASL_SSL) the accepted socket is wrapped in TLS first
+(``security/tls_handshake.py``), requests are read a socket read at a time
+(``security/tls_receive.py``), and answers go through the TLS stream with log slices read rather
+than sent with sendfile; plaintext connections take exactly the path they always did.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
+from functools import partial
 
 import trio
 
@@ -24,8 +30,10 @@ from odradek.wire import FrameSplitter, FramingError
 from .close_connection import CloseConnection
 from .deferred_response import Deferred
 from .dispatch import dispatch
-from .response_writer import send_chunks
+from .response_writer import send_chunks, send_chunks_copied
 from .security.session import Session
+from .security.tls_handshake import handshake
+from .security.tls_receive import receive_buffered
 from .socket_options import apply_socket_options
 
 log = logging.getLogger("odradek.server")
@@ -42,12 +50,19 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     session = Session.for_connection(listener_name, config.listener_config.protocols[listener_name],
                                      _peer_host(stream))
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
+    receive, send = stream.receive_some, send_chunks
+    tls = config.listener_tls.get(listener_name)
+    if tls is not None:
+        stream = await handshake(stream, tls, session, peer)
+        if stream is None:
+            return
+        receive, send = partial(receive_buffered, stream), send_chunks_copied
     splitter = FrameSplitter(config.socket_request_max_bytes)
     try:
         async with stream, trio.open_nursery() as nursery:
-            answers = _OrderedAnswers(stream, nursery)
+            answers = _OrderedAnswers(stream, nursery, send)
             while True:
-                data = await stream.receive_some(RECEIVE_CHUNK)
+                data = await receive(RECEIVE_CHUNK)
                 if not data:
                     await answers.drain()
                     return
@@ -69,16 +84,17 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
 class _OrderedAnswers:
     """Sends a connection's answers in request order, letting deferred ones finish meanwhile."""
 
-    def __init__(self, stream: trio.SocketStream, nursery: trio.Nursery):
+    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery, send=send_chunks):
         self._stream = stream
         self._nursery = nursery
+        self._send = send  # send_chunks, or send_chunks_copied on a TLS stream
         self._sent: deque[trio.Event] = deque()  # set once each queued answer is sent, oldest first
 
     async def send(self, response) -> None:
         while self._sent and self._sent[0].is_set():
             self._sent.popleft()
         if not self._sent and not isinstance(response, Deferred):
-            await send_chunks(self._stream, response)  # nothing waiting: straight out
+            await self._send(self._stream, response)  # nothing waiting: straight out
             return
         if len(self._sent) >= MAX_DEFERRED:
             await self._sent[0].wait()
@@ -96,7 +112,7 @@ class _OrderedAnswers:
         chunks = await response.result() if isinstance(response, Deferred) else response
         if previous is not None:
             await previous.wait()
-        await send_chunks(self._stream, chunks)
+        await self._send(self._stream, chunks)
         sent.set()
 
 

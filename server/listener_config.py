@@ -3,9 +3,10 @@ told to connect: Kafka's ``listeners``, ``listener.security.protocol.map``,
 ``advertised.listeners``, ``controller.listener.names`` and ``inter.broker.listener.name``.
 
 Start-up refuses what odradek cannot honour rather than quietly serve something else: a listener
-whose security protocol is TLS or SASL would otherwise accept clients in plaintext and without
-authentication, which is worse than not starting. A KRaft controller listener is not a mistake
-(Kafka's own sample configurations have one) but it is not opened, and the operator is told so.
+whose security protocol is SASL would otherwise accept clients without authentication, which is
+worse than not starting. SSL listeners are served (``server/security/tls_context.py``). A KRaft
+controller listener is not a mistake (Kafka's own sample configurations have one) but it is not
+opened, and the operator is told so.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ log = logging.getLogger("odradek.server")
 DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 DEFAULT_PROTOCOL_MAP = "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SERVED_PROTOCOLS = ("PLAINTEXT",)
+SERVED_PROTOCOLS = ("PLAINTEXT", "SSL")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class ListenerConfig:
             protocol = protocols[listener.name]
             if protocol not in SERVED_PROTOCOLS:
                 raise ConfigError(f"listeners: listener {listener} uses security protocol {protocol}, which "
-                                  f"odradek does not serve yet; only PLAINTEXT listeners can be opened")
+                                  f"odradek does not serve yet; only {' and '.join(SERVED_PROTOCOLS)} listeners "
+                                  f"can be opened")
         advertised = _advertised(props, served, controller_names)
         inter_broker = _inter_broker(props, served, protocols)
         return cls(served, advertised, {listener.name: protocols[listener.name] for listener in served}, inter_broker)
@@ -135,7 +137,8 @@ def _inter_broker(props: Mapping[str, str], served: tuple[Listener, ...], protoc
         return chosen
     protocol = props.get("security.inter.broker.protocol", "PLAINTEXT").strip().upper()
     if protocol not in SERVED_PROTOCOLS:
-        raise ConfigError(f"security.inter.broker.protocol: {protocol} is not served yet; only PLAINTEXT is")
+        raise ConfigError(f"security.inter.broker.protocol: {protocol} is not served yet; only "
+                          f"{' and '.join(SERVED_PROTOCOLS)} are")
     for name in names:
         if name == protocol or protocols.get(name) == protocol:
             return name

@@ -2,7 +2,8 @@
 
 Record batches go from the page cache to the socket without passing through Python
 (``os.sendfile``), the way Kafka's FileRecords.writeTo does. Where sendfile is missing, or a
-file system refuses it, the slice is read with pread in a worker thread instead.
+file system refuses it, the slice is read with pread in a worker thread instead; and always on a
+TLS stream (``send_chunks_copied``), where the bytes must be encrypted on their way out.
 """
 
 from __future__ import annotations
@@ -55,3 +56,25 @@ async def _send_slice(stream: trio.SocketStream, log_slice) -> None:
         await stream.send_all(data)
     else:
         await trio.lowlevel.checkpoint()
+
+
+async def send_chunks_copied(stream: trio.abc.SendStream, chunks: list) -> None:
+    """``send_chunks`` for a TLS stream: the log slices read (all in one worker thread call) and
+    the whole frame sent as one write, so it is encrypted in as few TLS records as it fits."""
+    if all(isinstance(chunk, bytes) for chunk in chunks):
+        await stream.send_all(b"".join(chunks))
+        return
+    await stream.send_all(await trio.to_thread.run_sync(_read_frame, chunks))
+
+
+def _read_frame(chunks: list) -> bytes:
+    parts = []
+    for chunk in chunks:
+        if isinstance(chunk, bytes):
+            parts.append(chunk)
+            continue
+        data = os.pread(chunk.fd, chunk.size, chunk.position)
+        if len(data) != chunk.size:
+            raise trio.BrokenResourceError("log file ended before the slice did")
+        parts.append(data)
+    return b"".join(parts)

@@ -9,12 +9,17 @@ speak, at versions every odradek broker serves, on the peer's inter-broker liste
 A ``BrokerConnection`` sends one request at a time and waits for its answer (Kafka's controller
 and replica fetchers do the same per peer); one that fails or times out is closed, and the next
 request opens a new one. Records stay bytes: a Fetch answer's batches are views of the frame.
+
+When the inter-broker listener is TLS (``inter.broker.listener.name`` names an SSL listener), each
+connection is wrapped in TLS with the broker's client context (``BrokerConfig.inter_broker_tls``:
+its truststore checks the peer; its keystore answers a peer that asks for a certificate).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import ssl
 from collections.abc import Mapping
 
 import trio
@@ -34,12 +39,13 @@ class BrokerUnavailable(Exception):
 
 
 class BrokerConnection:
-    def __init__(self, broker_id: int, client_id: str, timeout_s: float):
+    def __init__(self, broker_id: int, client_id: str, timeout_s: float, tls: ssl.SSLContext | None = None):
         self.broker_id = broker_id  # of the peer
         self.client_id = client_id
         self.timeout_s = timeout_s
+        self.tls = tls  # the client context for a TLS inter-broker listener, else None
         self.address: tuple[str, int] | None = None
-        self._stream: trio.SocketStream | None = None
+        self._stream: trio.abc.Stream | None = None
         self._splitter = FrameSplitter(MAX_FRAME)
         self._frames: list = []
         self._ids = itertools.count(1)
@@ -80,10 +86,18 @@ class BrokerConnection:
             with trio.CancelScope(shield=True):
                 await stream.aclose()
 
-    async def _connected(self) -> trio.SocketStream:
+    async def _connected(self) -> trio.abc.Stream:
         if self._stream is None:
             host, port = self.address
-            self._stream = await trio.open_tcp_stream(host, port)
+            stream = await trio.open_tcp_stream(host, port)
+            if self.tls is not None:
+                stream = trio.SSLStream(stream, self.tls, server_hostname=host)
+                try:
+                    await stream.do_handshake()
+                except BaseException:
+                    stream.transport_stream.socket.close()
+                    raise
+            self._stream = stream
             self._splitter = FrameSplitter(MAX_FRAME)
             self._frames = []
         return self._stream
@@ -100,7 +114,7 @@ class BrokerConnection:
         """Forget the connection (closing a trio stream needs no await for a socket)."""
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream.socket.close()
+            (stream.transport_stream if isinstance(stream, trio.SSLStream) else stream).socket.close()
 
 
 def _where(address: tuple[str, int] | None) -> str:

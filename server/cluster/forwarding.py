@@ -49,7 +49,8 @@ class Forwarder:
     def __init__(self, member):
         self.member = member
         self._connection = BrokerConnection(-1, f"broker-{member.broker_id}{FORWARDER_SUFFIX}",
-                                            member.config.controller_socket_timeout_ms / 1000)
+                                            member.config.controller_socket_timeout_ms / 1000,
+                                            member.config.inter_broker_tls)
         self._lock = trio.Lock()
 
     async def forward(self, api_key: int, version: int, request, timeout_ms: int | None = None):

@@ -31,7 +31,8 @@ class Peers:
             raise BrokerUnavailable(f"broker {broker_id} is not alive on listener {listener}")
         connection = self._connections.get(broker_id)
         if connection is None:
-            connection = self._connections[broker_id] = BrokerConnection(broker_id, self._client_id, self._timeout_s)
+            connection = self._connections[broker_id] = BrokerConnection(broker_id, self._client_id, self._timeout_s,
+                                                                         self._broker.config.inter_broker_tls)
         connection.point_at(endpoint.host, endpoint.port)
         return await connection.request(api_key, version, body, timeout_s)
 

@@ -62,7 +62,8 @@ class Controller:
         try:
             async with trio.open_nursery() as nursery:
                 self.channels = ControllerChannels(nursery, self.listener, f"controller-{self.context.broker_id}",
-                                                   self.config.controller_socket_timeout_ms / 1000)
+                                                   self.config.controller_socket_timeout_ms / 1000,
+                                                   self.config.inter_broker_tls)
                 await self._failover()
                 nursery.start_soon(probe_brokers, self)
                 if self.config.auto_leader_rebalance:

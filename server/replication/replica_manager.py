@@ -54,8 +54,10 @@ class ReplicaManager:
         self._nursery: trio.Nursery | None = None
         self._isr_changes = trio.Event()  # a partition has an ISR change to propose
         self._checkpointed: dict[TopicPartition, int] = {}  # high watermarks at start-up
-        self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000)
-        self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000)
+        self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000,
+                                            config.inter_broker_tls)
+        self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000,
+                                         config.inter_broker_tls)
         self._leadership_listeners: dict[str, list[LeadershipListener]] = {}
         self._any_leadership_listeners: list = []  # listener(topic, partition, leader_epoch, is_leader)
 

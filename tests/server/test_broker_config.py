@@ -1,5 +1,6 @@
 """Broker configuration: Kafka's property syntax, names and defaults."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,8 @@ def test_bad_settings_fail_at_load_naming_the_property():
 
 
 @pytest.mark.parametrize("listeners, protocol", [
-    ("SASL_SSL://:9094", "SASL_SSL"), ("SSL://:9093", "SSL"), ("SASL_PLAINTEXT://:9095", "SASL_PLAINTEXT"),
-    ("PLAINTEXT://:9092,SSL://:9093", "SSL"),
+    ("SASL_SSL://:9094", "SASL_SSL"), ("SASL_PLAINTEXT://:9095", "SASL_PLAINTEXT"),
+    ("PLAINTEXT://:9092,SASL_SSL://:9093", "SASL_SSL"),
 ])
 def test_listeners_with_unserved_security_protocols_are_refused(listeners, protocol):
     with pytest.raises(ConfigError, match=f"uses security protocol {protocol}, which odradek does not serve"):
@@ -113,9 +114,9 @@ def test_listeners_with_unserved_security_protocols_are_refused(listeners, proto
 
 
 def test_a_custom_listener_name_takes_its_protocol_from_the_map():
-    with pytest.raises(ConfigError, match="listener SECURE://:9093 uses security protocol SSL"):
+    with pytest.raises(ConfigError, match="listener SECURE://:9093 uses security protocol SASL_SSL"):
         BrokerConfig.load(overrides=["listeners=INSIDE://:9092,SECURE://:9093",
-                                     "listener.security.protocol.map=INSIDE:PLAINTEXT,SECURE:SSL"])
+                                     "listener.security.protocol.map=INSIDE:PLAINTEXT,SECURE:SASL_SSL"])
     with pytest.raises(ConfigError, match="no security protocol is defined for listener INSIDE"):
         BrokerConfig.load(overrides=["listeners=INSIDE://:9092"])
     config = BrokerConfig.load(overrides=["listeners=INSIDE://:9092,OUTSIDE://:9093",
@@ -129,12 +130,23 @@ def test_a_custom_listener_name_takes_its_protocol_from_the_map():
 
 
 @pytest.mark.parametrize("setting", [
-    "ssl.keystore.location=/etc/kafka/broker.jks", "sasl.enabled.mechanisms=PLAIN",
-    "listener.name.plaintext.plain.sasl.jaas.config=x", "authorizer.class.name=x.Authorizer",
-    "listener.name.internal.ssl.keystore.location=/k", "super.users=User:admin",
+    "sasl.enabled.mechanisms=PLAIN", "listener.name.plaintext.plain.sasl.jaas.config=x",
+    "authorizer.class.name=x.Authorizer", "super.users=User:admin",
 ])
 def test_security_settings_are_refused_not_ignored(setting):
-    with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve TLS"):
+    with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve SASL"):
+        BrokerConfig.load(overrides=[setting])
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("ssl.keystore.type=JKS", "ssl.keystore.type=JKS: odradek reads PEM keystores only; convert it to PEM"),
+    ("listener.name.ssl.ssl.truststore.type=PKCS12", "listener.name.ssl.ssl.truststore.type=PKCS12: odradek "
+                                                      "reads PEM truststores only"),
+    ("ssl.provider=SunJSSE", "ssl.provider=SunJSSE: odradek uses Python's ssl"),
+    ("ssl.engine.factory.class=x.Factory", "ssl.engine.factory.class=x.Factory: odradek builds its TLS"),
+])
+def test_tls_settings_odradek_cannot_honour_are_refused(setting, message):
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
         BrokerConfig.load(overrides=[setting])
 
 
