@@ -22,6 +22,9 @@ from .cluster_only import to_controller
 
 from .handlers import (
     add_offsets_to_txn,
+    create_acls,
+    delete_acls,
+    describe_acls,
     add_partitions_to_txn,
     alter_configs,
     alter_share_group_offsets,
@@ -138,6 +141,9 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     write_share_group_state,
     delete_share_group_state,
     read_share_group_state_summary,
+    describe_acls,
+    create_acls,
+    delete_acls,
 )
 
 

@@ -1,8 +1,9 @@
 """Security settings odradek does not serve yet, refused at start-up rather than ignored.
 
-A broker that reads ``ssl.keystore.location`` or ``authorizer.class.name`` and then serves
-plaintext to everyone would let an operator believe the data is protected. Until TLS, SASL and
-ACLs are served, any of their settings stops start-up, naming each one.
+A broker that reads ``ssl.keystore.location`` and then serves plaintext to everyone would let an
+operator believe the data is protected. Until TLS and SASL are served, any of their settings stops
+start-up, naming each one. (Authorization is served: ``authorizer.class.name``, ``super.users`` and
+``allow.everyone.if.no.acl.found`` are read by ``security.acl.authorizer_config``.)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from .startup_error import ConfigError
 
 _PREFIXES = ("ssl.", "sasl.", "delegation.token.", "zookeeper.ssl.")
 _NAMES = frozenset({
-    "authorizer.class.name", "principal.builder.class", "super.users", "allow.everyone.if.no.acl.found",
+    "principal.builder.class",
     "connections.max.reauth.ms", "security.providers", "zookeeper.set.acl",
 })
 

@@ -27,6 +27,7 @@ Change = Callable[[frozenset[AclBinding]], frozenset[AclBinding]]
 class FileAclStore:
     def __init__(self, metadata_dir: Path):
         self.path = Path(metadata_dir) / ACL_FILE
+        self.index: AclIndex | None = None  # the authorizer's (only this store changes it)
 
     def load(self) -> list[AclBinding]:
         """Every ACL kept (blocking); none before the first is created."""

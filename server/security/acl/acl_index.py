@@ -19,8 +19,14 @@ Resource = tuple[ResourceType, str, PatternType]
 class AclIndex:
     def __init__(self, acls: Iterable[AclBinding] = ()):
         self._by_resource: dict[Resource, frozenset[AclBinding]] = {}
+        self.reset(acls)
+
+    def reset(self, acls: Iterable[AclBinding]) -> None:
+        """Hold exactly these ACLs (what a store loaded at start-up)."""
+        by_resource: dict[Resource, set[AclBinding]] = {}
         for acl in acls:
-            self._by_resource[acl.resource] = self._by_resource.get(acl.resource, frozenset()) | {acl}
+            by_resource.setdefault(acl.resource, set()).add(acl)
+        self._by_resource = {resource: frozenset(found) for resource, found in by_resource.items()}
 
     def __iter__(self) -> Iterator[AclBinding]:
         for acls in self._by_resource.values():

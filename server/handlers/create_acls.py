@@ -1,0 +1,37 @@
+"""CreateAcls: add ACLs (kafka-acls --add), each checked as Kafka checks one.
+
+A creation Kafka refuses (an unknown or ANY/MATCH code, an empty name, a CLUSTER resource not named
+``kafka-cluster``, a principal without a type) gets INVALID_REQUEST with the reason; the others
+are added together, and apply at once (on every broker, in a cluster).
+"""
+
+from __future__ import annotations
+
+from odradek.wire import ApiKey, ErrorCode
+
+from ..security.acl.binding import AclBinding, InvalidAcl
+from ..security.acl.codes import AclOperation
+from .acl_answers import refusal
+
+API_KEY = ApiKey.CREATE_ACLS
+
+
+async def handle(ctx, request) -> dict:
+    refused = refusal(ctx, AclOperation.ALTER)
+    if refused is not None:
+        code, message = refused
+        return {"throttle_time_ms": 0, "results": [{"error_code": code, "error_message": message}
+                                                   for _ in request.creations]}
+    results, valid = [], []
+    for creation in request.creations:
+        try:
+            valid.append(AclBinding.from_wire(creation.resource_type, creation.resource_name,
+                                              creation.resource_pattern_type, creation.principal, creation.host,
+                                              creation.operation, creation.permission_type))
+        except InvalidAcl as exc:
+            results.append({"error_code": ErrorCode.INVALID_REQUEST, "error_message": str(exc)})
+        else:
+            results.append({"error_code": ErrorCode.NONE, "error_message": None})
+    if valid:
+        await ctx.broker.acl_admin.create(valid)
+    return {"throttle_time_ms": 0, "results": results}
