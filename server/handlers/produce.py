@@ -180,10 +180,14 @@ def _transaction_error(ctx, code: ErrorCode) -> ErrorCode:
 
 
 def _unauthorized(ctx, request, by_id: bool) -> dict | None:
-    """Kafka's answer to a transactional produce whose principal may not WRITE the transactional
-    id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, before anything else."""
+    """Kafka's answer to transactional records whose principal may not WRITE the request's
+    transactional id (or that come without one): TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
+    partition, before anything else."""
     transactional_id = request.transactional_id
-    if transactional_id is None or ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactional_id):
+    if not _has_transactional_records(request):
+        return None
+    if transactional_id is not None and ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                                                      transactional_id):
         return None
     if request.acks == 0:
         raise CloseConnection("acks=0 produce failed with error TRANSACTIONAL_ID_AUTHORIZATION_FAILED")
@@ -191,6 +195,12 @@ def _unauthorized(ctx, request, by_id: bool) -> dict | None:
         {"name": t.name, "topic_id": t.topic_id, "partition_responses": [
             _error(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) for p in t.partition_data]}
         for t in request.topic_data]}
+
+
+def _has_transactional_records(request) -> bool:
+    """Whether a partition's (first) batch is transactional: its header's attributes only."""
+    return any(part.records and len(part.records) >= HEADER_SIZE and read_header(part.records).is_transactional
+               for topic_data in request.topic_data for part in topic_data.partition_data)
 
 
 def _error(index: int, code: ErrorCode, message: str | None = None) -> dict:

@@ -1,0 +1,241 @@
+"""ACLs with Kafka's own ``kafka-acls`` tool, and what real clients see when they are denied.
+
+Everything runs on PLAINTEXT, so every client is ``User:ANONYMOUS``. The module's broker starts
+with ``super.users=User:ANONYMOUS`` just long enough for kafka-acls to give ANONYMOUS the cluster
+operations a test harness needs (ALTER and DESCRIBE to manage ACLs, CREATE to make its topics,
+CLUSTER_ACTION for Kafka's own broker-to-controller requests), then restarts without super users:
+that the grant is still there after the restart is the first proof that ACLs persist. Each test
+then grants topic, group and transactional-id ACLs itself and removes them at its end.
+
+These run against Apache Kafka too (``ODRADEK_COMPAT_TARGET=kafka``): every denial's error code
+here is Kafka 4.3's.
+"""
+
+from __future__ import annotations
+
+import confluent_kafka
+import pytest
+from kafka.record.default_records import DefaultRecordBatchBuilder
+
+from odradek.wire import ApiKey, ErrorCode
+
+from .clients import TIMEOUT, ck_read
+from .java.kafka_tool import run_tool
+from .java.targets import TARGET, start_broker, stop_broker
+from .raw_kafka import record_batch
+from .wire_client import WireClient
+
+pytestmark = pytest.mark.usefixtures("kafka_jars")
+
+ACL_COMMAND = "org.apache.kafka.tools.AclCommand"
+AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+ANONYMOUS = "User:ANONYMOUS"
+
+
+def kafka_acls(broker, *args: str, check: bool = True):
+    return run_tool(ACL_COMMAND, "--bootstrap-server", broker.bootstrap, *args, check=check)
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    broker = start_broker(tmp_path_factory.mktemp("data"), {"authorizer.class.name": AUTHORIZER,
+                                                            "super.users": ANONYMOUS})
+    try:
+        kafka_acls(broker, "--add", "--allow-principal", ANONYMOUS, "--cluster", "--operation", "Alter",
+                   "--operation", "Describe", "--operation", "Create", "--operation", "ClusterAction")
+        del broker.overrides["super.users"]
+        broker.restart()
+        yield broker
+    finally:
+        stop_broker(broker)
+
+
+@pytest.fixture
+def wire(secured):
+    with WireClient(secured) as client:
+        yield client
+
+
+@pytest.fixture
+def granted(secured):
+    """ACLs a test adds (kafka-acls --add arguments after the principal), removed at its end."""
+    added: list[tuple[str, ...]] = []
+
+    def grant(*args: str, permission: str = "--allow-principal") -> None:
+        kafka_acls(secured, "--add", permission, ANONYMOUS, *args)
+        added.append((permission, ANONYMOUS, *args))
+
+    yield grant
+    for args in added:
+        kafka_acls(secured, "--remove", "--force", *args)
+
+
+def create_topic(wire, name: str, partitions: int = 1) -> None:
+    answer = wire.send(ApiKey.CREATE_TOPICS, 7, {"timeout_ms": 30_000, "validate_only": False, "topics": [
+        {"name": name, "num_partitions": partitions, "replication_factor": 1, "assignments": [], "configs": []}]})
+    assert answer.topics[0].error_code == ErrorCode.NONE
+
+
+def produce(wire, topic: str, value: bytes = b"v", transactional: str | None = None) -> int:
+    """One record; with ``transactional``, a transactional batch under that transactional id."""
+    records = bytes(record_batch([value])) if transactional is None else transactional_batch(value)
+    answer = wire.send(ApiKey.PRODUCE, 9, {"transactional_id": transactional, "acks": -1, "timeout_ms": 10_000,
+                                           "topic_data": [{"name": topic, "partition_data": [
+                                               {"index": 0, "records": records}]}]})
+    return answer.responses[0].partition_responses[0].error_code
+
+
+def transactional_batch(value: bytes) -> bytes:
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=True, producer_id=1000,
+                                        producer_epoch=0, base_sequence=0, batch_size=1 << 20)
+    builder.append(0, timestamp=None, key=None, value=value, headers=[])
+    return bytes(builder.build())
+
+
+def fetch(wire, topic: str) -> int:
+    answer = wire.send(ApiKey.FETCH, 11, {
+        "replica_id": -1, "max_wait_ms": 0, "min_bytes": 0, "max_bytes": 1 << 20, "isolation_level": 0,
+        "session_id": 0, "session_epoch": -1, "rack_id": "", "forgotten_topics_data": [],
+        "topics": [{"topic": topic, "partitions": [{"partition": 0, "current_leader_epoch": -1, "fetch_offset": 0,
+                                                    "log_start_offset": -1, "partition_max_bytes": 1 << 20}]}]})
+    return answer.responses[0].partitions[0].error_code
+
+
+def metadata(wire, topics: list[str] | None):
+    answer = wire.send(ApiKey.METADATA, 12, {"topics": None if topics is None else [{"name": t} for t in topics],
+                                             "allow_auto_topic_creation": False,
+                                             "include_topic_authorized_operations": True})
+    return {t.name: (t.error_code, t.topic_authorized_operations) for t in answer.topics}
+
+
+def test_without_acls_anonymous_is_denied_and_sees_no_topic(wire, topic):
+    create_topic(wire, topic)
+    assert produce(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    assert fetch(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    assert topic not in metadata(wire, None)
+    assert metadata(wire, [topic])[topic][0] == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    missing = f"{topic}-missing"  # not there either: the same answer, so existence is not revealed
+    assert metadata(wire, [missing])[missing][0] == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_kafka_acls_grant_applies_at_once_write_without_read(secured, wire, granted, topic):
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    assert produce(wire, topic) == ErrorCode.NONE
+    assert fetch(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    code, operations = metadata(wire, [topic])[topic]
+    assert code == ErrorCode.NONE and operations == (1 << 4) | (1 << 8)  # WRITE, and the DESCRIBE it implies
+    listed = kafka_acls(secured, "--list", "--topic", topic).stdout
+    assert f"ResourcePattern(resourceType=TOPIC, name={topic}, patternType=LITERAL)" in listed
+    assert f"(principal={ANONYMOUS}, host=*, operation=WRITE, permissionType=ALLOW)" in listed
+
+    kafka_acls(secured, "--remove", "--force", "--allow-principal", ANONYMOUS, "--operation", "Write",
+               "--topic", topic)
+    assert produce(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    assert kafka_acls(secured, "--list", "--topic", topic).stdout.count("permissionType") == 0
+
+
+def test_deny_beats_allow(wire, granted, topic):
+    create_topic(wire, topic)
+    granted("--operation", "All", "--topic", topic)
+    assert produce(wire, topic) == ErrorCode.NONE
+    granted("--operation", "Write", "--topic", topic, permission="--deny-principal")
+    assert produce(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    assert fetch(wire, topic) == ErrorCode.NONE
+
+
+def test_prefixed_topic_and_group_acls_let_a_consumer_group_work(secured, wire, granted, clients, topic):
+    prefix, group = f"{topic}-", f"{topic}-group"
+    name = f"{prefix}orders"
+    create_topic(wire, name)
+    granted("--operation", "Write", "--operation", "Read", "--topic", prefix, "--resource-pattern-type", "prefixed")
+    for i in range(3):
+        assert produce(wire, name, b"record-%d" % i) == ErrorCode.NONE
+
+    assert find_group_coordinator(wire, group) == ErrorCode.GROUP_AUTHORIZATION_FAILED
+
+    granted("--operation", "Read", "--group", group)
+    assert find_group_coordinator(wire, group) == ErrorCode.NONE  # READ implies DESCRIBE
+    consumer = clients.ck_consumer(secured, **{"group.id": group, "enable.auto.commit": False,
+                                               "auto.offset.reset": "earliest"})
+    consumer.subscribe([name])
+    records = ck_read(consumer, 3)
+    assert [r.value() for r in records] == [b"record-0", b"record-1", b"record-2"]
+    consumer.commit(offsets=[confluent_kafka.TopicPartition(name, 0, 3)], asynchronous=False)
+    [committed] = consumer.committed([confluent_kafka.TopicPartition(name, 0)], timeout=TIMEOUT)
+    assert committed.offset == 3
+
+
+def find_group_coordinator(wire, group: str) -> int:
+    answer = wire.send(ApiKey.FIND_COORDINATOR, 4, {"key_type": 0, "coordinator_keys": [group]})
+    return answer.coordinators[0].error_code
+
+
+def test_a_transactional_producer_needs_its_transactional_id_acl(secured, wire, granted, clients, topic):
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    transactional_id = f"{topic}-txn"
+    answer = wire.send(ApiKey.INIT_PRODUCER_ID, 4, {"transactional_id": transactional_id,
+                                                    "transaction_timeout_ms": 10_000,
+                                                    "producer_id": -1, "producer_epoch": -1})
+    assert answer.error_code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert produce(wire, topic, transactional=transactional_id) == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+
+    granted("--operation", "Write", "--operation", "Describe", "--transactional-id", transactional_id)
+    producer = clients.ck_producer(secured, **{"transactional.id": transactional_id, "enable.idempotence": True})
+    producer.init_transactions(TIMEOUT)
+    producer.begin_transaction()
+    producer.produce(topic, value=b"in a transaction")
+    producer.commit_transaction(TIMEOUT)
+    assert fetch(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED  # WRITE still does not READ
+
+
+def test_idempotent_producer_needs_write_on_some_topic(wire, granted, topic):
+    idempotent = {"transactional_id": None, "transaction_timeout_ms": 0, "producer_id": -1, "producer_epoch": -1}
+    assert wire.send(ApiKey.INIT_PRODUCER_ID, 4, idempotent).error_code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    granted("--operation", "Write", "--topic", f"{topic}-anything")
+    assert wire.send(ApiKey.INIT_PRODUCER_ID, 4, idempotent).error_code == ErrorCode.NONE
+
+
+@pytest.mark.skipif(TARGET != "odradek", reason="reads odradek's ACL file and log")
+def test_acls_survive_a_restart(secured, wire, granted, topic):
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    secured.restart()
+    with WireClient(secured) as again:
+        assert produce(again, topic) == ErrorCode.NONE
+        assert fetch(again, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_acl_apis_refuse_bad_bindings_and_filters(wire):
+    answer = wire.send(ApiKey.CREATE_ACLS, 3, {"creations": [
+        {"resource_type": 4, "resource_name": "not-the-cluster", "resource_pattern_type": 3,
+         "principal": ANONYMOUS, "host": "*", "operation": 3, "permission_type": 3},
+        {"resource_type": 2, "resource_name": "t", "resource_pattern_type": 2,
+         "principal": ANONYMOUS, "host": "*", "operation": 3, "permission_type": 3}]})
+    assert [r.error_code for r in answer.results] == [ErrorCode.INVALID_REQUEST] * 2
+
+
+@pytest.mark.skipif(TARGET != "odradek", reason="odradek's own start-up and settings")
+def test_super_users_see_everything_and_no_authorizer_means_security_disabled(tmp_path, clients, topic):
+    from .broker_process import BrokerProcess
+
+    broker = BrokerProcess(tmp_path / "super", {"authorizer.class.name": AUTHORIZER,
+                                                "super.users": f"User:admin;{ANONYMOUS}"}).start()
+    try:
+        with WireClient(broker) as wire:
+            create_topic(wire, topic)
+            assert produce(wire, topic) == ErrorCode.NONE
+            assert metadata(wire, None)[topic][0] == ErrorCode.NONE
+    finally:
+        assert broker.stop() == 0
+    plain = BrokerProcess(tmp_path / "plain").start()
+    try:
+        with WireClient(plain) as wire:
+            answer = wire.send(ApiKey.DESCRIBE_ACLS, 3, {
+                "resource_type_filter": 1, "resource_name_filter": None, "pattern_type_filter": 1,
+                "principal_filter": None, "host_filter": None, "operation": 1, "permission_type": 1})
+            assert (answer.error_code, answer.error_message) == (ErrorCode.SECURITY_DISABLED,
+                                                                 "No Authorizer is configured.")
+    finally:
+        assert plain.stop() == 0
