@@ -19,7 +19,7 @@ from kafka.record.default_records import DefaultRecordBatchBuilder
 
 from odradek.wire import ApiKey, ErrorCode
 
-from .clients import TIMEOUT, ck_read
+from .clients import TIMEOUT, ck_read, wait_until
 from .java.kafka_tool import run_tool
 from .java.targets import TARGET, start_broker, stop_broker
 from .raw_kafka import record_batch
@@ -155,7 +155,9 @@ def test_prefixed_topic_and_group_acls_let_a_consumer_group_work(secured, wire, 
     assert find_group_coordinator(wire, group) == ErrorCode.GROUP_AUTHORIZATION_FAILED
 
     granted("--operation", "Read", "--group", group)
-    assert find_group_coordinator(wire, group) == ErrorCode.NONE  # READ implies DESCRIBE
+    # READ implies DESCRIBE (Kafka may still be creating __consumer_offsets: COORDINATOR_NOT_AVAILABLE)
+    assert wait_until(lambda: find_group_coordinator(wire, group) != ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    assert find_group_coordinator(wire, group) == ErrorCode.NONE
     consumer = clients.ck_consumer(secured, **{"group.id": group, "enable.auto.commit": False,
                                                "auto.offset.reset": "earliest"})
     consumer.subscribe([name])
