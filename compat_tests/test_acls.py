@@ -209,13 +209,33 @@ def test_acls_survive_a_restart(secured, wire, granted, topic):
         assert fetch(again, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED
 
 
-def test_acl_apis_refuse_bad_bindings_and_filters(wire):
-    answer = wire.send(ApiKey.CREATE_ACLS, 3, {"creations": [
-        {"resource_type": 4, "resource_name": "not-the-cluster", "resource_pattern_type": 3,
-         "principal": ANONYMOUS, "host": "*", "operation": 3, "permission_type": 3},
-        {"resource_type": 2, "resource_name": "t", "resource_pattern_type": 2,
-         "principal": ANONYMOUS, "host": "*", "operation": 3, "permission_type": 3}]})
-    assert [r.error_code for r in answer.results] == [ErrorCode.INVALID_REQUEST] * 2
+def create_acls(wire, *creations: dict):
+    return wire.send(ApiKey.CREATE_ACLS, 3, {"creations": [
+        {"resource_type": 2, "resource_name": "acl-checks", "resource_pattern_type": 3, "principal": "User:x",
+         "host": "*", "operation": 3, "permission_type": 3, **creation} for creation in creations]})
+
+
+def test_acl_apis_refuse_bad_bindings_and_filters(secured, wire):
+    answer = create_acls(wire, {"resource_type": 4, "resource_name": "not-the-cluster"}, {"resource_name": ""},
+                         {"principal": "alice"}, {})
+    assert [(r.error_code, r.error_message) for r in answer.results] == [
+        (ErrorCode.INVALID_REQUEST, "The only valid name for the CLUSTER resource is kafka-cluster"),
+        (ErrorCode.INVALID_REQUEST, "Invalid empty resource name"),
+        (ErrorCode.INVALID_REQUEST, "Could not parse principal from `alice` (no colon is present separating the "
+                                    "principal type from the principal name)"),
+        (ErrorCode.NONE, "")]
+    # a filter-only code in a binding: Kafka fails the whole request, the good creation too
+    for bad in ({"resource_pattern_type": 2}, {"resource_pattern_type": 1}, {"resource_type": 1},
+                {"operation": 1}, {"permission_type": 1}):
+        answer = create_acls(wire, bad, {"resource_name": "acl-checks-2"})
+        assert [r.error_code for r in answer.results] == [ErrorCode.UNKNOWN_SERVER_ERROR] * 2
+    # an undefined code: Kafka cannot parse the request and hangs up
+    with WireClient(secured) as other:
+        assert other.send(ApiKey.DESCRIBE_ACLS, 3, {
+            "resource_type_filter": 2, "resource_name_filter": None, "pattern_type_filter": 3,
+            "principal_filter": None, "host_filter": None, "operation": 0, "permission_type": 1}) is None
+    kafka_acls(secured, "--remove", "--force", "--allow-principal", "User:x", "--operation", "Read",
+               "--topic", "acl-checks")
 
 
 @pytest.mark.skipif(TARGET != "odradek", reason="odradek's own start-up and settings")

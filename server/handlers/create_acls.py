@@ -1,15 +1,18 @@
 """CreateAcls: add ACLs (kafka-acls --add), each checked as Kafka checks one.
 
-A creation Kafka refuses (an unknown or ANY/MATCH code, an empty name, a CLUSTER resource not named
-``kafka-cluster``, a principal without a type) gets INVALID_REQUEST with the reason; the others
-are added together, and apply at once (on every broker, in a cluster).
+A creation Kafka refuses (an empty name, a CLUSTER resource not named ``kafka-cluster``, a
+principal without a type) gets INVALID_REQUEST with the reason; the others are added together, and
+apply at once (on every broker, in a cluster). As Kafka 4.3 answers (checked against it): a
+creation with a filter-only code (ANY, MATCH) fails the whole request with UNKNOWN_SERVER_ERROR,
+and one with a code Kafka does not define closes the connection.
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..security.acl.binding import AclBinding, InvalidAcl
+from ..close_connection import CloseConnection
+from ..security.acl.binding import AclBinding, InvalidAcl, UnconstructibleAcl, UnknownAclCode
 from ..security.acl.codes import AclOperation
 from .acl_answers import refusal
 
@@ -30,8 +33,13 @@ async def handle(ctx, request) -> dict:
                                               creation.operation, creation.permission_type))
         except InvalidAcl as exc:
             results.append({"error_code": ErrorCode.INVALID_REQUEST, "error_message": str(exc)})
+        except UnconstructibleAcl:
+            return {"throttle_time_ms": 0, "results": [
+                {"error_code": ErrorCode.UNKNOWN_SERVER_ERROR, "error_message": None} for _ in request.creations]}
+        except UnknownAclCode as exc:
+            raise CloseConnection(f"CreateAcls: {exc}") from None
         else:
-            results.append({"error_code": ErrorCode.NONE, "error_message": None})
+            results.append({"error_code": ErrorCode.NONE, "error_message": ""})  # Kafka's, for none
     if valid:
         await ctx.broker.acl_admin.create(valid)
     return {"throttle_time_ms": 0, "results": results}

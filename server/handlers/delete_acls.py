@@ -1,14 +1,15 @@
 """DeleteAcls: remove the ACLs each filter matches (kafka-acls --remove), answering what each removed.
 
-A filter with an unknown code gets INVALID_REQUEST and removes nothing; the valid ones are applied
-together.
+The filters are applied together. A filter with a code Kafka does not define closes the
+connection, as Kafka refuses to parse such a request.
 """
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..security.acl.binding import AclFilter, InvalidAcl
+from ..close_connection import CloseConnection
+from ..security.acl.binding import AclFilter, UnknownAclCode
 from ..security.acl.codes import AclOperation
 from .acl_answers import binding_fields, refusal
 
@@ -21,22 +22,14 @@ async def handle(ctx, request) -> dict:
         code, message = refused
         return {"throttle_time_ms": 0, "filter_results": [
             {"error_code": code, "error_message": message, "matching_acls": []} for _ in request.filters]}
-    filters: list[AclFilter | InvalidAcl] = []
-    for item in request.filters:
-        try:
-            filters.append(AclFilter.from_wire(item.resource_type_filter, item.resource_name_filter,
-                                               item.pattern_type_filter, item.principal_filter, item.host_filter,
-                                               item.operation, item.permission_type))
-        except InvalidAcl as exc:
-            filters.append(exc)
-    valid = [f for f in filters if isinstance(f, AclFilter)]
-    deleted = iter(await ctx.broker.acl_admin.delete(valid) if valid else [])
-    results = []
-    for item in filters:
-        if isinstance(item, InvalidAcl):
-            results.append({"error_code": ErrorCode.INVALID_REQUEST, "error_message": str(item), "matching_acls": []})
-        else:
-            results.append({"error_code": ErrorCode.NONE, "error_message": None, "matching_acls": [
-                {"error_code": ErrorCode.NONE, "error_message": None, **binding_fields(acl)}
-                for acl in next(deleted)]})
-    return {"throttle_time_ms": 0, "filter_results": results}
+    try:
+        filters = [AclFilter.from_wire(item.resource_type_filter, item.resource_name_filter,
+                                       item.pattern_type_filter, item.principal_filter, item.host_filter,
+                                       item.operation, item.permission_type) for item in request.filters]
+    except UnknownAclCode as exc:
+        raise CloseConnection(f"DeleteAcls: {exc}") from None
+    deleted = await ctx.broker.acl_admin.delete(filters) if filters else []
+    return {"throttle_time_ms": 0, "filter_results": [
+        {"error_code": ErrorCode.NONE, "error_message": "", "matching_acls": [
+            {"error_code": ErrorCode.NONE, "error_message": "", **binding_fields(acl)} for acl in removed]}
+        for removed in deleted]}

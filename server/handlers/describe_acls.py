@@ -1,10 +1,14 @@
-"""DescribeAcls: the ACLs a filter matches (kafka-acls --list), grouped by resource pattern."""
+"""DescribeAcls: the ACLs a filter matches (kafka-acls --list), grouped by resource pattern.
+
+A filter with a code Kafka does not define closes the connection, as Kafka 4.3 does.
+"""
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..security.acl.binding import AclFilter, InvalidAcl
+from ..close_connection import CloseConnection
+from ..security.acl.binding import AclFilter, UnknownAclCode
 from ..security.acl.codes import AclOperation
 from .acl_answers import refusal
 
@@ -12,7 +16,7 @@ API_KEY = ApiKey.DESCRIBE_ACLS
 
 
 async def handle(ctx, request) -> dict:
-    answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "resources": []}
+    answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": "", "resources": []}
     refused = refusal(ctx, AclOperation.DESCRIBE)
     if refused is not None:
         code, message = refused
@@ -21,8 +25,8 @@ async def handle(ctx, request) -> dict:
         acl_filter = AclFilter.from_wire(request.resource_type_filter, request.resource_name_filter,
                                          request.pattern_type_filter, request.principal_filter,
                                          request.host_filter, request.operation, request.permission_type)
-    except InvalidAcl as exc:
-        return {**answer, "error_code": ErrorCode.INVALID_REQUEST, "error_message": str(exc)}
+    except UnknownAclCode as exc:  # Kafka cannot parse such a request, and closes the connection
+        raise CloseConnection(f"DescribeAcls: {exc}") from None
     resources: dict[tuple, list] = {}
     for acl in ctx.broker.authorizer.acls.matching(acl_filter):
         resources.setdefault(acl.resource, []).append(

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from odradek.server.security.acl.acl_index import AclIndex
 from odradek.server.security.acl.authorizer import Authorizer, parse_super_users
-from odradek.server.security.acl.binding import AclBinding, AclFilter, InvalidAcl
+from odradek.server.security.acl.binding import AclBinding, AclFilter, InvalidAcl, UnconstructibleAcl, UnknownAclCode
 from odradek.server.security.acl.codes import AclOperation as Op
 from odradek.server.security.acl.codes import PatternType as Pt
 from odradek.server.security.acl.codes import PermissionType as Perm
@@ -147,19 +147,20 @@ def test_filters_as_kafka_matches_them():
     assert index.matching(by_principal) == []
 
 
-@pytest.mark.parametrize("fields, message", [
-    ((2, "t", 1, "User:a", "*", 3, 3), "patternType"),
-    ((2, "t", 2, "User:a", "*", 3, 3), "patternType"),
-    ((1, "t", 3, "User:a", "*", 3, 3), "resourceType"),
-    ((2, "t", 3, "User:a", "*", 1, 3), "operation"),
-    ((2, "t", 3, "User:a", "*", 3, 1), "permissionType"),
-    ((2, "t", 3, "User:a", "*", 99, 3), "unknown"),
-    ((2, "", 3, "User:a", "*", 3, 3), "empty resource name"),
-    ((4, "c", 3, "User:a", "*", 3, 3), "kafka-cluster"),
-    ((2, "t", 3, "alice", "*", 3, 3), "principal"),
+@pytest.mark.parametrize("fields, refusal, message", [  # as Kafka 4.3 refuses each (see test_acls)
+    ((2, "t", 1, "User:a", "*", 3, 3), UnconstructibleAcl, "patternType"),
+    ((2, "t", 2, "User:a", "*", 3, 3), UnconstructibleAcl, "patternType"),
+    ((1, "t", 3, "User:a", "*", 3, 3), UnconstructibleAcl, "resourceType"),
+    ((2, "t", 3, "User:a", "*", 1, 3), UnconstructibleAcl, "operation"),
+    ((2, "t", 3, "User:a", "*", 3, 1), UnconstructibleAcl, "permissionType"),
+    ((2, "t", 3, "User:a", "*", 99, 3), UnknownAclCode, "unknown"),
+    ((2, "t", 0, "User:a", "*", 3, 3), UnknownAclCode, "unknown"),
+    ((2, "", 3, "User:a", "*", 3, 3), InvalidAcl, "empty resource name"),
+    ((4, "c", 3, "User:a", "*", 3, 3), InvalidAcl, "kafka-cluster"),
+    ((2, "t", 3, "alice", "*", 3, 3), InvalidAcl, "principal"),
 ])
-def test_invalid_bindings_are_refused(fields, message):
-    with pytest.raises(InvalidAcl, match=message):
+def test_invalid_bindings_are_refused(fields, refusal, message):
+    with pytest.raises(refusal, match=message):
         AclBinding.from_wire(*fields)
 
 

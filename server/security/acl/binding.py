@@ -16,7 +16,17 @@ from .codes import (CLUSTER_NAME, WILDCARD, AclOperation, PatternType, Permissio
 
 
 class InvalidAcl(ValueError):
-    """An ACL or filter Kafka refuses with INVALID_REQUEST; the message says what is wrong."""
+    """An ACL Kafka refuses with INVALID_REQUEST; the message says what is wrong."""
+
+
+class UnconstructibleAcl(ValueError):
+    """An ACL with a filter-only code (ANY, MATCH): Kafka cannot even build it, and fails the
+    whole CreateAcls request with UNKNOWN_SERVER_ERROR."""
+
+
+class UnknownAclCode(ValueError):
+    """A code Kafka does not define (or UNKNOWN, 0): Kafka refuses to parse such a request and
+    closes the connection."""
 
 
 @dataclass(frozen=True, order=True)
@@ -42,15 +52,11 @@ class AclBinding:
         op = AclOperation.from_code(operation)
         perm = PermissionType.from_code(permission)
         if rtype is None or ptype is None or op is None or perm is None:
-            raise InvalidAcl("ACL binding contains unknown elements")
-        if rtype == ResourceType.ANY:
-            raise InvalidAcl("Invalid resourceType ANY")
-        if ptype not in (PatternType.LITERAL, PatternType.PREFIXED):
-            raise InvalidAcl(f"Invalid patternType {ptype.name}")
-        if op == AclOperation.ANY:
-            raise InvalidAcl("Invalid operation ANY for ACL")
-        if perm == PermissionType.ANY:
-            raise InvalidAcl("Invalid permissionType ANY for ACL")
+            raise UnknownAclCode("CreatableAcls contain unknown elements")
+        if rtype == ResourceType.ANY or ptype not in (PatternType.LITERAL, PatternType.PREFIXED):
+            raise UnconstructibleAcl("resourceType must not be ANY, patternType must not be ANY or MATCH")
+        if op == AclOperation.ANY or perm == PermissionType.ANY:
+            raise UnconstructibleAcl("operation and permissionType must not be ANY")
         if not resource_name:
             raise InvalidAcl("Invalid empty resource name")
         if rtype == ResourceType.CLUSTER and resource_name != CLUSTER_NAME:
@@ -59,8 +65,6 @@ class AclBinding:
         if not sep or not principal_type or not principal_name:
             raise InvalidAcl(f"Could not parse principal from `{principal}` (no colon is present "
                              f"separating the principal type from the principal name)")
-        if host is None or not host:
-            raise InvalidAcl("Invalid empty host")
         return cls(rtype, resource_name, ptype, principal, host, op, perm)
 
 
@@ -77,15 +81,13 @@ class AclFilter:
     @classmethod
     def from_wire(cls, resource_type: int, resource_name: str | None, pattern_type: int,
                   principal: str | None, host: str | None, operation: int, permission: int) -> "AclFilter":
-        """A filter as DescribeAcls and DeleteAcls send it (InvalidAcl for unknown codes)."""
+        """A filter as DescribeAcls and DeleteAcls send it (UnknownAclCode for unknown codes)."""
         rtype = ResourceType.from_code(resource_type)
         ptype = PatternType.from_code(pattern_type)
         op = AclOperation.from_code(operation)
         perm = PermissionType.from_code(permission)
-        if rtype is None or ptype is None:
-            raise InvalidAcl("Unknown patternFilter.")
-        if op is None or perm is None:
-            raise InvalidAcl("Unknown entryFilter.")
+        if rtype is None or ptype is None or op is None or perm is None:
+            raise UnknownAclCode("Filter contain UNKNOWN elements")
         return cls(rtype, resource_name, ptype, principal, host, op, perm)
 
     def matches(self, acl: AclBinding) -> bool:
