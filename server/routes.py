@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 
 from odradek.wire.apis import API_BY_KEY
 
-from .cluster_only import to_controller
+from .cluster_only import cluster_action_only, to_controller
 
 from .handlers import (
     add_offsets_to_txn,
@@ -191,6 +191,6 @@ def _route(module: ModuleType, handler: Callable[..., Awaitable[object]] | None 
 ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER_MODULES}
 CLUSTER_ROUTES: dict[int, Route] = {
     **{key: route for key, route in ROUTES.items() if key not in {m.API_KEY for m in SINGLE_NODE_MODULES}},
-    **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES},
+    **{module.API_KEY: _route(module, cluster_action_only(module)) for module in CLUSTER_HANDLER_MODULES},
     **{module.API_KEY: _route(module, to_controller(module.handle)) for module in CONTROLLER_MODULES},
 }
