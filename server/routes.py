@@ -165,6 +165,17 @@ CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
 )
 
 
+# Brokers' own APIs among the ones every broker serves: they need CLUSTER_ACTION, as the
+# CLUSTER_HANDLER_MODULES do (``cluster_only.cluster_action_only``).
+CLUSTER_ACTION_MODULES: tuple[ModuleType, ...] = (
+    initialize_share_group_state,
+    read_share_group_state,
+    write_share_group_state,
+    delete_share_group_state,
+    read_share_group_state_summary,
+)
+
+
 @dataclass(frozen=True)
 class Route:
     api_key: int
@@ -179,6 +190,8 @@ class Route:
 
 def _route(module: ModuleType, handler: Callable[..., Awaitable[object]] | None = None) -> Route:
     api = API_BY_KEY[module.API_KEY]
+    if handler is None and module in CLUSTER_ACTION_MODULES:
+        handler = cluster_action_only(module)
     return Route(
         api_key=api.key,
         handler=handler or module.handle,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.share_group_offsets import message
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.ALTER_SHARE_GROUP_OFFSETS
 
@@ -16,6 +17,9 @@ API_KEY = ApiKey.ALTER_SHARE_GROUP_OFFSETS
 async def handle(ctx, request) -> dict:
     if not ctx.broker.features.share_groups_enabled:
         code = ErrorCode.UNSUPPORTED_VERSION
+        return {"throttle_time_ms": 0, "error_code": code, "error_message": message(code), "responses": []}
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
         return {"throttle_time_ms": 0, "error_code": code, "error_message": message(code), "responses": []}
     requested = [(t.topic_name, [(p.partition_index, p.start_offset) for p in t.partitions]) for t in request.topics]
     answer = await ctx.broker.groups.share_offsets.alter(request.group_id, requested)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.DESCRIBE_SHARE_GROUP_OFFSETS
 
 
@@ -19,6 +21,9 @@ async def handle(ctx, request) -> dict:
         if not ctx.broker.features.share_groups_enabled:
             groups.append({"group_id": group.group_id, "topics": [], "error_code": ErrorCode.UNSUPPORTED_VERSION,
                            "error_message": None})
+        elif not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group.group_id):
+            groups.append({"group_id": group.group_id, "topics": [],
+                           "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED, "error_message": None})
         elif group.topics is not None and not group.topics:
             groups.append({"group_id": group.group_id, "topics": [], "error_code": ErrorCode.NONE,
                            "error_message": None})

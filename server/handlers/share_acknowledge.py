@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..share.acknowledgement_request import parse_acknowledgements
 from ..share.share_error import ShareError
 from ..share.share_session import FINAL_EPOCH
@@ -28,6 +29,8 @@ async def handle(ctx, request) -> dict:
     group_id, member_id, epoch = request.group_id, request.member_id, request.share_session_epoch
     if group_id is None or not valid_member_id(member_id):
         return _error(ErrorCode.INVALID_REQUEST)
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, group_id):
+        return _error(ErrorCode.GROUP_AUTHORIZATION_FAILED)
     try:
         shares.acknowledge_session_update(group_id, member_id, epoch)
     except ShareError as exc:

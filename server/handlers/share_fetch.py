@@ -28,6 +28,7 @@ import trio
 from odradek.storage.log_slice import LogSlice
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..share.acknowledgement_request import parse_acknowledgements
 from ..share.share_error import ShareError
 from ..share.share_partition_manager import FetchParams, FetchTarget, PartitionFetch
@@ -48,6 +49,8 @@ async def handle(ctx, request) -> dict:
     group_id, member_id = request.group_id, request.member_id
     if group_id is None:
         return _error(ErrorCode.INVALID_REQUEST)
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, group_id):
+        return _error(ErrorCode.GROUP_AUTHORIZATION_FAILED)
     if not valid_member_id(member_id):
         return _error(ErrorCode.INVALID_REQUEST)
     renew = ctx.version >= RENEW_VERSION and request.is_renew_ack
