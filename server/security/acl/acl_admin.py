@@ -54,4 +54,4 @@ class AclAdmin:
                 for found, acl_filter in zip(deleted, filters):
                     if acl_filter.matches(acl):
                         found.append(acl)
-        return deleted
+        return [sorted(found) for found in deleted]
