@@ -17,6 +17,7 @@ import confluent_kafka
 import pytest
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
+from odradek.server.handlers.topic_lookup import NO_TOPIC_ID
 from odradek.wire import ApiKey, ErrorCode
 
 from .clients import TIMEOUT, ck_read, wait_until
@@ -261,3 +262,73 @@ def test_super_users_see_everything_and_no_authorizer_means_security_disabled(tm
                                                                  "No Authorizer is configured.")
     finally:
         assert plain.stop() == 0
+
+
+def test_group_offset_and_admin_apis_deny_with_kafkas_codes(wire, granted, topic):
+    """Each API's refusal, as Kafka 4.3 words it, first for want of a group ACL, then of topic ACLs."""
+    group = f"{topic}-group"
+    create_topic(wire, topic)
+    commit = {"group_id": group, "generation_id_or_member_epoch": -1, "member_id": "", "group_instance_id": None,
+              "topics": [{"name": topic, "partitions": [{"partition_index": 0, "committed_offset": 1,
+                                                         "committed_leader_epoch": -1, "committed_metadata": ""}]}]}
+    fetch_offsets = {"groups": [{"group_id": group, "topics": [{"name": topic, "partition_indexes": [0]}]}],
+                     "require_stable": False}
+
+    def committed() -> int:
+        return wire.send(ApiKey.OFFSET_COMMIT, 8, commit).topics[0].partitions[0].error_code
+
+    assert committed() == ErrorCode.GROUP_AUTHORIZATION_FAILED
+    assert wire.send(ApiKey.OFFSET_FETCH, 8, fetch_offsets).groups[0].error_code == ErrorCode.GROUP_AUTHORIZATION_FAILED
+    join = wire.send(ApiKey.JOIN_GROUP, 5, {"group_id": group, "session_timeout_ms": 10_000,
+                                            "rebalance_timeout_ms": 10_000, "member_id": "", "group_instance_id": None,
+                                            "protocol_type": "consumer", "protocols": [{"name": "range",
+                                                                                       "metadata": b""}]})
+    assert join.error_code == ErrorCode.GROUP_AUTHORIZATION_FAILED
+    described = wire.send(ApiKey.DESCRIBE_GROUPS, 5, {"groups": [group], "include_authorized_operations": True})
+    assert described.groups[0].error_code == ErrorCode.GROUP_AUTHORIZATION_FAILED
+
+    granted("--operation", "Read", "--group", group)
+    assert committed() == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    [fetched] = wire.send(ApiKey.OFFSET_FETCH, 8, fetch_offsets).groups
+    assert (fetched.error_code, fetched.topics[0].partitions[0].error_code) == (
+        ErrorCode.NONE, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+    listed = wire.send(ApiKey.LIST_OFFSETS, 7, {"replica_id": -1, "isolation_level": 0, "topics": [
+        {"name": topic, "partitions": [{"partition_index": 0, "current_leader_epoch": -1, "timestamp": -1}]}]})
+    assert listed.topics[0].partitions[0].error_code == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    deleted = wire.send(ApiKey.DELETE_TOPICS, 6, {"topics": [{"name": topic, "topic_id": NO_TOPIC_ID},
+                                                             {"name": f"{topic}-missing", "topic_id": NO_TOPIC_ID}],
+                                                  "timeout_ms": 10_000})
+    assert [r.error_code for r in deleted.responses] == [ErrorCode.TOPIC_AUTHORIZATION_FAILED] * 2
+    grown = wire.send(ApiKey.CREATE_PARTITIONS, 3, {"topics": [{"name": topic, "count": 2, "assignments": None}],
+                                                    "timeout_ms": 10_000, "validate_only": True})
+    assert grown.results[0].error_code == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    configs = wire.send(ApiKey.DESCRIBE_CONFIGS, 4, {"resources": [
+        {"resource_type": 2, "resource_name": topic, "configuration_keys": None},
+        {"resource_type": 4, "resource_name": "1", "configuration_keys": None}],
+        "include_synonyms": False, "include_documentation": False})
+    assert [r.error_code for r in configs.results] == [ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                                                       ErrorCode.CLUSTER_AUTHORIZATION_FAILED]
+
+    granted("--operation", "Read", "--topic", topic)
+    assert committed() == ErrorCode.NONE
+
+
+def test_transaction_apis_need_the_transactional_id(wire, topic):
+    transactional_id, group = f"{topic}-txn", f"{topic}-group"
+    assert wire.send(ApiKey.FIND_COORDINATOR, 4, {"key_type": 1, "coordinator_keys": [transactional_id]}) \
+        .coordinators[0].error_code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    producer = {"transactional_id": transactional_id, "producer_id": 1, "producer_epoch": 0}
+    assert wire.send(ApiKey.ADD_OFFSETS_TO_TXN, 3, {**producer, "group_id": group}).error_code == \
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert wire.send(ApiKey.END_TXN, 3, {**producer, "committed": True}).error_code == \
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    offsets = wire.send(ApiKey.TXN_OFFSET_COMMIT, 3, {
+        **producer, "group_id": group, "generation_id": -1, "member_id": "", "group_instance_id": None,
+        "topics": [{"name": topic, "partitions": [{"partition_index": 0, "committed_offset": 1,
+                                                   "committed_leader_epoch": -1, "committed_metadata": ""}]}]})
+    assert offsets.topics[0].partitions[0].error_code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    added = wire.send(ApiKey.ADD_PARTITIONS_TO_TXN, 3, {
+        "v3_and_below_transactional_id": transactional_id, "v3_and_below_producer_id": 1,
+        "v3_and_below_producer_epoch": 0, "v3_and_below_topics": [{"name": topic, "partitions": [0]}]})
+    assert added.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code == \
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
