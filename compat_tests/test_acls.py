@@ -264,6 +264,9 @@ def test_super_users_see_everything_and_no_authorizer_means_security_disabled(tm
         assert plain.stop() == 0
 
 
+LOADING = (ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.NOT_COORDINATOR)
+
+
 def test_group_offset_and_admin_apis_deny_with_kafkas_codes(wire, granted, topic):
     """Each API's refusal, as Kafka 4.3 words it, first for want of a group ACL, then of topic ACLs."""
     group = f"{topic}-group"
@@ -289,7 +292,10 @@ def test_group_offset_and_admin_apis_deny_with_kafkas_codes(wire, granted, topic
 
     granted("--operation", "Read", "--group", group)
     assert committed() == ErrorCode.TOPIC_AUTHORIZATION_FAILED
-    [fetched] = wire.send(ApiKey.OFFSET_FETCH, 8, fetch_offsets).groups
+    # (as a client does: find the coordinator first, which has Kafka create __consumer_offsets)
+    assert wait_until(lambda: find_group_coordinator(wire, group) != ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    fetched = wait_until(lambda: next((g for g in wire.send(ApiKey.OFFSET_FETCH, 8, fetch_offsets).groups
+                                       if g.error_code not in LOADING), None))
     assert (fetched.error_code, fetched.topics[0].partitions[0].error_code) == (
         ErrorCode.NONE, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
     listed = wire.send(ApiKey.LIST_OFFSETS, 7, {"replica_id": -1, "isolation_level": 0, "topics": [
