@@ -338,3 +338,22 @@ def test_transaction_apis_need_the_transactional_id(wire, topic):
         "v3_and_below_producer_epoch": 0, "v3_and_below_topics": [{"name": topic, "partitions": [0]}]})
     assert added.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code == \
         ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+
+
+def test_auto_creation_needs_create_on_the_cluster_or_the_topic(secured, wire, granted, topic):
+    def auto_create() -> int:
+        answer = wire.send(ApiKey.METADATA, 12, {"topics": [{"name": topic}], "allow_auto_topic_creation": True,
+                                                 "include_topic_authorized_operations": False})
+        return answer.topics[0].error_code
+
+    cluster_create = ("--allow-principal", ANONYMOUS, "--cluster", "--operation", "Create")
+    kafka_acls(secured, "--remove", "--force", *cluster_create)
+    try:
+        assert auto_create() == ErrorCode.TOPIC_AUTHORIZATION_FAILED  # not even DESCRIBE
+        granted("--operation", "Describe", "--topic", topic)
+        assert auto_create() == ErrorCode.TOPIC_AUTHORIZATION_FAILED  # DESCRIBE, but no CREATE
+        assert topic not in metadata(wire, None)
+        granted("--operation", "Create", "--topic", topic)
+        assert wait_until(lambda: auto_create() == ErrorCode.NONE)
+    finally:
+        kafka_acls(secured, "--add", *cluster_create)
