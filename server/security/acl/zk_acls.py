@@ -82,6 +82,9 @@ class ZkAclStore:
     async def _read_all(self) -> list[AclBinding]:
         for path in PATHS:
             await self.zk.ensure_path(path)
+        for root in self._last_seen:  # before reading: a change made while reading is applied again
+            existing = await self.zk.children(root)
+            self._last_seen[root] = existing[-1] if existing else ""
         acls: list[AclBinding] = []
         for pattern_type in (PatternType.LITERAL, PatternType.PREFIXED):
             root = pattern_root(pattern_type)
@@ -143,7 +146,7 @@ class ZkAclStore:
     async def watch_session(self) -> None:
         """Within one session: arm the watches on the change paths (re-armed at each change)."""
         for root, last in self._last_seen.items():
-            if last is None:  # the first session: what came before is already loaded
+            if last is None:  # not loaded (cannot happen once the broker has started): from now on
                 existing = await self.zk.children(root)
                 self._last_seen[root] = existing[-1] if existing else ""
         self._changed.set()
