@@ -77,3 +77,15 @@ def test_prefixed_acls_live_under_kafka_acl_extended(cluster, zk):
     [change] = [json.loads(zk.get(f"/kafka-acl-extended-changes/{c}")[0])
                 for c in zk.get_children("/kafka-acl-extended-changes")]
     assert change == {"version": 1, "resourceType": "TOPIC", "name": "audit-", "patternType": "PREFIXED"}
+
+
+def test_a_restarted_broker_reads_the_acls_from_zookeeper(cluster):
+    with WireClient(cluster.brokers[1]) as wire:
+        answer = wire.send(ApiKey.CREATE_ACLS, 3, {"creations": [{**DENY_WRITE, "resource_name": "kept"}]})
+        assert answer.results[0].error_code == ErrorCode.NONE
+    cluster.restart(3)
+    with WireClient(cluster.brokers[3]) as wire:
+        described = wire.send(ApiKey.DESCRIBE_ACLS, 3, {
+            "resource_type_filter": 2, "resource_name_filter": "kept", "pattern_type_filter": 3,
+            "principal_filter": None, "host_filter": None, "operation": 1, "permission_type": 1})
+    assert [r.resource_name for r in described.resources] == ["kept"]
