@@ -357,3 +357,20 @@ def test_auto_creation_needs_create_on_the_cluster_or_the_topic(secured, wire, g
         assert wait_until(lambda: auto_create() == ErrorCode.NONE)
     finally:
         kafka_acls(secured, "--add", *cluster_create)
+
+
+def test_share_fetch_needs_the_group_and_the_topic(secured, wire, granted, topic):
+    from .share_client import ShareMember, initialize
+
+    group = f"{topic}-share"
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    assert produce(wire, topic, b"shared") == ErrorCode.NONE
+    tid = initialize(secured, group, topic, start_offset=0)
+    with ShareMember(secured, group, tid) as member:
+        assert member.fetch(max_wait_ms=0).error_code == ErrorCode.GROUP_AUTHORIZATION_FAILED
+        granted("--operation", "Read", "--group", group)
+        answer = member.fetch(max_wait_ms=0)
+        assert (answer.error_code, answer.error()) == (ErrorCode.NONE, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+        granted("--operation", "Read", "--topic", topic)
+        assert [d.value for d in member.fetch_until(lambda delivered: delivered)] == [b"shared"]
