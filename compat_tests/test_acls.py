@@ -372,5 +372,7 @@ def test_share_fetch_needs_the_group_and_the_topic(secured, wire, granted, topic
         granted("--operation", "Read", "--group", group)
         answer = member.fetch(max_wait_ms=0)
         assert (answer.error_code, answer.error()) == (ErrorCode.NONE, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+        dropped = wire.send(ApiKey.DELETE_SHARE_GROUP_OFFSETS, 0, {"group_id": group, "topics": [{"topic_name": topic}]})
+        assert dropped.error_code == ErrorCode.GROUP_AUTHORIZATION_FAILED  # DELETE on the group, not READ
         granted("--operation", "Read", "--topic", topic)
         assert [d.value for d in member.fetch_until(lambda delivered: delivered)] == [b"shared"]

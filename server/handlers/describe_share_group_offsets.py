@@ -29,5 +29,17 @@ async def handle(ctx, request) -> dict:
                            "error_message": None})
         else:
             requested = None if group.topics is None else [(t.topic_name, list(t.partitions)) for t in group.topics]
-            groups.append(await ctx.broker.groups.share_offsets.describe(group.group_id, requested))
+            groups.append(_described_only(ctx, await ctx.broker.groups.share_offsets.describe(group.group_id,
+                                                                                             requested)))
     return {"throttle_time_ms": 0, "groups": groups}
+
+
+def _described_only(ctx, answer: dict) -> dict:
+    """Topics the principal may not DESCRIBE answered TOPIC_AUTHORIZATION_FAILED, as Kafka."""
+    if ctx.broker.authorizer is None:
+        return answer
+    described = ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC,
+                                     [t["topic_name"] for t in answer["topics"]])
+    return {**answer, "topics": [t if t["topic_name"] in described else {**t, "partitions": [
+        {**p, "start_offset": -1, "leader_epoch": -1, "lag": -1, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+         "error_message": "Topic authorization failed."} for p in t["partitions"]]} for t in answer["topics"]]}
