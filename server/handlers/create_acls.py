@@ -12,6 +12,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
+from ..security.acl.acl_admin import AclStoreError
 from ..security.acl.binding import AclBinding, InvalidAcl, UnconstructibleAcl, UnknownAclCode
 from ..security.acl.codes import AclOperation
 from .acl_answers import refusal
@@ -41,5 +42,9 @@ async def handle(ctx, request) -> dict:
         else:
             results.append({"error_code": ErrorCode.NONE, "error_message": ""})  # Kafka's, for none
     if valid:
-        await ctx.broker.acl_admin.create(valid)
+        try:
+            await ctx.broker.acl_admin.create(valid)
+        except AclStoreError as exc:  # nothing added: each creation that would have been says why
+            results = [{"error_code": ErrorCode.UNKNOWN_SERVER_ERROR, "error_message": str(exc)}
+                       if r["error_code"] == ErrorCode.NONE else r for r in results]
     return {"throttle_time_ms": 0, "results": results}

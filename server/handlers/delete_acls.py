@@ -9,6 +9,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
+from ..security.acl.acl_admin import AclStoreError
 from ..security.acl.binding import AclFilter, UnknownAclCode
 from ..security.acl.codes import AclOperation
 from .acl_answers import binding_fields, refusal
@@ -28,7 +29,12 @@ async def handle(ctx, request) -> dict:
                                        item.operation, item.permission_type) for item in request.filters]
     except UnknownAclCode as exc:
         raise CloseConnection(f"DeleteAcls: {exc}") from None
-    deleted = await ctx.broker.acl_admin.delete(filters) if filters else []
+    try:
+        deleted = await ctx.broker.acl_admin.delete(filters) if filters else []
+    except AclStoreError as exc:  # nothing removed
+        return {"throttle_time_ms": 0, "filter_results": [
+            {"error_code": ErrorCode.UNKNOWN_SERVER_ERROR, "error_message": str(exc), "matching_acls": []}
+            for _ in filters]}
     return {"throttle_time_ms": 0, "filter_results": [
         {"error_code": ErrorCode.NONE, "error_message": "", "matching_acls": [
             {"error_code": ErrorCode.NONE, "error_message": "", **binding_fields(acl)} for acl in removed]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from odradek.server.security.acl.acl_admin import AclAdmin
+from odradek.server.security.acl.acl_admin import AclAdmin, AclStoreError
 from odradek.server.security.acl.acl_file import FileAclStore
 from odradek.server.security.acl.authorizer import Authorizer
 from odradek.server.security.acl.binding import MATCH_ALL, AclBinding, AclFilter
@@ -53,3 +53,15 @@ def test_zookeeper_paths_and_change_notifications_are_kafkas():
     assert json.loads(data) == {"version": 1, "resourceType": "GROUP", "name": "g-", "patternType": "PREFIXED"}
     assert decode_change(root, data) == GROUP_G.resource
     assert decode_change("/kafka-acl-changes", b"Topic:a:b") == (Rt.TOPIC, "a:b", Pt.LITERAL)
+
+
+async def test_a_file_that_cannot_be_written_changes_nothing(tmp_path):
+    store = FileAclStore(tmp_path / "missing-dir")
+    admin = AclAdmin(Authorizer(), store)
+    try:
+        await admin.create([READ_T])
+    except AclStoreError as exc:
+        assert "Error while writing the ACLs" in str(exc)
+    else:
+        raise AssertionError("the write should have failed")
+    assert list(admin.authorizer.acls) == []

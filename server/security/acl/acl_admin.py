@@ -19,6 +19,10 @@ from .authorizer import Authorizer
 from .binding import AclBinding, AclFilter
 
 
+class AclStoreError(Exception):
+    """The ACLs could not be kept (a disk error, ZooKeeper out of reach): nothing changed."""
+
+
 class AclAdmin:
     def __init__(self, authorizer: Authorizer, store):
         self.authorizer = authorizer

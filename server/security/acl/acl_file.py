@@ -15,6 +15,7 @@ import trio
 
 from odradek.storage.atomic_file import write_atomically
 
+from .acl_admin import AclStoreError
 from .acl_index import AclIndex, Resource
 from .acl_json import VERSION, bindings_of, entry_json
 from .binding import AclBinding
@@ -51,7 +52,10 @@ class FileAclStore:
         after = AclIndex(index)
         for resource, (_, acls) in changed.items():
             after.replace(resource, acls)
-        await trio.to_thread.run_sync(write_atomically, self.path, _document(after))
+        try:
+            await trio.to_thread.run_sync(write_atomically, self.path, _document(after))
+        except OSError as exc:
+            raise AclStoreError(f"Error while writing the ACLs in {self.path}: {exc}") from exc
         for resource, (_, acls) in changed.items():
             index.replace(resource, acls)
         return changed

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import trio
 
 from ...cluster.zk_client import BadVersionError, KazooException, NodeExistsError, NoNodeError, ZkClient
+from .acl_admin import AclStoreError
 from .acl_index import AclIndex, Resource
 from .acl_json import decode_entries, encode_entries
 from .binding import AclBinding
@@ -102,13 +103,16 @@ class ZkAclStore:
         """Apply each change to the resource's ACLs in ZooKeeper (again, if another broker wrote
         them meanwhile), announce it, and update ``index``; each resource's (before, after)."""
         changed = {}
-        for resource, change in changes.items():
-            before, after = await self._write(resource, change)
-            index.replace(resource, after)
-            if before != after:
-                changed[resource] = (before, after)
-                root, data = encode_change(resource)
-                await self.zk.create(f"{root}/{CHANGE_PREFIX}", data, sequence=True)
+        try:
+            for resource, change in changes.items():
+                before, after = await self._write(resource, change)
+                index.replace(resource, after)
+                if before != after:
+                    changed[resource] = (before, after)
+                    root, data = encode_change(resource)
+                    await self.zk.create(f"{root}/{CHANGE_PREFIX}", data, sequence=True)
+        except KazooException as exc:
+            raise AclStoreError(f"ZooKeeper did not keep the ACLs: {type(exc).__name__}") from exc
         return changed
 
     async def _write(self, resource: Resource, change: Change) -> tuple[frozenset, frozenset]:
