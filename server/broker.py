@@ -57,6 +57,10 @@ from .log_maintenance import LogMaintenance
 from .partition_admin import LocalPartitionAdmin
 from .producer_ids import ProducerIdAllocator
 from .routes import CLUSTER_ROUTES, ROUTES
+from .security.acl.acl_admin import AclAdmin
+from .security.acl.acl_file import FileAclStore
+from .security.acl.authorizer import Authorizer
+from .security.acl.authorizer_config import authorizer_enabled
 from .share.group_share_state import GroupShareState
 from .share.share_coordinator import ShareCoordinator
 from .share.share_group_view import GroupConfigShareView
@@ -122,6 +126,16 @@ class Broker:
             self.producer_ids = ZkProducerIdBlocks(self.cluster)
             self.partition_admin = ClusterPartitionAdmin(self.cluster)
             self.routes = CLUSTER_ROUTES
+        # authorizer.class.name set: every request is authorized with ACLs (kept in the metadata
+        # directory alone, in ZooKeeper in a cluster); unset: ``authorizer`` is None, nothing is checked
+        self.authorizer: Authorizer | None = None
+        self.acl_admin: AclAdmin | None = None
+        if authorizer_enabled(config.props):
+            self.authorizer = Authorizer.from_props(config.props)
+            acl_store = (FileAclStore(self.logs.dirs.metadata_dir.path) if self.cluster is None
+                         else self.cluster.acls)
+            self.acl_admin = AclAdmin(self.authorizer, acl_store)
+            acl_store.index = self.authorizer.acls  # changes other brokers announce update it
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)
         # Share groups' data path (KIP-932): the share coordinator keeps share partitions' state in
@@ -228,10 +242,20 @@ class Broker:
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
                 self.group_configs.load()
                 self.producer_ids.load()
+                self.load_acls()
             except OSError as exc:
                 raise LogDirError(self.logs.data_dir, f"cannot be used: {exc}") from None
             self.apply_dynamic_configs()
             self.logs.startup()
+
+    def load_acls(self) -> None:
+        """The ACLs kept, into the authorizer (blocking); a StartupError if they cannot be read."""
+        if self.acl_admin is None:
+            return
+        try:
+            self.authorizer.acls.reset(self.acl_admin.store.load())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StartupError(f"the ACLs kept cannot be read: {exc!r}") from None
 
     def apply_dynamic_configs(self) -> None:
         """Make the static and dynamic configs' effective set the logs', the cleaner's and the

@@ -21,6 +21,7 @@ from .known_configs import config_type
 from .listener_config import DEFAULT_LISTENERS, ListenerConfig
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
+from .security.acl.authorizer_config import authorizer_enabled
 from .security.tls_context import ListenerTls, client_context, listener_tls
 from .security.tls_settings import uses_tls
 from .security_settings import refuse_security_settings
@@ -80,6 +81,7 @@ class BrokerConfig:
     def validate(self) -> None:
         """Fail at start-up, not at the first request, on a setting we cannot honour (ConfigError)."""
         refuse_security_settings(self.props)
+        authorizer_enabled(self.props)
         for name, value in self.props.items():
             kind = config_type(name)
             if kind is not None:

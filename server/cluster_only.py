@@ -11,8 +11,10 @@ the metadata names).
 from __future__ import annotations
 
 from odradek.wire import ErrorCode
+from odradek.wire.apis import API_BY_KEY
 
 from .close_connection import CloseConnection
+from .security.acl.codes import AclOperation
 
 
 def require_cluster(ctx):
@@ -44,3 +46,31 @@ def to_controller(handler):
         return await serve_or_forward(ctx, request, handler)
 
     return route
+
+
+def cluster_action_only(module):
+    """The route handler of an inter-broker API: CLUSTER_AUTHORIZATION_FAILED unless the principal
+    may CLUSTER_ACTION (the module's ``refused(request)`` answer, else its top-level error)."""
+    handle = module.handle
+
+    async def guarded(ctx, request):
+        if ctx.authorize_cluster(AclOperation.CLUSTER_ACTION):
+            return await handle(ctx, request)
+        refused = getattr(module, "refused", None)
+        if refused is not None:
+            return refused(request, ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+        return _top_level_error(module.API_KEY, ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+
+    return guarded
+
+
+def _top_level_error(api_key: int, code: ErrorCode) -> dict:
+    body = {}
+    for field in API_BY_KEY[api_key].response.fields:
+        if field.name == "error_code":
+            body["error_code"] = code
+        elif field.type.startswith("[]"):
+            body[field.name] = []
+        elif field.name == "throttle_time_ms":
+            body[field.name] = 0
+    return body

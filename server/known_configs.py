@@ -10,7 +10,8 @@ The first table is Kafka 4.3's broker ConfigDef (``AbstractKafkaConfig.CONFIG_DE
 compares it with the Kafka jars (``compat_tests/test_known_configs.py``). The second holds the
 ZooKeeper-era settings that Kafka 4 dropped with ZooKeeper and that odradek's cluster mode reads,
 as Kafka 3.x named them. The third holds what Kafka sets elsewhere and odradek reads as a
-property: ``share.version``, the feature level ``kafka-storage format --feature`` sets in Kafka.
+property: ``share.version``, the feature level ``kafka-storage format --feature`` sets in Kafka;
+and the authorizer's own settings (``super.users``).
 """
 
 from __future__ import annotations
@@ -414,6 +415,13 @@ _FEATURES = """
 share.version                                   short
 """
 
+# Read by Kafka's authorizers (StandardAuthorizer, AclAuthorizer) from the broker's properties,
+# outside the broker's ConfigDef.
+_AUTHORIZER = """
+super.users                                     string
+allow.everyone.if.no.acl.found                  boolean
+"""
+
 
 def _table(text: str) -> dict[str, str]:
     return {fields[0]: fields[1] for fields in (line.split() for line in text.splitlines() if line.strip())}
@@ -422,7 +430,8 @@ def _table(text: str) -> dict[str, str]:
 #: Kafka 4.3's broker configs, name -> type.
 KAFKA_BROKER_CONFIGS: dict[str, str] = _table(_KAFKA_4_3)
 #: Every broker config name odradek knows, name -> type.
-KNOWN_BROKER_CONFIGS: dict[str, str] = {**KAFKA_BROKER_CONFIGS, **_table(_ZOOKEEPER_ERA), **_table(_FEATURES)}
+KNOWN_BROKER_CONFIGS: dict[str, str] = {**KAFKA_BROKER_CONFIGS, **_table(_ZOOKEEPER_ERA), **_table(_FEATURES),
+                                           **_table(_AUTHORIZER)}
 
 #: Where Kafka takes a listener's own value of a config (``listener.name.<listener>.<config>``).
 LISTENER_PREFIX = "listener.name."

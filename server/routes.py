@@ -18,10 +18,13 @@ from typing import Awaitable, Callable
 
 from odradek.wire.apis import API_BY_KEY
 
-from .cluster_only import to_controller
+from .cluster_only import cluster_action_only, to_controller
 
 from .handlers import (
     add_offsets_to_txn,
+    create_acls,
+    delete_acls,
+    describe_acls,
     add_partitions_to_txn,
     alter_configs,
     alter_share_group_offsets,
@@ -138,6 +141,9 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     write_share_group_state,
     delete_share_group_state,
     read_share_group_state_summary,
+    describe_acls,
+    create_acls,
+    delete_acls,
 )
 
 
@@ -159,6 +165,17 @@ CLUSTER_HANDLER_MODULES: tuple[ModuleType, ...] = (
 )
 
 
+# Brokers' own APIs among the ones every broker serves: they need CLUSTER_ACTION, as the
+# CLUSTER_HANDLER_MODULES do (``cluster_only.cluster_action_only``).
+CLUSTER_ACTION_MODULES: tuple[ModuleType, ...] = (
+    initialize_share_group_state,
+    read_share_group_state,
+    write_share_group_state,
+    delete_share_group_state,
+    read_share_group_state_summary,
+)
+
+
 @dataclass(frozen=True)
 class Route:
     api_key: int
@@ -173,6 +190,8 @@ class Route:
 
 def _route(module: ModuleType, handler: Callable[..., Awaitable[object]] | None = None) -> Route:
     api = API_BY_KEY[module.API_KEY]
+    if handler is None and module in CLUSTER_ACTION_MODULES:
+        handler = cluster_action_only(module)
     return Route(
         api_key=api.key,
         handler=handler or module.handle,
@@ -185,6 +204,6 @@ def _route(module: ModuleType, handler: Callable[..., Awaitable[object]] | None 
 ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER_MODULES}
 CLUSTER_ROUTES: dict[int, Route] = {
     **{key: route for key, route in ROUTES.items() if key not in {m.API_KEY for m in SINGLE_NODE_MODULES}},
-    **{module.API_KEY: _route(module) for module in CLUSTER_HANDLER_MODULES},
+    **{module.API_KEY: _route(module, cluster_action_only(module)) for module in CLUSTER_HANDLER_MODULES},
     **{module.API_KEY: _route(module, to_controller(module.handle)) for module in CONTROLLER_MODULES},
 }

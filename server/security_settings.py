@@ -1,8 +1,9 @@
 """Security settings odradek does not serve yet, refused at start-up rather than ignored.
 
-A broker that reads ``authorizer.class.name`` and then lets everyone do everything would let an
-operator believe the data is protected. Until SASL and ACLs are served, any of their settings
-stops start-up, naming each one. TLS is served (``server/security/tls_context.py``): its settings
+A broker that reads ``sasl.enabled.mechanisms`` and then lets everyone in unauthenticated would let
+an operator believe the data is protected. Until SASL is served, any of its settings stops
+start-up, naming each one. (Authorization is served: ``authorizer.class.name``, ``super.users`` and
+``allow.everyone.if.no.acl.found`` are read by ``security.acl.authorizer_config``.) TLS is served (``server/security/tls_context.py``): its settings
 pass, except the few that name Java machinery odradek does not have (a JSSE provider, a key
 manager algorithm), and a keystore or truststore type other than PEM, which are refused one line
 each. The stores themselves are read, and checked, in ``server/security/tls_context.py``.
@@ -17,8 +18,7 @@ from .startup_error import ConfigError
 
 _PREFIXES = ("ssl.", "sasl.", "delegation.token.", "zookeeper.ssl.")
 _NAMES = frozenset({
-    "authorizer.class.name", "principal.builder.class", "super.users", "allow.everyone.if.no.acl.found",
-    "connections.max.reauth.ms", "security.providers", "zookeeper.set.acl",
+    "principal.builder.class", "connections.max.reauth.ms", "security.providers", "zookeeper.set.acl",
 })
 
 

@@ -27,6 +27,8 @@ from .cluster_config import ClusterConfig
 from .config_changes import ConfigChanges
 from .forwarding import Forwarder
 from .group_configs import ZkGroupConfigStore
+from ..security.acl.authorizer_config import authorizer_enabled
+from ..security.acl.zk_acls import ZkAclStore
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigs
 from ..controller.liveness import watch_controller
@@ -51,6 +53,8 @@ class ClusterMember:
         self.topic_configs = TopicConfigs(self.zk, broker, self.config_changes)
         self.broker_configs = ZkConfigStore(self.zk, broker, self.broker_id, self.config_changes)
         self.group_configs = ZkGroupConfigStore(self.zk, broker, self.config_changes)
+        # the ACLs, when authorizer.class.name turns authorization on
+        self.acls = ZkAclStore(self.zk) if authorizer_enabled(broker.config.props) else None
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
         self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it
@@ -105,6 +109,8 @@ class ClusterMember:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.replicas.run)
             nursery.start_soon(self.config_changes.run)
+            if self.acls is not None:
+                nursery.start_soon(self.acls.run)
             nursery.start_soon(self._sessions)
             nursery.start_soon(self._fence_when_cut_off)
             await self.registered.wait()
@@ -132,6 +138,8 @@ class ClusterMember:
                         nursery.start_soon(watch_controller, self)
                         nursery.start_soon(self._stand_for_controller, session)
                         nursery.start_soon(self.config_changes.watch_session)
+                        if self.acls is not None:
+                            nursery.start_soon(self.acls.watch_session)
                         await trio.sleep_forever()
                 except* KazooException as failed:
                     log.warning("ZooKeeper session 0x%x: work stopped (%s); it starts again once ZooKeeper "

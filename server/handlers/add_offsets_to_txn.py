@@ -9,12 +9,17 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.offsets_topic import OFFSETS_TOPIC
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.ADD_OFFSETS_TO_TXN
 FIRST_PRODUCER_FENCED_VERSION = 2
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED}
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED}
     groups = ctx.broker.groups
     groups.ensure_topic()  # on a single broker: the marker must find the partition
     offsets_partition = (OFFSETS_TOPIC, groups.topic.partition_for(request.group_id))

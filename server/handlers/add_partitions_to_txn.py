@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.ADD_PARTITIONS_TO_TXN
 FIRST_PRODUCER_FENCED_VERSION = 2
 FIRST_BATCHED_VERSION = 4
 
 
 async def handle(ctx, request) -> dict:
+    if ctx.version >= FIRST_BATCHED_VERSION and not ctx.authorize_cluster(AclOperation.CLUSTER_ACTION):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+                "results_by_transaction": []}  # v4+ is brokers' own (KIP-890)
     if ctx.version < FIRST_BATCHED_VERSION:
         result = await _transaction(ctx, request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
                               request.v3_and_below_producer_epoch, False, request.v3_and_below_topics)
@@ -28,11 +33,29 @@ async def handle(ctx, request) -> dict:
     ]}
 
 
+def _unauthorized(ctx, transactional_id, partitions) -> dict | None:
+    """A producer's request (v0-3), as Kafka: WRITE on the transactional id, else every partition
+    TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each topic, else its partitions
+    TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED."""
+    if ctx.broker.authorizer is None:
+        return None
+    if not ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactional_id):
+        return dict.fromkeys(partitions, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+    writable = ctx.authorized_names(AclOperation.WRITE, ResourceType.TOPIC, {topic for topic, _ in partitions})
+    if all(topic in writable for topic, _ in partitions):
+        return None
+    return {tp: ErrorCode.OPERATION_NOT_ATTEMPTED if tp[0] in writable else ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            for tp in partitions}
+
+
 async def _transaction(ctx, transactional_id, producer_id, producer_epoch, verify_only, topics) -> dict:
     broker = ctx.broker
     partitions = list(dict.fromkeys((t.name, p) for t in topics for p in t.partitions))
     missing = {tp for tp in partitions if broker.metadata.partition(*tp) is None}
-    if missing:
+    denied = _unauthorized(ctx, transactional_id, partitions) if ctx.version < FIRST_BATCHED_VERSION else None
+    if denied is not None:
+        errors = denied
+    elif missing:
         errors = {tp: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION if tp in missing else ErrorCode.OPERATION_NOT_ATTEMPTED
                   for tp in partitions}
     elif verify_only:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..partition_admin import PartitionAdminError
+from ..security.acl.codes import AclOperation
 
 API_KEY = ApiKey.ALTER_PARTITION_REASSIGNMENTS
 
@@ -19,6 +20,8 @@ async def handle(ctx, request) -> dict:
                for topic in request.topics for p in topic.partitions}
     answer = {"throttle_time_ms": 0, "allow_replication_factor_change": allow_change,
               "error_code": ErrorCode.NONE, "error_message": None, "responses": []}
+    if not ctx.authorize_cluster(AclOperation.ALTER):
+        return {**answer, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
     try:
         results = await ctx.broker.partition_admin.alter_reassignments(targets, allow_change, request.timeout_ms)
     except PartitionAdminError as exc:

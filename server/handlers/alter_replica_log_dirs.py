@@ -15,6 +15,8 @@ from __future__ import annotations
 from odradek.storage.errors import StorageError
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation
+
 API_KEY = ApiKey.ALTER_REPLICA_LOG_DIRS
 
 
@@ -26,7 +28,12 @@ async def handle(ctx, request) -> dict:
                 targets.pop((topic.name, index), None)  # the last mention counts, in its place
                 targets[topic.name, index] = log_dir.path
     results: dict[str, list] = {}
+    allowed = ctx.authorize_cluster(AclOperation.ALTER)
     for (topic, index), path in targets.items():
+        if not allowed:
+            results.setdefault(topic, []).append({"partition_index": index,
+                                                  "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED})
+            continue
         try:
             ctx.broker.log_dir_moves.alter(topic, index, path)
             code = ErrorCode.NONE

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..authorized_operations import GROUP, authorized
+from ..authorized_operations import authorized_for
+from ..security.acl.codes import AclOperation, ResourceType
 from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
@@ -25,6 +26,8 @@ async def handle(ctx, request) -> dict:
 def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
     coordinator = ctx.broker.groups
     code = coordinator.coordinator_error(group_id)
+    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
+        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
     if code != ErrorCode.NONE:
         return {"error_code": code, "error_message": None, "group_id": group_id, "group_state": "",
                 "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
@@ -43,7 +46,7 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
         "group_epoch": group.group_epoch,
         "assignment_epoch": group.assignment_epoch,
         "assignor_name": group.preferred_assignor() or coordinator.consumer.config.default_assignor,
-        "authorized_operations": authorized(GROUP, include_authorized_operations),
+        "authorized_operations": authorized_for(ctx, ResourceType.GROUP, group_id, include_authorized_operations),
         "members": [
             {
                 "member_id": m.member_id,

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from odradek.wire import ApiKey
+from odradek.wire import ApiKey, ErrorCode
+
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.CONSUMER_GROUP_HEARTBEAT
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return _refused(request, ErrorCode.GROUP_AUTHORIZATION_FAILED)
+    subscribed = request.subscribed_topic_names or []
+    if ctx.broker.authorizer is not None and subscribed and len(
+            ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed)) < len(set(subscribed)):
+        return _refused(request, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
     host = "/" + ctx.peer.rsplit(":", 1)[0]  # Kafka reports client hosts as "/address"
     answer = await ctx.broker.groups.consumer.heartbeat(request, ctx.version, ctx.header.client_id or "", host)
     return {"throttle_time_ms": 0, **answer}
+
+
+def _refused(request, code: ErrorCode) -> dict:
+    return {"throttle_time_ms": 0, "error_code": code, "error_message": None, "member_id": request.member_id,
+            "member_epoch": -1, "heartbeat_interval_ms": 0, "assignment": None}

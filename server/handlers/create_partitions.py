@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..topic_admin import TopicAdminError
 
 API_KEY = ApiKey.CREATE_PARTITIONS
@@ -12,6 +13,10 @@ API_KEY = ApiKey.CREATE_PARTITIONS
 async def handle(ctx, request) -> dict:
     results = []
     for topic in request.topics:
+        if not ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, topic.name):
+            results.append({"name": topic.name, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                            "error_message": "Topic authorization failed."})
+            continue
         assignments = None
         if topic.assignments is not None:
             assignments = [a.broker_ids for a in topic.assignments]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from odradek.storage.log_config import describe_topic_config
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..topic_admin import TopicAdminError
 
 API_KEY = ApiKey.CREATE_TOPICS
@@ -15,11 +16,20 @@ async def handle(ctx, request) -> dict:
     seen: dict[str, int] = {}
     for topic in request.topics:
         seen[topic.name] = seen.get(topic.name, 0) + 1
+    creatable = describable = None  # None: all
+    if broker.authorizer is not None:
+        names = list(seen)
+        if not ctx.authorize_cluster(AclOperation.CREATE):
+            creatable = ctx.authorized_names(AclOperation.CREATE, ResourceType.TOPIC, names)
+        describable = ctx.authorized_names(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, names)
     results = []
     for topic in request.topics:
         if seen[topic.name] > 1:
             results.append(_failure(topic.name, ErrorCode.INVALID_REQUEST,
                                     "Create topics request from client contains a duplicate topic name"))
+            continue
+        if creatable is not None and topic.name not in creatable:
+            results.append(_failure(topic.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."))
             continue
         configs = {c.name: c.value for c in topic.configs}
         try:
@@ -35,7 +45,10 @@ async def handle(ctx, request) -> dict:
         except TopicAdminError as exc:
             results.append(_failure(topic.name, exc.code, exc.message))
             continue
-        results.append(_success(broker, info, configs))
+        result = _success(broker, info, configs)
+        if describable is not None and topic.name not in describable:  # created, its configs not shown
+            result.update(configs=[], topic_config_error_code=ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+        results.append(result)
     return {"throttle_time_ms": 0, "topics": results}
 
 

@@ -11,6 +11,7 @@ import trio
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..storage_errors import error_code_for
 
 API_KEY = ApiKey.DELETE_RECORDS
@@ -23,7 +24,12 @@ async def handle(ctx, request) -> dict:
     moved = False
     for topic in request.topics:
         partitions = []
+        allowed = ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, topic.name)
         for part in topic.partitions:
+            if not allowed:
+                partitions.append({"partition_index": part.partition_index, "low_watermark": -1,
+                                   "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED})
+                continue
             log, code = ctx.broker.replicas.leader_log(topic.name, part.partition_index)
             result = _delete(log, part.offset) if log is not None else {"low_watermark": -1, "error_code": code}
             moved |= result["error_code"] == ErrorCode.NONE

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..authorized_operations import CLUSTER, authorized
+from ..authorized_operations import authorized_for
+from ..security.acl.codes import CLUSTER_NAME, ResourceType
 
 API_KEY = ApiKey.DESCRIBE_CLUSTER
 BROKERS = 1  # endpoint_type: 1 brokers, 2 controllers
@@ -26,4 +27,5 @@ async def handle(ctx, request) -> dict:
     return {**answer, "controller_id": metadata.controller_id, "brokers": [
         {"broker_id": node, "host": endpoint.host, "port": endpoint.port, "rack": rack, "is_fenced": False}
         for node, endpoint, rack in metadata.brokers_on(ctx.listener)],
-        "cluster_authorized_operations": authorized(CLUSTER, request.include_cluster_authorized_operations)}
+        "cluster_authorized_operations": authorized_for(ctx, ResourceType.CLUSTER, CLUSTER_NAME,
+                                                        request.include_cluster_authorized_operations)}

@@ -12,6 +12,8 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..broker_configs import describe_broker_config, describe_cluster_defaults
 from ..group_configs import describe_group_config
+from ..security.acl.codes import AclOperation
+from .config_authorization import config_refusal
 
 API_KEY = ApiKey.DESCRIBE_CONFIGS
 
@@ -29,6 +31,10 @@ async def handle(ctx, request) -> dict:
     results = []
     for resource in request.resources:
         try:
+            refused = config_refusal(ctx, AclOperation.DESCRIBE_CONFIGS, resource.resource_type,
+                                     resource.resource_name)
+            if refused is not None:
+                raise _ResourceError(*refused)
             entries = await _entries(ctx.broker, resource)
         except _ResourceError as exc:
             results.append({"error_code": exc.code, "error_message": exc.message,

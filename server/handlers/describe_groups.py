@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..authorized_operations import GROUP, NOT_REQUESTED
+from ..authorized_operations import NOT_REQUESTED, authorized_for
 from ..groups.classic_group import ClassicGroup, GroupState
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.DESCRIBE_GROUPS
 FIRST_NOT_FOUND_VERSION = 6
@@ -22,12 +23,15 @@ async def handle(ctx, request) -> dict:
     groups = [_describe(ctx, group_id) for group_id in request.groups]
     if request.include_authorized_operations:
         for group in groups:
-            group["authorized_operations"] = GROUP if group["error_code"] == ErrorCode.NONE else NOT_REQUESTED
+            group["authorized_operations"] = (authorized_for(ctx, ResourceType.GROUP, group["group_id"])
+                                              if group["error_code"] == ErrorCode.NONE else NOT_REQUESTED)
     return {"throttle_time_ms": 0, "groups": groups}
 
 
 def _describe(ctx, group_id: str) -> dict:
     code = ctx.broker.groups.coordinator_error(group_id)
+    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
+        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
     if code != ErrorCode.NONE:
         return {"error_code": code, "group_id": group_id, "group_state": "", "protocol_type": "",
                 "protocol_data": "", "members": []}

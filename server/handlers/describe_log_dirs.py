@@ -13,11 +13,15 @@ import shutil
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation
+
 API_KEY = ApiKey.DESCRIBE_LOG_DIRS
 
 
 async def handle(ctx, request) -> dict:
     logs = ctx.broker.logs
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "results": []}
     wanted = None
     if request.topics is not None:
         wanted = {(topic.topic, index) for topic in request.topics for index in topic.partitions}

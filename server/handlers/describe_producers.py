@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.DESCRIBE_PRODUCERS
 
 
 async def handle(ctx, request) -> dict:
+    readable = ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, [t.name for t in request.topics])
     return {"throttle_time_ms": 0, "topics": [
         {"name": topic.name,
-         "partitions": [_partition(ctx.broker, topic.name, index) for index in topic.partition_indexes]}
+         "partitions": [_partition(ctx.broker, topic.name, index) if topic.name in readable else
+                        {"partition_index": index, "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                         "error_message": None, "active_producers": []}
+                        for index in topic.partition_indexes]}
         for topic in request.topics
     ]}
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..authorized_operations import TOPIC
+from ..authorized_operations import NOT_REQUESTED, TOPIC, authorized_for
+from ..security.acl.codes import AclOperation, ResourceType
 from .metadata import INTERNAL_TOPICS
 from .topic_lookup import NO_TOPIC_ID
 
@@ -21,6 +22,9 @@ MAX_PARTITION_LIMIT = 2000  # Kafka's max.request.partition.size.limit default
 async def handle(ctx, request) -> dict:
     metadata = ctx.broker.metadata
     names = sorted({t.name for t in request.topics} if request.topics else (t.name for t in metadata.topics()))
+    described = ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC, names)
+    if not request.topics:  # every topic: only those it may DESCRIBE, as Kafka
+        names = [name for name in names if name in described]
     cursor = request.cursor
     if cursor is not None:
         names = [name for name in names if name >= cursor.topic_name]
@@ -29,6 +33,10 @@ async def handle(ctx, request) -> dict:
     for name in names:
         first = cursor.partition_index if cursor is not None and name == cursor.topic_name else 0
         topic = metadata.topic(name)
+        if name not in described:
+            topics.append({"error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED, "name": name,
+                           "topic_id": NO_TOPIC_ID, "partitions": [], "topic_authorized_operations": NOT_REQUESTED})
+            continue
         if topic is None:
             topics.append({"error_code": ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "name": name,
                            "topic_id": NO_TOPIC_ID, "partitions": [], "topic_authorized_operations": TOPIC})
@@ -37,7 +45,8 @@ async def handle(ctx, request) -> dict:
             next_cursor = {"topic_name": name, "partition_index": first}
             break
         last = min(topic.num_partitions, first + budget)
-        topics.append(_topic(metadata, topic, range(first, last)))
+        topics.append({**_topic(metadata, topic, range(first, last)),
+                       "topic_authorized_operations": authorized_for(ctx, ResourceType.TOPIC, name)})
         budget -= last - first
         if last < topic.num_partitions:
             next_cursor = {"topic_name": name, "partition_index": last}

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.END_TXN
 FIRST_PRODUCER_FENCED_VERSION = 2
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                "producer_id": -1, "producer_epoch": -1}
     coordinator = ctx.broker.transactions
     code = await coordinator.end_transaction(request.transactional_id, request.producer_id, request.producer_epoch,
                                        request.committed)

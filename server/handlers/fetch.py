@@ -23,6 +23,7 @@ import trio
 from odradek.storage.errors import KafkaStorageError, OffsetOutOfRangeError
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.FETCH
@@ -46,13 +47,14 @@ async def handle(ctx, request) -> dict:
     by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
     deadline = trio.current_time() + max(request.max_wait_ms, 0) / 1000
     replica = _replica_id(ctx, request)
-    plan = _plan(broker, request, by_id, replica)
+    readable = _readable_topics(ctx, request, by_id, replica) if broker.authorizer is not None else None
+    plan = _plan(broker, request, by_id, replica, readable)
     if plan.total_bytes < request.min_bytes and not plan.has_error:
         keys = _watch_keys(broker, request, by_id)
         with trio.move_on_at(deadline):
             while plan.total_bytes < request.min_bytes and keys:
                 await broker.appends.wait_any(keys)
-                plan = _plan(broker, request, by_id, replica)
+                plan = _plan(broker, request, by_id, replica, readable)
     _attach_records(plan)
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": plan.topics}
 
@@ -75,7 +77,17 @@ def _replica_id(ctx, request) -> int:
     return request.replica_id
 
 
-def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
+def _readable_topics(ctx, request, by_id: bool, replica: int) -> set[str] | None:
+    """The topics the request may read, as Kafka decides: a follower needs CLUSTER_ACTION on the
+    cluster (for all of them), a consumer READ on each topic; None: all."""
+    if replica >= 0:
+        return None if ctx.authorize_cluster(AclOperation.CLUSTER_ACTION) else set()
+    names = {info.name for t in request.topics
+             if (info := resolve_topic(ctx.broker, t.topic, t.topic_id, by_id)) is not None}
+    return ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, names)
+
+
+def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | None = None) -> _Plan:
     plan = _Plan()
     budget = request.max_bytes
     read_committed = request.isolation_level == 1
@@ -88,6 +100,8 @@ def _plan(broker, request, by_id: bool, replica: int = -1) -> _Plan:
             diverging, preferred = None, -1
             if info is None:
                 log, code = None, ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            elif readable is not None and info.name not in readable:
+                log, code = None, ErrorCode.TOPIC_AUTHORIZATION_FAILED
             elif replica >= 0:
                 code, log, diverging, behind = replicas.follower_fetch(
                     replica, info.name, fp.partition, fp.fetch_offset, fp.last_fetched_epoch, fp.current_leader_epoch)

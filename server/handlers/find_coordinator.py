@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..share.share_partition_key import SharePartitionKey
 
 API_KEY = ApiKey.FIND_COORDINATOR
@@ -36,6 +37,9 @@ async def handle(ctx, request) -> dict:
 
 async def _coordinator(ctx, key: str, key_type: int) -> dict:
     broker = ctx.broker
+    refused = _unauthorized(ctx, key, key_type)
+    if refused is not None:
+        return _error(key, refused, None)
     if key_type == GROUP:
         leader = await broker.groups.coordinator_of(key)
     elif key_type == TRANSACTION:
@@ -53,6 +57,17 @@ async def _coordinator(ctx, key: str, key_type: int) -> dict:
         return _error(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, None)
     return {"key": key, "error_code": ErrorCode.NONE, "error_message": None,
             "node_id": leader, "host": endpoint.host, "port": endpoint.port}
+
+
+def _unauthorized(ctx, key: str, key_type: int) -> ErrorCode | None:
+    """As Kafka: DESCRIBE on the group or the transactional id, CLUSTER_ACTION for share state."""
+    if key_type == GROUP and not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, key):
+        return ErrorCode.GROUP_AUTHORIZATION_FAILED
+    if key_type == TRANSACTION and not ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key):
+        return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    if key_type == SHARE and not ctx.authorize_cluster(AclOperation.CLUSTER_ACTION):
+        return ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    return None
 
 
 def _error(key: str, code: ErrorCode, message: str | None) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..producer_ids import ProducerIdsUnavailable
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.INIT_PRODUCER_ID
 MAX_EPOCH = 32767
@@ -19,7 +20,13 @@ FIRST_PRODUCER_FENCED_VERSION = 4
 
 async def handle(ctx, request) -> dict:
     if request.transactional_id is not None:
+        if not ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id):
+            return _answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, -1)
         return await _transactional(ctx, request)
+    # an idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (Kafka 3+)
+    if not (ctx.authorize_cluster(AclOperation.IDEMPOTENT_WRITE)
+            or ctx.authorize_by_resource_type(AclOperation.WRITE, ResourceType.TOPIC)):
+        return _answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, -1, -1)
     if request.producer_id >= 0 and 0 <= request.producer_epoch < MAX_EPOCH - 1:
         return _answer(ErrorCode.NONE, request.producer_id, request.producer_epoch + 1)
     try:

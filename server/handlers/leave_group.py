@@ -5,12 +5,15 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.group_error import GroupError
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.LEAVE_GROUP
 FIRST_BATCH_VERSION = 3
 
 
 async def handle(ctx, request) -> dict:
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        return {"throttle_time_ms": 0, "error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED, "members": []}
     if ctx.version >= FIRST_BATCH_VERSION:
         leaving = [(m.member_id, m.group_instance_id) for m in request.members]
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation
 from .describe_configs import BROKER, BROKER_LOGGER, GROUP, TOPIC
 
 API_KEY = ApiKey.LIST_CONFIG_RESOURCES
@@ -19,6 +20,8 @@ LISTED_TYPES = frozenset({TOPIC, BROKER, BROKER_LOGGER, CLIENT_METRICS, GROUP})
 
 async def handle(ctx, request) -> dict:
     answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "config_resources": []}
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE_CONFIGS):  # as Kafka
+        return {**answer, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
     if ctx.version == 0:
         return answer  # client metrics resources: none
     wanted = set(request.resource_types) or LISTED_TYPES

@@ -10,6 +10,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.consumer_group import ConsumerGroup
 from ..groups.share_group import ShareGroup
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.LIST_GROUPS
 CLASSIC = "classic"
@@ -21,8 +22,11 @@ async def handle(ctx, request) -> dict:
     states = {s.lower() for s in request.states_filter}
     types = {t.lower() for t in request.types_filter}
     listed = []
+    every = ctx.authorize_cluster(AclOperation.DESCRIBE)  # else only the groups it may DESCRIBE
     for group in ctx.broker.groups.groups.values():
         if states and group.state.value.lower() not in states:
+            continue
+        if not every and not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group.group_id):
             continue
         group_type = _type_of(group)
         if types and group_type not in types:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from odradek.storage.errors import KafkaStorageError
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.LIST_OFFSETS
 
 LATEST = -1
@@ -23,12 +25,15 @@ READ_COMMITTED = 1
 
 async def handle(ctx, request) -> dict:
     broker = ctx.broker
+    described = ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC, [t.name for t in request.topics])
     topics = []
     for topic in request.topics:
-        partitions = [
-            _lookup(broker, topic.name, p, request.isolation_level, request.replica_id)
-            for p in topic.partitions
-        ]
+        if topic.name not in described:
+            partitions = [_answer(p.partition_index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1, -1)
+                          for p in topic.partitions]
+        else:
+            partitions = [_lookup(broker, topic.name, p, request.isolation_level, request.replica_id)
+                          for p in topic.partitions]
         topics.append({"name": topic.name, "partitions": partitions})
     return {"throttle_time_ms": 0, "topics": topics}
 

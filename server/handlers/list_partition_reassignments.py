@@ -9,6 +9,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..partition_admin import PartitionAdminError
+from ..security.acl.codes import AclOperation
 
 API_KEY = ApiKey.LIST_PARTITION_REASSIGNMENTS
 
@@ -17,6 +18,8 @@ async def handle(ctx, request) -> dict:
     asked = None if request.topics is None else \
         [(topic.name, index) for topic in request.topics for index in topic.partition_indexes]
     answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "topics": []}
+    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+        return {**answer, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
     try:
         found = await ctx.broker.partition_admin.list_reassignments(asked)
     except PartitionAdminError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.LIST_TRANSACTIONS
 
 
@@ -20,5 +22,6 @@ async def handle(ctx, request) -> dict:
             {"transactional_id": m.transactional_id, "producer_id": m.producer_id,
              "transaction_state": m.state.display_name}
             for m in sorted(found, key=lambda m: m.transactional_id)
+            if ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, m.transactional_id)
         ],
     }

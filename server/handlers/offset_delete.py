@@ -6,12 +6,16 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.classic_group import GroupState
 from ..groups.share_group import ShareGroup
+from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.OFFSET_DELETE
 
 
 async def handle(ctx, request) -> dict:
     coordinator = ctx.broker.groups
+    if not ctx.authorize(AclOperation.DELETE, ResourceType.GROUP, request.group_id):
+        return {"error_code": ErrorCode.GROUP_AUTHORIZATION_FAILED, "throttle_time_ms": 0, "topics": []}
+    readable = ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, [t.name for t in request.topics])
     code = coordinator.coordinator_error(request.group_id)
     if code != ErrorCode.NONE:
         return {"error_code": code, "throttle_time_ms": 0, "topics": []}
@@ -27,6 +31,8 @@ async def handle(ctx, request) -> dict:
     doomed, answers = [], []
     for topic in request.topics:
         code = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC if topic.name in subscribed else ErrorCode.NONE
+        if topic.name not in readable:
+            code = ErrorCode.TOPIC_AUTHORIZATION_FAILED
         if code == ErrorCode.NONE and ctx.broker.metadata.topic(topic.name) is None:
             code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         if code == ErrorCode.NONE:

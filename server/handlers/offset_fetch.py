@@ -12,6 +12,7 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.group_error import GroupError
+from ..security.acl.codes import AclOperation, ResourceType
 from .topic_lookup import NO_TOPIC_ID, resolve_topic
 
 API_KEY = ApiKey.OFFSET_FETCH
@@ -28,6 +29,8 @@ async def handle(ctx, request) -> dict:
                                                    for g in request.groups]}
     topics = request.topics
     code = ctx.broker.groups.coordinator_error(request.group_id)
+    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, request.group_id):
+        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
     if code != ErrorCode.NONE:
         if ctx.version >= FIRST_TOP_LEVEL_ERROR_VERSION:
             return {"throttle_time_ms": 0, "error_code": code, "topics": []}
@@ -40,6 +43,8 @@ async def handle(ctx, request) -> dict:
 
 def _group(ctx, group, by_id: bool, require_stable: bool) -> dict:
     try:
+        if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group.group_id):
+            raise GroupError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
         if ctx.version >= FIRST_MEMBER_VERSION:
             ctx.broker.groups.check_fetch(group.group_id, group.member_id, group.member_epoch)
         else:
@@ -69,13 +74,27 @@ def _group_offsets(ctx, group_id: str, requested, by_id: bool, require_stable: b
                 entries.append((info.name if info else "", t.topic_id, list(t.partition_indexes)))
             else:  # (the v1-7 topic struct has no topic ID at all)
                 entries.append((t.name, NO_TOPIC_ID, list(t.partition_indexes)))
+    if ctx.broker.authorizer is not None:  # as Kafka: topics it may not DESCRIBE are left out of
+        # "every partition", and answered TOPIC_AUTHORIZATION_FAILED when asked for
+        described = ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC, [e[0] for e in entries])
+        if requested is None:
+            entries = [e for e in entries if e[0] in described]
+        else:
+            return [{"name": name, "topic_id": topic_id, "partitions": [
+                _offset(ctx, group_id, name, index, require_stable) if name in described
+                else {**_partition(None, index, False), "error_code": ErrorCode.TOPIC_AUTHORIZATION_FAILED}
+                for index in partitions]} for name, topic_id, partitions in entries]
     return [
         {"name": name, "topic_id": topic_id,
-         "partitions": [_partition(offsets.get(group_id, name, index), index,
-                                   require_stable and offsets.is_pending(group_id, name, index))
-                        for index in partitions]}
+         "partitions": [_offset(ctx, group_id, name, index, require_stable) for index in partitions]}
         for name, topic_id, partitions in entries
     ]
+
+
+def _offset(ctx, group_id: str, name: str, index: int, require_stable: bool) -> dict:
+    offsets = ctx.broker.groups.offsets
+    return _partition(offsets.get(group_id, name, index), index,
+                      require_stable and offsets.is_pending(group_id, name, index))
 
 
 def _partition(commit, index: int, unstable: bool) -> dict:

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 API_KEY = ApiKey.OFFSET_FOR_LEADER_EPOCH
 
 
 async def handle(ctx, request) -> dict:
     replicas = ctx.broker.replicas
+    described = None  # a broker (CLUSTER_ACTION) may ask about every topic, a consumer those it may DESCRIBE
+    if ctx.broker.authorizer is not None and not ctx.authorize_cluster(AclOperation.CLUSTER_ACTION):
+        described = ctx.authorized_names(AclOperation.DESCRIBE, ResourceType.TOPIC, [t.topic for t in request.topics])
     topics = []
     for topic in request.topics:
         partitions = []
         for p in topic.partitions:
-            log, code = replicas.leader_log(topic.topic, p.partition, p.current_leader_epoch)
+            if described is not None and topic.topic not in described:
+                log, code = None, ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            else:
+                log, code = replicas.leader_log(topic.topic, p.partition, p.current_leader_epoch)
             if log is None:
                 partitions.append({"error_code": code, "partition": p.partition, "leader_epoch": -1, "end_offset": -1})
             else:

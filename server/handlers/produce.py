@@ -26,6 +26,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
 from ..deferred_response import Deferred
+from ..security.acl.codes import AclOperation, ResourceType
 from ..storage_errors import error_code_for, record_errors_for
 from .topic_lookup import resolve_topic
 
@@ -42,9 +43,15 @@ async def handle(ctx, request) -> dict | None:
     responses = []
     flush = []  # (log, answer) whose flush.messages is reached: fsynced before the answer
     appended = []  # (answer, log, offset after the batch): what acks=all waits for
+    if broker.authorizer is not None:
+        refused = _unauthorized(ctx, request, by_id)
+        if refused is not None:
+            return refused
     verified = await _verify_transactions(ctx, request, by_id) if request.transactional_id is not None else {}
     for topic_data in request.topic_data:
         topic = resolve_topic(broker, topic_data.name, topic_data.topic_id, by_id)
+        denied = topic is not None and broker.authorizer is not None and not ctx.authorize(
+            AclOperation.WRITE, ResourceType.TOPIC, topic.name)
         partitions = []
         for part in topic_data.partition_data:
             if not acks_valid:
@@ -52,6 +59,8 @@ async def handle(ctx, request) -> dict | None:
             elif topic is None:
                 code = ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 partitions.append(_error(part.index, code))
+            elif denied:
+                partitions.append(_error(part.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
             else:
                 partitions.append(_append(ctx, request, topic.name, part, flush, appended, verified))
         responses.append(
@@ -168,6 +177,30 @@ def _transaction_error(ctx, code: ErrorCode) -> ErrorCode:
                 ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR):
         return ErrorCode.NOT_ENOUGH_REPLICAS
     return code
+
+
+def _unauthorized(ctx, request, by_id: bool) -> dict | None:
+    """Kafka's answer to transactional records whose principal may not WRITE the request's
+    transactional id (or that come without one): TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every
+    partition, before anything else."""
+    transactional_id = request.transactional_id
+    if not _has_transactional_records(request):
+        return None
+    if transactional_id is not None and ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID,
+                                                      transactional_id):
+        return None
+    if request.acks == 0:
+        raise CloseConnection("acks=0 produce failed with error TRANSACTIONAL_ID_AUTHORIZATION_FAILED")
+    return {"throttle_time_ms": 0, "responses": [
+        {"name": t.name, "topic_id": t.topic_id, "partition_responses": [
+            _error(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) for p in t.partition_data]}
+        for t in request.topic_data]}
+
+
+def _has_transactional_records(request) -> bool:
+    """Whether a partition's (first) batch is transactional: its header's attributes only."""
+    return any(part.records and len(part.records) >= HEADER_SIZE and read_header(part.records).is_transactional
+               for topic_data in request.topic_data for part in topic_data.partition_data)
 
 
 def _error(index: int, code: ErrorCode, message: str | None = None) -> dict:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..share.acknowledgement_request import parse_acknowledgements
 from ..share.share_error import ShareError
 from ..share.share_session import FINAL_EPOCH
-from .share_answers import leader_of, node_endpoints, valid_member_id
+from .share_answers import leader_of, node_endpoints, refuse_unreadable, valid_member_id
 
 API_KEY = ApiKey.SHARE_ACKNOWLEDGE
 RENEW_VERSION = 2
@@ -28,12 +29,15 @@ async def handle(ctx, request) -> dict:
     group_id, member_id, epoch = request.group_id, request.member_id, request.share_session_epoch
     if group_id is None or not valid_member_id(member_id):
         return _error(ErrorCode.INVALID_REQUEST)
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, group_id):
+        return _error(ErrorCode.GROUP_AUTHORIZATION_FAILED)
     try:
         shares.acknowledge_session_update(group_id, member_id, epoch)
     except ShareError as exc:
         return _error(exc.code)
     renew = ctx.version >= RENEW_VERSION and request.is_renew_ack
     to_apply, answers = parse_acknowledgements(ctx.broker, request.topics, ctx.version >= RENEW_VERSION, renew)
+    refuse_unreadable(ctx, to_apply, answers)
     answers.update(await shares.acknowledge(group_id, member_id, to_apply))
     if epoch == FINAL_EPOCH:
         await shares.close_session(group_id, member_id)

@@ -7,6 +7,8 @@ import uuid
 
 from odradek.wire import ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
+
 MAX_MEMBER_ID_LENGTH = 36  # a UUID's text: what Kafka accepts
 
 
@@ -30,3 +32,15 @@ def leader_of(ctx, topic_id: uuid.UUID, index: int, code: ErrorCode, leaders: se
 def node_endpoints(ctx, leaders: set[int]) -> list[dict]:
     return [{"node_id": node, "host": endpoint.host, "port": endpoint.port, "rack": rack}
             for node, endpoint, rack in ctx.broker.metadata.brokers_on(ctx.listener) if node in leaders]
+
+
+def refuse_unreadable(ctx, to_apply: dict, answered: dict) -> None:
+    """Acknowledgements of topics the principal may not READ answered TOPIC_AUTHORIZATION_FAILED
+    instead of applied, as Kafka (``to_apply``: partition -> (topic name, batches))."""
+    if ctx.broker.authorizer is None or not to_apply:
+        return
+    readable = ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, {name for name, _ in to_apply.values()})
+    for key, (name, _) in list(to_apply.items()):
+        if name not in readable:
+            del to_apply[key]
+            answered[key] = (ErrorCode.TOPIC_AUTHORIZATION_FAILED, None)

@@ -28,10 +28,11 @@ import trio
 from odradek.storage.log_slice import LogSlice
 from odradek.wire import ApiKey, ErrorCode
 
+from ..security.acl.codes import AclOperation, ResourceType
 from ..share.acknowledgement_request import parse_acknowledgements
 from ..share.share_error import ShareError
 from ..share.share_partition_manager import FetchParams, FetchTarget, PartitionFetch
-from .share_answers import leader_of, node_endpoints, valid_member_id
+from .share_answers import leader_of, node_endpoints, refuse_unreadable, valid_member_id
 
 log = logging.getLogger("odradek.share")
 
@@ -48,6 +49,8 @@ async def handle(ctx, request) -> dict:
     group_id, member_id = request.group_id, request.member_id
     if group_id is None:
         return _error(ErrorCode.INVALID_REQUEST)
+    if not ctx.authorize(AclOperation.READ, ResourceType.GROUP, group_id):
+        return _error(ErrorCode.GROUP_AUTHORIZATION_FAILED)
     if not valid_member_id(member_id):
         return _error(ErrorCode.INVALID_REQUEST)
     renew = ctx.version >= RENEW_VERSION and request.is_renew_ack
@@ -71,6 +74,7 @@ async def handle(ctx, request) -> dict:
     if acknowledges:
         to_apply, acknowledged = parse_acknowledgements(ctx.broker, request.topics, ctx.version >= RENEW_VERSION,
                                                         renew)
+        refuse_unreadable(ctx, to_apply, acknowledged)
         acknowledged.update(await shares.acknowledge(group_id, member_id, to_apply))
     fetched = {}
     if not renew:
@@ -84,10 +88,16 @@ async def _fetch(ctx, shares, group_id: str, member_id: str, partitions, request
     metadata = ctx.broker.metadata
     answers: dict = {}
     targets = []
+    readable = None  # with an authorizer: the topics the principal may READ, as Kafka checks each
+    if ctx.broker.authorizer is not None:
+        readable = ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, {
+            info.name for topic_id, _ in partitions if (info := metadata.topic_by_id(topic_id)) is not None})
     for topic_id, index in partitions:
         info = metadata.topic_by_id(topic_id)
         if info is None:
             answers[(topic_id, index)] = PartitionFetch(ErrorCode.UNKNOWN_TOPIC_ID)
+        elif readable is not None and info.name not in readable:
+            answers[(topic_id, index)] = PartitionFetch(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
         elif not 0 <= index < info.num_partitions:
             answers[(topic_id, index)] = PartitionFetch(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
         else:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..authorized_operations import GROUP, authorized
+from ..authorized_operations import authorized_for
 from ..groups.share_group import ShareGroup
+from ..security.acl.codes import AclOperation, ResourceType
 from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.SHARE_GROUP_DESCRIBE
@@ -29,6 +30,8 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
         return _error("", ErrorCode.INVALID_GROUP_ID, None)
     coordinator = ctx.broker.groups
     code = coordinator.coordinator_error(group_id)
+    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
+        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
     if code != ErrorCode.NONE:
         return _error(group_id, code, None)
     group = coordinator.groups.get(group_id)
@@ -44,7 +47,7 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
         "group_epoch": group.group_epoch,
         "assignment_epoch": group.assignment_epoch,
         "assignor_name": coordinator.share.config.assignor,
-        "authorized_operations": authorized(GROUP, include_authorized_operations),
+        "authorized_operations": authorized_for(ctx, ResourceType.GROUP, group_id, include_authorized_operations),
         "members": [
             {
                 "member_id": m.member_id,

@@ -18,6 +18,7 @@ from odradek.wire import ApiKey, ErrorCode
 from ..groups.group_error import GroupError
 from ..groups.offsets_records import OffsetCommit
 from ..groups.offsets_topic import OFFSETS_TOPIC
+from ..security.acl.codes import AclOperation, ResourceType
 from .commit_storage import fail_partitions
 
 API_KEY = ApiKey.TXN_OFFSET_COMMIT
@@ -26,9 +27,16 @@ FIRST_TRANSACTION_ABORTABLE_VERSION = 4
 
 async def handle(ctx, request) -> dict:
     broker = ctx.broker
-    if not request.group_id:
+    readable = None  # topics the principal may READ (None: all)
+    if not ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactional_id):
+        common_error = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    elif not ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.group_id):
+        common_error = ErrorCode.GROUP_AUTHORIZATION_FAILED
+    elif not request.group_id:
         common_error = ErrorCode.INVALID_GROUP_ID
     else:
+        if broker.authorizer is not None:
+            readable = ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, [t.name for t in request.topics])
         common_error = (broker.groups.coordinator_error(request.group_id) or await _transaction_error(ctx, request)
                         or _group_error(ctx, request))
     now = int(time.time() * 1000)
@@ -37,7 +45,12 @@ async def handle(ctx, request) -> dict:
         info = broker.metadata.topic(topic.name)
         partitions = []
         for p in topic.partitions:
-            code = _unknown(info, p) or common_error or _metadata_error(ctx, p)
+            if common_error in _BEFORE_TOPICS:
+                code = common_error
+            elif readable is not None and topic.name not in readable:
+                code = ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            else:
+                code = _unknown(info, p) or common_error or _metadata_error(ctx, p)
             if code == ErrorCode.NONE:
                 commits.append(OffsetCommit(
                     group=request.group_id, topic=topic.name, partition=p.partition_index,
@@ -50,6 +63,9 @@ async def handle(ctx, request) -> dict:
         fail_partitions(answers, await broker.groups.commit_offsets(
             request.group_id, commits, producer=(request.producer_id, request.producer_epoch)))
     return {"throttle_time_ms": 0, "topics": answers}
+
+
+_BEFORE_TOPICS = (ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED)
 
 
 async def _transaction_error(ctx, request) -> ErrorCode:

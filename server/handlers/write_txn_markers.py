@@ -8,7 +8,7 @@ commits it ends, as Kafka's group coordinator learns of them from this request.
 
 from __future__ import annotations
 
-from odradek.wire import ApiKey
+from odradek.wire import ApiKey, ErrorCode
 
 from ..cluster_only import require_cluster
 
@@ -28,3 +28,11 @@ async def handle(ctx, request) -> dict:
                                                 for index in topic.partition_indexes]}
             for topic in marker.topics]})
     return {"markers": answers}
+
+
+def refused(request, code: ErrorCode) -> dict:
+    """Every partition of every marker answered ``code`` (CLUSTER_AUTHORIZATION_FAILED), as Kafka."""
+    return {"markers": [{"producer_id": marker.producer_id, "topics": [
+        {"name": topic.name, "partitions": [{"partition_index": index, "error_code": code}
+                                            for index in topic.partition_indexes]}
+        for topic in marker.topics]} for marker in request.markers]}

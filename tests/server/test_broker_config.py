@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from odradek.server.security.acl.authorizer_config import authorizer_enabled
+
 from odradek.server.broker_config import BrokerConfig
 from odradek.server.listeners import Listener, parse_listener
 from odradek.server.properties import parse_override, parse_properties
@@ -131,7 +133,6 @@ def test_a_custom_listener_name_takes_its_protocol_from_the_map():
 
 @pytest.mark.parametrize("setting", [
     "sasl.enabled.mechanisms=PLAIN", "listener.name.plaintext.plain.sasl.jaas.config=x",
-    "authorizer.class.name=x.Authorizer", "super.users=User:admin",
 ])
 def test_security_settings_are_refused_not_ignored(setting):
     with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve SASL"):
@@ -148,6 +149,24 @@ def test_security_settings_are_refused_not_ignored(setting):
 def test_tls_settings_odradek_cannot_honour_are_refused(setting, message):
     with pytest.raises(ConfigError, match="^" + re.escape(message)):
         BrokerConfig.load(overrides=[setting])
+
+
+@pytest.mark.parametrize("name", ["org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                                  "kafka.security.authorizer.AclAuthorizer"])
+def test_kafkas_authorizers_turn_authorization_on(name):
+    config = BrokerConfig.load(overrides=[f"authorizer.class.name={name}", "super.users=User:admin;User:ops",
+                                          "allow.everyone.if.no.acl.found=true"])
+    assert authorizer_enabled(config.props)
+    assert not authorizer_enabled(BrokerConfig.load(overrides=["authorizer.class.name="]).props)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("com.example.MyAuthorizer", "^authorizer.class.name=com.example.MyAuthorizer: odradek cannot load a custom"),
+    ("kafka.security.auth.SimpleAclAuthorizer", "Kafka removed SimpleAclAuthorizer in 3.0"),
+])
+def test_other_authorizers_are_refused(name, message):
+    with pytest.raises(ConfigError, match=message):
+        BrokerConfig.load(overrides=[f"authorizer.class.name={name}"])
 
 
 def test_security_switches_turned_off_are_let_through():
