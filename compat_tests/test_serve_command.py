@@ -56,7 +56,11 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
      "listeners: listener SSL://:0 uses security protocol SSL, which odradek does not serve yet"),
     (["--override", "ssl.keystore.location=/etc/kafka/broker.jks"],
      "ssl.keystore.location: odradek does not serve TLS, SASL or authorization yet"),
-    (["--override", "sasl.enabled.mechanisms=PLAIN"], "sasl.enabled.mechanisms: odradek does not serve TLS"),
+    (["--override", "sasl.kerberos.service.name=kafka"], "sasl.kerberos.service.name: odradek does not serve TLS"),
+    (["--override", "listeners=SASL_PLAINTEXT://:0"],
+     "listener SASL_PLAINTEXT: sasl.enabled.mechanisms is unset, and Kafka's default is GSSAPI; odradek does not "
+     "serve GSSAPI: set sasl.enabled.mechanisms (or listener.name.sasl_plaintext.sasl.enabled.mechanisms) to some "
+     "of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER"),
     (["--override", "process.roles=controller"], "process.roles=controller: odradek is a broker"),
     (["--override", "num.partitions"], "--override: override must look like key=value"),
     (["/no/such/server.properties"], "cannot read properties file /no/such/server.properties"),

@@ -20,6 +20,7 @@ from .known_configs import config_type
 from .listener_config import DEFAULT_LISTENERS, ListenerConfig
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
+from .security.sasl.listener_sasl import ListenerSasl, sasl_listeners
 from .security_settings import refuse_security_settings
 from .startup_error import ConfigError
 
@@ -89,6 +90,7 @@ class BrokerConfig:
             raise ConfigError(f"process.roles={self.props['process.roles']}: odradek is a broker and cannot run "
                               f"as a KRaft controller alone")
         self.listener_config
+        self.sasl_listeners
         self.log_dirs
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
@@ -122,6 +124,16 @@ class BrokerConfig:
     @cached_property
     def listener_config(self) -> ListenerConfig:
         return ListenerConfig.from_props(self.props)
+
+    @cached_property
+    def sasl_listeners(self) -> dict[str, ListenerSasl]:
+        """Each SASL listener's mechanisms and credentials, by listener name."""
+        listeners = self.listener_config
+        if "zookeeper.connect" in self.props and listeners.protocols[listeners.inter_broker].startswith("SASL_"):
+            raise ConfigError(f"inter.broker.listener.name: {listeners.inter_broker} is a "
+                              f"{listeners.protocols[listeners.inter_broker]} listener, and odradek brokers do not "
+                              f"authenticate to each other with SASL yet; name a PLAINTEXT listener for brokers")
+        return sasl_listeners(self.props, listeners.protocols)
 
     @property
     def listener(self) -> Listener:

@@ -41,8 +41,10 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     config = broker.config
     session = Session.for_connection(listener_name, config.listener_config.protocols[listener_name],
                                      _peer_host(stream))
+    sasl = session.sasl = broker.sasl_authenticator(listener_name, session)  # None unless a SASL listener
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
-    splitter = FrameSplitter(config.socket_request_max_bytes)
+    max_frame = config.socket_request_max_bytes
+    splitter = FrameSplitter(max_frame if sasl is None else sasl.frame_limit(max_frame))
     try:
         async with stream, trio.open_nursery() as nursery:
             answers = _OrderedAnswers(stream, nursery)
@@ -55,6 +57,11 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
                     if response is not None:
                         await answers.send(response)
+                    if sasl is not None and sasl.failure is not None:  # answered; now hang up, as Kafka does
+                        await answers.drain()
+                        raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+                if sasl is not None:
+                    splitter.max_frame_size = sasl.frame_limit(max_frame)
     except* FramingError as group:
         log.warning("closing connection from %s: %s", peer, group.exceptions[0])
     except* CloseConnection as group:

@@ -22,7 +22,7 @@ log = logging.getLogger("odradek.server")
 DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 DEFAULT_PROTOCOL_MAP = "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SERVED_PROTOCOLS = ("PLAINTEXT",)
+SERVED_PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class ListenerConfig:
             protocol = protocols[listener.name]
             if protocol not in SERVED_PROTOCOLS:
                 raise ConfigError(f"listeners: listener {listener} uses security protocol {protocol}, which "
-                                  f"odradek does not serve yet; only PLAINTEXT listeners can be opened")
+                                  f"odradek does not serve yet; only {' and '.join(SERVED_PROTOCOLS)} listeners can be opened")
         advertised = _advertised(props, served, controller_names)
         inter_broker = _inter_broker(props, served, protocols)
         return cls(served, advertised, {listener.name: protocols[listener.name] for listener in served}, inter_broker)
@@ -135,7 +135,8 @@ def _inter_broker(props: Mapping[str, str], served: tuple[Listener, ...], protoc
         return chosen
     protocol = props.get("security.inter.broker.protocol", "PLAINTEXT").strip().upper()
     if protocol not in SERVED_PROTOCOLS:
-        raise ConfigError(f"security.inter.broker.protocol: {protocol} is not served yet; only PLAINTEXT is")
+        raise ConfigError(f"security.inter.broker.protocol: {protocol} is not served yet; only "
+                          f"{' and '.join(SERVED_PROTOCOLS)} are")
     for name in names:
         if name == protocol or protocols.get(name) == protocol:
             return name

@@ -27,6 +27,7 @@ from .cluster_config import ClusterConfig
 from .config_changes import ConfigChanges
 from .forwarding import Forwarder
 from .group_configs import ZkGroupConfigStore
+from .user_scram import ZkScramStore
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigs
 from ..controller.liveness import watch_controller
@@ -51,6 +52,7 @@ class ClusterMember:
         self.topic_configs = TopicConfigs(self.zk, broker, self.config_changes)
         self.broker_configs = ZkConfigStore(self.zk, broker, self.broker_id, self.config_changes)
         self.group_configs = ZkGroupConfigStore(self.zk, broker, self.config_changes)
+        self.user_scram = ZkScramStore(self.zk, broker, self.config_changes)
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
         self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it

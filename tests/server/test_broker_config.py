@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import re
+
 import pytest
 
 from odradek.server.broker_config import BrokerConfig
@@ -104,8 +106,7 @@ def test_bad_settings_fail_at_load_naming_the_property():
 
 
 @pytest.mark.parametrize("listeners, protocol", [
-    ("SASL_SSL://:9094", "SASL_SSL"), ("SSL://:9093", "SSL"), ("SASL_PLAINTEXT://:9095", "SASL_PLAINTEXT"),
-    ("PLAINTEXT://:9092,SSL://:9093", "SSL"),
+    ("SASL_SSL://:9094", "SASL_SSL"), ("SSL://:9093", "SSL"), ("PLAINTEXT://:9092,SSL://:9093", "SSL"),
 ])
 def test_listeners_with_unserved_security_protocols_are_refused(listeners, protocol):
     with pytest.raises(ConfigError, match=f"uses security protocol {protocol}, which odradek does not serve"):
@@ -129,13 +130,60 @@ def test_a_custom_listener_name_takes_its_protocol_from_the_map():
 
 
 @pytest.mark.parametrize("setting", [
-    "ssl.keystore.location=/etc/kafka/broker.jks", "sasl.enabled.mechanisms=PLAIN",
-    "listener.name.plaintext.plain.sasl.jaas.config=x", "authorizer.class.name=x.Authorizer",
+    "ssl.keystore.location=/etc/kafka/broker.jks", "sasl.kerberos.service.name=kafka",
+    "listener.name.sasl_plaintext.gssapi.sasl.jaas.config=x", "authorizer.class.name=x.Authorizer",
+    "sasl.server.callback.handler.class=com.example.Handler", "sasl.oauthbearer.jwks.endpoint.url=https://x",
     "listener.name.internal.ssl.keystore.location=/k", "super.users=User:admin",
 ])
 def test_security_settings_are_refused_not_ignored(setting):
     with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve TLS"):
         BrokerConfig.load(overrides=[setting])
+
+
+PLAIN_JAAS = ("org.apache.kafka.common.security.plain.PlainLoginModule required "
+              'username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
+
+
+def test_a_sasl_plaintext_listener_with_plain_users():
+    config = BrokerConfig.load(overrides=[
+        "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512",
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={PLAIN_JAAS}", "connections.max.reauth.ms=60000",
+        "listener.name.sasl_plaintext.scram-sha-512.connections.max.reauth.ms=5000"])
+    [sasl] = config.sasl_listeners.values()
+    assert sasl.listener == "SASL_PLAINTEXT"
+    assert sasl.mechanisms == ("PLAIN", "SCRAM-SHA-512")
+    assert sasl.plain_passwords == {"admin": "admin-secret", "alice": "alice-secret"}
+    assert sasl.reauth_ms == {"PLAIN": 60000, "SCRAM-SHA-512": 5000}
+    assert sasl.max_receive_size == 524288
+
+
+def test_the_listeners_own_settings_come_before_the_brokers():
+    config = BrokerConfig.load(overrides=[
+        "listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=GSSAPI",
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256",
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"])
+    assert config.sasl_listeners["SASL_PLAINTEXT"].mechanisms == ("SCRAM-SHA-256",)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ([], "listener SASL_PLAINTEXT: sasl.enabled.mechanisms is unset, and Kafka's default is GSSAPI; odradek does "
+         "not serve GSSAPI: set sasl.enabled.mechanisms (or listener.name.sasl_plaintext.sasl.enabled.mechanisms)"),
+    (["sasl.enabled.mechanisms=PLAIN,GSSAPI"], "listener SASL_PLAINTEXT: sasl.enabled.mechanisms=PLAIN,GSSAPI; "
+                                               "odradek does not serve GSSAPI"),
+    (["sasl.enabled.mechanisms=PLAIN"], "listener.name.sasl_plaintext.plain.sasl.jaas.config is not set: PLAIN on "
+                                        "listener SASL_PLAINTEXT needs a PlainLoginModule JAAS entry"),
+    (["sasl.enabled.mechanisms=PLAIN", "sasl.jaas.config=PlainLoginModule required user_a=\"x\""],
+     "sasl.jaas.config: JAAS config entry not terminated by semi-colon"),
+])
+def test_sasl_listener_mistakes_stop_start_up(overrides, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}"):
+        BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", *overrides])
+
+
+def test_brokers_of_a_cluster_do_not_talk_over_sasl_yet():
+    with pytest.raises(ConfigError, match="^inter.broker.listener.name: SASL_PLAINTEXT is a SASL_PLAINTEXT listener"):
+        BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=SCRAM-SHA-256",
+                                     "zookeeper.connect=127.0.0.1:2181", "broker.id=1"])
 
 
 def test_security_switches_turned_off_are_let_through():
