@@ -49,3 +49,22 @@ class SaslWire(WireClient):
 
     def send_bare(self, token: bytes) -> None:
         self.sock.sendall(struct.pack(">i", len(token)) + token)
+
+
+OAUTHBEARER_JAAS = ("org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                    'unsecuredLoginStringClaim_sub="admin";')
+
+
+def unsecured_jwt(claims: dict) -> str:
+    """An unsecured JWS (``"alg":"none"``, no signature), as Kafka's OAUTHBEARER development tokens are."""
+    import base64
+    import json
+
+    def part(document: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+    return f"{part({'alg': 'none'})}.{part(claims)}."
+
+
+def oauthbearer_token(jwt: str, authzid: str = "") -> bytes:
+    """RFC 7628's client initial response."""
+    return f"n,{'a=' + authzid if authzid else ''},\x01auth=Bearer {jwt}\x01\x01".encode()

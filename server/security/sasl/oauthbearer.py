@@ -57,9 +57,10 @@ class OAuthBearerServer:
         try:
             principal, expiry_ms = self._validate(value)
         except _IllegalToken as exc:
-            status = "insufficient_scope" if exc.scope is not None else "invalid_token"
-            self._error = json.dumps({"status": status, **({"scope": exc.scope} if exc.scope else {})},
-                                     separators=(",", ":"))
+            # Kafka's JSON, byte for byte: {"status":"invalid_token"}, or with the required scope
+            # as Java prints a list: {"status":"insufficient_scope", "scope":"[a, b]"}
+            self._error = ('{"status":"invalid_token"}' if exc.scope is None
+                           else f'{{"status":"insufficient_scope", "scope":"{exc.scope}"}}')
             return self._error.encode()
         if authzid and authzid != principal:
             raise SaslFailure(f"Authentication failed: Client requested an authorization id ({authzid}) that is "
@@ -94,7 +95,7 @@ class OAuthBearerServer:
             if isinstance(scope, list) else []
         missing = [s for s in self._required_scope if s not in scope]
         if missing:
-            raise _IllegalToken("The provided scope is missing a required scope", " ".join(self._required_scope))
+            raise _IllegalToken("The provided scope is missing a required scope", f"[{', '.join(self._required_scope)}]")
         return principal.strip(), int(expiry * 1000)
 
 
