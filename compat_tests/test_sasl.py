@@ -191,3 +191,22 @@ def test_a_thousand_failed_logins_while_another_client_keeps_working(sasl_broker
         worker.join(30)
     assert results == [(ErrorCode.SASL_AUTHENTICATION_FAILED, "closed")] * 1000
     assert len(sent) >= 5 and sent == list(range(len(sent)))
+
+
+@pytest.fixture(scope="module")
+def plaintext_broker(tmp_path_factory):
+    from .java.targets import start_broker
+
+    process = start_broker(tmp_path_factory.mktemp("plaintext"))
+    yield process
+    stop_broker(process)
+
+
+def test_sasl_requests_on_a_plaintext_listener_are_illegal(plaintext_broker):
+    """Kafka answers them (ILLEGAL_SASL_STATE) and keeps serving the connection."""
+    with SaslWire(plaintext_broker) as wire:
+        assert wire.handshake("PLAIN").error_code == ErrorCode.ILLEGAL_SASL_STATE
+        answer = wire.authenticate(plain_token("alice", "alice-secret"))
+        assert (answer.error_code, answer.error_message) == (
+            ErrorCode.ILLEGAL_SASL_STATE, "SaslAuthenticate request received after successful authentication")
+        assert wire.send(ApiKey.API_VERSIONS, 0, {}).error_code == 0
