@@ -55,7 +55,7 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
     (["--override", "listeners=PLAINTEXT://:0,SSL://:0"],
      "listeners: listener SSL://:0 uses security protocol SSL, which odradek does not serve yet"),
     (["--override", "ssl.keystore.location=/etc/kafka/broker.jks"],
-     "ssl.keystore.location: odradek does not serve TLS, SASL or authorization yet"),
+     "ssl.keystore.location: odradek does not serve TLS, authorization or this SASL setting yet"),
     (["--override", "sasl.kerberos.service.name=kafka"], "sasl.kerberos.service.name: odradek does not serve TLS"),
     (["--override", "listeners=SASL_PLAINTEXT://:0"],
      "listener SASL_PLAINTEXT: sasl.enabled.mechanisms is unset, and Kafka's default is GSSAPI; odradek does not "
