@@ -30,6 +30,7 @@ USERS = {  # user -> (mechanism, password); the SCRAM ones are added by AlterUse
     "bob": ("SCRAM-SHA-256", "bob-secret"),
     "carol": ("SCRAM-SHA-512", "carol-secret"),
 }
+METADATA = {"topics": None, "allow_auto_topic_creation": False, "include_topic_authorized_operations": False}
 SCRAM_TYPES = {"SCRAM-SHA-256": ScramMechanism.SCRAM_SHA_256, "SCRAM-SHA-512": ScramMechanism.SCRAM_SHA_512}
 
 
@@ -131,19 +132,21 @@ def test_a_client_that_skips_authentication_is_disconnected(sasl_broker, first):
         if first == "authenticate-before-handshake":
             assert wire.authenticate(plain_token("alice", "alice-secret")) is None
         else:
-            assert wire.send(ApiKey.METADATA, 12, {"topics": None, "allow_auto_topic_creation": False,
-                                                   "include_topic_authorized_operations": False}) is None
+            assert wire.send(ApiKey.METADATA, 12, METADATA) is None
 
 
 def test_after_logging_in_the_connection_serves_requests(sasl_broker):
     with SaslWire(sasl_broker) as wire:
         answer = wire.login_plain("alice", "alice-secret")
         assert (answer.error_code, answer.session_lifetime_ms) == (0, 0)  # no connections.max.reauth.ms
-        metadata = wire.send(ApiKey.METADATA, 12, {"topics": None, "allow_auto_topic_creation": False,
-                                                   "include_topic_authorized_operations": False})
+        metadata = wire.send(ApiKey.METADATA, 12, METADATA)
         assert [b.port for b in metadata.brokers] == [sasl_broker.port]
         again = wire.authenticate(plain_token("alice", "alice-secret"))
         assert again.error_code == ErrorCode.ILLEGAL_SASL_STATE
+        # no session lifetime (connections.max.reauth.ms): nothing to re-authenticate
+        assert (wire.handshake("PLAIN").error_code, wire.handshake("PLAIN").mechanisms) == (
+            ErrorCode.ILLEGAL_SASL_STATE, [])
+        assert wire.send(ApiKey.METADATA, 12, METADATA) is not None
 
 
 def test_legacy_handshake_v0_takes_bare_tokens(sasl_broker):

@@ -56,6 +56,24 @@ def test_re_authenticating_on_the_connection_renews_the_session(sasl_broker):
         assert wire.send(ApiKey.METADATA, 12, METADATA) is not None
 
 
+def test_re_authentication_comes_at_most_once_a_second(sasl_broker):
+    with SaslWire(sasl_broker) as wire:
+        assert wire.login_plain("alice", "alice-secret").error_code == 0
+        assert wire.login_plain("alice", "alice-secret").error_code == 0  # the first one: at once
+        refused = wire.handshake("PLAIN")
+        assert (refused.error_code, refused.mechanisms) == (ErrorCode.ILLEGAL_SASL_STATE, [])
+        assert wire.send(ApiKey.METADATA, 12, METADATA) is not None  # and the connection serves on
+
+
+def test_re_authentication_keeps_the_mechanism(sasl_broker):
+    """The handshake is answered; the token that follows closes the connection, unanswered."""
+    with SaslWire(sasl_broker) as wire:
+        assert wire.login_plain("alice", "alice-secret").error_code == 0
+        assert wire.handshake("OAUTHBEARER").error_code == 0
+        jwt = unsecured_jwt({"sub": "alice", "exp": int(time.time()) + 3600})
+        assert wire.authenticate(oauthbearer_token(jwt)) is None
+
+
 def test_re_authentication_keeps_the_principal(sasl_broker):
     with SaslWire(sasl_broker) as wire:
         assert wire.login_plain("alice", "alice-secret").error_code == 0

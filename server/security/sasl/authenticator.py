@@ -12,7 +12,8 @@ message, after ``connection.failed.authentication.delay.ms``, and then the conne
 KIP-368: with ``connections.max.reauth.ms`` (or an OAUTHBEARER token's expiry) the session has a
 lifetime, told to v1+ clients in SaslAuthenticate's ``session_lifetime_ms``; once it has passed,
 any request but a new SaslHandshake closes the connection. A SaslHandshake on an authenticated
-connection starts re-authentication, which must keep the mechanism and the principal.
+connection whose session has a lifetime starts re-authentication (at most once a second), which
+must keep the mechanism and the principal; elsewhere it is answered ILLEGAL_SASL_STATE.
 
 Until the connection is authenticated a frame may not exceed ``sasl.server.max.receive.size``
 (``frame_limit``), so a stranger cannot make the broker buffer a 100 MB "token".
@@ -37,6 +38,7 @@ log = logging.getLogger("odradek.server")
 
 _BEFORE_HANDSHAKE = frozenset({ApiKey.API_VERSIONS, ApiKey.SASL_HANDSHAKE})
 _DURING_EXCHANGE = frozenset({ApiKey.SASL_AUTHENTICATE})
+MIN_REAUTH_INTERVAL_S = 1.0
 
 
 class SaslAuthenticator:
@@ -50,6 +52,7 @@ class SaslAuthenticator:
         self.failure: str | None = None  # set when the connection must close after its answer
         self.expires_at: float | None = None  # time.monotonic() at which the session ends
         self._bad_reauth_mechanism: str | None = None
+        self._reauth_started = -MIN_REAUTH_INTERVAL_S  # time.monotonic() of the last re-authentication
 
     # -- what the connection and the dispatcher ask ---------------------------------------------
 
@@ -77,6 +80,14 @@ class SaslAuthenticator:
 
     def handshake(self, mechanism: str, version: int) -> dict:
         enabled = list(self.settings.mechanisms)
+        if self.session.authenticated:
+            # Re-authentication only where the session has a lifetime, and at most once a second
+            # (Kafka's KafkaChannel); otherwise the handshake reaches Kafka's request handler,
+            # which answers ILLEGAL_SASL_STATE and keeps the connection.
+            now = time.monotonic()
+            if self.expires_at is None or now - self._reauth_started < MIN_REAUTH_INTERVAL_S:
+                return {"error_code": ErrorCode.ILLEGAL_SASL_STATE, "mechanisms": []}
+            self._reauth_started = now
         if mechanism not in enabled:
             self._fail(f"Unsupported SASL mechanism {mechanism}")
             return {"error_code": ErrorCode.UNSUPPORTED_SASL_MECHANISM, "mechanisms": enabled}
