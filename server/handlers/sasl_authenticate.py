@@ -21,7 +21,7 @@ async def handle(ctx, request) -> dict:
     if sasl is None:
         return {"error_code": ErrorCode.ILLEGAL_SASL_STATE, "auth_bytes": b"", "session_lifetime_ms": 0,
                 "error_message": "SaslAuthenticate request received after successful authentication"}
-    answer = sasl.authenticate(bytes(request.auth_bytes), ctx.version)
+    answer = sasl.authenticate(bytes(request.auth_bytes))
     if sasl.failure is not None and sasl.settings.failed_authentication_delay_ms > 0:
         await trio.sleep(sasl.settings.failed_authentication_delay_ms / 1000)
     return answer

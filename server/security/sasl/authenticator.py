@@ -66,12 +66,10 @@ class SaslAuthenticator:
         """CloseConnection unless a request of ``api_key`` may come now."""
         if self._server is not None:  # mid-exchange (first authentication or re-authentication)
             if api_key not in _DURING_EXCHANGE:
-                raise CloseConnection(f"Unexpected Kafka request of type {ApiKey(api_key).name} during SASL "
-                                      f"authentication")
+                raise CloseConnection(f"Unexpected Kafka request of type {_name(api_key)} during SASL authentication")
         elif not self.session.authenticated:
             if api_key not in _BEFORE_HANDSHAKE:
-                name = ApiKey(api_key).name if api_key in ApiKey._value2member_map_ else str(api_key)
-                raise CloseConnection(f"Unexpected Kafka request of type {name} during SASL handshake")
+                raise CloseConnection(f"Unexpected Kafka request of type {_name(api_key)} during SASL handshake")
         elif self.expires_at is not None and time.monotonic() >= self.expires_at and api_key != ApiKey.SASL_HANDSHAKE:
             raise CloseConnection(f"the SASL session of {self.session.principal} expired (connections.max.reauth.ms) "
                                   f"and the client did not re-authenticate", quiet=True)
@@ -101,12 +99,11 @@ class SaslAuthenticator:
 
     # -- SaslAuthenticate, and bare tokens -------------------------------------------------------
 
-    def authenticate(self, token: bytes, version: int) -> dict:
+    def authenticate(self, token: bytes) -> dict:
         """SaslAuthenticate's answer to one token."""
-        if self._server is None or self.raw_tokens:
+        if self._server is None:  # authenticated, and not re-authenticating (check_request saw to the rest)
             return {"error_code": ErrorCode.ILLEGAL_SASL_STATE, "auth_bytes": b"", "session_lifetime_ms": 0,
-                    "error_message": "SaslAuthenticate request received after successful authentication"
-                    if self.session.authenticated else "Unexpected SaslAuthenticate request"}
+                    "error_message": "SaslAuthenticate request received after successful authentication"}
         try:
             answer, lifetime_ms = self._evaluate(token)
         except SaslFailure as exc:
@@ -180,3 +177,10 @@ class SaslAuthenticator:
     @property
     def _text(self) -> str:
         return "re-authentication" if self.session.authenticated else "authentication"
+
+
+def _name(api_key: int) -> str:
+    try:
+        return ApiKey(api_key).name
+    except ValueError:
+        return str(api_key)
