@@ -180,6 +180,17 @@ def test_sasl_listener_mistakes_stop_start_up(overrides, message):
         BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", *overrides])
 
 
+def test_the_sasl_settings_odradek_serves_are_let_through():
+    BrokerConfig.load(overrides=[
+        "listeners=SASL_PLAINTEXT://:9095", "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256,OAUTHBEARER",
+        "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config="
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+        "listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms=1000", "sasl.server.max.receive.size=4096",
+        "sasl.mechanism.inter.broker.protocol=PLAIN", "connection.failed.authentication.delay.ms=0"])
+
+
 def test_brokers_of_a_cluster_do_not_talk_over_sasl_yet():
     with pytest.raises(ConfigError, match="^inter.broker.listener.name: SASL_PLAINTEXT is a SASL_PLAINTEXT listener"):
         BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=SCRAM-SHA-256",
