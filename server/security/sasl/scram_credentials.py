@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,7 +32,8 @@ _FORMAT_VERSION = 1
 
 
 class FileScramStore:
-    """Every user's credentials in ``odradek-scram-credentials.json``, rewritten whole at each change."""
+    """Every user's credentials in ``odradek-scram-credentials.json``, rewritten whole at each change,
+    readable by the broker's user only (a server key lets its holder pose as the broker)."""
 
     def __init__(self, metadata_dir: LogDir) -> None:
         self._dir = metadata_dir
@@ -59,7 +61,7 @@ class FileScramStore:
             del users[user]
         document = json.dumps({"version": _FORMAT_VERSION, "users": users}, indent=1, sort_keys=True).encode()
         try:
-            await trio.to_thread.run_sync(write_atomically, self.path, document)
+            await trio.to_thread.run_sync(partial(write_atomically, self.path, document, mode=0o600))
         except OSError as exc:
             self._dir.fail(exc)
             raise KafkaStorageError(f"Error while writing the SCRAM credentials in {self.path}: {exc}") from exc
