@@ -123,14 +123,18 @@ def test_an_unknown_mechanism_is_answered_with_the_enabled_ones_then_closed(sasl
         assert outcome(wire.sock) == "closed"
 
 
-@pytest.mark.parametrize("first", ["metadata", "after-api-versions", "authenticate-before-handshake"])
+@pytest.mark.parametrize("first", ["metadata", "after-api-versions", "authenticate-before-handshake",
+                                   "api-versions-twice"])
 def test_a_client_that_skips_authentication_is_disconnected(sasl_broker, first):
     with SaslWire(sasl_broker) as wire:
-        if first == "after-api-versions":
+        if first in ("after-api-versions", "api-versions-twice"):
             assert wire.send(ApiKey.API_VERSIONS, 3, {"client_software_name": "t",
                                                       "client_software_version": "1"}).error_code == 0
         if first == "authenticate-before-handshake":
             assert wire.authenticate(plain_token("alice", "alice-secret")) is None
+        elif first == "api-versions-twice":
+            assert wire.send(ApiKey.API_VERSIONS, 3, {"client_software_name": "t",
+                                                      "client_software_version": "1"}) is None
         else:
             assert wire.send(ApiKey.METADATA, 12, METADATA) is None
 

@@ -1,7 +1,7 @@
 """One connection's SASL exchange, driven as Kafka's SaslServerAuthenticator drives it.
 
-A connection on a SASL listener starts unauthenticated. It may send ApiVersions, then must send
-SaslHandshake naming a mechanism; anything else closes the connection, as Kafka does. After a
+A connection on a SASL listener starts unauthenticated. It may send ApiVersions (once), then must
+send SaslHandshake naming a mechanism; anything else closes the connection, as Kafka does. After a
 SaslHandshake v1 the mechanism's tokens come in SaslAuthenticate requests; after a v0 (legacy
 clients) they come as bare size-prefixed frames without a Kafka request header, and are answered
 the same way (``raw_token``), until the exchange completes. Success makes the session's principal
@@ -53,6 +53,7 @@ class SaslAuthenticator:
         self.expires_at: float | None = None  # time.monotonic() at which the session ends
         self._bad_reauth_mechanism: str | None = None
         self._reauth_started = -MIN_REAUTH_INTERVAL_S  # time.monotonic() of the last re-authentication
+        self._versions_asked = False  # ApiVersions before the handshake: once
 
     # -- what the connection and the dispatcher ask ---------------------------------------------
 
@@ -70,6 +71,10 @@ class SaslAuthenticator:
         elif not self.session.authenticated:
             if api_key not in _BEFORE_HANDSHAKE:
                 raise CloseConnection(f"Unexpected Kafka request of type {_name(api_key)} during SASL handshake")
+            if api_key == ApiKey.API_VERSIONS:  # once, as Kafka's authenticator allows it
+                if self._versions_asked:
+                    raise CloseConnection("Unexpected ApiVersions request received during SASL authentication")
+                self._versions_asked = True
         elif self.expires_at is not None and time.monotonic() >= self.expires_at and api_key != ApiKey.SASL_HANDSHAKE:
             raise CloseConnection(f"the SASL session of {self.session.principal} expired (connections.max.reauth.ms) "
                                   f"and the client did not re-authenticate", quiet=True)
