@@ -33,12 +33,14 @@ FAST_FAILURE = {
 class Cluster:
     def __init__(self, root: Path, size: int = 3, overrides: dict | None = None,
                  racks: dict[int, str] | None = None, zookeeper: ZooKeeperProcess | None = None,
-                 links: bool = False):
+                 links: bool = False, broker_overrides: dict[int, dict] | None = None):
+        """``broker_overrides``: properties of one broker (by id) on top of ``overrides``."""
         self.root = Path(root)
         self.zookeeper = zookeeper or ZooKeeperProcess(self.root / "zookeeper")
         self._own_zookeeper = zookeeper is None
         self.overrides = {**FAST_FAILURE, **(overrides or {})}
         self.racks = racks or {}
+        self.broker_overrides = broker_overrides or {}
         self.brokers: dict[int, BrokerProcess] = {}
         self.size = size
         # With ``links``, each broker reaches ZooKeeper, and the other brokers reach it, through
@@ -55,6 +57,7 @@ class Cluster:
                 overrides["broker.rack"] = self.racks[broker_id]
             if self.links:
                 overrides.update(self._linked(broker_id))
+            overrides.update(self.broker_overrides.get(broker_id, {}))
             self.brokers[broker_id] = BrokerProcess(self.root / f"broker-{broker_id}", overrides)
         for broker in self.brokers.values():
             broker.start()

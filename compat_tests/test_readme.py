@@ -120,3 +120,36 @@ def test_share_group_example_runs_as_pasted(readme_broker):
     assert len(offsets) == 1 and offsets[0][:3] == ["workers", "orders", "0"]
     shown = section(title).split("```\n")[-2].splitlines()  # the output the README shows
     assert shell(describe).splitlines()[1].split() == shown[0].split()
+
+
+def test_sasl_example_configures_a_broker_that_alice_logs_in_to(tmp_path):
+    """The SASL section's properties, as a ``server.properties`` (only its ports changed), and its
+    Python snippet logging in as alice: produced, and the broker's log shows no failed login."""
+    import kafka
+
+    from .broker_process import BrokerProcess
+    from .sasl_helpers import kp_sasl
+    from .zookeeper_process import free_port
+
+    (properties,) = code_blocks("SASL", "properties")
+    sasl_port = free_port()
+    assert "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9095\n" in properties
+    properties = properties.replace("PLAINTEXT://:9092,SASL_PLAINTEXT://:9095",
+                                    f"PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:{sasl_port}")
+    (tmp_path / "server.properties").write_text(properties)
+    broker = BrokerProcess(tmp_path / "data", properties_file=tmp_path / "server.properties").start()
+    try:
+        (snippet,) = code_blocks("SASL", "python")
+        ran = subprocess.run([sys.executable, "-c", snippet.replace("localhost:9095", f"127.0.0.1:{sasl_port}")],
+                             capture_output=True, timeout=TIMEOUT)
+        assert ran.returncode == 0, ran.stderr.decode(errors="replace")
+        assert "Failed authentication" not in broker.log_text()
+        consumer = kafka.KafkaConsumer("greetings", bootstrap_servers=f"127.0.0.1:{sasl_port}",
+                                       auto_offset_reset="earliest", consumer_timeout_ms=10_000,
+                                       **kp_sasl("PLAIN", "admin", "admin-secret"))
+        try:
+            assert [record.value for record in consumer] == [b"hello from alice"]
+        finally:
+            consumer.close()
+    finally:
+        assert broker.stop() == 0, broker.log_text()[-5000:]

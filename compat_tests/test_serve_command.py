@@ -51,7 +51,7 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
     (["--override", "log.retention.ms=soon"],
      "Invalid value soon for configuration log.retention.ms: Not a number of type LONG"),
     (["--override", "listeners=SASL_SSL://:9094"],
-     "listeners: listener SASL_SSL://:9094 uses security protocol SASL_SSL, which odradek does not serve yet"),
+     "listener SASL_SSL (SASL_SSL) has no key and certificate: set ssl.keystore.type=PEM and ssl.keystore.location"),
     (["--override", "listeners=PLAINTEXT://:0,SSL://:0"],
      "listener SSL (SSL) has no key and certificate: set ssl.keystore.type=PEM and ssl.keystore.location"),
     (["--override", "listeners=PLAINTEXT://:0,SSL://:0", "--override", "ssl.keystore.location=/etc/kafka/broker.jks"],
@@ -62,7 +62,12 @@ def test_a_port_in_use_is_named_and_nothing_is_written(tmp_path):
      "ssl.keystore.location=/no/such/broker.pem: no such file"),
     (["--override", "ssl.keystore.type=JKS"],
      "ssl.keystore.type=JKS: odradek reads PEM keystores only; convert it to PEM and set ssl.keystore.type=PEM"),
-    (["--override", "sasl.enabled.mechanisms=PLAIN"], "sasl.enabled.mechanisms: odradek does not serve SASL"),
+    (["--override", "sasl.kerberos.service.name=kafka"],
+     "sasl.kerberos.service.name: odradek does not serve this security setting yet"),
+    (["--override", "listeners=SASL_PLAINTEXT://:0"],
+     "listener SASL_PLAINTEXT: sasl.enabled.mechanisms is unset, and Kafka's default is GSSAPI; odradek does not "
+     "serve GSSAPI: set sasl.enabled.mechanisms (or listener.name.sasl_plaintext.sasl.enabled.mechanisms) to some "
+     "of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER"),
     (["--override", "process.roles=controller"], "process.roles=controller: odradek is a broker"),
     (["--override", "num.partitions"], "--override: override must look like key=value"),
     (["/no/such/server.properties"], "cannot read properties file /no/such/server.properties"),

@@ -61,6 +61,8 @@ from .security.acl.acl_admin import AclAdmin
 from .security.acl.acl_file import FileAclStore
 from .security.acl.authorizer import Authorizer
 from .security.acl.authorizer_config import authorizer_enabled
+from .security.sasl.authenticator import SaslAuthenticator
+from .security.sasl.scram_credentials import FileScramStore, ScramCredentials
 from .share.group_share_state import GroupShareState
 from .share.share_coordinator import ShareCoordinator
 from .share.share_group_view import GroupConfigShareView
@@ -91,14 +93,19 @@ class Broker:
             self.cluster = None
             config_store = FileConfigStore(self.logs.dirs.metadata_dir)
             group_config_store = FileGroupConfigStore(self.logs.dirs.metadata_dir)
+            scram_store = FileScramStore(self.logs.dirs.metadata_dir)
         else:
             from .cluster.member import ClusterMember
 
             self.cluster = ClusterMember(self, cluster_config)
             config_store = self.cluster.broker_configs
             group_config_store = self.cluster.group_configs
+            scram_store = self.cluster.user_scram
         self.dynamic_configs = DynamicBrokerConfigs(config_store, config.props)
         self.group_configs = DynamicGroupConfigs(group_config_store, config.props)
+        # SASL: each SASL listener's mechanisms, and the users' SCRAM credentials (salted and hashed)
+        self.sasl_listeners = config.sasl_listeners
+        self.scram_credentials = ScramCredentials(scram_store)
         self.appends = AppendNotifier()
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
         self.maintenance = LogMaintenance(self)
@@ -217,6 +224,11 @@ class Broker:
             if started:
                 lifecycle.info("odradek stopped: logs flushed and closed")
 
+    def sasl_authenticator(self, listener_name: str, session) -> SaslAuthenticator | None:
+        """A new connection's SASL exchange, if it came in on a SASL listener."""
+        settings = self.sasl_listeners.get(listener_name)
+        return None if settings is None else SaslAuthenticator(settings, session, self.scram_credentials)
+
     def connection_closed(self, connection_id: str) -> None:
         """A client connection ended: a share session it opened ends with it."""
         self.shares.connection_closed(connection_id)
@@ -241,6 +253,7 @@ class Broker:
                 self.dynamic_configs.load()
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
                 self.group_configs.load()
+                self.scram_credentials.load()
                 self.producer_ids.load()
                 self.load_acls()
             except OSError as exc:

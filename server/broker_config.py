@@ -24,6 +24,7 @@ from .properties import parse_override, parse_properties
 from .security.acl.authorizer_config import authorizer_enabled
 from .security.tls_context import ListenerTls, client_context, listener_tls
 from .security.tls_settings import uses_tls
+from .security.sasl.listener_sasl import ListenerSasl, sasl_listeners
 from .security_settings import refuse_security_settings
 from .startup_error import ConfigError
 
@@ -96,6 +97,7 @@ class BrokerConfig:
         self.listener_config
         self.listener_tls
         self.inter_broker_tls
+        self.sasl_listeners
         self.log_dirs
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
@@ -143,6 +145,16 @@ class BrokerConfig:
         name = self.listener_config.inter_broker
         protocol = self.listener_config.protocols[name]
         return client_context(self.props, name, protocol) if uses_tls(protocol) else None
+
+    @cached_property
+    def sasl_listeners(self) -> dict[str, ListenerSasl]:
+        """Each SASL listener's mechanisms and credentials, by listener name."""
+        listeners = self.listener_config
+        if "zookeeper.connect" in self.props and listeners.protocols[listeners.inter_broker].startswith("SASL_"):
+            raise ConfigError(f"inter.broker.listener.name: {listeners.inter_broker} is a "
+                              f"{listeners.protocols[listeners.inter_broker]} listener, and odradek brokers do not "
+                              f"authenticate to each other with SASL yet; name a PLAINTEXT listener for brokers")
+        return sasl_listeners(self.props, listeners.protocols)
 
     @property
     def listener(self) -> Listener:

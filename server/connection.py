@@ -49,6 +49,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     config = broker.config
     session = Session.for_connection(listener_name, config.listener_config.protocols[listener_name],
                                      _peer_host(stream))
+    sasl = session.sasl = broker.sasl_authenticator(listener_name, session)  # None unless a SASL listener
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
     receive, send = stream.receive_some, send_chunks
     tls = config.listener_tls.get(listener_name)
@@ -57,7 +58,8 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         if stream is None:
             return
         receive, send = partial(receive_buffered, stream), send_chunks_copied
-    splitter = FrameSplitter(config.socket_request_max_bytes)
+    max_frame = config.socket_request_max_bytes
+    splitter = FrameSplitter(max_frame if sasl is None else sasl.frame_limit(max_frame))
     try:
         async with stream, trio.open_nursery() as nursery:
             answers = _OrderedAnswers(stream, nursery, send)
@@ -70,6 +72,11 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
                     if response is not None:
                         await answers.send(response)
+                    if sasl is not None and sasl.failure is not None:  # answered; now hang up, as Kafka does
+                        await answers.drain()
+                        raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+                if sasl is not None:
+                    splitter.max_frame_size = sasl.frame_limit(max_frame)
     except* FramingError as group:
         log.warning("closing connection from %s: %s", peer, group.exceptions[0])
     except* CloseConnection as group:

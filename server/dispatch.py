@@ -4,6 +4,10 @@ Kafka's rules for requests it cannot serve: an ApiVersions request of a version 
 answered with UNSUPPORTED_VERSION and a v0 body listing what it does support (so the client can
 retry at a version both know); any other unknown API or version, or a request that does not parse,
 closes the connection.
+
+On a SASL listener the connection's ``SaslAuthenticator`` (``session.sasl``) comes first: it
+takes the bare tokens that follow a SaslHandshake v0, and closes the connection for any request
+not allowed before authentication (or after the session expired).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
                    session: Session | None = None) -> list | Deferred | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
     none, or a ``Deferred`` whose result is those chunks."""
+    sasl = session.sasl if session is not None else None
+    if sasl is not None and sasl.expects_raw_token:
+        return sasl.raw_token(bytes(frame))
     try:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
@@ -48,6 +55,8 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
         raise CloseConnection(f"malformed request: {exc}") from None
     if broker.cut_off:
         raise CloseConnection("this broker is cut off from its cluster: its answers would be stale", quiet=True)
+    if sasl is not None:
+        sasl.check_request(header.api_key)
     route = broker.routes.get(header.api_key)
     if route is None or not route.accepts(header.api_version):
         raise CloseConnection(

@@ -2,11 +2,10 @@
 told to connect: Kafka's ``listeners``, ``listener.security.protocol.map``,
 ``advertised.listeners``, ``controller.listener.names`` and ``inter.broker.listener.name``.
 
-Start-up refuses what odradek cannot honour rather than quietly serve something else: a listener
-whose security protocol is SASL would otherwise accept clients without authentication, which is
-worse than not starting. SSL listeners are served (``server/security/tls_context.py``). A KRaft
-controller listener is not a mistake (Kafka's own sample configurations have one) but it is not
-opened, and the operator is told so.
+Every security protocol is served: TLS on SSL and SASL_SSL listeners
+(``server/security/tls_context.py``), SASL on SASL_PLAINTEXT and SASL_SSL ones
+(``server/security/sasl/``). A KRaft controller listener is not a mistake (Kafka's own sample
+configurations have one) but it is not opened, and the operator is told so.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ log = logging.getLogger("odradek.server")
 DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 DEFAULT_PROTOCOL_MAP = "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SERVED_PROTOCOLS = ("PLAINTEXT", "SSL")
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,6 @@ class ListenerConfig:
         if not served:
             raise ConfigError("listeners: every listener is a controller listener (controller.listener.names); "
                               "a broker needs at least one listener for clients")
-        for listener in served:
-            protocol = protocols[listener.name]
-            if protocol not in SERVED_PROTOCOLS:
-                raise ConfigError(f"listeners: listener {listener} uses security protocol {protocol}, which "
-                                  f"odradek does not serve yet; only {' and '.join(SERVED_PROTOCOLS)} listeners "
-                                  f"can be opened")
         advertised = _advertised(props, served, controller_names)
         inter_broker = _inter_broker(props, served, protocols)
         return cls(served, advertised, {listener.name: protocols[listener.name] for listener in served}, inter_broker)
@@ -136,9 +128,9 @@ def _inter_broker(props: Mapping[str, str], served: tuple[Listener, ...], protoc
                               f"({', '.join(names)})")
         return chosen
     protocol = props.get("security.inter.broker.protocol", "PLAINTEXT").strip().upper()
-    if protocol not in SERVED_PROTOCOLS:
-        raise ConfigError(f"security.inter.broker.protocol: {protocol} is not served yet; only "
-                          f"{' and '.join(SERVED_PROTOCOLS)} are")
+    if protocol not in SECURITY_PROTOCOLS:
+        raise ConfigError(f"security.inter.broker.protocol: unknown security protocol {protocol} (one of "
+                          f"{', '.join(SECURITY_PROTOCOLS)})")
     for name in names:
         if name == protocol or protocols.get(name) == protocol:
             return name

@@ -1,12 +1,18 @@
 """Security settings odradek does not serve yet, refused at start-up rather than ignored.
 
-A broker that reads ``sasl.enabled.mechanisms`` and then lets everyone in unauthenticated would let
-an operator believe the data is protected. Until SASL is served, any of its settings stops
-start-up, naming each one. (Authorization is served: ``authorizer.class.name``, ``super.users`` and
-``allow.everyone.if.no.acl.found`` are read by ``security.acl.authorizer_config``.) TLS is served (``server/security/tls_context.py``): its settings
-pass, except the few that name Java machinery odradek does not have (a JSSE provider, a key
-manager algorithm), and a keystore or truststore type other than PEM, which are refused one line
-each. The stores themselves are read, and checked, in ``server/security/tls_context.py``.
+A broker that reads ``ssl.keystore.location`` or ``sasl.enabled.mechanisms`` and then serves
+plaintext to everyone would let an operator believe the data is protected. Any security setting
+odradek does not serve stops start-up, naming each one.
+
+Served, and so let through: TLS's (``SERVED``; the stores are read and checked in
+``server/security/tls_context.py``), except the few that name Java machinery odradek does not have
+(a JSSE provider, a key manager algorithm) and a keystore or truststore type other than PEM, which
+are refused one line each; SASL's (``SERVED_SASL_SETTINGS``, per listener too, and per mechanism
+as ``listener.name.<l>.<mechanism>.sasl.jaas.config``), after which ``security.sasl.listener_sasl``
+refuses what they ask for that is not served (GSSAPI); authorization's (``authorizer.class.name``,
+``super.users``, ``allow.everyone.if.no.acl.found``, read by ``security.acl.authorizer_config``).
+Kerberos, login and callback classes, and OAUTHBEARER's JWKS validation (``sasl.kerberos.*``,
+``sasl.login.*``, ``sasl.oauthbearer.*``, ``sasl.server.callback.handler.class``) stay refused.
 """
 
 from __future__ import annotations
@@ -14,12 +20,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .known_configs import LISTENER_PREFIX, config_type
+from .security.sasl.listener_sasl import SERVED_MECHANISMS
 from .startup_error import ConfigError
 
 _PREFIXES = ("ssl.", "sasl.", "delegation.token.", "zookeeper.ssl.")
 _NAMES = frozenset({
     "principal.builder.class", "connections.max.reauth.ms", "security.providers", "zookeeper.set.acl",
 })
+
+SERVED_SASL_SETTINGS = frozenset({
+    "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.server.max.receive.size",
+    "sasl.mechanism.inter.broker.protocol", "connections.max.reauth.ms",
+})
+_MECHANISM_PREFIXES = tuple(f"{mechanism.lower()}." for mechanism in SERVED_MECHANISMS)
 
 
 #: TLS settings odradek honours (on SSL listeners; the TLS half of SASL_SSL is built the same way).
@@ -44,9 +57,16 @@ _STORE_TYPES = {"ssl.keystore.type": "keystores", "ssl.truststore.type": "trusts
 
 
 def is_security_setting(name: str) -> bool:
+    """Whether ``name`` is a security setting odradek does not serve."""
+    if name in SERVED_SASL_SETTINGS:
+        return False
     if name.startswith(LISTENER_PREFIX):  # listener.name.<listener>.ssl.keystore.location, ...
         name = name[len(LISTENER_PREFIX):].partition(".")[2]
-        return is_security_setting(name) or ".sasl." in f".{name}"
+        if name.startswith(_MECHANISM_PREFIXES):  # listener.name.<l>.plain.sasl.jaas.config
+            mechanism_setting = name.partition(".")[2]
+            if mechanism_setting in ("sasl.jaas.config", "connections.max.reauth.ms"):
+                return False
+        return is_security_setting(name) or (name not in SERVED_SASL_SETTINGS and ".sasl." in f".{name}")
     return name.startswith(_PREFIXES) or name in _NAMES
 
 
@@ -63,8 +83,8 @@ def refuse_security_settings(props: Mapping[str, str]) -> None:
     found = sorted(name for name, value in props.items()
                    if is_security_setting(name) and _unprefixed(name) not in SERVED and not _off(name, value))
     if found:
-        raise ConfigError(f"{', '.join(found)}: odradek does not serve SASL or authorization yet, "
-                          f"and refuses to start rather than ignore a security setting")
+        raise ConfigError(f"{', '.join(found)}: odradek does not serve this security setting yet, "
+                          f"and refuses to start rather than ignore it")
 
 
 def _off(name: str, value: str) -> bool:

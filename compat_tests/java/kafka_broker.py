@@ -31,11 +31,15 @@ def _free_port() -> int:
 
 
 class KafkaBroker:
-    def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None):
+    def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None, client_protocol: str = "PLAINTEXT"):
+        """``client_protocol`` SASL_PLAINTEXT makes ``port`` (the clients') a SASL_PLAINTEXT
+        listener; the broker then talks to itself over a PLAINTEXT listener of its own."""
         self.data_dir = Path(data_dir)
         self.overrides = dict(overrides or {})
+        self.client_protocol = client_protocol
         self.port = _free_port()
         self.controller_port = _free_port()  # kept, as the port, for restarts
+        self.internal_port = _free_port()
         self._lines: list[str] = []
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -99,7 +103,17 @@ class KafkaBroker:
         return {
             **single_node_properties(self.data_dir / "logs", self.port, self.controller_port),
             "offsets.topic.num.partitions": 5,  # the group tests' offsets topic: quicker to create
+            **(self._sasl_listener() if self.client_protocol == "SASL_PLAINTEXT" else {}),
             **self.overrides,
+        }
+
+    def _sasl_listener(self) -> dict[str, object]:
+        return {
+            "listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port},"
+                         f"CONTROLLER://127.0.0.1:{self.controller_port}",
+            "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port}",
+            "inter.broker.listener.name": "INTERNAL",
+            "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
         }
 
     def _end(self) -> int:

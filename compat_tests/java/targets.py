@@ -32,6 +32,21 @@ def start_broker(data_dir, overrides: dict[str, object] | None = None):
     return BrokerProcess(data_dir, overrides).start()
 
 
+def start_sasl_broker(data_dir, overrides: dict[str, object]):
+    """The target broker with its client port on a SASL_PLAINTEXT listener configured by
+    ``overrides`` (``sasl.enabled.mechanisms``, ``listener.name.sasl_plaintext.*``). Kafka gets a
+    ScramLoginModule JAAS entry for each SCRAM mechanism, as it requires one per mechanism."""
+    if TARGET == "kafka":
+        require_kafka_jars()
+        scram = {f"listener.name.sasl_plaintext.{m.lower()}.sasl.jaas.config":
+                 "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+                 for m in str(overrides.get("sasl.enabled.mechanisms", "")).split(",") if m.startswith("SCRAM-")}
+        return KafkaBroker(data_dir, {**scram, **overrides}, client_protocol="SASL_PLAINTEXT").start()
+    if TARGET != "odradek":
+        raise ValueError(f"ODRADEK_COMPAT_TARGET must be odradek or kafka, not {TARGET!r}")
+    return BrokerProcess(data_dir, {"listeners": "SASL_PLAINTEXT://127.0.0.1:0", **overrides}).start()
+
+
 def stop_broker(broker) -> None:
     code = broker.stop()
     print(f"--- {TARGET} log ({broker.bootstrap}, exit code {code}) ---\n{broker.log_text()[-20000:]}")

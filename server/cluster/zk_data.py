@@ -16,6 +16,8 @@ them what they expect::
     /config/topics/<topic>               {"version":1,"config":{"retention.ms":"1000"}}
     /config/groups/<group>               {"version":1,"config":{"consumer.session.timeout.ms":"50000"}}
                                          (the group id percent-encoded, see ``group_config_path``)
+    /config/users/<user>                 {"version":1,"config":{"SCRAM-SHA-256":"salt=..,stored_key=..,
+                                          server_key=..,iterations=4096"}}   (see ``user_entity``)
     /config/changes/config_change_<seq>  {"version":2,"entity_path":"topics/<topic>"}
     /admin/delete_topics/<topic>         a topic being deleted
     /admin/reassign_partitions           {"version":1,"partitions":[{"topic":..,"partition":..,"replicas":[..]}]}
@@ -46,6 +48,7 @@ BROKER_IDS = "/brokers/ids"
 TOPICS = "/brokers/topics"
 CONFIG_TOPICS = "/config/topics"
 CONFIG_GROUPS = "/config/groups"
+CONFIG_USERS = "/config/users"
 CONFIG_CHANGES = "/config/changes"
 CONFIG_CHANGE_PREFIX = "config_change_"
 DELETE_TOPICS = "/admin/delete_topics"
@@ -56,7 +59,7 @@ PRODUCER_ID_BLOCK = "/latest_producer_id_block"
 #: The persistent paths every broker makes sure exist when it starts, as Kafka's do (and the
 #: groups' configs, which ZooKeeper-era Kafka did not have).
 PERSISTENT_PATHS = (BROKER_IDS, TOPICS, "/brokers/seqid", CONFIG_CHANGES, CONFIG_TOPICS, "/config/brokers",
-                    "/config/clients", "/config/users", CONFIG_GROUPS, DELETE_TOPICS, "/isr_change_notification",
+                    "/config/clients", CONFIG_USERS, CONFIG_GROUPS, DELETE_TOPICS, "/isr_change_notification",
                     "/log_dir_event_notification", "/cluster")
 
 NO_LEADER = -1
@@ -91,6 +94,20 @@ def group_id_of(entity: str) -> str:
 
 def group_config_path(group_id: str) -> str:
     return f"{CONFIG_GROUPS}/{group_entity(group_id)}"
+
+
+def user_entity(user: str) -> str:
+    """A user name as a znode name, as Kafka's Sanitizer makes it: URL-encoded (UTF-8), with ``*``
+    and ``~`` encoded too and a space as ``%20``; letters, digits, ``.``, ``-`` and ``_`` kept."""
+    return quote(user, safe="-_.").replace("~", "%7E")
+
+
+def user_of(entity: str) -> str:
+    return unquote(entity)
+
+
+def user_config_path(user: str) -> str:
+    return f"{CONFIG_USERS}/{user_entity(user)}"
 
 
 def _dump(document: object) -> bytes:

@@ -3,13 +3,15 @@
 One ``Session`` per connection, made when it is accepted: the listener it came in on and that
 listener's security protocol, the client's address, and the principal the requests run as. On a
 PLAINTEXT listener the principal is ``User:ANONYMOUS`` from the start; TLS (a client certificate)
-and SASL (an authenticated exchange) replace it. Handlers read it through the request context;
+and SASL (an authenticated exchange, run by ``sasl``, the connection's ``SaslAuthenticator``)
+replace it. Handlers read it through the request context;
 only the security code writes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .principal import ANONYMOUS, KafkaPrincipal
 
@@ -21,6 +23,7 @@ class Session:
     client_host: str  # the client's IP address, as ACLs' hosts match it
     principal: KafkaPrincipal = ANONYMOUS
     authenticated: bool = True  # False on a SASL listener until the SASL exchange succeeds
+    sasl: Any = None  # on a SASL listener, the connection's SaslAuthenticator (security.sasl)
 
     @classmethod
     def for_connection(cls, listener: str, security_protocol: str, client_host: str) -> "Session":

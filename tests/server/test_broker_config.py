@@ -106,17 +106,8 @@ def test_bad_settings_fail_at_load_naming_the_property():
         BrokerConfig.load("/no/such/server.properties")
 
 
-@pytest.mark.parametrize("listeners, protocol", [
-    ("SASL_SSL://:9094", "SASL_SSL"), ("SASL_PLAINTEXT://:9095", "SASL_PLAINTEXT"),
-    ("PLAINTEXT://:9092,SASL_SSL://:9093", "SASL_SSL"),
-])
-def test_listeners_with_unserved_security_protocols_are_refused(listeners, protocol):
-    with pytest.raises(ConfigError, match=f"uses security protocol {protocol}, which odradek does not serve"):
-        BrokerConfig.load(overrides=[f"listeners={listeners}"])
-
-
 def test_a_custom_listener_name_takes_its_protocol_from_the_map():
-    with pytest.raises(ConfigError, match="listener SECURE://:9093 uses security protocol SASL_SSL"):
+    with pytest.raises(ConfigError, match=r"listener SECURE \(SASL_SSL\) has no key and certificate"):
         BrokerConfig.load(overrides=["listeners=INSIDE://:9092,SECURE://:9093",
                                      "listener.security.protocol.map=INSIDE:PLAINTEXT,SECURE:SASL_SSL"])
     with pytest.raises(ConfigError, match="no security protocol is defined for listener INSIDE"):
@@ -132,10 +123,11 @@ def test_a_custom_listener_name_takes_its_protocol_from_the_map():
 
 
 @pytest.mark.parametrize("setting", [
-    "sasl.enabled.mechanisms=PLAIN", "listener.name.plaintext.plain.sasl.jaas.config=x",
+    "sasl.kerberos.service.name=kafka", "listener.name.sasl_plaintext.gssapi.sasl.jaas.config=x",
+    "sasl.server.callback.handler.class=com.example.Handler", "sasl.oauthbearer.jwks.endpoint.url=https://x",
 ])
 def test_security_settings_are_refused_not_ignored(setting):
-    with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve SASL"):
+    with pytest.raises(ConfigError, match=f"^{setting.partition('=')[0]}: odradek does not serve this security setting"):
         BrokerConfig.load(overrides=[setting])
 
 
@@ -167,6 +159,63 @@ def test_kafkas_authorizers_turn_authorization_on(name):
 def test_other_authorizers_are_refused(name, message):
     with pytest.raises(ConfigError, match=message):
         BrokerConfig.load(overrides=[f"authorizer.class.name={name}"])
+
+
+PLAIN_JAAS = ("org.apache.kafka.common.security.plain.PlainLoginModule required "
+              'username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
+
+
+def test_a_sasl_plaintext_listener_with_plain_users():
+    config = BrokerConfig.load(overrides=[
+        "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512",
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={PLAIN_JAAS}", "connections.max.reauth.ms=60000",
+        "listener.name.sasl_plaintext.scram-sha-512.connections.max.reauth.ms=5000"])
+    [sasl] = config.sasl_listeners.values()
+    assert sasl.listener == "SASL_PLAINTEXT"
+    assert sasl.mechanisms == ("PLAIN", "SCRAM-SHA-512")
+    assert sasl.plain_passwords == {"admin": "admin-secret", "alice": "alice-secret"}
+    assert sasl.reauth_ms == {"PLAIN": 60000, "SCRAM-SHA-512": 5000}
+    assert sasl.max_receive_size == 524288
+
+
+def test_the_listeners_own_settings_come_before_the_brokers():
+    config = BrokerConfig.load(overrides=[
+        "listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=GSSAPI",
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256",
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"])
+    assert config.sasl_listeners["SASL_PLAINTEXT"].mechanisms == ("SCRAM-SHA-256",)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ([], "listener SASL_PLAINTEXT: sasl.enabled.mechanisms is unset, and Kafka's default is GSSAPI; odradek does "
+         "not serve GSSAPI: set sasl.enabled.mechanisms (or listener.name.sasl_plaintext.sasl.enabled.mechanisms)"),
+    (["sasl.enabled.mechanisms=PLAIN,GSSAPI"], "listener SASL_PLAINTEXT: sasl.enabled.mechanisms=PLAIN,GSSAPI; "
+                                               "odradek does not serve GSSAPI"),
+    (["sasl.enabled.mechanisms=PLAIN"], "listener.name.sasl_plaintext.plain.sasl.jaas.config is not set: PLAIN on "
+                                        "listener SASL_PLAINTEXT needs a PlainLoginModule JAAS entry"),
+    (["sasl.enabled.mechanisms=PLAIN", "sasl.jaas.config=PlainLoginModule required user_a=\"x\""],
+     "sasl.jaas.config: JAAS config entry not terminated by semi-colon"),
+])
+def test_sasl_listener_mistakes_stop_start_up(overrides, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}"):
+        BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", *overrides])
+
+
+def test_the_sasl_settings_odradek_serves_are_let_through():
+    BrokerConfig.load(overrides=[
+        "listeners=SASL_PLAINTEXT://:9095", "listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-256,OAUTHBEARER",
+        "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config="
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;",
+        "listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms=1000", "sasl.server.max.receive.size=4096",
+        "sasl.mechanism.inter.broker.protocol=PLAIN", "connection.failed.authentication.delay.ms=0"])
+
+
+def test_brokers_of_a_cluster_do_not_talk_over_sasl_yet():
+    with pytest.raises(ConfigError, match="^inter.broker.listener.name: SASL_PLAINTEXT is a SASL_PLAINTEXT listener"):
+        BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=SCRAM-SHA-256",
+                                     "zookeeper.connect=127.0.0.1:2181", "broker.id=1"])
 
 
 def test_security_switches_turned_off_are_let_through():
