@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from time import perf_counter
 
 from odradek.wire import (
     ApiKey,
@@ -35,6 +36,7 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
                    session: Session | None = None) -> list | Deferred | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
     none, or a ``Deferred`` whose result is those chunks."""
+    broker.stats.network.bytes_in += len(frame) + 4  # with its size prefix
     try:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
@@ -54,6 +56,7 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
             f"API {header.api_key} version {header.api_version} is not served"
         )
     ctx = RequestContext(broker, header, peer, listener, connection_id or peer, session)
+    started = perf_counter()
     try:
         body = await route.handler(ctx, request)
     except CloseConnection:
@@ -62,19 +65,24 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
     if body is None:
+        broker.stats.answered(header, started, None, None)
         return None
     if isinstance(body, Deferred):
-        return Deferred(partial(_finish, body, header, peer))
-    return encode_response_chunks(header, body)
+        return Deferred(partial(_finish, body, header, peer, broker, started))
+    chunks = encode_response_chunks(header, body)
+    broker.stats.answered(header, started, body, chunks)
+    return chunks
 
 
-async def _finish(deferred: Deferred, header, peer: str) -> list:
+async def _finish(deferred: Deferred, header, peer: str, broker, started: float) -> list:
     try:
         body = await deferred.result()
     except Exception:
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
-    return encode_response_chunks(header, body)
+    chunks = encode_response_chunks(header, body)
+    broker.stats.answered(header, started, body, chunks)
+    return chunks
 
 
 def _api_versions_fallback(broker, exc: UnsupportedVersionError) -> bytes:

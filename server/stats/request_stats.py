@@ -1,0 +1,60 @@
+"""Requests served per API and version, their total time, and the error codes they answered
+(Kafka's RequestMetrics: RequestsPerSec, TotalTimeMs, ErrorsPerSec).
+
+The time is from the request parsed to its response encoded (for an acks=all Produce, to the ISR
+having the batch), kept as a histogram in milliseconds with fixed buckets: one bisect and three
+additions per request. Errors are counted as Kafka counts them, one per error code in the
+response (a Produce to three partitions counts three, NONE included), found by walking the
+response's dicts and lists for ``error_code`` fields: per partition, never per record.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+#: Upper bounds of the total-time buckets, in milliseconds (the last bucket, +Inf, is implied).
+TIME_BUCKETS_MS = (0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
+
+
+@dataclass
+class TimeHistogram:
+    counts: list[int] = field(default_factory=lambda: [0] * (len(TIME_BUCKETS_MS) + 1))
+    sum_ms: float = 0.0
+
+    def observe(self, ms: float) -> None:
+        self.counts[bisect_left(TIME_BUCKETS_MS, ms)] += 1
+        self.sum_ms += ms
+
+
+@dataclass
+class RequestStats:
+    requests: dict[tuple[int, int], int] = field(default_factory=dict)  # (api key, version) -> count
+    times: dict[int, TimeHistogram] = field(default_factory=dict)  # api key -> total time
+    errors: dict[tuple[int, int], int] = field(default_factory=dict)  # (api key, error code) -> count
+
+    def served(self, api_key: int, version: int, ms: float, body) -> None:
+        """One request answered with ``body`` (None when no response is sent, as for acks=0)."""
+        key = (api_key, version)
+        self.requests[key] = self.requests.get(key, 0) + 1
+        histogram = self.times.get(api_key)
+        if histogram is None:
+            histogram = self.times[api_key] = TimeHistogram()
+        histogram.observe(ms)
+        if body is not None:
+            _count_errors(api_key, body, self.errors)
+
+
+def _count_errors(api_key: int, value, errors: dict) -> None:
+    if isinstance(value, dict):
+        code = value.get("error_code")
+        if code is not None:
+            key = (api_key, int(code))
+            errors[key] = errors.get(key, 0) + 1
+        for item in value.values():
+            if isinstance(item, (list, tuple, dict)):
+                _count_errors(api_key, item, errors)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            if isinstance(item, (dict, list, tuple)):
+                _count_errors(api_key, item, errors)
