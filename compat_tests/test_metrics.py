@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import confluent_kafka
 from confluent_kafka import TopicPartition
@@ -239,3 +240,13 @@ def test_bad_metrics_settings_are_one_line_with_exit_code_2(tmp_path):
     assert re.fullmatch(r"odradek serve: metrics\.port: cannot listen on HTTP://no-such-host\.invalid:0: host "
                         r"'no-such-host\.invalid' does not resolve \(.*\)", ran.stderr.strip()), ran.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_the_readme_lists_every_metric_served(module_broker):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("\n## Metrics\n"):]
+    table = table[:table.index("\n## ", 1)]
+    served = {name for name, family in scrape(metrics_url(module_broker)).families.items()
+              if not name.startswith("process_")}
+    names = {name.removesuffix("_total") for name in re.findall(r"`(\w+)`", table)}
+    assert served - names == set()
