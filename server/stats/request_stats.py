@@ -4,14 +4,16 @@
 The time is from the request parsed to its response encoded (for an acks=all Produce, to the ISR
 having the batch), kept as a histogram in milliseconds with fixed buckets: one bisect and three
 additions per request. Errors are counted as Kafka counts them, one per error code in the
-response (a Produce to three partitions counts three, NONE included), found by walking the
-response's dicts and lists for ``error_code`` fields: per partition, never per record.
+response (a Produce to three partitions counts three, NONE included), found where the API's
+schema puts them (``error_fields``): per partition, never per record.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
+
+from .error_fields import count_errors, error_plan
 
 #: Upper bounds of the total-time buckets, in milliseconds (the last bucket, +Inf, is implied).
 TIME_BUCKETS_MS = (0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
@@ -42,19 +44,6 @@ class RequestStats:
             histogram = self.times[api_key] = TimeHistogram()
         histogram.observe(ms)
         if body is not None:
-            _count_errors(api_key, body, self.errors)
-
-
-def _count_errors(api_key: int, value, errors: dict) -> None:
-    if isinstance(value, dict):
-        code = value.get("error_code")
-        if code is not None:
-            key = (api_key, int(code))
-            errors[key] = errors.get(key, 0) + 1
-        for item in value.values():
-            if isinstance(item, (list, tuple, dict)):
-                _count_errors(api_key, item, errors)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            if isinstance(item, (dict, list, tuple)):
-                _count_errors(api_key, item, errors)
+            plan = error_plan(api_key)
+            if plan is not None:
+                count_errors(plan, body, api_key, self.errors)

@@ -95,11 +95,12 @@ async def test_acks_0_counts_the_request_without_a_response(broker):
     assert broker.stats.topics.by_topic["t"].messages_in == 3
 
 
-def test_error_codes_are_found_at_every_depth_and_times_fall_in_their_bucket():
+def test_error_codes_are_found_where_the_schema_puts_them_and_times_fall_in_their_bucket():
     stats = RequestStats()
-    body = {"error_code": ErrorCode.NONE, "topics": [
-        {"name": "a", "partitions": [{"error_code": 0}, {"error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER}]},
-        {"name": "b", "partitions": ({"error_code": 6, "records": b"\0" * 10},)}]}
+    body = {"error_code": ErrorCode.NONE, "responses": [
+        {"topic": "a", "partitions": [{"error_code": 0}, {"error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER}]},
+        {"topic": "b", "partitions": ({"error_code": 6, "records": b"\0" * 10},)}],
+        "unrelated": [{"error_code": 7}]}  # not where Fetch's schema has error codes
     stats.served(ApiKey.FETCH, 12, 3.0, body)
     stats.served(ApiKey.FETCH, 12, 0.2, None)
     assert stats.errors == {(ApiKey.FETCH, 0): 2, (ApiKey.FETCH, 6): 2}
