@@ -8,6 +8,7 @@ are compared before and after, nothing else producing meanwhile.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -204,9 +205,15 @@ def test_the_metrics_port_is_served_beside_the_listener_and_stops_with_the_broke
         assert metrics_url(broker) == f"http://127.0.0.1:{port}/metrics"  # the first listener's host
         assert _listening_ports(broker.pid) == {broker.port, port}
         assert scrape(metrics_url(broker)).value("kafka_server_replicamanager_partitioncount", None) == 0
+        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # kept alive across the stop
+        idle.request("GET", "/metrics")
+        assert idle.getresponse().read()
+        started = time.monotonic()
     finally:
         code = broker.stop()
+    idle.close()
     assert code == 0
+    assert time.monotonic() - started < 5  # an open HTTP connection does not hold the shutdown up
     assert "odradek stopped: logs flushed and closed" in broker.log_text()
     assert "Traceback" not in broker.log_text()
 
