@@ -15,11 +15,11 @@ with the rest of the broker's state, as Prometheus metrics on an HTTP port (``se
 ``group_configs`` (``dynamic_group_configs.DynamicGroupConfigs``) is where the coordinators read a
 group's settings: ``broker.group_configs.effective(group_id)``.
 
-Start-up binds the listeners' sockets (and the HTTP port) first (a port in use is the commonest mistake, and is best
-found before anything touches the data directory), then locks the log directories before anything
-reads or writes them, reads what the metadata directory holds and recovers the logs, in a worker
-thread (it may read a lot of disk), then starts accepting; connections made meanwhile wait in the
-listen backlog. A log directory that cannot be used stops start-up with one line naming it (a
+Start-up binds the listeners' sockets (and the HTTP port) first (a port in use is the commonest
+mistake, and is best found before anything touches the data directory), then locks the log
+directories before anything reads or writes them, reads what the metadata directory holds and
+recovers the logs, in a worker thread (it may read a lot of disk), then starts accepting;
+connections made meanwhile wait in the listen backlog. A log directory that cannot be used stops start-up with one line naming it (a
 StartupError, see ``lock_log_dirs`` and ``open_storage``). Shutdown (cancellation, e.g. on SIGTERM)
 stops accepting, then flushes and closes every log before returning; a start-up that stopped
 part-way closes what it opened but leaves no clean-shutdown marker (see ``LogManager.close``), and
