@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from .error_fields import count_errors, error_plan
+from .error_fields import error_counter
 
 #: Upper bounds of the total-time buckets, in milliseconds (the last bucket, +Inf, is implied).
 TIME_BUCKETS_MS = (0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
@@ -24,9 +24,6 @@ class TimeHistogram:
     counts: list[int] = field(default_factory=lambda: [0] * (len(TIME_BUCKETS_MS) + 1))
     sum_ms: float = 0.0
 
-    def observe(self, ms: float) -> None:
-        self.counts[bisect_left(TIME_BUCKETS_MS, ms)] += 1
-        self.sum_ms += ms
 
 
 @dataclass
@@ -42,8 +39,9 @@ class RequestStats:
         histogram = self.times.get(api_key)
         if histogram is None:
             histogram = self.times[api_key] = TimeHistogram()
-        histogram.observe(ms)
+        histogram.counts[bisect_left(TIME_BUCKETS_MS, ms)] += 1
+        histogram.sum_ms += ms
         if body is not None:
-            plan = error_plan(api_key)
-            if plan is not None:
-                count_errors(plan, body, api_key, self.errors)
+            count = error_counter(api_key)
+            if count is not None:
+                count(body, api_key, self.errors)
