@@ -1,50 +1,59 @@
 """Where a response's error codes are, per API, from its wire schema: counting them then visits
-only the structs that hold an ``error_code`` (or lead to one), never the rest of the response.
+only the structs that hold an ``error_code``, never the rest of the response.
 
-A Produce response's counter, for example, is "each of ``responses``, then each of its
-``partition_responses``": one dict per partition, whatever else the answer carries. The counter
-runs on every response, so each API's is made once, as nested closures, the first time it is asked
-for. It runs after the response was encoded, so every struct in it is a mapping (the encoder
-insists).
+An API's error codes are at a few paths of arrays: none (the response's own ``error_code``),
+``responses`` (each topic's), or ``responses``/``partition_responses`` (each partition's, as in
+Produce), at most three deep. Counting walks those paths with plain loops, one dict per partition.
+It runs after the response was encoded, so every struct in it is a mapping (the encoder insists).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Callable
 
 from odradek.wire.apis import API_BY_KEY
 
-#: counter(response, api key, errors): adds one to errors[(api key, code)] per error code found
-Counter = Callable[[object, int, dict], None]
+ErrorPaths = tuple[tuple[str, ...], ...]
 
 
-def _counter(fields) -> Counter | None:
-    has_error_code = any(field.name == "error_code" for field in fields)
-    children = tuple((field.name, counter) for field in fields if field.is_struct and field.fields
-                     for counter in (_counter(field.fields),) if counter is not None)
-    if not has_error_code and not children:
-        return None
-
-    def count(value, api_key: int, errors: dict) -> None:
-        if has_error_code:
-            code = value.get("error_code")
-            if code is not None:
-                key = (api_key, code)
-                errors[key] = errors.get(key, 0) + 1
-        for name, child in children:
-            item = value.get(name)
-            if isinstance(item, (list, tuple)):
-                for element in item:
-                    child(element, api_key, errors)
-            elif isinstance(item, dict):
-                child(item, api_key, errors)
-
-    return count
+def _paths(fields, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix] if any(field.name == "error_code" for field in fields) else []
+    for field in fields:
+        if field.is_struct and field.fields:
+            found += _paths(field.fields, prefix + (field.name,))
+    return found
 
 
 @cache
-def error_counter(api_key: int) -> Counter | None:
-    """The API's counter (None: its responses carry no error code)."""
+def error_paths(api_key: int) -> ErrorPaths:
+    """The paths of arrays that lead to the API's error codes (none for an API that has none)."""
     api = API_BY_KEY.get(api_key)
-    return None if api is None else _counter(api.response.fields)
+    return () if api is None else tuple(_paths(api.response.fields))
+
+
+def count_errors(paths: ErrorPaths, body, api_key: int, errors: dict) -> None:
+    """Add one to ``errors[(api_key, code)]`` for each error code at ``paths`` in ``body``."""
+    for path in paths:
+        if not path:
+            code = body.get("error_code")
+            if code is not None:
+                key = (api_key, code)
+                errors[key] = errors.get(key, 0) + 1
+        elif len(path) == 1:
+            for struct in body.get(path[0]) or ():
+                code = struct.get("error_code")
+                if code is not None:
+                    key = (api_key, code)
+                    errors[key] = errors.get(key, 0) + 1
+        elif len(path) == 2:
+            inner = path[1]
+            for outer in body.get(path[0]) or ():
+                for struct in outer.get(inner) or ():
+                    code = struct.get("error_code")
+                    if code is not None:
+                        key = (api_key, code)
+                        errors[key] = errors.get(key, 0) + 1
+        else:
+            rest = (path[1:],)
+            for outer in body.get(path[0]) or ():
+                count_errors(rest, outer, api_key, errors)

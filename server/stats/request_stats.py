@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from .error_fields import error_counter
+from .error_fields import count_errors, error_paths
 
 #: Upper bounds of the total-time buckets, in milliseconds (the last bucket, +Inf, is implied).
 TIME_BUCKETS_MS = (0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
@@ -42,6 +42,6 @@ class RequestStats:
         histogram.counts[bisect_left(TIME_BUCKETS_MS, ms)] += 1
         histogram.sum_ms += ms
         if body is not None:
-            count = error_counter(api_key)
-            if count is not None:
-                count(body, api_key, self.errors)
+            paths = error_paths(api_key)
+            if paths:
+                count_errors(paths, body, api_key, self.errors)
