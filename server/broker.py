@@ -214,8 +214,8 @@ class Broker:
                 if self.web is not None:
                     await nursery.start(self.web.run)
                 for listener in bound:
-                    name = listener.listener.name
-                    handler = self.stats.network.counted(name, partial(serve_connection, self, name))
+                    self.stats.network.listening(listener.listener.name)
+                    handler = partial(serve_connection, self, listener.listener.name)
                     nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
                 if self.cluster is not None:
                     await nursery.start(self.cluster.run)  # returns once registered in ZooKeeper

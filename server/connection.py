@@ -58,6 +58,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
             return
         receive, send = partial(receive_buffered, stream), send_chunks_copied
     splitter = FrameSplitter(config.socket_request_max_bytes)
+    broker.stats.network.opened(listener_name)
     try:
         async with stream, trio.open_nursery() as nursery:
             answers = _OrderedAnswers(stream, nursery, send)
@@ -78,6 +79,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     except* (trio.BrokenResourceError, trio.ClosedResourceError):
         pass
     finally:
+        broker.stats.network.closed(listener_name)
         broker.connection_closed(connection_id)
 
 

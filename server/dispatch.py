@@ -36,7 +36,6 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
                    session: Session | None = None) -> list | Deferred | None:
     """The response as chunks for ``send_chunks`` (bytes, and log slices to sendfile), None for
     none, or a ``Deferred`` whose result is those chunks."""
-    broker.stats.network.bytes_in += len(frame) + 4  # with its size prefix
     try:
         header, request = parse_request(frame)
     except UnsupportedVersionError as exc:
@@ -65,23 +64,23 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
     if body is None:
-        broker.stats.answered(header, started, None, None)
+        broker.stats.requests.served(header, started, len(frame), None, None)
         return None
     if isinstance(body, Deferred):
-        return Deferred(partial(_finish, body, header, peer, broker, started))
+        return Deferred(partial(_finish, body, header, peer, broker, started, len(frame)))
     chunks = encode_response_chunks(header, body)
-    broker.stats.answered(header, started, body, chunks)
+    broker.stats.requests.served(header, started, len(frame), body, chunks)
     return chunks
 
 
-async def _finish(deferred: Deferred, header, peer: str, broker, started: float) -> list:
+async def _finish(deferred: Deferred, header, peer: str, broker, started: float, size: int) -> list:
     try:
         body = await deferred.result()
     except Exception:
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
     chunks = encode_response_chunks(header, body)
-    broker.stats.answered(header, started, body, chunks)
+    broker.stats.requests.served(header, started, size, body, chunks)
     return chunks
 
 

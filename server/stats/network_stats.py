@@ -1,35 +1,24 @@
-"""Client connections open per listener, and the bytes of requests read and responses written.
-
-Bytes are counted per request frame (its size prefix included) and per response as written (log
-slices sent with sendfile by their size), so they are the Kafka protocol's traffic; TLS framing,
-once there is TLS, is not in them.
-"""
+"""Client connections open and accepted per listener (Kafka's socket-server-metrics
+connection-count and connection-creation-total)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import wraps
 
 
 @dataclass
 class NetworkStats:
     connections: dict[str, int] = field(default_factory=dict)  # listener name -> open now
     connections_opened: dict[str, int] = field(default_factory=dict)  # listener name -> ever
-    bytes_in: int = 0
-    bytes_out: int = 0
 
-    def counted(self, listener: str, serve):
-        """``serve(stream)`` (one connection's task) counted while it runs."""
+    def listening(self, listener: str) -> None:
+        """A listener accepts connections: its series start at 0."""
         self.connections.setdefault(listener, 0)
         self.connections_opened.setdefault(listener, 0)
 
-        @wraps(serve)
-        async def serve_counted(stream) -> None:
-            self.connections[listener] += 1
-            self.connections_opened[listener] += 1
-            try:
-                await serve(stream)
-            finally:
-                self.connections[listener] -= 1
+    def opened(self, listener: str) -> None:
+        self.connections[listener] = self.connections.get(listener, 0) + 1
+        self.connections_opened[listener] = self.connections_opened.get(listener, 0) + 1
 
-        return serve_counted
+    def closed(self, listener: str) -> None:
+        self.connections[listener] -= 1

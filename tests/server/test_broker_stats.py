@@ -5,6 +5,7 @@ exposition parsed with prometheus-client's parser."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 from prometheus_client import generate_latest
@@ -19,7 +20,7 @@ from odradek.server.web.metrics.endpoint import MetricsEndpoint
 from odradek.server.web.metrics.names import error_name, request_name
 from odradek.server.web.web_settings import WebSettings
 from odradek.storage.partition_log import wall_clock_ms
-from odradek.wire import ApiKey, ErrorCode, encode_request, parse_response
+from odradek.wire import ApiKey, ErrorCode, RequestHeader, encode_request, parse_response
 from odradek.wire.records import Record, build_batch
 
 _ids = itertools.count(1)
@@ -101,12 +102,15 @@ def test_error_codes_are_found_where_the_schema_puts_them_and_times_fall_in_thei
         {"topic": "a", "partitions": [{"error_code": 0}, {"error_code": ErrorCode.NOT_LEADER_OR_FOLLOWER}]},
         {"topic": "b", "partitions": ({"error_code": 6, "records": b"\0" * 10},)}],
         "unrelated": [{"error_code": 7}]}  # not where Fetch's schema has error codes
-    stats.served(ApiKey.FETCH, 12, 3.0, body)
-    stats.served(ApiKey.FETCH, 12, 0.2, None)
+    header = RequestHeader(ApiKey.FETCH, 12, 1, "test")
+    now = time.perf_counter()
+    stats.served(header, now - 0.003, 10, body, [b"\0\0\0\x06", b"ab"])
+    stats.served(header, now, 10, None, None)
     assert stats.errors == {(ApiKey.FETCH, 0): 2, (ApiKey.FETCH, 6): 2}
     histogram = stats.times[ApiKey.FETCH]
-    assert histogram.counts[0] == 1 and histogram.counts[3] == 1  # <= 0.5 ms, and (2.5, 5] ms
-    assert histogram.sum_ms == pytest.approx(3.2)
+    assert histogram.counts[0] == 1 and sum(histogram.counts[3:]) == 1  # <= 0.5 ms, and over 2.5 ms
+    assert histogram.sum_ms >= 3.0
+    assert (stats.bytes_in, stats.bytes_out) == (28, 10)
 
 
 def test_kafka_names_for_requests_and_errors():

@@ -71,6 +71,6 @@ class TrafficCollector(Collector):
             family.add_metric([listener], count)
         yield family
         yield CounterMetricFamily(f"{_SOCKET}incoming_byte", "Bytes of requests read (size prefixes included)",
-                                  value=network.bytes_in)
+                                  value=self.stats.requests.bytes_in)
         yield CounterMetricFamily(f"{_SOCKET}outgoing_byte", "Bytes of responses written (size prefixes included)",
-                                  value=network.bytes_out)
+                                  value=self.stats.requests.bytes_out)
