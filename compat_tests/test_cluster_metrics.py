@@ -19,7 +19,9 @@ def _sum(cluster, name: str) -> float:
 def test_a_dead_follower_leaves_its_partitions_under_replicated_until_it_is_back(cluster, clients):
     clients.kp_admin(cluster).create_topics([NewTopic("watched", 3, 3)])
     cluster.wait_for_leaders("watched", 3, isr_size=3)
-    assert _sum(cluster, f"{REPLICAS}underreplicatedpartitions") == 0
+    # the leaders learn their ISR from the controller a moment after the metadata shows it
+    wait_until(lambda: _sum(cluster, f"{REPLICAS}underreplicatedpartitions") == 0, 30,
+               "no under-replicated partition")
     assert _sum(cluster, f"{REPLICAS}leadercount") >= 3
     assert _sum(cluster, "kafka_controller_kafkacontroller_activecontrollercount") == 1
     expands = _sum(cluster, f"{REPLICAS}isrexpands_total")
