@@ -43,4 +43,4 @@ def show(data: bytes | None, wanted: str = "auto") -> Shown:
 
 def _hex(data: bytes) -> str:
     """16 bytes a line, in groups of two, with the offset of each line."""
-    return "\n".join(f"{i:08x}  {data[i:i + 16].hex(' ', 2)}" for i in range(0, len(data), 16))
+    return "\n".join(f"{i:08x}  {data[i:i + 16].hex(' ', -2)}" for i in range(0, len(data), 16))

@@ -1,0 +1,261 @@
+"""The web console over plain HTTP against a real broker: each page's status and what it shows,
+its forms changing what Kafka clients then see (create, alter a config, delete after a
+confirmation), bad input answered on the page (400, never a 500), and a hostile record value
+shown escaped."""
+
+from __future__ import annotations
+
+import html as html_module
+import json
+import time
+import urllib.parse
+
+import confluent_kafka
+from confluent_kafka.admin import ConfigResource, NewTopic
+
+from .clients import ck_produce, ck_wait, kp_read, wait_until
+from .console_http import console_url, get, post, table
+
+BROKER_OVERRIDES = {"metrics.port": 0}
+
+
+def _create(clients, broker, topic: str, partitions: int = 1) -> None:
+    ck_wait(clients.ck_admin(broker).create_topics([NewTopic(topic, partitions, 1)]))
+
+
+def _topics(clients, broker) -> set[str]:
+    return set(clients.ck_admin(broker).list_topics(timeout=10).topics)
+
+
+def _seg(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
+
+
+def test_brokers_page_shows_this_broker_as_controller_with_its_endpoint_and_partitions_led(module_broker, clients, topic):
+    _create(clients, module_broker, topic, 4)
+    url = console_url(module_broker)
+    status, html = get(url)
+    assert status == 200
+    rows = table(html, "brokers")
+    assert len(rows) == 1
+    broker_id, rack, endpoints, controller, uptime, leads = rows[0]
+    assert broker_id.startswith("1")
+    assert endpoints == f"PLAINTEXT://{module_broker.bootstrap}"
+    assert controller == "yes"
+    assert uptime.endswith("s")
+    led = sum(len(t.partitions) for t in clients.ck_admin(module_broker).list_topics(timeout=10).topics.values())
+    assert int(leads) == led >= 4
+
+
+def test_topics_list_and_detail_show_partitions_offsets_and_configs(module_broker, clients, topic):
+    _create(clients, module_broker, topic, 3)
+    producer = clients.ck_producer(module_broker)
+    ck_produce(producer, topic, [(None, b"x" * 100)] * 10, partition=1)
+    url = console_url(module_broker)
+    status, html = get(f"{url}topics?q={topic}")
+    assert status == 200
+    rows = table(html, "topics")
+    assert [row[0] for row in rows] == [topic]
+    assert rows[0][1:3] == ["3", "1"]
+    status, html = get(f"{url}topic/{_seg(topic)}")
+    assert status == 200
+    partitions = table(html, "partitions")
+    assert [row[0] for row in partitions] == ["0", "1", "2"]
+    assert [row[5] for row in partitions] == ["0", "10", "0"]  # high watermarks
+    configs = {row[0]: row[1] for row in table(html, "config-table")}
+    assert configs["cleanup.policy"] == "delete"
+    assert "retention.ms" in configs
+
+
+def test_a_topic_of_many_partitions_is_shown_a_page_at_a_time(module_broker, clients, topic):
+    _create(clients, module_broker, topic, 250)
+    url = console_url(module_broker)
+    first = table(get(f"{url}topic/{_seg(topic)}")[1], "partitions")
+    last = table(get(f"{url}topic/{_seg(topic)}?page=3")[1], "partitions")
+    assert [row[0] for row in first] == [str(i) for i in range(100)]
+    assert [row[0] for row in last] == [str(i) for i in range(200, 250)]
+    assert get(f"{url}topic/{_seg(topic)}?page=junk")[0] == 200
+
+
+def test_creating_a_topic_from_the_form_makes_it_for_kafka_clients(module_broker, clients, topic):
+    url = console_url(module_broker)
+    status, _, location = post(f"{url}create-topic", {"name": topic, "partitions": "2", "replication_factor": "",
+                                                     "configs": "retention.ms=3600000\ncleanup.policy=compact"})
+    assert status == 303 and location == f"/topic/{_seg(topic)}?notice=created"
+    metadata = clients.ck_admin(module_broker).list_topics(topic, timeout=10)
+    assert len(metadata.topics[topic].partitions) == 2
+    described = ck_wait(clients.ck_admin(module_broker).describe_configs(
+        [ConfigResource(ConfigResource.Type.TOPIC, topic)]))
+    configs = next(iter(described.values()))
+    assert configs["retention.ms"].value == "3600000"
+    assert configs["cleanup.policy"].value == "compact"
+
+
+def test_bad_input_in_the_create_form_is_one_line_on_the_page(module_broker, clients, topic):
+    url = console_url(module_broker)
+    _create(clients, module_broker, topic)
+    for fields, expected in [
+        ({"name": "", "partitions": "1"}, "A topic needs a name."),
+        ({"name": topic + "-x", "partitions": "many"}, "Partitions must be a whole number"),
+        ({"name": topic + "-x", "partitions": "0"}, "INVALID_PARTITIONS"),
+        ({"name": topic + "-x", "replication_factor": "3"}, "INVALID_REPLICATION_FACTOR"),
+        ({"name": "bad/name"}, "INVALID_TOPIC_EXCEPTION"),
+        ({"name": topic + "-x", "configs": "no.such.config=1"}, "Unknown topic config name: no.such.config"),
+        ({"name": topic + "-x", "configs": "just words"}, "Configs are name=value lines"),
+        ({"name": topic}, "TOPIC_ALREADY_EXISTS"),
+    ]:
+        status, html, _ = post(f"{url}create-topic", fields)
+        assert status == 400, (fields, html[:500])
+        assert 'id="error"' in html and expected in html, (fields, html[:2000])
+    assert topic + "-x" not in _topics(clients, module_broker)
+
+
+def test_altering_a_config_from_the_topic_page_is_what_describe_configs_reports(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    url = console_url(module_broker)
+    status, _, location = post(f"{url}topic/{_seg(topic)}/configs",
+                               {"config": "retention.ms", "value": "120000", "operation": "set"})
+    assert status == 303
+
+    def retention():
+        described = ck_wait(clients.ck_admin(module_broker).describe_configs(
+            [ConfigResource(ConfigResource.Type.TOPIC, topic)]))
+        return next(iter(described.values()))["retention.ms"]
+
+    assert retention().value == "120000"
+    rows = {row[0]: row for row in table(get(f"{url}topic/{_seg(topic)}")[1], "config-table")}
+    assert rows["retention.ms"][1:] == ["120000", "topic override"]
+    status, html, _ = post(f"{url}topic/{_seg(topic)}/configs",
+                           {"config": "retention.ms", "value": "soon", "operation": "set"})
+    assert status == 400 and "INVALID_CONFIG" in html
+    assert retention().value == "120000"
+    status, _, _ = post(f"{url}topic/{_seg(topic)}/configs", {"config": "retention.ms", "operation": "delete"})
+    assert status == 303
+    assert retention().value == "604800000"  # the default again
+
+
+def test_deleting_a_topic_needs_its_name_typed_and_refuses_another_sites_form(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    url = console_url(module_broker)
+    status, html = get(f"{url}topic/{_seg(topic)}/delete")
+    assert status == 200 and "cannot be undone" in html
+    status, html, _ = post(f"{url}topic/{_seg(topic)}/delete", {"confirm": "yes"})
+    assert status == 400 and f"Type the topic&#39;s name, {topic}, to confirm." in html
+    status, html, _ = post(f"{url}topic/{_seg(topic)}/delete", {"confirm": topic},
+                           headers={"Origin": "http://elsewhere.example"})
+    assert status == 403
+    assert topic in _topics(clients, module_broker)
+    origin = url.rstrip("/")
+    status, _, location = post(f"{url}topic/{_seg(topic)}/delete", {"confirm": topic}, headers={"Origin": origin})
+    assert status == 303 and location.startswith("/topics?notice=")
+    wait_until(lambda: topic not in _topics(clients, module_broker), what="the topic gone")
+    assert get(f"{url}topic/{_seg(topic)}")[0] == 404
+    assert get(f"{url}topic/{_seg(topic)}/delete")[0] == 404
+
+
+def test_messages_show_json_pretty_text_and_hex_and_escape_hostile_values(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    producer = clients.ck_producer(module_broker)
+    hostile = b"<script>alert('pwned')</script>"
+    ck_produce(producer, topic, [(b"json-key", json.dumps({"order": 7, "items": ["a", "b"]}).encode()),
+                                 (b"text-key", b"plain words"),
+                                 (None, bytes(range(200, 256))),
+                                 (b"hostile", hostile)], partition=0, headers=[("trace", b"abc-123")])
+    url = console_url(module_broker)
+    status, html = get(f"{url}topic/{_seg(topic)}/0/messages?offset=0")
+    assert status == 200
+    rows = table(html, "messages")
+    assert [row[0] for row in rows] == ["0", "1", "2", "3"]
+    assert rows[0][2] == "json-key"
+    assert '"order": 7,\n  "items": [' in html_module.unescape(html)  # pretty-printed, two spaces
+    assert rows[1][3] == "plain words"
+    assert rows[2][2] == "null" and rows[2][3].startswith("00000000 c8c9 cacb")  # not UTF-8: hex
+    assert rows[0][4] == "trace: abc-123"
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    status, html = get(f"{url}topic/{_seg(topic)}/0/messages?offset=1&limit=1&format=hex")
+    rows = table(html, "messages")
+    assert [row[0] for row in rows] == ["1"]
+    assert rows[0][3] == "00000000 706c 6169 6e20 776f 7264 73"  # "plain words"
+    assert 'id="next" href="?offset=2&amp;limit=1&amp;format=hex"' in html
+
+
+def test_messages_from_a_time_and_the_latest_ones(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    producer = clients.ck_producer(module_broker)
+    base = 1_700_000_000_000
+    for i in range(10):
+        producer.produce(topic, value=b"v%d" % i, partition=0, timestamp=base + i * 1000)
+    assert producer.flush(10) == 0
+    url = console_url(module_broker)
+    rows = table(get(f"{url}topic/{_seg(topic)}/0/messages?time={base + 4500}")[1], "messages")
+    assert [row[0] for row in rows] == ["5", "6", "7", "8", "9"]
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((base + 7000) / 1000))
+    rows = table(get(f"{url}topic/{_seg(topic)}/0/messages?time={iso}")[1], "messages")
+    assert [row[0] for row in rows] == ["7", "8", "9"]
+    assert rows[0][1] == time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime((base + 7000) / 1000)) + ".000 UTC"
+    rows = table(get(f"{url}topic/{_seg(topic)}/0/messages?limit=3")[1], "messages")  # the latest
+    assert [row[3] for row in rows] == ["v7", "v8", "v9"]
+
+
+def test_bad_browse_input_is_one_line_on_the_page(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    url = console_url(module_broker)
+    for query, status, expected in [
+        ("offset=first", 400, "Offset must be a whole number"),
+        ("offset=-1", 400, "Offset must be at least 0"),
+        ("limit=100000", 400, "At most 500 records"),
+        ("time=yesterday", 400, "neither a time"),
+    ]:
+        got, html = get(f"{url}topic/{_seg(topic)}/0/messages?{query}")
+        assert got == status and expected in html, (query, html[:2000])
+    got, html = get(f"{url}topic/{_seg(topic)}/7/messages")
+    assert got == 404 and "has no partition 7" in html
+    assert get(f"{url}topic/{_seg(topic)}/x/messages")[0] == 400
+    assert get(f"{url}topic/no-such-topic/0/messages")[0] == 404
+    assert get(f"{url}group/no-such-group")[0] == 404
+
+
+def test_groups_show_committed_offsets_and_lag(module_broker, clients, topic):
+    _create(clients, module_broker, topic, 2)
+    producer = clients.ck_producer(module_broker)
+    ck_produce(producer, topic, [(None, b"a")] * 7, partition=0)
+    ck_produce(producer, topic, [(None, b"b")] * 5, partition=1)
+    group = f"{topic}-group"
+    consumer = clients.kp_consumer(module_broker, group_id=group)
+    from kafka import TopicPartition
+    consumer.assign([TopicPartition(topic, 0)])
+    kp_read(consumer, 7)
+    consumer.commit({TopicPartition(topic, 0): _offset(3)})
+    url = console_url(module_broker)
+    status, html = get(f"{url}groups?q={group}")
+    assert status == 200
+    assert [row[0] for row in table(html, "groups")] == [group]
+    status, html = get(f"{url}group/{_seg(group)}")
+    assert status == 200
+    offsets = table(html, "offsets")
+    assert [row[:5] for row in offsets] == [[topic, "0", "3", "7", "4"]]
+    assert 'id="total-lag">4<' in html
+
+
+def _offset(offset: int):
+    from kafka.structs import OffsetAndMetadata
+
+    return OffsetAndMetadata(offset, "", -1)
+
+
+def test_throughput_page_charts_records_produced(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    url = console_url(module_broker)
+    producer = clients.ck_producer(module_broker)
+    ck_produce(producer, topic, [(None, b"r")] * 200)
+
+    def charted():
+        status, html = get(f"{url}throughput")
+        assert status == 200
+        return "<polyline" in html and html
+
+    html = wait_until(charted, timeout=15, interval=0.5, what="a chart line")
+    assert html.count("<svg") == 3
+    assert get(f"{url}static/console.css")[0] == 200
+    assert get(f"{url}metrics")[0] == 200  # the metrics part still served beside the console
