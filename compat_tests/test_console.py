@@ -237,6 +237,12 @@ def test_groups_show_committed_offsets_and_lag(module_broker, clients, topic):
     assert [row[:5] for row in offsets] == [[topic, "0", "3", "7", "4"]]
     assert 'id="total-lag">4<' in html
 
+    def lag_charted():
+        html = get(f"{url}group/{_seg(group)}")[1]
+        return 'id="lag-chart"' in html and "<polyline" in html and html
+
+    assert "now 4 records" in wait_until(lag_charted, timeout=15, interval=0.5, what="the lag chart")
+
 
 def _offset(offset: int):
     from kafka.structs import OffsetAndMetadata

@@ -1,11 +1,12 @@
 """``/groups`` and ``/group/<id>``: the groups this broker coordinates, and one group's members
-and committed offsets with their lag."""
+and committed offsets with their lag, and its total lag over the last minutes (``lag_history``)."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
 from .paging import page_of
+from .throughput_page import HEIGHT, WIDTH, chart
 
 OFFSETS_PAGE = 100
 
@@ -27,7 +28,9 @@ def routes(console) -> list[Route]:
                                message=f"This broker coordinates no group {group_id!r}.")
         offsets = view.offsets(group_id)
         page = page_of(request.query_params.get("page"), len(offsets), OFFSETS_PAGE)
+        lag = chart("Total lag", "records", console.lag_history.of_group(group_id))
         return render.page("group.html", nav="groups", **console.common(), group=view.row(group_id),
-                           members=view.members(group_id), offsets=page.of(offsets), page=page)
+                           members=view.members(group_id), offsets=page.of(offsets), page=page, lag=lag,
+                           width=WIDTH, height=HEIGHT)
 
     return [Route("/groups", groups), Route("/group/{group_id:path}", group)]

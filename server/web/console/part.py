@@ -9,6 +9,7 @@ from starlette.routing import Route
 from . import brokers_page, groups_page, messages_page, throughput_page, topics_page
 from .cluster_view import ClusterView
 from .group_view import GroupView
+from .lag_history import LagHistory
 from .record_browser import RecordBrowser
 from .rendering import STATIC, Renderer
 from .throughput import Throughput
@@ -23,7 +24,8 @@ class Console:
         self.topics = TopicView(broker)
         self.groups = GroupView(broker)
         self.records = RecordBrowser(broker)
-        self.throughput = Throughput(broker.stats)
+        self.lag_history = LagHistory(broker)
+        self.throughput = Throughput(broker.stats, also=[self.lag_history])
         self._css = (STATIC / "console.css").read_bytes()
         self.routes = [
             Route("/static/console.css", self.stylesheet),

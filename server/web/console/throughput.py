@@ -3,7 +3,8 @@
 
 Sampling copies the per-topic counters (three ints a topic) and keeps a short history of the
 broker-wide totals for the charts; rates per topic are the difference between the last two
-samples. Nothing is counted on the hot path for this.
+samples. Nothing is counted on the hot path for this. Other samplers on the same clock (the
+groups' lag history) ride along in ``also``.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class Sample:
 
 
 class Throughput:
-    def __init__(self, stats, interval_s: float = INTERVAL_S):
+    def __init__(self, stats, interval_s: float = INTERVAL_S, also=()):
         self.stats = stats
+        self.also = list(also)  # other samplers on the same clock (each with ``sample(now)``)
         self.interval_s = interval_s
         self.history: deque[tuple[float, Rates]] = deque(maxlen=HISTORY)
         self._previous: tuple[float, dict[str, tuple[int, int, int]]] | None = None
@@ -50,6 +52,8 @@ class Throughput:
         self._previous, self._last = self._last, (now, counts)
         if self._previous is not None:
             self.history.append((now, self.total()))
+        for sampler in self.also:
+            sampler.sample(now)
 
     def of_topic(self, topic: str) -> Rates:
         return self._rates(lambda counts: counts.get(topic, (0, 0, 0)))
