@@ -265,3 +265,25 @@ def test_throughput_page_charts_records_produced(module_broker, clients, topic):
     assert html.count("<svg") == 3
     assert get(f"{url}static/console.css")[0] == 200
     assert get(f"{url}metrics")[0] == 200  # the metrics part still served beside the console
+
+
+def test_a_consumer_protocol_group_shows_its_type_members_and_assignment(module_broker, clients, topic):
+    _create(clients, module_broker, topic, 2)
+    ck_produce(clients.ck_producer(module_broker), topic, [(None, b"x")] * 6, partition=1)
+    group = f"{topic}-848"
+    consumer = clients.ck_consumer(module_broker, **{"group.id": group, "group.protocol": "consumer",
+                                                     "client.id": "console-test"})
+    consumer.subscribe([topic])
+    wait_until(lambda: consumer.consume(timeout=0.2) is not None and len(consumer.assignment()) == 2,
+               what="the consumer to be assigned both partitions")
+    consumer.commit(offsets=[confluent_kafka.TopicPartition(topic, p, p) for p in range(2)], asynchronous=False)
+    url = console_url(module_broker)
+    row = table(get(f"{url}groups?q={_seg(group)}")[1], "groups")[0]
+    assert row[:4] == [group, "consumer", "Stable", "1"]
+    status, html = get(f"{url}group/{_seg(group)}")
+    assert status == 200
+    (member,) = table(html, "members")
+    assert member[1] == "console-test"
+    assert sorted(member[3].split(", ")) == [f"{topic}-0", f"{topic}-1"]
+    offsets = table(html, "offsets")
+    assert [row[:5] for row in offsets] == [[topic, "0", "0", "0", "0"], [topic, "1", "1", "6", "5"]]
