@@ -11,6 +11,7 @@ import time
 import urllib.parse
 
 import confluent_kafka
+import pytest
 from confluent_kafka.admin import ConfigResource, NewTopic
 
 from .clients import ck_produce, ck_wait, kp_read, wait_until
@@ -287,3 +288,20 @@ def test_a_consumer_protocol_group_shows_its_type_members_and_assignment(module_
     assert sorted(member[3].split(", ")) == [f"{topic}-0", f"{topic}-1"]
     offsets = table(html, "offsets")
     assert [row[:5] for row in offsets] == [[topic, "0", "0", "0", "0"], [topic, "1", "1", "6", "5"]]
+
+
+@pytest.mark.slow
+def test_pages_stay_fast_with_ten_thousand_partitions(module_broker, clients, topic):
+    """Every table is paged and nothing is read per partition beyond dict lookups: a 10K-partition
+    topic's pages answer in well under a second on an idle machine (2 s allows for a loaded one)."""
+    admin = clients.ck_admin(module_broker, **{"socket.timeout.ms": 120_000})
+    ck_wait(admin.create_topics([NewTopic(topic, 10_000, 1)], request_timeout=120), timeout=180)
+    url = console_url(module_broker)
+    for path in ("", "topics", f"topic/{_seg(topic)}", f"topic/{_seg(topic)}?page=100",
+                 f"topic/{_seg(topic)}/9999/messages", "groups", "throughput"):
+        started = time.monotonic()
+        status, html = get(f"{url}{path}")
+        took = time.monotonic() - started
+        assert status == 200, path
+        assert took < 2.0, f"/{path} took {took:.2f}s"
+        assert len(html) < 200_000, f"/{path} is {len(html)} bytes"
