@@ -70,16 +70,19 @@ def routes(console) -> list[Route]:
                                error=_message(exc), form=form)
         return _see_other(f"/topic/{_seg(name)}?notice=created")
 
+    async def topic_page(row, page_asked=None, status=200, notice="", error="", config_form=None):
+        page = page_of(page_asked, row.partitions, PARTITIONS_PAGE)
+        return render.page("topic.html", status, nav="topics", **console.common(), topic=row,
+                           partitions=view.partitions(row.name, page.start, page.stop), page=page,
+                           configs=await view.configs(row.name) or [], rates=console.throughput.of_topic(row.name),
+                           notice=notice, error=error, config_form=config_form or {})
+
     async def topic(request):
         name = request.path_params["name"]
         row = view.row(name)
         if row is None:
             return not_found(name)
-        page = page_of(request.query_params.get("page"), row.partitions, PARTITIONS_PAGE)
-        return render.page("topic.html", nav="topics", **console.common(), topic=row,
-                           partitions=view.partitions(name, page.start, page.stop), page=page,
-                           configs=await view.configs(name) or [], rates=console.throughput.of_topic(name),
-                           notice=request.query_params.get("notice", ""), error="", config_form={})
+        return await topic_page(row, request.query_params.get("page"), notice=request.query_params.get("notice", ""))
 
     async def alter_config(request):
         name = request.path_params["name"]
@@ -99,11 +102,7 @@ def routes(console) -> list[Route]:
                                     config_operation=operation)
             await alter_resource(console.broker, TOPIC, name, edit([entry]), False)
         except (FormError, ConfigChangeError) as exc:
-            page = page_of(None, row.partitions, PARTITIONS_PAGE)
-            return render.page("topic.html", 400, nav="topics", **console.common(), topic=row,
-                               partitions=view.partitions(name, page.start, page.stop), page=page,
-                               configs=await view.configs(name) or [], rates=console.throughput.of_topic(name),
-                               notice="", error=_message(exc), config_form=form)
+            return await topic_page(row, status=400, error=_message(exc), config_form=form)
         return _see_other(f"/topic/{_seg(name)}?notice=config#configs")
 
     async def delete_form(request):
