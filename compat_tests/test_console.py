@@ -13,6 +13,8 @@ import urllib.parse
 import confluent_kafka
 import pytest
 from confluent_kafka.admin import ConfigResource, NewTopic
+from kafka import TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from .clients import ck_produce, ck_wait, kp_read, wait_until
 from .console_http import console_url, get, post, table
@@ -137,6 +139,9 @@ def test_altering_a_config_from_the_topic_page_is_what_describe_configs_reports(
 
 def test_deleting_a_topic_needs_its_name_typed_and_refuses_another_sites_form(module_broker, clients, topic):
     _create(clients, module_broker, topic)
+    committer = clients.kp_consumer(module_broker, group_id=f"{topic}-group")  # makes __consumer_offsets
+    committer.assign([TopicPartition(topic, 0)])
+    committer.commit({TopicPartition(topic, 0): _offset(0)})
     url = console_url(module_broker)
     status, html = get(f"{url}topic/{_seg(topic)}/delete")
     assert status == 200 and "cannot be undone" in html
@@ -152,6 +157,8 @@ def test_deleting_a_topic_needs_its_name_typed_and_refuses_another_sites_form(mo
     wait_until(lambda: topic not in _topics(clients, module_broker), what="the topic gone")
     assert get(f"{url}topic/{_seg(topic)}")[0] == 404
     assert get(f"{url}topic/{_seg(topic)}/delete")[0] == 404
+    status, html, _ = post(f"{url}topic/__consumer_offsets/delete", {"confirm": "__consumer_offsets"})
+    assert status == 400 and "the console does not delete it" in html
 
 
 def test_messages_show_json_pretty_text_and_hex_and_escape_hostile_values(module_broker, clients, topic):
@@ -224,7 +231,6 @@ def test_groups_show_committed_offsets_and_lag(module_broker, clients, topic):
     ck_produce(producer, topic, [(None, b"b")] * 5, partition=1)
     group = f"{topic}-group"
     consumer = clients.kp_consumer(module_broker, group_id=group)
-    from kafka import TopicPartition
     consumer.assign([TopicPartition(topic, 0)])
     kp_read(consumer, 7)
     consumer.commit({TopicPartition(topic, 0): _offset(3)})
@@ -245,9 +251,7 @@ def test_groups_show_committed_offsets_and_lag(module_broker, clients, topic):
     assert "now 4 records" in wait_until(lag_charted, timeout=15, interval=0.5, what="the lag chart")
 
 
-def _offset(offset: int):
-    from kafka.structs import OffsetAndMetadata
-
+def _offset(offset: int) -> OffsetAndMetadata:
     return OffsetAndMetadata(offset, "", -1)
 
 

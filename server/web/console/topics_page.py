@@ -121,6 +121,8 @@ def routes(console) -> list[Route]:
             return not_found(name)
         try:
             form = await fields(request)
+            if row.internal:
+                raise FormError(f"{name} is one of the broker's own topics; the console does not delete it.")
             if form.get("confirm") != name:
                 raise FormError(f"Type the topic's name, {name}, to confirm.")
             await console.broker.topic_admin.delete_topic(name)
