@@ -309,3 +309,54 @@ def test_pages_stay_fast_with_ten_thousand_partitions(module_broker, clients, to
         assert status == 200, path
         assert took < 2.0, f"/{path} took {took:.2f}s"
         assert len(html) < 200_000, f"/{path} is {len(html)} bytes"
+
+
+def test_resetting_a_groups_offsets_is_previewed_then_committed_only_while_it_is_inactive(module_broker, clients,
+                                                                                      topic):
+    _create(clients, module_broker, topic, 2)
+    producer = clients.ck_producer(module_broker)
+    base = 1_700_000_000_000
+    for i in range(10):
+        producer.produce(topic, value=b"v", partition=i % 2, timestamp=base + i * 1000)
+    assert producer.flush(10) == 0
+    group = f"{topic}-reset"
+    committer = clients.kp_consumer(module_broker, group_id=group)
+    committer.assign([TopicPartition(topic, 0), TopicPartition(topic, 1)])
+    committer.commit({TopicPartition(topic, 0): _offset(2), TopicPartition(topic, 1): _offset(3)})
+    url = console_url(module_broker)
+    reset = f"{url}group/{_seg(group)}/reset"
+
+    def committed():
+        return [committer.committed(TopicPartition(topic, p)) for p in range(2)]
+
+    for fields, planned in [
+        ({"strategy": "to-earliest"}, ["0", "0"]),
+        ({"strategy": "to-latest"}, ["5", "5"]),
+        ({"strategy": "to-offset", "value": "4"}, ["4", "4"]),
+        ({"strategy": "to-offset", "value": "99"}, ["5", "5"]),  # clamped into the log
+        ({"strategy": "shift-by", "value": "-1"}, ["1", "2"]),
+        ({"strategy": "to-datetime", "value": str(base + 6000)}, ["3", "3"]),  # the records at 6 s and 7 s
+    ]:
+        status, html, _ = post(reset, {**fields, "action": "preview"})
+        assert status == 200, html[:2000]
+        rows = table(html, "planned")
+        assert [row[2:] for row in rows] == [["2", planned[0]], ["3", planned[1]]], fields
+        assert committed() == [2, 3]  # a preview changes nothing
+    status, _, location = post(reset, {"strategy": "to-earliest", "action": "execute"})
+    assert status == 303 and location.endswith("?notice=reset")
+    assert committed() == [0, 0]
+    assert [row[2] for row in table(get(f"{url}group/{_seg(group)}")[1], "offsets")] == ["0", "0"]
+    for fields, expected in [({"strategy": "shift-by"}, "needs a value"),
+                             ({"strategy": "shift-by", "value": "x"}, "whole number"),
+                             ({"strategy": "sideways"}, "Unknown reset strategy")]:
+        status, html, _ = post(reset, {**fields, "action": "execute"})
+        assert status == 400 and expected in html, fields
+    assert committed() == [0, 0]
+
+    member = clients.ck_consumer(module_broker, **{"group.id": group})
+    member.subscribe([topic])
+    wait_until(lambda: member.consume(timeout=0.2) is not None and len(member.assignment()) == 2,
+               what="a member to join the group")
+    status, html, _ = post(reset, {"strategy": "to-latest", "action": "execute"})
+    assert status == 400 and "can only be reset while group" in html and "Stable" in html
+    assert committed() == [0, 0]

@@ -9,8 +9,7 @@ import datetime
 import pytest
 
 from odradek.server.stats import BrokerStats
-from odradek.server.web.console.forms import FormError, integer
-from odradek.server.web.console.messages_page import _timestamp_ms
+from odradek.server.web.console.forms import FormError, integer, timestamp_ms
 from odradek.server.web.console.paging import page_of
 from odradek.server.web.console.record_format import MAX_SHOWN, show
 from odradek.server.web.console.rendering import make_environment
@@ -81,12 +80,12 @@ def test_a_chart_spans_its_box():
 
 
 def test_times_are_milliseconds_or_iso_in_utc():
-    assert _timestamp_ms("1700000000000") == 1_700_000_000_000
+    assert timestamp_ms("1700000000000") == 1_700_000_000_000
     expected = int(datetime.datetime(2026, 1, 31, 12, tzinfo=datetime.UTC).timestamp() * 1000)
-    assert _timestamp_ms("2026-01-31T12:00:00") == expected
-    assert _timestamp_ms("2026-01-31T13:00:00+01:00") == expected
+    assert timestamp_ms("2026-01-31T12:00:00") == expected
+    assert timestamp_ms("2026-01-31T13:00:00+01:00") == expected
     with pytest.raises(FormError, match="neither a time"):
-        _timestamp_ms("yesterday")
+        timestamp_ms("yesterday")
 
 
 def test_form_numbers_and_configs():

@@ -4,6 +4,7 @@ driven by whatever page a user has open), and turning bad input into a line on t
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -43,3 +44,16 @@ def integer(value: str, what: str, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise FormError(f"{what} must be at least {minimum}.")
     return number
+
+
+def timestamp_ms(text: str) -> int:
+    """Milliseconds since the epoch, or an ISO date and time (UTC unless it names a zone)."""
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise FormError(f"{text!r} is neither a time like 2026-01-31T12:00:00 nor milliseconds since 1970.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp() * 1000)

@@ -3,11 +3,9 @@ the latest ones, each key, value and header shown as text, JSON or hex (``record
 
 from __future__ import annotations
 
-import datetime
-
 from starlette.routing import Route
 
-from .forms import FormError, integer
+from .forms import FormError, integer, timestamp_ms
 from .record_browser import DEFAULT_LIMIT, MAX_LIMIT, BrowseError
 from .record_format import FORMATS, show
 
@@ -38,7 +36,7 @@ def routes(console) -> list[Route]:
             if form["offset"]:
                 offset = integer(form["offset"], "Offset", 0)
             elif form["time"]:
-                offset = console.records.offset_for_timestamp(name, partition, _timestamp_ms(form["time"]))
+                offset = console.records.offset_for_timestamp(name, partition, timestamp_ms(form["time"]))
             browsed = await console.records.read(name, partition, offset, limit)
         except (FormError, BrowseError) as exc:
             return _error(console, name, partition, form, str(exc), 400)
@@ -59,15 +57,3 @@ def _error(console, name, partition, form, message: str, status: int):
                                partition=partition, partitions=console.topics.partition_count(name), form=form,
                                formats=FORMATS, browsed=None, rows=[], error=message, limit=DEFAULT_LIMIT)
 
-
-def _timestamp_ms(text: str) -> int:
-    """Milliseconds since the epoch, or an ISO date and time (UTC unless it names a zone)."""
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise FormError(f"{text!r} is neither a time like 2026-01-31T12:00:00 nor milliseconds since 1970.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return int(moment.timestamp() * 1000)

@@ -10,6 +10,7 @@ from . import brokers_page, groups_page, messages_page, throughput_page, topics_
 from .cluster_view import ClusterView
 from .group_view import GroupView
 from .lag_history import LagHistory
+from .offset_reset import OffsetReset
 from .record_browser import RecordBrowser
 from .rendering import STATIC, Renderer
 from .throughput import Throughput
@@ -24,6 +25,7 @@ class Console:
         self.topics = TopicView(broker)
         self.groups = GroupView(broker)
         self.records = RecordBrowser(broker)
+        self.offset_reset = OffsetReset(broker)
         self.lag_history = LagHistory(broker)
         self.throughput = Throughput(broker.stats, also=[self.lag_history])
         self._css = (STATIC / "console.css").read_bytes()
