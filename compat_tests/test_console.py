@@ -360,3 +360,27 @@ def test_resetting_a_groups_offsets_is_previewed_then_committed_only_while_it_is
     status, html, _ = post(reset, {"strategy": "to-latest", "action": "execute"})
     assert status == 400 and "can only be reset while group" in html and "Stable" in html
     assert committed() == [0, 0]
+
+
+def test_transactions_and_a_partitions_producers(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    txn_id = f"{topic}-txn"
+    producer = clients.ck_producer(module_broker, **{"transactional.id": txn_id, "enable.idempotence": True})
+    producer.init_transactions(10)
+    producer.begin_transaction()
+    ck_produce(producer, topic, [(None, b"committed")] * 3, partition=0)
+    producer.commit_transaction(10)
+    producer.begin_transaction()
+    ck_produce(producer, topic, [(None, b"open")] * 2, partition=0)
+    url = console_url(module_broker)
+    status, html = get(f"{url}transactions?q={_seg(txn_id)}")
+    assert status == 200
+    (row,) = table(html, "transactions")
+    assert row[0] == txn_id and row[1] == "Ongoing" and row[6] == f"{topic}-0"
+    status, html = get(f"{url}topic/{_seg(topic)}/0/producers")
+    assert status == 200
+    (entry,) = table(html, "producers")
+    assert entry[0] == row[2]  # the transactional id's producer id
+    assert entry[5] == "4"  # its open transaction's first offset: after 3 records and a commit marker
+    producer.abort_transaction(10)
+    assert get(f"{url}topic/{_seg(topic)}/5/producers")[0] == 404

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import brokers_page, groups_page, messages_page, throughput_page, topics_page
+from . import brokers_page, groups_page, messages_page, throughput_page, topics_page, transactions_page
 from .cluster_view import ClusterView
 from .group_view import GroupView
 from .lag_history import LagHistory
@@ -35,6 +35,7 @@ class Console:
             *topics_page.routes(self),
             *messages_page.routes(self),
             *groups_page.routes(self),
+            *transactions_page.routes(self),
             *throughput_page.routes(self),
         ]
 
