@@ -384,3 +384,14 @@ def test_transactions_and_a_partitions_producers(module_broker, clients, topic):
     assert entry[5] == "4"  # its open transaction's first offset: after 3 records and a commit marker
     producer.abort_transaction(10)
     assert get(f"{url}topic/{_seg(topic)}/5/producers")[0] == 404
+
+
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4", "zstd"])
+def test_compressed_batches_are_browsed_record_by_record(module_broker, clients, topic, codec):
+    _create(clients, module_broker, topic)
+    producer = clients.ck_producer(module_broker, **{"compression.type": codec, "linger.ms": 50})
+    ck_produce(producer, topic, [(b"k%d" % i, b"value %d " % i * 20) for i in range(40)], partition=0)
+    url = console_url(module_broker)
+    rows = table(get(f"{url}topic/{_seg(topic)}/0/messages?offset=15&limit=5")[1], "messages")
+    assert [(row[0], row[2]) for row in rows] == [(str(i), f"k{i}") for i in range(15, 20)]
+    assert rows[0][3] == "value 15 " * 19 + "value 15"

@@ -2,8 +2,8 @@
 
 Reading is bounded: at most ``limit`` records (``MAX_LIMIT`` at most), from at most
 ``MAX_READS`` slices of at most ``READ_BYTES`` each, planned on the event loop by
-``PartitionLog.read`` as Fetch plans them and copied in a worker thread; only the batches read
-are decompressed and decoded. Records are read up to the high watermark (what a consumer may
+``PartitionLog.read`` as Fetch plans them, then copied, decompressed and decoded in a worker
+thread; only the batches read are decoded. Records are read up to the high watermark (what a consumer may
 see), from the partition's leader: in cluster mode a broker that does not lead it says which
 broker does.
 """
@@ -95,14 +95,15 @@ class RecordBrowser:
                 raise BrowseError(f"{topic}-{partition} cannot be read: {exc}") from None
             if log_slice.size == 0:
                 break
-            data = await trio.to_thread.run_sync(log_slice.read)
-            position = self._take(data, offset, limit, browsed, position)
+            position = await trio.to_thread.run_sync(self._take, log_slice, offset, limit, browsed, position)
         return browsed
 
     @staticmethod
-    def _take(data: bytes, offset: int, limit: int, browsed: Browsed, position: int) -> int:
+    def _take(log_slice, offset: int, limit: int, browsed: Browsed, position: int) -> int:
+        """Copy the slice and decode its records into ``browsed`` (in a worker thread: decompressing
+        a megabyte of batches is no work for the event loop); the offset to read from next."""
         try:
-            for batch in read_batches(data):
+            for batch in read_batches(log_slice.read()):
                 position = batch.next_offset
                 if batch.is_control:  # transaction markers: not records a consumer sees
                     continue
