@@ -18,6 +18,8 @@ from kafka.structs import OffsetAndMetadata
 
 from .clients import ck_produce, ck_wait, kp_read, wait_until
 from .console_http import console_url, get, post, table
+from .share_members import WireShareMember, beat_until, wait_for_coordinator
+from .wire_client import WireClient
 
 BROKER_OVERRIDES = {"metrics.port": 0}
 
@@ -395,3 +397,20 @@ def test_compressed_batches_are_browsed_record_by_record(module_broker, clients,
     rows = table(get(f"{url}topic/{_seg(topic)}/0/messages?offset=15&limit=5")[1], "messages")
     assert [(row[0], row[2]) for row in rows] == [(str(i), f"k{i}") for i in range(15, 20)]
     assert rows[0][3] == "value 15 " * 19 + "value 15"
+
+
+def test_a_share_group_shows_its_type_and_members(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    group = f"{topic}-share"
+    with WireClient(module_broker) as wire:
+        wait_for_coordinator(wire, group)
+    member = WireShareMember(module_broker, group, [topic])
+    clients.on_close(member.close)
+    beat_until([member], lambda: member.partitions() == {0}, what="the member to have the partition")
+    url = console_url(module_broker)
+    row = table(get(f"{url}groups?q={_seg(group)}")[1], "groups")[0]
+    assert row[:4] == [group, "share", "Stable", "1"]
+    status, html = get(f"{url}group/{_seg(group)}")
+    assert status == 200
+    (shown,) = table(html, "members")
+    assert shown[0] == member.member_id and shown[3] == f"{topic}-0"
