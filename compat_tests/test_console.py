@@ -414,3 +414,23 @@ def test_a_share_group_shows_its_type_and_members(module_broker, clients, topic)
     assert status == 200
     (shown,) = table(html, "members")
     assert shown[0] == member.member_id and shown[3] == f"{topic}-0"
+
+
+def test_a_hostile_group_id_and_header_are_shown_escaped(module_broker, clients, topic):
+    _create(clients, module_broker, topic)
+    ck_produce(clients.ck_producer(module_broker), topic, [(b"k", b"v")], partition=0,
+               headers=[("<img src=x onerror=alert(1)>", b"<svg onload=alert(2)>")])
+    group = "<script>alert('group')</script>/x?y#z"
+    committer = clients.kp_consumer(module_broker, group_id=group)
+    committer.assign([TopicPartition(topic, 0)])
+    committer.commit({TopicPartition(topic, 0): _offset(1)})
+    url = console_url(module_broker)
+    status, html = get(f"{url}groups")
+    assert status == 200
+    assert "<script>alert('group')" not in html and "&lt;script&gt;alert(&#39;group&#39;)&lt;/script&gt;/x?y#z" in html
+    assert f'href="/group/{_seg(group)}"' in html
+    status, html = get(f"{url}group/{_seg(group)}")
+    assert status == 200 and [row[:5] for row in table(html, "offsets")] == [[topic, "0", "1", "1", "0"]]
+    status, html = get(f"{url}topic/{_seg(topic)}/0/messages?offset=0")
+    assert "<img" not in html and "<svg onload" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;svg onload=alert(2)&gt;" in html
