@@ -29,7 +29,7 @@ def ensure_chromium() -> None:
         pytest.skip(f"{CHROMEDRIVER} is missing and this run cannot install it "
                     f"(apt-get install {' '.join(PACKAGES)} needs root on Debian)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES]
+    install = ["apt-get", "install", "-y", *PACKAGES]
     done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
     if done.returncode != 0:  # perhaps a stale package list
         subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=INSTALL_TIMEOUT)
