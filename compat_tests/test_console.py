@@ -270,6 +270,12 @@ def test_throughput_page_charts_records_produced(module_broker, clients, topic):
 
     html = wait_until(charted, timeout=15, interval=0.5, what="a chart line")
     assert html.count("<svg") == 3
+
+    def topic_charted():
+        html = get(f"{url}topic/{_seg(topic)}")[1]
+        return html.count("<polyline") == 3 and html
+
+    assert "Records in: now" in wait_until(topic_charted, timeout=15, interval=0.5, what="the topic's charts")
     assert get(f"{url}static/console.css")[0] == 200
     assert get(f"{url}metrics")[0] == 200  # the metrics part still served beside the console
 

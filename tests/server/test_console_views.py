@@ -13,7 +13,7 @@ from odradek.server.web.console.forms import FormError, integer, timestamp_ms
 from odradek.server.web.console.paging import page_of
 from odradek.server.web.console.record_format import MAX_SHOWN, show
 from odradek.server.web.console.rendering import make_environment
-from odradek.server.web.console.throughput import Throughput
+from odradek.server.web.console.throughput import TOPICS_CHARTED, Throughput
 from odradek.server.web.console.throughput_page import HEIGHT, WIDTH, chart
 from odradek.server.web.console.topics_page import _configs
 
@@ -105,3 +105,31 @@ def test_templates_escape_what_they_show():
                                                  message="<script>alert(1)</script>")
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;c&gt;" in html
+
+
+def test_active_topics_keep_a_history_of_their_own_and_idle_ones_leave_it():
+    stats = BrokerStats()
+    throughput = Throughput(stats, interval_s=1.0)
+    throughput.sample(now=0.0)
+    stats.topics.produced("busy", 10, 100)
+    throughput.sample(now=1.0)
+    stats.topics.produced("busy", 20, 200)
+    throughput.sample(now=2.0)
+    assert [(at, rates.records_in) for at, rates in throughput.history_of("busy")] == [(1.0, 10.0), (2.0, 20.0)]
+    assert throughput.history_of("idle") == []
+    for second in range(3, 3 + 151):
+        throughput.sample(now=float(second))
+    assert throughput.history_of("busy") == []  # idle for the whole window
+
+
+def test_only_the_most_recently_active_topics_are_charted():
+    stats = BrokerStats()
+    throughput = Throughput(stats, interval_s=1.0)
+    throughput.sample(now=0.0)
+    for i in range(TOPICS_CHARTED + 5):
+        stats.topics.produced(f"t{i}", 1, 1)
+    throughput.sample(now=1.0)
+    stats.topics.produced("t0", 1, 1)  # active again: kept
+    throughput.sample(now=2.0)
+    charted = [f"t{i}" for i in range(TOPICS_CHARTED + 5) if throughput.history_of(f"t{i}")]
+    assert len(charted) == TOPICS_CHARTED and "t0" in charted

@@ -46,7 +46,7 @@ def _time_ms(ms: int) -> str:
 
 
 def _rate(value: float) -> str:
-    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    return f"{value:,.1f}" if value < 100 and not float(value).is_integer() else f"{value:,.0f}"
 
 
 def make_environment() -> Environment:

@@ -17,6 +17,7 @@ import trio
 
 INTERVAL_S = 2.0
 HISTORY = 150  # samples kept for the charts: 5 minutes
+TOPICS_CHARTED = 200  # the topics most recently active keep a history of their own
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,6 @@ class Rates:
     records_in: float = 0.0
     bytes_in: float = 0.0
     bytes_out: float = 0.0
-
-
-@dataclass(frozen=True)
-class Sample:
-    at: float  # wall clock, seconds
-    totals: tuple[int, int, int]  # records in, bytes in, bytes out, broker-wide
 
 
 class Throughput:
@@ -40,6 +35,9 @@ class Throughput:
         self.history: deque[tuple[float, Rates]] = deque(maxlen=HISTORY)
         self._previous: tuple[float, dict[str, tuple[int, int, int]]] | None = None
         self._last: tuple[float, dict[str, tuple[int, int, int]]] | None = None
+        # topic -> its rates, for the topics with traffic in the window, least recently active first
+        self._by_topic: dict[str, deque[tuple[float, Rates]]] = {}
+        self._active: dict[str, float] = {}  # topic -> when its counters last moved
 
     async def run(self) -> None:
         while True:
@@ -52,8 +50,33 @@ class Throughput:
         self._previous, self._last = self._last, (now, counts)
         if self._previous is not None:
             self.history.append((now, self.total()))
+            self._sample_topics(now)
         for sampler in self.also:
             sampler.sample(now)
+
+    def _sample_topics(self, now: float) -> None:
+        """Each active topic's rates into its own history: a topic whose counters moved joins (or
+        moves to the end), one idle for the whole window leaves, and beyond ``TOPICS_CHARTED`` the
+        least recently active leave first."""
+        old, new = self._previous[1], self._last[1]
+        for topic, after in new.items():
+            if after != old.get(topic, (0, 0, 0)):
+                self._active.pop(topic, None)
+                self._active[topic] = now
+                if topic not in self._by_topic:
+                    self._by_topic[topic] = deque(maxlen=HISTORY)
+        window = HISTORY * self.interval_s
+        for topic in [t for t, at in self._active.items() if at < now - window]:
+            del self._active[topic], self._by_topic[topic]
+        while len(self._active) > TOPICS_CHARTED:
+            topic = next(iter(self._active))
+            del self._active[topic], self._by_topic[topic]
+        for topic, history in self._by_topic.items():
+            history.append((now, self.of_topic(topic)))
+
+    def history_of(self, topic: str) -> list[tuple[float, Rates]]:
+        """The topic's rates over the window, if it has been active in it (else empty)."""
+        return list(self._by_topic.get(topic, ()))
 
     def of_topic(self, topic: str) -> Rates:
         return self._rates(lambda counts: counts.get(topic, (0, 0, 0)))

@@ -1,5 +1,6 @@
 """``/throughput``: records and bytes per second over the last minutes, drawn as inline SVG by
-the server (no chart library), the page refreshing itself every few seconds."""
+the server (no chart library), the page refreshing itself every few seconds; the same charts of
+one topic on its page (``Throughput.history_of``)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,19 @@ def chart(title: str, unit: str, series: list[tuple[float, float]]) -> Chart:
     return Chart(title, unit, points, peak, series[-1][1])
 
 
+def rate_charts(history) -> list[Chart]:
+    """Records in, bytes in and bytes out over ``history``, (time, Rates) pairs."""
+    return [
+        chart("Records in", "records/s", [(at, r.records_in) for at, r in history]),
+        chart("Bytes in", "bytes/s", [(at, r.bytes_in) for at, r in history]),
+        chart("Bytes out (to consumers)", "bytes/s", [(at, r.bytes_out) for at, r in history]),
+    ]
+
+
 def routes(console) -> list[Route]:
     async def throughput(request):
         history = list(console.throughput.history)
-        charts = [
-            chart("Records in", "records/s", [(at, r.records_in) for at, r in history]),
-            chart("Bytes in", "bytes/s", [(at, r.bytes_in) for at, r in history]),
-            chart("Bytes out (to consumers)", "bytes/s", [(at, r.bytes_out) for at, r in history]),
-        ]
+        charts = rate_charts(history)
         return console.render.page("throughput.html", nav="throughput", **console.common(), charts=charts,
                                    width=WIDTH, height=HEIGHT, interval=console.throughput.interval_s,
                                    samples=len(history))

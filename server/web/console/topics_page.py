@@ -21,6 +21,7 @@ from ...handlers.describe_configs import TOPIC
 from ...topic_admin import TopicAdminError
 from .forms import FormError, fields, integer, same_origin
 from .paging import page_of
+from .throughput_page import HEIGHT, WIDTH, rate_charts
 
 PARTITIONS_PAGE = 100
 
@@ -75,7 +76,8 @@ def routes(console) -> list[Route]:
         return render.page("topic.html", status, nav="topics", **console.common(), topic=row,
                            partitions=view.partitions(row.name, page.start, page.stop), page=page,
                            configs=await view.configs(row.name) or [], rates=console.throughput.of_topic(row.name),
-                           notice=notice, error=error, config_form=config_form or {})
+                           notice=notice, error=error, config_form=config_form or {},
+                           charts=_charts(console.throughput.history_of(row.name)), width=WIDTH, height=HEIGHT)
 
     async def topic(request):
         name = request.path_params["name"]
@@ -140,6 +142,11 @@ def routes(console) -> list[Route]:
         Route("/topic/{name}/delete", delete_form),
         Route("/topic/{name}/delete", delete, methods=["POST"]),
     ]
+
+
+def _charts(history) -> list:
+    """The topic's throughput charts, if it has had traffic in the last minutes."""
+    return rate_charts(history) if history else []
 
 
 def _configs(text: str) -> dict[str, str]:
