@@ -14,7 +14,7 @@ from odradek.server.web.console.paging import page_of
 from odradek.server.web.console.record_format import MAX_SHOWN, show
 from odradek.server.web.console.rendering import make_environment
 from odradek.server.web.console.throughput import TOPICS_CHARTED, Throughput
-from odradek.server.web.console.throughput_page import HEIGHT, WIDTH, chart
+from odradek.server.web.console.charts import HEIGHT, WIDTH, chart
 from odradek.server.web.console.topics_page import _configs
 
 

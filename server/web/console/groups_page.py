@@ -12,7 +12,7 @@ from starlette.routing import Route
 from .forms import FormError, fields, integer, same_origin, timestamp_ms
 from .offset_reset import STRATEGIES
 from .paging import page_of
-from .throughput_page import HEIGHT, WIDTH, chart
+from .charts import HEIGHT, WIDTH, chart
 
 OFFSETS_PAGE = 100
 

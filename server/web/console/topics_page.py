@@ -21,7 +21,7 @@ from ...handlers.describe_configs import TOPIC
 from ...topic_admin import TopicAdminError
 from .forms import FormError, fields, integer, same_origin
 from .paging import page_of
-from .throughput_page import HEIGHT, WIDTH, rate_charts
+from .charts import HEIGHT, WIDTH, rate_charts
 
 PARTITIONS_PAGE = 100
 
