@@ -133,3 +133,21 @@ def test_only_the_most_recently_active_topics_are_charted():
     throughput.sample(now=2.0)
     charted = [f"t{i}" for i in range(TOPICS_CHARTED + 5) if throughput.history_of(f"t{i}")]
     assert len(charted) == TOPICS_CHARTED and "t0" in charted
+
+
+def test_lag_is_charted_for_the_groups_watched_lately_and_at_most_a_few():
+    from types import SimpleNamespace
+
+    from odradek.server.groups.offset_store import OffsetStore
+    from odradek.server.web.console.lag_history import WATCHED, LagHistory
+
+    broker = SimpleNamespace(groups=SimpleNamespace(offsets=OffsetStore(lambda group: 0)), replicas=None)
+    history = LagHistory(broker, window_s=60.0)
+    for i in range(WATCHED + 3):
+        history.watch(f"g{i}", now=float(i))
+    history.watch("g0", now=100.0)  # opened again: kept, the oldest others leave
+    watched = history.watched()
+    assert watched[-1] == "g0" and "g1" not in watched and len(watched) == WATCHED
+    history.sample(now=150.0)  # g0 was opened 50 s ago; the rest over 60 s ago
+    assert history.watched() == ["g0"]
+    assert history.of_group("g0") == []  # no offsets: nothing to chart

@@ -34,6 +34,7 @@ def routes(console) -> list[Route]:
                                message=f"This broker coordinates no group {group_id!r}.")
         offsets = view.offsets(group_id)
         page = page_of(request.query_params.get("page"), len(offsets), OFFSETS_PAGE)
+        console.lag_history.watch(group_id)  # charted from now on, while its page is looked at
         lag = chart("Total lag", "records", console.lag_history.of_group(group_id))
         return render.page("group.html", nav="groups", **console.common(), group=view.row(group_id),
                            members=view.members(group_id), offsets=page.of(offsets), page=page, lag=lag,
