@@ -29,7 +29,10 @@ def _create(clients, broker, topic: str, partitions: int = 1) -> None:
 
 
 def _topics(clients, broker) -> set[str]:
-    return set(clients.ck_admin(broker).list_topics(timeout=10).topics)
+    """The topic names a Kafka client's Metadata request lists (each call a new client: a client
+    keeps what it learnt, and a test waits for a change)."""
+    with clients.kp_admin(broker) as admin:
+        return set(admin.list_topics())
 
 
 def _seg(name: str) -> str:
@@ -156,7 +159,7 @@ def test_deleting_a_topic_needs_its_name_typed_and_refuses_another_sites_form(mo
     origin = url.rstrip("/")
     status, _, location = post(f"{url}topic/{_seg(topic)}/delete", {"confirm": topic}, headers={"Origin": origin})
     assert status == 303 and location.startswith("/topics?notice=")
-    wait_until(lambda: topic not in _topics(clients, module_broker), what="the topic gone")
+    wait_until(lambda: topic not in _topics(clients, module_broker), interval=0.5, what="the topic gone")
     assert get(f"{url}topic/{_seg(topic)}")[0] == 404
     assert get(f"{url}topic/{_seg(topic)}/delete")[0] == 404
     status, html, _ = post(f"{url}topic/__consumer_offsets/delete", {"confirm": "__consumer_offsets"})
