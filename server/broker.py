@@ -9,14 +9,17 @@ controller-fed metadata cache, topic changes written to ZooKeeper and the contro
 and reassignments answer the same questions, the dynamic broker configs and the groups' configs
 are kept in ZooKeeper, and the cluster code is imported only then.
 
+``stats`` is what the broker counts as it serves; with ``metrics.port`` set, ``web`` serves it,
+with the rest of the broker's state, as Prometheus metrics on an HTTP port (``server/web/``).
+
 ``group_configs`` (``dynamic_group_configs.DynamicGroupConfigs``) is where the coordinators read a
 group's settings: ``broker.group_configs.effective(group_id)``.
 
-Start-up binds the listeners' sockets first (a port in use is the commonest mistake, and is best
-found before anything touches the data directory), then locks the log directories before anything
-reads or writes them, reads what the metadata directory holds and recovers the logs, in a worker
-thread (it may read a lot of disk), then starts accepting; connections made meanwhile wait in the
-listen backlog. A log directory that cannot be used stops start-up with one line naming it (a
+Start-up binds the listeners' sockets (and the HTTP port) first (a port in use is the commonest
+mistake, and is best found before anything touches the data directory), then locks the log
+directories before anything reads or writes them, reads what the metadata directory holds and
+recovers the logs, in a worker thread (it may read a lot of disk), then starts accepting;
+connections made meanwhile wait in the listen backlog. A log directory that cannot be used stops start-up with one line naming it (a
 StartupError, see ``lock_log_dirs`` and ``open_storage``). Shutdown (cancellation, e.g. on SIGTERM)
 stops accepting, then flushes and closes every log before returning; a start-up that stopped
 part-way closes what it opened but leaves no clean-shutdown marker (see ``LogManager.close``), and
@@ -70,6 +73,7 @@ from .share.share_partition_manager import SharePartitionManager
 from .share.share_persister import SharePersister
 from .share.share_state_topic import SHARE_STATE_TOPIC
 from .startup_error import StartupError
+from .stats import BrokerStats
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 from .transactions.txn_topic import TRANSACTION_STATE_TOPIC
@@ -115,6 +119,8 @@ class Broker:
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
         self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
+        self.stats = BrokerStats()
+        self.web = _web_server(self)  # None unless metrics.port is set
         if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)
@@ -175,10 +181,14 @@ class Broker:
         """Run until cancelled; ``task_status.started`` receives the bound (host, port) pairs."""
         bound = await bind_all(self.config.listener_config.listeners)
         try:
+            if self.web is not None:
+                await self.web.bind()
             await self._serve(bound, task_status)
         finally:
             for listener in bound:
                 await listener.aclose()
+            if self.web is not None:
+                await self.web.aclose()
 
     async def _serve(self, bound: list[BoundListener], task_status) -> None:
         for listener in bound:
@@ -208,7 +218,10 @@ class Broker:
                 await nursery.start(self.shares.run)
                 nursery.start_soon(self.maintenance.run)
                 nursery.start_soon(self.log_dir_moves.run)
+                if self.web is not None:
+                    await nursery.start(self.web.run)
                 for listener in bound:
+                    self.stats.network.listening(listener.listener.name)
                     handler = partial(serve_connection, self, listener.listener.name)
                     nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
                 if self.cluster is not None:
@@ -277,6 +290,18 @@ class Broker:
         self.logs.set_broker_props(effective)
         self.maintenance.reconfigure(effective)
         self.group_configs.reconfigure(effective)
+
+
+def _web_server(broker):
+    """The HTTP server for ``metrics.port``, imported only when it is set."""
+    from .web.web_settings import WebSettings
+
+    settings = WebSettings.from_config(broker.config)
+    if settings is None:
+        return None
+    from .web.http_server import HttpServer
+
+    return HttpServer(broker, settings)
 
 
 @contextlib.contextmanager

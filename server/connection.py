@@ -60,6 +60,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         receive, send = partial(receive_buffered, stream), send_chunks_copied
     max_frame = config.socket_request_max_bytes
     splitter = FrameSplitter(max_frame if sasl is None else sasl.frame_limit(max_frame))
+    broker.stats.network.opened(listener_name)
     try:
         async with stream, trio.open_nursery() as nursery:
             answers = _OrderedAnswers(stream, nursery, send)
@@ -85,6 +86,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     except* (trio.BrokenResourceError, trio.ClosedResourceError):
         pass
     finally:
+        broker.stats.network.closed(listener_name)
         broker.connection_closed(connection_id)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from time import perf_counter
 
 from odradek.wire import (
     ApiKey,
@@ -63,6 +64,7 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
             f"API {header.api_key} version {header.api_version} is not served"
         )
     ctx = RequestContext(broker, header, peer, listener, connection_id or peer, session)
+    started = perf_counter()
     try:
         body = await route.handler(ctx, request)
     except CloseConnection:
@@ -71,19 +73,24 @@ async def dispatch(broker, frame, peer: str, listener: str, connection_id: str =
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
     if body is None:
+        broker.stats.requests.served(header, started, len(frame), None, None)
         return None
     if isinstance(body, Deferred):
-        return Deferred(partial(_finish, body, header, peer))
-    return encode_response_chunks(header, body)
+        return Deferred(partial(_finish, body, header, peer, broker, started, len(frame)))
+    chunks = encode_response_chunks(header, body)
+    broker.stats.requests.served(header, started, len(frame), body, chunks)
+    return chunks
 
 
-async def _finish(deferred: Deferred, header, peer: str) -> list:
+async def _finish(deferred: Deferred, header, peer: str, broker, started: float, size: int) -> list:
     try:
         body = await deferred.result()
     except Exception:
         log.exception("failed to handle API %s v%s from %s", header.api_key, header.api_version, peer)
         raise CloseConnection("internal error") from None
-    return encode_response_chunks(header, body)
+    chunks = encode_response_chunks(header, body)
+    broker.stats.requests.served(header, started, size, body, chunks)
+    return chunks
 
 
 def _api_versions_fallback(broker, exc: UnsupportedVersionError) -> bytes:

@@ -11,7 +11,8 @@ compares it with the Kafka jars (``compat_tests/test_known_configs.py``). The se
 ZooKeeper-era settings that Kafka 4 dropped with ZooKeeper and that odradek's cluster mode reads,
 as Kafka 3.x named them. The third holds what Kafka sets elsewhere and odradek reads as a
 property: ``share.version``, the feature level ``kafka-storage format --feature`` sets in Kafka;
-and the authorizer's own settings (``super.users``).
+and the authorizer's own settings (``super.users``). The last holds odradek's own settings, which
+Kafka has no name for.
 """
 
 from __future__ import annotations
@@ -422,6 +423,13 @@ super.users                                     string
 allow.everyone.if.no.acl.found                  boolean
 """
 
+# odradek's own: the HTTP port serving /metrics (off unless set; 0 picks a free one), and its host
+# (default: the first listener's); see server/web/web_settings.py
+_ODRADEK = """
+metrics.port                                    int
+metrics.host                                    string
+"""
+
 
 def _table(text: str) -> dict[str, str]:
     return {fields[0]: fields[1] for fields in (line.split() for line in text.splitlines() if line.strip())}
@@ -431,7 +439,7 @@ def _table(text: str) -> dict[str, str]:
 KAFKA_BROKER_CONFIGS: dict[str, str] = _table(_KAFKA_4_3)
 #: Every broker config name odradek knows, name -> type.
 KNOWN_BROKER_CONFIGS: dict[str, str] = {**KAFKA_BROKER_CONFIGS, **_table(_ZOOKEEPER_ERA), **_table(_FEATURES),
-                                           **_table(_AUTHORIZER)}
+                                           **_table(_AUTHORIZER), **_table(_ODRADEK)}
 
 #: Where Kafka takes a listener's own value of a config (``listener.name.<listener>.<config>``).
 LISTENER_PREFIX = "listener.name."

@@ -48,6 +48,11 @@ async def bind_all(listeners: tuple[Listener, ...]) -> list[BoundListener]:
     return bound
 
 
+async def bind_listener(listener: Listener) -> BoundListener:
+    """One listener bound (the broker's HTTP port is bound this way too); StartupError if it cannot be."""
+    return BoundListener(listener, await _bind(listener))
+
+
 async def _bind(listener: Listener) -> list[trio.SocketListener]:
     """Every address of the listener's host (all interfaces, IPv4 and IPv6, when it is empty).
 

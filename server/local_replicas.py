@@ -11,6 +11,8 @@ from __future__ import annotations
 from odradek.storage.partition_log import PartitionLog
 from odradek.wire import ErrorCode
 
+from .stats.replica_counts import ReplicaCounts
+
 TopicPartition = tuple[str, int]
 LEADER_EPOCH = 0
 
@@ -60,6 +62,12 @@ class LocalReplicas:
 
     def after_append(self, log: PartitionLog) -> None:
         pass
+
+    def replica_counts(self) -> ReplicaCounts:
+        """Every online partition is here and led here; none is ever under-replicated."""
+        online = sum(len(logs) for logs in self._logs.partitions_by_dir().values())
+        offline = sum(len(self._logs.offline_partitions(topic.name)) for topic in self._logs.topics())
+        return ReplicaCounts(partitions=online, leaders=online, under_replicated=0, offline=offline)
 
     async def wait_for_acks(self, appended, timeout_ms: int) -> dict[TopicPartition, int]:
         return {}

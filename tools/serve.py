@@ -85,8 +85,9 @@ async def _serve_until_signalled(broker: Broker) -> None:
             addresses = await nursery.start(broker.serve)
             bound = ", ".join(_format(host, port) for host, port in addresses)
             advertised = ", ".join(str(listener) for listener in broker.advertised_listeners.values())
-            lifecycle.info("odradek ready: listening on %s, advertised as %s, data in %s",
-                           bound, advertised, ", ".join(map(str, broker.config.log_dirs)))
+            metrics = f", metrics on {broker.web.url}" if broker.web is not None else ""
+            lifecycle.info("odradek ready: listening on %s, advertised as %s, data in %s%s",
+                           bound, advertised, ", ".join(map(str, broker.config.log_dirs)), metrics)
             async for signum in signals:
                 lifecycle.info("received %s, shutting down", signal.Signals(signum).name)
                 with trio.move_on_after(SHUTDOWN_GRACE_S):

@@ -35,7 +35,7 @@ SENDFILE_MIN_BYTES = 16 * 1024
 @dataclass
 class _Plan:
     topics: list = field(default_factory=list)
-    slices: list = field(default_factory=list)  # (partition entry, LogSlice)
+    slices: list = field(default_factory=list)  # (topic, partition entry, LogSlice)
     total_bytes: int = 0
     has_error: bool = False
 
@@ -56,6 +56,8 @@ async def handle(ctx, request) -> dict:
                 await broker.appends.wait_any(keys)
                 plan = _plan(broker, request, by_id, replica, readable)
     _attach_records(plan)
+    if replica < 0:  # a follower's fetch is replication, not counted as bytes out
+        broker.stats.topics.fetched(plan.slices)
     return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": plan.topics}
 
 
@@ -154,7 +156,7 @@ def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | 
                 plan.has_error = True
                 continue
             if log_slice.size:
-                plan.slices.append((entry, log_slice))
+                plan.slices.append((info.name, entry, log_slice))
                 plan.total_bytes += log_slice.size
                 budget -= log_slice.size
         plan.topics.append(
@@ -190,5 +192,5 @@ def _partition_error(index: int, code: ErrorCode) -> dict:
 def _attach_records(plan: _Plan) -> None:
     """Small slices are copied now (one send beats a sendfile per partition); large ones stay
     slices, which the response writer sends straight from the file with sendfile."""
-    for entry, log_slice in plan.slices:
+    for _, entry, log_slice in plan.slices:
         entry["records"] = log_slice.read() if log_slice.size < SENDFILE_MIN_BYTES else log_slice

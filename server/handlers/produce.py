@@ -124,6 +124,8 @@ def _append(ctx, request, topic: str, part, flush: list, appended: list, verifie
         return answer
     replicas.after_append(log)
     broker.appends.notify((topic, part.index))
+    if not info.duplicate:
+        broker.stats.topics.produced(topic, info.record_count, len(part.records))
     answer = {
         "index": part.index,
         "error_code": ErrorCode.NONE,

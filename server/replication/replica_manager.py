@@ -24,6 +24,7 @@ from ..cluster import api_versions
 from ..cluster.broker_channel import BrokerConnection, BrokerUnavailable
 from ..cluster.cluster_config import ClusterConfig
 from ..cluster.metadata_cache import Endpoint, MetadataCache
+from ..stats.replica_counts import ReplicaCounts
 from .fetcher import LeaderFetcher
 from .partition import Partition
 
@@ -60,6 +61,7 @@ class ReplicaManager:
                                          config.inter_broker_tls)
         self._leadership_listeners: dict[str, list[LeadershipListener]] = {}
         self._any_leadership_listeners: list = []  # listener(topic, partition, leader_epoch, is_leader)
+        self.isr_shrinks = self.isr_expands = 0  # accepted ISR changes, for the metrics
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         self._checkpointed = await trio.to_thread.run_sync(self.logs.high_watermarks)
@@ -188,6 +190,19 @@ class ReplicaManager:
         if partition is not None and partition.maybe_advance_high_watermark():
             self.notify(partition.key)
 
+    def replica_counts(self) -> ReplicaCounts:
+        """The replicas hosted here, as Kafka's ReplicaManager metrics count them."""
+        online = offline = leaders = under_replicated = 0
+        for (topic, index), partition in self.partitions.items():
+            if self.logs.is_offline(topic, index):
+                offline += 1
+                continue
+            online += 1
+            if partition.is_leader:
+                leaders += 1
+                under_replicated += len(partition.isr) < len(partition.replicas)
+        return ReplicaCounts(online, leaders, under_replicated, offline, self.isr_shrinks, self.isr_expands)
+
     async def wait_for_acks(self, appended: list[tuple[PartitionLog, int]], timeout_ms: int) -> dict[TopicPartition, int]:
         """For acks=all: wait until each partition's high watermark passes its appended offset
         (``next_offset``), at most ``timeout_ms``; the error for each that did not make it."""
@@ -313,7 +328,10 @@ class ReplicaManager:
                 if partition is None:
                     continue
                 if answer.error_code == ErrorCode.NONE and answer.leader_epoch == partition.leader_epoch:
+                    before = set(partition.isr)
                     partition.update_isr(answer.isr, answer.partition_epoch)
+                    self.isr_shrinks += bool(before - set(partition.isr))
+                    self.isr_expands += bool(set(partition.isr) - before)
                     if partition.maybe_advance_high_watermark():
                         self.notify(partition.key)
                 elif answer.error_code == ErrorCode.FENCED_LEADER_EPOCH and answer.leader_epoch > partition.leader_epoch:
