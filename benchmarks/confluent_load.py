@@ -83,14 +83,15 @@ def _ready(partition, replication_factor: int, replicas: list[list[int]] | None)
     return replicas is None or partition.leader == replicas[partition.id][0]
 
 
-def produce(bootstrap: str, topic: str, records: int, size: int) -> float:
+def produce(bootstrap: str, topic: str, records: int, size: int, security: dict | None = None) -> float:
     """Produce ``records`` values of ``size`` bytes as fast as the client takes them; records/s.
 
     Timed from the first ``produce`` call to the end of ``flush``, so every record is acknowledged.
     A full local queue is waited out with ``poll``; delivery reports are asked for errors only.
+    ``security`` holds the client's security settings for a TLS or SASL listener.
     """
     failures: list[str] = []
-    producer = Producer({"bootstrap.servers": bootstrap, **PRODUCER_SETTINGS,
+    producer = Producer({"bootstrap.servers": bootstrap, **PRODUCER_SETTINGS, **(security or {}),
                          "delivery.report.only.error": True,
                          "on_delivery": lambda error, _message: failures.append(str(error))})
     value = payload(size)
@@ -111,14 +112,14 @@ def produce(bootstrap: str, topic: str, records: int, size: int) -> float:
     return records / elapsed
 
 
-def consume(bootstrap: str, topic: str, records: int, timeout: float = 30.0) -> float:
+def consume(bootstrap: str, topic: str, records: int, timeout: float = 30.0, security: dict | None = None) -> float:
     """Read ``records`` values of partition 0 from its start; records/s from the first to the last.
 
     The partition is assigned, not subscribed, so no group rebalance is part of the run. The clock
     starts when the first record arrives (it is asked for alone), so connecting and the offset
     lookup are excluded, as ConsumerPerformance excludes its rebalance.
     """
-    consumer = Consumer({"bootstrap.servers": bootstrap, **CONSUMER_SETTINGS})
+    consumer = Consumer({"bootstrap.servers": bootstrap, **CONSUMER_SETTINGS, **(security or {})})
     consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     try:
         read, start = 0, None

@@ -17,6 +17,7 @@ from pathlib import Path
 from compat_tests.java.jars import classpath
 from compat_tests.java.kafka_broker import single_node_properties
 
+from .listeners import extra_listeners, listener_names
 from .process import BrokerProcess, free_port
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -36,10 +37,23 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 
 def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
     port, controller_port = free_port(), free_port()
-    properties = write_properties(data_dir, {**single_node_properties(data_dir / "logs", port, controller_port),
-                                             **overrides})
+    node = single_node_properties(data_dir / "logs", port, controller_port)
+    properties = write_properties(data_dir, {**node, **overrides, **_with_extra_listeners(node, overrides)})
     format_storage(properties, new_cluster_id())
     return BrokerProcess("kafka", server_command(properties), port, data_dir / "broker.log", START_TIMEOUT)
+
+
+def _with_extra_listeners(node: dict[str, object], overrides: dict[str, object]) -> dict[str, object]:
+    """The node's listener settings with a workload's extra listeners added (see ``listeners``):
+    opened, advertised as given, and mapped to the security protocol their names are."""
+    extra = extra_listeners(overrides)
+    if not extra:
+        return {}
+    names = listener_names(extra)
+    return {"listeners": ",".join([str(node["listeners"]), *extra]),
+            "advertised.listeners": ",".join([str(node["advertised.listeners"]), *extra]),
+            "listener.security.protocol.map": ",".join([str(node["listener.security.protocol.map"]),
+                                                        *(f"{name}:{name}" for name in names)])}
 
 
 def write_properties(node_dir: Path, properties: dict[str, object]) -> Path:

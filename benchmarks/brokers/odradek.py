@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 
+from .listeners import extra_listeners
 from .process import BrokerProcess, free_port
 
 START_TIMEOUT = 30.0
@@ -23,6 +24,9 @@ def start(data_dir: Path, overrides: dict[str, object]) -> BrokerProcess:
     port = free_port()
     command = [sys.executable, "-m", "odradek.tools.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--data-dir", str(data_dir / "logs")]
+    extra = extra_listeners(overrides)
+    if extra:  # PLAINTEXT first: --host and --port name the first listener
+        overrides = {**overrides, "listeners": ",".join([f"PLAINTEXT://127.0.0.1:{port}", *extra])}
     for key, value in overrides.items():
         command += ["--override", f"{key}={value}"]
     return BrokerProcess("odradek", command, port, data_dir / "broker.log", START_TIMEOUT)
