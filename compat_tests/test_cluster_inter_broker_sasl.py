@@ -131,13 +131,20 @@ def test_brokers_replicate_and_fail_over_after_logging_in_to_each_other(own_clus
 
 
 def test_another_user_on_the_internal_listener_is_refused_the_brokers_requests(own_cluster):
-    """Logging in is not enough: only the super user ``broker`` may CLUSTER_ACTION."""
-    with InternalWire(_internal_port(own_cluster), own_cluster.ca) as wire:
+    """Logging in is not enough: only the super user ``broker`` may CLUSTER_ACTION. Nor does a
+    request a broker forwards to the controller (as the brokers' user) pass for the client's: a
+    non-controller checks the client before forwarding."""
+    controller = own_cluster.controller()
+    other = next(b for b in own_cluster.brokers if b != controller)
+    with InternalWire(_internal_port(own_cluster, other), own_cluster.ca) as wire:
         if own_cluster.ca is None:
             assert wire.login_scram("SCRAM-SHA-512", "mallory", "mallory-secret") == ErrorCode.NONE
         else:
             assert wire.login_plain("mallory", "mallory-secret").error_code == ErrorCode.NONE
-        answer = wire.send(ApiKey.CONTROLLED_SHUTDOWN, 3, {"broker_id": 1, "broker_epoch": -1})
+        answer = wire.send(ApiKey.CONTROLLED_SHUTDOWN, 3, {"broker_id": other, "broker_epoch": -1})
+        assert answer.error_code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+        answer = wire.send(ApiKey.ELECT_LEADERS, 2, {"election_type": 0, "topic_partitions": None,
+                                                     "timeout_ms": 10_000})
         assert answer.error_code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED
 
 
@@ -162,11 +169,11 @@ class InternalWire(SaslWire):
         return server_final.error_code
 
 
-def _internal_port(cluster: Cluster) -> int:
-    """Broker 1's INTERNAL port, as it registered it in ZooKeeper."""
+def _internal_port(cluster: Cluster, broker_id: int) -> int:
+    """The broker's INTERNAL port, as it registered it in ZooKeeper."""
     zk = kazoo(cluster)
     try:
-        registration = json.loads(zk.get("/brokers/ids/1")[0])
+        registration = json.loads(zk.get(f"/brokers/ids/{broker_id}")[0])
     finally:
         zk.stop()
         zk.close()
