@@ -193,6 +193,28 @@ def test_a_transactional_producer_needs_its_transactional_id_acl(secured, wire, 
     assert fetch(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED  # WRITE still does not READ
 
 
+def test_a_transactional_batch_behind_a_plain_one_needs_the_transactional_id_acl(wire, granted, topic):
+    """One partition's records: a plain batch, then a transactional one. Kafka (v3+) refuses a
+    partition with more than one batch (INVALID_RECORD) and so never writes it; odradek takes
+    several, so it checks the transactional id's ACL against every batch, not only the first.
+    Either way nothing is written: the next record lands at offset 0."""
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    transactional_id = f"{topic}-txn"
+    records = bytes(record_batch([b"plain"])) + transactional_batch(b"hidden")
+    answer = wire.send(ApiKey.PRODUCE, 9, {"transactional_id": transactional_id, "acks": -1, "timeout_ms": 10_000,
+                                           "topic_data": [{"name": topic, "partition_data": [
+                                               {"index": 0, "records": records}]}]})
+    refused = answer.responses[0].partition_responses[0]
+    expected = ErrorCode.INVALID_RECORD if TARGET == "kafka" else ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert refused.error_code == expected
+    answer = wire.send(ApiKey.PRODUCE, 9, {"transactional_id": None, "acks": -1, "timeout_ms": 10_000,
+                                           "topic_data": [{"name": topic, "partition_data": [
+                                               {"index": 0, "records": bytes(record_batch([b"next"]))}]}]})
+    written = answer.responses[0].partition_responses[0]
+    assert (written.error_code, written.base_offset) == (ErrorCode.NONE, 0)
+
+
 def test_idempotent_producer_needs_write_on_some_topic(wire, granted, topic):
     idempotent = {"transactional_id": None, "transaction_timeout_ms": 0, "producer_id": -1, "producer_epoch": -1}
     assert wire.send(ApiKey.INIT_PRODUCER_ID, 4, idempotent).error_code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED
