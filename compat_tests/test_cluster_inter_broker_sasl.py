@@ -17,13 +17,11 @@ kill -9, and every acknowledged record is read back; the killed broker rejoins t
 from __future__ import annotations
 
 import json
-import ssl
 from pathlib import Path
 from types import SimpleNamespace
 
 import confluent_kafka
 import pytest
-import scramp
 from kafka.admin import NewTopic
 
 from odradek.wire import ApiKey, ErrorCode
@@ -154,19 +152,7 @@ class InternalWire(SaslWire):
     def __init__(self, port: int, ca: Path | None):
         super().__init__(SimpleNamespace(port=port))
         if ca is not None:
-            self.sock = ssl.create_default_context(cafile=str(ca)).wrap_socket(self.sock, server_hostname="127.0.0.1")
-
-    def login_scram(self, mechanism: str, user: str, password: str) -> int:
-        assert self.handshake(mechanism).error_code == ErrorCode.NONE
-        client = scramp.ScramClient([mechanism], user, password)
-        server_first = self.authenticate(client.get_client_first().encode())
-        if server_first.error_code:
-            return server_first.error_code
-        client.set_server_first(bytes(server_first.auth_bytes).decode())
-        server_final = self.authenticate(client.get_client_final().encode())
-        if server_final.error_code == ErrorCode.NONE:
-            client.set_server_final(bytes(server_final.auth_bytes).decode())
-        return server_final.error_code
+            self.over_tls(ca)
 
 
 def _internal_port(cluster: Cluster, broker_id: int) -> int:
