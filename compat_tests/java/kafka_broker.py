@@ -55,7 +55,9 @@ class KafkaBroker:
         properties.write_text("".join(f"{k}={v}\n" for k, v in self._properties().items()))
         java = ["java", *JVM_OPTIONS, "-Xmx512m", "-cp", classpath()]
         if not (self.data_dir / "logs" / "meta.properties").exists():  # a restart keeps its storage
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # StorageTool would take "-t -abc..." for an option
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
                            check=True, capture_output=True, timeout=START_TIMEOUT)
         since = self.log_length()
