@@ -47,6 +47,29 @@ class SaslWire(WireClient):
         assert self.handshake("PLAIN").error_code == 0
         return self.authenticate(plain_token(user, password), version)
 
+    def login_scram(self, mechanism: str, user: str, password: str) -> int:
+        """A whole SCRAM exchange (``scramp``'s client, which checks the server's signature too):
+        the error code of the last SaslAuthenticate answer."""
+        import scramp
+
+        assert self.handshake(mechanism).error_code == 0
+        client = scramp.ScramClient([mechanism], user, password)
+        server_first = self.authenticate(client.get_client_first().encode())
+        if server_first.error_code:
+            return server_first.error_code
+        client.set_server_first(bytes(server_first.auth_bytes).decode())
+        server_final = self.authenticate(client.get_client_final().encode())
+        if server_final.error_code == 0:
+            client.set_server_final(bytes(server_final.auth_bytes).decode())
+        return server_final.error_code
+
+    def over_tls(self, ca) -> "SaslWire":
+        """Speak TLS from here on, checking the broker's certificate against ``ca``."""
+        import ssl
+
+        self.sock = ssl.create_default_context(cafile=str(ca)).wrap_socket(self.sock, server_hostname="127.0.0.1")
+        return self
+
     def send_bare(self, token: bytes) -> None:
         self.sock.sendall(struct.pack(">i", len(token)) + token)
 

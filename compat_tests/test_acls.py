@@ -13,6 +13,9 @@ here is Kafka 4.3's.
 
 from __future__ import annotations
 
+import base64
+import uuid
+
 import confluent_kafka
 import pytest
 from kafka.record.default_records import DefaultRecordBatchBuilder
@@ -169,6 +172,10 @@ def test_prefixed_topic_and_group_acls_let_a_consumer_group_work(secured, wire, 
     assert committed.offset == 3
 
 
+COORDINATOR_NOT_READY = (ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                         ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+
+
 def find_group_coordinator(wire, group: str) -> int:
     answer = wire.send(ApiKey.FIND_COORDINATOR, 4, {"key_type": 0, "coordinator_keys": [group]})
     return answer.coordinators[0].error_code
@@ -191,6 +198,67 @@ def test_a_transactional_producer_needs_its_transactional_id_acl(secured, wire, 
     producer.produce(topic, value=b"in a transaction")
     producer.commit_transaction(TIMEOUT)
     assert fetch(wire, topic) == ErrorCode.TOPIC_AUTHORIZATION_FAILED  # WRITE still does not READ
+
+
+def test_a_transactional_batch_behind_a_plain_one_needs_the_transactional_id_acl(wire, granted, topic):
+    """One partition's records: a plain batch, then a transactional one. Kafka (v3+) refuses a
+    partition with more than one batch (INVALID_RECORD) and so never writes it; odradek takes
+    several, so it checks the transactional id's ACL against every batch, not only the first.
+    Either way nothing is written: the next record lands at offset 0."""
+    create_topic(wire, topic)
+    granted("--operation", "Write", "--topic", topic)
+    transactional_id = f"{topic}-txn"
+    records = bytes(record_batch([b"plain"])) + transactional_batch(b"hidden")
+    answer = wire.send(ApiKey.PRODUCE, 9, {"transactional_id": transactional_id, "acks": -1, "timeout_ms": 10_000,
+                                           "topic_data": [{"name": topic, "partition_data": [
+                                               {"index": 0, "records": records}]}]})
+    refused = answer.responses[0].partition_responses[0]
+    expected = ErrorCode.INVALID_RECORD if TARGET == "kafka" else ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert refused.error_code == expected
+    answer = wire.send(ApiKey.PRODUCE, 9, {"transactional_id": None, "acks": -1, "timeout_ms": 10_000,
+                                           "topic_data": [{"name": topic, "partition_data": [
+                                               {"index": 0, "records": bytes(record_batch([b"next"]))}]}]})
+    written = answer.responses[0].partition_responses[0]
+    assert (written.error_code, written.base_offset) == (ErrorCode.NONE, 0)
+
+
+def test_a_regex_subscription_is_assigned_only_topics_the_member_may_describe(wire, granted, topic):
+    """KIP-848: the coordinator resolves the regex, to the topics the heartbeat's principal may
+    DESCRIBE (Kafka's filterTopicDescribeAuthorizedTopics); Metadata hides the other one too."""
+    allowed, denied, group = f"{topic}-allowed", f"{topic}-denied", f"{topic}-group"
+    for name in (allowed, denied):
+        create_topic(wire, name)
+    granted("--operation", "Describe", "--topic", allowed)
+    granted("--operation", "Read", "--group", group)
+    assert set(metadata(wire, None)) & {allowed, denied} == {allowed}
+    allowed_id = wire.send(ApiKey.METADATA, 12, {"topics": [{"name": allowed}], "allow_auto_topic_creation": False,
+                                                 "include_topic_authorized_operations": False}).topics[0].topic_id
+    member_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+    def join():  # Kafka makes its offsets topic on the first FindCoordinator: until then, not the coordinator
+        find_group_coordinator(wire, group)
+        answer = wire.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {
+            "group_id": group, "member_id": member_id, "member_epoch": 0, "rebalance_timeout_ms": 30_000,
+            "subscribed_topic_names": None, "subscribed_topic_regex": f"{topic}-(allowed|denied)",
+            "topic_partitions": []})
+        assert answer.error_code in (ErrorCode.NONE, *COORDINATOR_NOT_READY), answer
+        return answer if answer.error_code == ErrorCode.NONE else None
+    joined = wait_until(join, TIMEOUT, interval=0.2, what="joining the group")
+    epoch = joined.member_epoch
+
+    def assigned():  # Kafka resolves regexes in the background: the assignment may come later
+        nonlocal epoch
+        answer = wire.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {
+            "group_id": group, "member_id": member_id, "member_epoch": epoch, "topic_partitions": None})
+        assert answer.error_code == ErrorCode.NONE
+        epoch = answer.member_epoch
+        return answer.assignment if answer.assignment and answer.assignment.topic_partitions else None
+    try:
+        assignment = (joined.assignment if joined.assignment and joined.assignment.topic_partitions
+                      else wait_until(assigned, TIMEOUT, interval=0.5, what="an assignment for the regex"))
+        assert [(t.topic_id, list(t.partitions)) for t in assignment.topic_partitions] == [(allowed_id, [0])]
+    finally:
+        wire.send(ApiKey.CONSUMER_GROUP_HEARTBEAT, 1, {"group_id": group, "member_id": member_id, "member_epoch": -1})
 
 
 def test_idempotent_producer_needs_write_on_some_topic(wire, granted, topic):

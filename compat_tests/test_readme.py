@@ -143,7 +143,7 @@ def test_sasl_example_configures_a_broker_that_alice_logs_in_to(tmp_path):
     from .sasl_helpers import kp_sasl
     from .zookeeper_process import free_port
 
-    (properties,) = code_blocks("SASL", "properties")
+    properties = code_blocks("SASL", "properties")[0]  # the second is the cluster's, below
     sasl_port = free_port()
     assert "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9095\n" in properties
     properties = properties.replace("PLAINTEXT://:9092,SASL_PLAINTEXT://:9095",
@@ -165,3 +165,57 @@ def test_sasl_example_configures_a_broker_that_alice_logs_in_to(tmp_path):
             consumer.close()
     finally:
         assert broker.stop() == 0, broker.log_text()[-5000:]
+
+
+def test_inter_broker_sasl_example_starts_a_broker_that_logs_in_to_itself(tmp_path):
+    """The cluster example of "Brokers that log in to each other": ZooKeeper, its two ``odradek
+    configs --zookeeper`` commands as pasted (only the address changed), and a broker with its
+    properties (only ports and data directory changed) that becomes controller and talks to
+    itself over the SASL listener: it serves Metadata, and no login was refused."""
+    from .broker_process import BrokerProcess
+    from .cluster_process import wait_until as settle
+    from .zookeeper_process import ZooKeeperProcess
+
+    from .sasl_helpers import kp_sasl
+    from .zookeeper_process import free_port
+
+    properties = code_blocks("SASL", "properties")[1]
+    commands = code_blocks("SASL", "sh")[-1]
+    internal_port = free_port()
+    zookeeper = ZooKeeperProcess(tmp_path / "zookeeper").start()
+    try:
+        for command in commands.replace("\\\n", "").strip().splitlines():
+            ran = subprocess.run(["bash", "-c", command.replace("127.0.0.1:2181", zookeeper.connect)],
+                                 capture_output=True, text=True, timeout=TIMEOUT)
+            assert ran.returncode == 0, ran.stderr
+        assert "Configs for user-principal 'broker' are SCRAM-SHA-512=salt=" in ran.stdout
+        properties = (properties.replace("127.0.0.1:2181", zookeeper.connect)
+                      .replace("PLAINTEXT://:9092,INTERNAL://:9192",
+                               f"PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:{internal_port}"))
+        (tmp_path / "broker-1.properties").write_text(properties)
+        broker = BrokerProcess(tmp_path / "data", properties_file=tmp_path / "broker-1.properties").start()
+        try:
+            import kafka.admin
+
+            # as the super user broker, the only one the example lets do anything
+            admin = kafka.admin.KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{internal_port}", request_timeout_ms=20_000,
+                                                 **kp_sasl("SCRAM-SHA-512", "broker", "broker-secret"))
+            try:
+                admin.create_topics([kafka.admin.NewTopic("greetings", 1, 1)])
+            finally:
+                admin.close()
+
+            def led():  # the controller told the broker (itself) over INTERNAL, after logging in
+                admin = kafka.admin.KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{internal_port}",
+                                                     **kp_sasl("SCRAM-SHA-512", "broker", "broker-secret"))
+                try:
+                    [topic] = admin.describe_topics(["greetings"])
+                finally:
+                    admin.close()
+                return topic["error_code"] == 0 and topic["partitions"][0]["leader_id"] == 1
+            settle(led, 30, "a leader for the new topic")
+            assert "refused this broker's" not in broker.log_text()
+        finally:
+            assert broker.stop() == 0, broker.log_text()[-5000:]
+    finally:
+        zookeeper.stop()

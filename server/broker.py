@@ -91,8 +91,8 @@ class Broker:
         # dynamic configs are loaded, and applied, by ``open_storage``.
         self.logs = LogManager(config.log_dirs, config.props)
         cluster_config = ClusterConfig.from_props(config.props, config.cluster_broker_id)
-        if cluster_config is not None and config.inter_broker_tls is not None:
-            cluster_config = dataclasses.replace(cluster_config, inter_broker_tls=config.inter_broker_tls)
+        if cluster_config is not None and config.inter_broker_security is not None:
+            cluster_config = dataclasses.replace(cluster_config, inter_broker_security=config.inter_broker_security)
         if cluster_config is None:
             self.cluster = None
             config_store = FileConfigStore(self.logs.dirs.metadata_dir)

@@ -24,6 +24,8 @@ from .properties import parse_override, parse_properties
 from .security.acl.authorizer_config import authorizer_enabled
 from .security.tls_context import ListenerTls, client_context, listener_tls
 from .security.tls_settings import uses_tls
+from .security.inter_broker import InterBrokerSecurity
+from .security.sasl.inter_broker_login import inter_broker_login
 from .security.sasl.listener_sasl import ListenerSasl, sasl_listeners
 from .security_settings import refuse_security_settings
 from .startup_error import ConfigError
@@ -98,6 +100,7 @@ class BrokerConfig:
         self.listener_tls
         self.inter_broker_tls
         self.sasl_listeners
+        self.inter_broker_security
         self.log_dirs
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
@@ -147,14 +150,20 @@ class BrokerConfig:
         return client_context(self.props, name, protocol) if uses_tls(protocol) else None
 
     @cached_property
+    def inter_broker_security(self) -> InterBrokerSecurity | None:
+        """TLS and SASL for reaching other brokers (cluster mode), None on a PLAINTEXT inter-broker
+        listener. A broker alone never connects to another, so it needs no SASL login of its own."""
+        name = self.listener_config.inter_broker
+        sasl = None
+        if self.props.get("zookeeper.connect", "").strip() and self.listener_config.protocols[name].startswith("SASL_"):
+            sasl = inter_broker_login(self.props, self.sasl_listeners[name])
+        tls = self.inter_broker_tls
+        return None if tls is None and sasl is None else InterBrokerSecurity(tls, sasl)
+
+    @cached_property
     def sasl_listeners(self) -> dict[str, ListenerSasl]:
         """Each SASL listener's mechanisms and credentials, by listener name."""
-        listeners = self.listener_config
-        if "zookeeper.connect" in self.props and listeners.protocols[listeners.inter_broker].startswith("SASL_"):
-            raise ConfigError(f"inter.broker.listener.name: {listeners.inter_broker} is a "
-                              f"{listeners.protocols[listeners.inter_broker]} listener, and odradek brokers do not "
-                              f"authenticate to each other with SASL yet; name a PLAINTEXT listener for brokers")
-        return sasl_listeners(self.props, listeners.protocols)
+        return sasl_listeners(self.props, self.listener_config.protocols)
 
     @property
     def listener(self) -> Listener:

@@ -37,12 +37,17 @@ async def controller_call(ctx, action):
         return ErrorCode.NOT_CONTROLLER
 
 
-def to_controller(handler):
-    """The cluster-mode route handler of an API only the controller serves (``cluster.forwarding``)."""
+def to_controller(handler, operation: AclOperation):
+    """The cluster-mode route handler of an API only the controller serves (``cluster.forwarding``).
+    The client's principal is checked here, before forwarding: the controller sees the forwarding
+    broker's principal (a super user on a SASL inter-broker listener), not the client's, so a
+    refused client is answered by ``handler`` here, with its authorization error."""
 
     async def route(ctx, request):
         from .cluster.forwarding import serve_or_forward
 
+        if not ctx.authorize_cluster(operation):
+            return await handler(ctx, request)
         return await serve_or_forward(ctx, request, handler)
 
     return route

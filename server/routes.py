@@ -215,5 +215,5 @@ ROUTES: dict[int, Route] = {module.API_KEY: _route(module) for module in HANDLER
 CLUSTER_ROUTES: dict[int, Route] = {
     **{key: route for key, route in ROUTES.items() if key not in {m.API_KEY for m in SINGLE_NODE_MODULES}},
     **{module.API_KEY: _route(module, cluster_action_only(module)) for module in CLUSTER_HANDLER_MODULES},
-    **{module.API_KEY: _route(module, to_controller(module.handle)) for module in CONTROLLER_MODULES},
+    **{module.API_KEY: _route(module, to_controller(module.handle, module.CLUSTER_OPERATION)) for module in CONTROLLER_MODULES},
 }

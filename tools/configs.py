@@ -7,9 +7,9 @@ import argparse
 from odradek.wire import ApiKey
 
 from .client import Client, check
-from .options import add_bootstrap, connect, key_values
+from .options import connect, key_values
 
-HELP = "describe and alter topic and broker configs"
+HELP = "describe and alter topic and broker configs (and, with --zookeeper, users' SCRAM credentials)"
 RESOURCE_TYPES = {"topics": 2, "brokers": 4}
 ENTITY_WORDS = {"topics": "topic", "brokers": "broker"}
 SOURCES = {1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
@@ -19,11 +19,16 @@ SET, DELETE = 0, 1  # IncrementalAlterConfigs operations
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_bootstrap(parser)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--bootstrap-server", metavar="HOST:PORT[,HOST:PORT]", help="brokers to connect to first")
+    where.add_argument("--zookeeper", metavar="HOST:PORT[/CHROOT]",
+                       help="write users' SCRAM credentials straight into a cluster's ZooKeeper (before its "
+                            "brokers start, as kafka-configs --zookeeper did)")
+    parser.add_argument("--client-id", default="odradek-tools", help="client ID sent with every request")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--describe", action="store_true")
     action.add_argument("--alter", action="store_true")
-    parser.add_argument("--entity-type", choices=sorted(RESOURCE_TYPES), required=True)
+    parser.add_argument("--entity-type", choices=sorted([*RESOURCE_TYPES, "users"]), required=True)
     parser.add_argument("--entity-name", help="topic name or broker ID (--describe: all topics when left out)")
     parser.add_argument("--all", action="store_true", help="--describe every config, not only dynamic ones")
     parser.add_argument("--add-config", action="append", metavar="K=V[,K=V]", help="configs to set (--alter)")
@@ -31,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.zookeeper:
+        from . import configs_zookeeper
+
+        return configs_zookeeper.run(args)
+    if args.entity_type == "users":
+        raise SystemExit("odradek configs: --entity-type users is served with --zookeeper (SCRAM credentials); "
+                         "over --bootstrap-server, use kafka-configs or an admin client")
     with connect(args) as client:
         if args.describe:
             print(describe(client, args), end="")

@@ -32,8 +32,9 @@ def _free_port() -> int:
 
 class KafkaBroker:
     def __init__(self, data_dir: Path, overrides: dict[str, object] | None = None, client_protocol: str = "PLAINTEXT"):
-        """``client_protocol`` SASL_PLAINTEXT makes ``port`` (the clients') a SASL_PLAINTEXT
-        listener; the broker then talks to itself over a PLAINTEXT listener of its own."""
+        """``client_protocol`` SASL_PLAINTEXT (or SSL, SASL_SSL) makes ``port`` (the clients') a
+        listener of that protocol, named after it; the broker then talks to itself over a
+        PLAINTEXT listener of its own."""
         self.data_dir = Path(data_dir)
         self.overrides = dict(overrides or {})
         self.client_protocol = client_protocol
@@ -54,7 +55,9 @@ class KafkaBroker:
         properties.write_text("".join(f"{k}={v}\n" for k, v in self._properties().items()))
         java = ["java", *JVM_OPTIONS, "-Xmx512m", "-cp", classpath()]
         if not (self.data_dir / "logs" / "meta.properties").exists():  # a restart keeps its storage
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # StorageTool would take "-t -abc..." for an option
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
                            check=True, capture_output=True, timeout=START_TIMEOUT)
         since = self.log_length()
@@ -103,17 +106,18 @@ class KafkaBroker:
         return {
             **single_node_properties(self.data_dir / "logs", self.port, self.controller_port),
             "offsets.topic.num.partitions": 5,  # the group tests' offsets topic: quicker to create
-            **(self._sasl_listener() if self.client_protocol == "SASL_PLAINTEXT" else {}),
+            **(self._secured_listener() if self.client_protocol != "PLAINTEXT" else {}),
             **self.overrides,
         }
 
-    def _sasl_listener(self) -> dict[str, object]:
+    def _secured_listener(self) -> dict[str, object]:
+        protocol = self.client_protocol
         return {
-            "listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port},"
+            "listeners": f"{protocol}://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port},"
                          f"CONTROLLER://127.0.0.1:{self.controller_port}",
-            "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port}",
+            "advertised.listeners": f"{protocol}://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{self.internal_port}",
             "inter.broker.listener.name": "INTERNAL",
-            "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": f"{protocol}:{protocol},INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
         }
 
     def _end(self) -> int:

@@ -32,19 +32,25 @@ def start_broker(data_dir, overrides: dict[str, object] | None = None):
     return BrokerProcess(data_dir, overrides).start()
 
 
-def start_sasl_broker(data_dir, overrides: dict[str, object]):
-    """The target broker with its client port on a SASL_PLAINTEXT listener configured by
-    ``overrides`` (``sasl.enabled.mechanisms``, ``listener.name.sasl_plaintext.*``). Kafka gets a
-    ScramLoginModule JAAS entry for each SCRAM mechanism, as it requires one per mechanism."""
+def start_sasl_broker(data_dir, overrides: dict[str, object], protocol: str = "SASL_PLAINTEXT"):
+    """The target broker with its client port on a SASL_PLAINTEXT (or SASL_SSL) listener, named
+    after its protocol and configured by ``overrides`` (``sasl.enabled.mechanisms``,
+    ``listener.name.sasl_plaintext.*``, ``ssl.*``). Kafka gets a ScramLoginModule JAAS entry for
+    each SCRAM mechanism, as it requires one per mechanism; the PLAINTEXT listener it talks to
+    itself on is ``User:ANONYMOUS``'s, which an authorizer then counts among the super users."""
     if TARGET == "kafka":
         require_kafka_jars()
-        scram = {f"listener.name.sasl_plaintext.{m.lower()}.sasl.jaas.config":
+        prefix = f"listener.name.{protocol.lower()}"
+        scram = {f"{prefix}.{m.lower()}.sasl.jaas.config":
                  "org.apache.kafka.common.security.scram.ScramLoginModule required;"
                  for m in str(overrides.get("sasl.enabled.mechanisms", "")).split(",") if m.startswith("SCRAM-")}
-        return KafkaBroker(data_dir, {**scram, **overrides}, client_protocol="SASL_PLAINTEXT").start()
+        overrides = dict(overrides)
+        if "authorizer.class.name" in overrides:
+            overrides["super.users"] = ";".join(filter(None, [str(overrides.get("super.users", "")), "User:ANONYMOUS"]))
+        return KafkaBroker(data_dir, {**scram, **overrides}, client_protocol=protocol).start()
     if TARGET != "odradek":
         raise ValueError(f"ODRADEK_COMPAT_TARGET must be odradek or kafka, not {TARGET!r}")
-    return BrokerProcess(data_dir, {"listeners": "SASL_PLAINTEXT://127.0.0.1:0", **overrides}).start()
+    return BrokerProcess(data_dir, {"listeners": f"{protocol}://127.0.0.1:0", **overrides}).start()
 
 
 def stop_broker(broker) -> None:

@@ -6,10 +6,10 @@ of these, and imports none of the cluster code.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..security.inter_broker import InterBrokerSecurity
 from ..startup_error import ConfigError
 
 
@@ -38,7 +38,7 @@ class ClusterConfig:
     controller_socket_timeout_ms: int
     delete_topic_enable: bool
     rack_aware_reads: bool  # replica.selector.class is Kafka's RackAwareReplicaSelector (KIP-392)
-    inter_broker_tls: ssl.SSLContext | None = None  # set when the inter-broker listener is TLS
+    inter_broker_security: InterBrokerSecurity | None = None  # TLS and SASL towards other brokers
 
     @classmethod
     def from_props(cls, props: Mapping[str, str], broker_id: int) -> "ClusterConfig | None":

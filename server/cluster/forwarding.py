@@ -50,7 +50,7 @@ class Forwarder:
         self.member = member
         self._connection = BrokerConnection(-1, f"broker-{member.broker_id}{FORWARDER_SUFFIX}",
                                             member.config.controller_socket_timeout_ms / 1000,
-                                            member.config.inter_broker_tls)
+                                            member.config.inter_broker_security)
         self._lock = trio.Lock()
 
     async def forward(self, api_key: int, version: int, request, timeout_ms: int | None = None):

@@ -237,7 +237,7 @@ class ClusterMember:
         if not self.config.controlled_shutdown or not self.registered.is_set():
             return
         connection = BrokerConnection(-1, f"broker-{self.broker_id}", self.config.controller_socket_timeout_ms / 1000,
-                                      self.config.inter_broker_tls)
+                                      self.config.inter_broker_security)
         try:
             for attempt in range(1, self.config.controlled_shutdown_max_retries + 1):
                 endpoint = self.metadata.endpoint(self.metadata.controller_id, self.listener)

@@ -32,7 +32,7 @@ class Peers:
         connection = self._connections.get(broker_id)
         if connection is None:
             connection = self._connections[broker_id] = BrokerConnection(broker_id, self._client_id, self._timeout_s,
-                                                                         self._broker.config.inter_broker_tls)
+                                                                         self._broker.config.inter_broker_security)
         connection.point_at(endpoint.host, endpoint.port)
         return await connection.request(api_key, version, body, timeout_s)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ import trio
 
 from ..cluster.broker_channel import BrokerConnection, BrokerUnavailable
 from ..cluster.zk_data import BrokerRegistration
+from ..security.inter_broker import InterBrokerSecurity
 
 log = logging.getLogger("odradek.controller")
 
@@ -35,9 +35,9 @@ class _Request:
 
 class _Sender:
     def __init__(self, registration: BrokerRegistration, listener: str, client_id: str, timeout_s: float,
-                 tls: ssl.SSLContext | None = None):
+                 security: InterBrokerSecurity | None = None):
         self.registration = registration
-        self.connection = BrokerConnection(registration.broker_id, client_id, timeout_s, tls)
+        self.connection = BrokerConnection(registration.broker_id, client_id, timeout_s, security)
         self.listener = listener
         self._point(registration)
         self.queue_in, self.queue_out = trio.open_memory_channel(math.inf)
@@ -71,18 +71,18 @@ class _Sender:
 
 class ControllerChannels:
     def __init__(self, nursery: trio.Nursery, listener: str, client_id: str, timeout_s: float,
-                 tls: ssl.SSLContext | None = None):
+                 security: InterBrokerSecurity | None = None):
         self._nursery = nursery
         self._listener = listener
         self._client_id = client_id
         self._timeout_s = timeout_s
-        self._tls = tls  # the inter-broker client context when that listener is TLS
+        self._security = security  # TLS and SASL towards the brokers, if their listener has either
         self._senders: dict[int, _Sender] = {}
 
     def add_broker(self, registration: BrokerRegistration) -> None:
         """Start talking to a broker (again, when it re-registered: a new sender, a new queue)."""
         self.remove_broker(registration.broker_id)
-        sender = _Sender(registration, self._listener, self._client_id, self._timeout_s, self._tls)
+        sender = _Sender(registration, self._listener, self._client_id, self._timeout_s, self._security)
         self._senders[registration.broker_id] = sender
         self._nursery.start_soon(sender.run)
 

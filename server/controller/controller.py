@@ -63,7 +63,7 @@ class Controller:
             async with trio.open_nursery() as nursery:
                 self.channels = ControllerChannels(nursery, self.listener, f"controller-{self.context.broker_id}",
                                                    self.config.controller_socket_timeout_ms / 1000,
-                                                   self.config.inter_broker_tls)
+                                                   self.config.inter_broker_security)
                 await self._failover()
                 nursery.start_soon(probe_brokers, self)
                 if self.config.auto_leader_rebalance:

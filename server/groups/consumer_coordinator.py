@@ -94,9 +94,11 @@ class ConsumerCoordinator(ClassicProtocolMembers):
 
     # -- ConsumerGroupHeartbeat ----------------------------------------------------------------
 
-    async def heartbeat(self, request, version: int, client_id: str, client_host: str) -> dict:
+    async def heartbeat(self, request, version: int, client_id: str, client_host: str,
+                        describable: Callable[[set[str]], set[str]] | None = None) -> dict:
         """The response body of one ConsumerGroupHeartbeat (without the throttle time), once
-        what it changed is stored."""
+        what it changed is stored. ``describable`` (with an authorizer): the topics, of those
+        given, the request's principal may DESCRIBE; the group's regexes resolve to those only."""
         try:
             self._validate(request, version)
             self.check_coordinator(request.group_id)
@@ -105,7 +107,7 @@ class ConsumerCoordinator(ClassicProtocolMembers):
                 if request.member_epoch in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
                     answer = self._leave(request)
                 else:
-                    answer = self._heartbeat(request, client_id, client_host)
+                    answer = self._heartbeat(request, client_id, client_host, describable)
                 replicated = self._commit(change)
             except GroupError:
                 self._undo(change)
@@ -222,9 +224,11 @@ class ConsumerCoordinator(ClassicProtocolMembers):
                                  f"SubscribedTopicRegex `{request.subscribed_topic_regex}` is not a valid "
                                  f"regular expression: {exc}.") from None
 
-    def _heartbeat(self, request, client_id: str, client_host: str) -> dict:
+    def _heartbeat(self, request, client_id: str, client_host: str, describable) -> dict:
         joining = request.member_epoch == 0
         group = self._group(request.group_id, joining)
+        if describable is not None:
+            group.describable = describable
         member_id = request.member_id or kafka_id_string(uuid.uuid4())  # v0: the coordinator names it
         if (joining and member_id not in group.members
                 and len(group.members) >= self.config.max_size):
@@ -380,8 +384,11 @@ class ConsumerCoordinator(ClassicProtocolMembers):
         not rebalanced for nothing)."""
         if group.regexes():
             names = [t.name for t in self.topics.topics() if t.name not in INTERNAL_TOPICS]
-            group.regex_topics = {regex: frozenset(n for n in names if re.fullmatch(regex, n))
-                                  for regex in group.regexes()}
+            matched = {regex: frozenset(n for n in names if re.fullmatch(regex, n)) for regex in group.regexes()}
+            if group.describable is not None:  # only what the last heartbeat's principal may DESCRIBE
+                allowed = group.describable(set().union(*matched.values()))
+                matched = {regex: topics & allowed for regex, topics in matched.items()}
+            group.regex_topics = matched
         else:
             group.regex_topics = {}
         metadata = {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from odradek.wire import ErrorCode
@@ -111,6 +112,9 @@ class ConsumerGroup:
     target: dict[str, Assignment] = field(default_factory=dict)  # member id -> its target
     topic_metadata: dict[str, tuple[uuid.UUID, int]] = field(default_factory=dict)  # subscribed, existing
     regex_topics: dict[str, frozenset[str]] = field(default_factory=dict)  # regex -> topics it matches
+    # With an authorizer: the topics (of those given) the principal of the group's last heartbeat
+    # may DESCRIBE; regexes resolve to those only, as Kafka's filterTopicDescribeAuthorizedTopics
+    describable: Callable[[set[str]], set[str]] | None = field(default=None, compare=False, repr=False)
     dead: bool = False
     _owner_epochs: dict[tuple[uuid.UUID, int], int] = field(default_factory=dict)
 

@@ -12,6 +12,8 @@ from ..partition_admin import PartitionAdminError
 from ..security.acl.codes import AclOperation
 
 API_KEY = ApiKey.ALTER_PARTITION_REASSIGNMENTS
+#: What the principal must be allowed on the cluster; checked before the request is forwarded too.
+CLUSTER_OPERATION = AclOperation.ALTER
 
 
 async def handle(ctx, request) -> dict:
@@ -20,7 +22,7 @@ async def handle(ctx, request) -> dict:
                for topic in request.topics for p in topic.partitions}
     answer = {"throttle_time_ms": 0, "allow_replication_factor_change": allow_change,
               "error_code": ErrorCode.NONE, "error_message": None, "responses": []}
-    if not ctx.authorize_cluster(AclOperation.ALTER):
+    if not ctx.authorize_cluster(CLUSTER_OPERATION):
         return {**answer, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
     try:
         results = await ctx.broker.partition_admin.alter_reassignments(targets, allow_change, request.timeout_ms)

@@ -2,7 +2,10 @@
 counts (never the credentials), as Kafka 4's ScramImage answers (``kafka-configs --describe
 --entity-type users``).
 
-It needs DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED for the whole request otherwise).
+It needs DESCRIBE on the cluster: otherwise CLUSTER_AUTHORIZATION_FAILED for the whole request,
+without a message, and once more for each user named, with an empty user name, as Kafka's
+``getErrorResponse`` answers (librdkafka 2.16 crashes on a refusal that carries a message and no
+per-user results).
 No users named: every user with a credential. A user named twice: DUPLICATE_RESOURCE; a user
 without credentials: RESOURCE_NOT_FOUND; both with Kafka's messages.
 """
@@ -13,15 +16,15 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..security.acl.codes import AclOperation
 from ..security.sasl.scram_credential import MECHANISM_TYPES
-from .acl_answers import NOT_AUTHORIZED
 
 API_KEY = ApiKey.DESCRIBE_USER_SCRAM_CREDENTIALS
 
 
 async def handle(ctx, request) -> dict:
     if not ctx.authorize_cluster(AclOperation.DESCRIBE):
-        return {"throttle_time_ms": 0, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
-                "error_message": NOT_AUTHORIZED, "results": []}
+        refused = ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+        return {"throttle_time_ms": 0, "error_code": refused, "error_message": None,
+                "results": [_result("", refused, None) for _ in request.users or ()]}
     users = ctx.broker.scram_credentials.users()
     named = [user.name for user in request.users] if request.users else []
     results = []

@@ -13,6 +13,8 @@ from ..partition_admin import PREFERRED, UNCLEAN, PartitionAdminError
 from ..security.acl.codes import AclOperation
 
 API_KEY = ApiKey.ELECT_LEADERS
+#: What the principal must be allowed on the cluster; checked before the request is forwarded too.
+CLUSTER_OPERATION = AclOperation.ALTER
 
 
 async def handle(ctx, request) -> dict:
@@ -20,7 +22,7 @@ async def handle(ctx, request) -> dict:
     election_type = getattr(request, "election_type", PREFERRED)  # v0 elects preferred leaders only
     asked = None if request.topic_partitions is None else \
         [(t.topic, p) for t in request.topic_partitions for p in t.partitions]
-    if not ctx.authorize_cluster(AclOperation.ALTER):
+    if not ctx.authorize_cluster(CLUSTER_OPERATION):
         return _failed(asked, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, None)
     if election_type not in (PREFERRED, UNCLEAN):
         return _failed(asked, ErrorCode.INVALID_REQUEST, f"Unknown election type {election_type}")

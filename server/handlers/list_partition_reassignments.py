@@ -12,13 +12,15 @@ from ..partition_admin import PartitionAdminError
 from ..security.acl.codes import AclOperation
 
 API_KEY = ApiKey.LIST_PARTITION_REASSIGNMENTS
+#: What the principal must be allowed on the cluster; checked before the request is forwarded too.
+CLUSTER_OPERATION = AclOperation.DESCRIBE
 
 
 async def handle(ctx, request) -> dict:
     asked = None if request.topics is None else \
         [(topic.name, index) for topic in request.topics for index in topic.partition_indexes]
     answer = {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "error_message": None, "topics": []}
-    if not ctx.authorize_cluster(AclOperation.DESCRIBE):
+    if not ctx.authorize_cluster(CLUSTER_OPERATION):
         return {**answer, "error_code": ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
     try:
         found = await ctx.broker.partition_admin.list_reassignments(asked)

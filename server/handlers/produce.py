@@ -21,7 +21,16 @@ Kafka answers a record validation failure.
 
 from __future__ import annotations
 
-from odradek.storage.batch_header import HEADER_SIZE, read_header
+import struct
+
+from odradek.storage.batch_header import (
+    ATTRIBUTES_OFFSET,
+    HEADER_SIZE,
+    LOG_OVERHEAD,
+    MAGIC_OFFSET,
+    TRANSACTIONAL_BIT,
+    read_header,
+)
 from odradek.wire import ApiKey, ErrorCode
 
 from ..close_connection import CloseConnection
@@ -34,6 +43,9 @@ API_KEY = ApiKey.PRODUCE
 ADVERTISED_MIN_VERSION = 0  # Kafka 4 advertises v0 but serves v3+; old librdkafka checks for v0
 FIRST_TRANSACTION_ABORTABLE_VERSION = 11
 FIRST_TOPIC_ID_VERSION = 13
+LENGTH_OFFSET = 8  # a batch's batchLength, after its baseOffset
+_INT16 = struct.Struct(">h")
+_INT32 = struct.Struct(">i")
 
 
 async def handle(ctx, request) -> dict | None:
@@ -200,9 +212,26 @@ def _unauthorized(ctx, request, by_id: bool) -> dict | None:
 
 
 def _has_transactional_records(request) -> bool:
-    """Whether a partition's (first) batch is transactional: its header's attributes only."""
-    return any(part.records and len(part.records) >= HEADER_SIZE and read_header(part.records).is_transactional
+    """Whether any batch of the request is transactional (its header's attributes only). Kafka
+    looks at each partition's first batch, and refuses a partition that holds more than one
+    (v3+); odradek takes several, so it looks at every one: a transactional batch behind a plain
+    one must not slip past the transactional id's ACL. Only asked when an authorizer is on."""
+    return any(part.records and _any_transactional(part.records)
                for topic_data in request.topic_data for part in topic_data.partition_data)
+
+
+def _any_transactional(records) -> bool:
+    position, end = 0, len(records)
+    while end - position >= HEADER_SIZE:
+        if records[position + MAGIC_OFFSET] != 2:
+            return False  # not a v2 batch: storage refuses the data, whatever this says
+        if _INT16.unpack_from(records, position + ATTRIBUTES_OFFSET)[0] & TRANSACTIONAL_BIT:
+            return True
+        length = _INT32.unpack_from(records, position + LENGTH_OFFSET)[0]
+        if length < HEADER_SIZE - LOG_OVERHEAD:
+            return False  # malformed: storage refuses it
+        position += LOG_OVERHEAD + length
+    return False
 
 
 def _error(index: int, code: ErrorCode, message: str | None = None) -> dict:

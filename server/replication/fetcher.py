@@ -49,7 +49,7 @@ class LeaderFetcher:
         self.leader = leader
         config = manager.config
         self.connection = BrokerConnection(leader, f"replica-fetcher-{manager.broker_id}-{leader}",
-                                           config.replica_socket_timeout_ms / 1000, config.inter_broker_tls)
+                                           config.replica_socket_timeout_ms / 1000, config.inter_broker_security)
         self.partitions: dict[tuple[str, int], FetchState] = {}
         self.changed = trio.Event()  # partitions added: fetch now rather than after the long poll
         self.cancel_scope = trio.CancelScope()

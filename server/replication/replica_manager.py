@@ -56,9 +56,9 @@ class ReplicaManager:
         self._isr_changes = trio.Event()  # a partition has an ISR change to propose
         self._checkpointed: dict[TopicPartition, int] = {}  # high watermarks at start-up
         self._controller = BrokerConnection(-1, f"broker-{self.broker_id}", config.controller_socket_timeout_ms / 1000,
-                                            config.inter_broker_tls)
+                                            config.inter_broker_security)
         self._leaders = BrokerConnection(-1, f"broker-{self.broker_id}-offsets", config.replica_socket_timeout_ms / 1000,
-                                         config.inter_broker_tls)
+                                         config.inter_broker_security)
         self._leadership_listeners: dict[str, list[LeadershipListener]] = {}
         self._any_leadership_listeners: list = []  # listener(topic, partition, leader_epoch, is_leader)
         self.isr_shrinks = self.isr_expands = 0  # accepted ISR changes, for the metrics

@@ -212,10 +212,44 @@ def test_the_sasl_settings_odradek_serves_are_let_through():
         "sasl.mechanism.inter.broker.protocol=PLAIN", "connection.failed.authentication.delay.ms=0"])
 
 
-def test_brokers_of_a_cluster_do_not_talk_over_sasl_yet():
-    with pytest.raises(ConfigError, match="^inter.broker.listener.name: SASL_PLAINTEXT is a SASL_PLAINTEXT listener"):
-        BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=SCRAM-SHA-256",
-                                     "zookeeper.connect=127.0.0.1:2181", "broker.id=1"])
+CLUSTER_SASL = ["listeners=INTERNAL://:9095", "listener.security.protocol.map=INTERNAL:SASL_PLAINTEXT",
+                "inter.broker.listener.name=INTERNAL", "zookeeper.connect=127.0.0.1:2181", "broker.id=1"]
+SCRAM_LOGIN = ("org.apache.kafka.common.security.scram.ScramLoginModule required "
+               'username="broker" password="broker-secret";')
+
+
+def test_brokers_of_a_cluster_log_in_to_each_other_as_the_jaas_config_says():
+    config = BrokerConfig.load(overrides=[
+        *CLUSTER_SASL, "sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN",
+        "listener.name.internal.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+        'required user_alice="a";',
+        "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
+        f"listener.name.internal.scram-sha-512.sasl.jaas.config={SCRAM_LOGIN}"])
+    login = config.inter_broker_security.sasl
+    assert (login.mechanism, login.username, login.password) == ("SCRAM-SHA-512", "broker", "broker-secret")
+    assert config.inter_broker_security.tls is None and "broker-secret" not in repr(login)
+
+
+def test_a_single_broker_needs_no_login_of_its_own():
+    config = BrokerConfig.load(overrides=["listeners=SASL_PLAINTEXT://:9095", "sasl.enabled.mechanisms=SCRAM-SHA-256"])
+    assert config.inter_broker_security is None
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["sasl.enabled.mechanisms=SCRAM-SHA-256"], "sasl.mechanism.inter.broker.protocol is unset (Kafka's default is GSSAPI"),
+    (["sasl.enabled.mechanisms=SCRAM-SHA-256", "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512"],
+     "sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms"),
+    (["sasl.enabled.mechanisms=OAUTHBEARER", "sasl.mechanism.inter.broker.protocol=OAUTHBEARER"],
+     "sasl.mechanism.inter.broker.protocol=OAUTHBEARER: brokers log in to each other with PLAIN, SCRAM-SHA-256"),
+    (["sasl.enabled.mechanisms=SCRAM-SHA-256", "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256"],
+     "listener.name.internal.scram-sha-256.sasl.jaas.config: the inter-broker listener INTERNAL uses SCRAM-SHA-256"),
+    (["sasl.enabled.mechanisms=SCRAM-SHA-256", "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256",
+      "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"b\";"],
+     "sasl.jaas.config: the ScramLoginModule entry has no username and password"),
+])
+def test_inter_broker_sasl_mistakes_stop_start_up(overrides, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}"):
+        BrokerConfig.load(overrides=[*CLUSTER_SASL, *overrides])
 
 
 def test_security_switches_turned_off_are_let_through():

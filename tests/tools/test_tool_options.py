@@ -36,7 +36,8 @@ def test_topics_create_takes_kafkas_flags():
     ["groups", *BOOT, "--reset-offsets", "--execute", "--dry-run"],
     ["groups", *BOOT, "--describe", "--members", "--state"],  # Kafka: at most one of --members, --offsets, --state
     ["dump-log", "f.log", "--offsets-decoder", "--transaction-log-decoder"],
-    ["configs", *BOOT, "--describe", "--entity-type", "users"],
+    ["configs", *BOOT, "--describe", "--entity-type", "groups"],
+    ["configs", *BOOT, "--zookeeper", "127.0.0.1:2181", "--describe", "--entity-type", "users"],  # both
     ["produce", *BOOT, "--topic", "t", "--compression-codec", "brotli"],
 ])
 def test_invalid_command_lines_are_refused(argv):
@@ -132,3 +133,17 @@ def test_progress_bar_redraws_one_line_on_a_terminal_only():
     piped = io.StringIO()
     ProgressBar("produce", piped).update(stats)
     assert piped.getvalue() == ""
+
+
+def test_configs_zookeeper_takes_scram_credentials_as_kafka_configs_does():
+    from odradek.tools.configs_zookeeper import scram_configs
+
+    args = parse("configs", "--zookeeper", "127.0.0.1:2181/kafka", "--alter", "--entity-type", "users",
+                 "--entity-name", "admin", "--add-config",
+                 "SCRAM-SHA-256=[iterations=8192,password=a],SCRAM-SHA-512=[password=c]")
+    assert args.zookeeper == "127.0.0.1:2181/kafka" and args.bootstrap_server is None
+    assert scram_configs(args.add_config) == {"SCRAM-SHA-256": ("a", 8192), "SCRAM-SHA-512": ("c", 4096)}
+    for wrong in ("SCRAM-SHA-256=[iterations=8192]", "SCRAM-SHA-1=[password=x]", "SCRAM-SHA-256=[password=x,iterations=9]",
+                  "SCRAM-SHA-256=secret"):
+        with pytest.raises(SystemExit):
+            scram_configs([wrong])

@@ -109,6 +109,15 @@ def _login_module(lookup: _Lookup, mechanism: str, module: str, required: bool) 
     return next((entry for entry in entries if entry.login_module == module), None)
 
 
+def find_login_module(props: Mapping[str, str], listener: str, mechanism: str,
+                      module: str) -> tuple[str | None, LoginModuleEntry | None]:
+    """The property holding ``mechanism``'s JAAS config on ``listener`` (most specific first) and
+    its entry for login module ``module``: (None, None) when none is set; ConfigError if invalid."""
+    lookup = _Lookup(props, listener)
+    name, _text = lookup.find("sasl.jaas.config", mechanism)
+    return name, _login_module(lookup, mechanism, module, required=False)
+
+
 def _int(lookup: _Lookup, name: str, default: int, mechanism: str | None = None) -> int:
     key, text = lookup.find(name, mechanism)
     if key is None:
