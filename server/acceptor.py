@@ -1,7 +1,7 @@
 """Accepting client connections within Kafka's connection quotas (``connection_limits``).
 
-This replaces ``trio.serve_listeners`` for the broker's listeners: before each accept the listener
-waits for a free slot and for the creation rate, and each accepted connection is counted (or
+This replaces ``trio.serve_listeners`` for the broker's listeners: after each accept the listener
+waits for the creation rate and a free slot before accepting again, and the connection is counted (or
 refused, closed at once with a throttled log line, if its address has too many), tracked for
 ``connections.max.idle.ms`` (``open_connections``) and uncounted when it ends. Accept errors that
 mean the machine is out of file descriptors or memory pause the listener briefly, as trio does.
@@ -41,7 +41,6 @@ class Acceptor:
     async def _accept_loop(self, listener_name: str, sock: trio.SocketListener, handler, nursery) -> None:
         quotas = self.quotas
         while True:
-            await quotas.wait_for_slot(listener_name)
             try:
                 stream = await sock.accept()
             except OSError as exc:
@@ -51,6 +50,13 @@ class Acceptor:
                                        f"{errno.errorcode[exc.errno]} ({os.strerror(exc.errno)}); pausing it")
                 await trio.sleep(CAPACITY_PAUSE)
                 continue
+            # As Kafka's acceptor: the connection is taken, then the listener waits (accepting no
+            # other) for the creation rate and a free slot before counting and serving it.
+            try:
+                await quotas.wait_for_slot(listener_name)
+            except BaseException:
+                stream.socket.close()
+                raise
             peer = _peer(stream)
             try:
                 quotas.add(listener_name, peer[0])
