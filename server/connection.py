@@ -10,6 +10,13 @@ waiting for the ISR). Its successors are handled meanwhile, at most ``MAX_DEFERR
 behind, and every answer is still sent in request order: each waits for the one before it.
 Without a deferred answer outstanding, answers are sent directly, as before.
 
+A connection that cannot keep up with its answers simply stops being read: the loop is awaiting
+the send, so its requests wait in the socket buffers (TCP pushes back on the client), and it costs
+nothing but its own task. ``last_active`` is stamped on every read and every answer sent, for
+``connections.max.idle.ms`` (``open_connections``). With ``queued.max.request.bytes`` set, requests
+are read through ``_serve_pooled``, which waits for the shared pool (``request_memory``) before
+reading a large one; without it the loop below is the one it always was.
+
 On a TLS listener (SSL, SASL_SSL) the accepted socket is wrapped in TLS first
 (``security/tls_handshake.py``), requests are read a socket read at a time
 (``security/tls_receive.py``), and answers go through the TLS stream with log slices read rather
