@@ -109,25 +109,47 @@ class TooManyConnections(Exception):
 
 
 class _RateLimiter:
-    """Connections per second, as a token bucket holding one second's worth (Kafka measures the
-    rate over its quota windows; a bucket allows the same average with a one-second burst)."""
+    """Connections per second measured as Kafka's connection rate sensors measure them: a ``Rate``
+    over ``quota.window.num`` samples of ``quota.window.size.seconds`` (11 of 1 s), never over less
+    than all but one of them, so a burst of ten seconds' worth passes before any throttling; above
+    the quota the delay is Kafka's, ``(rate - quota) / quota * window``, at most one window."""
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, samples: int = 11, window_ms: int = 1000) -> None:
         self.rate = rate
-        self._tokens = float(rate)
-        self._stamp = time.monotonic()
+        self._samples_max = samples
+        self._window = window_ms
+        self._samples: list[list[float]] = []  # [start ms, last event ms, count]
+        self._current = 0
 
     def delay(self) -> float:
-        """Seconds to wait before the next connection may be accepted (it is counted now)."""
+        """Record a connection now; the seconds to wait before accepting it."""
         if self.rate >= INT_MAX:
             return 0.0
-        now = time.monotonic()
-        self._tokens = min(float(self.rate), self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-        self._tokens -= 1
-        if self._tokens >= 0:
+        now = time.monotonic() * 1000
+        if not self._samples:
+            self._samples.append([now, now, 0.0])
+        sample = self._samples[self._current]
+        if now - sample[0] >= self._window:  # complete: the next one (one extra for the overlap)
+            self._current = (self._current + 1) % (self._samples_max + 1)
+            if self._current >= len(self._samples):
+                self._samples.append([now, now, 0.0])
+            sample = self._samples[self._current]
+            sample[:] = [now, now, 0.0]
+        sample[1], sample[2] = now, sample[2] + 1
+        for old in self._samples:  # purge those without events in the monitored window
+            if now - old[1] >= self._samples_max * self._window:
+                old[:] = [now, now, 0.0]
+        elapsed = now - min(old[0] for old in self._samples)
+        full = int(elapsed // self._window)
+        if full < self._samples_max - 1:
+            elapsed += (self._samples_max - 1 - full) * self._window
+        window = max(elapsed, 1.0)
+        measured = sum(old[2] for old in self._samples) / (window / 1000)
+        if measured <= self.rate:
             return 0.0
-        return -self._tokens / self.rate if self.rate else 3600.0
+        if not self.rate:
+            return self._window / 1000
+        return min(round((measured - self.rate) / self.rate * window), self._window) / 1000
 
 
 class ConnectionQuotas:

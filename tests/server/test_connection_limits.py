@@ -89,3 +89,11 @@ def test_throttled_log_writes_one_line_per_interval_with_a_count(caplog):
         for _ in range(5):
             throttled.warning("kind", "refused")
     assert [r.getMessage() for r in caplog.records] == ["refused"]
+
+
+def test_creation_rate_lets_ten_seconds_worth_through_then_delays_as_kafka():
+    from odradek.server.connection_limits import _RateLimiter
+    limiter = _RateLimiter(5)
+    delays = [limiter.delay() for _ in range(52)]
+    assert delays[:50] == [0.0] * 50
+    assert 0 < delays[50] <= 1.0 and delays[51] >= delays[50]
