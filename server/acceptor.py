@@ -46,7 +46,7 @@ class Acceptor:
             except OSError as exc:
                 if exc.errno not in ACCEPT_CAPACITY_ERRNOS:
                     raise
-                self._refusals.warning("capacity", f"accept on {listener_name} returned "
+                self._refusals.write("capacity", f"accept on {listener_name} returned "
                                        f"{errno.errorcode[exc.errno]} ({os.strerror(exc.errno)}); pausing it")
                 await trio.sleep(CAPACITY_PAUSE)
                 continue
@@ -61,7 +61,7 @@ class Acceptor:
             try:
                 quotas.add(listener_name, peer[0])
             except TooManyConnections as refusal:
-                self._refusals.warning("per-ip " + refusal.ip, f"{refusal} (listener {listener_name})")
+                self._refusals.write("per-ip " + refusal.ip, f"{refusal} (listener {listener_name})")
                 stream.socket.close()
                 continue
             connection = OpenConnection(listener_name, peer[0], f"{peer[0]}:{peer[1]}")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import trio
 
+from .throttled_log import ThrottledLog
+
 log = logging.getLogger("odradek.server")
 
 
@@ -31,6 +33,7 @@ class OpenConnections:
     def __init__(self, max_idle_ms: int) -> None:
         self.max_idle_ms = max_idle_ms
         self.open: set[OpenConnection] = set()
+        self._closing_log = ThrottledLog(log, level=logging.INFO)  # a thousand idle clients: not a thousand lines
 
     async def reap_idle(self) -> None:
         """Close idle connections until cancelled (returns at once if idle connections are kept)."""
@@ -43,6 +46,7 @@ class OpenConnections:
             oldest = time.monotonic() - idle
             for connection in [c for c in self.open if c.last_active < oldest]:
                 connection.idle_closed = True
-                log.info("closing connection from %s on %s: idle for more than connections.max.idle.ms=%d",
-                         connection.peer, connection.listener, self.max_idle_ms)
+                self._closing_log.write("idle", f"closing connection from {connection.peer} on "
+                                        f"{connection.listener}: idle for more than "
+                                        f"connections.max.idle.ms={self.max_idle_ms}")
                 connection.scope.cancel()

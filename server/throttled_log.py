@@ -12,13 +12,14 @@ import time
 
 
 class ThrottledLog:
-    def __init__(self, logger: logging.Logger, interval: float = 10.0) -> None:
+    def __init__(self, logger: logging.Logger, interval: float = 10.0, level: int = logging.WARNING) -> None:
         self._log = logger
+        self._level = level
         self._interval = interval
         self._next: dict[str, float] = {}  # kind -> when a line may be written again
         self._suppressed: dict[str, int] = {}
 
-    def warning(self, kind: str, message: str) -> None:
+    def write(self, kind: str, message: str) -> None:
         """Log ``message`` unless a line of this ``kind`` was written less than an interval ago."""
         now = time.monotonic()
         if now < self._next.get(kind, 0.0):
@@ -28,4 +29,4 @@ class ThrottledLog:
         more = self._suppressed.pop(kind, 0)
         if more:
             message += f" ({more} more like this in the last {self._interval:g}s were not logged)"
-        self._log.warning("%s", message)
+        self._log.log(self._level, "%s", message)
