@@ -8,7 +8,6 @@ Real clients (confluent-kafka, kafka-python) play the well-behaved ones, which m
 from __future__ import annotations
 
 import socket
-import statistics
 import struct
 import subprocess
 import sys
@@ -124,7 +123,8 @@ def test_request_pool_bounds_memory_under_partial_frames_while_clients_keep_work
     assert took < 15
     grown_mb = (rss_kb(broker.pid, "VmHWM") - baseline) / 1024
     sent_mb = sum(8 * MB - left for _, _, left in hostile) / MB
-    print(f"hostile clients pushed {sent_mb:.0f} MB; broker peak RSS grew {grown_mb:.0f} MB; good clients took {took:.1f}s")
+    print(f"hostile clients pushed {sent_mb:.0f} MB; broker peak RSS grew {grown_mb:.0f} MB; "
+          f"good clients took {took:.1f}s")
     assert sent_mb > 40, "the hostile clients could not even push their data at the broker"
     # The pool (50 MB) plus one request over it (Kafka's non-strict pool), plus a small read per
     # connection (64 KB) and the interpreter's slack: nowhere near 200 x 8 MB.
