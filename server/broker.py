@@ -48,7 +48,11 @@ from .features import Features
 from .group_flush import GroupFlusher
 from .groups.group_coordinator import GroupCoordinator
 from .groups.offsets_topic import OFFSETS_TOPIC
+from .acceptor import Acceptor
 from .connection import serve_connection
+from .connection_limits import ConnectionQuotas
+from .open_connections import OpenConnections
+from .request_memory import RequestMemoryPool
 from .listener_sockets import BoundListener, bind_all
 from .listeners import Listener
 from .cluster.cluster_config import ClusterConfig
@@ -72,7 +76,7 @@ from .share.share_group_view import GroupConfigShareView
 from .share.share_partition_manager import SharePartitionManager
 from .share.share_persister import SharePersister
 from .share.share_state_topic import SHARE_STATE_TOPIC
-from .startup_error import StartupError
+from .startup_error import ConfigError, StartupError
 from .stats import BrokerStats
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
@@ -120,6 +124,13 @@ class Broker:
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
         self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
         self.stats = BrokerStats()
+        # Holding up under load: request memory, connection quotas, idle connections (issue 18)
+        queued = config.queued_max_request_bytes
+        self.request_memory = RequestMemoryPool(queued) if queued > 0 else None
+        self.connection_quotas = ConnectionQuotas(config.connection_limits, config.listener_config.inter_broker,
+                                                  [item.name for item in config.listener_config.listeners])
+        self.open_connections = OpenConnections(config.connections_max_idle_ms)
+        self.acceptor = Acceptor(self.connection_quotas, self.open_connections)
         self.web = _web_server(self)  # None unless metrics.port is set
         if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
@@ -220,10 +231,11 @@ class Broker:
                 nursery.start_soon(self.log_dir_moves.run)
                 if self.web is not None:
                     await nursery.start(self.web.run)
+                nursery.start_soon(self.open_connections.reap_idle)
                 for listener in bound:
                     self.stats.network.listening(listener.listener.name)
                     handler = partial(serve_connection, self, listener.listener.name)
-                    nursery.start_soon(partial(trio.serve_listeners, handler, listener.sockets))
+                    nursery.start_soon(self.acceptor.serve, listener.listener.name, listener.sockets, handler)
                 if self.cluster is not None:
                     await nursery.start(self.cluster.run)  # returns once registered in ZooKeeper
                 task_status.started([address for listener in bound for address in listener.addresses])
@@ -290,6 +302,10 @@ class Broker:
         self.logs.set_broker_props(effective)
         self.maintenance.reconfigure(effective)
         self.group_configs.reconfigure(effective)
+        try:
+            self.connection_quotas.reconfigure(effective)
+        except ConfigError as exc:
+            log.warning("connection limits unchanged: %s", exc)
 
 
 def _web_server(broker):

@@ -17,6 +17,7 @@ from odradek.storage.config_def import ConfigDef
 from odradek.storage.errors import InvalidConfigError
 from odradek.storage.log_config import LogConfig
 
+from .connection_limits import ConnectionLimits
 from .known_configs import config_type
 from .listener_config import DEFAULT_LISTENERS, ListenerConfig
 from .listeners import Listener, parse_listeners
@@ -102,6 +103,10 @@ class BrokerConfig:
         self.sasl_listeners
         self.inter_broker_security
         self.log_dirs
+        self.connection_limits
+        queued = self.queued_max_request_bytes
+        if 0 < queued < self.socket_request_max_bytes:
+            raise ConfigError("queued.max.request.bytes must be larger or equal to socket.request.max.bytes")
         try:
             LogConfig.from_props(self.props, {})  # the log.* defaults every topic falls back to
         except InvalidConfigError as exc:
@@ -211,6 +216,21 @@ class BrokerConfig:
     @property
     def socket_request_max_bytes(self) -> int:
         return self.get_int("socket.request.max.bytes", 104857600)
+
+    @property
+    def queued_max_request_bytes(self) -> int:
+        """The memory pool for requests being received, shared by all connections; -1 (or 0): none."""
+        return self.get_int("queued.max.request.bytes", -1)
+
+    @property
+    def connections_max_idle_ms(self) -> int:
+        """Close a connection idle this long; negative: never."""
+        return self.get_int("connections.max.idle.ms", 600000)
+
+    @cached_property
+    def connection_limits(self) -> ConnectionLimits:
+        """``max.connections`` and its kin (``connection_limits``)."""
+        return ConnectionLimits.from_props(self.props, [item.name for item in self.listener_config.listeners])
 
     @property
     def socket_send_buffer_bytes(self) -> int:

@@ -10,6 +10,13 @@ waiting for the ISR). Its successors are handled meanwhile, at most ``MAX_DEFERR
 behind, and every answer is still sent in request order: each waits for the one before it.
 Without a deferred answer outstanding, answers are sent directly, as before.
 
+A connection that cannot keep up with its answers simply stops being read: the loop is awaiting
+the send, so its requests wait in the socket buffers (TCP pushes back on the client), and it costs
+nothing but its own task. ``last_active`` is stamped on every read and every answer sent, for
+``connections.max.idle.ms`` (``open_connections``). With ``queued.max.request.bytes`` set, requests
+are read through ``_serve_pooled``, which waits for the shared pool (``request_memory``) before
+reading a large one; without it the loop below is the one it always was.
+
 On a TLS listener (SSL, SASL_SSL) the accepted socket is wrapped in TLS first
 (``security/tls_handshake.py``), requests are read a socket read at a time
 (``security/tls_receive.py``), and answers go through the TLS stream with log slices read rather
@@ -22,6 +29,7 @@ import itertools
 import logging
 from collections import deque
 from functools import partial
+from time import monotonic
 
 import trio
 
@@ -30,6 +38,8 @@ from odradek.wire import FrameSplitter, FramingError
 from .close_connection import CloseConnection
 from .deferred_response import Deferred
 from .dispatch import dispatch
+from .open_connections import OpenConnection
+from .request_memory import SMALL_REQUEST, RequestMemoryPool
 from .response_writer import send_chunks, send_chunks_copied
 from .security.session import Session
 from .security.tls_handshake import handshake
@@ -39,11 +49,13 @@ from .socket_options import apply_socket_options
 log = logging.getLogger("odradek.server")
 
 RECEIVE_CHUNK = 1 << 20
+FRAME_PREFIX = 4  # the int32 length before every request
 MAX_DEFERRED = 5  # answers not yet sent, behind a deferred one (max.in.flight.requests.per.connection)
 _connection_numbers = itertools.count()
 
 
-async def serve_connection(broker, listener_name: str, stream: trio.SocketStream) -> None:
+async def serve_connection(broker, listener_name: str, stream: trio.SocketStream,
+                           tracked: OpenConnection | None = None) -> None:
     peer = _peer_name(stream)
     connection_id = f"{listener_name}-{peer}-{next(_connection_numbers)}"
     config = broker.config
@@ -53,6 +65,8 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
     receive, send = stream.receive_some, send_chunks
     tls = config.listener_tls.get(listener_name)
+    if tracked is None:
+        tracked = OpenConnection(listener_name, _peer_host(stream), peer)
     if tls is not None:
         stream = await handshake(stream, tls, session, peer)
         if stream is None:
@@ -60,15 +74,21 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         receive, send = partial(receive_buffered, stream), send_chunks_copied
     max_frame = config.socket_request_max_bytes
     splitter = FrameSplitter(max_frame if sasl is None else sasl.frame_limit(max_frame))
+    pool = broker.request_memory
     broker.stats.network.opened(listener_name)
     try:
         async with stream, trio.open_nursery() as nursery:
-            answers = _OrderedAnswers(stream, nursery, send)
+            answers = _OrderedAnswers(stream, nursery, send, tracked)
+            if pool is not None:
+                await _serve_pooled(broker, pool, receive, splitter, answers, tracked, peer, listener_name,
+                                    connection_id, session, sasl, max_frame)
+                return
             while True:
                 data = await receive(RECEIVE_CHUNK)
                 if not data:
                     await answers.drain()
                     return
+                tracked.last_active = monotonic()
                 for frame in splitter.feed(data):
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
                     if response is not None:
@@ -90,11 +110,53 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         broker.connection_closed(connection_id)
 
 
+async def _serve_pooled(broker, pool: RequestMemoryPool, receive, splitter: FrameSplitter,
+                        answers: "_OrderedAnswers", tracked: OpenConnection, peer: str, listener_name: str,
+                        connection_id: str, session, sasl, max_frame: int) -> None:
+    """The request loop under ``queued.max.request.bytes`` (``request_memory``).
+
+    A request larger than ``SMALL_REQUEST`` is read only once the pool has granted its announced
+    size: until then the connection reads nothing (it is muted). Reads are sized so that no more
+    than ``SMALL_REQUEST`` bytes beyond what the pool granted are ever taken from the socket.
+    """
+    reserved = 0  # bytes granted to the request being received
+    try:
+        while True:
+            if not reserved:
+                size = splitter.next_size()
+                if size is not None and size > SMALL_REQUEST:
+                    await pool.acquire(size)
+                    reserved = size
+            wanted = min(RECEIVE_CHUNK, reserved + FRAME_PREFIX - splitter.buffered) if reserved else SMALL_REQUEST
+            data = await receive(wanted)
+            if not data:
+                await answers.drain()
+                return
+            tracked.last_active = monotonic()
+            for frame in splitter.feed(data):
+                response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
+                if reserved:  # this frame was the one granted (reads stop at its end): handled, so free
+                    pool.release(reserved)
+                    reserved = 0
+                if response is not None:
+                    await answers.send(response)
+                if sasl is not None and sasl.failure is not None:
+                    await answers.drain()
+                    raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+            if sasl is not None:
+                splitter.max_frame_size = sasl.frame_limit(max_frame)
+    finally:
+        if reserved:
+            pool.release(reserved)
+
+
 class _OrderedAnswers:
     """Sends a connection's answers in request order, letting deferred ones finish meanwhile."""
 
-    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery, send=send_chunks):
+    def __init__(self, stream: trio.abc.Stream, nursery: trio.Nursery, send=send_chunks,
+                 tracked: OpenConnection | None = None):
         self._stream = stream
+        self._tracked = tracked  # its last_active is set as each answer goes out
         self._nursery = nursery
         self._send = send  # send_chunks, or send_chunks_copied on a TLS stream
         self._sent: deque[trio.Event] = deque()  # set once each queued answer is sent, oldest first
@@ -104,6 +166,8 @@ class _OrderedAnswers:
             self._sent.popleft()
         if not self._sent and not isinstance(response, Deferred):
             await self._send(self._stream, response)  # nothing waiting: straight out
+            if self._tracked is not None:
+                self._tracked.last_active = monotonic()
             return
         if len(self._sent) >= MAX_DEFERRED:
             await self._sent[0].wait()
@@ -122,6 +186,8 @@ class _OrderedAnswers:
         if previous is not None:
             await previous.wait()
         await self._send(self._stream, chunks)
+        if self._tracked is not None:
+            self._tracked.last_active = monotonic()
         sent.set()
 
 

@@ -39,8 +39,10 @@ from .dynamic_config_defs import (
     definition,
     listener_config,
 )
+from .connection_limits import ConnectionLimits
 from .known_configs import KAFKA_BROKER_CONFIGS
 from .listeners import parse_listener
+from .startup_error import ConfigError
 
 DYNAMIC_CONFIGS_FILE = "odradek-broker-configs.json"
 _FORMAT_VERSION = 1
@@ -187,6 +189,12 @@ def check_reconfiguration(current: Mapping[str, str], proposed: Mapping[str, str
             limit = (f"value should be at least half the current value {old}" if new < old // 2
                      else f"value should not be greater than double the current value {old}")
             raise _reconfiguration_error(f"Dynamic thread count update validation failed for {name}={new}, {limit}")
+    if any(proposed.get(name) != current.get(name) for name in ("max.connections.per.ip",
+                                                                "max.connections.per.ip.overrides")):
+        try:
+            ConnectionLimits.from_props(proposed, [])
+        except ConfigError as exc:
+            raise _reconfiguration_error(str(exc)) from None
     old, new = _int(current, "log.cleaner.threads"), threads
     if new < 1:
         raise _reconfiguration_error("Log cleaner threads should be at least 1")

@@ -74,6 +74,15 @@ class FrameSplitter:
             self._start = start
         return frames
 
+    def next_size(self) -> int | None:
+        """The announced size of the frame being received, once its length prefix is in (else None)."""
+        if self._buffered < _PREFIX:
+            return None
+        first, start = self._chunks[0], self._start
+        if len(first) - start >= _PREFIX:
+            return _LENGTH.unpack_from(first, start)[0]
+        return _LENGTH.unpack(self._take(_PREFIX, consume=False))[0]
+
     @property
     def buffered(self) -> int:
         """Bytes received but not yet returned as a frame."""

@@ -68,3 +68,15 @@ def test_any_split_of_the_stream_gives_the_same_frames(payloads, data):
         frames += splitter.feed(stream[previous:cut])
         previous = cut
     assert frames == payloads and splitter.buffered == 0
+
+
+def test_next_size_is_the_announced_size_of_the_frame_being_received():
+    splitter = FrameSplitter(1 << 20)
+    assert splitter.next_size() is None
+    data = frame(b"done") + frame(b"y" * 1000)
+    assert splitter.feed(data[:8 + 2]) == [b"done"]  # the second prefix only half in
+    assert splitter.next_size() is None
+    assert splitter.feed(data[10:13]) == []  # prefix split across two chunks
+    assert splitter.next_size() == 1000
+    assert splitter.feed(data[13:]) == [b"y" * 1000]
+    assert splitter.next_size() is None
