@@ -89,7 +89,10 @@ class Broker:
         threading.Thread(target=self._drain, args=(self._process, ready, found), daemon=True,
                          name=f"odradek-log-{self._process.pid}").start()
         if not ready.wait(self.start_timeout) or "port" not in found:
-            code = self._process.poll()
+            try:  # its output ended: it is exiting (wait for its code), or it hangs
+                code = self._process.wait(5) if ready.is_set() else self._process.poll()
+            except subprocess.TimeoutExpired:
+                code = None
             self.stop(signal.SIGKILL)
             why = f"exited with code {code}" if code is not None else f"was not ready within {self.start_timeout}s"
             raise BrokerError(f"odradek broker {why}:\n{self.log_text()}")

@@ -70,7 +70,10 @@ class Cluster:
         ready = threading.Event()
         threading.Thread(target=self._drain, args=(self._process, ready), daemon=True).start()
         if not ready.wait(self.start_timeout) or not self.bootstrap:
-            code = self._process.poll()
+            try:  # its output ended: it is exiting (wait for its code), or it hangs
+                code = self._process.wait(5) if ready.is_set() else self._process.poll()
+            except subprocess.TimeoutExpired:
+                code = None
             self.stop()
             why = f"exited with code {code}" if code is not None else f"was not ready within {self.start_timeout}s"
             raise BrokerError(f"odradek cluster {why}:\n{self.log_text()}")
