@@ -37,6 +37,8 @@ from .wire_client import WireClient
 BROKER_FIXTURES = ("broker", "module_broker")
 CLUSTER_FIXTURES = ("cluster", "own_cluster")  # the shared cluster, and a module's cluster for one test
 TOPIC_MAX_LENGTH = 200  # unless the module says less
+#: A user's project run by test_testing_plugin.py in a pytest of its own, not collected with ours.
+collect_ignore = ["testing_example"]
 
 
 def pytest_configure(config):

@@ -63,6 +63,9 @@ from .log_dir_moves import LogDirMoves
 from .log_maintenance import LogMaintenance
 from .partition_admin import LocalPartitionAdmin
 from .producer_ids import ProducerIdAllocator
+from .quotas.client_quotas import ClientQuotas
+from .quotas.stores import FileQuotaStore
+from .quotas.throttled_routes import install as install_throttled_routes
 from .routes import CLUSTER_ROUTES, ROUTES
 from .security.acl.acl_admin import AclAdmin
 from .security.acl.acl_file import FileAclStore
@@ -150,6 +153,11 @@ class Broker:
             self.producer_ids = ZkProducerIdBlocks(self.cluster)
             self.partition_admin = ClusterPartitionAdmin(self.cluster)
             self.routes = CLUSTER_ROUTES
+        # client quotas: Produce/Fetch count bytes against them only while some byte rate is set
+        plain_routes = self.routes
+        self.client_quotas = ClientQuotas(FileQuotaStore(self.logs.dirs.metadata_dir) if self.cluster is None
+                                          else self.cluster.client_quotas, config.props)
+        self.client_quotas.on_change = lambda: install_throttled_routes(self, plain_routes)
         # authorizer.class.name set: every request is authorized with ACLs (kept in the metadata
         # directory alone, in ZooKeeper in a cluster); unset: ``authorizer`` is None, nothing is checked
         self.authorizer: Authorizer | None = None
@@ -279,6 +287,7 @@ class Broker:
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
                 self.group_configs.load()
                 self.scram_credentials.load()
+                self.client_quotas.load()
                 self.producer_ids.load()
                 self.load_acls()
             except OSError as exc:

@@ -8,7 +8,9 @@ connections at once.
 The one exception is an answer that only waits (``deferred_response``: a Produce with acks=all
 waiting for the ISR). Its successors are handled meanwhile, at most ``MAX_DEFERRED`` answers
 behind, and every answer is still sent in request order: each waits for the one before it.
-Without a deferred answer outstanding, answers are sent directly, as before.
+Without a deferred answer outstanding, answers are sent directly, as before. A client over its
+quota (``quotas``) is answered at once and then muted: nothing more is read from it until its
+throttle time is over, as Kafka mutes the channel (KIP-219).
 
 A connection that cannot keep up with its answers simply stops being read: the loop is awaiting
 the send, so its requests wait in the socket buffers (TCP pushes back on the client), and it costs
@@ -93,6 +95,9 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
                     if response is not None:
                         await answers.send(response)
+                    if session.muted_until:  # throttled by a client quota: read nothing until then
+                        await trio.sleep_until(session.muted_until)
+                        session.muted_until = 0.0
                     if sasl is not None and sasl.failure is not None:  # answered; now hang up, as Kafka does
                         await answers.drain()
                         raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)

@@ -30,6 +30,7 @@ from .group_configs import ZkGroupConfigStore
 from ..security.acl.authorizer_config import authorizer_enabled
 from ..security.acl.zk_acls import ZkAclStore
 from .user_scram import ZkScramStore
+from .client_quotas import ZkQuotaStore
 from .metadata_cache import MetadataCache
 from .topic_configs import TopicConfigs
 from ..controller.liveness import watch_controller
@@ -57,6 +58,7 @@ class ClusterMember:
         # the ACLs, when authorizer.class.name turns authorization on
         self.acls = ZkAclStore(self.zk) if authorizer_enabled(broker.config.props) else None
         self.user_scram = ZkScramStore(self.zk, broker, self.config_changes)
+        self.client_quotas = ZkQuotaStore(self.zk, broker, self.config_changes)  # after user_scram: shares users/
         self.replicas = ReplicaManager(broker, config, self.metadata, self.listener, self.topic_configs.read)
         self.controller = None  # the Controller, while this broker is it
         self.forwarder = Forwarder(self)  # requests for the controller, when this broker is not it

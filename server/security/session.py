@@ -24,6 +24,8 @@ class Session:
     principal: KafkaPrincipal = ANONYMOUS
     authenticated: bool = True  # False on a SASL listener until the SASL exchange succeeds
     sasl: Any = None  # on a SASL listener, the connection's SaslAuthenticator (security.sasl)
+    #: trio time until which the connection reads no request: throttled by a client quota (KIP-219)
+    muted_until: float = 0.0
 
     @classmethod
     def for_connection(cls, listener: str, security_protocol: str, client_host: str) -> "Session":
