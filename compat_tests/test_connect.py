@@ -241,3 +241,52 @@ def test_standalone_worker_runs_a_file_source(module_broker, clients, tmp_path, 
     finally:
         code = worker.stop()
         print(f"--- Connect standalone worker (exit code {code}) ---\n{worker.log_text()[-30000:]}")
+
+
+def wait_state(worker: ConnectWorker, name: str, state: str) -> None:
+    wait_for(lambda: (worker.status(name) or {}).get("connector", {}).get("state") == state, WAIT,
+             f"{name} {state}")
+
+
+def test_connector_offsets_read_altered_and_reset_over_rest(workers, module_broker, clients, tmp_path, topic):
+    """KIP-875's offsets endpoints: a stopped sink's consumer group offsets and a stopped source's
+    offsets-topic entries read, a sink rewound, a source's offsets reset (both read back)."""
+    group = f"{topic}-cluster"
+    create_topic(clients, module_broker, topic)
+    (worker,) = workers(1, group)
+    source_file, sink_file = tmp_path / "in.txt", tmp_path / "out.txt"
+    lines = [f"offsets line {n}" for n in range(20)]
+    append_lines(source_file, lines)
+    worker.put_connector("file-source", {"connector.class": SOURCE, "tasks.max": 1,
+                                         "file": str(source_file), "topic": topic})
+    worker.put_connector("file-sink", {"connector.class": SINK, "tasks.max": 1,
+                                       "file": str(sink_file), "topics": topic})
+    wait_for(lambda: file_lines(sink_file) == lines, WAIT, "the sink file to hold the lines")
+    size = source_file.stat().st_size
+    wait_for(lambda: committed_source_position(clients, module_broker, f"{group}-offsets", "file-source") == size,
+             WAIT, "the source's file position in the offsets topic")
+    wait_for(lambda: sink_committed(clients, module_broker, "file-sink", topic) == len(lines),
+             WAIT, "the sink's committed offset")
+    for name in ("file-source", "file-sink"):
+        worker.request("PUT", f"/connectors/{name}/stop")
+        wait_state(worker, name, "STOPPED")
+
+    sink_partition = {"kafka_topic": topic, "kafka_partition": 0}
+    assert worker.request("GET", "/connectors/file-sink/offsets") == \
+        {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": len(lines)}}]}
+    assert worker.request("GET", "/connectors/file-source/offsets") == \
+        {"offsets": [{"partition": {"filename": str(source_file)}, "offset": {"position": size}}]}
+
+    worker.request("PATCH", "/connectors/file-sink/offsets",
+                   {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": 15}}]})
+    assert worker.request("GET", "/connectors/file-sink/offsets") == \
+        {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": 15}}]}
+    worker.request("DELETE", "/connectors/file-source/offsets")
+    assert worker.request("GET", "/connectors/file-source/offsets") == {"offsets": []}
+
+    for name in ("file-source", "file-sink"):
+        worker.request("PUT", f"/connectors/{name}/resume")
+    # the source reads its file again from the start, the sink rewrites from offset 15 on
+    expected = lines + lines[15:] + lines
+    wait_for(lambda: file_lines(sink_file) == expected, WAIT, f"the sink file to hold {expected}")
+    assert read_topic(clients, module_broker, topic, 2 * len(lines)) == lines + lines

@@ -23,12 +23,14 @@ from confluent_kafka.admin import ConfigResource, NewTopic
 
 from .clients import ck_produce
 from .java.jvm_app import wait_for
+from .java.kafka_tool import run_tool
 from .java.streams_app import StreamsApp
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0}
 RUNS_AGAINST_KAFKA_TOO = True
 pytestmark = pytest.mark.usefixtures("apps_jars")
 
+RESETTER = "org.apache.kafka.tools.StreamsResetter"  # what kafka-streams-application-reset.sh runs
 WAIT = 180.0  # seconds: a dead instance's transaction times out (10 s), its session too (6 s), a rebalance
 VOCABULARY = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
               "sigma tau upsilon phi chi psi omega").split()
@@ -70,10 +72,9 @@ class CommittedTable:
     """The last committed value per key of a topic (a Streams output read as a table): every
     partition read with ``read_committed``, Streams' long values decoded."""
 
-    def __init__(self, clients, broker, topic: str, partitions: int):
+    def __init__(self, clients, broker, topic: str, partitions: int, start: int = confluent_kafka.OFFSET_BEGINNING):
         self.consumer = clients.ck_consumer(broker, **{"isolation.level": "read_committed"})
-        self.consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING)
-                              for p in range(partitions)])
+        self.consumer.assign([confluent_kafka.TopicPartition(topic, p, start) for p in range(partitions)])
         self.values: dict[str, int] = {}
 
     def poll(self) -> dict[str, int]:
@@ -180,3 +181,34 @@ def test_windowed_count_restored_from_its_changelog(instances, module_broker, cl
     assert restored and sum(int(count) for _, count in restored) > 0, restarted.log_text()
     assert topic_config(clients, module_broker, f"{application}-windowed-counts-changelog",
                         "cleanup.policy") == "compact,delete"
+
+
+def test_application_reset_tool_lets_the_app_count_from_scratch(instances, module_broker, clients, tmp_path, topic):
+    """kafka-streams-application-reset (StreamsResetter) with --force: the stopped instance's member
+    removed from the group, the input's committed offsets rewound, the internal topics (changelog,
+    repartition) deleted; run again, the app counts the same words once, not twice."""
+    application = f"{topic}-app"
+    input_topic, output_topic = f"{topic}-lines", f"{topic}-counts"
+    create_topics(clients, module_broker, {input_topic: 2, output_topic: 1})
+    lines = ["one two three", "two three", "three"]
+    expected = {"one": 1, "two": 2, "three": 3}
+    ck_produce(clients.ck_producer(module_broker), input_topic, [(None, line.encode()) for line in lines])
+    first = instances("first", "wordcount", streams_properties(module_broker, application, tmp_path / "state-1",
+                                                                input_topic, output_topic))
+    first.wait_running()
+    CommittedTable(clients, module_broker, output_topic, 1).wait_equal(expected, "the first counts")
+    first.stop()
+    first_end = clients.ck_consumer(module_broker).get_watermark_offsets(
+        confluent_kafka.TopicPartition(output_topic, 0), timeout=10)[1]
+
+    reset = run_tool(RESETTER, "--bootstrap-server", module_broker.bootstrap, "--application-id", application,
+                     "--input-topics", input_topic, "--force")
+    assert "Done." in reset.stdout, reset.stdout
+    topics = clients.ck_admin(module_broker).list_topics(timeout=10).topics
+    assert not [name for name in topics if name.startswith(f"{application}-")]
+
+    again = instances("again", "wordcount", streams_properties(module_broker, application, tmp_path / "state-2",
+                                                                input_topic, output_topic))
+    again.wait_running()
+    CommittedTable(clients, module_broker, output_topic, 1, start=first_end).wait_equal(
+        expected, "the second run's counts: the same words counted once")
