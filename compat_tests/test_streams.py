@@ -22,18 +22,28 @@ import pytest
 from confluent_kafka.admin import ConfigResource, NewTopic
 
 from .clients import ck_produce
+from .java.jars import JavaUnavailable
 from .java.jvm_app import wait_for
 from .java.kafka_tool import run_tool
-from .java.streams_app import StreamsApp
+from .java.streams_app import StreamsApp, compiled_classes
 
 BROKER_OVERRIDES = {"group.initial.rebalance.delay.ms": 0}
 RUNS_AGAINST_KAFKA_TOO = True
-pytestmark = pytest.mark.usefixtures("apps_jars")
+pytestmark = pytest.mark.usefixtures("apps_jars", "streams_program")
 
 RESETTER = "org.apache.kafka.tools.StreamsResetter"  # what kafka-streams-application-reset.sh runs
 WAIT = 180.0  # seconds: a dead instance's transaction times out (10 s), its session too (6 s), a rebalance
 VOCABULARY = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho "
               "sigma tau upsilon phi chi psi omega").split()
+
+
+@pytest.fixture(scope="module")
+def streams_program():
+    """The Streams programs compiled (once per source text); without javac the tests skip."""
+    try:
+        compiled_classes()
+    except JavaUnavailable as missing:
+        pytest.skip(f"the Kafka Streams programs need a JDK: {missing}")
 
 
 @pytest.fixture
@@ -212,3 +222,49 @@ def test_application_reset_tool_lets_the_app_count_from_scratch(instances, modul
     again.wait_running()
     CommittedTable(clients, module_broker, output_topic, 1, start=first_end).wait_equal(
         expected, "the second run's counts: the same words counted once")
+
+
+def test_static_member_restarted_within_its_session_takes_its_place_back(instances, module_broker, clients, tmp_path, topic):
+    """Static membership (KIP-345): the group's first instance (its leader) SIGKILLed and restarted
+    with the same group.instance.id, long before its session expires, takes its own place back:
+    the group holds two members, not a third beside the dead one, and the counts stay exact.
+    (Kafka Streams rebalances once then anyway, against Kafka too: the restarted instance's
+    subscription says its state is gone.)"""
+    application = f"{topic}-app"
+    input_topic, output_topic = f"{topic}-lines", f"{topic}-counts"
+    create_topics(clients, module_broker, {input_topic: 4, output_topic: 1})
+
+    def properties(name: str) -> dict[str, object]:
+        return {**streams_properties(module_broker, application, tmp_path / f"state-{name}", input_topic, output_topic),
+                "group.instance.id": name, "consumer.session.timeout.ms": 60_000}
+    first = instances("first", "wordcount", properties("first"))
+    first.wait_running()
+    second = instances("second", "wordcount", properties("second"))
+    second.wait_running()
+
+    producer = clients.ck_producer(module_broker)
+    expected: collections.Counter[str] = collections.Counter()
+    table = CommittedTable(clients, module_broker, output_topic, 1)
+
+    def count(lines: list[str]) -> None:
+        ck_produce(producer, input_topic, [(str(n).encode(), line.encode()) for n, line in enumerate(lines)])
+        expected.update(word for line in lines for word in line.split())
+        table.wait_equal(dict(expected), "the word counts")
+    words = random.Random(345)
+    count([" ".join(words.choice(VOCABULARY) for _ in range(5)) for _ in range(200)])
+    admin = clients.ck_admin(module_broker)
+
+    def members() -> list:
+        return admin.describe_consumer_groups([application])[application].result(30).members
+    before = members()
+    assert sorted(m.group_instance_id for m in before) == ["first-1", "second-1"]  # Streams adds the thread
+
+    first.kill()
+    restarted = instances("first-again", "wordcount", properties("first"))
+    restarted.wait_running()
+    count([" ".join(words.choice(VOCABULARY) for _ in range(5)) for _ in range(200)])
+    after = members()
+    assert sorted(m.group_instance_id for m in after) == ["first-1", "second-1"]
+    replaced = {m.group_instance_id: m.member_id for m in before}
+    assert {m.group_instance_id: m.member_id for m in after}["first-1"] != replaced["first-1"]
+    assert {m.group_instance_id: m.member_id for m in after}["second-1"] == replaced["second-1"]

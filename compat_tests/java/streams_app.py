@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .jars import APPS_CACHE, HERE, apps_classpath
+from .jars import APPS_CACHE, HERE, JavaUnavailable, apps_classpath
 from .jvm_app import JvmApp, wait_for
 
 SOURCE = HERE / "StreamsScenarios.java"
@@ -25,7 +25,7 @@ RUNNING_TIMEOUT = 120.0  # seconds: JVM start, group join, changelog restoration
 
 def compiled_classes() -> Path:
     if shutil.which("javac") is None:
-        raise RuntimeError("javac not found on PATH (a JDK, not only a JRE, compiles the Streams programs)")
+        raise JavaUnavailable("javac not found on PATH (a JDK, not only a JRE, compiles the Streams programs)")
     digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
     target = CLASSES / digest
     if not (target / f"{MAIN}.class").exists():
