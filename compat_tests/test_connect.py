@@ -48,13 +48,20 @@ def workers(module_broker, tmp_path):
         made = [ConnectWorker(tmp_path / f"{group}-worker-{len(started) + n}", module_broker.bootstrap,
                               worker_properties) for n in range(count)]
         started.extend(made)
-        threads = [threading.Thread(target=worker.start) for worker in made]  # JVMs start side by side
+        failures: list[BaseException] = []
+
+        def start_one(worker: ConnectWorker) -> None:
+            try:
+                worker.start()
+            except BaseException as failure:  # noqa: BLE001 - raised again below, in the test
+                failures.append(failure)
+        threads = [threading.Thread(target=start_one, args=(worker,)) for worker in made]  # JVMs side by side
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        for worker in made:
-            worker._answers()  # fails with the log if one did not come up
+        if failures:
+            raise failures[0]
         return made
 
     yield start
@@ -109,6 +116,12 @@ def connector_placement(worker: ConnectWorker, name: str) -> dict[str, str] | No
             **{f"task-{task['id']}": task["worker_id"] for task in status["tasks"]}}
 
 
+def runs_only_on(worker: ConnectWorker, name: str) -> bool:
+    """The connector and all its tasks RUNNING on ``worker``, as the worker's REST API says."""
+    placement = connector_placement(worker, name)
+    return placement is not None and set(placement.values()) == {worker.worker_id}
+
+
 def committed_source_position(clients, broker, offsets_topic: str, connector: str) -> int | None:
     """The last file position the worker committed for ``connector`` in its offsets topic."""
     consumer = clients.ck_consumer(broker)
@@ -138,6 +151,7 @@ def sink_committed(clients, broker, connector: str, topic: str) -> int | None:
     return result.topic_partitions[0].offset
 
 
+@pytest.mark.slow  # 45-80 s: two JVMs, a session timeout and a scheduled rebalance delay
 def test_distributed_workers_move_lines_and_survive_a_killed_worker(workers, module_broker, clients, tmp_path, topic):
     group = f"{topic}-cluster"
     create_topic(clients, module_broker, topic)
@@ -169,8 +183,8 @@ def test_distributed_workers_move_lines_and_survive_a_killed_worker(workers, mod
     survivor = second if victim is first else first
     victim.kill()
     for name in ("file-source", "file-sink"):
-        wait_for(lambda: (set((connector_placement(survivor, name) or {"": ""}).values()) == {survivor.worker_id}),
-                 WAIT, f"{name} and its task RUNNING on the surviving worker {survivor.worker_id}")
+        wait_for(lambda: runs_only_on(survivor, name), WAIT,
+                 f"{name} and its task RUNNING on the surviving worker {survivor.worker_id}")
 
     more = [f"line {n} of the second part" for n in range(50)]
     append_lines(source_file, more)
@@ -179,11 +193,13 @@ def test_distributed_workers_move_lines_and_survive_a_killed_worker(workers, mod
 
     # Connect's own topics, created by the workers, are compacted as Connect requires
     admin = clients.ck_admin(module_broker)
-    resources = [ConfigResource(ConfigResource.Type.TOPIC, f"{group}-{kind}") for kind in ("configs", "offsets", "status")]
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, f"{group}-{kind}")
+                 for kind in ("configs", "offsets", "status")]
     for resource, future in admin.describe_configs(resources).items():
         assert future.result(30)["cleanup.policy"].value == "compact", resource
 
 
+@pytest.mark.slow  # 60-80 s, as above
 def test_exactly_once_source_survives_a_killed_worker(workers, module_broker, clients, tmp_path, topic):
     group = f"{topic}-cluster"
     create_topic(clients, module_broker, topic)
@@ -211,8 +227,8 @@ def test_exactly_once_source_survives_a_killed_worker(workers, module_broker, cl
         read_topic(clients, module_broker, topic, 30, isolation="read_committed")
         victim.kill()
         written_at_kill = len(written)
-        wait_for(lambda: set((connector_placement(survivor, "eos-source") or {"": ""}).values()) == {survivor.worker_id},
-                 WAIT, f"eos-source RUNNING on the surviving worker {survivor.worker_id}")
+        wait_for(lambda: runs_only_on(survivor, "eos-source"), WAIT,
+                 f"eos-source RUNNING on the surviving worker {survivor.worker_id}")
         read_topic(clients, module_broker, topic, len(written) + 30, isolation="read_committed")
     finally:
         stop_writing.set()
@@ -250,43 +266,75 @@ def wait_state(worker: ConnectWorker, name: str, state: str) -> None:
 
 def test_connector_offsets_read_altered_and_reset_over_rest(workers, module_broker, clients, tmp_path, topic):
     """KIP-875's offsets endpoints: a stopped sink's consumer group offsets and a stopped source's
-    offsets-topic entries read, a sink rewound, a source's offsets reset (both read back)."""
+    offsets-topic entries read, a sink rewound, a source's offsets reset (both read back). The
+    connectors are named apart from other tests': a sink's group, connect-<name>, is the broker's."""
     group = f"{topic}-cluster"
     create_topic(clients, module_broker, topic)
     (worker,) = workers(1, group)
     source_file, sink_file = tmp_path / "in.txt", tmp_path / "out.txt"
     lines = [f"offsets line {n}" for n in range(20)]
     append_lines(source_file, lines)
-    worker.put_connector("file-source", {"connector.class": SOURCE, "tasks.max": 1,
+    worker.put_connector("rewound-source", {"connector.class": SOURCE, "tasks.max": 1,
                                          "file": str(source_file), "topic": topic})
-    worker.put_connector("file-sink", {"connector.class": SINK, "tasks.max": 1,
+    worker.put_connector("rewound-sink", {"connector.class": SINK, "tasks.max": 1,
                                        "file": str(sink_file), "topics": topic})
     wait_for(lambda: file_lines(sink_file) == lines, WAIT, "the sink file to hold the lines")
     size = source_file.stat().st_size
-    wait_for(lambda: committed_source_position(clients, module_broker, f"{group}-offsets", "file-source") == size,
+    wait_for(lambda: committed_source_position(clients, module_broker, f"{group}-offsets", "rewound-source") == size,
              WAIT, "the source's file position in the offsets topic")
-    wait_for(lambda: sink_committed(clients, module_broker, "file-sink", topic) == len(lines),
+    wait_for(lambda: sink_committed(clients, module_broker, "rewound-sink", topic) == len(lines),
              WAIT, "the sink's committed offset")
-    for name in ("file-source", "file-sink"):
+    for name in ("rewound-source", "rewound-sink"):
         worker.request("PUT", f"/connectors/{name}/stop")
         wait_state(worker, name, "STOPPED")
 
     sink_partition = {"kafka_topic": topic, "kafka_partition": 0}
-    assert worker.request("GET", "/connectors/file-sink/offsets") == \
+    assert worker.request("GET", "/connectors/rewound-sink/offsets") == \
         {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": len(lines)}}]}
-    assert worker.request("GET", "/connectors/file-source/offsets") == \
+    assert worker.request("GET", "/connectors/rewound-source/offsets") == \
         {"offsets": [{"partition": {"filename": str(source_file)}, "offset": {"position": size}}]}
 
-    worker.request("PATCH", "/connectors/file-sink/offsets",
+    worker.request("PATCH", "/connectors/rewound-sink/offsets",
                    {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": 15}}]})
-    assert worker.request("GET", "/connectors/file-sink/offsets") == \
+    assert worker.request("GET", "/connectors/rewound-sink/offsets") == \
         {"offsets": [{"partition": sink_partition, "offset": {"kafka_offset": 15}}]}
-    worker.request("DELETE", "/connectors/file-source/offsets")
-    assert worker.request("GET", "/connectors/file-source/offsets") == {"offsets": []}
+    worker.request("DELETE", "/connectors/rewound-source/offsets")
+    assert worker.request("GET", "/connectors/rewound-source/offsets") == {"offsets": []}
 
-    for name in ("file-source", "file-sink"):
+    for name in ("rewound-source", "rewound-sink"):
         worker.request("PUT", f"/connectors/{name}/resume")
     # the source reads its file again from the start, the sink rewrites from offset 15 on
     expected = lines + lines[15:] + lines
     wait_for(lambda: file_lines(sink_file) == expected, WAIT, f"the sink file to hold {expected}")
     assert read_topic(clients, module_broker, topic, 2 * len(lines)) == lines + lines
+
+
+def test_exactly_once_source_offsets_reset_and_connector_deleted(workers, module_broker, clients, tmp_path, topic):
+    """With exactly-once source support, resetting a stopped source's offsets fences its task
+    producers (Admin.fenceProducers) and writes the tombstones in a transaction; the source then
+    reads its file again, every line once per read (read_committed); a deleted connector is gone
+    from the REST API and its status."""
+    group = f"{topic}-cluster"
+    create_topic(clients, module_broker, topic)
+    (worker,) = workers(1, group, **{"exactly.once.source.support": "enabled"})
+    source_file = tmp_path / "in.txt"
+    lines = [f"reset line {n}" for n in range(30)]
+    append_lines(source_file, lines)
+    worker.put_connector("eos-source", {"connector.class": SOURCE, "tasks.max": 1, "file": str(source_file),
+                                        "topic": topic, "exactly.once.support": "required"})
+    assert read_topic(clients, module_broker, topic, len(lines), isolation="read_committed") == lines
+    size = source_file.stat().st_size
+    wait_for(lambda: worker.request("GET", "/connectors/eos-source/offsets") ==
+             {"offsets": [{"partition": {"filename": str(source_file)}, "offset": {"position": size}}]},
+             WAIT, "the source's committed offsets")
+
+    worker.request("PUT", "/connectors/eos-source/stop")
+    wait_state(worker, "eos-source", "STOPPED")
+    worker.request("DELETE", "/connectors/eos-source/offsets")
+    assert worker.request("GET", "/connectors/eos-source/offsets") == {"offsets": []}
+    worker.request("PUT", "/connectors/eos-source/resume")
+    assert read_topic(clients, module_broker, topic, 2 * len(lines), isolation="read_committed") == lines + lines
+
+    worker.request("DELETE", "/connectors/eos-source")
+    wait_for(lambda: worker.request("GET", "/connectors") == [], WAIT, "the connector deleted")
+    wait_for(lambda: worker.status("eos-source") is None, WAIT, "the deleted connector's status gone")

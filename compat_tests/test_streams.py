@@ -186,8 +186,8 @@ def test_windowed_count_restored_from_its_changelog(instances, module_broker, cl
     restarted.wait_running()
     table.wait_equal(dict(expected), "the windowed counts, continued from the restored store")
     assert any(state_dir.rglob("CURRENT"))
-    restored = re.findall(r"Finished restoring changelog (\S+) to store windowed-counts with a total number of (\d+) records",
-                          restarted.log_text())
+    restored = re.findall(r"Finished restoring changelog (\S+) to store windowed-counts "
+                          r"with a total number of (\d+) records", restarted.log_text())
     assert restored and sum(int(count) for _, count in restored) > 0, restarted.log_text()
     assert topic_config(clients, module_broker, f"{application}-windowed-counts-changelog",
                         "cleanup.policy") == "compact,delete"
@@ -224,7 +224,8 @@ def test_application_reset_tool_lets_the_app_count_from_scratch(instances, modul
         expected, "the second run's counts: the same words counted once")
 
 
-def test_static_member_restarted_within_its_session_takes_its_place_back(instances, module_broker, clients, tmp_path, topic):
+def test_static_member_restarted_within_its_session_takes_its_place_back(instances, module_broker, clients,
+                                                                        tmp_path, topic):
     """Static membership (KIP-345): the group's first instance (its leader) SIGKILLed and restarted
     with the same group.instance.id, long before its session expires, takes its own place back:
     the group holds two members, not a third beside the dead one, and the counts stay exact.
