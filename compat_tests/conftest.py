@@ -31,7 +31,7 @@ from .clients import Clients
 from .cluster_process import Cluster
 from .cluster_tools import kazoo
 from .group_member import GroupMembers
-from .java.targets import require_kafka_jars, start_broker, stop_broker
+from .java.targets import require_apps_jars, require_kafka_jars, start_broker, stop_broker
 from .wire_client import WireClient
 
 BROKER_FIXTURES = ("broker", "module_broker")
@@ -80,6 +80,13 @@ def wire(module_broker):
 def kafka_jars():
     """Apache Kafka's jars, installed once; without a JVM or Maven the tests asking for them skip."""
     require_kafka_jars()
+
+
+@pytest.fixture(scope="session")
+def apps_jars():
+    """Kafka Connect's and Kafka Streams' jars, installed once; without a JVM or Maven the tests
+    asking for them skip."""
+    require_apps_jars()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Jars from Maven Central, copied with their runtime dependencies into the test cache: Apache
-Kafka's (``pom.xml``) and ZooKeeper's server (``zookeeper-pom.xml``), each set in its own folder.
+Kafka's (``pom.xml``), ZooKeeper's server (``zookeeper-pom.xml``) and the applications that run
+on top of a broker, Kafka Connect and Kafka Streams (``apps-pom.xml``), each set in its own folder.
 
 Maven runs once per pom's content: a stamp file holding the pom's hash marks a finished copy,
 so later runs cost a file read.  Without ``java`` or ``mvn`` the tests that need the jars skip.
@@ -23,6 +24,8 @@ POM = HERE / "pom.xml"
 CACHE = HERE.parent / ".cache" / "kafka-jars"
 ZOOKEEPER_POM = HERE / "zookeeper-pom.xml"
 ZOOKEEPER_CACHE = HERE.parent / ".cache" / "zookeeper-jars"
+APPS_POM = HERE / "apps-pom.xml"
+APPS_CACHE = HERE.parent / ".cache" / "kafka-apps-jars"
 INSTALL_TIMEOUT = 900.0  # seconds: a first download of ~100 jars on a slow mirror
 _INSTALLING = threading.Lock()
 
@@ -43,6 +46,11 @@ def classpath() -> str:
 def zookeeper_classpath() -> str:
     """The ZooKeeper server's classpath, installed like Kafka's."""
     return _classpath(ZOOKEEPER_POM, ZOOKEEPER_CACHE)
+
+
+def apps_classpath() -> str:
+    """Kafka Connect's (runtime and file connectors) and Kafka Streams' classpath, installed like Kafka's."""
+    return _classpath(APPS_POM, APPS_CACHE)
 
 
 @functools.cache

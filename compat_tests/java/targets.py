@@ -8,7 +8,7 @@ import os
 import pytest
 
 from ..broker_process import BrokerProcess
-from .jars import JavaUnavailable, classpath
+from .jars import JavaUnavailable, apps_classpath, classpath
 from .kafka_broker import KafkaBroker
 
 TARGET = os.environ.get("ODRADEK_COMPAT_TARGET", "odradek")
@@ -20,6 +20,14 @@ def require_kafka_jars() -> None:
         classpath()
     except JavaUnavailable as missing:
         pytest.skip(f"Apache Kafka's tools need a JVM and Maven: {missing}")
+
+
+def require_apps_jars() -> None:
+    """Install Kafka Connect's and Kafka Streams' jars (once) or skip: they need a JVM and Maven."""
+    try:
+        apps_classpath()
+    except JavaUnavailable as missing:
+        pytest.skip(f"Kafka Connect and Kafka Streams need a JVM and Maven: {missing}")
 
 
 def start_broker(data_dir, overrides: dict[str, object] | None = None):

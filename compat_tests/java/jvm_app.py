@@ -1,0 +1,91 @@
+"""A JVM application (a Kafka Connect worker, a Kafka Streams program) run from the apps' jars as
+a child process: its log kept in memory by a draining thread (printed when a test fails), stopped
+with SIGTERM or killed with SIGKILL, every wait bounded."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from .jars import HERE
+
+JVM_OPTIONS = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+               f"-Dlog4j.configuration=file:{HERE / 'apps-log4j.properties'}"]
+STOP_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.2):
+    """Poll ``condition`` until it returns something true (returned) or ``timeout`` passes (fails)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class JvmApp:
+    def __init__(self, name: str, classpath: str, main_class: str, args: list[str],
+                 jvm_options: tuple[str, ...] = ()):
+        self.name = name
+        self.command = ["java", *JVM_OPTIONS, *jvm_options, "-cp", classpath, main_class, *args]
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> "JvmApp":
+        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True, errors="replace")
+        threading.Thread(target=self._drain, args=(self._process,), daemon=True).start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM, the way an operator stops it: a clean shutdown, then the exit code."""
+        return self._end(signal.SIGTERM)
+
+    def kill(self) -> int | None:
+        """SIGKILL: a crashed machine, nothing flushed or left cleanly."""
+        return self._end(signal.SIGKILL)
+
+    def log_text(self) -> str:
+        with self._lock:
+            return "".join(self._lines)
+
+    def lines(self) -> list[str]:
+        with self._lock:
+            return list(self._lines)
+
+    def _end(self, how: signal.Signals) -> int | None:
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(how)
+        try:
+            return process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait(STOP_TIMEOUT)
+
+    def _drain(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            with self._lock:
+                self._lines.append(line)
+        process.stdout.close()
