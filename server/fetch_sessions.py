@@ -130,6 +130,7 @@ class FetchSessionCacheShard:
         self.eviction_ms = eviction_ms
         self.sessions: dict[int, FetchSession] = {}
         self.evictions = 0
+        self.created = 0
 
     def new_session_id(self) -> int:
         low = max(1, self.shard_num * SESSION_ID_RANGE)
@@ -144,6 +145,7 @@ class FetchSessionCacheShard:
             session = FetchSession(self.new_session_id(), privileged, partitions, uses_topic_ids, now, now,
                                    next_epoch(INITIAL_EPOCH))
             self.sessions[session.id] = session
+            self.created += 1
             self.touch(session, now)
             return session.id
         return INVALID_SESSION_ID
@@ -205,6 +207,14 @@ class FetchSessionCache:
 
     def __len__(self) -> int:
         return sum(len(shard.sessions) for shard in self.shards)
+
+    @property
+    def evictions(self) -> int:
+        return sum(shard.evictions for shard in self.shards)
+
+    @property
+    def created(self) -> int:
+        return sum(shard.created for shard in self.shards)
 
     @property
     def total_partitions(self) -> int:
