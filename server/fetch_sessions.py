@@ -20,9 +20,11 @@ FETCH_SESSION_TOPIC_ID_ERROR; all three answer with session id 0 and no partitio
 from __future__ import annotations
 
 import itertools
+import operator
 import random
 from dataclasses import dataclass, field
 
+from odradek.storage.partition_log import PartitionLog
 from odradek.wire import ErrorCode
 
 INVALID_SESSION_ID = 0
@@ -32,6 +34,7 @@ MAX_EPOCH = 2**31 - 1
 NUM_SHARDS = 8                 # Kafka's NumFetchSessionCacheShards
 EVICTION_MS = 120_000          # Kafka's MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS
 SESSION_ID_RANGE = MAX_EPOCH // NUM_SHARDS
+_CHANGES = operator.attrgetter("changes")
 DEFAULT_SLOTS = 1000
 FIRST_TOPIC_ID_VERSION = 13
 
@@ -48,7 +51,7 @@ class CachedPartition:
 
     __slots__ = ("topic", "topic_id", "partition", "partition_max_bytes", "fetch_offset",
                  "current_leader_epoch", "last_fetched_epoch", "log_start_offset", "high_watermark",
-                 "local_log_start_offset")
+                 "local_log_start_offset", "log", "seen_changes")
 
     def __init__(self, topic, topic_id, request_partition) -> None:
         self.topic = topic
@@ -58,7 +61,20 @@ class CachedPartition:
         self.local_log_start_offset = -1
         self.update_request(request_partition)
 
+    def settle(self, entry: dict, log) -> None:
+        """Note the log read for this answer if it left nothing to say: no error, nothing to read
+        at the fetch offset. While that log's ``changes`` stay the same and the fetcher does not
+        move, reading the partition again would give the same empty answer, which an incremental
+        answer leaves out; ``quiet`` then lets the broker skip the read."""
+        if (log is not None and entry["error_code"] == ErrorCode.NONE and not entry["records"]
+                and self.fetch_offset >= entry["high_watermark"] and entry["preferred_read_replica"] < 0
+                and "diverging_epoch" not in entry):
+            self.log, self.seen_changes = log, log.changes
+        else:
+            self.log = None
+
     def update_request(self, fp) -> None:
+        self.log = None  # asked about anew: read it
         self.partition_max_bytes = fp.partition_max_bytes
         self.fetch_offset = fp.fetch_offset
         self.current_leader_epoch = fp.current_leader_epoch
@@ -102,16 +118,36 @@ class FetchSession:
     cached_size: int = -1     # the size the cache last counted (Kafka's cachedSize)
     evictable_by_all: bool = False
     evictable_by_privileged: bool = False
+    # when every partition is settled: ``PartitionLog.changes_anywhere`` then, their logs and the
+    # ``changes`` each was settled at, so that an idle fetch finds "nothing changed" at once when no
+    # log changed anywhere, else in one pass of C (map, list compare)
+    quiet: tuple | None = None
+
+    def note_quiet(self) -> None:
+        logs = [p.log for p in self.partitions.values()]
+        if any(log is None for log in logs):
+            self.quiet = None
+        else:
+            self.quiet = (PartitionLog.changes_anywhere, logs, [p.seen_changes for p in self.partitions.values()])
 
     @property
     def evictable_key(self) -> tuple:
         return (self.privileged, self.cached_size, self.id)
 
-    def groups(self, names_by_id) -> list[tuple]:
+    def groups(self, names_by_id, skip_quiet: bool) -> list[tuple]:
         """The session's partitions as (topic name or None, topic id, [CachedPartition]), runs of
-        one topic together in session order. Names unknown when they joined are looked up again."""
+        one topic together in session order. Names unknown when they joined are looked up again.
+        With ``skip_quiet``, partitions settled on a log that has not changed since are left out."""
+        if skip_quiet and self.quiet is not None:
+            anywhere, logs, seen = self.quiet
+            if anywhere == PartitionLog.changes_anywhere or list(map(_CHANGES, logs)) == seen:
+                return []
         groups = []
         for part in self.partitions.values():
+            if skip_quiet:
+                log = part.log
+                if log is not None and log.changes == part.seen_changes:
+                    continue
             if part.topic is None and self.uses_topic_ids:
                 part.topic = names_by_id(part.topic_id)
             if groups and groups[-1][1] == part.topic_id and groups[-1][0] == part.topic:
@@ -195,7 +231,22 @@ class FetchContext:
     error: int = ErrorCode.NONE
     session: FetchSession | None = None
     request_epoch: int = 0
-    request_keys: list = field(default_factory=list)   # full: the request's keys, in order
+    names_by_id: object = None
+    skip_quiet: bool = False
+
+    def reread(self) -> list:
+        """The groups to read again after waiting for appends: an incremental fetch's partitions
+        that were quiet may have changed meanwhile."""
+        if self.kind == "incremental":
+            self.groups = self.session.groups(self.names_by_id, self.skip_quiet)
+        return self.groups
+
+    def watch_keys(self) -> list[tuple[str, int]]:
+        """The (topic, partition) whose appends should wake this fetch: every partition it reads,
+        for an incremental fetch all of its session's."""
+        if self.kind == "incremental":
+            return [(p.topic, p.partition) for p in self.session.partitions.values() if p.topic]
+        return [(name, p.partition) for name, _, parts in self.groups if name for p in parts]
 
 
 class FetchSessionCache:
@@ -225,10 +276,12 @@ class FetchSessionCache:
         return self.shards[index] if 0 <= index < NUM_SHARDS else None
 
     def new_context(self, version: int, session_id: int, epoch: int, is_follower: bool, groups: list,
-                    forgotten: list, names_by_id, now: int) -> FetchContext:
+                    forgotten: list, names_by_id, now: int, skip_quiet: bool = False) -> FetchContext:
         """Kafka's FetchManager.newContext. ``groups`` are the request's topics as (name or None,
         topic id, [request partitions]); ``forgotten`` the (name or None, topic id, partition)
-        the request drops from its session."""
+        the request drops from its session. ``skip_quiet``: an incremental fetch need not read the
+        partitions whose logs did not change since they were settled (see ``CachedPartition.settle``),
+        which holds where nothing but the log decides an answer (one broker, no authorizer)."""
         uses_ids = version >= FIRST_TOPIC_ID_VERSION
         if epoch in (INITIAL_EPOCH, FINAL_EPOCH):  # a full fetch: any session it names is closed
             if session_id != INVALID_SESSION_ID:
@@ -236,7 +289,7 @@ class FetchSessionCache:
                 if shard is not None:
                     shard.remove(session_id)
             kind = "sessionless" if epoch == FINAL_EPOCH else "full"
-            return FetchContext(kind, groups, request_epoch=epoch)
+            return FetchContext(kind, groups, request_epoch=epoch, skip_quiet=skip_quiet)
         shard = self._shard_of(session_id)
         session = shard.sessions.get(session_id) if shard is not None else None
         if session is None:
@@ -246,6 +299,8 @@ class FetchSessionCache:
         if session.uses_topic_ids != uses_ids:
             return FetchContext("error", error=ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR)
         partitions = session.partitions
+        if forgotten or any(parts for _, _, parts in groups):
+            session.quiet = None
         for name, topic_id, parts in groups:
             topic_key = topic_id if uses_ids else name
             for fp in parts:
@@ -261,7 +316,8 @@ class FetchSessionCache:
             return FetchContext("sessionless", groups)
         shard.touch(session, now)
         session.epoch = next_epoch(session.epoch)
-        return FetchContext("incremental", session.groups(names_by_id), session=session, request_epoch=epoch)
+        return FetchContext("incremental", session.groups(names_by_id, skip_quiet), session=session,
+                            request_epoch=epoch, names_by_id=names_by_id, skip_quiet=skip_quiet)
 
     def respond(self, context: FetchContext, is_follower: bool, uses_ids: bool, answered: list,
                 now: int) -> tuple[int, int, list]:
@@ -270,19 +326,22 @@ class FetchSessionCache:
         the partitions Kafka would send, and a full one opens a session if the cache has room."""
         if context.kind == "incremental":
             return self._incremental_answer(context, uses_ids, answered)
-        topics = [_topic(name, topic_id, entries) for name, topic_id, _, entries in answered]
+        topics = [_topic(name, topic_id, entries) for name, topic_id, _, entries, _ in answered]
         if context.kind != "full":
             return ErrorCode.NONE, INVALID_SESSION_ID, topics
         cached = {}
-        for name, topic_id, parts, entries in answered:
+        for name, topic_id, parts, entries, logs in answered:
             topic_key = topic_id if uses_ids else name
-            for fp, entry in zip(parts, entries):
+            for fp, entry, log in zip(parts, entries, logs):
                 part = CachedPartition(name, topic_id, fp)
                 part.high_watermark = entry["high_watermark"]
                 part.local_log_start_offset = entry["log_start_offset"]
+                part.settle(entry, log)
                 cached[(topic_key, fp.partition)] = part
         shard = self.shards[next(self._turn) % NUM_SHARDS]
         session_id = shard.maybe_create(now, is_follower, len(cached), uses_ids, cached)
+        if session_id != INVALID_SESSION_ID and context.skip_quiet:
+            shard.sessions[session_id].note_quiet()
         return ErrorCode.NONE, session_id, topics
 
     @staticmethod
@@ -292,9 +351,10 @@ class FetchSessionCache:
             return ErrorCode.INVALID_FETCH_SESSION_EPOCH, session.id, []
         partitions = session.partitions
         topics = []
-        for name, topic_id, parts, entries in answered:
+        for name, topic_id, parts, entries, logs in answered:
             kept = []
-            for cached, entry in zip(parts, entries):
+            for cached, entry, log in zip(parts, entries, logs):
+                cached.settle(entry, log)
                 if cached.must_respond(entry):
                     kept.append(entry)
                     records = entry["records"]
@@ -303,6 +363,8 @@ class FetchSessionCache:
                         partitions[key] = partitions.pop(key)
             if kept:
                 topics.append(_topic(name, topic_id, kept))
+        if context.skip_quiet and (answered or session.quiet is None):
+            session.note_quiet()
         return ErrorCode.NONE, session.id, topics
 
 

@@ -37,7 +37,7 @@ SENDFILE_MIN_BYTES = 16 * 1024
 
 @dataclass
 class _Plan:
-    topics: list = field(default_factory=list)  # (name, topic id, partitions read, answer entries)
+    topics: list = field(default_factory=list)  # (name, topic id, partitions read, answer entries, logs)
     slices: list = field(default_factory=list)  # (topic, partition entry, LogSlice)
     total_bytes: int = 0
     has_error: bool = False
@@ -50,7 +50,8 @@ async def handle(ctx, request) -> dict:
     sessions = broker.fetch_sessions
     context = sessions.new_context(ctx.version, request.session_id, request.session_epoch, replica >= 0,
                                    _request_groups(broker, request, by_id), _forgotten(broker, request, by_id),
-                                   functools.partial(_name_of, broker), _now_ms())
+                                   functools.partial(_name_of, broker), _now_ms(),
+                                   skip_quiet=broker.cluster is None and broker.authorizer is None)
     if context.error:
         return {"throttle_time_ms": 0, "error_code": context.error, "session_id": 0, "responses": []}
     groups = context.groups
@@ -58,11 +59,11 @@ async def handle(ctx, request) -> dict:
     readable = _readable_topics(ctx, groups, replica) if broker.authorizer is not None else None
     plan = _plan(broker, request, groups, by_id, replica, readable)
     if plan.total_bytes < request.min_bytes and not plan.has_error:
-        keys = [(name, p.partition) for name, _, parts in groups if name for p in parts]
+        keys = context.watch_keys()
         with trio.move_on_at(deadline):
             while plan.total_bytes < request.min_bytes and keys:
                 await broker.appends.wait_any(keys)
-                plan = _plan(broker, request, groups, by_id, replica, readable)
+                plan = _plan(broker, request, context.reread(), by_id, replica, readable)
     _attach_records(plan)
     if replica < 0:  # a follower's fetch is replication, not counted as bytes out
         broker.stats.topics.fetched(plan.slices)
@@ -120,6 +121,7 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
     for name, topic_id, fetch_partitions in groups:
         info = broker.metadata.topic(name) if name else None
         partitions = []
+        logs = []  # the log each answer entry was read from (None: an error), for the session
         for fp in fetch_partitions:
             diverging, preferred = None, -1
             if info is None:
@@ -136,6 +138,7 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                                                              rack)
             if log is None or code != ErrorCode.NONE:
                 partitions.append(_partition_error(fp.partition, code))
+                logs.append(None)
                 plan.has_error = True
                 continue
             stable = log.last_stable_offset
@@ -150,6 +153,7 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                 "records": b"",
             }
             partitions.append(entry)
+            logs.append(log)
             if diverging is not None:
                 entry["diverging_epoch"] = {"epoch": diverging[0], "end_offset": diverging[1]}
                 plan.has_error = True  # answer at once: the follower must truncate first
@@ -181,7 +185,7 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                 plan.slices.append((info.name, entry, log_slice))
                 plan.total_bytes += log_slice.size
                 budget -= log_slice.size
-        plan.topics.append((name, topic_id, fetch_partitions, partitions))
+        plan.topics.append((name, topic_id, fetch_partitions, partitions, logs))
     return plan
 
 
