@@ -162,6 +162,10 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                 entry["preferred_read_replica"] = preferred  # KIP-392: no records, read there instead
                 plan.has_error = True
                 continue
+            if fp.fetch_offset == log.log_end_offset:  # at the end: nothing to read, no slice to plan
+                if read_committed:
+                    entry["aborted_transactions"] = []
+                continue
             limit = min(fp.partition_max_bytes, budget)
             if limit <= 0 and plan.total_bytes > 0:
                 continue
