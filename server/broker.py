@@ -40,6 +40,7 @@ from odradek.storage.errors import LogDirError
 from odradek.storage.log_manager import LogManager
 
 from .append_notifier import AppendNotifier
+from .fetch_sessions import FetchSessionCache
 from .broker_config import BrokerConfig
 from .cluster_identity import load_or_create_cluster_id, recorded_cluster_id
 from .dynamic_broker_configs import DynamicBrokerConfigs, FileConfigStore
@@ -118,6 +119,7 @@ class Broker:
         self.sasl_listeners = config.sasl_listeners
         self.scram_credentials = ScramCredentials(scram_store)
         self.appends = AppendNotifier()
+        self.fetch_sessions = FetchSessionCache(config.fetch_session_cache_slots)
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
         self.maintenance = LogMaintenance(self)
         self.log_dir_failures = LogDirFailures(self)

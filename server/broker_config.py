@@ -97,6 +97,9 @@ class BrokerConfig:
         if roles and "broker" not in roles:
             raise ConfigError(f"process.roles={self.props['process.roles']}: odradek is a broker and cannot run "
                               f"as a KRaft controller alone")
+        if self.fetch_session_cache_slots < 0:
+            raise ConfigError(f"Invalid value {self.fetch_session_cache_slots} for configuration "
+                              f"max.incremental.fetch.session.cache.slots: Value must be at least 0")
         self.listener_config
         self.listener_tls
         self.inter_broker_tls
@@ -121,6 +124,11 @@ class BrokerConfig:
         if kraft:
             log.warning("%s: KRaft settings are ignored: odradek runs as a single broker, or as a ZooKeeper "
                         "cluster member with zookeeper.connect", ", ".join(kraft))
+
+    @property
+    def fetch_session_cache_slots(self) -> int:
+        """max.incremental.fetch.session.cache.slots: how many fetch sessions (KIP-227) the broker keeps."""
+        return self.get_int("max.incremental.fetch.session.cache.slots", 1000)
 
     @property
     def node_id(self) -> int:

@@ -106,6 +106,10 @@ def _disk_io(method):
 
 
 class PartitionLog:
+    #: bumped with any log's ``changes`` in this process: a reader that saw the same count knows
+    #: at once that no log changed
+    changes_anywhere = 0
+
     def __init__(
         self,
         directory: Path,
@@ -146,6 +150,9 @@ class PartitionLog:
         self._last_flush_ms = now_ms  # when the last flush was due (flush.ms)
         self._closed = False
         self._offline = False  # abandoned: its log directory went offline
+        # bumped by everything that changes the log's offsets or contents (appends, high watermark,
+        # log start, truncation, closing): a reader that saw the same count may take nothing changed
+        self.changes = 0
         self.log_dir: LogDir | None = None  # set by LogManager: where disk errors are reported
         self.moved_to: PartitionLog | None = None  # set when a move to another log directory replaced it
 
@@ -202,6 +209,7 @@ class PartitionLog:
 
     @replicated.setter
     def replicated(self, value: bool) -> None:
+        self._changed()
         self._replicated = value
         self._high_watermark = min(max(self._high_watermark, self._log_start_offset), self.log_end_offset)
 
@@ -209,6 +217,7 @@ class PartitionLog:
         """Set the kept high watermark to ``offset`` clamped to [log start, log end]: a follower
         takes its leader's this way, and a leader starts from its checkpointed one. It may move
         back (the leader's may be behind this log's end). Whether it moved."""
+        self._changed()
         self._check_open()
         new = min(max(offset, self._log_start_offset), self.log_end_offset)
         if new == self._high_watermark:
@@ -222,6 +231,7 @@ class PartitionLog:
     def increment_high_watermark(self, offset: int) -> bool:
         """A leader's advance of the kept high watermark (once its in-sync replicas hold ``offset``):
         only forward, never past the log end (ValueError). Whether it moved."""
+        self._changed()
         self._check_open()
         if offset > self.log_end_offset:
             raise ValueError(f"High watermark {offset} of {self.topic_partition} would pass the log end "
@@ -256,6 +266,7 @@ class PartitionLog:
         """A log over copies of this log's files in ``directory``, in this log's exact state: the
         last step of a move to another log directory (see ``log_mover``). This log is closed, and
         names its successor in ``moved_to``; reads planned from it still complete."""
+        self._changed()
         self._check_open()
         now = wall_clock_ms()
         moved = PartitionLog(
@@ -294,6 +305,7 @@ class PartitionLog:
         and ``producer_append``. A replicated partition's leader passes its ``leader_epoch``:
         it is stamped on every batch, and a new epoch starts at the first offset written.
         """
+        self._changed()
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         config = self.config
@@ -335,6 +347,7 @@ class PartitionLog:
         TransactionCoordinatorFencedError for a coordinator epoch older than the last one.
         ``leader_epoch`` as for ``append``.
         """
+        self._changed()
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         marker = TxnMarker(commit, coordinator_epoch)
@@ -487,6 +500,7 @@ class PartitionLog:
         compacted batch may have fewer of than offsets); nothing is appended if ``records``
         holds no whole batch. If a write fails the batches before it stay appended.
         """
+        self._changed()
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         end = self.log_end_offset
@@ -560,6 +574,7 @@ class PartitionLog:
         event loop like ``append``. Compaction of the partition should be paused meanwhile, as
         Kafka does: a running cleaner reading the segment cut fails, and its rewrite is dropped.
         """
+        self._changed()
         self._check_open()
         if offset < 0:
             raise ValueError(f"Cannot truncate {self.topic_partition} to a negative offset ({offset})")
@@ -604,6 +619,7 @@ class PartitionLog:
         Crash-safe: the old segments are renamed away (newest first), the leader epochs cleared
         and the directory synced before the new segment exists, so a crash leaves a prefix of
         the old log or an empty one. Cheap: renames, a small file rewrite, directory syncs."""
+        self._changed()
         self._check_open()
         if offset < 0:
             raise ValueError(f"Cannot start {self.topic_partition} at a negative offset ({offset})")
@@ -632,6 +648,7 @@ class PartitionLog:
         """Drop the oldest segments that retention (see ``retention``) lets go, advancing the log
         start offset; the renamed ``*.deleted`` files, for the caller to remove after
         ``file.delete.delay.ms`` (see ``remove_files``). Cheap: metadata and renames only."""
+        self._changed()
         self._check_open()
         now = wall_clock_ms() if now_ms is None else now_ms
         count = expired_segment_count(self._segments, self.config, self._log_start_offset, self.high_watermark, now)
@@ -670,6 +687,7 @@ class PartitionLog:
         """Put the cleaner's rewritten segments in place of the groups whose segments are all still
         in the log; the files left to remove (``remove_files``): rewrites of groups retention
         touched meanwhile, and the segments replaced. Cheap: renames only."""
+        self._changed()
         self._check_open()
         leftovers = []
         for result in cleaned:
@@ -725,6 +743,7 @@ class PartitionLog:
 
         Raises OffsetOutOfRangeError beyond the high watermark, PolicyViolationError when the
         topic's cleanup.policy lacks ``delete``."""
+        self._changed()
         self._check_open()
         if "delete" not in self.config.cleanup_policy:
             raise PolicyViolationError(
@@ -738,6 +757,7 @@ class PartitionLog:
         LeaderOffsetIncremented, whatever the cleanup policy); the log start offset. Segments
         wholly below it go at the next retention pass. Raises OffsetOutOfRangeError outside
         [0, high watermark]."""
+        self._changed()
         self._check_open()
         if not 0 <= offset <= self.high_watermark:
             raise OffsetOutOfRangeError(
@@ -861,6 +881,7 @@ class PartitionLog:
 
     def close(self) -> None:
         """Seal the active segment, flush, snapshot the producer state, and release the files. Idempotent."""
+        self._changed()
         if self._closed:
             return
         self._closed = True
@@ -881,6 +902,7 @@ class PartitionLog:
         """Let go of the files without touching the disk (its directory is offline): nothing more
         is written, later calls raise KafkaStorageError, and each descriptor closes once no
         planned read still uses it."""
+        self._changed()
         self._closed = self._offline = True
         for segment in self._segments:
             segment.abandon()
@@ -892,6 +914,10 @@ class PartitionLog:
             self.log_dir.fail(exc)
         return KafkaStorageError(f"Error while accessing {self.topic}-{self.partition} in dir "
                                  f"{self.directory.parent}: {exc}")
+
+    def _changed(self) -> None:
+        self.changes += 1
+        PartitionLog.changes_anywhere += 1
 
     def _check_open(self) -> None:
         if self._offline:

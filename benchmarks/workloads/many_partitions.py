@@ -21,12 +21,13 @@ RECORD_SIZE = 100
 PERF_PROPS = {"acks": 1, "batch.size": 262144, "linger.ms": 10}
 CREATE_DEADLINE = 300.0        # seconds for CreateTopics until every partition has a leader
 METADATA_PROBES = 20
+FETCH_PROBES = 20
 IDLE_CONNECTIONS = 1_000
 OPEN_DEADLINE = 300.0          # seconds to open all idle connections
 MB = 1e6
 
 PARTITION_METRICS = {"create s": False, "produce records/s": True, "consume records/s": True,
-                     "Metadata ms": False}
+                     "Metadata ms": False, "full Fetch ms": False, "idle Fetch ms": False}
 CONNECTIONS_TOPIC = "connections"
 QUIET = "1 partition, no idle connections"
 CROWDED = f"1 partition, {IDLE_CONNECTIONS:,} idle connections"
@@ -45,7 +46,11 @@ own figure. `ConsumerPerformance` then reads them all back in a new group (subsc
 assigns all partitions): *consume records/s* is its fetch-time rate, rebalance excluded. *Metadata
 ms* is the median of {METADATA_PROBES} Metadata requests for that topic, each timed from sending
 to the last byte of the answer on one connection (decoding afterwards, so the client's parsing of
-10K partitions is not counted).
+10K partitions is not counted). *full Fetch ms* and *idle Fetch ms* are Fetch round trips on one
+connection with nothing new to read (every partition asked for at its end offset, `max_wait_ms=0`),
+medians of {FETCH_PROBES}: a full fetch naming every partition (sessionless, as a fetch without a
+KIP-227 session), and an incremental fetch in a session that a full fetch opened, naming nothing and
+answered with nothing (a broker that opens no session gets the full figure here too).
 
 **Many connections.** One fresh broker per round; a 1-partition topic. First the same
 `ProducerPerformance` load with no other client connected (*{QUIET}*), and the broker's RSS after
@@ -75,8 +80,37 @@ def _many_partitions(bootstrap: str, *, partitions: int, records: int) -> dict[s
     consumed = consumer_perf(bootstrap, topic, records)
     if consumed.records < records:
         raise RuntimeError(f"ConsumerPerformance read {consumed.records} of {records} records")
+    full_fetch, idle_fetch = fetch_ms(bootstrap, topic)
     return {"create s": created, "produce records/s": produced.records_per_second,
-            "consume records/s": consumed.records_per_second, "Metadata ms": metadata_ms(bootstrap, topic)}
+            "consume records/s": consumed.records_per_second, "Metadata ms": metadata_ms(bootstrap, topic),
+            "full Fetch ms": full_fetch, "idle Fetch ms": idle_fetch}
+
+
+def fetch_ms(bootstrap: str, topic: str) -> tuple[float, float]:
+    """(full, idle) Fetch times for every partition of ``topic``, at its end (nothing to read):
+    the median of FETCH_PROBES full fetches that name every partition (sessionless, epoch -1), and
+    of FETCH_PROBES incremental ones in a session opened by a full fetch, which name nothing. A
+    broker without fetch sessions answers the full fetch with session id 0, and then the idle
+    figure is the full one's."""
+    with Probe(bootstrap) as probe:
+        [described] = probe.metadata([topic]).topics
+        indexes = [p.partition_index for p in described.partitions]
+        ends = probe.request(ApiKey.LIST_OFFSETS, {"replica_id": -1, "isolation_level": 0, "topics": [
+            {"name": topic, "partitions": [{"partition_index": i, "timestamp": -1} for i in indexes]}]})
+        offsets = {p.partition_index: p.offset for p in ends.topics[0].partitions}
+        parts = [{"partition": i, "fetch_offset": offsets[i], "partition_max_bytes": 1 << 20} for i in indexes]
+
+        def fetch(session_id: int, epoch: int, partitions: list) -> tuple[float, object]:
+            return probe.timed(ApiKey.FETCH, {
+                "replica_id": -1, "max_wait_ms": 0, "min_bytes": 0, "max_bytes": 50 << 20, "isolation_level": 0,
+                "session_id": session_id, "session_epoch": epoch, "forgotten_topics_data": [], "rack_id": "",
+                "topics": [{"topic": topic, "topic_id": described.topic_id, "partitions": partitions}]})
+        full = [fetch(0, -1, parts)[0] for _ in range(FETCH_PROBES)]
+        _, opened = fetch(0, 0, parts)
+        if opened.session_id == 0:
+            return median_ms(full), median_ms(full)
+        idle = [fetch(opened.session_id, epoch, [])[0] for epoch in range(1, FETCH_PROBES + 1)]
+        return median_ms(full), median_ms(idle)
 
 
 def metadata_ms(bootstrap: str, topic: str) -> float:

@@ -2,8 +2,10 @@
 
 The handler first plans which byte ranges of which segment files to send (cheap, in the event
 loop) and waits for appends if there is not enough yet. Large ranges are not read at all: they go
-into the response as log slices that the connection sends with sendfile. Fetch sessions (KIP-227) are not kept: every answer has session id 0,
-which tells clients to keep sending full fetch requests.
+into the response as log slices that the connection sends with sendfile. Which partitions a request
+reads, and which of them its answer carries, is the fetch session's business (KIP-227, see
+``server/fetch_sessions.py``): a full fetch reads what it names, an incremental one every partition
+of its session, answering only those with something new.
 
 Consumers read from the partition's leader, up to its high watermark: what every in-sync replica
 has. A follower broker's fetch (``replica_id`` set, cluster mode) reads up to the log end
@@ -16,6 +18,7 @@ the aborted transactions among the batches it reads so that it can skip their re
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import trio
@@ -24,7 +27,7 @@ from odradek.storage.errors import KafkaStorageError, OffsetOutOfRangeError
 from odradek.wire import ApiKey, ErrorCode
 
 from ..security.acl.codes import AclOperation, ResourceType
-from .topic_lookup import resolve_topic
+from .topic_lookup import NO_TOPIC_ID, resolve_topic
 
 API_KEY = ApiKey.FETCH
 FIRST_TOPIC_ID_VERSION = 13
@@ -34,7 +37,7 @@ SENDFILE_MIN_BYTES = 16 * 1024
 
 @dataclass
 class _Plan:
-    topics: list = field(default_factory=list)
+    topics: list = field(default_factory=list)  # (name, topic id, partitions read, answer entries, logs)
     slices: list = field(default_factory=list)  # (topic, partition entry, LogSlice)
     total_bytes: int = 0
     has_error: bool = False
@@ -42,33 +45,54 @@ class _Plan:
 
 async def handle(ctx, request) -> dict:
     broker = ctx.broker
-    if request.session_epoch > 0:
-        return {"error_code": ErrorCode.FETCH_SESSION_ID_NOT_FOUND, "session_id": 0, "responses": []}
     by_id = ctx.version >= FIRST_TOPIC_ID_VERSION
-    deadline = trio.current_time() + max(request.max_wait_ms, 0) / 1000
     replica = _replica_id(ctx, request)
-    readable = _readable_topics(ctx, request, by_id, replica) if broker.authorizer is not None else None
-    plan = _plan(broker, request, by_id, replica, readable)
+    sessions = broker.fetch_sessions
+    context = sessions.new_context(ctx.version, request.session_id, request.session_epoch, replica >= 0,
+                                   _request_groups(broker, request, by_id), _forgotten(broker, request, by_id),
+                                   functools.partial(_name_of, broker), _now_ms(),
+                                   skip_quiet=broker.cluster is None and broker.authorizer is None)
+    if context.error:
+        return {"throttle_time_ms": 0, "error_code": context.error, "session_id": 0, "responses": []}
+    groups = context.groups
+    deadline = trio.current_time() + max(request.max_wait_ms, 0) / 1000
+    readable = _readable_topics(ctx, groups, replica) if broker.authorizer is not None else None
+    plan = _plan(broker, request, groups, by_id, replica, readable)
     if plan.total_bytes < request.min_bytes and not plan.has_error:
-        keys = _watch_keys(broker, request, by_id)
+        keys = context.watch_keys()
         with trio.move_on_at(deadline):
             while plan.total_bytes < request.min_bytes and keys:
                 await broker.appends.wait_any(keys)
-                plan = _plan(broker, request, by_id, replica, readable)
+                plan = _plan(broker, request, context.reread(), by_id, replica, readable)
     _attach_records(plan)
     if replica < 0:  # a follower's fetch is replication, not counted as bytes out
         broker.stats.topics.fetched(plan.slices)
-    return {"throttle_time_ms": 0, "error_code": ErrorCode.NONE, "session_id": 0, "responses": plan.topics}
+    error, session_id, topics = sessions.respond(context, replica >= 0, by_id, plan.topics, _now_ms())
+    return {"throttle_time_ms": 0, "error_code": error, "session_id": session_id, "responses": topics}
 
 
-def _watch_keys(broker, request, by_id: bool) -> list[tuple[str, int]]:
-    """The partitions whose appends should wake this fetch."""
-    keys = []
-    for fetch_topic in request.topics:
-        info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
-        if info is not None:
-            keys.extend((info.name, p.partition) for p in fetch_topic.partitions)
-    return keys
+def _now_ms() -> int:
+    return int(trio.current_time() * 1000)
+
+
+def _name_of(broker, topic_id) -> str | None:
+    info = resolve_topic(broker, None, topic_id, True)
+    return info.name if info is not None else None
+
+
+def _request_groups(broker, request, by_id: bool) -> list[tuple]:
+    """The request's topics as (name, topic id, partitions): by id (v13+) the name is the topic's
+    (None if no topic has that id); before, the name asked for and the zero id."""
+    if not by_id:
+        return [(t.topic, NO_TOPIC_ID, t.partitions) for t in request.topics]
+    return [(_name_of(broker, t.topic_id), t.topic_id, t.partitions) for t in request.topics]
+
+
+def _forgotten(broker, request, by_id: bool) -> list[tuple]:
+    topics = request.get("forgotten_topics_data") or ()
+    if by_id:
+        return [(None, t.topic_id, index) for t in topics for index in t.partitions]
+    return [(t.topic, NO_TOPIC_ID, index) for t in topics for index in t.partitions]
 
 
 def _replica_id(ctx, request) -> int:
@@ -79,26 +103,26 @@ def _replica_id(ctx, request) -> int:
     return request.replica_id
 
 
-def _readable_topics(ctx, request, by_id: bool, replica: int) -> set[str] | None:
+def _readable_topics(ctx, groups, replica: int) -> set[str] | None:
     """The topics the request may read, as Kafka decides: a follower needs CLUSTER_ACTION on the
     cluster (for all of them), a consumer READ on each topic; None: all."""
     if replica >= 0:
         return None if ctx.authorize_cluster(AclOperation.CLUSTER_ACTION) else set()
-    names = {info.name for t in request.topics
-             if (info := resolve_topic(ctx.broker, t.topic, t.topic_id, by_id)) is not None}
+    names = {name for name, _, _ in groups if name is not None}
     return ctx.authorized_names(AclOperation.READ, ResourceType.TOPIC, names)
 
 
-def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | None = None) -> _Plan:
+def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set[str] | None = None) -> _Plan:
     plan = _Plan()
     budget = request.max_bytes
     read_committed = request.isolation_level == 1
     replicas = broker.replicas
     rack = request.get("rack_id") or ""
-    for fetch_topic in request.topics:
-        info = resolve_topic(broker, fetch_topic.topic, fetch_topic.topic_id, by_id)
+    for name, topic_id, fetch_partitions in groups:
+        info = broker.metadata.topic(name) if name else None
         partitions = []
-        for fp in fetch_topic.partitions:
+        logs = []  # the log each answer entry was read from (None: an error), for the session
+        for fp in fetch_partitions:
             diverging, preferred = None, -1
             if info is None:
                 log, code = None, ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
@@ -114,6 +138,7 @@ def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | 
                                                              rack)
             if log is None or code != ErrorCode.NONE:
                 partitions.append(_partition_error(fp.partition, code))
+                logs.append(None)
                 plan.has_error = True
                 continue
             stable = log.last_stable_offset
@@ -128,6 +153,7 @@ def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | 
                 "records": b"",
             }
             partitions.append(entry)
+            logs.append(log)
             if diverging is not None:
                 entry["diverging_epoch"] = {"epoch": diverging[0], "end_offset": diverging[1]}
                 plan.has_error = True  # answer at once: the follower must truncate first
@@ -135,6 +161,10 @@ def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | 
             if preferred >= 0:
                 entry["preferred_read_replica"] = preferred  # KIP-392: no records, read there instead
                 plan.has_error = True
+                continue
+            if fp.fetch_offset == log.log_end_offset:  # at the end: nothing to read, no slice to plan
+                if read_committed:
+                    entry["aborted_transactions"] = []
                 continue
             limit = min(fp.partition_max_bytes, budget)
             if limit <= 0 and plan.total_bytes > 0:
@@ -159,9 +189,7 @@ def _plan(broker, request, by_id: bool, replica: int = -1, readable: set[str] | 
                 plan.slices.append((info.name, entry, log_slice))
                 plan.total_bytes += log_slice.size
                 budget -= log_slice.size
-        plan.topics.append(
-            {"topic": fetch_topic.topic, "topic_id": fetch_topic.topic_id, "partitions": partitions}
-        )
+        plan.topics.append((name, topic_id, fetch_partitions, partitions, logs))
     return plan
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .event_loop_lag import EventLoopLag
+from .fetch_sessions import FetchSessionCollector
 from .group_lag import GroupLagCollector
 from .logs import LogCollector
 from .replicas import ReplicaCollector
@@ -21,7 +22,7 @@ class MetricsEndpoint:
         self.registry = CollectorRegistry(auto_describe=False)
         self.loop_lag = EventLoopLag()
         for collector in (TrafficCollector(broker.stats), ReplicaCollector(broker), LogCollector(broker.logs),
-                          GroupLagCollector(broker), self.loop_lag):
+                          GroupLagCollector(broker), FetchSessionCollector(broker), self.loop_lag):
             self.registry.register(collector)
         ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, process_open_fds, CPU
         self.routes = [Route("/metrics", self.scrape)]
