@@ -93,14 +93,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                 tracked.last_active = monotonic()
                 for frame in splitter.feed(data):
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
-                    if response is not None:
-                        await answers.send(response)
-                    if session.muted_until:  # throttled by a client quota: read nothing until then
-                        await trio.sleep_until(session.muted_until)
-                        session.muted_until = 0.0
-                    if sasl is not None and sasl.failure is not None:  # answered; now hang up, as Kafka does
-                        await answers.drain()
-                        raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+                    await _answer(answers, response, session, sasl)
                 if sasl is not None:
                     splitter.max_frame_size = sasl.frame_limit(max_frame)
     except* FramingError as group:
@@ -113,6 +106,20 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     finally:
         broker.stats.network.closed(listener_name)
         broker.connection_closed(connection_id)
+
+
+async def _answer(answers: "_OrderedAnswers", response, session, sasl) -> None:
+    """What follows each request in either loop: its answer queued, then, if a client quota
+    throttled it, nothing read until the throttle time is over (KIP-219), and after a failed
+    authentication the connection closed once the answer is out, as Kafka does."""
+    if response is not None:
+        await answers.send(response)
+    if session.muted_until:
+        await trio.sleep_until(session.muted_until)
+        session.muted_until = 0.0
+    if sasl is not None and sasl.failure is not None:
+        await answers.drain()
+        raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
 
 
 async def _serve_pooled(broker, pool: RequestMemoryPool, receive, splitter: FrameSplitter,
@@ -143,11 +150,7 @@ async def _serve_pooled(broker, pool: RequestMemoryPool, receive, splitter: Fram
                 if reserved:  # this frame was the one granted (reads stop at its end): handled, so free
                     pool.release(reserved)
                     reserved = 0
-                if response is not None:
-                    await answers.send(response)
-                if sasl is not None and sasl.failure is not None:
-                    await answers.drain()
-                    raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+                await _answer(answers, response, session, sasl)
             if sasl is not None:
                 splitter.max_frame_size = sasl.frame_limit(max_frame)
     finally:
