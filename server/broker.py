@@ -73,7 +73,7 @@ from .share.share_partition_manager import SharePartitionManager
 from .share.share_persister import SharePersister
 from .share.share_state_topic import SHARE_STATE_TOPIC
 from .startup_error import StartupError
-from .stats import BrokerStats
+from .stats import stats_for
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 from .transactions.txn_topic import TRANSACTION_STATE_TOPIC
@@ -119,8 +119,8 @@ class Broker:
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
         self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
-        self.stats = BrokerStats()
         self.web = _web_server(self)  # None unless metrics.port is set
+        self.stats = stats_for(counting=self.web is not None)  # chosen once: a null recorder without it
         if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)

@@ -38,25 +38,28 @@ class TrafficCollector(Collector):
             yield family
 
     def _requests(self):
-        requests = self.stats.requests
+        apis = self.stats.requests.by_api()
         family = CounterMetricFamily(f"{_REQUEST}requests", "Requests served", labels=["request", "version"])
-        for (api_key, version), count in sorted(requests.requests.items()):
-            family.add_metric([request_name(api_key), str(version)], count)
+        for api_key, api in apis:
+            for version, count in enumerate(api.versions):
+                if count:
+                    family.add_metric([request_name(api_key), str(version)], count)
         yield family
         family = HistogramMetricFamily(f"{_REQUEST}totaltimems",
                                        "Request time from parsed to answered, in milliseconds",
                                        labels=["request"])
-        for api_key, histogram in sorted(requests.times.items()):
+        for api_key, api in apis:
             buckets, total = [], 0
-            for bound, count in zip((*map(str, TIME_BUCKETS_MS), "+Inf"), histogram.counts):
+            for bound, count in zip((*map(str, TIME_BUCKETS_MS), "+Inf"), api.buckets):
                 total += count
                 buckets.append((bound, total))
-            family.add_metric([request_name(api_key)], buckets, histogram.sum_ms)
+            family.add_metric([request_name(api_key)], buckets, api.sum_ms)
         yield family
         family = CounterMetricFamily(f"{_REQUEST}errors", "Error codes answered (NONE included), one per "
                                      "error code in a response", labels=["request", "error"])
-        for (api_key, code), count in sorted(requests.errors.items()):
-            family.add_metric([request_name(api_key), error_name(code)], count)
+        for api_key, api in apis:
+            for code, count in sorted(api.errors.items()):
+                family.add_metric([request_name(api_key), error_name(code)], count)
         yield family
 
     def _network(self):
