@@ -4,7 +4,7 @@ only the structs that hold an ``error_code``, never the rest of the response.
 An API's error codes are at a few paths of arrays: none (the response's own ``error_code``),
 ``responses`` (each topic's), or ``responses``/``partition_responses`` (each partition's, as in
 Produce). Each API gets a counting function made once for its paths (``error_counter``): plain
-loops, one dict look-up per struct. It runs after the response was encoded, so every struct in it
+nested loops, one dict look-up per struct. It runs after the response was encoded, so every struct in it
 is a mapping (the encoder insists).
 """
 
@@ -34,52 +34,27 @@ def error_paths(api_key: int) -> ErrorPaths:
     return () if api is None else tuple(_paths(api.response.fields))
 
 
-def _counter(path: tuple[str, ...]) -> ErrorCounter:
-    if not path:
-        def count(body, errors: dict) -> None:
-            code = body.get("error_code")
-            if code is not None:
-                errors[code] = errors.get(code, 0) + 1
-    elif len(path) == 1:
-        name = path[0]
-
-        def count(body, errors: dict) -> None:
-            for struct in body.get(name) or ():
-                code = struct.get("error_code")
-                if code is not None:
-                    errors[code] = errors.get(code, 0) + 1
-    elif len(path) == 2:
-        outer_name, inner_name = path
-
-        def count(body, errors: dict) -> None:
-            for outer in body.get(outer_name) or ():
-                for struct in outer.get(inner_name) or ():
-                    code = struct.get("error_code")
-                    if code is not None:
-                        errors[code] = errors.get(code, 0) + 1
-    else:
-        outer_name, inner = path[0], _counter(path[1:])
-
-        def count(body, errors: dict) -> None:
-            for outer in body.get(outer_name) or ():
-                inner(outer, errors)
-    return count
-
-
-def _nothing(body, errors: dict) -> None:
-    pass
+def _source(paths: ErrorPaths) -> str:
+    """The body of one function counting every error code at ``paths``: nested loops over the
+    arrays, one ``errors[code] += 1`` (a defaultdict) per struct that has a code."""
+    lines = ["def count(body, errors):"]
+    for path in paths:
+        indent, struct = "    ", "body"
+        for depth, name in enumerate(path):
+            lines.append(f"{indent}for s{depth} in {struct}.get({name!r}) or ():")
+            indent, struct = indent + "    ", f"s{depth}"
+        lines += [f"{indent}code = {struct}.get('error_code')",
+                  f"{indent}if code is not None:",
+                  f"{indent}    errors[code] += 1"]
+    if len(lines) == 1:
+        lines.append("    pass")
+    return "\n".join(lines) + "\n"
 
 
 def error_counter(api_key: int) -> ErrorCounter:
-    """A function adding one to ``errors[code]`` for each error code where the API's schema puts them."""
-    counters = [_counter(path) for path in error_paths(api_key)]
-    if not counters:
-        return _nothing
-    if len(counters) == 1:
-        return counters[0]
-
-    def count_all(body, errors: dict) -> None:
-        for count in counters:
-            count(body, errors)
-    return count_all
-
+    """A function adding one to ``errors[code]`` (a ``defaultdict(int)``) for each error code
+    where the API's schema puts them. Made from source once per API, so that counting is plain
+    loops with no call per path: it runs for every response."""
+    namespace: dict = {}
+    exec(compile(_source(error_paths(api_key)), f"<error counter for API {api_key}>", "exec"), namespace)
+    return namespace["count"]

@@ -17,6 +17,7 @@ error code. Turning them into labelled series is the collector's work, at scrape
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import defaultdict
 from struct import Struct
 from time import perf_counter
 
@@ -39,7 +40,7 @@ class ApiCounts:
         self.versions = [0] * (MAX_VERSION + 1)
         self.buckets = [0] * (len(TIME_BUCKETS_MS) + 1)
         self.sum_ms = 0.0
-        self.errors: dict[int, int] = {}
+        self.errors: defaultdict[int, int] = defaultdict(int)
         self.count_errors: ErrorCounter = error_counter(api_key)
 
 

@@ -9,6 +9,7 @@ from prometheus_client.registry import Collector
 from odradek.server.stats.request_stats import TIME_BUCKETS_MS
 
 from .names import error_name, request_name
+from .pacing import PAUSE, paced
 
 _TOPIC = "kafka_server_brokertopicmetrics_"
 _REQUEST = "kafka_network_requestmetrics_"
@@ -33,8 +34,11 @@ class TrafficCollector(Collector):
         ):
             family = CounterMetricFamily(f"{_TOPIC}{name}", doc, labels=["topic"])
             family.add_metric([], sum(getattr(counts, field) for counts in by_topic.values()))
-            for topic, counts in sorted(by_topic.items()):
-                family.add_metric([topic], getattr(counts, field))
+            for row in paced(sorted(by_topic.items())):
+                if row is PAUSE:
+                    yield PAUSE
+                else:
+                    family.add_metric([row[0]], getattr(row[1], field))
             yield family
 
     def _requests(self):
