@@ -111,6 +111,9 @@ def test_alice_sees_only_the_topic_she_may_describe(secured):
     status, html, _ = visitor.open("/create-topic", {"name": "alice-new", "partitions": "1"})
     assert status == 400 and "TOPIC_AUTHORIZATION_FAILED" in html
     assert _topic_names(visitor) == {ALICE_TOPIC}
+    # a group she may not describe is refused whether it exists or not, as DescribeGroups does
+    status, html, _ = visitor.open("/group/payroll-readers")
+    assert status == 403 and "GROUP_AUTHORIZATION_FAILED" in html
     # logging out ends the session
     assert visitor.open("/logout", {})[0] == 303
     assert visitor.open("/topics")[0] == 303
@@ -127,6 +130,7 @@ def test_a_super_user_sees_every_topic(secured):
     assert visitor.log_in("admin", "admin-secret")[0] == 303
     assert {ALICE_TOPIC, OTHER_TOPIC} <= _topic_names(visitor)
     assert visitor.open(f"/topic/{OTHER_TOPIC}")[0] == 200
+    assert visitor.open("/group/payroll-readers")[0] == 404  # allowed to look: there is no such group
 
 
 def test_metrics_stay_open_for_prometheus(secured):

@@ -125,7 +125,7 @@ class Login:
 
 def _local(url: str) -> str:
     """Where to go after logging in: a path on this console, never another site."""
-    parts = urlsplit(url or "/")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//") or "\\" in url:
         return "/"
     return url
