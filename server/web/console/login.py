@@ -93,8 +93,11 @@ class Login:
             if access is None:
                 wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
-            current_access.set(access)
-            return await endpoint(request)
+            token = current_access.set(access)  # reset after: a kept-alive connection's next request is another's
+            try:
+                return await endpoint(request)
+            finally:
+                current_access.reset(token)
         return guarded
 
     async def form(self, request):
