@@ -51,9 +51,10 @@ def _source(paths: ErrorPaths) -> str:
     return "\n".join(lines) + "\n"
 
 
+@cache
 def error_counter(api_key: int) -> ErrorCounter:
     """A function adding one to ``errors[code]`` (a ``defaultdict(int)``) for each error code
-    where the API's schema puts them. Made from source once per API, so that counting is plain
+    where the API's schema puts them. Made from source once per API (per process), so that counting is plain
     loops with no call per path: it runs for every response."""
     namespace: dict = {}
     exec(compile(_source(error_paths(api_key)), f"<error counter for API {api_key}>", "exec"), namespace)
