@@ -99,6 +99,22 @@ CLUSTER_PRODUCE = "perf-test 100 B, 6 partitions"
 CLUSTER_LATENCY = "5K msg/s, 1 partition"
 CLUSTER_FAILOVER = ["kill -9 of a leader (not the controller)", "kill -9 of a leader that is the controller"]
 
+def within_of(workload: str, metric: str, cases: list[str], tolerance: float) -> Check:
+    """Each case's median ratio (e.g. metrics on ÷ off) is at least ``1 - tolerance``."""
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        found, all_met = [], True
+        for case in cases:
+            value = median_of(measurements, workload, metric, case=case)
+            if value is None:
+                return None, f"no {metric} figure in '{case}'"
+            all_met &= value >= 1 - tolerance
+            found.append(f"{case}: {value:.3f}")
+        return all_met, "; ".join(found) + f" (at least {1 - tolerance:.2f})"
+    return check
+
+
+METRICS_RATIOS = ["confluent-kafka produce: on ÷ off", "confluent-kafka consume: on ÷ off"]
+
 TARGETS = [
     Target("produce ≥ 1.0x Apache Kafka with kafka-producer-perf-test (100 B and 1 KB)",
            ratio_at_least("produce", "records/s", "kafka", 1.0, PERF_PRODUCE)),
@@ -125,6 +141,8 @@ TARGETS = [
     Target("3 brokers, RF=3: leader failover ≤ 5 s, kill -9 to the first acks=all record acknowledged "
            "by the new leader, default settings (Apache Kafka's figure beside it)",
            at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
+    Target("Produce and Fetch throughput with metrics on within 3% of metrics off",
+           within_of("metrics", "ratio", METRICS_RATIOS, 0.03)),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]

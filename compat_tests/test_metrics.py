@@ -27,6 +27,7 @@ from odradek.wire import ApiKey
 from .broker_process import BrokerProcess
 from .clients import ck_produce, ck_read, ck_wait, wait_until
 from .metrics_scrape import metrics_url, scrape
+from .share_client import ShareMember, initialize
 from .wire_client import WireClient
 
 BROKER_OVERRIDES = {"metrics.port": 0}
@@ -81,6 +82,25 @@ def test_records_and_bytes_in_and_out_move_by_what_was_produced_and_consumed(mod
     assert consumed.total("kafka_network_requestmetrics_requests_total", request="Fetch") > 0
     assert consumed.value("kafka_network_requestmetrics_totaltimems_count", request="Fetch") == \
         consumed.total("kafka_network_requestmetrics_requests_total", request="Fetch")
+
+
+def test_share_fetch_bytes_are_counted_as_bytes_out(module_broker, clients, topic):
+    """Records a share group member acquires leave the broker as Fetch's do: bytes out per topic,
+    exactly the batches sent (the member reads every record of a one-partition topic once)."""
+    url = metrics_url(module_broker)
+    _create(clients, module_broker, topic, 1)
+    ck_produce(clients.ck_producer(module_broker, **{"linger.ms": 20}), topic,
+               [(None, b"share-%d" % i) for i in range(N)], partition=0)
+    tid = initialize(module_broker, f"{topic}-share", topic, start_offset=0)
+    before = scrape(url)
+    assert before.value(f"{TOPIC}bytesout_total", topic=topic) == 0
+    with ShareMember(module_broker, f"{topic}-share", tid) as member:
+        delivered = member.fetch_until(lambda got: len(got) >= N)
+    after = scrape(url)
+    assert sorted(d.offset for d in delivered) == list(range(N))
+    assert after.value(f"{TOPIC}bytesout_total", topic=topic) == \
+        after.value("kafka_log_log_size", topic=topic, partition=0)  # every batch sent once
+    assert after.total("kafka_network_requestmetrics_requests_total", request="ShareFetch") > 0
 
 
 def test_each_request_and_each_error_code_it_answers_is_counted(module_broker, clients, topic):

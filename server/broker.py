@@ -81,7 +81,7 @@ from .share.share_partition_manager import SharePartitionManager
 from .share.share_persister import SharePersister
 from .share.share_state_topic import SHARE_STATE_TOPIC
 from .startup_error import ConfigError, StartupError
-from .stats import BrokerStats
+from .stats import stats_for
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 from .transactions.txn_topic import TRANSACTION_STATE_TOPIC
@@ -128,7 +128,6 @@ class Broker:
         # listener name -> where its clients connect; the bound port replaces port 0 once listening
         self.advertised_listeners: dict[str, Listener] = dict(config.listener_config.advertised)
         self.cut_off = False  # cluster mode: out of touch with the cluster, so serving no one (see member)
-        self.stats = BrokerStats()
         # Holding up under load: request memory, connection quotas, idle connections (issue 18)
         queued = config.queued_max_request_bytes
         self.request_memory = RequestMemoryPool(queued) if queued > 0 else None
@@ -137,6 +136,7 @@ class Broker:
         self.open_connections = OpenConnections(config.connections_max_idle_ms)
         self.acceptor = Acceptor(self.connection_quotas, self.open_connections)
         self.web = _web_server(self)  # None unless metrics.port is set
+        self.stats = stats_for(counting=self.web is not None)  # chosen once: a null recorder without it
         if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)

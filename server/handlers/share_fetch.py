@@ -145,6 +145,10 @@ def _response(ctx, lock_duration_ms: int, context, fetched: dict, acknowledged: 
 
 def _partition(ctx, topic_id_partition, fetch: PartitionFetch, leaders: set) -> dict:
     records = fetch.records
+    if len(records):  # bytes out per topic, as Fetch counts them
+        info = ctx.broker.metadata.topic_by_id(topic_id_partition[0])
+        if info is not None:
+            ctx.broker.stats.topics.sent(info.name, len(records))
     if isinstance(records, LogSlice) and records.size < SENDFILE_MIN_BYTES:
         records = records.read()  # one send beats a sendfile for small answers, as in Fetch
     return {

@@ -3,13 +3,13 @@ connection-count and connection-creation-total)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
-
-@dataclass
 class NetworkStats:
-    connections: dict[str, int] = field(default_factory=dict)  # listener name -> open now
-    connections_opened: dict[str, int] = field(default_factory=dict)  # listener name -> ever
+    __slots__ = ("connections", "connections_opened")
+
+    def __init__(self):
+        self.connections: dict[str, int] = {}  # listener name -> open now
+        self.connections_opened: dict[str, int] = {}  # listener name -> ever
 
     def listening(self, listener: str) -> None:
         """A listener accepts connections: its series start at 0."""
@@ -22,3 +22,18 @@ class NetworkStats:
 
     def closed(self, listener: str) -> None:
         self.connections[listener] -= 1
+
+
+class NullNetworkStats:
+    """What the broker uses when nothing reads the figures (``metrics.port`` unset)."""
+
+    __slots__ = ()
+
+    def listening(self, listener: str) -> None:
+        pass
+
+    def opened(self, listener: str) -> None:
+        pass
+
+    def closed(self, listener: str) -> None:
+        pass

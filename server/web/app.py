@@ -7,7 +7,11 @@ in the HTTP server's nursery, or nothing to do): the metrics at ``/metrics``, th
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 
 from .console.part import Console
 from .metrics.endpoint import MetricsEndpoint
@@ -18,4 +22,7 @@ class WebApp:
         self.metrics = MetricsEndpoint(broker)
         self.console = Console(broker)
         self.parts = [self.metrics, self.console]
-        self.asgi = Starlette(routes=[route for part in self.parts for route in part.routes])
+        # the console's login cookie, signed with a key of this run (see console/login.py)
+        session = Middleware(SessionMiddleware, secret_key=secrets.token_urlsafe(32), session_cookie="odradek_console",
+                             same_site="strict", max_age=12 * 3600)
+        self.asgi = Starlette(routes=[route for part in self.parts for route in part.routes], middleware=[session])

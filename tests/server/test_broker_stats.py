@@ -8,13 +8,13 @@ import itertools
 import time
 
 import pytest
-from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from odradek.server.broker import Broker
 from odradek.server.broker_config import BrokerConfig
 from odradek.server.dispatch import dispatch
 from odradek.server.startup_error import ConfigError
+from odradek.server.stats import NULL_STATS
 from odradek.server.stats.request_stats import RequestStats
 from odradek.server.web.metrics.endpoint import MetricsEndpoint
 from odradek.server.web.metrics.names import error_name, request_name
@@ -28,7 +28,7 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def broker(tmp_path):
-    broker = Broker(BrokerConfig.load(data_dir=str(tmp_path)))
+    broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=["metrics.port=0"]))
     broker.open_storage()
     broker.groups.adopt(broker.groups.load())
     broker.logs.create_topic("t", 2)
@@ -47,8 +47,9 @@ def batch(count: int) -> bytes:
     return build_batch([Record(i, 0, None, b"v%d" % i) for i in range(count)], base_timestamp=wall_clock_ms())
 
 
-def samples(broker) -> dict:
-    text = generate_latest(MetricsEndpoint(broker).registry).decode()
+async def samples(broker) -> dict:
+    body, _ = await MetricsEndpoint(broker).exposition()
+    text = body.decode()
     return {(s.name, frozenset(s.labels.items())): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
 
@@ -65,7 +66,7 @@ async def test_produce_and_fetch_are_counted_per_topic_request_and_error(broker)
         "topics": [{"topic": "t", "partitions": [{"partition": 0, "current_leader_epoch": -1, "fetch_offset": 0,
                                                    "log_start_offset": -1, "partition_max_bytes": 1 << 20}]}]})
 
-    found = samples(broker)
+    found = await samples(broker)
     value = lambda name, **labels: found[(name, frozenset(labels.items()))]  # noqa: E731
     assert value("kafka_server_brokertopicmetrics_messagesin_total", topic="t") == 10
     assert value("kafka_server_brokertopicmetrics_messagesin_total") == 10
@@ -91,8 +92,8 @@ async def test_acks_0_counts_the_request_without_a_response(broker):
                "topic_data": [{"name": "t", "partition_data": [{"index": 0, "records": batch(3)}]}]}
     frame = encode_request(ApiKey.PRODUCE, 9, next(_ids), "test", produce)[4:]
     assert await dispatch(broker, frame, "test", "PLAINTEXT") is None
-    assert broker.stats.requests.requests == {(ApiKey.PRODUCE, 9): 1}
-    assert broker.stats.requests.errors == {}
+    [(api_key, counts)] = broker.stats.requests.by_api()
+    assert (api_key, counts.versions[9], sum(counts.versions), counts.errors) == (ApiKey.PRODUCE, 1, 1, {})
     assert broker.stats.topics.by_topic["t"].messages_in == 3
 
 
@@ -106,11 +107,19 @@ def test_error_codes_are_found_where_the_schema_puts_them_and_times_fall_in_thei
     now = time.perf_counter()
     stats.served(header, now - 0.003, 10, body, [b"\0\0\0\x06", b"ab"])
     stats.served(header, now, 10, None, None)
-    assert stats.errors == {(ApiKey.FETCH, 0): 2, (ApiKey.FETCH, 6): 2}
-    histogram = stats.times[ApiKey.FETCH]
-    assert histogram.counts[0] == 1 and sum(histogram.counts[3:]) == 1  # <= 0.5 ms, and over 2.5 ms
-    assert histogram.sum_ms >= 3.0
+    [(_, fetch)] = stats.by_api()
+    assert fetch.errors == {0: 2, 6: 2}
+    assert sum(fetch.buckets) == 2 and sum(fetch.buckets[3:]) >= 1  # one of them over 2.5 ms
+    assert fetch.sum_ms >= 3.0 and fetch.versions[12] == 2
     assert (stats.bytes_in, stats.bytes_out) == (28, 10)
+
+
+def test_without_a_metrics_port_the_broker_counts_nothing(tmp_path):
+    broker = Broker(BrokerConfig.load(data_dir=str(tmp_path)))
+    assert broker.web is None and broker.stats is NULL_STATS
+    broker.stats.requests.served(RequestHeader(ApiKey.FETCH, 12, 1, "test"), 0.0, 10, {}, [b"\0\0\0\0"])
+    broker.stats.topics.produced("t", 1, 10)
+    assert not hasattr(broker.stats.topics, "by_topic")
 
 
 def test_kafka_names_for_requests_and_errors():

@@ -151,3 +151,33 @@ def test_lag_is_charted_for_the_groups_watched_lately_and_at_most_a_few():
     history.sample(now=150.0)  # g0 was opened 50 s ago; the rest over 60 s ago
     assert history.watched() == ["g0"]
     assert history.of_group("g0") == []  # no offsets: nothing to chart
+
+
+def test_after_login_the_console_goes_only_to_its_own_pages():
+    from odradek.server.web.console.login import _local
+
+    assert _local("/topics?page=2") == "/topics?page=2"
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "evil", "", "javascript:alert(1)"):
+        assert _local(elsewhere) == "/"
+
+
+async def test_passwords_are_checked_against_plain_users_and_scram_credentials(tmp_path):
+    from odradek.server.broker import Broker
+    from odradek.server.broker_config import BrokerConfig
+    from odradek.server.security.sasl.scram_credential import ScramCredential
+    from odradek.server.web.console.login import login_required, password_matches
+
+    jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
+            'password="admin-secret" user_admin="admin-secret";')
+    broker = Broker(BrokerConfig.load(data_dir=str(tmp_path), overrides=[
+        "listeners=SASL_PLAINTEXT://127.0.0.1:0", "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512",
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}"]))
+    assert login_required(broker)
+    credential = ScramCredential.from_password("SCRAM-SHA-512", "bob-secret", b"salt-of-bob", 4096)
+    broker.scram_credentials.reloaded("bob", {"SCRAM-SHA-512": credential.to_string()})
+    assert await password_matches(broker, "admin", "admin-secret")
+    assert await password_matches(broker, "bob", "bob-secret")
+    assert not await password_matches(broker, "bob", "admin-secret")
+    assert not await password_matches(broker, "admin", "")
+    assert not await password_matches(broker, "nobody", "admin-secret")
+    assert not login_required(Broker(BrokerConfig.load(data_dir=str(tmp_path / "plain"))))

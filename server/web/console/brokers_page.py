@@ -10,7 +10,7 @@ def routes(console) -> list[Route]:
         return console.render.page("brokers.html", nav="brokers", **console.common(),
                                    brokers=console.cluster.brokers(), mode=console.cluster.mode,
                                    controller_id=console.cluster.controller_id,
-                                   topics=len(console.broker.metadata.topics()),
+                                   topics=len(console.access().topics([t.name for t in console.broker.metadata.topics()])),
                                    rates=console.throughput.total())
 
     return [Route("/", brokers)]

@@ -46,8 +46,15 @@ class ClusterView:
         return [rows[i] for i in sorted(rows)]
 
     def leaders(self) -> Counter:
-        """Partitions led, by broker id (-1: no leader), over every topic: one pass over metadata."""
+        """Partitions led, by broker id (-1: no leader), over every topic: one pass over metadata in a
+        cluster; alone, the replica counts the metrics report (no partition metadata built)."""
         counts: Counter = Counter()
+        if self.broker.cluster is None:  # alone, it leads every partition not in an offline directory
+            replicas = self.broker.replicas.replica_counts()
+            counts[self.broker.config.node_id] = replicas.leaders
+            if replicas.offline:
+                counts[-1] = replicas.offline
+            return counts
         metadata = self.broker.metadata
         for topic in metadata.topics():
             for partition in metadata.partitions(topic.name):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from ...security.acl.codes import AclOperation, ResourceType
 from .forms import FormError, integer, timestamp_ms
 from .record_browser import DEFAULT_LIMIT, MAX_LIMIT, BrowseError
 from .record_format import FORMATS, show
@@ -23,6 +24,9 @@ def routes(console) -> list[Route]:
             partition = integer(request.path_params["partition"], "Partition", 0)
         except FormError as exc:
             return _error(console, name, None, form, str(exc), 400)
+        if not console.access().may(AclOperation.READ, ResourceType.TOPIC, name):  # as Fetch asks
+            return console.render.page("error.html", 403, nav="topics", **console.common(),
+                                       message=f"TOPIC_AUTHORIZATION_FAILED: not authorized to read topic {name!r}.")
         count = console.topics.partition_count(name)
         if partition >= count:
             message = f"There is no topic {name!r}." if count == 0 else \

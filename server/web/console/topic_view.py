@@ -1,6 +1,7 @@
 """Topics and their partitions as the console shows them, read from ``broker.metadata`` (names,
 replicas, ISR, leaders) and the local logs (sizes, offsets). Only the rows of the page shown are
-built: a topic of 10K partitions costs a page of them plus dict lookups for its size."""
+built: a topic of 10K partitions costs a page of them plus dict lookups for its size (and, in a
+cluster, one pass over its partitions' ISRs; a single node builds no partition metadata for it)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,12 @@ class TopicView:
         info = self.broker.metadata.topic(name)
         if info is None:
             return None
-        partitions = self.broker.metadata.partitions(name)
-        replication = len(partitions[0].replicas) if partitions else 0
-        under = sum(1 for p in partitions if len(p.isr) < len(p.replicas))
+        if self.broker.cluster is None:  # one replica each, never under-replicated: nothing to count
+            replication, under = (1 if info.num_partitions else 0), 0
+        else:
+            partitions = self.broker.metadata.partitions(name)
+            replication = len(partitions[0].replicas) if partitions else 0
+            under = sum(1 for p in partitions if len(p.isr) < len(p.replicas))
         logs = self.broker.logs
         size = 0
         for index in range(info.num_partitions):

@@ -18,6 +18,7 @@ from odradek.storage.errors import StorageError
 
 from ...handlers.config_changes import DELETE, SET, ConfigChangeError, alter_resource, edit
 from ...handlers.describe_configs import TOPIC
+from ...security.acl.codes import AclOperation, ResourceType
 from ...topic_admin import TopicAdminError
 from .forms import FormError, fields, integer, same_origin
 from .paging import page_of
@@ -37,13 +38,17 @@ def routes(console) -> list[Route]:
         return render.page("error.html", 404, nav="topics", **console.common(),
                            message=f"There is no topic {name!r}.")
 
+    def refused(name: str, what: str = "describe"):
+        return render.page("error.html", 403, nav="topics", **console.common(),
+                           message=f"TOPIC_AUTHORIZATION_FAILED: not authorized to {what} topic {name!r}.")
+
     def cross_site():
         return render.page("error.html", 403, nav="topics", **console.common(),
                            message="Refused: the form was posted from another site's page.")
 
     async def topics(request):
         search = request.query_params.get("q", "")
-        names = view.names(search)
+        names = console.access().topics(view.names(search))
         page = page_of(request.query_params.get("page"), len(names))
         rows = [row for row in map(view.row, page.of(names)) if row is not None]
         rates = {row.name: console.throughput.of_topic(row.name) for row in rows}
@@ -65,6 +70,8 @@ def routes(console) -> list[Route]:
             partitions = integer(form.get("partitions") or "-1", "Partitions")
             replication = integer(form.get("replication_factor") or "-1", "Replication factor")
             configs = _configs(form.get("configs", ""))
+            if not console.access().may_create_topic(name):
+                raise FormError(f"TOPIC_AUTHORIZATION_FAILED: not authorized to create topic {name!r}.")
             await console.broker.topic_admin.create_topic(name, partitions, replication, configs)
         except (FormError, TopicAdminError, StorageError) as exc:
             return render.page("create_topic.html", 400, nav="topics", **console.common(),
@@ -73,14 +80,17 @@ def routes(console) -> list[Route]:
 
     async def topic_page(row, page_asked=None, status=200, notice="", error="", config_form=None):
         page = page_of(page_asked, row.partitions, PARTITIONS_PAGE)
+        described = console.access().may(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, row.name)
         return render.page("topic.html", status, nav="topics", **console.common(), topic=row,
                            partitions=view.partitions(row.name, page.start, page.stop), page=page,
-                           configs=await view.configs(row.name) or [], rates=console.throughput.of_topic(row.name),
+                           configs=(await view.configs(row.name) or []) if described else [], rates=console.throughput.of_topic(row.name),
                            notice=notice, error=error, config_form=config_form or {},
                            charts=_charts(console.throughput.history_of(row.name)), width=WIDTH, height=HEIGHT)
 
     async def topic(request):
         name = request.path_params["name"]
+        if not console.access().may(AclOperation.DESCRIBE, ResourceType.TOPIC, name):
+            return refused(name)
         row = view.row(name)
         if row is None:
             return not_found(name)
@@ -90,6 +100,8 @@ def routes(console) -> list[Route]:
         name = request.path_params["name"]
         if not same_origin(request):
             return cross_site()
+        if not console.access().may(AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, name):
+            return refused(name, "alter the configs of")
         row = view.row(name)
         if row is None:
             return not_found(name)
@@ -109,6 +121,8 @@ def routes(console) -> list[Route]:
 
     async def delete_form(request):
         name = request.path_params["name"]
+        if not console.access().may(AclOperation.DELETE, ResourceType.TOPIC, name):
+            return refused(name, "delete")
         row = view.row(name)
         if row is None:
             return not_found(name)
@@ -118,6 +132,8 @@ def routes(console) -> list[Route]:
         name = request.path_params["name"]
         if not same_origin(request):
             return cross_site()
+        if not console.access().may(AclOperation.DELETE, ResourceType.TOPIC, name):
+            return refused(name, "delete")
         row = view.row(name)
         if row is None:
             return not_found(name)

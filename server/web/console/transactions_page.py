@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from odradek.wire import ErrorCode
 
+from ...security.acl.codes import AclOperation, ResourceType
 from .forms import FormError, integer
 from .paging import page_of
 
@@ -18,7 +19,10 @@ def routes(console) -> list[Route]:
     async def transactions(request):
         search = request.query_params.get("q", "").strip().lower()
         code, _, found = broker.transactions.list_transactions()
-        found = sorted((m for m in found if search in m.transactional_id.lower()), key=lambda m: m.transactional_id)
+        access = console.access()
+        found = sorted((m for m in found if search in m.transactional_id.lower()
+                        and access.may(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, m.transactional_id)),
+                       key=lambda m: m.transactional_id)
         page = page_of(request.query_params.get("page"), len(found))
         return render.page("transactions.html", nav="transactions", **console.common(), rows=page.of(found),
                            page=page, search=request.query_params.get("q", ""),
@@ -30,6 +34,9 @@ def routes(console) -> list[Route]:
             partition = integer(request.path_params["partition"], "Partition", 0)
         except FormError as exc:
             return render.page("error.html", 400, nav="topics", **console.common(), message=str(exc))
+        if not console.access().may(AclOperation.READ, ResourceType.TOPIC, name):  # as DescribeProducers asks
+            return render.page("error.html", 403, nav="topics", **console.common(),
+                               message=f"TOPIC_AUTHORIZATION_FAILED: not authorized to read topic {name!r}.")
         log, code = broker.replicas.leader_log(name, partition)
         if log is None or code != ErrorCode.NONE:
             return render.page("error.html", 404, nav="topics", **console.common(),

@@ -12,6 +12,8 @@ from prometheus_client.registry import Collector
 
 from odradek.wire import ErrorCode
 
+from .pacing import PAUSE, paced
+
 
 class GroupLagCollector(Collector):
     def __init__(self, broker):
@@ -25,12 +27,17 @@ class GroupLagCollector(Collector):
                                 labels=labels)
         offsets = self.broker.groups.offsets
         replicas = self.broker.replicas
-        for group in sorted(offsets.groups()):
-            for (topic, partition), commit in sorted(offsets.of_group(group).items()):
-                key = [group, topic, str(partition)]
-                current.add_metric(key, commit.offset)
-                log, code = replicas.leader_log(topic, partition)
-                if log is not None and code == ErrorCode.NONE:
-                    lag.add_metric(key, log.high_watermark - commit.offset)
+        committed = [(group, topic_partition, commit) for group in sorted(offsets.groups())
+                     for topic_partition, commit in sorted(offsets.of_group(group).items())]
+        for row in paced(committed):
+            if row is PAUSE:
+                yield PAUSE
+                continue
+            group, (topic, partition), commit = row
+            key = [group, topic, str(partition)]
+            current.add_metric(key, commit.offset)
+            log, code = replicas.leader_log(topic, partition)
+            if log is not None and code == ErrorCode.NONE:
+                lag.add_metric(key, log.high_watermark - commit.offset)
         yield current
         yield lag

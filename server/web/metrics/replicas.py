@@ -10,6 +10,8 @@ from __future__ import annotations
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .pacing import PAUSE, paced
+
 _REPLICAS = "kafka_server_replicamanager_"
 _CONTROLLER = "kafka_controller_kafkacontroller_"
 
@@ -35,8 +37,14 @@ class ReplicaCollector(Collector):
         active = metadata.controller_id == self.broker.config.node_id
         offline = 0
         if active:
-            offline = sum(1 for topic in metadata.topics() for partition in metadata.partitions(topic.name)
-                          if partition is not None and partition.leader < 0)
+            every = ((topic.name, index) for topic in list(metadata.topics()) for index in range(topic.num_partitions))
+            for row in paced(every):
+                if row is PAUSE:
+                    yield PAUSE
+                    continue
+                partition = metadata.partition(*row)
+                if partition is not None and partition.leader < 0:
+                    offline += 1
         yield GaugeMetricFamily(f"{_CONTROLLER}activecontrollercount", "1 on the active controller",
                                 value=int(active))
         yield GaugeMetricFamily(f"{_CONTROLLER}offlinepartitionscount", "Partitions without a leader "

@@ -9,6 +9,7 @@ from prometheus_client.registry import Collector
 from odradek.server.stats.request_stats import TIME_BUCKETS_MS
 
 from .names import error_name, request_name
+from .pacing import PAUSE, paced
 
 _TOPIC = "kafka_server_brokertopicmetrics_"
 _REQUEST = "kafka_network_requestmetrics_"
@@ -33,30 +34,36 @@ class TrafficCollector(Collector):
         ):
             family = CounterMetricFamily(f"{_TOPIC}{name}", doc, labels=["topic"])
             family.add_metric([], sum(getattr(counts, field) for counts in by_topic.values()))
-            for topic, counts in sorted(by_topic.items()):
-                family.add_metric([topic], getattr(counts, field))
+            for row in paced(sorted(by_topic.items())):
+                if row is PAUSE:
+                    yield PAUSE
+                else:
+                    family.add_metric([row[0]], getattr(row[1], field))
             yield family
 
     def _requests(self):
-        requests = self.stats.requests
+        apis = self.stats.requests.by_api()
         family = CounterMetricFamily(f"{_REQUEST}requests", "Requests served", labels=["request", "version"])
-        for (api_key, version), count in sorted(requests.requests.items()):
-            family.add_metric([request_name(api_key), str(version)], count)
+        for api_key, api in apis:
+            for version, count in enumerate(api.versions):
+                if count:
+                    family.add_metric([request_name(api_key), str(version)], count)
         yield family
         family = HistogramMetricFamily(f"{_REQUEST}totaltimems",
                                        "Request time from parsed to answered, in milliseconds",
                                        labels=["request"])
-        for api_key, histogram in sorted(requests.times.items()):
+        for api_key, api in apis:
             buckets, total = [], 0
-            for bound, count in zip((*map(str, TIME_BUCKETS_MS), "+Inf"), histogram.counts):
+            for bound, count in zip((*map(str, TIME_BUCKETS_MS), "+Inf"), api.buckets):
                 total += count
                 buckets.append((bound, total))
-            family.add_metric([request_name(api_key)], buckets, histogram.sum_ms)
+            family.add_metric([request_name(api_key)], buckets, api.sum_ms)
         yield family
         family = CounterMetricFamily(f"{_REQUEST}errors", "Error codes answered (NONE included), one per "
                                      "error code in a response", labels=["request", "error"])
-        for (api_key, code), count in sorted(requests.errors.items()):
-            family.add_metric([request_name(api_key), error_name(code)], count)
+        for api_key, api in apis:
+            for code, count in sorted(api.errors.items()):
+                family.add_metric([request_name(api_key), error_name(code)], count)
         yield family
 
     def _network(self):
