@@ -89,6 +89,20 @@ def at_most_in_every(workload: str, metric: str, limit: float, unit: str, cases:
     return check
 
 
+def soak_flat(name: str) -> Check:
+    """The soak's sampled ``name`` stays flat (``benchmarks.soak_samples``: last quarter vs second)."""
+    from .soak_samples import LIMITS, verdict
+
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        for m in measurements:
+            if (m.workload, m.case, m.metric, m.broker) == ("soak", "over time", name, "odradek") \
+                    and len(m.values) >= 4:
+                judged = verdict(m.values, LIMITS[name])
+                return judged.flat, judged.describe(name.split()[-1])
+        return None, f"no soak {name} samples in this run"
+    return check
+
+
 PERF_PRODUCE = ["perf-test 100 B acks=1", "perf-test 100 B acks=all", "perf-test 1 KB acks=1",
                 "perf-test 1 KB acks=all"]
 PERF_CONSUME = ["perf-test 100 B", "perf-test 1 KB"]
@@ -125,6 +139,8 @@ TARGETS = [
     Target("3 brokers, RF=3: leader failover ≤ 5 s, kill -9 to the first acks=all record acknowledged "
            "by the new leader, default settings (Apache Kafka's figure beside it)",
            at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
+    Target("soak beside hostile clients: broker RSS stays flat", soak_flat("RSS MB")),
+    Target("soak beside hostile clients: the acks=all producer's p99 stays flat", soak_flat("produce p99 ms")),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]
