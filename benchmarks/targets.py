@@ -103,6 +103,15 @@ def soak_flat(name: str) -> Check:
     return check
 
 
+def soak_read_back(measurements: list[Measurement]) -> tuple[bool | None, str]:
+    """Every record the soak's acks=all producer saw acknowledged was read back at the end."""
+    acknowledged = median_of(measurements, "soak", "acknowledged", case="totals")
+    read = median_of(measurements, "soak", "read back", case="totals")
+    if acknowledged is None or read is None:
+        return None, "no soak totals in this run"
+    return read >= acknowledged, f"{read:,.0f} read back of {acknowledged:,.0f} acknowledged"
+
+
 PERF_PRODUCE = ["perf-test 100 B acks=1", "perf-test 100 B acks=all", "perf-test 1 KB acks=1",
                 "perf-test 1 KB acks=all"]
 PERF_CONSUME = ["perf-test 100 B", "perf-test 1 KB"]
@@ -141,6 +150,7 @@ TARGETS = [
            at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
     Target("soak beside hostile clients: broker RSS stays flat", soak_flat("RSS MB")),
     Target("soak beside hostile clients: the acks=all producer's p99 stays flat", soak_flat("produce p99 ms")),
+    Target("soak beside hostile clients: every acknowledged record read back", soak_read_back),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]

@@ -5,7 +5,7 @@ import pytest
 
 from benchmarks.soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, Limit, loop_lag_ms, metric_values, p99, \
     quarters, status_field_kb, verdict
-from benchmarks.targets import soak_flat
+from benchmarks.targets import soak_flat, soak_read_back
 from benchmarks.workloads import soak
 
 STATUS = """Name:\tpython3
@@ -97,6 +97,8 @@ def test_rows_hold_every_sample_the_verdicts_and_the_read_back_check():
     assert soak_flat("RSS MB")(rows)[0] is True
     assert soak_flat("produce p99 ms")(rows)[0] is False
     assert soak_flat("RSS MB")([])[0] is None
+    assert soak_read_back(rows) == (False, "999 read back of 1,000 acknowledged")
+    assert soak_read_back([])[0] is None
 
 
 def test_the_chart_draws_each_series_over_time(tmp_path):
