@@ -26,8 +26,8 @@ def write(results: dict, docs_dir: Path, workload_order: list[str]) -> Path:
     measurements = [Measurement.from_json(item) for item in results["measurements"]]
     brokers = [b for b in BROKER_ORDER if any(m.broker == b for m in measurements)]
     workloads = [w for w in workload_order if any(m.workload == w for m in measurements)]
-    charts = {w: workload_charts(w, [m for m in measurements if m.workload == w],
-                                 _brokers_in(w, measurements, brokers), docs_dir / CHART_DIR)
+    charts = {w: _charts(w, [m for m in measurements if m.workload == w],
+                         _brokers_in(w, measurements, brokers), docs_dir / CHART_DIR)
               for w in workloads}
     text = render(results, measurements, brokers, workloads,
                   {w: [f"{CHART_DIR}/{path.name}" for path in paths] for w, paths in charts.items()})
@@ -35,6 +35,16 @@ def write(results: dict, docs_dir: Path, workload_order: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def _charts(workload: str, measurements: list[Measurement], brokers: list[str], out_dir: Path) -> list[Path]:
+    """The workload module's own ``charts(measurements, out_dir)`` if it has one (the soak draws
+    figures over time, not bars), else the grouped bars of ``benchmarks.charts``."""
+    try:
+        own = getattr(importlib.import_module(f"benchmarks.workloads.{workload}"), "charts", None)
+    except Exception:  # the results may hold a workload this checkout no longer has
+        own = None
+    return own(measurements, out_dir) if own else workload_charts(workload, measurements, brokers, out_dir)
 
 
 def render(results: dict, measurements: list[Measurement], brokers: list[str],

@@ -89,6 +89,29 @@ def at_most_in_every(workload: str, metric: str, limit: float, unit: str, cases:
     return check
 
 
+def soak_flat(name: str) -> Check:
+    """The soak's sampled ``name`` stays flat (``benchmarks.soak_samples``: last quarter vs second)."""
+    from .soak_samples import LIMITS, verdict
+
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        for m in measurements:
+            if (m.workload, m.case, m.metric, m.broker) == ("soak", "over time", name, "odradek") \
+                    and len(m.values) >= 4:
+                judged = verdict(m.values, LIMITS[name])
+                return judged.flat, judged.describe(name.split()[-1])
+        return None, f"no soak {name} samples in this run"
+    return check
+
+
+def soak_read_back(measurements: list[Measurement]) -> tuple[bool | None, str]:
+    """Every record the soak's acks=all producer saw acknowledged was read back at the end."""
+    acknowledged = median_of(measurements, "soak", "acknowledged", case="totals")
+    read = median_of(measurements, "soak", "read back", case="totals")
+    if acknowledged is None or read is None:
+        return None, "no soak totals in this run"
+    return read >= acknowledged, f"{read:,.0f} read back of {acknowledged:,.0f} acknowledged"
+
+
 PERF_PRODUCE = ["perf-test 100 B acks=1", "perf-test 100 B acks=all", "perf-test 1 KB acks=1",
                 "perf-test 1 KB acks=all"]
 PERF_CONSUME = ["perf-test 100 B", "perf-test 1 KB"]
@@ -143,6 +166,9 @@ TARGETS = [
            at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
     Target("Produce and Fetch throughput with metrics on within 3% of metrics off",
            within_of("metrics", "ratio", METRICS_RATIOS, 0.03)),
+    Target("soak beside hostile clients: broker RSS stays flat", soak_flat("RSS MB")),
+    Target("soak beside hostile clients: the acks=all producer's p99 stays flat", soak_flat("produce p99 ms")),
+    Target("soak beside hostile clients: every acknowledged record read back", soak_read_back),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
 ]
