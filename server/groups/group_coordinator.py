@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import trio
 
@@ -266,6 +267,9 @@ class GroupCoordinator:
             log.warning("Offsets of group %s were not replicated: %s", group_id, outcome.name)
             return _offset_commit_error(outcome)
         if self.coordinator_error(group_id) == ErrorCode.NONE:  # else its new coordinator reads them from the log
+            # one record per commit, in order, from the batch's base offset (see OffsetsTopic.write)
+            commits = [replace(commit, record_offset=appended.base_offset + index)
+                       for index, commit in enumerate(commits)]
             if producer is None:
                 self.offsets.publish(group_id, commits)
             else:

@@ -6,7 +6,10 @@ replays the topic to fill the cache again. Offsets of groups that have been empt
 ``offsets.retention.minutes`` expire, as in Kafka.
 
 A transactional commit (TxnOffsetCommit) is held until the transaction ends: the marker
-written to the group's partition publishes it (commit) or drops it (abort).
+written to the group's partition publishes it (commit) or drops it (abort). Whichever commit of
+a partition is later in the log wins, as in Kafka: a transaction's offset does not replace a
+plain commit written after it (while the transaction was open), and a plain commit published
+late (its replication awaited longer) does not replace a later one.
 """
 
 from __future__ import annotations
@@ -41,10 +44,8 @@ class OffsetStore:
                 del store[group_id]
 
     def publish(self, group_id: str, commits: list[OffsetCommit]) -> None:
-        """Commits that are now in the log."""
-        offsets = self._offsets.setdefault(group_id, {})
-        for commit in commits:
-            offsets[(commit.topic, commit.partition)] = commit
+        """Commits that are now in the log (at their ``record_offset``)."""
+        _keep_latest(self._offsets.setdefault(group_id, {}), commits)
 
     def hold(self, group_id: str, producer_id: int, commits: list[OffsetCommit]) -> None:
         """Transactional commits now in the log, pending until their transaction ends."""
@@ -63,7 +64,7 @@ class OffsetStore:
             if not by_producer:
                 del self._pending[group_id]
             if commit:
-                self._offsets.setdefault(group_id, {}).update(held)
+                _keep_latest(self._offsets.setdefault(group_id, {}), held.values())
 
     def is_pending(self, group_id: str, topic: str, partition: int) -> bool:
         """Whether an open transaction holds an offset for the partition (OffsetFetch's
@@ -107,6 +108,20 @@ class OffsetStore:
             if stale:
                 due[group_id] = stale
         return due
+
+
+def _keep_latest(offsets: dict[TopicPartition, OffsetCommit], commits: Iterable[OffsetCommit]) -> None:
+    """Put each commit in ``offsets`` unless the one there was written later in the log
+    (Kafka's replayEndTransactionMarker keeps the commit with the greater record offset)."""
+    for commit in commits:
+        tp = (commit.topic, commit.partition)
+        current = offsets.get(tp)
+        if current is None or commit.record_offset > current.record_offset:
+            offsets[tp] = commit
+        else:
+            log.debug("Keeping offset %d of %s-%d for group %s (written at %d) over offset %d written earlier at %d",
+                      current.offset, commit.topic, commit.partition, commit.group, current.record_offset,
+                      commit.offset, commit.record_offset)
 
 
 def _expires_at(commit: OffsetCommit, empty_since: int, retention_ms: int) -> int:

@@ -18,7 +18,7 @@ ones are read with the v4 layout, as Kafka promises they only add tagged fields.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from odradek.wire import DecodeError
 from odradek.wire.embedded import decode_embedded, encode_embedded
@@ -127,6 +127,10 @@ class OffsetCommit:
     metadata: str
     commit_timestamp_ms: int
     expire_timestamp_ms: int = -1
+    # where the commit's record sits in __consumer_offsets (-1 until written): of a transactional
+    # commit and a plain one for the same partition, the later in the log wins (Kafka's
+    # OffsetAndMetadata.recordOffset). Not part of what was committed, so not compared.
+    record_offset: int = field(default=-1, compare=False)
 
     @property
     def key(self) -> OffsetCommitKey:

@@ -11,7 +11,8 @@ superseded, and replay reads whatever is left.
 
 Transactional offset commits (TxnOffsetCommit) are written as the producer's transactional
 batches and settled by the transaction marker that ends them: replay applies them at a commit
-marker, drops them at an abort, and hands back those whose transaction is still open.
+marker (unless a plain commit of the partition was written after them, as in Kafka), drops them
+at an abort, and hands back those whose transaction is still open.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from odradek.storage.partition_log import PartitionLog, wall_clock_ms
 from odradek.storage.transaction_marker import COMMIT
@@ -79,8 +80,11 @@ class LoadedOffsets:
             consumer_group_changes.apply(self.consumer_groups, entry)
         elif isinstance(entry.key, share_group_records.ShareRecordKey):
             share_group_records.replay(self.share_groups, entry)
-        elif isinstance(entry, OffsetCommit):
-            self.offsets.setdefault(entry.group, {})[(entry.topic, entry.partition)] = entry
+        elif isinstance(entry, OffsetCommit):  # the later in the log wins, see OffsetStore
+            group_offsets = self.offsets.setdefault(entry.group, {})
+            current = group_offsets.get((entry.topic, entry.partition))
+            if current is None or entry.record_offset > current.record_offset:
+                group_offsets[(entry.topic, entry.partition)] = entry
         elif isinstance(entry, GroupMetadata):
             self.groups[entry.group] = entry
         elif isinstance(entry.key, OffsetCommitKey):
@@ -160,13 +164,13 @@ class OffsetsTopic:
         if partition_log is None:
             log.error("The groups of %s-%d are not loaded: it is in an offline log directory", OFFSETS_TOPIC, index)
             return
-        open_transactions: dict[int, list[Record]] = {}
-        for record in _settled_records(partition_log, open_transactions):
-            entry = _decode(record, index)
+        open_transactions: dict[int, list[tuple[int, Record]]] = {}
+        for offset, record in _settled_records(partition_log, open_transactions):
+            entry = _decode(record, index, offset)
             if entry is not None:
                 loaded.apply(entry)
         for producer_id, records in open_transactions.items():
-            for entry in filter(None, (_decode(record, index) for record in records)):
+            for entry in filter(None, (_decode(record, index, offset) for offset, record in records)):
                 if isinstance(entry, OffsetCommit):
                     held = loaded.pending.setdefault(entry.group, {}).setdefault(producer_id, {})
                     held[(entry.topic, entry.partition)] = entry
@@ -209,19 +213,20 @@ def _next_sequence(partition_log: PartitionLog, producer_id: int, producer_epoch
     return 0
 
 
-def _settled_records(partition_log: PartitionLog, open_transactions: dict[int, list[Record]]):
-    """The partition's records in the order they take effect: a transaction's when its commit
-    marker comes, an aborted one's never; those still open are left in ``open_transactions``
-    by producer id."""
+def _settled_records(partition_log: PartitionLog, open_transactions: dict[int, list[tuple[int, Record]]]):
+    """The partition's records, each with its offset, in the order they take effect: a
+    transaction's when its commit marker comes, an aborted one's never; those still open are
+    left in ``open_transactions`` by producer id."""
     for batch in replay_batches(partition_log):
+        placed = [(batch.base_offset + record.offset_delta, record) for record in batch.records]
         if batch.is_control:
             held = open_transactions.pop(batch.producer_id, [])
             if _commits(batch):
                 yield from held
         elif batch.is_transactional:
-            open_transactions.setdefault(batch.producer_id, []).extend(batch.records)
+            open_transactions.setdefault(batch.producer_id, []).extend(placed)
         else:
-            yield from batch.records
+            yield from placed
 
 
 def _commits(control_batch) -> bool:
@@ -231,13 +236,15 @@ def _commits(control_batch) -> bool:
     return key is not None and len(key) >= 4 and struct.unpack_from(">h", key, 2)[0] == COMMIT
 
 
-def _decode(record: Record, index: int) -> Entry | None:
-    """The entry a record holds; None (logged) for one without key or of a type we do not keep."""
+def _decode(record: Record, index: int, offset: int) -> Entry | None:
+    """The entry the record at ``offset`` holds (an offset commit knows its offset); None
+    (logged) for one without key or of a type we do not keep."""
     if record.key is None:
         log.warning("Skipping a record without key in %s-%d", OFFSETS_TOPIC, index)
         return None
     try:
-        return decode_record(record.key, record.value)
+        entry = decode_record(record.key, record.value)
     except UnknownRecordTypeError as exc:
         log.debug("Skipping a record in %s-%d: %s", OFFSETS_TOPIC, index, exc)
         return None
+    return replace(entry, record_offset=offset) if isinstance(entry, OffsetCommit) else entry

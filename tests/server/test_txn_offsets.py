@@ -112,3 +112,40 @@ def test_transactional_commits_need_no_member_and_ignore_rebalances(open_groups)
     with pytest.raises(GroupError) as rebalancing:
         groups.check_commit("g", 3, "m-1", None)
     assert rebalancing.value.code == ErrorCode.REBALANCE_IN_PROGRESS
+
+
+async def test_a_plain_commit_written_while_the_transaction_is_open_wins_over_it(open_groups):
+    """Kafka keeps whichever commit is later in __consumer_offsets: the transaction's offset
+    replaces only commits written before its own record."""
+    broker = open_groups()
+    groups, offsets = broker.groups, broker.groups.offsets
+    await groups.commit_offsets("g", [commit("g", 1), commit("g", 1, partition=1)])
+    await groups.commit_offsets("g", [commit("g", 10), commit("g", 11, partition=1)], producer=(7, 0))
+    await groups.commit_offsets("g", [commit("g", 5)])  # after the transaction's record, before its marker
+    assert offsets.get("g", "t", 0).offset == 5
+    end_transaction(broker, "g", 7, 0, commit=True)
+    assert offsets.get("g", "t", 0).offset == 5  # written later: kept
+    assert offsets.get("g", "t", 1).offset == 11  # the plain commit there came before the transaction's
+    assert not offsets.is_pending("g", "t", 0)
+
+
+async def test_replay_keeps_a_plain_commit_written_while_the_transaction_was_open(open_groups):
+    broker = open_groups()
+    groups = broker.groups
+    await groups.commit_offsets("g", [commit("g", 1), commit("g", 1, partition=1)])
+    await groups.commit_offsets("g", [commit("g", 10), commit("g", 11, partition=1)], producer=(7, 0))
+    await groups.commit_offsets("g", [commit("g", 5)])
+    end_transaction(broker, "g", 7, 0, commit=True)
+    await groups.commit_offsets("g", [commit("g", 20, partition=2)], producer=(8, 0))
+    await groups.commit_offsets("g", [commit("g", 6, partition=2)])  # the transaction of producer 8 is open
+
+    again = open_groups()
+    offsets = again.groups.offsets
+    assert (offsets.get("g", "t", 0).offset, offsets.get("g", "t", 1).offset) == (5, 11)
+    assert offsets.get("g", "t", 2).offset == 6 and offsets.is_pending("g", "t", 2)
+    end_transaction(again, "g", 8, 0, commit=True)  # finished after the restart: still older than the plain one
+    assert offsets.get("g", "t", 2).offset == 6
+
+    # and a commit after the marker replaces the transaction's offset, live and replayed
+    await again.groups.commit_offsets("g", [commit("g", 30, partition=1)])
+    assert open_groups().groups.offsets.get("g", "t", 1).offset == 30
