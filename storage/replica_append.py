@@ -30,6 +30,18 @@ class ReplicaBatch(NamedTuple):
     marker: TxnMarker | None  # a control batch's transaction marker, if it holds one
 
 
+def restart_offset(log_start_offset: int, log_end_offset: int, error: UnexpectedAppendOffsetError) -> int | None:
+    """Where an empty follower log starts again so the refused append fits, or None.
+
+    The leader's log start can fall inside a batch (DeleteRecords, or a follower that started
+    afresh at an offset inside one); a follower whose log is empty then fetches a batch that begins
+    before its log end. Kafka's Partition takes that batch by starting the log again at the batch's
+    first offset; a log that holds anything keeps refusing it."""
+    if log_end_offset == log_start_offset and error.first_offset < log_end_offset <= error.last_offset:
+        return error.first_offset
+    return None
+
+
 def validate_replica_records(records: bytes | memoryview, log_end_offset: int, name: str) -> list[ReplicaBatch]:
     """The whole batches of ``records`` in order (none if it holds no whole batch), for partition
     ``name`` whose log ends at ``log_end_offset``.

@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable
 
 import trio
 
-from odradek.storage.errors import OffsetOutOfRangeError, StorageError
+from odradek.storage.errors import OffsetOutOfRangeError, StorageError, UnexpectedAppendOffsetError
 from odradek.storage.partition_log import PartitionLog
+from odradek.storage.replica_append import restart_offset
 from odradek.wire import ApiKey, ErrorCode
 
 from ..cluster import api_versions
@@ -362,7 +363,17 @@ class ReplicaManager:
         return self.metadata.endpoint(leader, self.listener)
 
     async def append_as_follower(self, partition: Partition, records) -> None:
-        partition.log.append_as_follower(records)
+        plog = partition.log
+        try:
+            plog.append_as_follower(records)
+        except UnexpectedAppendOffsetError as exc:
+            restart = restart_offset(plog.log_start_offset, plog.log_end_offset, exc)
+            if restart is None:
+                raise
+            log.info("%s: the first batch fetched starts at %d, before this empty log's start %d; "
+                     "starting the log at %d", plog.topic_partition, exc.first_offset, plog.log_start_offset, restart)
+            await self.truncate_fully(partition, restart)
+            plog.append_as_follower(records)
         if partition.log.take_flush():
             await self.broker.flusher.flush([partition.log])
 

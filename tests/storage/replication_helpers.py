@@ -8,6 +8,9 @@ import struct
 from batch_builder import split_batches
 from conftest import NOW
 
+from odradek.storage.errors import UnexpectedAppendOffsetError
+from odradek.storage.log_manager import LogManager
+from odradek.storage.replica_append import restart_offset
 from odradek.storage.transaction_marker import TxnMarker, marker_batch
 
 _PREFIX = struct.Struct(">q")
@@ -38,7 +41,15 @@ def replicate(leader, follower, max_bytes: int = 1 << 20, limit: int | None = No
     fetches); the number of fetches."""
     fetches = 0
     while follower.log_end_offset < leader.log_end_offset and (limit is None or fetches < limit):
-        follower.append_as_follower(leader.read(follower.log_end_offset, max_bytes).read(), now_ms=NOW)
+        records = leader.read(follower.log_end_offset, max_bytes).read()
+        try:
+            follower.append_as_follower(records, now_ms=NOW)
+        except UnexpectedAppendOffsetError as exc:  # as the replica manager recovers (an empty log)
+            restart = restart_offset(follower.log_start_offset, follower.log_end_offset, exc)
+            if restart is None:
+                raise
+            LogManager.remove_files(follower.truncate_fully_and_start_at(restart, now_ms=NOW))
+            follower.append_as_follower(records, now_ms=NOW)
         fetches += 1
     return fetches
 

@@ -198,3 +198,22 @@ ReplicationModel.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_replication_matches_model = ReplicationModel.TestCase
+
+
+def test_an_empty_follower_starting_inside_a_batch_takes_the_whole_batch():
+    """Found by the model: a follower that starts afresh at 4, then truncates to 3 (inside the
+    leader's batch of offsets 2-3), fetches a batch beginning before its log end; as Kafka's
+    Partition does, its empty log starts again at the batch's first offset and takes it."""
+    model = ReplicationModel()
+    try:
+        model.open_logs(segment_bytes=250, index_interval=0)
+        model.leader_appends_plain(count=1, codec="none")
+        model.leader_appends_idempotent(count=1)
+        model.leader_appends_idempotent(count=2)
+        LogManager.remove_files(model.follower.truncate_fully_and_start_at(4, now_ms=NOW))
+        model.follower.truncate_to(3, now_ms=NOW)
+        model.follower_fetches(max_bytes=1, limit=None)
+        assert (model.follower.log_start_offset, model.follower.log_end_offset) == (2, 4)
+        model.follower_holds_a_prefix_of_the_leader()
+    finally:
+        model.teardown()
