@@ -277,6 +277,9 @@ def test_a_group_moves_to_the_new_leader_when_its_coordinator_is_killed(own_clus
     group, coordinator = key_coordinated_by_another(cluster, "failover-group", GROUP, avoid={1})
     consumer = clients.kp_consumer(cluster.brokers[1], group_id=group, session_timeout_ms=30_000,
                                    max_poll_records=10)
+    # the topic's metadata known before the group's first assignment: kafka-python's leader assigns
+    # nothing for a topic it has no metadata for, and would wait for its next refresh
+    assert consumer.partitions_for_topic("failover-input") == {0, 1, 2}
     consumer.subscribe(["failover-input"])
     assert len(kp_read(consumer, 15, timeout=30)) >= 15
     consumer.commit()
