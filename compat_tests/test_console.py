@@ -147,6 +147,7 @@ def test_deleting_a_topic_needs_its_name_typed_and_refuses_another_sites_form(mo
     committer = clients.kp_consumer(module_broker, group_id=f"{topic}-group")  # makes __consumer_offsets
     committer.assign([TopicPartition(topic, 0)])
     committer.commit({TopicPartition(topic, 0): _offset(0)})
+    committer.close()  # else its metadata refreshes could auto-create the topic again once deleted
     url = console_url(module_broker)
     status, html = get(f"{url}topic/{_seg(topic)}/delete")
     assert status == 200 and "cannot be undone" in html
