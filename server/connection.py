@@ -52,6 +52,7 @@ log = logging.getLogger("odradek.server")
 
 RECEIVE_CHUNK = 1 << 20
 FRAME_PREFIX = 4  # the int32 length before every request
+CLOSE_GRACE = 1.0  # seconds a refused client has to close first (_let_the_client_close_first)
 MAX_DEFERRED = 5  # answers not yet sent, behind a deferred one (max.in.flight.requests.per.connection)
 _connection_numbers = itertools.count()
 
@@ -93,7 +94,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                 tracked.last_active = monotonic()
                 for frame in splitter.feed(data):
                     response = await dispatch(broker, frame, peer, listener_name, connection_id, session)
-                    await _answer(answers, response, session, sasl)
+                    await _answer(answers, response, session, sasl, receive)
                 if sasl is not None:
                     splitter.max_frame_size = sasl.frame_limit(max_frame)
     except* FramingError as group:
@@ -108,7 +109,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
         broker.connection_closed(connection_id)
 
 
-async def _answer(answers: "_OrderedAnswers", response, session, sasl) -> None:
+async def _answer(answers: "_OrderedAnswers", response, session, sasl, receive) -> None:
     """What follows each request in either loop: its answer queued, then, if a client quota
     throttled it, nothing read until the throttle time is over (KIP-219), and after a failed
     authentication the connection closed once the answer is out, as Kafka does."""
@@ -119,7 +120,21 @@ async def _answer(answers: "_OrderedAnswers", response, session, sasl) -> None:
         session.muted_until = 0.0
     if sasl is not None and sasl.failure is not None:
         await answers.drain()
+        await _let_the_client_close_first(receive)
         raise CloseConnection(f"authentication failed: {sasl.failure}", quiet=True)
+
+
+async def _let_the_client_close_first(receive) -> None:
+    """Waits, at most ``CLOSE_GRACE`` seconds, for the client to close after reading a refusal.
+
+    Closed at once, the answer and the connection's end reach the client together, and a client
+    that reads both in one go may drop the answer with the end: kafka-python 3.0 then reports
+    "socket disconnected" instead of the broker's message (seen in CI). Clients close as soon as
+    they have read a refusal, so this wait is normally a few milliseconds.
+    """
+    with trio.move_on_after(CLOSE_GRACE):
+        while await receive(RECEIVE_CHUNK):
+            pass
 
 
 async def _serve_pooled(broker, pool: RequestMemoryPool, receive, splitter: FrameSplitter,
@@ -150,7 +165,7 @@ async def _serve_pooled(broker, pool: RequestMemoryPool, receive, splitter: Fram
                 if reserved:  # this frame was the one granted (reads stop at its end): handled, so free
                     pool.release(reserved)
                     reserved = 0
-                await _answer(answers, response, session, sasl)
+                await _answer(answers, response, session, sasl, receive)
             if sasl is not None:
                 splitter.max_frame_size = sasl.frame_limit(max_frame)
     finally:
