@@ -37,7 +37,7 @@ class ZkConfigStore:
         self.broker = broker
         self._entities = {DYNAMIC_BROKER_CONFIG: str(broker_id), DYNAMIC_DEFAULT_BROKER_CONFIG: DEFAULT_ENTITY}
         self._changes = changes
-        changes.appliers[ENTITY_TYPE] = self._apply
+        changes.subscribe(ENTITY_TYPE, self._apply)
 
     def _path(self, source: int) -> str:
         return f"{BROKERS_CONFIG}/{self._entities[source]}"

@@ -9,7 +9,8 @@ does, ``<default>`` for a default)::
 
 Whoever changes them (AlterClientQuotas on any broker) writes the znode and announces it under
 ``/config/changes`` (``clients/<client-id>``, ``users/<user>``, ``users/<user>/clients/<client-id>``);
-every broker reads the znode again and holds its clients to the new quotas.
+every broker reads the znode again and holds its clients to the new quotas (``entity_configs``
+does the ZooKeeper part, one store per entity type; an ip's quotas are ``/config/ips/<ip>``).
 """
 
 from __future__ import annotations
@@ -19,29 +20,25 @@ from collections.abc import Mapping
 
 import trio
 
-from ..quotas.entities import CLIENT_ID, CLIENT_KEYS, USER, Entity, from_zk_path, keys_for, zk_path
-from .config_changes import ConfigChanges, read_config, write_config
+from ..quotas.entities import CLIENT_KEYS, Entity, from_zk_path, keys_for, zk_path
+from .config_changes import ConfigChanges
+from .entity_configs import ZkEntityConfigStore
 from .zk_client import ZkClient
 
 log = logging.getLogger("odradek.cluster")
 
-CONFIG = "/config"
+#: the entity types that hold quotas, and the one nested below each (a user's client ids)
+ENTITY_TYPES = {"clients": None, "users": "clients", "ips": None}
 
 
 class ZkQuotaStore:
     def __init__(self, zk: ZkClient, broker, changes: ConfigChanges):
-        self.zk = zk
         self.broker = broker
-        self._changes = changes
-        changes.appliers["clients"] = self._apply_clients
-        earlier_users = changes.appliers.get("users")  # SCRAM credentials share the users' znodes
-
-        async def apply_users(name: str) -> None:
-            if earlier_users is not None and "/" not in name:
-                await earlier_users(name)
-            await self._apply(f"users/{name}")
-
-        changes.appliers["users"] = apply_users
+        self._stores = {entity_type: ZkEntityConfigStore(
+            zk, changes, entity_type, self._applied, nested=nested,
+            znode_name=lambda entity: zk_path(entity).partition("/")[2],
+            key_of=lambda name, entity_type=entity_type: from_zk_path(f"{entity_type}/{name}"))
+            for entity_type, nested in ENTITY_TYPES.items()}
 
     def load(self) -> dict[Entity, dict[str, float]]:
         """Every entity's quotas as ZooKeeper holds them (blocking: from a worker thread of the broker's)."""
@@ -49,44 +46,23 @@ class ZkQuotaStore:
 
     async def _read_all(self) -> dict[Entity, dict[str, float]]:
         found: dict[Entity, dict[str, float]] = {}
-        paths = [f"clients/{client}" for client in await self.zk.children(f"{CONFIG}/clients")]
-        for user in await self.zk.children(f"{CONFIG}/users"):
-            paths.append(f"users/{user}")
-            paths += [f"users/{user}/clients/{client}"
-                      for client in await self.zk.children(f"{CONFIG}/users/{user}/clients")]
-        for path in paths:
-            entity = from_zk_path(path)
-            configs = _quotas(entity, await read_config(self.zk, f"{CONFIG}/{path}"))
-            if configs:
-                found[entity] = configs
+        for store in self._stores.values():
+            for entity, configs in (await store.read_all()).items():
+                quotas = _quotas(entity, configs)
+                if quotas:
+                    found[entity] = quotas
         return found
 
     async def save(self, entity: Entity, configs: Mapping[str, float]) -> None:
         """Write the entity's quotas (keeping the SCRAM credentials of a user), and tell every broker."""
-        path = zk_path(entity)
-        znode = f"{CONFIG}/{path}"
-        kept = {k: v for k, v in (await read_config(self.zk, znode)).items() if k not in keys_for(entity)}
-        written = {**kept, **{k: _text(k, v) for k, v in configs.items()}}
-        if written or await self.zk.children(znode):
-            await write_config(self.zk, znode, written)
-        else:
-            await self.zk.delete(znode)  # gone already: fine
-        entity_type, _, name = path.partition("/")
-        await self._changes.notify(entity_type, name)
+        store = self._stores[zk_path(entity).partition("/")[0]]
+        kept = {k: v for k, v in (await store.read(entity)).items() if k not in keys_for(entity)}
+        await store.save(entity, {**kept, **{k: _text(k, v) for k, v in configs.items()}})
 
-    async def _apply_clients(self, name: str) -> None:
-        await self._apply(f"clients/{name}")
-
-    async def _apply(self, path: str) -> None:
-        try:
-            entity = from_zk_path(path)
-        except (ValueError, KeyError):
-            log.warning("Ignoring a config change of %s: not a client quota entity", path)
-            return
-        configs = _quotas(entity, await read_config(self.zk, f"{CONFIG}/{path}"))
-        quotas = self.broker.client_quotas
-        if quotas.quotas.get(entity, {}) != configs:
-            quotas.reloaded(entity, configs)
+    def _applied(self, entity: Entity, configs: Mapping[str, str]) -> None:
+        quotas = _quotas(entity, configs)
+        if self.broker.client_quotas.quotas.get(entity, {}) != quotas:
+            self.broker.client_quotas.reloaded(entity, quotas)
 
 
 def _quotas(entity: Entity, configs: Mapping[str, str]) -> dict[str, float]:

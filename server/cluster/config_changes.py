@@ -46,10 +46,15 @@ async def write_config(zk: ZkClient, path: str, configs: Mapping[str, str]) -> N
 class ConfigChanges:
     def __init__(self, zk: ZkClient):
         self.zk = zk
-        #: entity type ("topics", "brokers") -> what applies a change of the named entity
-        self.appliers: dict[str, Callable[[str], Awaitable[None]]] = {}
+        #: entity type ("topics", "brokers") -> what applies a change of the named entity, in the
+        #: order subscribed (a user's SCRAM credentials and quotas share its znode)
+        self.appliers: dict[str, list[Callable[[str], Awaitable[None]]]] = {}
         self._last_seen: str | None = None  # the newest notification already handled
         self._changed = trio.Event()
+
+    def subscribe(self, entity_type: str, apply: Callable[[str], Awaitable[None]]) -> None:
+        """Have ``apply(entity_name)`` called at each change of an entity of that type."""
+        self.appliers.setdefault(entity_type, []).append(apply)
 
     async def notify(self, entity_type: str, entity_name: str) -> None:
         """Tell every broker (this one too) that the entity's configs changed."""
@@ -86,8 +91,7 @@ class ConfigChanges:
             if found is None:
                 continue
             entity_type, name = zk_data.decode_config_change(found[0])
-            apply = self.appliers.get(entity_type)
-            if apply is not None:
+            for apply in self.appliers.get(entity_type, ()):
                 await apply(name)
             stat = await self.zk.stat(path)
             if stat is not None and now_ms - stat.ctime > NOTIFICATION_EXPIRY_MS:

@@ -90,7 +90,7 @@ class ClusterTopicAdmin:
         if validate_only:
             return info
         zk = self.member.zk
-        await self.member.topic_configs.write_quietly(name, configs)
+        await self.member.topic_configs.write(name, configs, notify=False)
         try:
             await zk.create(zk_data.topic_path(name),
                             zk_data.encode_topic(zk_data.TopicAssignment(topic_id, placement)))

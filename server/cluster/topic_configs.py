@@ -2,7 +2,9 @@
 
 As in Kafka, a topic's overrides live in ``/config/topics/<topic>``; whoever changes them
 (AlterConfigs on any broker) announces it (``config_changes``), and every broker re-reads the
-topic's configs and applies them to the replicas it hosts.
+topic's configs and applies them to the replicas it hosts (``entity_configs`` does the ZooKeeper
+part: ``write`` replaces the overrides and tells every broker, ``write(..., notify=False)`` tells
+no one, for a topic no broker hosts yet).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import logging
 
 from odradek.storage.errors import StorageError
 
-from . import zk_data
-from .config_changes import ConfigChanges, read_config, write_config
+from .config_changes import ConfigChanges
+from .entity_configs import ZkEntityConfigStore
 from .zk_client import ZkClient
 
 log = logging.getLogger("odradek.cluster")
@@ -20,27 +22,12 @@ log = logging.getLogger("odradek.cluster")
 ENTITY_TYPE = "topics"
 
 
-class TopicConfigs:
+class TopicConfigs(ZkEntityConfigStore[str]):
     def __init__(self, zk: ZkClient, broker, changes: ConfigChanges):
-        self.zk = zk
+        super().__init__(zk, changes, ENTITY_TYPE, self._applied)
         self.broker = broker
-        self._changes = changes
-        changes.appliers[ENTITY_TYPE] = self._apply
 
-    async def read(self, topic: str) -> dict[str, str]:
-        return await read_config(self.zk, zk_data.topic_config_path(topic))
-
-    async def write(self, topic: str, configs: dict[str, str]) -> None:
-        """Replace a topic's overrides and tell every broker (Kafka's AdminZkClient.changeTopicConfig)."""
-        await self.write_quietly(topic, configs)
-        await self._changes.notify(ENTITY_TYPE, topic)
-
-    async def write_quietly(self, topic: str, configs: dict[str, str]) -> None:
-        """Replace a topic's overrides without a notification (a topic no broker hosts yet)."""
-        await write_config(self.zk, zk_data.topic_config_path(topic), configs)
-
-    async def _apply(self, topic: str) -> None:
-        configs = await self.read(topic)
+    def _applied(self, topic: str, configs: dict[str, str]) -> None:
         logs = self.broker.logs
         if logs.get_topic(topic) is None:
             return  # no replica of it here

@@ -8,18 +8,16 @@ sanitized as Kafka's Sanitizer does), one per mechanism::
 Whoever changes them (AlterUserScramCredentials on any broker) writes the znode, keeping any other
 config the user has (quotas), then announces it under ``/config/changes`` (entity
 ``users/<user>``); every broker reads the znode again and takes the new credentials, so a user
-added through one broker can log in on all of them.
+added through one broker can log in on all of them (``entity_configs`` does the ZooKeeper part).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-
-import trio
 
 from . import zk_data
-from .config_changes import ConfigChanges, read_config, write_config
+from .config_changes import ConfigChanges
+from .entity_configs import ZkEntityConfigStore
 from .zk_client import ZkClient
 
 log = logging.getLogger("odradek.cluster")
@@ -27,37 +25,13 @@ log = logging.getLogger("odradek.cluster")
 ENTITY_TYPE = "users"
 
 
-class ZkScramStore:
+class ZkScramStore(ZkEntityConfigStore[str]):
     def __init__(self, zk: ZkClient, broker, changes: ConfigChanges):
-        self.zk = zk
+        super().__init__(zk, changes, ENTITY_TYPE, self._applied,
+                         znode_name=zk_data.user_entity, key_of=zk_data.user_of)
         self.broker = broker
-        self._changes = changes
-        changes.appliers[ENTITY_TYPE] = self._apply
 
-    def load(self) -> dict[str, dict[str, str]]:
-        """Every user's configs as ZooKeeper holds them (blocking: from a worker thread of the broker's)."""
-        return trio.from_thread.run(self._read_all)
-
-    async def _read_all(self) -> dict[str, dict[str, str]]:
-        entities = await self.zk.children(zk_data.CONFIG_USERS)
-        return {zk_data.user_of(entity): await read_config(self.zk, f"{zk_data.CONFIG_USERS}/{entity}")
-                for entity in entities}
-
-    async def read(self, user: str) -> dict[str, str]:
-        return await read_config(self.zk, zk_data.user_config_path(user))
-
-    async def save(self, user: str, configs: Mapping[str, str]) -> None:
-        """Write the user's configs (none: delete its znode), and tell every broker."""
-        path = zk_data.user_config_path(user)
-        if configs:
-            await write_config(self.zk, path, configs)
-        else:
-            await self.zk.delete(path)  # gone already: fine
-        await self._changes.notify(ENTITY_TYPE, zk_data.user_entity(user))
-
-    async def _apply(self, entity: str) -> None:
-        user = zk_data.user_of(entity)
-        configs = await read_config(self.zk, zk_data.user_config_path(user))
+    def _applied(self, user: str, configs: dict[str, str]) -> None:
         self.broker.scram_credentials.reloaded(user, configs)
         log.info("User %s now has SCRAM credentials for %s", user,
                  ", ".join(sorted(k for k in configs if k.startswith("SCRAM-"))) or "no mechanism")
