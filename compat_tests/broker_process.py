@@ -2,20 +2,19 @@
 
 The tests talk to it only through its port, its data directory and its log: start it with
 ``odradek serve``, wait for the ready line, stop it with SIGTERM (or SIGKILL to simulate a
-crash) and start it again on the same port and data.  Stderr is drained by a thread so a
-chatty broker can never block on a full pipe.
+crash) and start it again on the same port and data. The process itself is handled as the shipped
+``odradek.testing`` handles its brokers (``odradek.testing.process``); here the whole log is kept,
+across restarts, for the tracebacks guard and for the report of a failed test.
 """
 
 from __future__ import annotations
 
-import re
 import signal
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
-READY = re.compile(r"odradek ready: listening on (?P<host>[^,\s]+):(?P<port>\d+)[,\s]")
+from odradek.testing.broker import READY, serve_command
+from odradek.testing.process import LoggedProcess
+
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
 
@@ -29,10 +28,7 @@ class BrokerProcess:
         self.overrides = dict(overrides or {})
         self.port = port
         self.log_level = log_level
-        self._lines: list[str] = []
-        self._lines_lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
-        self.paused = False  # stopped by SIGSTOP
+        self._process = LoggedProcess("odradek", stop_timeout=STOP_TIMEOUT)
 
     @property
     def bootstrap(self) -> str:
@@ -40,33 +36,27 @@ class BrokerProcess:
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        return self._process.pid
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
+
+    @property
+    def paused(self) -> bool:
+        """Stopped by SIGSTOP."""
+        return self._process.paused
 
     def start(self) -> "BrokerProcess":
         """Launch and block until the ready line (bounded); keep the port for later restarts."""
-        command = [sys.executable, "-m", "odradek.tools.cli", "serve",
-                   *([str(self.properties_file)] if self.properties_file else []),
-                   "--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level]
-        if "log.dirs" not in self.overrides:  # several log directories come as the log.dirs override
-            command += ["--data-dir", str(self.data_dir)]
-        for key, value in self.overrides.items():
-            command += ["--override", f"{key}={value}"]
-        self._append(f"--- odradek started: {' '.join(command)}\n")
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, text=True, errors="replace")
-        ready = threading.Event()
-        found: dict[str, int] = {}
-        threading.Thread(target=self._drain, args=(self._process, ready, found), daemon=True).start()
-        if not ready.wait(START_TIMEOUT) or "port" not in found:
-            code = self._process.poll()
-            self.kill()
-            reason = f"exited with code {code}" if code is not None else f"not ready within {START_TIMEOUT}s"
-            raise RuntimeError(f"odradek {reason}:\n{self.log_text()}")
-        self.port = found["port"]
+        data_dir = None if "log.dirs" in self.overrides else self.data_dir  # several come as log.dirs
+        command = serve_command("127.0.0.1", self.port, data_dir, self.log_level, self.overrides,
+                                self.properties_file)
+        self._process.append(f"--- odradek started: {' '.join(command)}\n")
+        found = self._process.start(command, ready=READY.search, timeout=START_TIMEOUT)
+        if found is None:
+            raise RuntimeError(f"odradek {self._process.not_ready(START_TIMEOUT)}:\n{self.log_text()}")
+        self.port = int(found["port"])
         return self
 
     def stop(self) -> int:
@@ -79,10 +69,7 @@ class BrokerProcess:
 
     def signal(self, signum: signal.Signals) -> None:
         """Send a signal (SIGSTOP freezes the broker as a long GC pause or a hung VM would)."""
-        if self._process is not None:
-            self._process.send_signal(signum)
-            if signum in (signal.SIGSTOP, signal.SIGCONT):
-                self.paused = signum == signal.SIGSTOP
+        self._process.send_signal(signum)
 
     def restart(self, *, crash: bool = False) -> "BrokerProcess":
         """Stop (or kill) and start again with the same data directory and port."""
@@ -95,49 +82,17 @@ class BrokerProcess:
         return self.start()
 
     def log_text(self) -> str:
-        with self._lines_lock:
-            return "".join(self._lines)
+        return self._process.log_text()
 
     def log_length(self) -> int:
-        with self._lines_lock:
-            return len(self._lines)
+        return self._process.log_length()
 
     def tracebacks(self, since: int = 0) -> list[str]:
         """Python tracebacks the broker logged after line ``since`` (each with a few lines of context)."""
-        with self._lines_lock:
-            lines = self._lines[since:]
+        lines = self._process.lines(since)
         return ["".join(lines[i:i + 30]) for i, line in enumerate(lines)
                 if "Traceback (most recent call last)" in line]
 
     def _end(self, how: signal.Signals) -> int:
-        process = self._process
-        if process is None:
-            return 0
-        if process.poll() is None:
-            process.send_signal(how)
-            if self.paused:
-                process.send_signal(signal.SIGCONT)
-                self.paused = False
-        try:
-            code = process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait(STOP_TIMEOUT)
-            self._append(f"--- odradek ignored {how.name} for {STOP_TIMEOUT}s and was killed\n")
-        self._process = None
-        return code
-
-    def _drain(self, process: subprocess.Popen, ready: threading.Event, found: dict[str, int]) -> None:
-        for line in process.stderr:
-            self._append(line)
-            if not ready.is_set():
-                match = READY.search(line)
-                if match:
-                    found["port"] = int(match["port"])
-                    ready.set()
-        process.stderr.close()
-        ready.set()  # the process ended: wake the starter instead of letting it time out
-
-    def _append(self, line: str) -> None:
-        with self._lines_lock:
-            self._lines.append(line)
+        code = self._process.stop(how)
+        return 0 if code is None else code

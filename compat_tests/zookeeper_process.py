@@ -8,12 +8,12 @@ Tests that need it skip, saying why, where there is no Java or Maven.
 from __future__ import annotations
 
 import socket
-import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from odradek.testing.process import LoggedProcess
 
 from .java.jars import JavaUnavailable, zookeeper_classpath
 
@@ -40,9 +40,7 @@ class ZooKeeperProcess:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.tick_ms = tick_ms  # sessions may be as short as 2 ticks
-        self._process: subprocess.Popen | None = None
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
+        self._process = LoggedProcess("zookeeper", stop_timeout=STOP_TIMEOUT)
 
     @property
     def connect(self) -> str:
@@ -57,12 +55,10 @@ class ZooKeeperProcess:
                           f"maxSessionTimeout=60000\nadmin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n")
         command = ["java", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                    "-cp", classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", str(config)]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, errors="replace")
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._process.start(command, merge_output=True)
         deadline = time.monotonic() + START_TIMEOUT
         while not self.healthy():
-            if self._process.poll() is not None or time.monotonic() > deadline:
+            if not self._process.running or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"ZooKeeper did not start on port {self.port}:\n{self.log_text()}")
             time.sleep(0.1)
@@ -78,22 +74,7 @@ class ZooKeeperProcess:
             return False
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
+        self._process.stop()
 
     def log_text(self) -> str:
-        with self._lock:
-            return "".join(self._lines)
-
-    def _drain(self) -> None:
-        process = self._process
-        for line in process.stdout:
-            with self._lock:
-                self._lines.append(line)
+        return self._process.log_text()

@@ -1,16 +1,16 @@
 """A JVM application (a Kafka Connect worker, a Kafka Streams program) run from the apps' jars as
 a child process: its log kept in memory by a draining thread (printed when a test fails), stopped
-with SIGTERM or killed with SIGKILL, every wait bounded."""
+with SIGTERM or killed with SIGKILL, every wait bounded (``odradek.testing.process`` does that)."""
 
 from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Callable
+
+from odradek.testing.process import LoggedProcess
 
 from .jars import HERE
 
@@ -42,50 +42,26 @@ class JvmApp:
                  jvm_options: tuple[str, ...] = ()):
         self.name = name
         self.command = ["java", *JVM_OPTIONS, *jvm_options, "-cp", classpath, main_class, *args]
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process = LoggedProcess(name, stop_timeout=STOP_TIMEOUT)
 
     def start(self) -> "JvmApp":
-        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, errors="replace")
-        threading.Thread(target=self._drain, args=(self._process,), daemon=True).start()
+        self._process.start(self.command, merge_output=True)
         return self
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
 
     def stop(self) -> int | None:
         """SIGTERM, the way an operator stops it: a clean shutdown, then the exit code."""
-        return self._end(signal.SIGTERM)
+        return self._process.stop(signal.SIGTERM)
 
     def kill(self) -> int | None:
         """SIGKILL: a crashed machine, nothing flushed or left cleanly."""
-        return self._end(signal.SIGKILL)
+        return self._process.stop(signal.SIGKILL)
 
     def log_text(self) -> str:
-        with self._lock:
-            return "".join(self._lines)
+        return self._process.log_text()
 
     def lines(self) -> list[str]:
-        with self._lock:
-            return list(self._lines)
-
-    def _end(self, how: signal.Signals) -> int | None:
-        process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(how)
-        try:
-            return process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait(STOP_TIMEOUT)
-
-    def _drain(self, process: subprocess.Popen) -> None:
-        for line in process.stdout:
-            with self._lock:
-                self._lines.append(line)
-        process.stdout.close()
+        return self._process.lines()

@@ -8,11 +8,13 @@ Kafka itself.
 from __future__ import annotations
 
 import base64
+import signal
 import socket
 import subprocess
-import threading
 import uuid
 from pathlib import Path
+
+from odradek.testing.process import LoggedProcess
 
 from .jars import classpath
 from .kafka_tool import JVM_OPTIONS
@@ -41,9 +43,7 @@ class KafkaBroker:
         self.port = _free_port()
         self.controller_port = _free_port()  # kept, as the port, for restarts
         self.internal_port = _free_port()
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process = LoggedProcess("kafka", stop_timeout=STOP_TIMEOUT)  # its log runs on across restarts
 
     @property
     def bootstrap(self) -> str:
@@ -60,27 +60,18 @@ class KafkaBroker:
                 cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
                            check=True, capture_output=True, timeout=START_TIMEOUT)
-        since = self.log_length()
-        self._process = subprocess.Popen([*java, MAIN, str(properties)], stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, errors="replace")
-        ready = threading.Event()
-        threading.Thread(target=self._drain, args=(ready,), daemon=True).start()
-        if not ready.wait(START_TIMEOUT) or READY not in self._log_since(since):
-            self._end()
+        if not self._process.start([*java, MAIN, str(properties)], ready=lambda line: READY in line,
+                                   timeout=START_TIMEOUT, merge_output=True):
+            self._process.stop()
             raise RuntimeError(f"Kafka did not start within {START_TIMEOUT}s:\n{self.log_text()}")
         return self
 
     def stop(self) -> int:
-        return self._end()
+        return self._end(signal.SIGTERM)
 
     def kill(self) -> int:
         """kill -9: no shutdown, nothing flushed."""
-        process, self._process = self._process, None
-        if process is None:
-            return 0
-        process.kill()
-        return process.wait(STOP_TIMEOUT)
+        return self._end(signal.SIGKILL)
 
     def restart(self, *, crash: bool = False) -> "KafkaBroker":
         """Stop (or kill) and start again with the same storage and ports."""
@@ -88,16 +79,10 @@ class KafkaBroker:
         return self.start()
 
     def log_text(self) -> str:
-        with self._lock:
-            return "".join(self._lines)
-
-    def _log_since(self, line: int) -> str:
-        with self._lock:
-            return "".join(self._lines[line:])
+        return self._process.log_text()
 
     def log_length(self) -> int:
-        with self._lock:
-            return len(self._lines)
+        return self._process.log_length()
 
     def tracebacks(self, since: int = 0) -> list[str]:
         return []  # a Python traceback guard has nothing to look for in a JVM's log
@@ -120,25 +105,9 @@ class KafkaBroker:
             "listener.security.protocol.map": f"{protocol}:{protocol},INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
         }
 
-    def _end(self) -> int:
-        process, self._process = self._process, None
-        if process is None:
-            return 0
-        process.terminate()
-        try:
-            return process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait(STOP_TIMEOUT)
-
-    def _drain(self, ready: threading.Event) -> None:
-        process = self._process
-        for line in process.stdout:
-            with self._lock:
-                self._lines.append(line)
-            if READY in line:
-                ready.set()
-        ready.set()
+    def _end(self, how: signal.Signals) -> int:
+        code = self._process.stop(how)
+        return 0 if code is None else code
 
 
 def single_node_properties(log_dirs: Path, port: int, controller_port: int) -> dict[str, object]:

@@ -10,18 +10,17 @@ it does not start. Any broker still running when the interpreter exits is stoppe
 from __future__ import annotations
 
 import atexit
-import collections
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
+
+from .process import LoggedProcess
 
 READY = re.compile(r"odradek ready: listening on (?P<host>[^,\s]+):(?P<port>\d+)[,\s]")
 START_TIMEOUT = 30.0
@@ -54,9 +53,7 @@ class Broker:
         self.port = port
         self.log_level = log_level
         self.start_timeout = start_timeout
-        self._log: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
-        self._log_lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process = LoggedProcess("odradek", log_lines=LOG_LINES, stop_timeout=STOP_TIMEOUT)
 
     @property
     def bootstrap(self) -> str:
@@ -65,11 +62,11 @@ class Broker:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        return self._process.pid
 
     def start(self) -> "Broker":
         """Start the broker and wait (at most ``start_timeout``) until it accepts connections."""
@@ -77,40 +74,18 @@ class Broker:
             return self
         if self.data_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="odradek-test-"))
-        command = [sys.executable, "-m", "odradek.tools.cli", "serve", "--host", self.host,
-                   "--port", str(self.port), "--data-dir", str(self.data_dir), "--log-level", self.log_level]
-        for key, value in self.properties.items():
-            command += ["--override", f"{key}={value}"]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.PIPE, text=True, errors="replace")
+        command = serve_command(self.host, self.port, self.data_dir, self.log_level, self.properties)
         _running.add(self)
-        ready = threading.Event()
-        found: dict[str, int] = {}
-        threading.Thread(target=self._drain, args=(self._process, ready, found), daemon=True,
-                         name=f"odradek-log-{self._process.pid}").start()
-        if not ready.wait(self.start_timeout) or "port" not in found:
-            try:  # its output ended: it is exiting (wait for its code), or it hangs
-                code = self._process.wait(5) if ready.is_set() else self._process.poll()
-            except subprocess.TimeoutExpired:
-                code = None
-            self.stop(signal.SIGKILL)
-            why = f"exited with code {code}" if code is not None else f"was not ready within {self.start_timeout}s"
+        found = self._process.start(command, ready=READY.search, timeout=self.start_timeout)
+        if found is None:
+            why = self._process.not_ready(self.start_timeout)
             raise BrokerError(f"odradek broker {why}:\n{self.log_text()}")
-        self.port = found["port"]
+        self.port = int(found["port"])
         return self
 
     def stop(self, how: signal.Signals = signal.SIGTERM) -> int | None:
         """Stop the process (SIGTERM: a clean shutdown; SIGKILL: a crash); keep the data and port."""
-        process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(how)
-        try:
-            return process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait(STOP_TIMEOUT)
+        return self._process.stop(how)
 
     def restart(self) -> "Broker":
         """Stop and start again on the same port and data, as a client sees a broker bounce."""
@@ -127,8 +102,7 @@ class Broker:
 
     def log_text(self) -> str:
         """The newest lines the broker logged (at ``log_level`` and above)."""
-        with self._log_lock:
-            return "".join(self._log)
+        return self._process.log_text()
 
     def __enter__(self) -> "Broker":
         return self.start()
@@ -139,17 +113,19 @@ class Broker:
     def __repr__(self) -> str:
         return f"<odradek Broker {self.bootstrap} {'running' if self.running else 'stopped'}>"
 
-    def _drain(self, process: subprocess.Popen, ready: threading.Event, found: dict[str, int]) -> None:
-        for line in process.stderr:
-            with self._log_lock:
-                self._log.append(line)
-            if not ready.is_set():
-                match = READY.search(line)
-                if match:
-                    found["port"] = int(match["port"])
-                    ready.set()
-        process.stderr.close()
-        ready.set()  # it ended: wake the starter rather than letting it time out
+
+def serve_command(host: str, port: int, data_dir: Path | None, log_level: str,
+                  properties: Mapping[str, object], properties_file: Path | None = None) -> list[str]:
+    """``python -m odradek.tools.cli serve`` with these settings, each property an ``--override``
+    (no ``data_dir``: the properties name ``log.dirs``)."""
+    command = [sys.executable, "-m", "odradek.tools.cli", "serve",
+               *([str(properties_file)] if properties_file is not None else []),
+               "--host", host, "--port", str(port), "--log-level", log_level]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
+    for key, value in properties.items():
+        command += ["--override", f"{key}={value}"]
+    return command
 
 
 @contextmanager

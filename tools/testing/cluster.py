@@ -8,21 +8,19 @@ summary. Only clusters need Java: a single ``Broker`` never does.
 
 from __future__ import annotations
 
-import collections
 import random
 import re
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
 from .broker import TEST_DEFAULTS, BrokerError, _running
+from .process import LoggedProcess
 
 BOOTSTRAP = re.compile(r"^bootstrap servers: (?P<servers>\S+)$")
 START_TIMEOUT = 120.0  # ZooKeeper's JVM, then every broker, on a loaded machine
@@ -44,12 +42,12 @@ class Cluster:
         self.directory = Path(directory) if directory is not None else None
         self.start_timeout = start_timeout
         self.bootstrap = ""
-        self._log: collections.deque[str] = collections.deque(maxlen=2000)
-        self._process: subprocess.Popen | None = None
+        self._process = LoggedProcess("odradek cluster", log_lines=2000, stop_timeout=STOP_TIMEOUT,
+                                      escalation=(signal.SIGINT,))  # its second interrupt kills what is left
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._process.running
 
     @property
     def addresses(self) -> list[str]:
@@ -64,37 +62,18 @@ class Cluster:
                    "--dir", str(self.directory), "--base-port", str(_free_port_run(self.size))]
         for key, value in self.properties.items():
             command += ["--override", f"{key}={value}"]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, errors="replace")
         _running.add(self)
-        ready = threading.Event()
-        threading.Thread(target=self._drain, args=(self._process, ready), daemon=True).start()
-        if not ready.wait(self.start_timeout) or not self.bootstrap:
-            try:  # its output ended: it is exiting (wait for its code), or it hangs
-                code = self._process.wait(5) if ready.is_set() else self._process.poll()
-            except subprocess.TimeoutExpired:
-                code = None
-            self.stop()
-            why = f"exited with code {code}" if code is not None else f"was not ready within {self.start_timeout}s"
+        found = self._process.start(command, ready=lambda line: BOOTSTRAP.match(line.strip()),
+                                    timeout=self.start_timeout, merge_output=True)
+        if found is None:
+            why = self._process.not_ready(self.start_timeout, signal.SIGTERM)
             raise BrokerError(f"odradek cluster {why}:\n{self.log_text()}")
+        self.bootstrap = found["servers"]
         return self
 
     def stop(self) -> int | None:
         """SIGTERM: ``odradek cluster`` stops the brokers one at a time, then ZooKeeper."""
-        process, self._process = self._process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGINT)  # its second interrupt kills what is left
-            try:
-                return process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                return process.wait(STOP_TIMEOUT)
+        return self._process.stop()
 
     def close(self) -> None:
         self.stop()
@@ -105,23 +84,13 @@ class Cluster:
 
     def log_text(self) -> str:
         """What ``odradek cluster`` printed; each broker's own log is ``broker-<id>/broker.log``."""
-        return "".join(self._log)
+        return self._process.log_text()
 
     def __enter__(self) -> "Cluster":
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    def _drain(self, process: subprocess.Popen, ready: threading.Event) -> None:
-        for line in process.stdout:
-            self._log.append(line)
-            match = BOOTSTRAP.match(line.strip())
-            if match and not ready.is_set():
-                self.bootstrap = match["servers"]
-                ready.set()
-        process.stdout.close()
-        ready.set()
 
 
 @contextmanager
