@@ -18,6 +18,7 @@ import pytest
 
 from odradek.wire import ApiKey, encode_request
 
+from .clients import wait_until
 from .raw_kafka import api_versions_v0, connect, outcome, produce_v9, read_response, record_batch
 
 MB = 1024 * 1024
@@ -31,17 +32,6 @@ def rss_kb(pid: int, field: str = "VmRSS") -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise AssertionError(f"no {field} in /proc/{pid}/status")
-
-
-def wait_until(check, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout}s: {check}")
-        time.sleep(interval)
 
 
 def answered(sock: socket.socket, correlation_id: int = 1) -> bool:

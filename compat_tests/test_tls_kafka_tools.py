@@ -7,24 +7,18 @@ listener settings, proving what the tools print and where they fail.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from .broker_process import BrokerProcess
 from .certificates import KEY_PASSWORD, make_certificates
+from .java.jvm_app import free_port
 from .java.kafka_broker import KafkaBroker
 from .java.kafka_tool import CONSOLE_CONSUMER, CONSOLE_PRODUCER, TOPICS, run_tool
 from .java.targets import TARGET, require_kafka_jars, stop_broker
 
 pytestmark = pytest.mark.usefixtures("kafka_jars")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +31,7 @@ def ssl_broker(certs, tmp_path_factory):
     """The target broker with a PLAINTEXT listener and an SSL one requiring client certificates
     (yields the broker and the SSL listener's address)."""
     data = tmp_path_factory.mktemp("data")
-    ssl_port = _free_port()
+    ssl_port = free_port()
     tls = {
         "ssl.keystore.type": "PEM", "ssl.keystore.location": certs.broker.keystore,
         "ssl.key.password": KEY_PASSWORD, "ssl.truststore.type": "PEM", "ssl.truststore.location": certs.ca,

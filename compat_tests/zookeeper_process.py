@@ -16,6 +16,7 @@ import pytest
 from odradek.testing.process import LoggedProcess
 
 from .java.jars import JavaUnavailable, zookeeper_classpath
+from .java.jvm_app import free_port
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -27,12 +28,6 @@ def require_zookeeper() -> str:
         return zookeeper_classpath()
     except JavaUnavailable as missing:
         pytest.skip(f"the cluster tests run a real ZooKeeper, which needs a JVM and Maven: {missing}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ZooKeeperProcess:

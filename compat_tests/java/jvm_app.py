@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
-from pathlib import Path
 from typing import Callable
 
 from odradek.testing.process import LoggedProcess
 
+from ..clients import wait_until
 from .jars import HERE
 
 JVM_OPTIONS = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -27,14 +26,7 @@ def free_port() -> int:
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.2):
     """Poll ``condition`` until it returns something true (returned) or ``timeout`` passes (fails)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    return wait_until(condition, timeout, interval, what)
 
 
 class JvmApp:

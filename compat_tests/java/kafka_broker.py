@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import signal
-import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from odradek.testing.process import LoggedProcess
 
 from .jars import classpath
+from .jvm_app import free_port
 from .kafka_tool import JVM_OPTIONS
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -24,12 +24,6 @@ MAIN = "kafka.Kafka"
 READY = "Kafka Server started"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class KafkaBroker:
@@ -40,9 +34,9 @@ class KafkaBroker:
         self.data_dir = Path(data_dir)
         self.overrides = dict(overrides or {})
         self.client_protocol = client_protocol
-        self.port = _free_port()
-        self.controller_port = _free_port()  # kept, as the port, for restarts
-        self.internal_port = _free_port()
+        self.port = free_port()
+        self.controller_port = free_port()  # kept, as the port, for restarts
+        self.internal_port = free_port()
         self._process = LoggedProcess("kafka", stop_timeout=STOP_TIMEOUT)  # its log runs on across restarts
 
     @property

@@ -71,30 +71,29 @@ def kafka_broker(pytestconfig) -> str:
 
 @pytest.fixture
 def kafka_broker_factory():
-    made: list[Broker] = []
-
-    def start(properties=None, **options) -> Broker:
-        broker = Broker(properties, **options)
-        made.append(broker)
-        return broker.start()
-
-    yield start
-    for broker in reversed(made):
-        broker.close()
+    """``kafka_broker_factory(properties, **options)`` starts a ``Broker`` of this test's own."""
+    yield from _closing_factory(Broker)
 
 
 @pytest.fixture
 def kafka_cluster_factory():
-    made: list[Cluster] = []
+    """``kafka_cluster_factory(brokers, properties, **options)`` starts a ``Cluster`` of this test's own."""
+    yield from _closing_factory(Cluster)
 
-    def start(brokers: int = 3, properties=None, **options) -> Cluster:
-        cluster = Cluster(brokers, properties, **options)
-        made.append(cluster)
-        return cluster.start()
+
+def _closing_factory(kind):
+    """A factory fixture's body: what it makes (``kind(...)``) is started, and closed after the
+    test, the last made first."""
+    made = []
+
+    def start(*args, **options):
+        running = kind(*args, **options)
+        made.append(running)
+        return running.start()
 
     yield start
-    for cluster in reversed(made):
-        cluster.close()
+    for running in reversed(made):
+        running.close()
 
 
 @pytest.fixture
