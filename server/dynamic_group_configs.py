@@ -19,22 +19,19 @@ when it is deleted or empty, as in Kafka; one whose configs are all removed is n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import trio
 
-from odradek.storage.atomic_file import write_atomically
-from odradek.storage.errors import InvalidConfigError, KafkaStorageError
+from odradek.storage.errors import InvalidConfigError
 from odradek.storage.log_dirs import LogDir
 
+from .entity_config_file import FileEntityConfigStore
 from .group_config_defs import check_group_configs, effective_values
 from .startup_error import ConfigError
 
 GROUP_CONFIGS_FILE = "odradek-group-configs.json"
-_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -67,42 +64,12 @@ class GroupSettings:
         return cls(**{name.replace(".", "_"): value for name, value in values.items()})
 
 
-class FileGroupConfigStore:
+class FileGroupConfigStore(FileEntityConfigStore):
     """Every group's configs in ``odradek-group-configs.json`` in the metadata directory (a single
     broker's), rewritten whole and atomically at each change: group configs are few and small."""
 
     def __init__(self, metadata_dir: LogDir) -> None:
-        self._dir = metadata_dir
-        self.path = Path(metadata_dir.path) / GROUP_CONFIGS_FILE
-        self._groups: dict[str, dict[str, str]] = {}
-
-    def load(self) -> dict[str, dict[str, str]]:
-        """Every group's configs kept (blocking); none before the first change."""
-        try:
-            document = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            document = {"version": _FORMAT_VERSION, "groups": {}}
-        if document.get("version") != _FORMAT_VERSION:
-            raise ValueError(f"{self.path} has unsupported format version {document.get('version')!r}")
-        self._groups = {group: dict(configs) for group, configs in document["groups"].items()}
-        return {group: dict(configs) for group, configs in self._groups.items()}
-
-    async def read(self, group_id: str) -> dict[str, str]:
-        return dict(self._groups.get(group_id, {}))
-
-    async def save(self, group_id: str, configs: Mapping[str, str]) -> None:
-        """Keep the group's new configs (none: forget the group), in a worker thread. A disk error
-        takes the metadata directory offline (the broker stops) and is a KafkaStorageError."""
-        groups = {**self._groups, group_id: dict(configs)}
-        if not configs:
-            del groups[group_id]
-        document = json.dumps({"version": _FORMAT_VERSION, "groups": groups}, indent=1, sort_keys=True).encode()
-        try:
-            await trio.to_thread.run_sync(write_atomically, self.path, document)
-        except OSError as exc:
-            self._dir.fail(exc)
-            raise KafkaStorageError(f"Error while writing the group configs in {self.path}: {exc}") from exc
-        self._groups = groups
+        super().__init__(metadata_dir, GROUP_CONFIGS_FILE, "groups", "group configs")
 
 
 class DynamicGroupConfigs:

@@ -11,61 +11,27 @@ where every broker hears of changes (``cluster.user_scram.ZkScramStore``, which 
 
 from __future__ import annotations
 
-import json
 import logging
-from functools import partial
 from collections.abc import Mapping
-from pathlib import Path
 
 import trio
 
-from odradek.storage.atomic_file import write_atomically
-from odradek.storage.errors import KafkaStorageError
 from odradek.storage.log_dirs import LogDir
 
+from ...entity_config_file import FileEntityConfigStore
 from .scram_credential import MECHANISM_TYPES, ScramCredential
 
 log = logging.getLogger("odradek.server")
 
 SCRAM_CREDENTIALS_FILE = "odradek-scram-credentials.json"
-_FORMAT_VERSION = 1
 
 
-class FileScramStore:
+class FileScramStore(FileEntityConfigStore):
     """Every user's credentials in ``odradek-scram-credentials.json``, rewritten whole at each change,
     readable by the broker's user only (a server key lets its holder pose as the broker)."""
 
     def __init__(self, metadata_dir: LogDir) -> None:
-        self._dir = metadata_dir
-        self.path = Path(metadata_dir.path) / SCRAM_CREDENTIALS_FILE
-        self._users: dict[str, dict[str, str]] = {}
-
-    def load(self) -> dict[str, dict[str, str]]:
-        """user -> mechanism -> credential text (blocking); none before the first change."""
-        try:
-            document = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            document = {"version": _FORMAT_VERSION, "users": {}}
-        if document.get("version") != _FORMAT_VERSION:
-            raise ValueError(f"{self.path} has unsupported format version {document.get('version')!r}")
-        self._users = {user: dict(mechanisms) for user, mechanisms in document["users"].items()}
-        return {user: dict(mechanisms) for user, mechanisms in self._users.items()}
-
-    async def read(self, user: str) -> dict[str, str]:
-        return dict(self._users.get(user, {}))
-
-    async def save(self, user: str, mechanisms: Mapping[str, str]) -> None:
-        """Keep the user's credentials (none: forget the user), in a worker thread."""
-        users = {**self._users, user: dict(mechanisms)}
-        if not mechanisms:
-            del users[user]
-        document = json.dumps({"version": _FORMAT_VERSION, "users": users}, indent=1, sort_keys=True).encode()
-        try:
-            await trio.to_thread.run_sync(partial(write_atomically, self.path, document, mode=0o600))
-        except OSError as exc:
-            self._dir.fail(exc)
-            raise KafkaStorageError(f"Error while writing the SCRAM credentials in {self.path}: {exc}") from exc
-        self._users = users
+        super().__init__(metadata_dir, SCRAM_CREDENTIALS_FILE, "users", "SCRAM credentials", mode=0o600)
 
 
 class ScramCredentials:
