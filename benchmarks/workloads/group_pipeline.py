@@ -39,16 +39,22 @@ RETRIABLE = {KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS
 REPO = Path(__file__).resolve().parents[2]
 
 METRICS = {"total s": False, "records/s": True, "rebalance s": False,
-           "broker CPU s": False, "broker cores busy": False, "output records": True}
+           "broker CPU s": False, "broker cores busy": False, "output records": True,
+           "load average": False}
 
 ABOUT = f"""\
-One fresh broker per round, Kafka's defaults (so `group.initial.rebalance.delay.ms=3000` on both).
+One fresh broker per round, Kafka's defaults (so `group.initial.rebalance.delay.ms=3000` on both),
+warmed up before its first case: an offset commit and a committed transaction make it create
+`__consumer_offsets` and `__transaction_state` (50 partitions each on Kafka, which takes it
+seconds), so no case times a broker's first use of its internal topics.
 Per case, a new input topic of {PARTITIONS} partitions is loaded with {RECORDS:,} records of {SIZE} B
 at full scale (confluent-kafka, not timed), and an output topic of {PARTITIONS} partitions is created.
-Then {MEMBERS} member processes (`python -m benchmarks.pipeline_member`, confluent-kafka
-{confluent_load.CLIENT_VERSION}, one consumer and one producer each, classic group protocol) are
-told to go at once: each subscribes to the input topic with one group id and, batch by batch (up to
-2,000 records per `consume`), produces every record it read to the output topic.
+Then {MEMBERS} member processes (`python -m benchmarks.pipeline_member`,
+{confluent_load.CLIENT_VERSION}, one consumer and one producer each) are told to go at once, with
+the *classic* group protocol (JoinGroup/SyncGroup, the client's default eager `range,roundrobin`
+assignors) or the *consumer* protocol (KIP-848 heartbeats, the broker's `uniform` assignor): each
+subscribes to the input topic with one group id and, batch by batch (up to 2,000 records per
+`consume`), produces every record it read to the output topic.
 *at-least-once*: an idempotent producer (`acks=all`), flushed after each batch, then the batch's
 offsets committed (`commit`, synchronous). *exactly-once*: a transactional producer per member;
 each batch is one transaction (`begin_transaction`, produce, `send_offsets_to_transaction`,
@@ -62,6 +68,8 @@ or revoked, as the members' rebalance callbacks saw them). *broker CPU s*: the b
 process's CPU time (user + system, every thread, from `/proc`) over the same time, *broker cores
 busy* that over the wall time (of 2 cores). *output records*: the records read back from the
 output topic afterwards (read_committed), at least the input (exactly the input for exactly-once).
+*load average*: the machine's 1-minute load average as the run ended (it is shared, 2 cores:
+figures taken under a high load say more about the neighbours than about the broker).
 """
 
 
@@ -70,7 +78,36 @@ def run(session: Session) -> list[Measurement]:
     cases = [Case(f"{mode}, {protocol} protocol", METRICS,
                   functools.partial(_pipeline, records=records, mode=mode, protocol=protocol), True)
              for protocol in PROTOCOLS for mode in MODES]
-    return run_cases(session, "group_pipeline", cases)
+    return run_cases(session, "group_pipeline", cases, prepare=_warm_up)
+
+
+def _warm_up(bootstrap: str) -> None:
+    """Have the fresh broker create its internal topics before anything is timed: an offset
+    committed for a throwaway group makes ``__consumer_offsets``, a committed transaction
+    ``__transaction_state``. Kafka creates each with 50 partitions on first use, which takes it
+    seconds; a running pipeline meets a broker that has them."""
+    from confluent_kafka import Producer
+
+    confluent_load.create_topic(bootstrap, "pipeline-warm-up")
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": "pipeline-warm-up"})
+    producer.init_transactions(60)
+    producer.begin_transaction()
+    producer.produce("pipeline-warm-up", b"warm-up")
+    producer.commit_transaction(60)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pipeline-warm-up",
+                         "enable.auto.commit": False})
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            try:
+                consumer.commit(offsets=[TopicPartition("pipeline-warm-up", 0, 1)], asynchronous=False)
+                return
+            except KafkaException as error:
+                if error.args[0].code() not in RETRIABLE or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        consumer.close()
 
 
 def _pipeline(broker, *, records: int, mode: str, protocol: str) -> dict[str, float]:
@@ -90,6 +127,7 @@ def _pipeline(broker, *, records: int, mode: str, protocol: str) -> dict[str, fl
         watcher.wait_for(records, members)
         elapsed = time.monotonic() - start
         cpu = process_cpu_seconds(broker.pid) - cpu_before
+        load = os.getloadavg()[0]   # the shared machine's 1-minute load average as the run ended
         watcher.close()
         rebalance = max(members.assigned) - start if members.assigned else float("nan")
     finally:
@@ -98,7 +136,8 @@ def _pipeline(broker, *, records: int, mode: str, protocol: str) -> dict[str, fl
     if output < records or (mode == "exactly-once" and output != records):
         raise RuntimeError(f"{output:,} records in the output topic for {records:,} read")
     return {"total s": elapsed, "records/s": records / elapsed, "rebalance s": rebalance,
-            "broker CPU s": cpu, "broker cores busy": cpu / elapsed, "output records": output}
+            "broker CPU s": cpu, "broker cores busy": cpu / elapsed, "output records": output,
+            "load average": load}
 
 
 def _load(bootstrap: str, topic: str, records: int) -> None:
