@@ -23,7 +23,7 @@ from .measurement import Measurement
 from .session import Session
 
 WORKLOAD_ORDER = ["startup", "produce", "consume", "latency", "cpu", "many_partitions", "log_growth", "hot_path",
-                  "odradek_perf", "cluster", "share", "security", "metrics", "soak"]
+                  "odradek_perf", "cluster", "share", "group_pipeline", "security", "metrics", "soak"]
 BROKERS = ["odradek", "kafka", "tansu"]
 
 

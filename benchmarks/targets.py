@@ -136,6 +136,10 @@ def within_of(workload: str, metric: str, cases: list[str], tolerance: float) ->
     return check
 
 
+# the group pipeline workload's cases (benchmarks/workloads/group_pipeline.py)
+GROUP_PIPELINE = [f"{mode}, {protocol} protocol" for protocol in ("classic", "consumer")
+                  for mode in ("at-least-once", "exactly-once")]
+
 METRICS_RATIOS = ["confluent-kafka produce: on ÷ off", "confluent-kafka consume: on ÷ off"]
 
 TARGETS = [
@@ -164,6 +168,9 @@ TARGETS = [
     Target("3 brokers, RF=3: leader failover ≤ 5 s, kill -9 to the first acks=all record acknowledged "
            "by the new leader, default settings (Apache Kafka's figure beside it)",
            at_most_in_every("cluster", "failover s", 5, "s", CLUSTER_FAILOVER, reference="kafka")),
+    Target("consume-transform-produce, 3 group members, 20 partitions, 500K records: total time ≤ "
+           "Apache Kafka's (records/s ≥ 1.0x), with and without transactions",
+           ratio_at_least("group_pipeline", "records/s", "kafka", 1.0, GROUP_PIPELINE)),
     Target("Produce and Fetch throughput with metrics on within 3% of metrics off",
            within_of("metrics", "ratio", METRICS_RATIOS, 0.03)),
     Target("soak beside hostile clients: broker RSS stays flat", soak_flat("RSS MB")),

@@ -4,8 +4,11 @@ One request does everything: a member joins with epoch 0, heartbeats with its ep
 with epoch -1 (-2: a static member that will be back). Each heartbeat (1) updates the member and
 bumps the group epoch when what the assignment depends on changed (a member joined, a
 subscription, the partitions of a subscribed topic); (2) recomputes the target assignment with
-the server assignor when the group epoch has moved past it; and (3) moves the member towards
-its target (see ``consumer_reconciliation``). Nothing waits: members learn of changes with
+the server assignor when the group epoch has moved past it, at most once per
+``group.consumer.assignment.interval.ms`` (KIP-1263, Kafka 4.3: members that join within the
+interval reconcile towards the last target, so a group whose members start together is not
+reassigned once per arrival); and (3) moves the member towards its target (see
+``consumer_reconciliation``). Nothing waits: members learn of changes with
 their next heartbeat. Deadlines fence members that stop heartbeating
 (``group.consumer.session.timeout.ms``) or that do not revoke partitions within their
 rebalance timeout; a fenced member's partitions go to others once they heartbeat. A group's own
@@ -271,7 +274,7 @@ class ConsumerCoordinator(ClassicProtocolMembers):
         if is_new or not updated.subscribes_like(member) or metadata_changed:
             group.bump_epoch()
             log.info("Bumped the epoch of consumer group %s to %d", group.group_id, group.group_epoch)
-        if group.group_epoch > group.assignment_epoch:
+        if group.group_epoch > group.assignment_epoch and self._may_assign(group):
             self._assign(group)
         reconciled = reconcile(updated, group.assignment_epoch, group.target.get(updated.member_id, {}),
                                group.owner_epoch, owned)
@@ -461,6 +464,20 @@ class ConsumerCoordinator(ClassicProtocolMembers):
         if self.group_settings is None:
             return self.config.session_timeout_ms
         return self.group_settings(group_id).consumer_session_timeout_ms
+
+    def _may_assign(self, group: ConsumerGroup) -> bool:
+        """Whether a new target may be computed now: always for a group never assigned (or
+        whose last target time is unknown) and with an interval of 0, else once the interval
+        since the last target has passed. Until then the group epoch stays ahead of the target's
+        and a later heartbeat (of any member) computes it."""
+        interval = self._assignment_interval_ms(group.group_id)
+        last = group.assignment_timestamp_ms
+        return last == 0 or interval == 0 or now_ms() >= last + interval
+
+    def _assignment_interval_ms(self, group_id: str) -> int:
+        if self.group_settings is None:
+            return self.config.assignment_interval_ms
+        return self.group_settings(group_id).consumer_assignment_interval_ms
 
     def _heartbeat_interval_ms(self, group_id: str) -> int:
         if self.group_settings is None:

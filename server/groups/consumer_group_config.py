@@ -55,6 +55,7 @@ class ConsumerGroupConfig:
     heartbeat_interval_ms: int = 5_000
     min_heartbeat_interval_ms: int = 5_000
     max_heartbeat_interval_ms: int = 15_000
+    assignment_interval_ms: int = 1_000  # KIP-1263: a new target at most this often (0: at every change)
     assignors: tuple[str, ...] = ("uniform", "range")
     max_size: int = 2147483647
     migration_policy: MigrationPolicy = MigrationPolicy.BIDIRECTIONAL  # which way groups may change protocol
@@ -96,6 +97,7 @@ class ConsumerGroupConfig:
             heartbeat_interval_ms=config.get_int("group.consumer.heartbeat.interval.ms", 5_000),
             min_heartbeat_interval_ms=config.get_int("group.consumer.min.heartbeat.interval.ms", 5_000),
             max_heartbeat_interval_ms=config.get_int("group.consumer.max.heartbeat.interval.ms", 15_000),
+            assignment_interval_ms=config.get_int("group.consumer.assignment.interval.ms", 1_000),
             assignors=tuple(_CLASS_NAMES.get(name.strip(), name.strip()) for name in names.split(",") if name.strip()),
             max_size=config.get_int("group.consumer.max.size", 2147483647),
             migration_policy=MigrationPolicy.parse(config.get("group.consumer.migration.policy", "bidirectional")),

@@ -60,6 +60,9 @@ class Harness:
         self.topics = Topics()
         self.written: list[list] = []
         self.refuse: ErrorCode | None = None
+        # A new target at every change unless a test sets an interval: the interval is timed on
+        # the wall clock (as Kafka's), which trio's virtual clock does not move.
+        config.setdefault("assignment_interval_ms", 0)
         self.coordinator = ConsumerCoordinator(self.groups, ConsumerGroupConfig(**config), self.scheduler,
                                                self.topics, self._store)
         # the classic coordinator beside it, for groups that change protocol

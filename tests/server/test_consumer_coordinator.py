@@ -361,3 +361,26 @@ def test_config_reads_kafka_properties_and_refuses_what_kafka_refuses():
     ]:
         with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
             ConsumerGroupConfig(**bad)
+
+
+async def test_members_joining_within_the_assignment_interval_wait_for_the_next_target(clock):
+    """KIP-1263 (Kafka 4.3, group.consumer.assignment.interval.ms): the first target is computed at
+    once; members that join within the interval of the last one reconcile towards that target
+    (nothing for them, nothing revoked from the first member), and the first heartbeat after the
+    interval computes the target for all."""
+    async with trio.open_nursery() as nursery:
+        h = Harness(nursery, assignment_interval_ms=60_000)
+        h.topics.create("t", 6)
+        first = await h.client("m0")
+        assert len(first.partitions()) == 6
+        assigned_at = h.group().assignment_epoch
+        others = [await h.client(f"m{i}") for i in (1, 2)]
+        await settle(first, *others)
+        assert [len(c.partitions()) for c in (first, *others)] == [6, 0, 0]
+        assert h.group().assignment_epoch == assigned_at < h.group().group_epoch
+        assert {c.epoch for c in (first, *others)} == {assigned_at}
+        h.group().assignment_timestamp_ms -= 60_000  # the interval has passed (it is wall-clock time)
+        await settle(first, *others)
+        assert sorted(len(c.partitions()) for c in (first, *others)) == [2, 2, 2]
+        assert h.group().assignment_epoch == h.group().group_epoch
+        nursery.cancel_scope.cancel()
