@@ -18,7 +18,8 @@ import pytest
 
 from odradek.wire import ApiKey, encode_request
 
-from .raw_kafka import api_versions_v0, connect, outcome, produce_v9, read_response, record_batch
+from .raw_kafka import API_VERSIONS, api_versions_v0, connect, frame, header_v1, outcome, produce_v9, read_response, \
+    record_batch
 
 MB = 1024 * 1024
 POOL = 50 * MB
@@ -328,6 +329,50 @@ def test_a_reader_that_never_reads_costs_only_its_own_connection(broker, clients
         assert payload is not None and struct.unpack_from(">i", payload)[0] == i + 1
     stuck.close()
     produce_and_consume(clients, broker, topic + "-after", 10)
+
+
+@pytest.mark.broker_overrides({"connections.max.idle.ms": 1500})
+def test_a_one_byte_a_second_writer_costs_only_its_own_connection(broker, clients, topic):
+    # Slowloris: a request sent one byte a second. Kafka's selector counts every read as activity
+    # (its idle expiry is refreshed whenever the channel is ready), so such a connection is never
+    # idle and is kept: it must cost nothing but itself. Once it stops sending, it is idle, and
+    # connections.max.idle.ms closes it even with half a request read.
+    request = frame(header_v1(API_VERSIONS, 0, 41, client_id=b""))  # 14 bytes: 14 s
+    other = connect(broker)
+    before = [_round_trip(other, i) for i in range(1, 61)]
+    slow = connect(broker)
+    assert answered(slow, 40)
+    during = []
+    for i, byte in enumerate(request):
+        slow.sendall(bytes([byte]))
+        next_byte = time.monotonic() + 1.0
+        while time.monotonic() < next_byte - 0.1:  # another client's round trips meanwhile
+            during.append(_round_trip(other, 100 + len(during)))
+            time.sleep(0.05)
+    # Never idle for 1.5 s in 14 s (a byte a second): kept, and its request answered once whole.
+    payload = read_response(slow)
+    assert payload is not None and struct.unpack_from(">i", payload)[0] == 41
+    # Half of a second request, then nothing: idle, so closed mid-request by connections.max.idle.ms.
+    slow.sendall(request[:3])
+    stalled = time.monotonic()
+    slow.settimeout(10)
+    assert read_response(slow) is None
+    closed_after = time.monotonic() - stalled
+    before.sort()
+    during.sort()
+    print(f"round trip ms beside a one-byte-a-second writer: median {1000 * during[len(during) // 2]:.2f} "
+          f"(alone {1000 * before[len(before) // 2]:.2f}), p90 {1000 * during[len(during) * 9 // 10]:.2f}; "
+          f"closed {closed_after:.1f}s after its last byte")
+    assert 1.2 < closed_after < 5, closed_after
+    assert during[len(during) // 2] < before[len(before) // 2] + 0.005
+    other.close()  # (idle itself while the slow one was watched)
+    produce_and_consume(clients, broker, topic, 10)
+
+
+def _round_trip(sock: socket.socket, correlation_id: int) -> float:
+    began = time.perf_counter()
+    assert answered(sock, correlation_id)
+    return time.perf_counter() - began
 
 
 def _stuck_reader(broker, requests: bytes) -> tuple[socket.socket, int]:

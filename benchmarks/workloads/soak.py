@@ -13,7 +13,8 @@ from ..confluent_load import create_topic
 from ..measurement import Measurement
 from ..session import Session
 from ..soak_clients import ADMIN_EVERY, CONSUMERS, PRODUCE_RATE, TRANSACTION_RECORDS, GoodClients, read_back
-from ..soak_hostile import FLOOD_BURST, PARTIAL_CONNECTIONS, PARTIAL_SENT, SOURCE, Hostile
+from ..soak_hostile import FLOOD_BURST, PARTIAL_CONNECTIONS, PARTIAL_SENT, PIPELINE_EVERY, PIPELINED, \
+    SLOWLORIS_CONNECTIONS, SOURCE, Hostile
 from ..soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, LIMITS, loop_lag_ms, metric_values, p99, \
     status_field_kb, verdict
 
@@ -47,8 +48,10 @@ every second, and an admin client listing topics and groups every {ADMIN_EVERY:.
 (raw sockets from {SOURCE}, `benchmarks/soak_hostile.py`): {PARTIAL_CONNECTIONS} connections that
 announce a {MAX_REQUEST // MB - 2} MB request, send {PARTIAL_SENT // MB} MB of it and stall (reopened when the
 broker closes them), a 100 MB frame every 10 s, a burst of {FLOOD_BURST} connections every 3 s (beyond the
-per-IP limit), 4 KB of random bytes as a request every 0.5 s, and a reader pipelining 2,000 Fetch
-requests for 1 MB answers without reading any.
+per-IP limit), 4 KB of random bytes as a request every 0.5 s, a reader pipelining 2,000 Fetch
+requests for 1 MB answers without reading any, {SLOWLORIS_CONNECTIONS} slowloris connections each sending
+an ApiVersions request one byte a second, and every {PIPELINE_EVERY:.0f} s a connection that sends
+{PIPELINED} ApiVersions/Metadata requests at once, reads nothing and hangs up (every other one with a reset).
 
 Every {SAMPLE_EVERY:.0f} s (case *{OVER_TIME}*; each cell is the median over the samples, their number in
 parentheses): the broker's RSS (`/proc/<pid>/status`), its open files (`/proc/<pid>/fd`), the mean
