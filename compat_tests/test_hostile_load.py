@@ -20,6 +20,7 @@ from odradek.wire import ApiKey, encode_request
 
 from .raw_kafka import API_VERSIONS, api_versions_v0, connect, frame, header_v1, outcome, produce_v9, read_response, \
     record_batch
+from .zookeeper_process import free_port
 
 MB = 1024 * 1024
 POOL = 50 * MB
@@ -230,6 +231,42 @@ def test_listener_max_connections_holds_the_next_connection(broker):
     payload = read_response(waiting)
     assert payload is not None and struct.unpack_from(">i", payload)[0] == 9
     for sock in [waiting, *held[1:]]:
+        sock.close()
+
+
+INTERNAL_PORT = free_port()
+
+
+@pytest.mark.broker_overrides({
+    "max.connections": 3, "inter.broker.listener.name": "INTERNAL",
+    "listeners": f"PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:{INTERNAL_PORT}",
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT"})
+def test_inter_broker_connection_over_max_connections_closes_the_least_recently_used(broker):
+    # Kafka's ConnectionQuotas: the inter-broker listener is exempt from max.connections; once its
+    # connections take the total over, the other listeners' least recently used connections close.
+    first, second, third = (connect(broker) for _ in range(3))
+    assert answered(first, 1) and answered(second, 2) and answered(third, 3) and answered(first, 4)
+    internal = socket.create_connection(("127.0.0.1", INTERNAL_PORT), timeout=5)
+    assert answered(internal, 5)  # accepted at once although 3 client connections are open
+    assert read_response(second) is None  # the least recently used one was closed
+    assert answered(first, 6) and answered(third, 7)
+    assert answered(third, 8)
+    internal_too = socket.create_connection(("127.0.0.1", INTERNAL_PORT), timeout=5)
+    assert answered(internal_too, 9)
+    assert read_response(first) is None  # now first was the least recently used
+    assert answered(third, 10)
+    wait_until(lambda: "the least recently used: the inter-broker listener needs its slot" in broker.log_text(), 5)
+    # The client listener is full (3 with the inter-broker ones): its next connection waits.
+    waiting = connect(broker)
+    waiting.settimeout(1.0)
+    waiting.sendall(api_versions_v0(11))
+    with pytest.raises(socket.timeout):
+        waiting.recv(1)
+    internal.close()
+    waiting.settimeout(5)
+    payload = read_response(waiting)
+    assert payload is not None and struct.unpack_from(">i", payload)[0] == 11
+    for sock in (waiting, third, internal_too, first, second):
         sock.close()
 
 

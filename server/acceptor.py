@@ -66,6 +66,14 @@ class Acceptor:
                 continue
             connection = OpenConnection(listener_name, peer[0], f"{peer[0]}:{peer[1]}")
             nursery.start_soon(self._run, handler, stream, connection)
+            self.close_excess()
+
+    def close_excess(self) -> None:
+        """Over ``max.connections`` (the inter-broker listener is exempt, or the limit was lowered):
+        close the least recently used connections of the other listeners, as Kafka does."""
+        excess = self.quotas.excess()
+        if excess:
+            self.connections.close_least_recently_used(excess, self.quotas.protected)
 
     async def _run(self, handler, stream: trio.SocketStream, connection: OpenConnection) -> None:
         self.connections.open.add(connection)

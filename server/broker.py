@@ -315,6 +315,7 @@ class Broker:
         self.group_configs.reconfigure(effective)
         try:
             self.connection_quotas.reconfigure(effective)
+            self.acceptor.close_excess()
         except ConfigError as exc:
             log.warning("connection limits unchanged: %s", exc)
 

@@ -5,7 +5,12 @@ As in Kafka's ``ConnectionQuotas`` (SocketServer):
 - ``max.connections`` (broker-wide) and ``listener.name.<l>.max.connections`` (one listener, which
   falls back to the broker-wide value) are never refused: the listener stops *accepting* until a
   connection closes, so the next client waits in the kernel's backlog. The inter-broker listener
-  is exempt from the broker-wide limit (when there is another listener), not from its own.
+  is exempt from the broker-wide limit (when there is another listener), not from its own; when
+  its connections take the total over ``max.connections``, the least recently active connections
+  of the *other* listeners are closed until it is back within (``excess``, used by the acceptor;
+  Kafka's processors of the unprotected listeners each close their selector's lowest-priority,
+  i.e. least recently used, channel while ``maxConnectionsExceeded``). A lowered
+  ``max.connections`` closes the excess the same way.
 - ``max.connection.creation.rate`` (broker-wide, and per listener) delays accepting, as Kafka's
   acceptor throttles; the inter-broker listener is exempt from the broker-wide rate.
 - ``max.connections.per.ip`` and ``max.connections.per.ip.overrides`` (``host:count,...``) refuse:
@@ -176,6 +181,16 @@ class ConnectionQuotas:
 
     def _protected(self, listener: str) -> bool:
         return listener == self._inter_broker and len(self._listeners) > 1
+
+    def excess(self) -> int:
+        """How many connections of the unprotected listeners must close: the total's excess over
+        ``max.connections`` (non-zero only once the inter-broker listener took it over, or after
+        ``max.connections`` was lowered)."""
+        return max(0, self.total - self.limits.max_connections)
+
+    def protected(self, listener: str) -> bool:
+        """The inter-broker listener, exempt from the broker-wide limits when there is another."""
+        return self._protected(listener)
 
     def slot_available(self, listener: str) -> bool:
         if self.by_listener[listener] >= self.limits.listener_max.get(listener, INT_MAX):

@@ -4,6 +4,10 @@
 neither received nor sent anything for that long, as Kafka's selector expires idle channels,
 including one muted while it waits for request memory. One reaper task looks at every connection
 a few times per idle period, so the request path pays only for one clock read per socket read.
+
+``last_active`` also ranks connections for ``close_least_recently_used``: when the inter-broker
+listener takes the broker over ``max.connections``, the least recently active connections of the
+other listeners are closed, as Kafka closes its selectors' least recently used channels.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class OpenConnection:
     last_active: float = field(default_factory=time.monotonic)
     scope: trio.CancelScope = field(default_factory=trio.CancelScope)
     idle_closed: bool = False
+    evicted: bool = False       # closed to make room on the inter-broker listener
 
 
 class OpenConnections:
@@ -34,6 +39,22 @@ class OpenConnections:
         self.max_idle_ms = max_idle_ms
         self.open: set[OpenConnection] = set()
         self._closing_log = ThrottledLog(log, level=logging.INFO)  # a thousand idle clients: not a thousand lines
+
+    def close_least_recently_used(self, count: int, spared) -> int:
+        """Close the ``count`` least recently active connections whose listener ``spared(listener)``
+        does not protect, not counting those already closing for this; how many were closed."""
+        if count <= 0:
+            return 0
+        candidates = [c for c in self.open if not spared(c.listener)]
+        count -= sum(c.evicted for c in candidates)   # still open until their tasks finish
+        closing = sorted((c for c in candidates if not c.evicted), key=lambda c: c.last_active)[:max(0, count)]
+        for connection in closing:
+            connection.evicted = True
+            self._closing_log.write("evicted", f"closing connection from {connection.peer} on "
+                                    f"{connection.listener}, the least recently used: the inter-broker "
+                                    f"listener needs its slot (max.connections)")
+            connection.scope.cancel()
+        return len(closing)
 
     async def reap_idle(self) -> None:
         """Close idle connections until cancelled (returns at once if idle connections are kept)."""
