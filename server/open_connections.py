@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import trio
 
+from .stats.network_stats import CLOSED_IDLE, CLOSED_LEAST_RECENTLY_USED, NullNetworkStats
 from .throttled_log import ThrottledLog
 
 log = logging.getLogger("odradek.server")
@@ -35,8 +36,9 @@ class OpenConnection:
 
 
 class OpenConnections:
-    def __init__(self, max_idle_ms: int) -> None:
+    def __init__(self, max_idle_ms: int, network=NullNetworkStats()) -> None:
         self.max_idle_ms = max_idle_ms
+        self.network = network  # counts the connections closed here, by reason (server/stats)
         self.open: set[OpenConnection] = set()
         self._closing_log = ThrottledLog(log, level=logging.INFO)  # a thousand idle clients: not a thousand lines
 
@@ -50,6 +52,7 @@ class OpenConnections:
         closing = sorted((c for c in candidates if not c.evicted), key=lambda c: c.last_active)[:max(0, count)]
         for connection in closing:
             connection.evicted = True
+            self.network.closing(connection.listener, CLOSED_LEAST_RECENTLY_USED)
             self._closing_log.write("evicted", f"closing connection from {connection.peer} on "
                                     f"{connection.listener}, the least recently used: the inter-broker "
                                     f"listener needs its slot (max.connections)")
@@ -65,8 +68,9 @@ class OpenConnections:
         while True:
             await trio.sleep(interval)
             oldest = time.monotonic() - idle
-            for connection in [c for c in self.open if c.last_active < oldest]:
+            for connection in [c for c in self.open if c.last_active < oldest and not c.idle_closed]:
                 connection.idle_closed = True
+                self.network.closing(connection.listener, CLOSED_IDLE)
                 self._closing_log.write("idle", f"closing connection from {connection.peer} on "
                                         f"{connection.listener}: idle for more than "
                                         f"connections.max.idle.ms={self.max_idle_ms}")
