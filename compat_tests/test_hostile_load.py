@@ -456,3 +456,24 @@ def test_connection_limits_change_at_runtime(broker, clients):
     wait_until(lambda: "maximum of 3 connections" in broker.log_text(), 5)
     for sock in held:
         sock.close()
+
+
+def test_a_host_name_in_the_overrides_is_resolved_at_runtime_off_the_event_loop(broker, clients):
+    # AlterConfigs with host names: resolved in a worker thread (a slow DNS server would otherwise
+    # stall every client), then applied to the address; one that does not resolve is refused.
+    if socket.getaddrinfo("localhost", None)[0][4][0] != "127.0.0.1":
+        pytest.skip("localhost does not resolve to 127.0.0.1 first here")
+    from kafka.admin import ConfigResource, ConfigResourceType
+    admin = clients.kp_admin(broker)
+    bad = admin.alter_configs([ConfigResource(ConfigResourceType.BROKER, "1", configs={
+        "max.connections.per.ip.overrides": "no-such-host.invalid:5"})])
+    assert "contains invalid addresses : no-such-host.invalid" in str(bad), bad
+    admin.alter_configs([ConfigResource(ConfigResourceType.BROKER, "1", configs={
+        "max.connections.per.ip.overrides": "localhost:2"})])
+    admin.close()
+    held = [wait_until(lambda: _answering(broker)) for _ in range(2)]  # once the admin's connections are gone
+    assert refused(broker)
+    wait_until(lambda: "maximum of 2 connections" in broker.log_text(), 5)
+    assert "Traceback" not in broker.log_text()
+    for sock in held:
+        sock.close()
