@@ -15,7 +15,7 @@ from ..session import Session
 from ..soak_clients import ADMIN_EVERY, CONSUMERS, PRODUCE_RATE, TRANSACTION_RECORDS, GoodClients, read_back
 from ..soak_hostile import FLOOD_BURST, PARTIAL_CONNECTIONS, PARTIAL_SENT, PIPELINE_EVERY, PIPELINED, \
     SLOWLORIS_CONNECTIONS, SOURCE, Hostile
-from ..soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, LIMITS, loop_lag_ms, metric_values, p99, \
+from ..soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, LIMITS, broker_counts, loop_lag_ms, metric_values, p99, \
     status_field_kb, verdict
 
 TITLE = "Soak under hostile load"
@@ -64,7 +64,8 @@ Case *{FLATNESS}*: a figure is flat when the median of its last quarter of sampl
 (p99, or +{LIMITS['produce p99 ms'].slack:g} ms) above its second quarter's. The second quarter, not the
 first, because the first holds the warm-up (pool first filled, group joined, allocator grown); medians,
 so one pause on a shared machine does not decide; only growth fails, since a leak or a slowing broker
-grows. Case *{TOTALS}*: what the clients did; every acknowledged record must be read back at the end.
+grows. Case *{TOTALS}*: what the clients did, and the broker's own counts at the end (`/metrics`:
+connections refused and closed, by reason); every acknowledged record must be read back at the end.
 """
 
 
@@ -90,6 +91,7 @@ def run(session: Session) -> list[Measurement]:
         totals["read back"] = read_back(broker.bootstrap, TOPIC)
         totals["transactional records read back"] = read_back(broker.bootstrap, TX_TOPIC, committed_only=True)
         totals.update({f"hostile: {k}": v for k, v in hostile.counts.items()})
+        totals.update(sampler.broker_counts())
     errors = good.errors + hostile.errors
     return measurements(sampler.series, totals, errors)
 
@@ -106,6 +108,10 @@ class Sampler:
     def _metrics(self) -> dict[str, float]:
         with urllib.request.urlopen(self.metrics_url, timeout=10) as answer:
             return metric_values(answer.read().decode(), {LAG_SUM, LAG_COUNT, LAG_LAST})
+
+    def broker_counts(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as answer:
+            return broker_counts(answer.read().decode())
 
     def sample(self, elapsed: float, latencies: list[float]) -> dict[str, float | None]:
         scrape = self._metrics()
