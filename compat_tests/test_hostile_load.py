@@ -255,7 +255,7 @@ def test_inter_broker_connection_over_max_connections_closes_the_least_recently_
     assert answered(internal_too, 9)
     assert read_response(first) is None  # now first was the least recently used
     assert answered(third, 10)
-    wait_until(lambda: "the least recently used: the inter-broker listener needs its slot" in broker.log_text(), 5)
+    wait_until(lambda: "the least recently used: over max.connections" in broker.log_text(), 5)
     # The client listener is full (3 with the inter-broker ones): its next connection waits.
     waiting = connect(broker)
     waiting.settimeout(1.0)

@@ -32,7 +32,7 @@ class OpenConnection:
     last_active: float = field(default_factory=time.monotonic)
     scope: trio.CancelScope = field(default_factory=trio.CancelScope)
     idle_closed: bool = False
-    evicted: bool = False       # closed to make room on the inter-broker listener
+    evicted: bool = False       # closed as the least recently used, over max.connections
 
 
 class OpenConnections:
@@ -54,8 +54,8 @@ class OpenConnections:
             connection.evicted = True
             self.network.closing(connection.listener, CLOSED_LEAST_RECENTLY_USED)
             self._closing_log.write("evicted", f"closing connection from {connection.peer} on "
-                                    f"{connection.listener}, the least recently used: the inter-broker "
-                                    f"listener needs its slot (max.connections)")
+                                    f"{connection.listener}, the least recently used: over "
+                                    f"max.connections (the inter-broker listener is exempt)")
             connection.scope.cancel()
         return len(closing)
 

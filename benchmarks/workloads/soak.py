@@ -29,7 +29,7 @@ POOL = 50 * MB
 PER_IP = 40                   # connections the hostile address may hold
 IDLE_MS = 10_000
 TOPIC, TX_TOPIC, PARTITIONS = "soak", "soak-tx", 3
-OVER_TIME, TOTALS, FLATNESS = "over time", "totals", "flatness"
+OVER_TIME, BY_QUARTER, TOTALS, FLATNESS = "over time", "by quarter", "totals", "flatness"
 SERIES = ["elapsed s", "RSS MB", "open files", "loop lag ms", "produce p99 ms"]
 OVERRIDES = {"queued.max.request.bytes": POOL, "socket.request.max.bytes": MAX_REQUEST,
              "max.connections.per.ip.overrides": f"{SOURCE}:{PER_IP}", "connections.max.idle.ms": IDLE_MS}
@@ -58,6 +58,8 @@ parentheses): the broker's RSS (`/proc/<pid>/status`), its open files (`/proc/<p
 event-loop lag between two scrapes of `/metrics` (`odradek_event_loop_lag_seconds` sum ÷ count), and the
 p99 of the good producer's latencies (`produce` call to delivery report) in that window (a window
 without one acknowledgement counts as the window's length).
+
+Case *{BY_QUARTER}*: each of those figures' median over each quarter of the run (Q1 holds the warm-up).
 
 Case *{FLATNESS}*: a figure is flat when the median of its last quarter of samples is at most
 {LIMITS['RSS MB'].percent:g} % (RSS, or +{LIMITS['RSS MB'].slack:g} MB) / {LIMITS['produce p99 ms'].percent:g} %
@@ -133,6 +135,7 @@ def measurements(series: dict[str, list[float | None]], totals: dict[str, int],
     """The table's rows: every sample, the flatness verdicts (their text in the note), the totals."""
     found = [Measurement("soak", OVER_TIME, "odradek", name, [v for v in values if v is not None],
                          higher_is_better=False) for name, values in series.items()]
+    found += quarter_rows(series)
     for name, limit in LIMITS.items():
         values = [v for v in series.get(name, []) if v is not None]
         row = Measurement("soak", FLATNESS, "odradek", f"{name.rsplit(' ', 1)[0]} drift %", higher_is_better=False)
@@ -151,6 +154,22 @@ def measurements(series: dict[str, list[float | None]], totals: dict[str, int],
         found.append(Measurement("soak", TOTALS, "odradek", name, [float(count)], higher_is_better=True,
                                  note="; ".join(notes) if index == 0 else ""))
     return found
+
+
+def quarter_rows(series: dict[str, list[float | None]]) -> list[Measurement]:
+    """Each sampled figure's median in each quarter of the run (Q1 holds the warm-up), in time order."""
+    rows = []
+    for name in SERIES[1:]:
+        values = series.get(name, [])
+        n = len(values)
+        if n < 4:
+            continue
+        for quarter in range(4):
+            part = [v for v in values[quarter * n // 4:(quarter + 1) * n // 4] if v is not None]
+            if part:
+                rows.append(Measurement("soak", BY_QUARTER, "odradek", f"{name}, Q{quarter + 1} median",
+                                        [statistics.median(part)], higher_is_better=False))
+    return rows
 
 
 def charts(measurements: list[Measurement], out_dir: Path) -> list[Path]:

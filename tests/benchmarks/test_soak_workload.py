@@ -90,6 +90,8 @@ def test_rows_hold_every_sample_the_verdicts_and_the_read_back_check():
     by = {(m.case, m.metric): m for m in rows}
     assert by[("over time", "RSS MB")].values == [100.0] * 8
     assert by[("flatness", "RSS drift %")].values == [0.0]
+    assert [by[("by quarter", f"produce p99 ms, Q{q} median")].values for q in (1, 2, 3, 4)] == \
+        [[5.0], [5.0], [50.0], [50.0]]
     assert "NOT flat" in by[("flatness", "produce p99 drift %")].note
     notes = " ".join(m.note for m in rows if m.case == "totals")
     assert "read back: 1 missing" in notes
