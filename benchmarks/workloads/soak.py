@@ -30,7 +30,7 @@ PER_IP = 40                   # connections the hostile address may hold
 IDLE_MS = 10_000
 TOPIC, TX_TOPIC, PARTITIONS = "soak", "soak-tx", 3
 OVER_TIME, BY_QUARTER, TOTALS, FLATNESS = "over time", "by quarter", "totals", "flatness"
-SERIES = ["elapsed s", "RSS MB", "open files", "loop lag ms", "produce p99 ms"]
+SERIES = ["elapsed s", "RSS MB", "open files", "loop lag ms", "produce p99 ms", "machine load"]
 OVERRIDES = {"queued.max.request.bytes": POOL, "socket.request.max.bytes": MAX_REQUEST,
              "max.connections.per.ip.overrides": f"{SOURCE}:{PER_IP}", "connections.max.idle.ms": IDLE_MS}
 
@@ -57,7 +57,8 @@ Every {SAMPLE_EVERY:.0f} s (case *{OVER_TIME}*; each cell is the median over the
 parentheses): the broker's RSS (`/proc/<pid>/status`), its open files (`/proc/<pid>/fd`), the mean
 event-loop lag between two scrapes of `/metrics` (`odradek_event_loop_lag_seconds` sum ÷ count), and the
 p99 of the good producer's latencies (`produce` call to delivery report) in that window (a window
-without one acknowledgement counts as the window's length).
+without one acknowledgement counts as the window's length), and the machine's 1-minute load average
+(`/proc/loadavg`: the suite shares its machine).
 
 Case *{BY_QUARTER}*: each of those figures' median over each quarter of the run (Q1 holds the warm-up).
 
@@ -123,7 +124,9 @@ class Sampler:
                "open files": float(len(os.listdir(f"/proc/{self.pid}/fd"))),
                "loop lag ms": loop_lag_ms(self._scrape, scrape),
                # a window without one acknowledgement: its p99 is at least the window
-               "produce p99 ms": SAMPLE_EVERY * 1000 if worst is None else worst * 1000}
+               "produce p99 ms": SAMPLE_EVERY * 1000 if worst is None else worst * 1000,
+               # the shared machine's 1-minute load average: what the p99 and loop lag ran beside
+               "machine load": float(Path("/proc/loadavg").read_text().split()[0])}
         self._scrape = scrape
         for name, value in row.items():
             self.series[name].append(value)
