@@ -12,12 +12,12 @@ saw acknowledged must be there.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
+
+from .soak_threads import ClientThreads
 
 PRODUCE_RATE = 200            # records/s of the acks=all producer
 VALUE = b"v" * 200
@@ -28,47 +28,19 @@ TRANSACTION_EVERY = 1.0       # seconds
 ADMIN_EVERY = 5.0
 
 
-class GoodClients:
+class GoodClients(ClientThreads):
     def __init__(self, bootstrap: str, topic: str, tx_topic: str):
         self.bootstrap = bootstrap
         self.topic = topic
         self.tx_topic = tx_topic
-        self.counts: Counter[str] = Counter()
-        self.errors: list[str] = []
         self._latencies: list[float] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        loops = [self._produce, self._transactions, self._admin] + [self._consume] * CONSUMERS
-        self._threads = [threading.Thread(target=self._guard, args=(loop,), daemon=True) for loop in loops]
-
-    def __enter__(self) -> "GoodClients":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=120)
+        super().__init__([self._produce, self._transactions, self._admin] + [self._consume] * CONSUMERS)
 
     def take_latencies(self) -> list[float]:
         """The delivery latencies (s) reported since the last call."""
         with self._lock:
             taken, self._latencies = self._latencies, []
         return taken
-
-    def _count(self, what: str, n: int = 1) -> None:
-        with self._lock:
-            self.counts[what] += n
-
-    def _guard(self, loop) -> None:
-        try:
-            loop()
-        except Exception as error:   # reported with the results, never silently lost
-            self.errors.append(f"{loop.__name__}: {type(error).__name__}: {error}")
 
     def _produce(self) -> None:
         producer = Producer({"bootstrap.servers": self.bootstrap, "acks": "all", "enable.idempotence": True,
@@ -84,7 +56,7 @@ class GoodClients:
                 self.counts["acknowledged"] += 1
 
         period, due, index = 1.0 / PRODUCE_RATE, time.monotonic(), 0
-        while not self._stop.is_set():
+        while not self.stopping:
             now = time.monotonic()
             while due <= now:
                 producer.produce(self.topic, VALUE, key=str(index).encode(),
@@ -101,7 +73,7 @@ class GoodClients:
                              "auto.offset.reset": "earliest"})
         consumer.subscribe([self.topic])
         try:
-            while not self._stop.is_set():
+            while not self.stopping:
                 for message in consumer.consume(num_messages=500, timeout=0.5):
                     if message.error() is None:
                         self._count("consumed by the group")
@@ -111,7 +83,7 @@ class GoodClients:
     def _transactions(self) -> None:
         producer = Producer({"bootstrap.servers": self.bootstrap, "transactional.id": "soak-tx"})
         producer.init_transactions(60)
-        while not self._stop.wait(TRANSACTION_EVERY):
+        for _ in self.every(TRANSACTION_EVERY):
             producer.begin_transaction()
             for _ in range(TRANSACTION_RECORDS):
                 producer.produce(self.tx_topic, VALUE)
@@ -120,7 +92,7 @@ class GoodClients:
 
     def _admin(self) -> None:
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
-        while not self._stop.wait(ADMIN_EVERY):
+        for _ in self.every(ADMIN_EVERY):
             admin.list_topics(timeout=30)
             admin.list_consumer_groups(request_timeout=30).result(timeout=30)
             self._count("admin calls", 2)

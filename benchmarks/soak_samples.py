@@ -56,6 +56,31 @@ def metric_values(text: str, names: set[str]) -> dict[str, float]:
     return found
 
 
+#: the broker's own counts of what its limits did (``/metrics``), kept as the soak's totals
+BROKER_COUNTS = {
+    "odradek_connections_refused_total": "broker: connections refused",
+    "odradek_connections_closed_by_broker_total": "broker: connections closed by the broker",
+    "kafka_server_socket_server_metrics_connection_close_total": "broker: connections closed",
+}
+
+
+def broker_counts(text: str) -> dict[str, int]:
+    """``BROKER_COUNTS`` summed over their labels but ``reason`` (one total per reason)."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, rest = line.partition("{") if "{" in line.split(" ")[0] else line.partition(" ")
+        if name not in BROKER_COUNTS:
+            continue
+        labels, _, value = rest.rpartition("} ") if "} " in rest else ("", "", rest)
+        reason = next((item.split("=", 1)[1].strip('"') for item in labels.split(",")
+                       if item.startswith("reason=")), None)
+        key = BROKER_COUNTS[name] + (f" ({reason})" if reason else "")
+        found[key] = found.get(key, 0) + int(float(value.split()[0]))
+    return found
+
+
 def loop_lag_ms(before: dict[str, float], after: dict[str, float]) -> float | None:
     """Mean event-loop lag (ms) between two scrapes, from the histogram's sum and count; the
     latest wake-up's lag if no wake-up was counted between them (None if neither is known)."""

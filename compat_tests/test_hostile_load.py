@@ -19,7 +19,9 @@ import pytest
 from odradek.wire import ApiKey, encode_request
 
 from .clients import wait_until
-from .raw_kafka import api_versions_v0, connect, outcome, produce_v9, read_response, record_batch
+from .java.jvm_app import free_port
+from .raw_kafka import API_VERSIONS, api_versions_v0, connect, frame, header_v1, outcome, produce_v9, read_response, \
+    record_batch
 
 MB = 1024 * 1024
 POOL = 50 * MB
@@ -222,6 +224,42 @@ def test_listener_max_connections_holds_the_next_connection(broker):
         sock.close()
 
 
+INTERNAL_PORT = free_port()
+
+
+@pytest.mark.broker_overrides({
+    "max.connections": 3, "inter.broker.listener.name": "INTERNAL",
+    "listeners": f"PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:{INTERNAL_PORT}",
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT"})
+def test_inter_broker_connection_over_max_connections_closes_the_least_recently_used(broker):
+    # Kafka's ConnectionQuotas: the inter-broker listener is exempt from max.connections; once its
+    # connections take the total over, the other listeners' least recently used connections close.
+    first, second, third = (connect(broker) for _ in range(3))
+    assert answered(first, 1) and answered(second, 2) and answered(third, 3) and answered(first, 4)
+    internal = socket.create_connection(("127.0.0.1", INTERNAL_PORT), timeout=5)
+    assert answered(internal, 5)  # accepted at once although 3 client connections are open
+    assert read_response(second) is None  # the least recently used one was closed
+    assert answered(first, 6) and answered(third, 7)
+    assert answered(third, 8)
+    internal_too = socket.create_connection(("127.0.0.1", INTERNAL_PORT), timeout=5)
+    assert answered(internal_too, 9)
+    assert read_response(first) is None  # now first was the least recently used
+    assert answered(third, 10)
+    wait_until(lambda: "the least recently used: over max.connections" in broker.log_text(), 5)
+    # The client listener is full (3 with the inter-broker ones): its next connection waits.
+    waiting = connect(broker)
+    waiting.settimeout(1.0)
+    waiting.sendall(api_versions_v0(11))
+    with pytest.raises(socket.timeout):
+        waiting.recv(1)
+    internal.close()
+    waiting.settimeout(5)
+    payload = read_response(waiting)
+    assert payload is not None and struct.unpack_from(">i", payload)[0] == 11
+    for sock in (waiting, third, internal_too, first, second):
+        sock.close()
+
+
 @pytest.mark.broker_overrides({"max.connection.creation.rate": 5})
 def test_connection_creation_rate_delays_accepting(broker):
     # Kafka measures the rate over at least ten one-second windows: 50 connections pass at once,
@@ -320,6 +358,50 @@ def test_a_reader_that_never_reads_costs_only_its_own_connection(broker, clients
     produce_and_consume(clients, broker, topic + "-after", 10)
 
 
+@pytest.mark.broker_overrides({"connections.max.idle.ms": 1500})
+def test_a_one_byte_a_second_writer_costs_only_its_own_connection(broker, clients, topic):
+    # Slowloris: a request sent one byte a second. Kafka's selector counts every read as activity
+    # (its idle expiry is refreshed whenever the channel is ready), so such a connection is never
+    # idle and is kept: it must cost nothing but itself. Once it stops sending, it is idle, and
+    # connections.max.idle.ms closes it even with half a request read.
+    request = frame(header_v1(API_VERSIONS, 0, 41, client_id=b""))  # 14 bytes: 14 s
+    other = connect(broker)
+    before = [_round_trip(other, i) for i in range(1, 61)]
+    slow = connect(broker)
+    assert answered(slow, 40)
+    during = []
+    for i, byte in enumerate(request):
+        slow.sendall(bytes([byte]))
+        next_byte = time.monotonic() + 1.0
+        while time.monotonic() < next_byte - 0.1:  # another client's round trips meanwhile
+            during.append(_round_trip(other, 100 + len(during)))
+            time.sleep(0.05)
+    # Never idle for 1.5 s in 14 s (a byte a second): kept, and its request answered once whole.
+    payload = read_response(slow)
+    assert payload is not None and struct.unpack_from(">i", payload)[0] == 41
+    # Half of a second request, then nothing: idle, so closed mid-request by connections.max.idle.ms.
+    slow.sendall(request[:3])
+    stalled = time.monotonic()
+    slow.settimeout(10)
+    assert read_response(slow) is None
+    closed_after = time.monotonic() - stalled
+    before.sort()
+    during.sort()
+    print(f"round trip ms beside a one-byte-a-second writer: median {1000 * during[len(during) // 2]:.2f} "
+          f"(alone {1000 * before[len(before) // 2]:.2f}), p90 {1000 * during[len(during) * 9 // 10]:.2f}; "
+          f"closed {closed_after:.1f}s after its last byte")
+    assert 1.2 < closed_after < 5, closed_after
+    assert during[len(during) // 2] < before[len(before) // 2] + 0.005
+    other.close()  # (idle itself while the slow one was watched)
+    produce_and_consume(clients, broker, topic, 10)
+
+
+def _round_trip(sock: socket.socket, correlation_id: int) -> float:
+    began = time.perf_counter()
+    assert answered(sock, correlation_id)
+    return time.perf_counter() - began
+
+
 def _stuck_reader(broker, requests: bytes) -> tuple[socket.socket, int]:
     """A connection that sends Fetch requests until the broker stops taking them, reading nothing;
     it and how many bytes of ``requests`` were taken."""
@@ -362,5 +444,26 @@ def test_connection_limits_change_at_runtime(broker, clients):
     admin.close()
     wait_until(lambda: refused(broker))  # once the admin's own connections are gone, 3 is the limit
     wait_until(lambda: "maximum of 3 connections" in broker.log_text(), 5)
+    for sock in held:
+        sock.close()
+
+
+def test_a_host_name_in_the_overrides_is_resolved_at_runtime_off_the_event_loop(broker, clients):
+    # AlterConfigs with host names: resolved in a worker thread (a slow DNS server would otherwise
+    # stall every client), then applied to the address; one that does not resolve is refused.
+    if socket.getaddrinfo("localhost", None)[0][4][0] != "127.0.0.1":
+        pytest.skip("localhost does not resolve to 127.0.0.1 first here")
+    from kafka.admin import ConfigResource, ConfigResourceType
+    admin = clients.kp_admin(broker)
+    bad = admin.alter_configs([ConfigResource(ConfigResourceType.BROKER, "1", configs={
+        "max.connections.per.ip.overrides": "no-such-host.invalid:5"})])
+    assert "contains invalid addresses : no-such-host.invalid" in str(bad), bad
+    admin.alter_configs([ConfigResource(ConfigResourceType.BROKER, "1", configs={
+        "max.connections.per.ip.overrides": "localhost:2"})])
+    admin.close()
+    held = [wait_until(lambda: _answering(broker)) for _ in range(2)]  # once the admin's connections are gone
+    assert refused(broker)
+    wait_until(lambda: "maximum of 2 connections" in broker.log_text(), 5)
+    assert "Traceback" not in broker.log_text()
     for sock in held:
         sock.close()

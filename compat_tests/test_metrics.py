@@ -12,6 +12,7 @@ import http.client
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -205,6 +206,52 @@ def _listening_ports(pid: int) -> set[int]:
                 if fields[3] == "0A" and fields[9] in inodes:
                     ports.add(int(fields[1].rsplit(":", 1)[1], 16))
     return ports
+
+
+def test_request_pool_and_connection_limits_are_reported(tmp_path):
+    """Kafka's MemoryPoolAvailable/MemoryPoolUsed, connection-close and -creation-rate per listener,
+    and odradek's refusals and its own closes by reason, moved by raw sockets that misbehave."""
+    mb = 1024 * 1024
+    broker = BrokerProcess(tmp_path / "data", {
+        "metrics.port": 0, "socket.request.max.bytes": mb, "queued.max.request.bytes": 2 * mb,
+        "max.connections.per.ip": 3, "connections.max.idle.ms": 1500}).start()
+    pool, used = "kafka_network_socketserver_memorypoolavailable", "kafka_network_socketserver_memorypoolused"
+    socket_metrics = "kafka_server_socket_server_metrics_"
+    try:
+        url = metrics_url(broker)
+        first = scrape(url)
+        assert (first.value(pool, default=None), first.value(used, default=None)) == (2 * mb, 0)
+        assert first.value("odradek_request_pool_muted_connections", default=None) == 0
+        stalled = []
+        for _ in range(3):  # each announces a 1 MB request and sends 100 bytes of it
+            sock = socket.create_connection(("127.0.0.1", broker.port), timeout=5)
+            sock.sendall(struct.pack(">i", mb) + b"\0" * 100)
+            stalled.append(sock)
+        # two reserve the whole pool; the third waits for memory, muted
+        wait_until(lambda: scrape(url).value("odradek_request_pool_muted_connections") == 1,
+                   what="the third request to wait for the pool")
+        held = scrape(url)
+        assert (held.value(pool), held.value(used)) == (0, 2 * mb)
+        assert held.value(f"{socket_metrics}connection_count", listener="PLAINTEXT") == 3
+        assert held.value(f"{socket_metrics}connection_creation_rate", listener="PLAINTEXT") > 0
+        refused = socket.create_connection(("127.0.0.1", broker.port), timeout=5)  # a fourth from 127.0.0.1
+        assert refused.recv(1) == b""
+        refused.close()
+        # nothing more arrives: all three are idle, closed by connections.max.idle.ms, the pool freed
+        wait_until(lambda: scrape(url).value(f"{socket_metrics}connection_count", listener="PLAINTEXT") == 0,
+                   what="the idle connections to be closed", timeout=10)
+        after = scrape(url)
+        assert after.value("odradek_connections_refused_total", listener="PLAINTEXT",
+                           reason="max_connections_per_ip") == 1
+        assert after.value("odradek_connections_closed_by_broker_total", listener="PLAINTEXT", reason="idle") == 3
+        assert after.value(f"{socket_metrics}connection_close_total", listener="PLAINTEXT") == \
+            after.value(f"{socket_metrics}connection_creation_total", listener="PLAINTEXT") == 3
+        assert (after.value(pool), after.value(used), after.value("odradek_request_pool_muted_connections")) == \
+            (2 * mb, 0, 0)
+        for sock in stalled:
+            sock.close()
+    finally:
+        assert broker.stop() == 0
 
 
 def test_metrics_are_off_unless_the_port_is_set(tmp_path):

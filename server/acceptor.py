@@ -18,6 +18,7 @@ import trio
 
 from .connection_limits import ConnectionQuotas, TooManyConnections
 from .open_connections import OpenConnection, OpenConnections
+from .stats.network_stats import REFUSED_PER_IP, NullNetworkStats
 from .throttled_log import ThrottledLog
 
 log = logging.getLogger("odradek.server")
@@ -27,9 +28,10 @@ CAPACITY_PAUSE = 0.1
 
 
 class Acceptor:
-    def __init__(self, quotas: ConnectionQuotas, connections: OpenConnections) -> None:
+    def __init__(self, quotas: ConnectionQuotas, connections: OpenConnections, network=NullNetworkStats()) -> None:
         self.quotas = quotas
         self.connections = connections
+        self.network = network  # counts refusals (server/stats)
         self._refusals = ThrottledLog(log)
 
     async def serve(self, listener_name: str, sockets: list[trio.SocketListener], handler) -> None:
@@ -62,10 +64,19 @@ class Acceptor:
                 quotas.add(listener_name, peer[0])
             except TooManyConnections as refusal:
                 self._refusals.write("per-ip " + refusal.ip, f"{refusal} (listener {listener_name})")
+                self.network.refusing(listener_name, REFUSED_PER_IP)
                 stream.socket.close()
                 continue
             connection = OpenConnection(listener_name, peer[0], f"{peer[0]}:{peer[1]}")
             nursery.start_soon(self._run, handler, stream, connection)
+            self.close_excess()
+
+    def close_excess(self) -> None:
+        """Over ``max.connections`` (the inter-broker listener is exempt, or the limit was lowered):
+        close the least recently used connections of the other listeners, as Kafka does."""
+        excess = self.quotas.excess()
+        if excess:
+            self.connections.close_least_recently_used(excess, self.quotas.protected)
 
     async def _run(self, handler, stream: trio.SocketStream, connection: OpenConnection) -> None:
         self.connections.open.add(connection)

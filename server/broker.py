@@ -133,10 +133,10 @@ class Broker:
         self.request_memory = RequestMemoryPool(queued) if queued > 0 else None
         self.connection_quotas = ConnectionQuotas(config.connection_limits, config.listener_config.inter_broker,
                                                   [item.name for item in config.listener_config.listeners])
-        self.open_connections = OpenConnections(config.connections_max_idle_ms)
-        self.acceptor = Acceptor(self.connection_quotas, self.open_connections)
         self.web = _web_server(self)  # None unless metrics.port is set
         self.stats = stats_for(counting=self.web is not None)  # chosen once: a null recorder without it
+        self.open_connections = OpenConnections(config.connections_max_idle_ms, self.stats.network)
+        self.acceptor = Acceptor(self.connection_quotas, self.open_connections, self.stats.network)
         if self.cluster is None:
             self.replicas = LocalReplicas(self.logs)
             self.metadata = LocalMetadata(self)
@@ -315,6 +315,7 @@ class Broker:
         self.group_configs.reconfigure(effective)
         try:
             self.connection_quotas.reconfigure(effective)
+            self.acceptor.close_excess()
         except ConfigError as exc:
             log.warning("connection limits unchanged: %s", exc)
 

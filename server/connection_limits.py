@@ -5,7 +5,12 @@ As in Kafka's ``ConnectionQuotas`` (SocketServer):
 - ``max.connections`` (broker-wide) and ``listener.name.<l>.max.connections`` (one listener, which
   falls back to the broker-wide value) are never refused: the listener stops *accepting* until a
   connection closes, so the next client waits in the kernel's backlog. The inter-broker listener
-  is exempt from the broker-wide limit (when there is another listener), not from its own.
+  is exempt from the broker-wide limit (when there is another listener), not from its own; when
+  its connections take the total over ``max.connections``, the least recently active connections
+  of the *other* listeners are closed until it is back within (``excess``, used by the acceptor;
+  Kafka's processors of the unprotected listeners each close their selector's lowest-priority,
+  i.e. least recently used, channel while ``maxConnectionsExceeded``). A lowered
+  ``max.connections`` closes the excess the same way.
 - ``max.connection.creation.rate`` (broker-wide, and per listener) delays accepting, as Kafka's
   acceptor throttles; the inter-broker listener is exempt from the broker-wide rate.
 - ``max.connections.per.ip`` and ``max.connections.per.ip.overrides`` (``host:count,...``) refuse:
@@ -13,6 +18,12 @@ As in Kafka's ``ConnectionQuotas`` (SocketServer):
 
 The limits can change at runtime (AlterConfigs on the broker): ``reconfigure`` takes the
 effective properties and wakes acceptors that waited for a slot.
+
+Host names in ``max.connections.per.ip.overrides`` are resolved to addresses, as Kafka does, but
+never on the event loop (a slow DNS server would stall every client): before the loop runs
+(start-up) they are resolved directly, and on the loop only ``await resolve_override_hosts(props)``
+resolves them, in a worker thread, into ``RESOLVED``; parsing on the loop then reads that and
+refuses to resolve anything itself (``DnsOnTheEventLoop``, a bug, never a stall).
 """
 
 from __future__ import annotations
@@ -75,15 +86,68 @@ def parse_overrides(text: str) -> dict[str, int]:
     return overrides
 
 
-def _address(host: str) -> str:
+#: host name -> its address (None: it does not resolve), as last resolved; IP literals never enter
+RESOLVED: dict[str, str | None] = {}
+
+
+class DnsOnTheEventLoop(RuntimeError):
+    """A host name was to be resolved on the event loop: ``resolve_override_hosts`` was not awaited."""
+
+
+def override_hosts(text: str) -> list[str]:
+    """The host names (not IP literals) in a ``max.connections.per.ip.overrides`` value."""
+    hosts = []
+    for item in text.split(","):
+        host = item.strip().rpartition(":")[0].strip().strip("[]")
+        if host and not _literal(host):
+            hosts.append(host)
+    return hosts
+
+
+def resolve_hosts(hosts: list[str]) -> None:
+    """Resolve ``hosts`` into ``RESOLVED`` (blocking: in a worker thread, or before the loop runs)."""
+    for host in hosts:
+        try:
+            RESOLVED[host] = socket.getaddrinfo(host, None)[0][4][0]
+        except OSError:
+            RESOLVED[host] = None
+
+
+async def resolve_override_hosts(props: Mapping[str, str]) -> None:
+    """Resolve afresh, in a worker thread, the host names of ``props``'s
+    ``max.connections.per.ip.overrides``: awaited before parsing them on the event loop."""
+    hosts = override_hosts(props.get("max.connections.per.ip.overrides") or "")
+    if hosts:
+        await trio.to_thread.run_sync(resolve_hosts, hosts)
+
+
+def _literal(host: str) -> str | None:
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        pass
+        return None
+
+
+def _on_event_loop() -> bool:
     try:
-        return socket.getaddrinfo(host, None)[0][4][0]
-    except OSError:
-        raise ConfigError(f"max.connections.per.ip.overrides contains invalid addresses : {host}") from None
+        trio.lowlevel.current_trio_token()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _address(host: str) -> str:
+    literal = _literal(host)
+    if literal is not None:
+        return literal
+    if host not in RESOLVED:
+        if _on_event_loop():
+            raise DnsOnTheEventLoop(f"{host!r} of max.connections.per.ip.overrides was not resolved off the loop")
+        resolve_hosts([host])
+    address = RESOLVED[host]
+    if address is None:
+        raise ConfigError(f"max.connections.per.ip.overrides contains invalid addresses : {host}")
+    return address
 
 
 def _int(props: Mapping[str, str], name: str, default: int) -> int:
@@ -176,6 +240,16 @@ class ConnectionQuotas:
 
     def _protected(self, listener: str) -> bool:
         return listener == self._inter_broker and len(self._listeners) > 1
+
+    def excess(self) -> int:
+        """How many connections of the unprotected listeners must close: the total's excess over
+        ``max.connections`` (non-zero only once the inter-broker listener took it over, or after
+        ``max.connections`` was lowered)."""
+        return max(0, self.total - self.limits.max_connections)
+
+    def protected(self, listener: str) -> bool:
+        """The inter-broker listener, exempt from the broker-wide limits when there is another."""
+        return self._protected(listener)
 
     def slot_available(self, listener: str) -> bool:
         if self.by_listener[listener] >= self.limits.listener_max.get(listener, INT_MAX):

@@ -13,8 +13,9 @@ from ..confluent_load import create_topic
 from ..measurement import Measurement
 from ..session import Session
 from ..soak_clients import ADMIN_EVERY, CONSUMERS, PRODUCE_RATE, TRANSACTION_RECORDS, GoodClients, read_back
-from ..soak_hostile import FLOOD_BURST, PARTIAL_CONNECTIONS, PARTIAL_SENT, SOURCE, Hostile
-from ..soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, LIMITS, loop_lag_ms, metric_values, p99, \
+from ..soak_hostile import FLOOD_BURST, PARTIAL_CONNECTIONS, PARTIAL_SENT, PIPELINE_EVERY, PIPELINED, \
+    SLOWLORIS_CONNECTIONS, SOURCE, Hostile
+from ..soak_samples import LAG_COUNT, LAG_LAST, LAG_SUM, LIMITS, broker_counts, loop_lag_ms, metric_values, p99, \
     status_field_kb, verdict
 
 TITLE = "Soak under hostile load"
@@ -28,8 +29,8 @@ POOL = 50 * MB
 PER_IP = 40                   # connections the hostile address may hold
 IDLE_MS = 10_000
 TOPIC, TX_TOPIC, PARTITIONS = "soak", "soak-tx", 3
-OVER_TIME, TOTALS, FLATNESS = "over time", "totals", "flatness"
-SERIES = ["elapsed s", "RSS MB", "open files", "loop lag ms", "produce p99 ms"]
+OVER_TIME, BY_QUARTER, TOTALS, FLATNESS = "over time", "by quarter", "totals", "flatness"
+SERIES = ["elapsed s", "RSS MB", "open files", "loop lag ms", "produce p99 ms", "machine load"]
 OVERRIDES = {"queued.max.request.bytes": POOL, "socket.request.max.bytes": MAX_REQUEST,
              "max.connections.per.ip.overrides": f"{SOURCE}:{PER_IP}", "connections.max.idle.ms": IDLE_MS}
 
@@ -47,21 +48,27 @@ every second, and an admin client listing topics and groups every {ADMIN_EVERY:.
 (raw sockets from {SOURCE}, `benchmarks/soak_hostile.py`): {PARTIAL_CONNECTIONS} connections that
 announce a {MAX_REQUEST // MB - 2} MB request, send {PARTIAL_SENT // MB} MB of it and stall (reopened when the
 broker closes them), a 100 MB frame every 10 s, a burst of {FLOOD_BURST} connections every 3 s (beyond the
-per-IP limit), 4 KB of random bytes as a request every 0.5 s, and a reader pipelining 2,000 Fetch
-requests for 1 MB answers without reading any.
+per-IP limit), 4 KB of random bytes as a request every 0.5 s, a reader pipelining 2,000 Fetch
+requests for 1 MB answers without reading any, {SLOWLORIS_CONNECTIONS} slowloris connections each sending
+an ApiVersions request one byte a second, and every {PIPELINE_EVERY:.0f} s a connection that sends
+{PIPELINED} ApiVersions/Metadata requests at once, reads nothing and hangs up (every other one with a reset).
 
 Every {SAMPLE_EVERY:.0f} s (case *{OVER_TIME}*; each cell is the median over the samples, their number in
 parentheses): the broker's RSS (`/proc/<pid>/status`), its open files (`/proc/<pid>/fd`), the mean
 event-loop lag between two scrapes of `/metrics` (`odradek_event_loop_lag_seconds` sum ÷ count), and the
 p99 of the good producer's latencies (`produce` call to delivery report) in that window (a window
-without one acknowledgement counts as the window's length).
+without one acknowledgement counts as the window's length), and the machine's 1-minute load average
+(`/proc/loadavg`: the suite shares its machine).
+
+Case *{BY_QUARTER}*: each of those figures' median over each quarter of the run (Q1 holds the warm-up).
 
 Case *{FLATNESS}*: a figure is flat when the median of its last quarter of samples is at most
 {LIMITS['RSS MB'].percent:g} % (RSS, or +{LIMITS['RSS MB'].slack:g} MB) / {LIMITS['produce p99 ms'].percent:g} %
 (p99, or +{LIMITS['produce p99 ms'].slack:g} ms) above its second quarter's. The second quarter, not the
 first, because the first holds the warm-up (pool first filled, group joined, allocator grown); medians,
 so one pause on a shared machine does not decide; only growth fails, since a leak or a slowing broker
-grows. Case *{TOTALS}*: what the clients did; every acknowledged record must be read back at the end.
+grows. Case *{TOTALS}*: what the clients did, and the broker's own counts at the end (`/metrics`:
+connections refused and closed, by reason); every acknowledged record must be read back at the end.
 """
 
 
@@ -87,6 +94,7 @@ def run(session: Session) -> list[Measurement]:
         totals["read back"] = read_back(broker.bootstrap, TOPIC)
         totals["transactional records read back"] = read_back(broker.bootstrap, TX_TOPIC, committed_only=True)
         totals.update({f"hostile: {k}": v for k, v in hostile.counts.items()})
+        totals.update(sampler.broker_counts())
     errors = good.errors + hostile.errors
     return measurements(sampler.series, totals, errors)
 
@@ -104,6 +112,10 @@ class Sampler:
         with urllib.request.urlopen(self.metrics_url, timeout=10) as answer:
             return metric_values(answer.read().decode(), {LAG_SUM, LAG_COUNT, LAG_LAST})
 
+    def broker_counts(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as answer:
+            return broker_counts(answer.read().decode())
+
     def sample(self, elapsed: float, latencies: list[float]) -> dict[str, float | None]:
         scrape = self._metrics()
         worst = p99(latencies)
@@ -112,7 +124,9 @@ class Sampler:
                "open files": float(len(os.listdir(f"/proc/{self.pid}/fd"))),
                "loop lag ms": loop_lag_ms(self._scrape, scrape),
                # a window without one acknowledgement: its p99 is at least the window
-               "produce p99 ms": SAMPLE_EVERY * 1000 if worst is None else worst * 1000}
+               "produce p99 ms": SAMPLE_EVERY * 1000 if worst is None else worst * 1000,
+               # the shared machine's 1-minute load average: what the p99 and loop lag ran beside
+               "machine load": float(Path("/proc/loadavg").read_text().split()[0])}
         self._scrape = scrape
         for name, value in row.items():
             self.series[name].append(value)
@@ -124,6 +138,7 @@ def measurements(series: dict[str, list[float | None]], totals: dict[str, int],
     """The table's rows: every sample, the flatness verdicts (their text in the note), the totals."""
     found = [Measurement("soak", OVER_TIME, "odradek", name, [v for v in values if v is not None],
                          higher_is_better=False) for name, values in series.items()]
+    found += quarter_rows(series)
     for name, limit in LIMITS.items():
         values = [v for v in series.get(name, []) if v is not None]
         row = Measurement("soak", FLATNESS, "odradek", f"{name.rsplit(' ', 1)[0]} drift %", higher_is_better=False)
@@ -142,6 +157,22 @@ def measurements(series: dict[str, list[float | None]], totals: dict[str, int],
         found.append(Measurement("soak", TOTALS, "odradek", name, [float(count)], higher_is_better=True,
                                  note="; ".join(notes) if index == 0 else ""))
     return found
+
+
+def quarter_rows(series: dict[str, list[float | None]]) -> list[Measurement]:
+    """Each sampled figure's median in each quarter of the run (Q1 holds the warm-up), in time order."""
+    rows = []
+    for name in SERIES[1:]:
+        values = series.get(name, [])
+        n = len(values)
+        if n < 4:
+            continue
+        for quarter in range(4):
+            part = [v for v in values[quarter * n // 4:(quarter + 1) * n // 4] if v is not None]
+            if part:
+                rows.append(Measurement("soak", BY_QUARTER, "odradek", f"{name}, Q{quarter + 1} median",
+                                        [statistics.median(part)], higher_is_better=False))
+    return rows
 
 
 def charts(measurements: list[Measurement], out_dir: Path) -> list[Path]:

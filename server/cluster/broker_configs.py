@@ -21,6 +21,7 @@ import trio
 from odradek.storage.errors import InvalidConfigError
 from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG
 
+from ..connection_limits import resolve_override_hosts
 from .config_changes import ConfigChanges, read_config, write_config
 from .zk_client import ZkClient
 
@@ -68,6 +69,7 @@ class ZkConfigStore:
         dynamic = self.broker.dynamic_configs
         if configs == dynamic.layers[source]:
             return  # this broker made the change: applied already
+        await resolve_override_hosts(dynamic.effective((source, configs)))  # host names: in a thread
         try:
             self.broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only=True)
         except InvalidConfigError as exc:

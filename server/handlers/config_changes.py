@@ -21,6 +21,7 @@ from odradek.storage.log_config import DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BR
 from odradek.wire import ErrorCode
 
 from .. import group_config_defs
+from ..connection_limits import resolve_override_hosts
 from ..dynamic_broker_configs import DynamicConfigError
 from ..dynamic_config_defs import definition
 from .describe_configs import BROKER, GROUP, TOPIC
@@ -90,6 +91,7 @@ async def _alter_broker(broker, name: str, change: Change, validate_only: bool) 
     source = _broker_layer(broker, name)
     dynamic = broker.dynamic_configs
     configs = change(dict(dynamic.layers[source]), definition)
+    await resolve_override_hosts(dynamic.effective((source, configs)))  # host names: in a thread
     try:
         dynamic.check_change(source, configs)
         broker.logs.set_broker_props(dynamic.effective((source, configs)), validate_only=True)

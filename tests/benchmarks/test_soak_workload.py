@@ -90,6 +90,8 @@ def test_rows_hold_every_sample_the_verdicts_and_the_read_back_check():
     by = {(m.case, m.metric): m for m in rows}
     assert by[("over time", "RSS MB")].values == [100.0] * 8
     assert by[("flatness", "RSS drift %")].values == [0.0]
+    assert [by[("by quarter", f"produce p99 ms, Q{q} median")].values for q in (1, 2, 3, 4)] == \
+        [[5.0], [5.0], [50.0], [50.0]]
     assert "NOT flat" in by[("flatness", "produce p99 drift %")].note
     notes = " ".join(m.note for m in rows if m.case == "totals")
     assert "read back: 1 missing" in notes
@@ -119,3 +121,17 @@ def test_the_report_uses_the_soak_s_own_chart(tmp_path):
     assert "![soak timeline](benchmarks/soak-timeline.png)" in text
     assert (tmp_path / "benchmarks" / "soak-timeline.png").exists()
     assert "| soak beside hostile clients: broker RSS stays flat | yes |" in text
+
+
+def test_broker_counts_sum_each_reason_over_listeners():
+    from benchmarks.soak_samples import broker_counts
+    text = """# TYPE odradek_connections_refused_total counter
+odradek_connections_refused_total{listener="PLAINTEXT",reason="max_connections_per_ip"} 5.0
+odradek_connections_refused_total{listener="INTERNAL",reason="max_connections_per_ip"} 2.0
+odradek_connections_closed_by_broker_total{listener="PLAINTEXT",reason="idle"} 3.0
+kafka_server_socket_server_metrics_connection_close_total{listener="PLAINTEXT"} 9.0
+odradek_fetch_sessions_created_total 4.0
+"""
+    assert broker_counts(text) == {"broker: connections refused (max_connections_per_ip)": 7,
+                                   "broker: connections closed by the broker (idle)": 3,
+                                   "broker: connections closed": 9}

@@ -120,6 +120,28 @@ def test_without_a_metrics_port_the_broker_counts_nothing(tmp_path):
     broker.stats.requests.served(RequestHeader(ApiKey.FETCH, 12, 1, "test"), 0.0, 10, {}, [b"\0\0\0\0"])
     broker.stats.topics.produced("t", 1, 10)
     assert not hasattr(broker.stats.topics, "by_topic")
+    # refusals and the broker's own closes go to the same null recorder
+    assert broker.acceptor.network is NULL_STATS.network and broker.open_connections.network is NULL_STATS.network
+    broker.stats.network.refusing("PLAINTEXT", "max_connections_per_ip")
+    broker.stats.network.closing("PLAINTEXT", "idle")
+    assert not hasattr(broker.stats.network, "refused")
+
+
+def test_the_null_network_recorder_takes_every_call_the_counting_one_does():
+    from odradek.server.stats.network_stats import NetworkStats, NullNetworkStats
+    calls = {name for name in dir(NetworkStats) if not name.startswith("_") and callable(getattr(NetworkStats, name))}
+    assert calls == {name for name in dir(NullNetworkStats) if not name.startswith("_")}
+
+
+def test_connection_creation_rate_is_kafkas_rate_over_two_windows():
+    from odradek.server.stats.network_stats import WINDOW, CreationRate
+    rate = CreationRate()
+    for i in range(30):
+        rate.record(100.0 + i * 0.1)
+    assert rate.per_second(103.0) == pytest.approx(30 / (3 + WINDOW))  # not 10/s: one full window besides
+    rate.record(100.0 + WINDOW + 5)  # a second window
+    assert rate.per_second(100.0 + WINDOW + 10) == pytest.approx(31 / (WINDOW + 10))
+    assert rate.per_second(100.0 + 4 * WINDOW) == 0.0  # both windows too old
 
 
 def test_kafka_names_for_requests_and_errors():

@@ -2,6 +2,7 @@
 throttled refusal log (the behaviour on real sockets is in compat_tests/test_hostile_load.py)."""
 
 import logging
+import threading
 
 import pytest
 import trio
@@ -97,3 +98,34 @@ def test_creation_rate_lets_ten_seconds_worth_through_then_delays_as_kafka():
     delays = [limiter.delay() for _ in range(52)]
     assert delays[:50] == [0.0] * 50
     assert 0 < delays[50] <= 1.0 and delays[51] >= delays[50]
+
+
+def test_override_host_names_are_resolved_in_a_worker_thread_never_on_the_event_loop(monkeypatch):
+    from odradek.server import connection_limits
+    from odradek.server.connection_limits import DnsOnTheEventLoop, resolve_override_hosts
+
+    threads = []
+    real = connection_limits.socket.getaddrinfo
+
+    def observed(*args, **kwargs):  # the real resolver, noting the thread it runs in
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(connection_limits.socket, "getaddrinfo", observed)
+    monkeypatch.setattr(connection_limits, "RESOLVED", {})
+    props = {"max.connections.per.ip.overrides": "localhost:7, 10.0.0.1:2, no-such-host.invalid:3"}
+
+    async def main():
+        with pytest.raises(DnsOnTheEventLoop):  # not resolved yet: refused, not resolved in the loop
+            ConnectionLimits.from_props({"max.connections.per.ip.overrides": "localhost:7"}, [])
+        assert threads == []
+        await resolve_override_hosts(props)
+        assert len(threads) == 2 and threading.main_thread() not in threads  # the literal is not looked up
+        limits = ConnectionLimits.from_props({"max.connections.per.ip.overrides": "localhost:7, 10.0.0.1:2"}, [])
+        assert limits.per_ip_overrides[connection_limits.RESOLVED["localhost"]] == 7
+        assert limits.per_ip_overrides["10.0.0.1"] == 2
+        with pytest.raises(ConfigError, match="contains invalid addresses : no-such-host.invalid"):
+            ConnectionLimits.from_props(props, [])
+        assert len(threads) == 2  # parsing read what the thread resolved
+
+    trio.run(main)

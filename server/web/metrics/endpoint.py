@@ -22,6 +22,7 @@ from .group_lag import GroupLagCollector
 from .logs import LogCollector
 from .pacing import PAUSE
 from .replicas import ReplicaCollector
+from .request_pool import RequestPoolCollector
 from .traffic import TrafficCollector
 
 
@@ -43,7 +44,8 @@ class MetricsEndpoint:
     def __init__(self, broker):
         self.loop_lag = EventLoopLag()
         self.collectors = [TrafficCollector(broker.stats), ReplicaCollector(broker), LogCollector(broker.logs),
-                           GroupLagCollector(broker), FetchSessionCollector(broker), self.loop_lag]
+                           GroupLagCollector(broker), FetchSessionCollector(broker), RequestPoolCollector(broker),
+                           self.loop_lag]
         self.process = ProcessCollector(registry=None)  # process_resident_memory_bytes, open fds, CPU
         self.routes = [Route("/metrics", self.scrape)]
 

@@ -3,6 +3,8 @@ bytes: what the broker counted as it served (``server/stats``), read at scrape t
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
@@ -76,6 +78,27 @@ class TrafficCollector(Collector):
                                      labels=["listener"])
         for listener, count in sorted(network.connections_opened.items()):
             family.add_metric([listener], count)
+        yield family
+        now = time.monotonic()
+        family = GaugeMetricFamily(f"{_SOCKET}connection_creation_rate", "Client connections accepted per second "
+                                   "(Kafka's Rate: two 30 s windows)", labels=["listener"])
+        for listener, rate in sorted(network.creation_rates.items()):
+            family.add_metric([listener], rate.per_second(now))
+        yield family
+        family = CounterMetricFamily(f"{_SOCKET}connection_close", "Client connections closed (by either side)",
+                                     labels=["listener"])
+        for listener, count in sorted(network.connections_closed.items()):
+            family.add_metric([listener], count)
+        yield family
+        family = CounterMetricFamily("odradek_connections_refused", "Connections accepted and closed at once, "
+                                     "unserved, by reason", labels=["listener", "reason"])
+        for (listener, reason), count in sorted(network.refused.items()):
+            family.add_metric([listener, reason], count)
+        yield family
+        family = CounterMetricFamily("odradek_connections_closed_by_broker", "Served connections the broker "
+                                     "closed of its own accord, by reason", labels=["listener", "reason"])
+        for (listener, reason), count in sorted(network.closed_by_broker.items()):
+            family.add_metric([listener, reason], count)
         yield family
         yield CounterMetricFamily(f"{_SOCKET}incoming_byte", "Bytes of requests read (size prefixes included)",
                                   value=self.stats.requests.bytes_in)
