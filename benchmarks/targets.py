@@ -71,6 +71,21 @@ def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases:
     return check
 
 
+def ratio_at_most(workload: str, metric: str, other: str, factor: float, cases: list[str]) -> Check:
+    """odradek's median of ``metric`` is at most ``factor`` times ``other``'s, in every case (a cost)."""
+    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
+        found, all_met = [], True
+        for case in cases:
+            ours = median_of(measurements, workload, metric, case=case)
+            theirs = median_of(measurements, workload, metric, broker=other, case=case)
+            if ours is None or theirs is None or theirs == 0:
+                return None, f"no {metric} figure for both brokers in '{case}'"
+            all_met &= ours <= factor * theirs
+            found.append(f"{case}: {ours:.3g} against {theirs:.3g}, {ours / theirs:.2f}x")
+        return all_met, "; ".join(found)
+    return check
+
+
 def at_most_in_every(workload: str, metric: str, limit: float, unit: str, cases: list[str],
                      reference: str | None = None) -> Check:
     """odradek's median of ``metric`` is no more than ``limit`` in every case; ``reference``'s
@@ -140,6 +155,10 @@ def within_of(workload: str, metric: str, cases: list[str], tolerance: float) ->
 GROUP_PIPELINE = [f"{mode}, {protocol} protocol" for protocol in ("classic", "consumer")
                   for mode in ("at-least-once", "exactly-once")]
 
+# the CPU workload's confluent-kafka cases (issue 16)
+CPU_PRODUCE = ["confluent-kafka produce_batch 100 B"]
+CPU_CONSUME = ["confluent-kafka consume 100 B"]
+CPU_METRIC = "broker CPU s per 1M records"
 METRICS_RATIOS = ["confluent-kafka produce: on ÷ off", "confluent-kafka consume: on ÷ off"]
 
 TARGETS = [
@@ -178,4 +197,10 @@ TARGETS = [
     Target("soak beside hostile clients: every acknowledged record read back", soak_read_back),
     Target("startup ≤ 0.3 s", at_most("startup", "startup s", 0.3, "s")),
     Target("idle RSS ≤ 40 MB", at_most("startup", "idle RSS MB", 40, "MB")),
+    Target("broker CPU per produced record ≤ 0.5x Tansu's (confluent-kafka produce_batch, 100 B, acks=1)",
+           ratio_at_most("cpu", CPU_METRIC, "tansu", 0.5, CPU_PRODUCE)),
+    Target("broker CPU per produced record ≤ 0.3x Apache Kafka's (confluent-kafka produce_batch, 100 B, acks=1)",
+           ratio_at_most("cpu", CPU_METRIC, "kafka", 0.3, CPU_PRODUCE)),
+    Target("broker CPU per consumed record ≤ 0.25x Tansu's (confluent-kafka consumer, 100 B)",
+           ratio_at_most("cpu", CPU_METRIC, "tansu", 0.25, CPU_CONSUME)),
 ]

@@ -37,6 +37,7 @@ import trio
 
 from odradek.wire import FrameSplitter, FramingError
 
+from . import direct_socket
 from .close_connection import CloseConnection
 from .deferred_response import Deferred
 from .dispatch import dispatch
@@ -66,7 +67,7 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
                                      _peer_host(stream))
     sasl = session.sasl = broker.sasl_authenticator(listener_name, session)  # None unless a SASL listener
     apply_socket_options(stream.socket, config.socket_send_buffer_bytes, config.socket_receive_buffer_bytes)
-    receive, send = stream.receive_some, send_chunks
+    receive, send = partial(direct_socket.receive, stream.socket), send_chunks
     tls = config.listener_tls.get(listener_name)
     if tracked is None:
         tracked = OpenConnection(listener_name, _peer_host(stream), peer)

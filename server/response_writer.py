@@ -13,21 +13,25 @@ import os
 
 import trio
 
+from . import direct_socket
+
 HAS_SENDFILE = hasattr(os, "sendfile")
 
 
 async def send_chunks(stream: trio.SocketStream, chunks: list) -> None:
+    """Bytes are written without a trip through trio's scheduler when the socket takes them
+    (``direct_socket``); log slices go out with sendfile."""
     pending: list[bytes] = []
     for chunk in chunks:
         if isinstance(chunk, bytes):
             pending.append(chunk)
             continue
         if pending:
-            await stream.send_all(b"".join(pending))
+            await direct_socket.send(stream, b"".join(pending))
             pending.clear()
         await _send_slice(stream, chunk)
     if pending:
-        await stream.send_all(b"".join(pending))
+        await direct_socket.send(stream, pending[0] if len(pending) == 1 else b"".join(pending))
 
 
 async def _send_slice(stream: trio.SocketStream, log_slice) -> None:
@@ -55,7 +59,7 @@ async def _send_slice(stream: trio.SocketStream, log_slice) -> None:
             raise trio.BrokenResourceError("log file ended before the slice did")
         await stream.send_all(data)
     else:
-        await trio.lowlevel.checkpoint()
+        await direct_socket.pace()  # sendfile never yielded unless the socket was full
 
 
 async def send_chunks_copied(stream: trio.abc.SendStream, chunks: list) -> None:

@@ -19,6 +19,8 @@ from odradek.server.broker import Broker
 from odradek.server.broker_config import BrokerConfig
 from odradek.server.startup_error import StartupError
 
+from .malloc_tuning import keep_large_buffers
+
 HELP = "run the broker (reads Kafka's server.properties names)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 SHUTDOWN_GRACE_S = 30  # at most this long handing leadership over before stopping anyway
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     )
     lifecycle.setLevel(logging.INFO)  # propagates to the root handler whatever the root's level
     _raise_open_files_limit()
+    keep_large_buffers()
     try:
         config = BrokerConfig.load(args.properties, args.override, args.host, args.port, args.data_dir)
         broker = Broker(config)  # each component checks its own settings as it is built

@@ -31,7 +31,12 @@ METRICS = {"broker CPU s per 1M records": False, "client CPU s per 1M records": 
 ABOUT = f"""\
 One fresh broker per round. *produce*: `ProducerPerformance`, {RECORDS:,} records of {SIZE} B to a
 1-partition topic, `acks=1 batch.size=262144 linger.ms=10` (as in the produce workload).
-*consume*: `ConsumerPerformance` then reads them all. For each run: the broker process's CPU time
+*consume*: `ConsumerPerformance` then reads them all. *confluent-kafka produce_batch* / *consume*:
+the same count and size to a second 1-partition topic with confluent-kafka
+({confluent_load.CLIENT_VERSION}; `produce_batch` of 10,000 records, `acks=1`, then its consumer
+reading them all by assignment, after a first lookup of its group's coordinator, so that
+creating `__consumer_offsets` is not counted per record); the client runs in the suite's own process, so its CPU is that
+process's (rusage of self) over the run. For each run: the broker process's CPU time
 (user + system, every thread, from `/proc/<pid>/stat`; the JVM for Kafka) and the tool's (its JVM,
 from the children's rusage), each per million records (lower is better); *broker cores busy* is
 the broker's CPU time over the run's wall time (of the 2 cores); *records/s* is the tool's figure.
@@ -42,6 +47,10 @@ def run(session: Session) -> list[Measurement]:
     records = session.scaled(RECORDS, minimum=10_000)
     cases = [Case("produce perf-test 100 B", METRICS, functools.partial(_produce, records=records), True),
              Case("consume perf-test 100 B", METRICS, functools.partial(_consume, records=records), True)]
+    cases += [Case("confluent-kafka produce_batch 100 B", METRICS,
+                   functools.partial(_confluent_produce, records=records), True),
+              Case("confluent-kafka consume 100 B", METRICS,
+                   functools.partial(_confluent_consume, records=records), True)]
     return run_cases(session, "cpu", cases)
 
 
@@ -58,19 +67,35 @@ def _consume(broker, *, records: int) -> dict[str, float]:
     return meter.figures(records, result.records_per_second)
 
 
-class _CpuMeter:
-    """CPU seconds of the broker (by pid) and of waited-for child processes over a with-block."""
+def _confluent_produce(broker, *, records: int) -> dict[str, float]:
+    confluent_load.create_topic(broker.bootstrap, "cpu-confluent")
+    with _CpuMeter(broker.pid, client=_self_cpu) as meter:
+        rate = confluent_load.produce_batches(broker.bootstrap, "cpu-confluent", records, SIZE)
+    return meter.figures(records, rate)
 
-    def __init__(self, pid: int):
+
+def _confluent_consume(broker, *, records: int) -> dict[str, float]:
+    confluent_load.find_group_coordinator(broker.bootstrap, "cpu-confluent")  # offsets topic: not per record
+    with _CpuMeter(broker.pid, client=_self_cpu) as meter:
+        rate = confluent_load.consume(broker.bootstrap, "cpu-confluent", records)
+    return meter.figures(records, rate)
+
+
+class _CpuMeter:
+    """CPU seconds of the broker (by pid) and of the client over a with-block: by default the
+    waited-for child processes (the perf tools' JVMs), or what ``client`` reads."""
+
+    def __init__(self, pid: int, client=None):
         self.pid = pid
+        self._client_cpu = client or _children_cpu
 
     def __enter__(self):
-        self._broker, self._children, self._wall = process_cpu_seconds(self.pid), _children_cpu(), time.monotonic()
+        self._broker, self._children, self._wall = process_cpu_seconds(self.pid), self._client_cpu(), time.monotonic()
         return self
 
     def __exit__(self, *exc):
         self.broker = process_cpu_seconds(self.pid) - self._broker
-        self.client = _children_cpu() - self._children
+        self.client = self._client_cpu() - self._children
         self.wall = time.monotonic() - self._wall
 
     def figures(self, records: int, rate: float) -> dict[str, float]:
@@ -82,4 +107,9 @@ class _CpuMeter:
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime

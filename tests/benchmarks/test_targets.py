@@ -42,3 +42,15 @@ def test_at_least_says_how_far_short():
     check = at_least("produce", "records/s", 1_000_000, "records/s", case="x")
     assert check([produce("odradek", "x", [900_000])]) == (False, "900,000 records/s: 10% short of 1,000,000")
     assert check([produce("odradek", "x", [1_200_000])])[0] is True
+
+
+def test_cpu_ratio_targets_compare_odradek_cost_with_the_other_broker():
+    from benchmarks.targets import CPU_METRIC, CPU_PRODUCE
+
+    def cpu(broker, value):
+        return Measurement("cpu", CPU_PRODUCE[0], broker, CPU_METRIC, [value], False)
+
+    met = {t.description: t.check([cpu("odradek", 0.2), cpu("tansu", 0.43), cpu("kafka", 0.65)])
+           for t in TARGETS if "per produced record" in t.description}
+    assert [m for m, _ in met.values()] == [True, False]  # 0.47x Tansu's, 0.31x Kafka's
+    assert "0.2 against 0.65, 0.31x" in list(met.values())[1][1]
