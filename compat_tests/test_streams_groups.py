@@ -1,0 +1,221 @@
+"""Kafka Streams 4.3.1 with ``group.protocol=streams``: streams groups (KIP-1071) on the broker.
+
+The scenarios of ``test_streams`` (a word count with exactly-once processing whose result stays
+exact when an instance is SIGKILLed, a windowed count whose wiped store is restored from its
+changelog), run with the Streams rebalance protocol: the broker takes the topology from the
+members' StreamsGroupHeartbeat, creates the repartition and changelog topics with the configs
+Streams asks for, and assigns the tasks. Then what ListGroups and StreamsGroupDescribe say of
+the group, and (odradek only) that a restarted broker still has it.
+
+The session timeout is lowered to 6 s (Kafka's minimum allows 45 s) so that a killed instance's
+tasks move on within the tests' bounds; the same settings are given to Apache Kafka 4.3.1 with
+``ODRADEK_COMPAT_TARGET=kafka``.
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import threading
+import time
+
+import confluent_kafka
+import pytest
+
+from odradek.wire import ApiKey, ErrorCode
+
+from .clients import ck_produce
+from .java.jvm_app import wait_for
+from .test_streams import (  # noqa: F401  (fixtures)
+    VOCABULARY, WAIT, CommittedTable, create_topics, instances, streams_program, streams_properties, topic_config,
+)
+from .wire_client import WireClient
+
+SESSION_MS = 6000
+BROKER_OVERRIDES = {
+    "group.initial.rebalance.delay.ms": 0,
+    "group.streams.session.timeout.ms": SESSION_MS, "group.streams.min.session.timeout.ms": SESSION_MS,
+    "group.streams.heartbeat.interval.ms": 1000, "group.streams.min.heartbeat.interval.ms": 1000,
+    "group.streams.initial.rebalance.delay.ms": 0,
+}
+RUNS_AGAINST_KAFKA_TOO = True
+pytestmark = pytest.mark.usefixtures("apps_jars", "streams_program")
+
+LIST_GROUPS_VERSION = 5
+STREAMS_GROUP_DESCRIBE_VERSION = 0
+
+
+def streams_group_properties(broker, application: str, state_dir, input_topic: str, output_topic: str) -> dict:
+    properties = streams_properties(broker, application, state_dir, input_topic, output_topic)
+    for name in ("consumer.session.timeout.ms", "consumer.heartbeat.interval.ms"):  # the broker's, here
+        properties.pop(name)
+    return {**properties, "group.protocol": "streams"}
+
+
+COORDINATOR_NOT_READY = (ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                         ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
+
+
+def coordinator_ready(wire, group_id: str) -> None:
+    """FindCoordinator until the group's coordinator is ready (it creates __consumer_offsets first)."""
+    def ready() -> bool:
+        answer = wire.send(ApiKey.FIND_COORDINATOR, 4, {"key_type": 0, "coordinator_keys": [group_id]})
+        return answer.coordinators[0].error_code == ErrorCode.NONE
+    wait_for(ready, 60, f"the coordinator of {group_id}")
+
+
+def describe(broker, group_id: str):
+    with WireClient(broker) as wire:
+        coordinator_ready(wire, group_id)
+        holder = []
+
+        def described() -> bool:
+            answer = wire.send(ApiKey.STREAMS_GROUP_DESCRIBE, STREAMS_GROUP_DESCRIBE_VERSION,
+                               {"group_ids": [group_id], "include_authorized_operations": False})
+            holder[:] = [answer.groups[0]]
+            return answer.groups[0].error_code not in COORDINATOR_NOT_READY
+        wait_for(described, 60, f"StreamsGroupDescribe of {group_id}")
+    return holder[0]
+
+
+def listed(broker) -> dict[str, tuple[str, str]]:
+    with WireClient(broker) as wire:
+        answer = wire.send(ApiKey.LIST_GROUPS, LIST_GROUPS_VERSION, {"states_filter": [], "types_filter": []})
+    return {g.group_id: (g.group_type, g.protocol_type) for g in answer.groups}
+
+
+def test_word_count_exactly_once_with_an_instance_killed(instances, module_broker, clients, tmp_path, topic):
+    application = f"{topic}-app"
+    input_topic, output_topic = f"{topic}-lines", f"{topic}-counts"
+    create_topics(clients, module_broker, {input_topic: 4, output_topic: 2})
+    first = instances("first", "wordcount", streams_group_properties(
+        module_broker, application, tmp_path / "state-1", input_topic, output_topic))
+    second = instances("second", "wordcount", streams_group_properties(
+        module_broker, application, tmp_path / "state-2", input_topic, output_topic))
+    first.wait_running()
+    second.wait_running()
+
+    # the broker created the internal topics as the topology asks
+    assert topic_config(clients, module_broker, f"{application}-word-counts-changelog", "cleanup.policy") == "compact"
+    topics = clients.ck_admin(module_broker).list_topics(timeout=10).topics
+    assert len(topics[f"{application}-words-repartition"].partitions) == 4
+    assert len(topics[f"{application}-word-counts-changelog"].partitions) == 4
+    group = describe(module_broker, application)
+    assert group.error_code == ErrorCode.NONE
+    assert listed(module_broker)[application][0] == "streams"
+
+    words = random.Random(17)
+    lines = [" ".join(words.choice(VOCABULARY) for _ in range(words.randint(1, 8))) for _ in range(3000)]
+    expected = collections.Counter(word for line in lines for word in line.split())
+    produced = 0
+    producer = clients.ck_producer(module_broker, **{"enable.idempotence": True})
+
+    def produce() -> None:
+        nonlocal produced
+        for start in range(0, len(lines), 50):
+            ck_produce(producer, input_topic, [(str(n).encode(), lines[n].encode())
+                                               for n in range(start, min(start + 50, len(lines)))])
+            produced = start + 50
+            time.sleep(0.05)
+    writer = threading.Thread(target=produce)
+    writer.start()
+    table = CommittedTable(clients, module_broker, output_topic, 2)
+    try:
+        wait_for(lambda: produced >= 1000 and table.poll(), WAIT, "counts in the output while lines come in")
+        second.kill()
+    finally:
+        writer.join(WAIT)
+    assert produced >= len(lines)
+    table.wait_equal(dict(expected), "the exact word counts")
+    assert first.running
+
+    # the dead instance's member was fenced at its session's end: every task runs in the first
+    def one_member_has_everything() -> bool:
+        described = describe(module_broker, application)
+        return (len(described.members) == 1 and described.group_state == "Stable"
+                and sum(len(t.partitions) for t in described.members[0].assignment.active_tasks) == 8)
+    wait_for(one_member_has_everything, WAIT, "the surviving member running all 8 tasks")
+
+
+def test_windowed_count_restored_from_its_changelog(instances, module_broker, clients, tmp_path, topic):
+    application = f"{topic}-app"
+    input_topic, output_topic = f"{topic}-events", f"{topic}-windows"
+    create_topics(clients, module_broker, {input_topic: 2, output_topic: 1})
+    state_dir = tmp_path / "state"
+    properties = streams_group_properties(module_broker, application, state_dir, input_topic, output_topic)
+    minute = 60_000
+    base = (int(time.time() * 1000) // minute - 10) * minute
+    expected: collections.Counter[str] = collections.Counter()
+    producer = clients.ck_producer(module_broker)
+
+    def produce(events: list[tuple[str, int]]) -> None:
+        for key, at in events:
+            ck_produce(producer, input_topic, [(key.encode(), b"event")], timestamp=at)
+            expected[f"{key}@{at // minute * minute}"] += 1
+
+    produce([(key, base + offset) for key in ("a", "b", "c") for offset in range(0, 2 * minute, 7_000)])
+    table = CommittedTable(clients, module_broker, output_topic, 1)
+    instance = instances("before", "windowed", properties)
+    instance.wait_running()
+    table.wait_equal(dict(expected), "the windowed counts")
+    assert instance.stop() == 143
+    # the member left the group on close: the group stays, empty, with its topology
+    wait_for(lambda: describe(module_broker, application).group_state == "Empty", WAIT, "the group empty")
+    import shutil
+    shutil.rmtree(state_dir)
+
+    produce([(key, base + offset) for key in ("a", "c", "d") for offset in range(30_000, 3 * minute, 11_000)])
+    restarted = instances("after", "windowed", properties)
+    restarted.wait_running()
+    table.wait_equal(dict(expected), "the windowed counts, continued from the restored store")
+    assert "Finished restoring changelog" in restarted.log_text()
+    assert topic_config(clients, module_broker, f"{application}-windowed-counts-changelog",
+                        "cleanup.policy") == "compact,delete"
+
+
+def test_describe_and_errors(module_broker, clients, topic):
+    """StreamsGroupDescribe of a group that does not exist, and a heartbeat Kafka refuses."""
+    group = describe(module_broker, f"{topic}-nobody")
+    assert group.error_code == ErrorCode.GROUP_ID_NOT_FOUND
+    with WireClient(module_broker) as wire:
+        coordinator_ready(wire, f"{topic}-g")
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m", "member_epoch": 0, "endpoint_information_epoch": 0,
+            "rebalance_timeout_ms": 1000, "topology": None})
+        assert (answer.error_code, answer.error_message) == (ErrorCode.INVALID_REQUEST,
+                                                             "ActiveTasks must be empty when (re-)joining.")
+        no_tasks = {"active_tasks": [], "standby_tasks": [], "warmup_tasks": []}
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m", "member_epoch": 0, "endpoint_information_epoch": 0,
+            "rebalance_timeout_ms": 1000, "topology": None, **no_tasks})
+        assert (answer.error_code, answer.error_message) == (ErrorCode.INVALID_REQUEST,
+                                                             "Topology must be non-null when (re-)joining.")
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m", "member_epoch": 3, "endpoint_information_epoch": 0})
+        assert answer.error_code == ErrorCode.GROUP_ID_NOT_FOUND
+        topology = {"epoch": 1, "subtopologies": [{
+            "subtopology_id": "0", "source_topics": [f"{topic}-missing"], "source_topic_regex": [],
+            "state_changelog_topics": [{"name": f"{topic}-g-store-changelog", "partitions": 0,
+                                        "replication_factor": 0, "topic_configs": []}],
+            "repartition_sink_topics": [], "repartition_source_topics": [], "copartition_groups": []}]}
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m", "member_epoch": 0, "endpoint_information_epoch": 0,
+            "rebalance_timeout_ms": 1000, "topology": topology, "process_id": "p", **no_tasks})
+        assert answer.error_code == ErrorCode.NONE
+        assert answer.member_epoch >= 1
+        assert [s.status_code for s in answer.status] == [1]  # MISSING_SOURCE_TOPICS
+        assert answer.active_tasks == []
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m", "member_epoch": answer.member_epoch + 5,
+            "endpoint_information_epoch": 0})
+        assert answer.error_code == ErrorCode.FENCED_MEMBER_EPOCH
+        topology["subtopologies"][0]["state_changelog_topics"][0]["partitions"] = 3
+        answer = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+            "group_id": f"{topic}-g", "member_id": "m2", "member_epoch": 0, "endpoint_information_epoch": 0,
+            "rebalance_timeout_ms": 1000, "topology": topology, "process_id": "p", **no_tasks})
+        assert answer.error_code == ErrorCode.STREAMS_INVALID_TOPOLOGY
+    assert listed(module_broker)[f"{topic}-g"] == ("streams", "streams")
+    described = describe(module_broker, f"{topic}-g")
+    assert described.group_state == "NotReady"
+    assert [m.member_id for m in described.members] == ["m"]
+    assert described.topology.subtopologies[0].source_topics == [f"{topic}-missing"]
