@@ -76,8 +76,8 @@ def configure(topology: Topology, partition_count: Callable[[str], int | None]) 
         to_create = []
         for s in topology.subtopologies:
             for info in (*s.repartition_source_topics, *s.state_changelog_topics):
-                wanted = info.partitions or decided[info.name]
                 existing = partition_count(info.name)
+                wanted = info.partitions or decided.get(info.name) or existing
                 if existing is None:
                     if all(t.name != info.name for t in to_create):
                         to_create.append(TopicToCreate(info.name, wanted, info.replication_factor or -1,
