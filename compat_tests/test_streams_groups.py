@@ -26,6 +26,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import ck_produce
 from .java.jvm_app import wait_for
+from .java.targets import start_broker, stop_broker
 from .test_streams import (  # noqa: F401  (fixtures)
     VOCABULARY, WAIT, CommittedTable, create_topics, instances, streams_program, streams_properties, topic_config,
 )
@@ -219,3 +220,80 @@ def test_describe_and_errors(module_broker, clients, topic):
     assert described.group_state == "NotReady"
     assert [m.member_id for m in described.members] == ["m"]
     assert described.topology.subtopologies[0].source_topics == [f"{topic}-missing"]
+
+
+class RawMember:
+    """A streams group member speaking StreamsGroupHeartbeat itself: it owns what it was last given."""
+
+    def __init__(self, wire, group_id: str, member_id: str, topology: dict):
+        self.wire, self.group_id, self.member_id, self.topology = wire, group_id, member_id, topology
+        self.epoch = 0
+        self.active: list[dict] = []
+
+    def heartbeat(self):
+        body = {"group_id": self.group_id, "member_id": self.member_id, "member_epoch": self.epoch,
+                "endpoint_information_epoch": 0, "active_tasks": self.active, "standby_tasks": [],
+                "warmup_tasks": []}
+        if self.epoch == 0:
+            body.update(rebalance_timeout_ms=30_000, topology=self.topology, process_id=f"process-{self.member_id}")
+        answer = self.wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, body)
+        if answer.error_code in COORDINATOR_NOT_READY:  # loading: the caller tries again
+            return None
+        assert answer.error_code == ErrorCode.NONE, answer
+        self.epoch = answer.member_epoch
+        if answer.active_tasks is not None:
+            self.active = [{"subtopology_id": t.subtopology_id, "partitions": list(t.partitions)}
+                           for t in answer.active_tasks]
+        return answer
+
+    def task_count(self) -> int:
+        return sum(len(t["partitions"]) for t in self.active)
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    process = start_broker(tmp_path / "data", BROKER_OVERRIDES)
+    yield process
+    stop_broker(process)
+
+
+def test_a_restarted_broker_keeps_the_group(own_broker, clients, topic):
+    """The group's records are in __consumer_offsets: after a restart the coordinator has the same
+    epochs, members and tasks, and a member carries on at its epoch. Along the way: a second member
+    joining gets the tasks the first gives up, never a task the first still runs."""
+    create_topics(clients, own_broker, {f"{topic}-in": 4})
+    group_id = f"{topic}-app"
+    topology = {"epoch": 1, "subtopologies": [{
+        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
+        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
+        "copartition_groups": []}]}
+    with WireClient(own_broker) as wire:
+        coordinator_ready(wire, group_id)
+        first = RawMember(wire, group_id, "first-member-id", topology)
+        wait_for(lambda: first.heartbeat() and first.task_count() == 4, 30, "the first member running 4 tasks")
+        second = RawMember(wire, group_id, "second-member-id", topology)
+
+        def balanced() -> bool:
+            second.heartbeat()
+            first.heartbeat()
+            owned = [(t["subtopology_id"], p) for m in (first, second) for t in m.active for p in t["partitions"]]
+            assert len(owned) == len(set(owned)), f"a task given to both members: {owned}"
+            return first.task_count() == second.task_count() == 2 and first.epoch == second.epoch
+        wait_for(balanced, 30, "two members running 2 tasks each", interval=0.3)
+        before = describe(own_broker, group_id)
+    assert before.group_state == "Stable"
+
+    own_broker.restart()
+    after = describe(own_broker, group_id)
+    assert (after.group_state, after.group_epoch, after.assignment_epoch) == \
+        (before.group_state, before.group_epoch, before.assignment_epoch)
+
+    def members(described) -> dict:
+        return {m.member_id: (m.member_epoch, m.process_id, [(t.subtopology_id, sorted(t.partitions))
+                                                             for t in m.assignment.active_tasks])
+                for m in described.members}
+    assert members(after) == members(before)
+    with WireClient(own_broker) as wire:
+        first.wire = wire
+        answer = wait_for(first.heartbeat, 30, "a heartbeat after the restart")
+        assert answer.member_epoch == before.group_epoch

@@ -180,16 +180,8 @@ class StreamsGroupCoordinator:
             entries.append(member_metadata(group_id, updated))
 
         # the topics' metadata: a change bumps the epoch
-        configured = Configured()
-        new_hash = 0
+        configured, new_hash = self._configure(topology)
         if topology is not None:
-            metadata = {}
-            for name in sorted(topology.required_topics()):
-                info = self.topics.topic(name)
-                if info is not None:
-                    metadata[name] = (info.topic_id, info.num_partitions)
-            new_hash = metadata_hash(metadata)
-            configured = configure(topology, lambda name: metadata[name][1] if name in metadata else None)
             if configured.to_create:
                 self._create_internal_topics(group_id, configured)
         bump |= new_hash != group.metadata_hash
@@ -254,6 +246,17 @@ class StreamsGroupCoordinator:
         if request.endpoint_information_epoch != answer["endpoint_information_epoch"]:
             answer["partitions_by_user_endpoint"] = self._endpoints(topology, {**members, member_id: reconciled})
         return entries, answer, configured
+
+    def _configure(self, topology: Topology | None) -> tuple[Configured, int]:
+        """The topology checked against the topics as they are now, and the hash of those topics."""
+        if topology is None:
+            return Configured(), 0
+        metadata = {}
+        for name in sorted(topology.required_topics()):
+            info = self.topics.topic(name)
+            if info is not None:
+                metadata[name] = (info.topic_id, info.num_partitions)
+        return configure(topology, lambda name: metadata[name][1] if name in metadata else None), metadata_hash(metadata)
 
     def _static_member(self, group: StreamsGroup, instance_id: str | None) -> StreamsMember | None:
         if instance_id is None:
@@ -379,7 +382,10 @@ class StreamsGroupCoordinator:
         return group_tombstones(group)
 
     def restore(self, group: StreamsGroup) -> None:
-        """A group replayed from the log: its members' sessions start now, as in Kafka."""
+        """A group replayed from the log: its members' sessions start now, as in Kafka, and its
+        topology is checked against the topics again (that is not stored)."""
+        configured, _ = self._configure(group.topology)
+        group.partitions_by_subtopology, group.topology_status = configured.tasks, configured.status
         self.groups[group.group_id] = group
         for member_id in group.members:
             self._schedule_session(group.group_id, member_id)
