@@ -297,3 +297,16 @@ def test_a_restarted_broker_keeps_the_group(own_broker, clients, topic):
         first.wire = wire
         answer = wait_for(first.heartbeat, 30, "a heartbeat after the restart")
         assert answer.member_epoch == before.group_epoch
+
+
+def test_static_membership_is_refused_by_kafka_streams_itself(instances, module_broker, clients, tmp_path, topic):
+    """The third scenario of ``test_streams`` (a static member restarted within its session) cannot
+    run with this protocol: Kafka Streams 4.3.1 refuses ``group.instance.id`` with
+    ``group.protocol=streams`` before it talks to any broker (against Kafka as here)."""
+    application = f"{topic}-app"
+    create_topics(clients, module_broker, {f"{topic}-lines": 1, f"{topic}-counts": 1})
+    static = instances("static", "wordcount", {
+        **streams_group_properties(module_broker, application, tmp_path / "state", f"{topic}-lines",
+                                   f"{topic}-counts"), "group.instance.id": "static"})
+    wait_for(lambda: not static.running, 60, "the static instance to exit")
+    assert "Streams rebalance protocol does not support static membership" in static.log_text()
