@@ -176,6 +176,13 @@ class StreamsGroup:
                 return m.member_id
         return None
 
+    def subscribed_topics(self) -> set[str]:
+        """The topics the members read (OffsetDelete refuses to delete their offsets): none when empty."""
+        if not self.members or self.topology is None:
+            return set()
+        return {t for s in self.topology.subtopologies
+                for t in (*s.source_topics, *(i.name for i in s.repartition_source_topics))}
+
     def check_offset_commit(self, member_id: str, member_epoch: int) -> None:
         """Kafka's rule: anyone may commit to a group without members (admin tools, the reset
         tool); otherwise only a member, at its current epoch."""
