@@ -26,7 +26,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import ck_produce
 from .java.jvm_app import wait_for
-from .java.targets import start_broker, stop_broker
+from .java.targets import TARGET, start_broker, stop_broker
 from .test_streams import (  # noqa: F401  (fixtures)
     VOCABULARY, WAIT, CommittedTable, create_topics, instances, streams_program, streams_properties, topic_config,
 )
@@ -83,6 +83,38 @@ def listed(broker) -> dict[str, tuple[str, str]]:
     with WireClient(broker) as wire:
         answer = wire.send(ApiKey.LIST_GROUPS, LIST_GROUPS_VERSION, {"states_filter": [], "types_filter": []})
     return {g.group_id: (g.group_type, g.protocol_type) for g in answer.groups}
+
+
+def test_the_streams_apis_and_streams_version_are_advertised(module_broker):
+    """Kafka Streams uses the protocol only if the broker advertises StreamsGroupHeartbeat; Kafka 4.3
+    serves it only with ``streams.version`` 1 finalized (its default since 4.2)."""
+    with WireClient(module_broker) as wire:
+        answer = wire.send(ApiKey.API_VERSIONS, 3, {"client_software_name": "odradek-tests",
+                                                    "client_software_version": "1"})
+    versions = {k.api_key: (k.min_version, k.max_version) for k in answer.api_keys}
+    assert versions[ApiKey.STREAMS_GROUP_HEARTBEAT] == (0, 0)
+    assert versions[ApiKey.STREAMS_GROUP_DESCRIBE] == (0, 0)
+    finalized = {f.name: (f.min_version_level, f.max_version_level) for f in answer.finalized_features}
+    assert finalized["streams.version"] == (1, 1)
+
+
+@pytest.mark.skipif(TARGET == "kafka", reason="Kafka sets streams.version when formatting, not as a property")
+def test_with_streams_version_0_streams_groups_are_off(tmp_path, topic):
+    broker = start_broker(tmp_path / "data", {"streams.version": 0})
+    try:
+        with WireClient(broker) as wire:
+            answer = wire.send(ApiKey.API_VERSIONS, 3, {"client_software_name": "odradek-tests",
+                                                        "client_software_version": "1"})
+            assert ApiKey.STREAMS_GROUP_HEARTBEAT in {k.api_key for k in answer.api_keys}  # advertised, as by Kafka
+            assert "streams.version" not in {f.name for f in answer.finalized_features}
+            heartbeat = wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, {
+                "group_id": "g", "member_id": "m", "member_epoch": 0, "endpoint_information_epoch": 0})
+            assert heartbeat.error_code == ErrorCode.UNSUPPORTED_VERSION
+            [described] = wire.send(ApiKey.STREAMS_GROUP_DESCRIBE, 0, {
+                "group_ids": ["g"], "include_authorized_operations": False}).groups
+            assert described.error_code == ErrorCode.UNSUPPORTED_VERSION
+    finally:
+        stop_broker(broker)
 
 
 def test_word_count_exactly_once_with_an_instance_killed(instances, module_broker, clients, tmp_path, topic):
