@@ -26,6 +26,7 @@ from odradek.wire import ApiKey, ErrorCode
 
 from .clients import ck_produce
 from .java.jvm_app import wait_for
+from .java.kafka_tool import run_tool
 from .java.targets import TARGET, start_broker, stop_broker
 from .test_streams import (  # noqa: F401  (fixtures)
     VOCABULARY, WAIT, CommittedTable, create_topics, instances, streams_program, streams_properties, topic_config,
@@ -42,6 +43,7 @@ BROKER_OVERRIDES = {
 RUNS_AGAINST_KAFKA_TOO = True
 pytestmark = pytest.mark.usefixtures("apps_jars", "streams_program")
 
+STREAMS_GROUPS_TOOL = "org.apache.kafka.tools.streams.StreamsGroupCommand"  # what kafka-streams-groups.sh runs
 LIST_GROUPS_VERSION = 5
 STREAMS_GROUP_DESCRIBE_VERSION = 0
 
@@ -342,3 +344,39 @@ def test_static_membership_is_refused_by_kafka_streams_itself(instances, module_
                                    f"{topic}-counts"), "group.instance.id": "static"})
     wait_for(lambda: not static.running, 60, "the static instance to exit")
     assert "Streams rebalance protocol does not support static membership" in static.log_text()
+
+
+def heartbeating(member: RawMember, *tool_args: str):
+    """Run a tool while the member heartbeats every second (its session is 6 s, a JVM's start longer)."""
+    result = []
+    tool = threading.Thread(target=lambda: result.append(run_tool(*tool_args)))
+    tool.start()
+    while tool.is_alive():
+        member.heartbeat()
+        tool.join(1.0)
+    assert result, f"{tool_args[0]} failed"
+    return result[0]
+
+
+def test_the_streams_groups_tool_lists_and_describes_the_group(own_broker, clients, topic):
+    """``kafka-streams-groups`` (StreamsGroupCommand) --list and --describe --members, and
+    DescribeGroups, which describes classic groups only, on a streams group."""
+    create_topics(clients, own_broker, {f"{topic}-in": 2})
+    group_id = f"{topic}-app"
+    topology = {"epoch": 1, "subtopologies": [{
+        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
+        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
+        "copartition_groups": []}]}
+    with WireClient(own_broker) as wire:
+        coordinator_ready(wire, group_id)
+        member = RawMember(wire, group_id, "the-member-id", topology)
+        wait_for(lambda: member.heartbeat() and member.task_count() == 2, 30, "the member running 2 tasks")
+        [described] = wire.send(ApiKey.DESCRIBE_GROUPS, 6, {"groups": [group_id],
+                                                            "include_authorized_operations": False}).groups
+        assert described.error_code == ErrorCode.GROUP_ID_NOT_FOUND
+        listing = heartbeating(member, STREAMS_GROUPS_TOOL, "--bootstrap-server", own_broker.bootstrap, "--list")
+        described_members = heartbeating(member, STREAMS_GROUPS_TOOL, "--bootstrap-server", own_broker.bootstrap,
+                                         "--describe", "--members", "--group", group_id)
+    assert group_id in listing.stdout.split()
+    assert "the-member-id" in described_members.stdout, described_members.stdout
+    assert "process-the-member-id" in described_members.stdout, described_members.stdout
