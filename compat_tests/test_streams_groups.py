@@ -259,23 +259,30 @@ def test_describe_and_errors(module_broker, clients, topic):
 class RawMember:
     """A streams group member speaking StreamsGroupHeartbeat itself: it owns what it was last given."""
 
-    def __init__(self, wire, group_id: str, member_id: str, topology: dict):
+    def __init__(self, wire, group_id: str, member_id: str, topology: dict, rebalance_timeout_ms: int = 30_000):
         self.wire, self.group_id, self.member_id, self.topology = wire, group_id, member_id, topology
+        self.rebalance_timeout_ms = rebalance_timeout_ms
         self.epoch = 0
         self.active: list[dict] = []
+        self.stubborn = False  # True: it keeps claiming the tasks it has (never revokes)
+        self.last_error = ErrorCode.NONE
 
     def heartbeat(self):
         body = {"group_id": self.group_id, "member_id": self.member_id, "member_epoch": self.epoch,
                 "endpoint_information_epoch": 0, "active_tasks": self.active, "standby_tasks": [],
                 "warmup_tasks": []}
         if self.epoch == 0:
-            body.update(rebalance_timeout_ms=30_000, topology=self.topology, process_id=f"process-{self.member_id}")
+            body.update(rebalance_timeout_ms=self.rebalance_timeout_ms, topology=self.topology,
+                        process_id=f"process-{self.member_id}")
         answer = self.wire.send(ApiKey.STREAMS_GROUP_HEARTBEAT, 0, body)
         if answer.error_code in COORDINATOR_NOT_READY:  # loading: the caller tries again
             return None
+        if self.stubborn and answer.error_code != ErrorCode.NONE:
+            self.last_error = answer.error_code
+            return None
         assert answer.error_code == ErrorCode.NONE, answer
         self.epoch = answer.member_epoch
-        if answer.active_tasks is not None:
+        if answer.active_tasks is not None and not self.stubborn:
             self.active = [{"subtopology_id": t.subtopology_id, "partitions": list(t.partitions)}
                            for t in answer.active_tasks]
         return answer
@@ -380,3 +387,25 @@ def test_the_streams_groups_tool_lists_and_describes_the_group(own_broker, clien
     assert group_id in listing.stdout.split()
     assert "the-member-id" in described_members.stdout, described_members.stdout
     assert "process-the-member-id" in described_members.stdout, described_members.stdout
+
+
+def test_a_member_that_does_not_revoke_in_its_rebalance_timeout_is_fenced(own_broker, clients, topic):
+    create_topics(clients, own_broker, {f"{topic}-in": 4})
+    group_id = f"{topic}-app"
+    topology = {"epoch": 1, "subtopologies": [{
+        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
+        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
+        "copartition_groups": []}]}
+    with WireClient(own_broker) as wire:
+        coordinator_ready(wire, group_id)
+        stubborn = RawMember(wire, group_id, "stubborn-member-id", topology, rebalance_timeout_ms=2000)
+        wait_for(lambda: stubborn.heartbeat() and stubborn.task_count() == 4, 30, "the first member running 4 tasks")
+        stubborn.stubborn = True
+        other = RawMember(wire, group_id, "other-member-id", topology)
+
+        def fenced_and_taken_over() -> bool:
+            stubborn.heartbeat()
+            other.heartbeat()
+            return stubborn.last_error != ErrorCode.NONE and other.task_count() == 4
+        wait_for(fenced_and_taken_over, 30, "the stubborn member fenced, the other running all 4 tasks", interval=0.5)
+    assert stubborn.last_error in (ErrorCode.FENCED_MEMBER_EPOCH, ErrorCode.UNKNOWN_MEMBER_ID)

@@ -107,6 +107,7 @@ class StreamsGroupCoordinator:
             group.shutdown_requested |= bool(request.shutdown_application)
         if request.member_epoch not in (LEAVE_EPOCH, STATIC_LEAVE_EPOCH):
             self._schedule_session(request.group_id, answer["member_id"])
+            self._watch_revocation(request.group_id, answer["member_id"])
         code = await replicated()
         if code != ErrorCode.NONE:
             return _error(code, None)
@@ -332,6 +333,7 @@ class StreamsGroupCoordinator:
             replay(self.groups, entry)
             if entry.value is None and entry.key.record_type == MEMBER_METADATA:
                 self.scheduler.cancel(_session_key(group_id, entry.key.member_id))
+                self.scheduler.cancel(("streams-revocation", group_id, entry.key.member_id))
         group = self.streams_group(group_id)
         if group is not None and not group.members:
             group.shutdown_requested = False  # Kafka forgets a shutdown request once everyone left
@@ -364,6 +366,31 @@ class StreamsGroupCoordinator:
                              self.settings(group_id).streams_session_timeout_ms / 1000,
                              lambda: self._session_expired(group_id, member_id))
 
+    def _watch_revocation(self, group_id: str, member_id: str) -> None:
+        """A member told to give tasks up has its rebalance timeout to do so, else it is fenced (Kafka's rule)."""
+        group = self.streams_group(group_id)
+        member = None if group is None else group.members.get(member_id)
+        key = ("streams-revocation", group_id, member_id)
+        if member is None or member.state != MemberState.UNREVOKED_TASKS:
+            self.scheduler.cancel(key)
+            return
+        if self.scheduler.deadline(key) is not None:
+            return  # already counting since it was told
+        epoch = member.member_epoch
+
+        def expired() -> None:
+            current = self.streams_group(group_id)
+            late = None if current is None else current.members.get(member_id)
+            if late is None or late.state != MemberState.UNREVOKED_TASKS or late.member_epoch != epoch:
+                return
+            log.info("Member %s of streams group %s is fenced: it did not revoke its tasks within its rebalance "
+                     "timeout (%d ms)", member_id, group_id, late.rebalance_timeout_ms)
+            try:
+                self._write(group_id, self._fence(current, member_id))
+            except GroupError as exc:
+                log.warning("Could not fence member %s of streams group %s: %s", member_id, group_id, exc.code.name)
+        self.scheduler.after(key, max(member.rebalance_timeout_ms, 0) / 1000, expired)
+
     def _session_expired(self, group_id: str, member_id: str) -> None:
         group = self.streams_group(group_id)
         if group is None or member_id not in group.members:
@@ -394,6 +421,7 @@ class StreamsGroupCoordinator:
         group.dead = True
         for member_id in group.members:
             self.scheduler.cancel(_session_key(group.group_id, member_id))
+            self.scheduler.cancel(("streams-revocation", group.group_id, member_id))
 
     # -- StreamsGroupDescribe ------------------------------------------------------------------
 
