@@ -4,8 +4,10 @@ The scenarios of ``test_streams`` (a word count with exactly-once processing who
 exact when an instance is SIGKILLed, a windowed count whose wiped store is restored from its
 changelog), run with the Streams rebalance protocol: the broker takes the topology from the
 members' StreamsGroupHeartbeat, creates the repartition and changelog topics with the configs
-Streams asks for, and assigns the tasks. Then what ListGroups and StreamsGroupDescribe say of
-the group, and (odradek only) that a restarted broker still has it.
+Streams asks for, and assigns the tasks. Then, with members speaking the protocol themselves:
+Kafka's answers to bad heartbeats, revocation before hand-over (and fencing past the rebalance
+timeout), what ListGroups, StreamsGroupDescribe and kafka-streams-groups say of the group, and
+that a restarted broker still has it.
 
 The session timeout is lowered to 6 s (Kafka's minimum allows 45 s) so that a killed instance's
 tasks move on within the tests' bounds; the same settings are given to Apache Kafka 4.3.1 with
@@ -16,10 +18,10 @@ from __future__ import annotations
 
 import collections
 import random
+import shutil
 import threading
 import time
 
-import confluent_kafka
 import pytest
 
 from odradek.wire import ApiKey, ErrorCode
@@ -196,7 +198,6 @@ def test_windowed_count_restored_from_its_changelog(instances, module_broker, cl
     assert instance.stop() == 143
     # the member left the group on close: the group stays, empty, with its topology
     wait_for(lambda: describe(module_broker, application).group_state == "Empty", WAIT, "the group empty")
-    import shutil
     shutil.rmtree(state_dir)
 
     produce([(key, base + offset) for key in ("a", "c", "d") for offset in range(30_000, 3 * minute, 11_000)])

@@ -39,7 +39,7 @@ from .streams_group import (
     TopicInfo, Topology,
 )
 from .streams_group_records import (
-    CURRENT_MEMBER_ASSIGNMENT, MEMBER_METADATA, StreamsRecord, current_assignment, group_metadata, group_tombstones,
+    MEMBER_METADATA, StreamsRecord, current_assignment, group_metadata, group_tombstones,
     member_metadata, member_tombstones, replay, target_member, target_metadata, topology_record,
 )
 from .streams_topology import SHUTDOWN_APPLICATION, STALE_TOPOLOGY, Configured, configure
@@ -241,7 +241,7 @@ class StreamsGroupCoordinator:
             "active_tasks": _task_ids(reconciled.assigned.active) if send_tasks else None,
             "standby_tasks": _task_ids(reconciled.assigned.standby) if send_tasks else None,
             "warmup_tasks": _task_ids(reconciled.assigned.warmup) if send_tasks else None,
-            "endpoint_information_epoch": group.group_epoch if not bump else group_epoch,
+            "endpoint_information_epoch": group_epoch,
             "partitions_by_user_endpoint": None,
         }
         if request.endpoint_information_epoch != answer["endpoint_information_epoch"]:

@@ -126,7 +126,7 @@ def _enforce_copartitioning(topology: Topology, count, decided: dict[str, int]) 
                 raise TopicConfigurationError(
                     INCORRECTLY_PARTITIONED_TOPICS, "Following topics do not have the same number of partitions: "
                     f"[{', '.join(f'{t}={n}' for t, n in sorted(fixed.items()))}]")
-            target = next(iter(fixed.values())) if fixed else max((count(t) or 0) for t in group)
+            target = next(iter(fixed.values())) if fixed else max(((count(t) or 0) for t in group), default=0)
             for t in group:
                 if t in flexible:
                     decided[t] = target
