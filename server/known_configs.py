@@ -414,6 +414,7 @@ controlled.shutdown.retry.backoff.ms            long
 
 _FEATURES = """
 share.version                                   short
+streams.version                                 short
 """
 
 # Read by Kafka's authorizers (StandardAuthorizer, AclAuthorizer) from the broker's properties,

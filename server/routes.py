@@ -88,6 +88,8 @@ from .handlers import (
     produce,
     share_group_describe,
     share_group_heartbeat,
+    streams_group_describe,
+    streams_group_heartbeat,
     sync_group,
     txn_offset_commit,
 )
@@ -143,6 +145,8 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     describe_topic_partitions,
     share_group_heartbeat,
     share_group_describe,
+    streams_group_heartbeat,
+    streams_group_describe,
     describe_share_group_offsets,
     alter_share_group_offsets,
     delete_share_group_offsets,

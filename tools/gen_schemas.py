@@ -56,14 +56,13 @@ NEWER_THAN_REFERENCE = (
     "ShareGroupHeartbeat", "ShareGroupDescribe", "ShareFetch", "ShareAcknowledge",
     "InitializeShareGroupState", "ReadShareGroupState", "WriteShareGroupState", "DeleteShareGroupState",
     "ReadShareGroupStateSummary", "DescribeShareGroupOffsets", "AlterShareGroupOffsets",
-    "DeleteShareGroupOffsets", "ConsumerGroupDescribe",
+    "DeleteShareGroupOffsets", "ConsumerGroupDescribe", "StreamsGroupHeartbeat", "StreamsGroupDescribe",
 )
 
 #: The coordinator records we generate, per internal topic (the package under
 #: ``wire/coordinator_records``), by Kafka's record name (its specs are ``<name>Key.json`` and
 #: ``<name>Value.json``).  The classic group and offset commit records of ``__consumer_offsets``
-#: are older and kept by hand in ``server/groups/offsets_records.py``; the streams groups'
-#: records are not listed, as odradek has no streams groups.
+#: are older and kept by hand in ``server/groups/offsets_records.py``.
 COORDINATOR_RECORDS = {
     "consumer_offsets": (
         "ConsumerGroupMetadata", "ConsumerGroupPartitionMetadata", "ConsumerGroupMemberMetadata",
@@ -71,7 +70,9 @@ COORDINATOR_RECORDS = {
         "ConsumerGroupCurrentMemberAssignment", "ShareGroupMemberMetadata", "ShareGroupMetadata",
         "ShareGroupTargetAssignmentMetadata", "ShareGroupTargetAssignmentMember",
         "ShareGroupCurrentMemberAssignment", "ShareGroupStatePartitionMetadata",
-        "ConsumerGroupRegularExpression",
+        "ConsumerGroupRegularExpression", "StreamsGroupMetadata", "StreamsGroupTopology",
+        "StreamsGroupMemberMetadata", "StreamsGroupTargetAssignmentMetadata", "StreamsGroupTargetAssignmentMember",
+        "StreamsGroupCurrentMemberAssignment",
     ),
     "share_group_state": ("ShareSnapshot", "ShareUpdate"),
 }
@@ -138,7 +139,8 @@ def literal(value: object) -> str:
 
 
 def render_field(field: dict, indent: str) -> list[str]:
-    args = [literal(snake_case(field["name"])), literal(field["type"]), literal(field["versions"])]
+    versions = field.get("versions", field.get("taggedVersions"))  # a tagged field may give only its tagged versions
+    args = [literal(snake_case(field["name"])), literal(field["type"]), literal(versions)]
     if "nullableVersions" in field:
         args.append(f"nullable_versions={literal(field['nullableVersions'])}")
     if "tag" in field:

@@ -49,6 +49,8 @@ from .share_group_config import ShareGroupConfig
 from .share_group_coordinator import ShareGroupCoordinator
 from .share_group_offsets import ShareGroupOffsets
 from .share_state import UnkeptShareState
+from .streams_coordinator import StreamsGroupCoordinator
+from .streams_group import StreamsGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -60,7 +62,7 @@ class GroupCoordinator:
         self._broker = broker
         self.config = GroupConfig.from_broker(broker.config)
         self.scheduler = Scheduler()
-        self.groups: dict[str, ClassicGroup | ConsumerGroup | ShareGroup] = {}
+        self.groups: dict[str, ClassicGroup | ConsumerGroup | ShareGroup | StreamsGroup] = {}
         self.topic = OffsetsTopic(broker)
         self.partitions = CoordinatorPartitions()
         self.offsets = OffsetStore(self.topic.partition_for)
@@ -79,6 +81,9 @@ class GroupCoordinator:
         self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
                                            broker.metadata, self._store_records, UnkeptShareState(), self._spawn,
                                            broker.group_configs.effective, self.check_coordinator)
+        self.streams = StreamsGroupCoordinator(self.groups, self.scheduler, broker.metadata, self._store_records,
+                                               broker.group_configs.effective, self._create_internal_topic,
+                                               self._spawn, self.check_coordinator)
         self.end_offsets = PartitionEndOffsets(broker)
         self.share_offsets = ShareGroupOffsets(self.share, self.end_offsets)  # DescribeShareGroupOffsets & co
         self._nursery: trio.Nursery | None = None
@@ -97,7 +102,8 @@ class GroupCoordinator:
         self.partitions.own_all()
         self._take(loaded)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s",
-                 len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups), len(loaded.offsets),
+                 len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups)
+                 + len(loaded.streams_groups), len(loaded.offsets),
                  OFFSETS_TOPIC)
 
     def _take(self, loaded: LoadedOffsets) -> None:
@@ -108,6 +114,14 @@ class GroupCoordinator:
             self.consumer.restore(consumer_group.build())
         for share_group in loaded.share_groups.values():
             self.share.restore(share_group)
+        for streams_group in loaded.streams_groups.values():
+            self.streams.restore(streams_group)
+
+    async def _create_internal_topic(self, name: str, partitions: int, replication_factor: int,
+                                     configs: dict[str, str]) -> None:
+        """A streams group's internal topic (repartition, changelog), as Kafka's coordinator asks
+        its broker to create them."""
+        await self._broker.topic_admin.create_topic(name, partitions, replication_factor, configs)
 
     def _spawn(self, async_fn, *args) -> None:
         """Start a background task (a share group's state initialization) in the coordinator's nursery."""
@@ -147,7 +161,8 @@ class GroupCoordinator:
         for producer_id, commit in settled:
             self.offsets.complete_transaction(partition, producer_id, commit)
         log.info("Loaded %d group(s) and the offsets of %d group(s) from %s-%d in %d ms; coordinating them "
-                 "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups),
+                 "at epoch %d", len(loaded.groups) + len(loaded.consumer_groups) + len(loaded.share_groups)
+                 + len(loaded.streams_groups),
                  len(loaded.offsets), OFFSETS_TOPIC, partition, (trio.current_time() - started) * 1000, epoch)
 
     def _unload_partition(self, partition: int) -> None:
@@ -160,6 +175,8 @@ class GroupCoordinator:
                 self.consumer.unload(group)
             elif isinstance(group, ShareGroup):
                 self.share.unload(group)
+            elif isinstance(group, StreamsGroup):
+                self.streams.unload(group)
             else:
                 self.classic.unload(group)
             unloaded += 1
@@ -309,6 +326,10 @@ class GroupCoordinator:
         if consumer_group is not None:  # KIP-848: by member epoch
             consumer_group.check_offset_commit(member_id, generation)
             return
+        streams_group = self.streams.streams_group(group_id)
+        if streams_group is not None:  # KIP-1071: by member epoch too
+            streams_group.check_offset_commit(member_id, generation)
+            return
         group = self.classic.classic_group(group_id)
         if group is None:
             if generation >= 0:
@@ -337,6 +358,9 @@ class GroupCoordinator:
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:
             consumer_group.check_offset_fetch(member_id, member_epoch)
+        streams_group = self.streams.streams_group(group_id)
+        if streams_group is not None:
+            streams_group.check_offset_fetch(member_id, member_epoch)
 
     def check_not_share_group(self, group_id: str) -> None:
         """A share group has no committed offsets: Kafka answers offset requests for one as if
@@ -373,8 +397,8 @@ class GroupCoordinator:
             return -1
         if isinstance(group, ShareGroup) or not _is_empty(group):
             return None  # a share group has no offsets, and never expires (Kafka's shouldExpire)
-        if isinstance(group, ConsumerGroup):
-            return -1  # Kafka expires a consumer group's offsets by their own commit times
+        if isinstance(group, (ConsumerGroup, StreamsGroup)):
+            return -1  # Kafka expires a consumer or streams group's offsets by their own commit times
         return group.state_timestamp_ms if group.protocol_type else -1
 
     # -- admin ---------------------------------------------------------------------------------
@@ -398,8 +422,12 @@ class GroupCoordinator:
             self._forget(group)
         return ErrorCode.NONE
 
-    def _forget(self, group: ClassicGroup | ConsumerGroup) -> None:
+    def _forget(self, group: ClassicGroup | ConsumerGroup | StreamsGroup) -> None:
         self.groups.pop(group.group_id, None)
+        if isinstance(group, StreamsGroup):
+            group.dead = True
+            self._write_tombstones(group.group_id, self.streams.tombstones(group))
+            return
         if isinstance(group, ConsumerGroup):
             group.dead = True
             self._write_tombstones(group.group_id, changes(group.group_id, image_of(group), None))
@@ -453,7 +481,7 @@ _NOT_LEADER = (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, 
 
 
 def _is_empty(group: ClassicGroup | ConsumerGroup | ShareGroup) -> bool:
-    if isinstance(group, (ConsumerGroup, ShareGroup)):
+    if isinstance(group, (ConsumerGroup, ShareGroup, StreamsGroup)):
         return group.is_empty
     return group.state == GroupState.EMPTY
 

@@ -5,8 +5,8 @@ Writing exactly what Kafka writes lets Kafka's tools read our topic (``kafka-dum
 wrote.  A key is an int16 record type followed by the key's fields: types 0 and 1 are an
 offset commit (group, topic, partition), type 2 a classic group's metadata (group), types 3-8 a
 consumer group of the KIP-848 protocol (see ``consumer_group_records``), types 10-15 a share
-group's (``share_group_records``); the other types (streams groups, resolved regular expressions)
-are not kept.  A value is an int16 version followed by that version's fields; a null value (a
+group's (``share_group_records``), types 17 and 19-23 a streams group's
+(``streams_group_records``); the other types (resolved regular expressions) are not kept.  A value is an int16 version followed by that version's fields; a null value (a
 tombstone) deletes the key.
 
 Versions written are those Kafka 4 writes: key type 1 for offset commits, OffsetCommitValue
@@ -25,7 +25,7 @@ from odradek.wire.embedded import decode_embedded, encode_embedded
 from odradek.wire.schema import Field, Message
 
 from . import consumer_group_records as consumer_records
-from . import share_group_records
+from . import share_group_records, streams_group_records
 from .consumer_group_records import ConsumerGroupEntry, ConsumerGroupKey
 from .share_group_records import ShareEntry
 
@@ -111,7 +111,8 @@ class GroupMetadataKey:
     group: str
 
 
-Key = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | share_group_records.ShareRecordKey
+Key = (OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | share_group_records.ShareRecordKey
+       | streams_group_records.StreamsRecordKey)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class Tombstone:
         return self.key.group
 
 
-Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone | ShareEntry
+Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone | ShareEntry | streams_group_records.StreamsRecord
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -209,6 +210,8 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
         return consumer_records.schemas(type_)
     if share_group_records.is_share_group_type(type_):
         return share_group_records.schemas(type_)
+    if streams_group_records.is_streams_group_type(type_):
+        return streams_group_records.schemas(type_)
     raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
 
 
@@ -220,6 +223,8 @@ def decode_key(data: bytes) -> Key:
         return consumer_records.decode_key(data)
     if share_group_records.is_share_group_type(record_type(data)):
         return share_group_records.decode(data, None).key
+    if streams_group_records.is_streams_group_type(record_type(data)):
+        return streams_group_records.decode(data, None).key
     _, fields = decode_embedded(schema, data)
     if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)
@@ -284,6 +289,8 @@ def encode_record(entry: Entry) -> tuple[bytes, bytes | None]:
     """The (key, value) of a record holding ``entry``; a tombstone's value is None."""
     if isinstance(entry.key, share_group_records.ShareRecordKey):
         return share_group_records.encode(entry)
+    if isinstance(entry.key, streams_group_records.StreamsRecordKey):
+        return streams_group_records.encode(entry)
     if isinstance(entry, Tombstone):
         return encode_key(entry.key), None
     return encode_key(entry.key), encode_value(entry)
@@ -293,6 +300,8 @@ def decode_record(key: bytes, value: bytes | None) -> Entry:
     """Raises ``UnknownRecordTypeError`` for records of types we do not keep."""
     if share_group_records.is_share_group_type(record_type(key)):
         return share_group_records.decode(key, value)
+    if streams_group_records.is_streams_group_type(record_type(key)):
+        return streams_group_records.decode(key, value)
     return decode_value(decode_key(key), value)
 
 

@@ -29,7 +29,7 @@ from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
 from ..coordinator_log import Appended, CoordinatorLog
 from ..coordinator_partitions import SINGLE_BROKER_EPOCH
 from ..log_replay import replay_batches
-from . import consumer_group_changes, share_group_records
+from . import consumer_group_changes, share_group_records, streams_group_records
 from .consumer_group_changes import LoadedConsumerGroup
 from .consumer_group_records import ConsumerGroupKey
 from .offsets_records import (
@@ -71,6 +71,7 @@ class LoadedOffsets:
     groups: dict[str, GroupMetadata] = field(default_factory=dict)
     consumer_groups: dict[str, LoadedConsumerGroup] = field(default_factory=dict)
     share_groups: dict[str, ShareGroup] = field(default_factory=dict)
+    streams_groups: dict = field(default_factory=dict)  # group id -> StreamsGroup
     # offsets of transactions still open: group -> producer id -> partition -> commit
     pending: dict[str, dict[int, dict[tuple[str, int], OffsetCommit]]] = field(default_factory=dict)
 
@@ -80,6 +81,8 @@ class LoadedOffsets:
             consumer_group_changes.apply(self.consumer_groups, entry)
         elif isinstance(entry.key, share_group_records.ShareRecordKey):
             share_group_records.replay(self.share_groups, entry)
+        elif isinstance(entry.key, streams_group_records.StreamsRecordKey):
+            streams_group_records.replay(self.streams_groups, entry)
         elif isinstance(entry, OffsetCommit):  # the later in the log wins, see OffsetStore
             group_offsets = self.offsets.setdefault(entry.group, {})
             current = group_offsets.get((entry.topic, entry.partition))

@@ -10,12 +10,14 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..groups.consumer_group import ConsumerGroup
 from ..groups.share_group import ShareGroup
+from ..groups.streams_group import StreamsGroup
 from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.LIST_GROUPS
 CLASSIC = "classic"
 CONSUMER = "consumer"  # KIP-848 groups
 SHARE = "share"  # KIP-932 groups
+STREAMS = "streams"  # KIP-1071 groups
 
 
 async def handle(ctx, request) -> dict:
@@ -42,4 +44,6 @@ def _type_of(group) -> str:
         return CONSUMER
     if isinstance(group, ShareGroup):
         return SHARE
+    if isinstance(group, StreamsGroup):
+        return STREAMS
     return CLASSIC

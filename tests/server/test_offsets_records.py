@@ -141,7 +141,7 @@ def test_records_and_tombstones():
 
 def test_unknown_and_broken_keys():
     with pytest.raises(UnknownRecordTypeError):
-        decode_key(i16(17) + s16("g"))  # a streams group's metadata key
+        decode_key(i16(18) + s16("g"))  # StreamsGroupPartitionMetadata, which Kafka 4.3 dropped
     with pytest.raises(DecodeError):
         decode_key(b"\x00")
     with pytest.raises(DecodeError):

@@ -185,7 +185,7 @@ def test_load_skips_records_of_types_it_does_not_keep(start_broker):
     broker = start_broker(offsets_topic_num_partitions=1)
     topic = OffsetsTopic(broker)
     topic.ensure_created()
-    streams_group_key = b"\x00\x11" + encode_key(GroupMetadataKey("g"))[2:]  # StreamsGroupMetadata (17)
+    streams_group_key = b"\x00\x12" + encode_key(GroupMetadataKey("g"))[2:]  # a type Kafka 4.3 dropped (18)
     broker.logs.partition(OFFSETS_TOPIC, 0).append(build_batch(
         [Record(0, 0, streams_group_key, b"\x00\x00\x00\x00\x00\x01")],  # (keyless records: refused on append)
         base_timestamp=wall_clock_ms()))

@@ -144,7 +144,7 @@ def test_decoders_print_coordinator_records_as_kafkas_json(tmp_path, capsys):
     entries = [groups.OffsetCommit("g\x1b", "t", 0, 42, 7, "meta\u00e9", 1_000),
                groups.GroupMetadata("g", "consumer", 3, "range", "m-1", 2_000, [member]),
                groups.Tombstone(groups.OffsetCommitKey("g", "t", 1))]
-    pairs = [groups.encode_record(entry) for entry in entries] + [(b"\x00\x11\x00", b""), (None, b"x")]
+    pairs = [groups.encode_record(entry) for entry in entries] + [(b"\x00\x12\x00", b""), (None, b"x")]
     offsets_log = write_records(tmp_path / "__consumer_offsets-0", pairs)
     assert main(["dump-log", "--offsets-decoder", str(offsets_log)]) == 0
     lines = [line.split(" headerKeys: [] ")[1] for line in capsys.readouterr().out.splitlines()
@@ -157,7 +157,7 @@ def test_decoders_print_coordinator_records_as_kafkas_json(tmp_path, capsys):
         '"groupInstanceId":null,"clientId":"cli","clientHost":"/10.0.0.1","rebalanceTimeout":300,'
         '"sessionTimeout":100,"subscription":{"topics":[],"userData":null},"assignment":""}]}}',
         'key: {"type":"1","data":{"group":"g","topic":"t","partition":1}} payload: <DELETE>',
-        "key: Unknown record type 17 at offset 3, skipping.",
+        "key: Unknown record type 18 at offset 3, skipping.",
         "key: Error at offset 4, skipping. The record has no key."]
 
     txn = TxnMetadata("tx", 9, 1, 60_000, TxnState.ONGOING, frozenset({("t", 1), ("t", 0)}), 5, 6)

@@ -1,4 +1,4 @@
-"""The coordinator records of __consumer_offsets (KIP-848 and share groups) and __share_group_state.
+"""The coordinator records of __consumer_offsets (KIP-848, share and streams groups) and __share_group_state.
 
 Round trips over every record type with values drawn from its schema, and bytes checked by hand
 for one record of each topic.  compat_tests/test_coordinator_records_kafka.py checks the schemas
@@ -33,7 +33,9 @@ KAFKA_CONSUMER_OFFSETS_TYPES = {
     "ConsumerGroupCurrentMemberAssignment": 8, "ShareGroupMemberMetadata": 10, "ShareGroupMetadata": 11,
     "ShareGroupTargetAssignmentMetadata": 12, "ShareGroupTargetAssignmentMember": 13,
     "ShareGroupCurrentMemberAssignment": 14, "ShareGroupStatePartitionMetadata": 15,
-    "ConsumerGroupRegularExpression": 16,
+    "ConsumerGroupRegularExpression": 16, "StreamsGroupMetadata": 17, "StreamsGroupMemberMetadata": 19,
+    "StreamsGroupTargetAssignmentMetadata": 20, "StreamsGroupTargetAssignmentMember": 21,
+    "StreamsGroupCurrentMemberAssignment": 22, "StreamsGroupTopology": 23,
 }
 ALL_RECORDS = [(topic.__name__.rsplit(".", 1)[1], record) for topic in (consumer_offsets, share_group_state)
                for record in topic.RECORDS]
@@ -123,8 +125,8 @@ def test_record_types_are_per_topic():
 
 def test_unknown_and_bad_input():
     assert issubclass(UnknownRecordTypeError, DecodeError)
-    with pytest.raises(UnknownRecordTypeError, match="unknown record type 17"):
-        decode_record(consumer_offsets.RECORD_BY_TYPE, b"\x00\x11\x00\x01g", b"\x00\x00")  # a streams group's
+    with pytest.raises(UnknownRecordTypeError, match="unknown record type 18"):
+        decode_record(consumer_offsets.RECORD_BY_TYPE, b"\x00\x12\x00\x01g", b"\x00\x00")  # no longer Kafka's
     with pytest.raises(DecodeError):
         record_type(b"\x00")
     with pytest.raises(DecodeError):

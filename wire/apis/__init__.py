@@ -91,6 +91,8 @@ from .read_share_group_state import API as _read_share_group_state
 from .write_share_group_state import API as _write_share_group_state
 from .delete_share_group_state import API as _delete_share_group_state
 from .read_share_group_state_summary import API as _read_share_group_state_summary
+from .streams_group_heartbeat import API as _streams_group_heartbeat
+from .streams_group_describe import API as _streams_group_describe
 from .describe_share_group_offsets import API as _describe_share_group_offsets
 from .alter_share_group_offsets import API as _alter_share_group_offsets
 from .delete_share_group_offsets import API as _delete_share_group_offsets
@@ -185,6 +187,8 @@ ALL_APIS: tuple[Api, ...] = (
     _write_share_group_state,
     _delete_share_group_state,
     _read_share_group_state_summary,
+    _streams_group_heartbeat,
+    _streams_group_describe,
     _describe_share_group_offsets,
     _alter_share_group_offsets,
     _delete_share_group_offsets,

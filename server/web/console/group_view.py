@@ -10,6 +10,7 @@ from odradek.wire import ErrorCode
 
 from ...groups.consumer_group import ConsumerGroup
 from ...groups.share_group import ShareGroup
+from ...groups.streams_group import StreamsGroup, TaskSets
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def group_type(group) -> str:
         return "consumer"
     if isinstance(group, ShareGroup):
         return "share"
+    if isinstance(group, StreamsGroup):
+        return "streams"
     return "classic"
 
 
@@ -78,6 +81,9 @@ class GroupView:
         for member in group.members.values():
             assigned = getattr(member, "assigned", None) or {}
             names = []
+            if isinstance(assigned, TaskSets):  # a streams group member runs tasks: subtopology_partition
+                names = [f"{s}_{p}" for s, parts in sorted(assigned.active.items()) for p in sorted(parts)]
+                assigned = {}
             for topic_id, partitions in assigned.items():
                 info = self.broker.metadata.topic_by_id(topic_id)
                 name = info.name if info is not None else str(topic_id)

@@ -16,6 +16,12 @@ from .share_group_target_assignment_member import RECORD as SHARE_GROUP_TARGET_A
 from .share_group_current_member_assignment import RECORD as SHARE_GROUP_CURRENT_MEMBER_ASSIGNMENT
 from .share_group_state_partition_metadata import RECORD as SHARE_GROUP_STATE_PARTITION_METADATA
 from .consumer_group_regular_expression import RECORD as CONSUMER_GROUP_REGULAR_EXPRESSION
+from .streams_group_metadata import RECORD as STREAMS_GROUP_METADATA
+from .streams_group_member_metadata import RECORD as STREAMS_GROUP_MEMBER_METADATA
+from .streams_group_target_assignment_metadata import RECORD as STREAMS_GROUP_TARGET_ASSIGNMENT_METADATA
+from .streams_group_target_assignment_member import RECORD as STREAMS_GROUP_TARGET_ASSIGNMENT_MEMBER
+from .streams_group_current_member_assignment import RECORD as STREAMS_GROUP_CURRENT_MEMBER_ASSIGNMENT
+from .streams_group_topology import RECORD as STREAMS_GROUP_TOPOLOGY
 
 #: By ascending record type.
 RECORDS: tuple[CoordinatorRecord, ...] = (
@@ -32,5 +38,11 @@ RECORDS: tuple[CoordinatorRecord, ...] = (
     SHARE_GROUP_CURRENT_MEMBER_ASSIGNMENT,
     SHARE_GROUP_STATE_PARTITION_METADATA,
     CONSUMER_GROUP_REGULAR_EXPRESSION,
+    STREAMS_GROUP_METADATA,
+    STREAMS_GROUP_MEMBER_METADATA,
+    STREAMS_GROUP_TARGET_ASSIGNMENT_METADATA,
+    STREAMS_GROUP_TARGET_ASSIGNMENT_MEMBER,
+    STREAMS_GROUP_CURRENT_MEMBER_ASSIGNMENT,
+    STREAMS_GROUP_TOPOLOGY,
 )
 RECORD_BY_TYPE: dict[int, CoordinatorRecord] = {record.type: record for record in RECORDS}
