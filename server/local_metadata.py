@@ -14,7 +14,7 @@ import functools
 import uuid
 
 from odradek.storage.topic_metadata import TopicInfo
-from odradek.wire import ErrorCode
+from odradek.wire import EncodedOnce, ErrorCode
 
 from .cluster.metadata_cache import Endpoint, PartitionMetadata
 
@@ -85,8 +85,9 @@ def _offline_entry(node: int, index: int) -> dict:
 def _partition_entries(node: int, count: int) -> tuple[dict, ...]:
     """Every partition of a topic on this single broker: the same entries for any topic of
     ``count`` partitions, so they are built once instead of on every request (a 10,000-partition
-    topic would otherwise make 70,000 objects per Metadata answer).  Shared: never mutate."""
-    return tuple(
+    topic would otherwise make 70,000 objects per Metadata answer), and encoded once per
+    Metadata version (``EncodedOnce``).  Shared: never mutate."""
+    return EncodedOnce(
         {
             "error_code": ErrorCode.NONE,
             "partition_index": index,

@@ -3,7 +3,10 @@
 The file holds exactly its entries (Kafka preallocates and trims on close; we
 simply never preallocate). Entries are mirrored in memory, loaded on first use
 so that opening a log with many old segments reads only what lookups touch; a
-missing file reads as empty and is created by the first append. Appends are
+missing file reads as empty. As Kafka's lazy indexes, a new segment's files are
+not created with it but by its first entry, or when the segment is sealed holding
+data (``ensure_file``): creating a topic of thousands of partitions then makes
+one file per partition fewer pairs of files, and a partition never written has none. Appends are
 written through to the file at once, by one ``os.write`` on a descriptor kept
 open until the segment is sealed (they are rare: one per ``index.interval.bytes``
 of log); ``flush`` makes them durable. During recovery an index is first rebuilt
@@ -31,20 +34,39 @@ class IndexFile:
         self._write_through = write_through
         self._write_fd: int | None = None  # opened by the first append after loading or sealing
         self._dirty = False
+        self._on_disk = False  # known to exist (made or found here); unknown otherwise
+
+    @classmethod
+    def new(cls, path: Path, max_bytes: int) -> IndexFile:
+        """A new segment's empty index; its file is made by the first entry (or ``ensure_file``).
+        The caller sees to it that no stale file lies at ``path``."""
+        return cls(path, max_bytes, bytearray())
 
     @classmethod
     def create(cls, path: Path, max_bytes: int) -> IndexFile:
         """A new, empty index file."""
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
-        return cls(path, max_bytes, bytearray())
+        index = cls(path, max_bytes, bytearray())
+        index._on_disk = True
+        return index
+
+    def ensure_file(self) -> None:
+        """Make the (empty) file if it is not there yet: a sealed segment holding data has its
+        index files, so that startup's check finds them and need not replay the segment."""
+        if self._on_disk or not self._write_through:
+            return
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644))
+        self._on_disk = True
 
     @classmethod
     def in_memory(cls, path: Path, max_bytes: int) -> IndexFile:
         """An empty index to rebuild from the log; its file is untouched until ``save_if_changed``."""
         return cls(path, max_bytes, bytearray(), write_through=False)
 
-    def save_if_changed(self) -> bool:
+    def save_if_changed(self, *, required: bool = True) -> bool:
         """Atomically replace the file if it differs from the in-memory entries; True if it did.
+        Without ``required`` (an empty segment's index, which need not exist yet) a missing file
+        stays missing while there are no entries.
 
         From then on appends are written through.
         """
@@ -52,19 +74,23 @@ class IndexFile:
         self._write_through = True
         try:
             with open(self.path, "rb") as f:
+                self._on_disk = True
                 if f.read() == self._data:
                     return False
         except FileNotFoundError:
-            pass
+            if not required and not self._entries():
+                return False
         write_atomically(self.path, bytes(self._entries()))
+        self._on_disk = True
         return True
 
-    def problem(self) -> str | None:
-        """Why the file cannot be trusted at all (missing, torn size), or None; reads no entries."""
+    def problem(self, *, required: bool = True) -> str | None:
+        """Why the file cannot be trusted at all (missing, torn size), or None; reads no entries.
+        Without ``required`` (its segment holds no data) a missing file is no problem."""
         try:
             size = os.stat(self.path).st_size
         except FileNotFoundError:
-            return "missing"
+            return "missing" if required else None
         if size % self.ENTRY.size:
             return f"size {size} is not a multiple of {self.ENTRY.size}"
         return None
@@ -81,7 +107,10 @@ class IndexFile:
         size = self.ENTRY.size
         if self._data is not None:
             return self.ENTRY.unpack_from(self._data, len(self._data) - size) if self._data else None
-        file_size = os.stat(self.path).st_size
+        try:
+            file_size = os.stat(self.path).st_size
+        except FileNotFoundError:
+            return None  # not made yet: no entries
         if file_size < size:
             return None
         with open(self.path, "rb") as f:
@@ -94,6 +123,7 @@ class IndexFile:
             return
         if self._write_fd is None:
             self._write_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._on_disk = True
         os.write(self._write_fd, packed)
         self._dirty = True
 

@@ -120,8 +120,9 @@ def _quick_check(directory: Path, base: int, next_base: int | None, config: LogC
     """Why a segment cannot be trusted as is (or None), and the offset after its last batch (its
     base if empty); reads only its tail. ``next_base`` is None for the active segment."""
     offset_index, time_index = _indexes(directory, base, config)
+    holds_data = os.stat(segment_path(directory, base, LOG_SUFFIX)).st_size > 0
     for index in (offset_index, time_index):
-        problem = index.problem()
+        problem = index.problem(required=holds_data)  # an empty segment's indexes need not exist yet
         if problem:
             return f"{index.path.name} {problem}", base
     span = MAX_RELATIVE_OFFSET + 1 if next_base is None else next_base - base
@@ -209,7 +210,7 @@ def _recover(directory: Path, base: int, config: LogConfig, now_ms: int) -> tupl
         os.fsync(handle.fd)
     segment.seal()
     for index in (offset_index, time_index):
-        if index.save_if_changed():
+        if index.save_if_changed(required=segment.size > 0):  # an empty segment's are made lazily
             logger.warning("Rebuilt index %s (%d entries)", index.path, len(index))
     return segment, segment.size < file_size
 

@@ -66,7 +66,7 @@ from .offset_checkpoint import (
     read_offset_checkpoint,
     write_offset_checkpoint,
 )
-from .partition_log import PartitionLog
+from .partition_log import PartitionLog, wall_clock_ms
 from .producer_state_config import ProducerStateConfig
 from .topic_metadata import (
     TopicInfo,
@@ -349,20 +349,24 @@ class LogManager:
         """Create the change's new partitions on disk and open them.  Touches no state of the
         manager, so it may run in a worker thread; if it fails, ``discard`` removes what it made.
         A disk error takes the directory offline and raises KafkaStorageError."""
+        now = wall_clock_ms()
         for index in change.new_partitions:
             log_dir = change.dirs[index]
             path = log_dir.path / f"{change.topic.name}-{index}"
             if not log_dir.online:
                 raise KafkaStorageError(f"Log directory {log_dir.path} is offline")
             try:
-                if path.exists():
+                try:
+                    path.mkdir()
+                except FileExistsError:  # a leftover no topic owns: kept aside, as start-up does
                     self._set_aside(path, STRAY_SUFFIX)
-                path.mkdir()
+                    path.mkdir()
                 change.logs[index] = None  # made: ``discard`` removes it even if opening fails
                 # Not fsynced, one by one: ``commit`` saves the topics file durably (and with it
                 # the data dir's new entries) only after this, and start-up rewrites a lost file.
-                write_partition_metadata(path, change.topic.topic_id, sync=False)
-                log = PartitionLog.open(path, change.topic.name, index, change.config, self.producer_config)
+                write_partition_metadata(path, change.topic.topic_id, sync=False, new_directory=True)
+                log = PartitionLog.create(path, change.topic.name, index, change.config, self.producer_config,
+                                          now_ms=now)
             except OSError as exc:
                 log_dir.fail(exc)
                 raise KafkaStorageError(f"Error while creating partition {change.topic.name}-{index} "

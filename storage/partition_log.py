@@ -183,6 +183,27 @@ class PartitionLog:
                    producer_config=producer_config, now_ms=now, leader_epochs=leader_epochs,
                    log_start_offset=log_start_offset, first_dirty_offset=first_dirty_offset)
 
+    @classmethod
+    def create(
+        cls,
+        directory: Path,
+        topic: str,
+        partition: int,
+        config: LogConfig,
+        producer_config: ProducerStateConfig = ProducerStateConfig(),
+        now_ms: int | None = None,
+    ) -> PartitionLog:
+        """A new partition in ``directory``, which the caller has just made (so it is empty): one
+        empty segment, no producers, no leader epochs, and nothing to look for or recover. What
+        ``open`` would give for an empty directory, without reading it: only the segment's log
+        file is created (its indexes come lazily, see ``LogSegment.create``), which is what makes
+        a topic of thousands of partitions quick to create."""
+        now = wall_clock_ms() if now_ms is None else now_ms
+        segments = [LogSegment.create(directory, 0, config, now, new_directory=True)]
+        producers = ProducerStateManager(producer_config.producer_id_expiration_ms)
+        return cls(directory, topic, partition, config, segments, producers, snapshot_offset=0,
+                   producer_config=producer_config, now_ms=now)
+
     def __repr__(self) -> str:
         return f"PartitionLog({self.topic}-{self.partition}, {self.log_start_offset}..{self.log_end_offset})"
 

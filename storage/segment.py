@@ -83,10 +83,16 @@ class LogSegment:
         self._dirty = False
 
     @classmethod
-    def create(cls, directory: Path, base_offset: int, config: LogConfig, now_ms: int) -> LogSegment:
-        """A new, empty segment: its log, offset index and time index are created, a transaction
-        index only with the segment's first abort."""
-        segment_path(directory, base_offset, TXN_INDEX_SUFFIX).unlink(missing_ok=True)
+    def create(cls, directory: Path, base_offset: int, config: LogConfig, now_ms: int, *,
+               new_directory: bool = False) -> LogSegment:
+        """A new, empty segment: its log file is created; its offset and time indexes, as Kafka's
+        lazy indexes, with their first entry or when the segment is sealed holding data, and a
+        transaction index with the segment's first abort. Stale index files at this base (left by
+        an earlier segment there) are removed first, unless the directory is ``new_directory``
+        (just made by the caller, so empty)."""
+        if not new_directory:
+            for suffix in INDEX_SUFFIXES:
+                segment_path(directory, base_offset, suffix).unlink(missing_ok=True)
         log_path = segment_path(directory, base_offset, LOG_SUFFIX)
         handle = FileHandle(os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644))
         index_bytes = config.segment_index_bytes
@@ -94,8 +100,8 @@ class LogSegment:
             directory,
             base_offset,
             handle,
-            OffsetIndex.create(segment_path(directory, base_offset, INDEX_SUFFIX), index_bytes),
-            TimeIndex.create(segment_path(directory, base_offset, TIME_INDEX_SUFFIX), index_bytes),
+            OffsetIndex.new(segment_path(directory, base_offset, INDEX_SUFFIX), index_bytes),
+            TimeIndex.new(segment_path(directory, base_offset, TIME_INDEX_SUFFIX), index_bytes),
             created_ms=now_ms,
         )
 
@@ -166,8 +172,12 @@ class LogSegment:
 
     def seal(self) -> None:
         """Stop taking appends for now (on roll, on close, after recovery): record the final max
-        timestamp in the time index, as Kafka does, and release the index files."""
+        timestamp in the time index, as Kafka does, and release the index files. A segment holding
+        data gets its index files now if no entry made them (see ``IndexFile.ensure_file``)."""
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp - self.base_offset)
+        if self.size:
+            self.offset_index.ensure_file()
+            self.time_index.ensure_file()
         self.offset_index.close_writer()
         self.time_index.close_writer()
         self.txn_index.close_writer()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,11 +89,25 @@ def _entry(topic: TopicInfo) -> dict:
     return entry
 
 
-def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID, *, sync: bool = True) -> None:
+def write_partition_metadata(partition_dir: Path, topic_id: uuid.UUID, *, sync: bool = True,
+                             new_directory: bool = False) -> None:
     """Record the partition's topic id.  Without ``sync`` it is not fsynced: fine where the
-    topics file, written durably afterwards, vouches for it (start-up rewrites a lost one)."""
-    content = f"version: 0\ntopic_id: {kafka_id_string(topic_id)}\n"
-    write_atomically(partition_dir / PARTITION_METADATA_FILE, content.encode(), sync=sync)
+    topics file, written durably afterwards, vouches for it (start-up rewrites a lost one).
+    In a ``new_directory`` (just made, not yet named by the topics file) the file is written in
+    place rather than through a temp file and a rename: there is no old content to keep, and a
+    torn one reads as no id (``read_partition_metadata``), which start-up rewrites."""
+    content = f"version: 0\ntopic_id: {kafka_id_string(topic_id)}\n".encode()
+    path = partition_dir / PARTITION_METADATA_FILE
+    if not new_directory:
+        write_atomically(path, content, sync=sync)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, content)
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_partition_metadata(partition_dir: Path) -> uuid.UUID | None:

@@ -56,9 +56,6 @@ class TransactionIndex(IndexFile):
         self._data = bytearray(b"".join(self.ENTRY.pack(VERSION, *txn) for txn in kept))
         self._write_through = False
 
-    def save_if_changed(self) -> bool:
+    def save_if_changed(self, *, required: bool = False) -> bool:
         """Like every index, but a segment without aborts gets no file."""
-        if not self._entries() and not self.path.exists():
-            self._write_through = True
-            return False
-        return super().save_if_changed()
+        return super().save_if_changed(required=False)

@@ -18,6 +18,7 @@ import uuid
 
 from construct import Construct
 
+from .encoded_once import EncodedOnce
 from .errors import DecodeError, EncodeError
 
 ZERO_UUID = uuid.UUID(int=0)
@@ -326,13 +327,25 @@ class Array(Construct):
         except TypeError:
             raise EncodeError(f"{type(obj).__name__} is not a sequence") from None
         self._count._build(count + 1 if self._compact else count, stream, context, path)
+        if type(obj) is EncodedOnce:  # immutable: its elements' bytes are encoded once per codec
+            data = obj.cached(self)
+            if data is None:
+                buffer = io.BytesIO()
+                self._build_elements(obj, buffer, context, path)
+                data = buffer.getvalue()
+                obj.keep(self, data)
+            stream.write(data)
+            return obj
+        self._build_elements(obj, stream, context, path)
+        return obj
+
+    def _build_elements(self, obj, stream, context, path) -> None:
         build = self.element._build
         for index, item in enumerate(obj):
             try:
                 build(item, stream, context, path)
             except EncodeError as error:
                 raise error.within(index) from None
-        return obj
 
 
 class TaggedFields(Construct):

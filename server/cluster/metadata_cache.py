@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from odradek.storage.topic_metadata import TopicInfo
-from odradek.wire import ErrorCode
+from odradek.wire import EncodedOnce, ErrorCode
 
 LEADER_DURING_DELETE = -2
 NO_LEADER = -1
@@ -171,7 +171,8 @@ class MetadataCache:
         Shared: never mutate. A leader not reachable on ``listener`` is reported as unavailable."""
         cached = self._entries.get((topic, listener))
         if cached is None:
-            cached = self._entries[topic, listener] = tuple(self._entry(p, listener) for p in self.partitions(topic))
+            # encoded once per Metadata version until the next change replaces it (``EncodedOnce``)
+            cached = self._entries[topic, listener] = EncodedOnce(self._entry(p, listener) for p in self.partitions(topic))
         return cached
 
     def _entry(self, partition: PartitionMetadata, listener: str) -> dict:

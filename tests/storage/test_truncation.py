@@ -298,8 +298,7 @@ def test_starting_afresh_keeps_nothing(open_replica, leader, tmp_path):
     assert renamed and all(p.name.endswith(".deleted") for p in renamed)
     LogManager.remove_files(renamed)
     assert sorted(p.name for p in (tmp_path / "follower-0").iterdir()) == [
-        "00000000000000000050.index", "00000000000000000050.log", "00000000000000000050.timeindex",
-        LEADER_EPOCH_CHECKPOINT]
+        "00000000000000000050.log", LEADER_EPOCH_CHECKPOINT]  # the new segment's indexes come lazily
     assert (tmp_path / "follower-0" / LEADER_EPOCH_CHECKPOINT).read_text() == "0\n0\n"
     assert (follower.log_start_offset, follower.log_end_offset, follower.high_watermark) == (50, 50, 50)
     assert follower.first_dirty_offset == 12
