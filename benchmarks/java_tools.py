@@ -82,8 +82,9 @@ def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30
     done = _run_java(CONSUMER_PERF, *args, timeout=600.0)
     values = _consumer_perf_figures(done.stdout)
     if values is None:  # it can exit 0 having printed nothing: say so rather than record garbage
-        raise RuntimeError(f"ConsumerPerformance printed no result line (stdout: {done.stdout[-500:]!r}; "
-                           f"stderr: {done.stderr[-1500:]!r})")
+        said = [line.strip() for line in done.stdout.splitlines() if line.startswith(("WARNING", "ERROR"))]
+        raise RuntimeError(f"ConsumerPerformance printed no result line: {' '.join(said)[:200] or 'nothing'} "
+                           f"(stdout: {done.stdout[-500:]!r}; stderr: {done.stderr[-1500:]!r})")
     return ConsumerPerfResult(
         records_per_second=float(values["fetch.nMsg.sec"]),
         mb_per_second=float(values["fetch.MB.sec"]),
