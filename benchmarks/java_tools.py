@@ -21,13 +21,17 @@ PERF_JVM_OPTIONS = ["-Xmx512M", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis
 
 def run_java(main_class: str, *args: str, timeout: float = 600.0) -> str:
     """Run a Kafka tool class to its end and return its stdout; a non-zero exit raises."""
+    return _run_java(main_class, *args, timeout=timeout).stdout
+
+
+def _run_java(main_class: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
     command = ["java", *PERF_JVM_OPTIONS, "-cp", classpath(), main_class, *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise RuntimeError(f"{main_class} {' '.join(args)} exited {done.returncode}:\n"
                            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done.stdout
+    return done
 
 
 @dataclass
@@ -75,10 +79,12 @@ def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30
             "--timeout", str(timeout_ms)]
     if props:
         args += ["--command-property", *_properties(props)]
-    out = run_java(CONSUMER_PERF, *args)
-    lines = [line for line in out.splitlines() if line.strip()]
-    header = [name.strip() for name in lines[-2].split(",")]
-    values = dict(zip(header, (value.strip() for value in lines[-1].split(","))))
+    done = _run_java(CONSUMER_PERF, *args, timeout=600.0)
+    values = _consumer_perf_figures(done.stdout)
+    if values is None:  # it can exit 0 having printed nothing: say so rather than record garbage
+        said = [line.strip() for line in done.stdout.splitlines() if line.startswith(("WARNING", "ERROR"))]
+        raise RuntimeError(f"ConsumerPerformance printed no result line: {' '.join(said)[:200] or 'nothing'} "
+                           f"(stdout: {done.stdout[-500:]!r}; stderr: {done.stderr[-1500:]!r})")
     return ConsumerPerfResult(
         records_per_second=float(values["fetch.nMsg.sec"]),
         mb_per_second=float(values["fetch.MB.sec"]),
@@ -90,3 +96,16 @@ def consumer_perf(bootstrap: str, topic: str, records: int, timeout_ms: int = 30
 def _properties(props: dict[str, object]) -> list[str]:
     """``batch_size=262144`` -> ``batch.size=262144``: Python keywords stand for dotted Kafka names."""
     return [f"{key.replace('_', '.')}={value}" for key, value in props.items()]
+
+
+def _consumer_perf_figures(out: str) -> dict[str, str] | None:
+    """ConsumerPerformance's result (its header line naming ``fetch.nMsg.sec`` and the line after
+    it) as a dict, or None if it printed none; a WARNING it prints before is ignored."""
+    lines = [line for line in out.splitlines() if line.strip()]
+    for index, line in enumerate(lines[:-1]):
+        if "fetch.nMsg.sec" in line and "data.consumed.in.nMsg" in line:
+            header = [name.strip() for name in line.split(",")]
+            values = [value.strip() for value in lines[index + 1].split(",")]
+            if len(values) == len(header):
+                return dict(zip(header, values))
+    return None

@@ -19,6 +19,7 @@ FETCH_SESSION_TOPIC_ID_ERROR; all three answer with session id 0 and no partitio
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import random
@@ -122,6 +123,32 @@ class FetchSession:
     # ``changes`` each was settled at, so that an idle fetch finds "nothing changed" at once when no
     # log changed anywhere, else in one pass of C (map, list compare)
     quiet: tuple | None = None
+    # the standing wake-up registration of its partitions (``AppendNotifier.subscribe``), made by its
+    # first fetch that waits; ``keys_changed``: partitions joined, left or got their name since
+    subscription: object = None
+    keys_changed: bool = True
+    closed: bool = False
+
+    def watch_keys(self) -> list[tuple[str, int]]:
+        return [(p.topic, p.partition) for p in self.partitions.values() if p.topic]
+
+    def waiter(self, notifier):
+        """The session's subscription's ``wait``, its keys brought up to date first (a cost only
+        when they changed); None when it watches nothing."""
+        if self.closed:
+            return None
+        if self.subscription is None:
+            self.subscription = notifier.subscribe(self.watch_keys())
+        elif self.keys_changed:
+            self.subscription.update(self.watch_keys())
+        self.keys_changed = False
+        return self.subscription.wait if self.subscription.keys else None
+
+    def close(self) -> None:
+        """Left the cache: no more wake-ups for it (a wait under way returns)."""
+        self.closed = True
+        if self.subscription is not None:
+            self.subscription.close()
 
     def note_quiet(self) -> None:
         logs = [p.log for p in self.partitions.values()]
@@ -150,6 +177,7 @@ class FetchSession:
                     continue
             if part.topic is None and self.uses_topic_ids:
                 part.topic = names_by_id(part.topic_id)
+                self.keys_changed = self.keys_changed or part.topic is not None
             if groups and groups[-1][1] == part.topic_id and groups[-1][0] == part.topic:
                 groups[-1][2].append(part)
             else:
@@ -208,7 +236,10 @@ class FetchSessionCacheShard:
         return True
 
     def remove(self, session_id: int) -> FetchSession | None:
-        return self.sessions.pop(session_id, None)
+        session = self.sessions.pop(session_id, None)
+        if session is not None:
+            session.close()
+        return session
 
     def touch(self, session: FetchSession, now: int) -> None:
         """Note a use: its last-used time, its size, and which sessions may evict it."""
@@ -245,8 +276,17 @@ class FetchContext:
         """The (topic, partition) whose appends should wake this fetch: every partition it reads,
         for an incremental fetch all of its session's."""
         if self.kind == "incremental":
-            return [(p.topic, p.partition) for p in self.session.partitions.values() if p.topic]
+            return self.session.watch_keys()
         return [(name, p.partition) for name, _, parts in self.groups if name for p in parts]
+
+    def waiter(self, notifier):
+        """An async callable returning once an append to a partition this fetch reads is
+        notified, or None if it reads none. An incremental fetch waits on its session's standing
+        subscription (one event per wait); others register their partitions for the wait."""
+        if self.kind == "incremental":
+            return self.session.waiter(notifier)
+        keys = self.watch_keys()
+        return functools.partial(notifier.wait_any, keys) if keys else None
 
 
 class FetchSessionCache:
@@ -307,10 +347,12 @@ class FetchSessionCache:
                 cached = partitions.get((topic_key, fp.partition))
                 if cached is None:
                     partitions[(topic_key, fp.partition)] = CachedPartition(name, topic_id, fp)
+                    session.keys_changed = True
                 else:
                     cached.update_request(fp)
         for name, topic_id, index in forgotten:
-            partitions.pop((topic_id if uses_ids else name, index), None)
+            if partitions.pop((topic_id if uses_ids else name, index), None) is not None:
+                session.keys_changed = True
         if not partitions:  # nothing left: the session is closed and this fetch answered without one
             shard.remove(session.id)
             return FetchContext("sessionless", groups)

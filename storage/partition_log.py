@@ -269,6 +269,15 @@ class PartitionLog:
         first_unstable = self._producers.first_unstable_offset
         return self.high_watermark if first_unstable is None else min(first_unstable, self.high_watermark)
 
+    def fetch_offsets(self) -> tuple[int, int, int, int]:
+        """(high watermark, last stable offset, log start offset, log end offset) in one call:
+        what every partition of a Fetch answer reports (10,000 partitions: 10,000 calls, not 40,000)."""
+        end = self._segments[-1].next_offset
+        high_watermark = self._high_watermark if self._replicated else end
+        first_unstable = self._producers.first_unstable_offset
+        stable = high_watermark if first_unstable is None else min(first_unstable, high_watermark)
+        return high_watermark, stable, self._log_start_offset, end
+
     @property
     def _active(self) -> LogSegment:
         return self._segments[-1]

@@ -79,20 +79,24 @@ class StructCodec(Construct):
             except DecodeError as error:
                 raise error.within(name) from None
         if self.flexible:
-            unknown = None
-            for tag, data in TAGGED_FIELDS._parse(stream, context, path):
-                known = self._tagged_by_tag.get(tag)
-                if known is None:
-                    if unknown is None:
-                        unknown = obj[UNKNOWN_TAGGED_FIELDS] = []
-                    unknown.append((tag, data))
-                    continue
-                name, codec = known
-                try:
-                    obj[name] = _parse_exactly(codec, data, context, path)
-                except DecodeError as error:
-                    raise error.within(name) from None
+            self.parse_tagged(obj, stream, context, path)
         return obj
+
+    def parse_tagged(self, obj, stream, context, path) -> None:
+        """Read the tagged-field section into ``obj`` (known fields by name, others kept raw)."""
+        unknown = None
+        for tag, data in TAGGED_FIELDS._parse(stream, context, path):
+            known = self._tagged_by_tag.get(tag)
+            if known is None:
+                if unknown is None:
+                    unknown = obj[UNKNOWN_TAGGED_FIELDS] = []
+                unknown.append((tag, data))
+                continue
+            name, codec = known
+            try:
+                obj[name] = _parse_exactly(codec, data, context, path)
+            except DecodeError as error:
+                raise error.within(name) from None
 
     def _build(self, obj, stream, context, path):
         get = getattr(obj, "get", None)
@@ -108,10 +112,14 @@ class StructCodec(Construct):
                 raise error.within(name) from None
         if self.flexible:
             if self.tagged or UNKNOWN_TAGGED_FIELDS in obj:
-                TAGGED_FIELDS._build(self._tagged_entries(get, context, path), stream, context, path)
+                self.build_tagged(get, stream, context, path)
             else:
                 stream.write(b"\x00")  # the usual case: no tagged fields
         return obj
+
+    def build_tagged(self, get, stream, context, path) -> None:
+        """Write the tagged-field section of the struct whose ``get`` is given."""
+        TAGGED_FIELDS._build(self._tagged_entries(get, context, path), stream, context, path)
 
     def _tagged_entries(self, get, context, path) -> list[tuple[int, bytes]]:
         entries = []

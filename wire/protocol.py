@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from construct import Container
 
+from . import compiled
+from .api_keys import ApiKey
 from .apis import API_BY_KEY
 from .codec import decode_from, encode_into, ensure_consumed
 from .errors import DecodeError, UnsupportedVersionError
@@ -23,6 +25,10 @@ from .types import FrameStream
 
 _PREFIX = struct.Struct(">hhi")  # api key, api version, correlation id: in every request header
 _LENGTH = struct.Struct(">i")
+
+#: APIs whose bodies go through compiled codecs (``wire/compiled.py``), the generic codec deciding
+#: whatever those leave: messages whose arrays can hold thousands of entries
+COMPILED_APIS = frozenset({ApiKey.FETCH})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,10 @@ def parse_request(frame: bytes) -> tuple[RequestHeader, Container]:
             client_id = None
         raise UnsupportedVersionError(api_key, api_version, correlation_id, client_id)
     header = decode_from(REQUEST_HEADER, request_header_version(api, api_version), stream)
-    body = decode_from(api.request, api_version, stream)
+    if api_key in COMPILED_APIS:
+        body = _decode_compiled(api.request, api_version, frame, stream, True)
+    else:
+        body = decode_from(api.request, api_version, stream)
     return RequestHeader(api_key, api_version, correlation_id, header.client_id), body
 
 
@@ -63,6 +72,11 @@ def encode_response(header: RequestHeader, body: Mapping) -> bytes:
     stream = _start_frame()
     encode_into(RESPONSE_HEADER, response_header_version(api, header.api_version),
                 {"correlation_id": header.correlation_id}, stream)
+    if header.api_key in COMPILED_APIS:
+        chunks = _encode_compiled(api.response, header.api_version, body, stream.getvalue(), False)
+        if chunks is not None:
+            [frame] = chunks
+            return frame
     encode_into(api.response, header.api_version, body, stream)
     return _finish_frame(stream)
 
@@ -76,6 +90,10 @@ def encode_response_chunks(header: RequestHeader, body: Mapping) -> list:
     writer.write(b"\0\0\0\0")  # the length, patched in below
     encode_into(RESPONSE_HEADER, response_header_version(api, header.api_version),
                 {"correlation_id": header.correlation_id}, writer)
+    if header.api_key in COMPILED_APIS:
+        chunks = _encode_compiled(api.response, header.api_version, body, writer.chunks()[0], True)
+        if chunks is not None:
+            return chunks
     encode_into(api.response, header.api_version, body, writer)
     chunks = writer.chunks()
     size = sum(len(chunk) for chunk in chunks) - 4
@@ -109,9 +127,44 @@ def parse_response(api_key: int, api_version: int, frame: bytes) -> tuple[int, C
     api = _supported_api(api_key, api_version, None, None)
     stream = io.BytesIO(frame)
     header = decode_from(RESPONSE_HEADER, response_header_version(api, api_version), stream)
-    body = decode_from(api.response, api_version, stream)
+    if api_key in COMPILED_APIS:
+        body = _decode_compiled(api.response, api_version, frame, stream, False)
+    else:
+        body = decode_from(api.response, api_version, stream)
     ensure_consumed(stream, len(frame), api.response.name)
     return header.correlation_id, body
+
+
+def _decode_compiled(message, version: int, frame, stream: io.BytesIO, lend: bool) -> Container:
+    """The body at the stream's position, by the compiled decoder if it takes the bytes (the stream
+    then moves past them), else by the generic one (which raises the errors)."""
+    try:
+        body, end = compiled.decoder(message, version)(frame, stream.tell(), memoryview(frame) if lend else None)
+    except Exception:  # noqa: BLE001 - anything unusual: the generic codec decides
+        return decode_from(message, version, stream)
+    stream.seek(end)
+    return body
+
+
+def _encode_compiled(message, version: int, body: Mapping, head: bytes, splicing: bool) -> list | None:
+    """The frame as chunks (see ``encode_response_chunks``; one ``bytes`` without ``splicing``),
+    ``head`` being its first bytes (a placeholder length and the response header); None when the
+    compiled encoder leaves the body to the generic one (which raises the errors)."""
+    out = bytearray(head)
+    chunks: list | None = [] if splicing else None
+    try:
+        compiled.encoder(message, version)(body, out, chunks)
+    except Exception:  # noqa: BLE001 - anything unusual: the generic codec decides
+        return None
+    if not splicing:
+        _LENGTH.pack_into(out, 0, len(out) - 4)
+        return [bytes(out)]
+    if out:
+        chunks.append(bytes(out))
+    size = sum(len(chunk) for chunk in chunks) - 4
+    first = chunks[0]
+    chunks[0] = _LENGTH.pack(size) + first[4:]
+    return chunks
 
 
 def _supported_api(api_key: int, api_version: int, correlation_id, client_id) -> Api:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 from odradek.wire import ApiKey
 
@@ -22,6 +23,7 @@ PERF_PROPS = {"acks": 1, "batch.size": 262144, "linger.ms": 10}
 CREATE_DEADLINE = 300.0        # seconds for CreateTopics until every partition has a leader
 METADATA_PROBES = 20
 FETCH_PROBES = 20
+CONSUME_TIMEOUT_MS = 120_000   # ConsumerPerformance's --timeout: 10K partitions take long to be assigned
 IDLE_CONNECTIONS = 1_000
 OPEN_DEADLINE = 300.0          # seconds to open all idle connections
 MB = 1e6
@@ -76,14 +78,32 @@ def _many_partitions(bootstrap: str, *, partitions: int, records: int) -> dict[s
     topic = f"partitions-{partitions}"
     with Probe(bootstrap, timeout=CREATE_DEADLINE) as probe:  # a CreateTopics answer may take long
         created = create_topic(probe, topic, partitions, CREATE_DEADLINE)
+    await_leaders(bootstrap, topic, partitions, CREATE_DEADLINE)
     produced = producer_perf(bootstrap, topic, records, RECORD_SIZE, **PERF_PROPS)
-    consumed = consumer_perf(bootstrap, topic, records)
+    consumed = consumer_perf(bootstrap, topic, records, timeout_ms=CONSUME_TIMEOUT_MS)
     if consumed.records < records:
         raise RuntimeError(f"ConsumerPerformance read {consumed.records} of {records} records")
     full_fetch, idle_fetch = fetch_ms(bootstrap, topic)
     return {"create s": created, "produce records/s": produced.records_per_second,
             "consume records/s": consumed.records_per_second, "Metadata ms": metadata_ms(bootstrap, topic),
             "full Fetch ms": full_fetch, "idle Fetch ms": idle_fetch}
+
+
+def await_leaders(bootstrap: str, topic: str, partitions: int, deadline_seconds: float) -> None:
+    """Return once a Metadata answer shows every partition of ``topic`` with a leader, as the
+    producer will need (Kafka once left 5,000 of 10,000 without one after creating them); raise,
+    saying how many had one, past the deadline, rather than measure a half-led topic."""
+    start = time.perf_counter()
+    with Probe(bootstrap, timeout=deadline_seconds) as probe:
+        while True:
+            described = probe.metadata([topic]).topics[0]
+            led = sum(1 for p in described.partitions if p.error_code == 0 and p.leader_id >= 0)
+            if described.error_code == 0 and led == partitions:
+                return
+            if time.perf_counter() - start > deadline_seconds:
+                raise TimeoutError(f"{topic}: {led} of {partitions} partitions had a leader before producing "
+                                   f"(waited {deadline_seconds:.0f} s)")
+            time.sleep(0.1)
 
 
 def fetch_ms(bootstrap: str, topic: str) -> tuple[float, float]:

@@ -19,6 +19,7 @@ the aborted transactions among the batches it reads so that it can skip their re
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass, field
 
 import trio
@@ -33,6 +34,9 @@ API_KEY = ApiKey.FETCH
 FIRST_TOPIC_ID_VERSION = 13
 FIRST_REPLICA_STATE_VERSION = 15
 SENDFILE_MIN_BYTES = 16 * 1024
+NO_ERROR = ErrorCode.NONE
+_REQUEST_FIELDS = operator.itemgetter("partition", "fetch_offset", "current_leader_epoch", "partition_max_bytes")
+_SESSION_FIELDS = operator.attrgetter("partition", "fetch_offset", "current_leader_epoch", "partition_max_bytes")
 
 
 @dataclass
@@ -59,11 +63,12 @@ async def handle(ctx, request) -> dict:
     readable = _readable_topics(ctx, groups, replica) if broker.authorizer is not None else None
     plan = _plan(broker, request, groups, by_id, replica, readable)
     if plan.total_bytes < request.min_bytes and not plan.has_error:
-        keys = context.watch_keys()
+        wait = context.waiter(broker.appends)  # (no checkpoint since the plan: no append missed)
         with trio.move_on_at(deadline):
-            while plan.total_bytes < request.min_bytes and keys:
-                await broker.appends.wait_any(keys)
+            while plan.total_bytes < request.min_bytes and wait is not None:
+                await wait()
                 plan = _plan(broker, request, context.reread(), by_id, replica, readable)
+                wait = context.waiter(broker.appends)
     _attach_records(plan)
     if replica < 0:  # a follower's fetch is replication, not counted as bytes out
         broker.stats.topics.fetched(plan.slices)
@@ -122,7 +127,13 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
         info = broker.metadata.topic(name) if name else None
         partitions = []
         logs = []  # the log each answer entry was read from (None: an error), for the session
+        if not fetch_partitions:
+            plan.topics.append((name, topic_id, fetch_partitions, partitions, logs))
+            continue
+        # a request's partitions are Containers, a session's CachedPartitions: one C call reads either
+        fields = _REQUEST_FIELDS if isinstance(fetch_partitions[0], dict) else _SESSION_FIELDS
         for fp in fetch_partitions:
+            index, fetch_offset, leader_epoch, partition_max_bytes = fields(fp)
             diverging, preferred = None, -1
             if info is None:
                 log, code = None, ErrorCode.UNKNOWN_TOPIC_ID if by_id else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
@@ -130,24 +141,23 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                 log, code = None, ErrorCode.TOPIC_AUTHORIZATION_FAILED
             elif replica >= 0:
                 code, log, diverging, behind = replicas.follower_fetch(
-                    replica, info.name, fp.partition, fp.fetch_offset, fp.last_fetched_epoch, fp.current_leader_epoch)
+                    replica, info.name, index, fetch_offset, fp.last_fetched_epoch, leader_epoch)
                 if behind:
                     plan.has_error = True  # the follower must learn the new high watermark now
             else:
-                log, code, preferred = replicas.consumer_log(info.name, fp.partition, fp.current_leader_epoch,
-                                                             rack)
-            if log is None or code != ErrorCode.NONE:
-                partitions.append(_partition_error(fp.partition, code))
+                log, code, preferred = replicas.consumer_log(info.name, index, leader_epoch, rack)
+            if log is None or code:
+                partitions.append(_partition_error(index, code))
                 logs.append(None)
                 plan.has_error = True
                 continue
-            stable = log.last_stable_offset
+            high_watermark, stable, log_start, log_end = log.fetch_offsets()
             entry = {
-                "partition_index": fp.partition,
-                "error_code": ErrorCode.NONE,
-                "high_watermark": log.high_watermark,
+                "partition_index": index,
+                "error_code": NO_ERROR,
+                "high_watermark": high_watermark,
                 "last_stable_offset": stable,
-                "log_start_offset": log.log_start_offset,
+                "log_start_offset": log_start,
                 "aborted_transactions": None,
                 "preferred_read_replica": -1,
                 "records": b"",
@@ -162,27 +172,27 @@ def _plan(broker, request, groups, by_id: bool, replica: int = -1, readable: set
                 entry["preferred_read_replica"] = preferred  # KIP-392: no records, read there instead
                 plan.has_error = True
                 continue
-            if fp.fetch_offset == log.log_end_offset:  # at the end: nothing to read, no slice to plan
+            if fetch_offset == log_end:  # at the end: nothing to read, no slice to plan
                 if read_committed:
                     entry["aborted_transactions"] = []
                 continue
-            limit = min(fp.partition_max_bytes, budget)
+            limit = min(partition_max_bytes, budget)
             if limit <= 0 and plan.total_bytes > 0:
                 continue
             try:
-                log_slice = log.read(fp.fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0,
+                log_slice = log.read(fetch_offset, max(limit, 0), min_one_batch=plan.total_bytes == 0,
                                      max_offset=_read_bound(log, stable, read_committed, replica))
                 if read_committed:
                     entry["aborted_transactions"] = [
                         {"producer_id": producer_id, "first_offset": first_offset}
-                        for producer_id, first_offset in log.aborted_transactions(fp.fetch_offset, stable)
+                        for producer_id, first_offset in log.aborted_transactions(fetch_offset, stable)
                     ]
             except OffsetOutOfRangeError:
                 entry["error_code"] = ErrorCode.OFFSET_OUT_OF_RANGE
                 plan.has_error = True
                 continue
             except KafkaStorageError:  # its log directory failed just now
-                partitions[-1] = _partition_error(fp.partition, ErrorCode.KAFKA_STORAGE_ERROR)
+                partitions[-1] = _partition_error(index, ErrorCode.KAFKA_STORAGE_ERROR)
                 plan.has_error = True
                 continue
             if log_slice.size:
