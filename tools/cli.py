@@ -58,7 +58,8 @@ class _VersionAction(argparse.Action):
                          help=help or "show program's version number and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(message=f"odradek {_version()}\n")
+        print(f"odradek {_version()}")  # on stdout, as argparse's own version action prints it
+        parser.exit()
 
 
 def _version() -> str:
