@@ -191,6 +191,10 @@ CLUSTER_ACTION_MODULES: tuple[ModuleType, ...] = (
     read_share_group_state_summary,
 )
 
+#: the APIs Kafka answers with ``sendResponseExemptThrottle`` once CLUSTER_ACTION is authorized:
+#: no client quota counts or throttles them (``quotas.throttled_routes``)
+CLUSTER_ACTION_KEYS = frozenset(m.API_KEY for m in CLUSTER_HANDLER_MODULES + CLUSTER_ACTION_MODULES)
+
 
 @dataclass(frozen=True)
 class Route:

@@ -68,6 +68,7 @@ class LocalTopicAdmin:
             raise TopicAdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.")
         with _as_topic_admin_error():  # KAFKA_STORAGE_ERROR: the metadata directory failed
             doomed = logs.delete_topic(name)
+        self.broker.groups.on_topics_deleted([name])  # the groups' offsets of it go too, as in Kafka
         try:
             await trio.to_thread.run_sync(logs.remove_deleted, doomed)
         except OSError as exc:  # the topic is gone; what is left is removed at the next start-up

@@ -26,7 +26,7 @@ class OneLineParser(argparse.ArgumentParser):
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser for every command, or for just ``only`` when the command is already known."""
     parser = OneLineParser(prog="odradek", description="A Kafka-compatible broker and its tools.")
-    parser.add_argument("-V", "--version", action="version", version=f"odradek {_version()}")
+    parser.add_argument("-V", "--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in [only] if only else COMMANDS:
         module = _module(name)
@@ -47,6 +47,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130  # Ctrl-C where a tool has nothing to clean up: the shell's code for SIGINT, no traceback
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, the installed version looked up only when asked for (importlib.metadata
+    costs a tenth of a second, which every ``odradek serve`` would pay)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"odradek {_version()}")  # on stdout, as argparse's own version action prints it
+        parser.exit()
 
 
 def _version() -> str:

@@ -69,7 +69,9 @@ class ClusterMember:
 
     def metadata_updated(self, request) -> None:
         """UpdateMetadata: refresh the cache, and wake whoever waits for the cluster to change."""
-        self.metadata.update(request)
+        deleted = self.metadata.update(request)
+        if deleted:  # as Kafka's handleUpdateMetadataRequest: the groups' offsets of them go too
+            self.broker.groups.on_topics_deleted(deleted)
         self._metadata_changed.set()
         self._metadata_changed = trio.Event()
 

@@ -375,6 +375,20 @@ class GroupCoordinator:
         if doomed and self._write_tombstones(group_id, [Tombstone(OffsetCommitKey(group_id, t, p)) for t, p in doomed]):
             self.offsets.remove(group_id, doomed)
 
+    def on_topics_deleted(self, topics) -> None:
+        """Topics were deleted: every group's offsets of their partitions go too, tombstones
+        written (Kafka's GroupCoordinator.onPartitionsDeleted). Left in place, a committed offset
+        would outlive its topic and apply to a new topic of the same name: an application reset
+        (kafka-streams-application-reset deletes and Streams re-creates its repartition topics)
+        would then skip the new topic's first records."""
+        topics = set(topics)
+        if not topics:
+            return
+        self.offsets.drop_pending_of_topics(topics)
+        for group_id, partitions in self.offsets.of_topics(topics).items():
+            log.info("Deleting %d offset(s) of group %s: their topic was deleted", len(partitions), group_id)
+            self.delete_offsets(group_id, partitions)
+
     async def _expire_offsets_periodically(self) -> None:
         interval = self.config.offsets_retention_check_interval_ms / 1000
         while True:

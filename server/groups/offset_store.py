@@ -91,6 +91,23 @@ class OffsetStore:
             self._offsets.pop(group_id, None)
         return removed
 
+    def of_topics(self, topics: set[str]) -> dict[str, list[TopicPartition]]:
+        """The committed offsets of these topics' partitions, by group."""
+        found = {}
+        for group_id, offsets in self._offsets.items():
+            partitions = [tp for tp in offsets if tp[0] in topics]
+            if partitions:
+                found[group_id] = partitions
+        return found
+
+    def drop_pending_of_topics(self, topics: set[str]) -> None:
+        """Forget what open transactions hold for these topics' partitions: deleted topics'
+        offsets are not published when the transaction commits (Kafka deletes them too)."""
+        for by_producer in self._pending.values():
+            for held in by_producer.values():
+                for tp in [tp for tp in held if tp[0] in topics]:
+                    del held[tp]
+
     def expired(self, now_ms: int, retention_ms: int, empty_since) -> dict[str, list[TopicPartition]]:
         """The offsets due to expire, by group.
 

@@ -1,10 +1,15 @@
-"""CreateTopics: new topics with partitions and configs; ``validate_only`` checks without creating."""
+"""CreateTopics: new topics with partitions and configs; ``validate_only`` checks without creating.
+
+Under a ``controller_mutation_rate`` quota (``quotas.mutation_quota``) each topic is first checked
+(validate-only), then its partitions are counted against the quota, then it is created, as Kafka's
+controller counts a topic that passed every other check (validate-only requests too)."""
 
 from __future__ import annotations
 
 from odradek.storage.log_config import describe_topic_config
 from odradek.wire import ApiKey, ErrorCode
 
+from ..quotas.mutation_quota import QuotaExceeded, throttle
 from ..security.acl.codes import AclOperation, ResourceType
 from ..topic_admin import TopicAdminError
 
@@ -22,6 +27,7 @@ async def handle(ctx, request) -> dict:
         if not ctx.authorize_cluster(AclOperation.CREATE):
             creatable = ctx.authorized_names(AclOperation.CREATE, ResourceType.TOPIC, names)
         describable = ctx.authorized_names(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, names)
+    quota = broker.client_quotas.mutation.quota_for(ctx, "create_topics")
     results = []
     for topic in request.topics:
         if seen[topic.name] > 1:
@@ -32,24 +38,26 @@ async def handle(ctx, request) -> dict:
             results.append(_failure(topic.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."))
             continue
         configs = {c.name: c.value for c in topic.configs}
+        assignments = [a.broker_ids for a in sorted(topic.assignments, key=lambda a: a.partition_index)]
+        create = broker.topic_admin.create_topic
         try:
-            info = await broker.topic_admin.create_topic(
-                topic.name,
-                topic.num_partitions,
-                topic.replication_factor,
-                configs,
-                [a.broker_ids for a in sorted(topic.assignments, key=lambda a: a.partition_index)],
-                validate_only=request.validate_only,
-                timeout_ms=request.timeout_ms,
-            )
-        except TopicAdminError as exc:
+            if quota is not None:
+                planned = await create(topic.name, topic.num_partitions, topic.replication_factor, configs,
+                                       assignments, validate_only=True, timeout_ms=request.timeout_ms)
+                quota.record(planned.num_partitions)
+            if quota is not None and request.validate_only:
+                info = planned
+            else:
+                info = await create(topic.name, topic.num_partitions, topic.replication_factor, configs,
+                                    assignments, validate_only=request.validate_only, timeout_ms=request.timeout_ms)
+        except (TopicAdminError, QuotaExceeded) as exc:
             results.append(_failure(topic.name, exc.code, exc.message))
             continue
         result = _success(broker, info, configs)
         if describable is not None and topic.name not in describable:  # created, its configs not shown
             result.update(configs=[], topic_config_error_code=ErrorCode.TOPIC_AUTHORIZATION_FAILED)
         results.append(result)
-    return {"throttle_time_ms": 0, "topics": results}
+    return throttle(ctx, quota, {"throttle_time_ms": 0, "topics": results})
 
 
 def _success(broker, info, configs: dict) -> dict:

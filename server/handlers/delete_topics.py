@@ -1,10 +1,14 @@
 """DeleteTopics: by name (all versions) or by topic ID (v6+); files are removed off the event loop
-(in cluster mode, by each replica's broker when the controller tells it)."""
+(in cluster mode, by each replica's broker when the controller tells it).
+
+Under a ``controller_mutation_rate`` quota (``quotas.mutation_quota``) a topic's partitions are
+counted against the quota once it has passed the other checks, before it is deleted."""
 
 from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
+from ..quotas.mutation_quota import QuotaExceeded, throttle
 from ..security.acl.codes import AclOperation, ResourceType
 from ..topic_admin import TopicAdminError
 from .topic_lookup import NO_TOPIC_ID
@@ -18,11 +22,12 @@ async def handle(ctx, request) -> dict:
         wanted = [(t.name, t.topic_id) for t in request.topics]
     else:
         wanted = [(name, NO_TOPIC_ID) for name in request.topic_names]
-    responses = [await _delete(ctx, n, i, request.timeout_ms) for n, i in wanted]
-    return {"throttle_time_ms": 0, "responses": responses}
+    quota = ctx.broker.client_quotas.mutation.quota_for(ctx, "delete_topics")
+    responses = [await _delete(ctx, n, i, request.timeout_ms, quota) for n, i in wanted]
+    return throttle(ctx, quota, {"throttle_time_ms": 0, "responses": responses})
 
 
-async def _delete(ctx, name, topic_id, timeout_ms: int) -> dict:
+async def _delete(ctx, name, topic_id, timeout_ms: int, quota) -> dict:
     """As Kafka: a topic the principal may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED whether or
     not it exists; one it may see but not DELETE, too."""
     broker = ctx.broker
@@ -44,8 +49,10 @@ async def _delete(ctx, name, topic_id, timeout_ms: int) -> dict:
     if not ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, topic.name):
         return _unauthorized(name, topic_id)
     try:
+        if quota is not None:
+            quota.record(topic.num_partitions)
         await broker.topic_admin.delete_topic(topic.name, timeout_ms)
-    except TopicAdminError as exc:
+    except (TopicAdminError, QuotaExceeded) as exc:
         return {"name": topic.name, "topic_id": topic.topic_id, "error_code": exc.code, "error_message": exc.message}
     return {"name": topic.name, "topic_id": topic.topic_id, "error_code": ErrorCode.NONE,
             "error_message": None}

@@ -26,9 +26,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 import trio
 
-from .entities import (CLIENT_ID, CONSUMER_BYTE_RATE, PRODUCER_BYTE_RATE, REQUEST_PERCENTAGE, USER, Entity,
+from .entities import (CLIENT_ID, CONSUMER_BYTE_RATE, CONTROLLER_MUTATION_RATE, PRODUCER_BYTE_RATE, REQUEST_PERCENTAGE, USER, Entity,
                        describe)
+from .mutation_quota import MutationQuotaManager
 from .rate import Rate
+from .request_time import RequestClock
 
 log = logging.getLogger("odradek.server")
 
@@ -123,6 +125,9 @@ class ClientQuotas:
         self.produce = QuotaManager(PRODUCER_BYTE_RATE, self)
         self.fetch = QuotaManager(CONSUMER_BYTE_RATE, self)
         self.request = QuotaManager(REQUEST_PERCENTAGE, self)
+        self.mutation = MutationQuotaManager(QuotaManager(CONTROLLER_MUTATION_RATE, self), props)
+        #: how long each request keeps the event loop busy, measured only while a request quota is set
+        self.clock = RequestClock()
         #: called after every change (the broker puts quota accounting in front of Produce/Fetch)
         self.on_change: Callable[[], None] | None = None
 
@@ -151,10 +156,16 @@ class ClientQuotas:
 
     @property
     def enforcing(self) -> bool:
-        return self.produce.enabled or self.fetch.enabled
+        """Some quota needs the routes' accounting (``throttled_routes``)."""
+        return self.produce.enabled or self.fetch.enabled or self.request.enabled
+
+    @property
+    def max_request_throttle_ms(self) -> int:
+        """Kafka bounds a request-time throttle by one quota window (ClientRequestQuotaManager)."""
+        return self.window_ms
 
     def _changed(self) -> None:
-        for manager in (self.produce, self.fetch, self.request):
+        for manager in (self.produce, self.fetch, self.request, self.mutation):
             manager.changed()
         if self.on_change is not None:
             self.on_change()

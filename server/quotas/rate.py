@@ -58,3 +58,43 @@ class Rate:
         if rate <= bound:
             return 0
         return round((rate - bound) / bound * self.window_ms(now_ms))
+
+
+class TokenBucket:
+    """Kafka's ``TokenBucket`` stat, which the controller mutation quota (KIP-599) is measured with.
+
+    The bucket holds up to ``quota * (num - 1) * window`` tokens (the burst) and refills at
+    ``quota`` tokens a second; each mutation takes one token per partition, and the bucket may go
+    below zero. It starts full. A request is refused (strict) or throttled (permissive) while the
+    bucket is below zero, for as long as it takes to refill to zero: ``-tokens / quota`` seconds.
+    """
+
+    __slots__ = ("tokens", "_updated_ms", "_num", "_window_ms")
+
+    def __init__(self, num_samples: int, window_ms: int):
+        self.tokens: float | None = None  # None: full, at the first look
+        self._updated_ms = 0.0
+        self._num = max(num_samples, 1)
+        self._window_ms = window_ms
+
+    def _refill(self, quota: float, now_ms: float) -> None:
+        burst = (self._num - 1) * self._window_ms / 1000 * quota
+        if self.tokens is None:
+            self.tokens = burst
+        else:
+            self.tokens = min(burst, self.tokens + quota * (now_ms - self._updated_ms) / 1000)
+        self._updated_ms = now_ms
+
+    def measure(self, quota: float, now_ms: float) -> float:
+        self._refill(quota, now_ms)
+        return self.tokens
+
+    def record(self, value: float, quota: float, now_ms: float) -> None:
+        self._refill(quota, now_ms)
+        burst = (self._num - 1) * self._window_ms / 1000 * quota
+        self.tokens = min(burst, self.tokens - value)
+
+    @staticmethod
+    def throttle_ms(tokens: float, quota: float) -> int:
+        """How long until the bucket is back at zero (0 when it is not below)."""
+        return round(-tokens / quota * 1000) if tokens < 0 else 0

@@ -81,8 +81,10 @@ def test_a_users_quota_is_shared_by_its_client_ids_a_default_is_not():
 def test_managers_are_enabled_only_by_their_own_kind():
     quotas = _quotas()
     assert not quotas.enforcing
+    quotas.reloaded((("client-id", "app"),), {"controller_mutation_rate": 5.0})
+    assert quotas.mutation.enabled and not quotas.enforcing  # drawn on by the admin handlers alone
     quotas.reloaded((("client-id", "app"),), {"request_percentage": 50.0})
-    assert not quotas.enforcing
+    assert quotas.request.enabled and not quotas.mutation.enabled and quotas.enforcing  # every route timed
     quotas.reloaded((("client-id", "app"),), {"consumer_byte_rate": 10.0})
     assert quotas.fetch.enabled and not quotas.produce.enabled and quotas.enforcing
     quotas.reloaded((("client-id", "app"),), {})

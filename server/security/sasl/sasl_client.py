@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import scramp
-
 from .listener_sasl import PLAIN, SCRAM_MECHANISMS
 
 
@@ -59,6 +57,9 @@ class ScramExchange:
     """client-first, then client-final; the server-final answer is checked, then done."""
 
     def __init__(self, mechanism: str, username: str, password: str):
+        import scramp  # once an inter-broker SCRAM login starts: a single broker never loads it
+
+        self._scramp = scramp
         self._client = scramp.ScramClient([mechanism], username, password)
         self._step = 0
 
@@ -73,6 +74,6 @@ class ScramExchange:
                 self._client.set_server_first(message)
                 return self._client.get_client_final().encode()
             self._client.set_server_final(message)
-        except (UnicodeDecodeError, scramp.ScramException) as exc:
+        except (UnicodeDecodeError, self._scramp.ScramException) as exc:
             raise SaslClientError(f"SCRAM exchange failed: {exc}") from None
         return None

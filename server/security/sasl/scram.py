@@ -10,8 +10,6 @@ message of its own.
 
 from __future__ import annotations
 
-import scramp
-
 from .mechanism import SaslFailure, SaslInvalid
 from .scram_credential import MIN_ITERATIONS
 
@@ -20,6 +18,9 @@ class ScramServer:
     def __init__(self, mechanism: str, credentials):
         self.mechanism = mechanism
         self._credentials = credentials  # ScramCredentials
+        import scramp  # once a SCRAM login starts: a broker without SCRAM listeners never loads it
+
+        self._scramp = scramp
         self._server = scramp.ScramMechanism(mechanism).make_server(self._auth_info)
         self._first_done = False
         self.complete = False
@@ -46,7 +47,7 @@ class ScramServer:
         try:
             self._server.set_client_first(message)
             server_first = self._server.get_server_first()
-        except scramp.ScramException as exc:
+        except self._scramp.ScramException as exc:
             raise SaslInvalid(f"Authentication failed: {exc}") from None
         return server_first.encode()
 
@@ -56,7 +57,7 @@ class ScramServer:
         try:
             self._server.set_client_final(message)
             server_final = self._server.get_server_final()
-        except scramp.ScramException as exc:
+        except self._scramp.ScramException as exc:
             raise SaslInvalid(f"Invalid client credentials: {exc}") from None
         self.complete = True
         return server_final.encode()
