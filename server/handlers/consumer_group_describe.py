@@ -11,32 +11,31 @@ from __future__ import annotations
 from odradek.wire import ApiKey, ErrorCode
 
 from ..authorized_operations import authorized_for
-from ..security.acl.codes import AclOperation, ResourceType
+from ..security.acl.codes import ResourceType
+from .group_describe_steps import describe_groups, group_error
 from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.CONSUMER_GROUP_DESCRIBE
 CLASSIC_MEMBER, CONSUMER_MEMBER = 0, 1  # MemberType
 
 
+# an error answer's empty fields
+BLANK = {"group_state": "", "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
+
+
 async def handle(ctx, request) -> dict:
-    groups = [_describe(ctx, group_id, request.include_authorized_operations) for group_id in request.group_ids]
-    return {"throttle_time_ms": 0, "groups": groups}
+    def describe_found(group_id: str) -> dict:
+        return _describe(ctx, group_id, request.include_authorized_operations)
+    return describe_groups(ctx, request, BLANK, describe_found, empty_id_invalid=False)
 
 
 def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
     coordinator = ctx.broker.groups
-    code = coordinator.coordinator_error(group_id)
-    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
-        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
-    if code != ErrorCode.NONE:
-        return {"error_code": code, "error_message": None, "group_id": group_id, "group_state": "",
-                "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
     group = coordinator.consumer.consumer_group(group_id)
     if group is None:
         message = (f"Group {group_id} not found." if group_id not in coordinator.groups
                    else f"Group {group_id} is not a consumer group.")
-        return {"error_code": ErrorCode.GROUP_ID_NOT_FOUND, "error_message": message, "group_id": group_id,
-                "group_state": "", "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
+        return group_error(group_id, ErrorCode.GROUP_ID_NOT_FOUND, BLANK, message)
     metadata = ctx.broker.metadata
     return {
         "error_code": ErrorCode.NONE,

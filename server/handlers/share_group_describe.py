@@ -11,33 +11,27 @@ from odradek.wire import ApiKey, ErrorCode
 
 from ..authorized_operations import authorized_for
 from ..groups.share_group import ShareGroup
-from ..security.acl.codes import AclOperation, ResourceType
+from ..security.acl.codes import ResourceType
+from .group_describe_steps import describe_groups, group_error
 from .topic_lookup import named_partitions
 
 API_KEY = ApiKey.SHARE_GROUP_DESCRIBE
+# an error answer's empty fields
+BLANK = {"group_state": "", "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
 
 
 async def handle(ctx, request) -> dict:
-    if not ctx.broker.features.share_groups_enabled:
-        return {"throttle_time_ms": 0, "groups": [_error(group_id, ErrorCode.UNSUPPORTED_VERSION, None)
-                                                  for group_id in request.group_ids]}
-    return {"throttle_time_ms": 0, "groups": [_describe(ctx, group_id, request.include_authorized_operations)
-                                              for group_id in request.group_ids]}
+    def describe_found(group_id: str) -> dict:
+        return _describe(ctx, group_id, request.include_authorized_operations)
+    return describe_groups(ctx, request, BLANK, describe_found, enabled=ctx.broker.features.share_groups_enabled)
 
 
 def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
-    if not group_id:
-        return _error("", ErrorCode.INVALID_GROUP_ID, None)
     coordinator = ctx.broker.groups
-    code = coordinator.coordinator_error(group_id)
-    if not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group_id):
-        code = ErrorCode.GROUP_AUTHORIZATION_FAILED
-    if code != ErrorCode.NONE:
-        return _error(group_id, code, None)
     group = coordinator.groups.get(group_id)
     if not isinstance(group, ShareGroup):
-        return _error(group_id, ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} not found." if group is None
-                      else f"Group {group_id} is not a share group.")
+        message = f"Group {group_id} not found." if group is None else f"Group {group_id} is not a share group."
+        return group_error(group_id, ErrorCode.GROUP_ID_NOT_FOUND, BLANK, message)
     metadata = ctx.broker.metadata
     return {
         "error_code": ErrorCode.NONE,
@@ -61,9 +55,3 @@ def _describe(ctx, group_id: str, include_authorized_operations: bool) -> dict:
             for m in group.members.values()
         ],
     }
-
-
-
-def _error(group_id: str, code: ErrorCode, message: str | None) -> dict:
-    return {"error_code": code, "error_message": message, "group_id": group_id, "group_state": "",
-            "group_epoch": 0, "assignment_epoch": 0, "assignor_name": "", "members": []}
