@@ -97,6 +97,34 @@ class CommittedTable:
         wait_for(lambda: self.poll() == expected, WAIT, f"{what}: {expected}, have {self.values}", interval=0)
 
 
+def count_words_while_one_dies(clients, broker, input_topic: str, output_topic: str, doomed) -> None:
+    """Writes 3,000 lines of words into ``input_topic`` while the word count runs; once counts
+    show up, SIGKILLs the ``doomed`` instance, and waits for the exact counts in ``output_topic``."""
+    words = random.Random(17)
+    lines = [" ".join(words.choice(VOCABULARY) for _ in range(words.randint(1, 8))) for _ in range(3000)]
+    expected = collections.Counter(word for line in lines for word in line.split())
+    produced = 0
+    producer = clients.ck_producer(broker, **{"enable.idempotence": True})
+
+    def produce() -> None:  # lines keep coming while an instance dies and its tasks move
+        nonlocal produced
+        for start in range(0, len(lines), 50):
+            ck_produce(producer, input_topic, [(str(n).encode(), lines[n].encode())
+                                               for n in range(start, min(start + 50, len(lines)))])
+            produced = start + 50
+            time.sleep(0.05)
+    writer = threading.Thread(target=produce)
+    writer.start()
+    table = CommittedTable(clients, broker, output_topic, 2)
+    try:
+        wait_for(lambda: produced >= 1000 and table.poll(), WAIT, "counts in the output while lines come in")
+        doomed.kill()
+    finally:
+        writer.join(WAIT)
+    assert produced >= len(lines)
+    table.wait_equal(dict(expected), "the exact word counts")
+
+
 def topic_config(clients, broker, topic: str, name: str) -> str:
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
     return clients.ck_admin(broker).describe_configs([resource])[resource].result(30)[name].value
@@ -113,29 +141,7 @@ def test_word_count_exactly_once_with_an_instance_killed(instances, module_broke
     first.wait_running()
     second.wait_running()
 
-    words = random.Random(17)
-    lines = [" ".join(words.choice(VOCABULARY) for _ in range(words.randint(1, 8))) for _ in range(3000)]
-    expected = collections.Counter(word for line in lines for word in line.split())
-    produced = 0
-    producer = clients.ck_producer(module_broker, **{"enable.idempotence": True})
-
-    def produce() -> None:  # lines keep coming while an instance dies and its tasks move
-        nonlocal produced
-        for start in range(0, len(lines), 50):
-            ck_produce(producer, input_topic, [(str(n).encode(), lines[n].encode())
-                                               for n in range(start, min(start + 50, len(lines)))])
-            produced = start + 50
-            time.sleep(0.05)
-    writer = threading.Thread(target=produce)
-    writer.start()
-    table = CommittedTable(clients, module_broker, output_topic, 2)
-    try:
-        wait_for(lambda: produced >= 1000 and table.poll(), WAIT, "counts in the output while lines come in")
-        second.kill()
-    finally:
-        writer.join(WAIT)
-    assert produced >= len(lines)
-    table.wait_equal(dict(expected), "the exact word counts")
+    count_words_while_one_dies(clients, module_broker, input_topic, output_topic, second)
     assert first.running
 
     # Streams purges what it consumed of its repartition topic with DeleteRecords

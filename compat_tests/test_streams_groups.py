@@ -17,7 +17,6 @@ tasks move on within the tests' bounds; the same settings are given to Apache Ka
 from __future__ import annotations
 
 import collections
-import random
 import shutil
 import threading
 import time
@@ -31,7 +30,8 @@ from .java.jvm_app import wait_for
 from .java.kafka_tool import run_tool
 from .java.targets import TARGET, start_broker, stop_broker
 from .test_streams import (  # noqa: F401  (fixtures)
-    VOCABULARY, WAIT, CommittedTable, create_topics, instances, streams_program, streams_properties, topic_config,
+    WAIT, CommittedTable, count_words_while_one_dies, create_topics, instances, streams_program, streams_properties,
+    topic_config,
 )
 from .wire_client import WireClient
 
@@ -141,29 +141,7 @@ def test_word_count_exactly_once_with_an_instance_killed(instances, module_broke
     assert group.error_code == ErrorCode.NONE
     assert listed(module_broker)[application][0] == "streams"
 
-    words = random.Random(17)
-    lines = [" ".join(words.choice(VOCABULARY) for _ in range(words.randint(1, 8))) for _ in range(3000)]
-    expected = collections.Counter(word for line in lines for word in line.split())
-    produced = 0
-    producer = clients.ck_producer(module_broker, **{"enable.idempotence": True})
-
-    def produce() -> None:
-        nonlocal produced
-        for start in range(0, len(lines), 50):
-            ck_produce(producer, input_topic, [(str(n).encode(), lines[n].encode())
-                                               for n in range(start, min(start + 50, len(lines)))])
-            produced = start + 50
-            time.sleep(0.05)
-    writer = threading.Thread(target=produce)
-    writer.start()
-    table = CommittedTable(clients, module_broker, output_topic, 2)
-    try:
-        wait_for(lambda: produced >= 1000 and table.poll(), WAIT, "counts in the output while lines come in")
-        second.kill()
-    finally:
-        writer.join(WAIT)
-    assert produced >= len(lines)
-    table.wait_equal(dict(expected), "the exact word counts")
+    count_words_while_one_dies(clients, module_broker, input_topic, output_topic, second)
     assert first.running
 
     # the dead instance's member was fenced at its session's end: every task runs in the first
