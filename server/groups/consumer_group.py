@@ -28,6 +28,7 @@ from odradek.wire import ErrorCode
 from .assignors import Assignment, TopicPartition
 from .consumer_group_records import ClassicMemberMetadata
 from .group_error import GroupError
+from .member_epoch_offsets import MemberEpochOffsets
 
 LEAVE_EPOCH = -1  # a member leaving for good
 STATIC_LEAVE_EPOCH = -2  # a static member going away for now: its partitions wait for it
@@ -98,7 +99,7 @@ def _with_epochs(member: ConsumerMember, assignment: Assignment) -> dict[uuid.UU
 
 
 @dataclass(eq=False)
-class ConsumerGroup:
+class ConsumerGroup(MemberEpochOffsets):
     group_id: str
     # Kafka 4.3 starts both at 1, so a new group's first members get epoch 2
     group_epoch: int = 1
@@ -200,30 +201,10 @@ class ConsumerGroup:
 
     # -- offsets -------------------------------------------------------------------------------
 
-    def check_offset_commit(self, member_id: str, member_epoch: int) -> None:
-        """Kafka's rule: anyone may commit to a group without members (as admin tools do);
-        otherwise only a member, at its current epoch."""
-        if member_epoch < 0 and not self.members:
-            return
-        self._check_member_epoch(member_id, member_epoch)
-
-    def check_offset_fetch(self, member_id: str | None, member_epoch: int) -> None:
-        """A fetch naming no member (admin tools, older clients) is always allowed."""
-        if member_id is None and member_epoch < 0:
-            return
-        self._check_member_epoch(member_id, member_epoch)
-
-    def _check_member_epoch(self, member_id: str | None, member_epoch: int) -> None:
-        member = self.members.get(member_id)
-        if member is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID,
-                             f"Member {member_id} is not a member of group {self.group_id}.")
+    def _check_epoch_of(self, member: ConsumerMember, member_epoch: int) -> None:
         if member_epoch != member.member_epoch and member.classic is not None:
             raise GroupError(ErrorCode.ILLEGAL_GENERATION,  # a classic member's epoch is its generation
                              f"The received generation id {member_epoch} does not match the member epoch "
                              f"{member.member_epoch}.")
-        if member_epoch != member.member_epoch:
-            raise GroupError(ErrorCode.STALE_MEMBER_EPOCH,
-                             f"The received member epoch {member_epoch} does not match the expected "
-                             f"member epoch {member.member_epoch}.")
+        super()._check_epoch_of(member, member_epoch)
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from odradek.wire import ErrorCode
-
-from .group_error import GroupError
+from .member_epoch_offsets import MemberEpochOffsets
 
 LEAVE_EPOCH = -1
 STATIC_LEAVE_EPOCH = -2
@@ -130,7 +128,7 @@ class StreamsMember:
 
 
 @dataclass(eq=False)
-class StreamsGroup:
+class StreamsGroup(MemberEpochOffsets):
     group_id: str
     group_epoch: int = 0
     metadata_hash: int = 0
@@ -182,24 +180,3 @@ class StreamsGroup:
             return set()
         return {t for s in self.topology.subtopologies
                 for t in (*s.source_topics, *(i.name for i in s.repartition_source_topics))}
-
-    def check_offset_commit(self, member_id: str, member_epoch: int) -> None:
-        """Kafka's rule: anyone may commit to a group without members (admin tools, the reset
-        tool); otherwise only a member, at its current epoch."""
-        if member_epoch < 0 and not self.members:
-            return
-        self._check_member_epoch(member_id, member_epoch)
-
-    def check_offset_fetch(self, member_id: str | None, member_epoch: int) -> None:
-        """A fetch naming no member (admin tools) is always allowed."""
-        if member_id is None and member_epoch < 0:
-            return
-        self._check_member_epoch(member_id, member_epoch)
-
-    def _check_member_epoch(self, member_id: str | None, member_epoch: int) -> None:
-        member = self.members.get(member_id)
-        if member is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {self.group_id}.")
-        if member_epoch != member.member_epoch:
-            raise GroupError(ErrorCode.STALE_MEMBER_EPOCH, f"The received member epoch {member_epoch} does not match "
-                             f"the expected member epoch {member.member_epoch}.")
