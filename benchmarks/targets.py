@@ -55,8 +55,9 @@ def at_least(workload: str, metric: str, limit: float, unit: str, case: str | No
     return check
 
 
-def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases: list[str]) -> Check:
-    """odradek's median of ``metric`` is at least ``factor`` times ``other``'s, in every case."""
+def _ratio_in_every(workload: str, metric: str, other: str, cases: list[str],
+                    met: Callable[[float], bool], shown: Callable[[float, float], str]) -> Check:
+    """``met(odradek's median ÷ other's)`` in every case; ``shown(ours, theirs)`` says each case."""
     def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
         found, all_met = [], True
         for case in cases:
@@ -64,26 +65,22 @@ def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases:
             theirs = median_of(measurements, workload, metric, broker=other, case=case)
             if ours is None or theirs is None or theirs == 0:
                 return None, f"no {metric} figure for both brokers in '{case}'"
-            ratio = ours / theirs
-            all_met &= ratio >= factor
-            found.append(f"{case}: {ratio:.2f}x")
+            all_met &= met(ours / theirs)
+            found.append(f"{case}: {shown(ours, theirs)}")
         return all_met, "; ".join(found)
     return check
+
+
+def ratio_at_least(workload: str, metric: str, other: str, factor: float, cases: list[str]) -> Check:
+    """odradek's median of ``metric`` is at least ``factor`` times ``other``'s, in every case."""
+    return _ratio_in_every(workload, metric, other, cases, lambda ratio: ratio >= factor,
+                           lambda ours, theirs: f"{ours / theirs:.2f}x")
 
 
 def ratio_at_most(workload: str, metric: str, other: str, factor: float, cases: list[str]) -> Check:
     """odradek's median of ``metric`` is at most ``factor`` times ``other``'s, in every case (a cost)."""
-    def check(measurements: list[Measurement]) -> tuple[bool | None, str]:
-        found, all_met = [], True
-        for case in cases:
-            ours = median_of(measurements, workload, metric, case=case)
-            theirs = median_of(measurements, workload, metric, broker=other, case=case)
-            if ours is None or theirs is None or theirs == 0:
-                return None, f"no {metric} figure for both brokers in '{case}'"
-            all_met &= ours <= factor * theirs
-            found.append(f"{case}: {ours:.3g} against {theirs:.3g}, {ours / theirs:.2f}x")
-        return all_met, "; ".join(found)
-    return check
+    return _ratio_in_every(workload, metric, other, cases, lambda ratio: ratio <= factor,
+                           lambda ours, theirs: f"{ours:.3g} against {theirs:.3g}, {ours / theirs:.2f}x")
 
 
 def at_most_in_every(workload: str, metric: str, limit: float, unit: str, cases: list[str],
