@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from odradek.storage import log_loader
 from odradek.storage.log_config import LogConfig
 from odradek.storage.log_manager import LogManager
 from odradek.storage.partition_log import PartitionLog
@@ -75,3 +76,17 @@ def open_replica(tmp_path):
     yield opener
     for log in opened:
         log.close()
+
+
+@pytest.fixture
+def replays(monkeypatch):
+    """Base offsets of the segments ``log_loader`` replays."""
+    replayed = []
+    recover = log_loader._recover
+
+    def counting(directory, base, config, now_ms):
+        replayed.append(base)
+        return recover(directory, base, config, now_ms)
+
+    monkeypatch.setattr(log_loader, "_recover", counting)
+    return replayed

@@ -1,9 +1,7 @@
 """Durability: flush.messages / flush.ms say when to fsync; a clean shutdown spares the next start a replay."""
 
-import pytest
 from batch_builder import build_batch
 
-from odradek.storage import log_loader
 from odradek.storage.log_manager import CLEAN_SHUTDOWN_FILE
 
 NOW = 10_000
@@ -38,20 +36,6 @@ def test_by_default_nothing_is_due(open_log):
     log = open_log()
     log.append(records(1000), now_ms=NOW)
     assert not log.take_flush(NOW + 10**9)
-
-
-@pytest.fixture
-def replays(monkeypatch):
-    """Base offsets of the segments ``log_loader`` replays."""
-    replayed = []
-    recover = log_loader._recover
-
-    def counting(directory, base, config, now_ms):
-        replayed.append(base)
-        return recover(directory, base, config, now_ms)
-
-    monkeypatch.setattr(log_loader, "_recover", counting)
-    return replayed
 
 
 def test_a_clean_shutdown_spares_the_active_segment_its_replay(open_manager, tmp_path, replays):

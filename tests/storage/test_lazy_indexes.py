@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from batch_builder import build_batch
 
-from odradek.storage import log_loader
 from odradek.storage.log_config import LogConfig
 from odradek.storage.log_manager import CLEAN_SHUTDOWN_FILE
 from odradek.storage.segment import LogSegment
@@ -27,20 +26,6 @@ def records(count: int, timestamp: int = 5_000) -> bytes:
 
 def index_files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.suffix in INDEXES)
-
-
-@pytest.fixture
-def replays(monkeypatch):
-    """Base offsets of the segments ``log_loader`` replays."""
-    replayed = []
-    recover = log_loader._recover
-
-    def counting(directory, base, config, now_ms):
-        replayed.append(base)
-        return recover(directory, base, config, now_ms)
-
-    monkeypatch.setattr(log_loader, "_recover", counting)
-    return replayed
 
 
 @pytest.fixture
