@@ -12,7 +12,6 @@ the burst a fresh client is allowed (two windows' worth) is over in seconds. Lik
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
@@ -97,7 +96,7 @@ def test_the_default_client_quota_is_described_as_the_default(kafka):
 
 
 def test_a_producer_is_held_to_its_byte_rate(module_broker, topic):
-    _set_quota(module_broker.bootstrap, "quota-producer", "producer_byte_rate", QUOTA)
+    set_client_quota(module_broker.bootstrap, "quota-producer", "producer_byte_rate", QUOTA)
     throttles = []
     producer = Producer({"bootstrap.servers": module_broker.bootstrap, "client.id": "quota-producer",
                          "linger.ms": 5, "batch.size": 16384, "statistics.interval.ms": 1000,
@@ -115,7 +114,7 @@ def test_a_producer_is_held_to_its_byte_rate(module_broker, topic):
             producer.poll(0)
         producer.flush(30)
     finally:
-        _set_quota(module_broker.bootstrap, "quota-producer", "producer_byte_rate", None)
+        set_client_quota(module_broker.bootstrap, "quota-producer", "producer_byte_rate", None)
     rate = _steady_rate(acked, started)
     print(f"producer: {rate:.0f} B/s under a quota of {QUOTA} B/s; throttle seen up to {max(throttles, default=0)} ms")
     assert abs(rate - QUOTA) <= TOLERANCE * QUOTA, f"{rate:.0f} B/s, quota {QUOTA}"
@@ -124,7 +123,7 @@ def test_a_producer_is_held_to_its_byte_rate(module_broker, topic):
 
 def test_a_consumer_is_held_to_its_byte_rate(module_broker, topic):
     _fill(module_broker.bootstrap, topic, int(QUOTA * (WARM_UP + MEASURE + 4)))
-    _set_quota(module_broker.bootstrap, "quota-consumer", "consumer_byte_rate", QUOTA)
+    set_client_quota(module_broker.bootstrap, "quota-consumer", "consumer_byte_rate", QUOTA)
     # fetches small beside the quota window: a throttled fetch is answered empty and asked again after
     # the throttle time, so each one as big as the window (Kafka's cap) would leave a third of the
     # quota unused (128 KB/s of 200 KB/s here, against Kafka 4.3.1 and odradek alike)
@@ -142,7 +141,7 @@ def test_a_consumer_is_held_to_its_byte_rate(module_broker, topic):
                     received.append((time.monotonic(), len(message.value())))
     finally:
         consumer.close()
-        _set_quota(module_broker.bootstrap, "quota-consumer", "consumer_byte_rate", None)
+        set_client_quota(module_broker.bootstrap, "quota-consumer", "consumer_byte_rate", None)
     rate = _steady_rate(received, started)
     print(f"consumer: {rate:.0f} B/s under a quota of {QUOTA} B/s")
     assert abs(rate - QUOTA) <= TOLERANCE * QUOTA, f"{rate:.0f} B/s, quota {QUOTA}"
@@ -170,7 +169,8 @@ def _steady_rate(events: list[tuple[float, int]], started: float) -> float:
     return sum(size for at, size in events if begin <= at < end) / MEASURE
 
 
-def _set_quota(bootstrap: str, client_id: str, key: str, value: float | None) -> None:
+def set_client_quota(bootstrap: str, client_id: str, key: str, value: float | None) -> None:
+    """Sets (or, with None, removes) one quota of a client id over AlterClientQuotas."""
     with Client(bootstrap) as client:
         answer = client.send(ApiKey.ALTER_CLIENT_QUOTAS, {"entries": [{
             "entity": [{"entity_type": "client-id", "entity_name": client_id}],

@@ -20,9 +20,10 @@ import pytest
 from confluent_kafka import Producer
 from kafka.admin import KafkaAdminClient, NewPartitions
 
-from odradek.tools.client import Client
 from odradek.tools.client.connection import Connection
 from odradek.wire import ApiKey
+
+from .test_client_quotas import set_client_quota
 
 BROKER_OVERRIDES = {"quota.window.num": 3, "quota.window.size.seconds": 1, "controller.quota.window.num": 3,
                     "controller.quota.window.size.seconds": 1, "num.partitions": 1}
@@ -32,27 +33,18 @@ WINDOW_MS = 1000
 TINY_REQUEST_PERCENTAGE = 0.001  # 20 microseconds of handling over the 2 s the rate spans at first
 
 
-def _set_quota(bootstrap: str, client_id: str, key: str, value: float | None) -> None:
-    with Client(bootstrap) as client:
-        answer = client.send(ApiKey.ALTER_CLIENT_QUOTAS, {"entries": [{
-            "entity": [{"entity_type": "client-id", "entity_name": client_id}],
-            "ops": [{"key": key, "value": value or 0.0, "remove": value is None}]}], "validate_only": False})
-    assert answer.entries[0].error_code == 0, answer
-    time.sleep(0.5)  # Kafka applies it through its metadata log a moment after answering
-
-
 @pytest.fixture
 def quota(module_broker):
     """Sets a client id's quota for the test, and removes it afterwards."""
     made = []
 
     def set_quota(client_id: str, key: str, value: float) -> None:
-        _set_quota(module_broker.bootstrap, client_id, key, value)
+        set_client_quota(module_broker.bootstrap, client_id, key, value)
         made.append((client_id, key))
 
     yield set_quota
     for client_id, key in made:
-        _set_quota(module_broker.bootstrap, client_id, key, None)
+        set_client_quota(module_broker.bootstrap, client_id, key, None)
 
 
 def _connect(broker, client_id: str) -> Connection:
