@@ -89,6 +89,14 @@ def listed(broker) -> dict[str, tuple[str, str]]:
     return {g.group_id: (g.group_type, g.protocol_type) for g in answer.groups}
 
 
+def one_source_topology(source: str) -> dict:
+    """A StreamsGroupHeartbeat topology (epoch 1) of one subtopology reading ``source``, no state."""
+    return {"epoch": 1, "subtopologies": [{
+        "subtopology_id": "0", "source_topics": [source], "source_topic_regex": [],
+        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
+        "copartition_groups": []}]}
+
+
 def test_the_streams_apis_and_streams_version_are_advertised(module_broker):
     """Kafka Streams uses the protocol only if the broker advertises StreamsGroupHeartbeat; Kafka 4.3
     serves it only with ``streams.version`` 1 finalized (its default since 4.2)."""
@@ -283,10 +291,7 @@ def test_a_restarted_broker_keeps_the_group(own_broker, clients, topic):
     joining gets the tasks the first gives up, never a task the first still runs."""
     create_topics(clients, own_broker, {f"{topic}-in": 4})
     group_id = f"{topic}-app"
-    topology = {"epoch": 1, "subtopologies": [{
-        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
-        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
-        "copartition_groups": []}]}
+    topology = one_source_topology(f"{topic}-in")
     with WireClient(own_broker) as wire:
         coordinator_ready(wire, group_id)
         first = RawMember(wire, group_id, "first-member-id", topology)
@@ -349,10 +354,7 @@ def test_the_streams_groups_tool_lists_and_describes_the_group(own_broker, clien
     DescribeGroups, which describes classic groups only, on a streams group."""
     create_topics(clients, own_broker, {f"{topic}-in": 2})
     group_id = f"{topic}-app"
-    topology = {"epoch": 1, "subtopologies": [{
-        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
-        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
-        "copartition_groups": []}]}
+    topology = one_source_topology(f"{topic}-in")
     with WireClient(own_broker) as wire:
         coordinator_ready(wire, group_id)
         member = RawMember(wire, group_id, "the-member-id", topology)
@@ -371,10 +373,7 @@ def test_the_streams_groups_tool_lists_and_describes_the_group(own_broker, clien
 def test_a_member_that_does_not_revoke_in_its_rebalance_timeout_is_fenced(own_broker, clients, topic):
     create_topics(clients, own_broker, {f"{topic}-in": 4})
     group_id = f"{topic}-app"
-    topology = {"epoch": 1, "subtopologies": [{
-        "subtopology_id": "0", "source_topics": [f"{topic}-in"], "source_topic_regex": [],
-        "state_changelog_topics": [], "repartition_sink_topics": [], "repartition_source_topics": [],
-        "copartition_groups": []}]}
+    topology = one_source_topology(f"{topic}-in")
     with WireClient(own_broker) as wire:
         coordinator_ready(wire, group_id)
         stubborn = RawMember(wire, group_id, "stubborn-member-id", topology, rebalance_timeout_ms=2000)
