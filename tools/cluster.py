@@ -142,6 +142,11 @@ def _start_and_watch(supervisor: Supervisor, brokers: list[ClusterBroker], args:
                 clean_exits=(0, -signal.SIGTERM)))  # killed by SIGTERM: stopped before it was ready
         supervisor.wait_until_ready(lambda process: READY.search(process.output()), list(processes.values()),
                                     BROKER_START_TIMEOUT)
+        if "listeners" not in dict(args.override):  # else the brokers may not take a plaintext client
+            by_process = {processes[b.id]: b for b in brokers}
+            ids = {b.id for b in brokers}
+            supervisor.wait_until_ready(lambda process: by_process[process].knows_brokers(ids),
+                                        list(processes.values()), BROKER_START_TIMEOUT)
     except StopRequested:
         return None
     except ChildFailed as exc:

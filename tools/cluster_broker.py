@@ -13,6 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .client.cluster import Client
+from .client.errors import KafkaError
+
 #: ``odradek serve``'s ready line, printed once its listeners accept connections.
 READY = re.compile(r"odradek ready: listening on ")
 
@@ -39,6 +42,17 @@ class ClusterBroker:
     @property
     def log_file(self) -> Path:
         return self.home / "broker.log"
+
+    def knows_brokers(self, ids: set[int]) -> bool:
+        """Whether this broker's Metadata lists each of ``ids`` and a controller. A broker serves
+        before the controller's first UpdateMetadata reaches it; until then it knows no brokers
+        and refuses to create a replicated topic, so the cluster is not ready for its users."""
+        try:
+            with Client(self.address, timeout=2.0) as client:
+                metadata = client.metadata([])
+        except (OSError, KafkaError):
+            return False
+        return ids <= set(metadata.brokers) and metadata.controller_id >= 0
 
     def command(self) -> list[str]:
         """``odradek serve`` on this Python, so a virtual environment's checkout runs."""
