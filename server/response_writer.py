@@ -27,11 +27,16 @@ async def send_chunks(stream: trio.SocketStream, chunks: list) -> None:
             pending.append(chunk)
             continue
         if pending:
-            await direct_socket.send(stream, b"".join(pending))
+            await direct_socket.send(stream, _joined(pending))
             pending.clear()
         await _send_slice(stream, chunk)
     if pending:
-        await direct_socket.send(stream, pending[0] if len(pending) == 1 else b"".join(pending))
+        await direct_socket.send(stream, _joined(pending))
+
+
+def _joined(parts: list[bytes]) -> bytes:
+    """One write's bytes; a lone part is sent as it is, not copied by a join."""
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 async def _send_slice(stream: trio.SocketStream, log_slice) -> None:

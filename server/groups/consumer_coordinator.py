@@ -44,7 +44,7 @@ from .consumer_classic_members import ClassicProtocolMembers
 from .consumer_group_changes import GroupImage, Record, changes, image_of, now_ms, restore
 from .consumer_group_config import ConsumerGroupConfig
 from .consumer_reconciliation import reconcile
-from .group_error import GroupError
+from .group_error import GroupError, known_member, unknown_member
 from .group_migration import classic_group_from_consumer, consumer_group_from_classic
 from .offsets_records import GroupMetadataKey, Tombstone
 from .scheduler import Scheduler
@@ -324,9 +324,9 @@ class ConsumerCoordinator(ClassicProtocolMembers):
             member = group.members.get(member_id)
             if member is None:
                 if not joining:
-                    raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Instance id {instance_id} is unknown."
-                                     if instance_id is not None else
-                                     f"Member {member_id} is not a member of group {group.group_id}.")
+                    if instance_id is None:
+                        raise unknown_member(member_id, group.group_id)
+                    raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Instance id {instance_id} is unknown.")
                 return ConsumerMember(member_id), True
             if joining:
                 if member.member_epoch == STATIC_LEAVE_EPOCH:
@@ -357,10 +357,7 @@ class ConsumerCoordinator(ClassicProtocolMembers):
                              else f"Group {request.group_id} is not a consumer group.")
         member_id, instance_id = request.member_id, request.instance_id
         if instance_id is None:
-            member = group.members.get(member_id)
-            if member is None:
-                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID,
-                                 f"Member {member_id} is not a member of group {group.group_id}.")
+            member = known_member(group, member_id)
         else:
             owner_id = group.static_members.get(instance_id)
             if owner_id is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from odradek.wire import ErrorCode
 
-from .group_error import GroupError
+from .group_error import GroupError, known_member
 
 
 class MemberEpochOffsets:
@@ -27,11 +27,7 @@ class MemberEpochOffsets:
         self._check_member_epoch(member_id, member_epoch)
 
     def _check_member_epoch(self, member_id: str | None, member_epoch: int) -> None:
-        member = self.members.get(member_id)
-        if member is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID,
-                             f"Member {member_id} is not a member of group {self.group_id}.")
-        self._check_epoch_of(member, member_epoch)
+        self._check_epoch_of(known_member(self, member_id), member_epoch)
 
     def _check_epoch_of(self, member, member_epoch: int) -> None:
         if member_epoch != member.member_epoch:

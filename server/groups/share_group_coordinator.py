@@ -33,7 +33,7 @@ from dataclasses import replace
 from odradek.wire import ErrorCode
 
 from .assignors import Assignment, MemberSpec
-from .group_error import GroupError
+from .group_error import GroupError, known_member, unknown_member
 from .metadata_hash import metadata_hash
 from .scheduler import Scheduler
 from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
@@ -223,7 +223,7 @@ class ShareGroupCoordinator:
         member = group.members.get(member_id)
         if member is None:
             if not joining:
-                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
+                raise unknown_member(member_id, group_id)
             log.info("Member %s joins share group %s", member_id, group_id)
             return group, ShareMember(member_id)
         if not joining:
@@ -253,9 +253,7 @@ class ShareGroupCoordinator:
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} not found.")
         if not isinstance(group, ShareGroup):
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a share group.")
-        member = group.members.get(member_id)
-        if member is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
+        known_member(group, member_id)
         log.info("Member %s left share group %s", member_id, group_id)
         return self._fence(group, member_id), {"error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
                          "member_epoch": LEAVE_EPOCH, "heartbeat_interval_ms": 0, "assignment": None}

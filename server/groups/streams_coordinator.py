@@ -30,7 +30,7 @@ import trio
 from odradek.wire import ErrorCode
 
 from ..topic_admin import TopicAdminError
-from .group_error import GroupError
+from .group_error import GroupError, known_member, unknown_member
 from .metadata_hash import metadata_hash
 from .scheduler import Scheduler
 from .streams_assignor import MemberSpec, assign
@@ -144,7 +144,7 @@ class StreamsGroupCoordinator:
         member = group.members.get(member_id)
         if member is None:
             if not joining:
-                raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
+                raise unknown_member(member_id, group_id)
             replaced = self._static_member(group, request.instance_id)
             if replaced is not None:  # a static member back within its session takes its place back
                 entries += member_tombstones(group_id, replaced.member_id)
@@ -307,9 +307,7 @@ class StreamsGroupCoordinator:
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Streams group {group_id} not found.")
         if not isinstance(group, StreamsGroup):
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a streams group.")
-        member = group.members.get(member_id)
-        if member is None:
-            raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Member {member_id} is not a member of group {group_id}.")
+        known_member(group, member_id)
         log.info("Member %s left streams group %s", member_id, group_id)
         return self._fence(group, member_id), {
             "error_code": ErrorCode.NONE, "error_message": None, "member_id": member_id,
