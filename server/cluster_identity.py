@@ -13,12 +13,11 @@ The directories are locked (``LogManager.open_dirs``) before this reads or write
 
 from __future__ import annotations
 
-import base64
 import os
-import uuid
 from collections.abc import Sequence
 
 from odradek.storage.log_dirs import LogDir
+from odradek.storage.topic_metadata import kafka_id_string, new_kafka_uuid
 
 from .properties import parse_properties
 from .startup_error import StartupError
@@ -28,7 +27,7 @@ META_FILE = "meta.properties"
 
 def _new_cluster_id() -> str:
     """Kafka's form: a random UUID as URL-safe base64 without padding (22 characters)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    return kafka_id_string(new_kafka_uuid())
 
 
 def load_or_create_cluster_id(log_dirs: Sequence[LogDir], node_id: int, cluster_id: str | None = None) -> str:

@@ -71,7 +71,7 @@ from .producer_state_config import ProducerStateConfig
 from .topic_metadata import (
     TopicInfo,
     load_topics,
-    new_topic_id,
+    new_kafka_uuid,
     read_partition_metadata,
     save_topics,
     write_partition_metadata,
@@ -328,7 +328,7 @@ class LogManager:
         if validate_only:
             self._check_new_topic(name, num_partitions)
             self._validated_config(dict(configs))
-            return TopicInfo(name, new_topic_id(), num_partitions, dict(configs))
+            return TopicInfo(name, new_kafka_uuid(), num_partitions, dict(configs))
         change = self.plan_topic(name, num_partitions, configs)
         self._apply(change)
         return change.topic
@@ -340,7 +340,7 @@ class LogManager:
         self._check_new_topic(name, num_partitions)
         configs = dict(configs)
         config = self._validated_config(configs)
-        change = TopicChange(TopicInfo(name, new_topic_id(), num_partitions, configs), config, range(num_partitions))
+        change = TopicChange(TopicInfo(name, new_kafka_uuid(), num_partitions, configs), config, range(num_partitions))
         self._place(change)
         self._being_created.add(name)
         return change

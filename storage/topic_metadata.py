@@ -45,12 +45,14 @@ class TopicInfo:
         return index in self.replicas if self.replicas is not None else 0 <= index < self.num_partitions
 
 
-def new_topic_id() -> uuid.UUID:
-    """A random id whose Kafka string form does not start with '-' (Kafka avoids those: CLI-unfriendly)."""
+def new_kafka_uuid() -> uuid.UUID:
+    """A random id as Kafka's ``Uuid.randomUuid`` makes topic and cluster ids: never one of its
+    reserved ids (zero, and one for the metadata topic), and never one whose string form starts
+    with '-', which a command line would take for an option."""
     while True:
-        topic_id = uuid.uuid4()
-        if not kafka_id_string(topic_id).startswith("-"):
-            return topic_id
+        new = uuid.uuid4()
+        if new.int > 1 and not kafka_id_string(new).startswith("-"):
+            return new
 
 
 def kafka_id_string(topic_id: uuid.UUID) -> str:

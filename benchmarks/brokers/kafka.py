@@ -9,10 +9,10 @@ runs before the measured start, as an operator formats once and starts many time
 
 from __future__ import annotations
 
-import base64
 import subprocess
-import uuid
 from pathlib import Path
+
+from odradek.storage.topic_metadata import kafka_id_string, new_kafka_uuid
 
 from compat_tests.java.jars import classpath
 from compat_tests.java.kafka_broker import single_node_properties
@@ -66,7 +66,7 @@ def write_properties(node_dir: Path, properties: dict[str, object]) -> Path:
 
 def new_cluster_id() -> str:
     """A random cluster id as ``kafka-storage.sh random-uuid`` prints one."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    return kafka_id_string(new_kafka_uuid())  # never starting with '-', which StorageTool takes for an option
 
 
 def format_storage(properties: Path, cluster_id: str) -> None:

@@ -7,12 +7,11 @@ Kafka itself.
 
 from __future__ import annotations
 
-import base64
 import signal
 import subprocess
-import uuid
 from pathlib import Path
 
+from odradek.storage.topic_metadata import kafka_id_string, new_kafka_uuid
 from odradek.testing.process import LoggedProcess
 
 from .jars import classpath
@@ -49,9 +48,7 @@ class KafkaBroker:
         properties.write_text("".join(f"{k}={v}\n" for k, v in self._properties().items()))
         java = ["java", *JVM_OPTIONS, "-Xmx512m", "-cp", classpath()]
         if not (self.data_dir / "logs" / "meta.properties").exists():  # a restart keeps its storage
-            cluster_id = "-"
-            while cluster_id.startswith("-"):  # StorageTool would take "-t -abc..." for an option
-                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = kafka_id_string(new_kafka_uuid())  # never "-t -abc...", which StorageTool takes for an option
             subprocess.run([*java, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties)],
                            check=True, capture_output=True, timeout=START_TIMEOUT)
         if not self._process.start([*java, MAIN, str(properties)], ready=lambda line: READY in line,

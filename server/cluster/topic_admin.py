@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from odradek.storage.errors import UnknownTopicError
 from odradek.storage.log_config import LogConfig, validate_topic_configs
-from odradek.storage.topic_metadata import TopicInfo, new_topic_id
+from odradek.storage.topic_metadata import TopicInfo, new_kafka_uuid
 from odradek.storage.topic_names import validate_topic_name
 from odradek.wire import ErrorCode
 
@@ -85,7 +85,7 @@ class ClusterTopicAdmin:
             except PlacementError as exc:
                 raise TopicAdminError(ErrorCode.INVALID_REPLICATION_FACTOR,
                                       f"Unable to replicate the partition {replication_factor} time(s): {exc}") from None
-        topic_id = new_topic_id()
+        topic_id = new_kafka_uuid()
         info = TopicInfo(name, topic_id, len(placement), configs)
         if validate_only:
             return info
