@@ -154,6 +154,7 @@ GROUP_PIPELINE = [f"{mode}, {protocol} protocol" for protocol in ("classic", "co
 
 # the CPU workload's confluent-kafka cases (issue 16)
 CPU_PRODUCE = ["confluent-kafka produce_batch 100 B"]
+ONE_THOUSAND, TEN_THOUSAND = "1,000 partitions", "10,000 partitions"  # many_partitions cases
 CPU_CONSUME = ["confluent-kafka consume 100 B"]
 CPU_METRIC = "broker CPU s per 1M records"
 METRICS_RATIOS = ["confluent-kafka produce: on ÷ off", "confluent-kafka consume: on ÷ off"]
@@ -200,4 +201,12 @@ TARGETS = [
            ratio_at_most("cpu", CPU_METRIC, "kafka", 0.3, CPU_PRODUCE)),
     Target("broker CPU per consumed record ≤ 0.25x Tansu's (confluent-kafka consumer, 100 B)",
            ratio_at_most("cpu", CPU_METRIC, "tansu", 0.25, CPU_CONSUME)),
+    Target("consume at 10,000 partitions ≥ 1.5x Apache Kafka (kafka-consumer-perf-test)",
+           ratio_at_least("many_partitions", "consume records/s", "kafka", 1.5, [TEN_THOUSAND])),
+    Target("Fetch round trip at 10,000 partitions with nothing new ≤ 5 ms (an incremental fetch session)",
+           at_most("many_partitions", "idle Fetch ms", 5, "ms", case=TEN_THOUSAND)),
+    Target("Metadata answer at 10,000 partitions ≤ Apache Kafka's",
+           ratio_at_most("many_partitions", "Metadata ms", "kafka", 1.0, [TEN_THOUSAND])),
+    Target("creating 1,000 and 10,000 partitions ≤ Apache Kafka's time",
+           ratio_at_most("many_partitions", "create s", "kafka", 1.0, [ONE_THOUSAND, TEN_THOUSAND])),
 ]
