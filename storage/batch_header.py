@@ -8,7 +8,8 @@ timestamps, the CRC) is in this fixed header (its layout and ``BatchHeader``:
 from __future__ import annotations
 
 import struct
-from crc32c import crc32c
+
+from odradek.wire.checksum import crc32c
 
 from odradek.wire.batch_layout import (  # noqa: F401 (re-exported: storage takes the layout from here)
     ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, DELETE_HORIZON_BIT, HEADER, HEADER_SIZE,

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-from crc32c import crc32c
+from odradek.wire.checksum import crc32c
 
 from .atomic_file import write_atomically
 from .producer_state import BatchMetadata, ProducerEntry, sequence_plus

@@ -31,7 +31,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from crc32c import crc32c
+from .checksum import crc32c
 
 from .batch_layout import (
     ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, HEADER, HEADER_SIZE, LOG_OVERHEAD, MAGIC,
