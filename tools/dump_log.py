@@ -19,8 +19,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from crc32c import crc32c
-
 from odradek.storage.batch_header import (
     ATTRIBUTES_OFFSET, DELETE_HORIZON_BIT, BatchHeader, batch_size_at, read_header,
 )
@@ -31,6 +29,7 @@ from odradek.storage.segment import INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX,
 from odradek.storage.time_index import TimeIndex
 from odradek.storage.transaction_index import TransactionIndex
 from odradek.storage.transaction_marker import read_marker
+from odradek.wire.checksum import crc32c
 from odradek.wire.compression import COMPRESSION_TYPES
 from odradek.wire.errors import DecodeError
 from odradek.wire.records import read_batches
