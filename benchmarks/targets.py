@@ -154,10 +154,12 @@ GROUP_PIPELINE = [f"{mode}, {protocol} protocol" for protocol in ("classic", "co
 
 # the CPU workload's confluent-kafka cases (issue 16)
 CPU_PRODUCE = ["confluent-kafka produce_batch 100 B"]
-ONE_THOUSAND, TEN_THOUSAND = "1,000 partitions", "10,000 partitions"  # many_partitions cases
 CPU_CONSUME = ["confluent-kafka consume 100 B"]
 CPU_METRIC = "broker CPU s per 1M records"
 METRICS_RATIOS = ["confluent-kafka produce: on ÷ off", "confluent-kafka consume: on ÷ off"]
+
+# the many_partitions workload's topic cases (benchmarks/workloads/many_partitions.py)
+ONE_THOUSAND, TEN_THOUSAND = "1,000 partitions", "10,000 partitions"
 
 TARGETS = [
     Target("produce ≥ 1.0x Apache Kafka with kafka-producer-perf-test (100 B and 1 KB)",

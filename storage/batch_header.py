@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import struct
 
-from odradek.wire.checksum import crc32c
-
 from odradek.wire.batch_layout import (  # noqa: F401 (re-exported: storage takes the layout from here)
     ATTRIBUTES_OFFSET, COMPRESSION_MASK, CONTROL_BIT, CRC_OFFSET, DELETE_HORIZON_BIT, HEADER, HEADER_SIZE,
     LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, NO_TIMESTAMP, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT,
     BatchHeader, read_header,
 )
+from odradek.wire.checksum import crc32c
 
 from .errors import CorruptRecordError, InvalidRecordError, UnsupportedMessageFormatError
 
