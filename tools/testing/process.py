@@ -87,8 +87,8 @@ class LoggedProcess:
                 self.paused = signum == signal.SIGSTOP
 
     def stop(self, how: signal.Signals = signal.SIGTERM) -> int | None:
-        """Send ``how`` and wait for the exit code (None: nothing ran) and the child's last output; a
-        child still running after ``stop_timeout`` gets the escalation signals in turn, then SIGKILL."""
+        """Send ``how`` and wait for the exit code (None: nothing ran); a child still running after
+        ``stop_timeout`` gets the escalation signals in turn, then SIGKILL."""
         process, self._process = self._process, None
         if process is None:
             return None
@@ -97,21 +97,14 @@ class LoggedProcess:
             if self.paused:
                 process.send_signal(signal.SIGCONT)
         self.paused = False
-        code = None
         for then in (*self.escalation, signal.SIGKILL):
             try:
-                code = process.wait(self.stop_timeout)
-                break
+                return process.wait(self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.append(f"--- {self.name} ignored {how.name} for {self.stop_timeout}s and was sent {then.name}\n")
                 process.send_signal(then)
                 how = then
-        if code is None:
-            code = process.wait(self.stop_timeout)
-        # the drain thread may still be reading what the child wrote last (a JVM's shutdown hook
-        # prints as it exits): the log is whole once the output has ended
-        self._output_ended.wait(EXIT_WAIT)
-        return code
+        return process.wait(self.stop_timeout)
 
     def append(self, line: str) -> None:
         """Add a line of one's own to the log (a marker: what was started, when)."""
