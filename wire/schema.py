@@ -31,9 +31,17 @@ class Versions:
 
     @classmethod
     def parse(cls, text: str | Versions) -> Versions:
+        """``text`` as Versions; each distinct string is parsed once (the schema tables name a few
+        dozen ranges in thousands of fields, all parsed as the broker starts)."""
         if isinstance(text, Versions):
             return text
-        text = text.strip()
+        parsed = _PARSED.get(text)
+        if parsed is None:
+            parsed = _PARSED[text] = cls._parse(text.strip())
+        return parsed
+
+    @classmethod
+    def _parse(cls, text: str) -> Versions:
         if text == "none":
             return NO_VERSIONS
         if text.endswith("+"):
@@ -61,6 +69,7 @@ class Versions:
 
 
 NO_VERSIONS = Versions(0, -1)
+_PARSED: dict[str, Versions] = {}  # version string -> Versions (they are immutable, so shared)
 
 
 class _NoDefault:
