@@ -40,7 +40,6 @@ from ..storage_errors import error_code_for, record_errors_for
 from .topic_lookup import resolve_topic
 
 API_KEY = ApiKey.PRODUCE
-ADVERTISED_MIN_VERSION = 0  # Kafka 4 advertises v0 but serves v3+; old librdkafka checks for v0
 FIRST_TRANSACTION_ABORTABLE_VERSION = 11
 FIRST_TOPIC_ID_VERSION = 13
 LENGTH_OFFSET = 8  # a batch's batchLength, after its baseOffset

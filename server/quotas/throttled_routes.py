@@ -21,14 +21,11 @@ Either way the answer carries ``throttle_time_ms`` and the connection is muted f
 
 from __future__ import annotations
 
-import dataclasses
-
 import trio
 
 from odradek.wire import ApiKey, ErrorCode
 
 from ..deferred_response import Deferred
-from ..handlers.fetch import _replica_id
 from ..routes import CLUSTER_ACTION_KEYS
 from ..security.acl.codes import AclOperation
 from .request_time import SECONDS_TO_PERCENTAGE
@@ -50,11 +47,12 @@ def install(broker, plain_routes: dict) -> None:
         for api_key, route in plain_routes.items():
             if api_key in _NOT_COUNTED or api_key in (ApiKey.PRODUCE, ApiKey.FETCH):
                 continue
-            routes[api_key] = dataclasses.replace(route, handler=_timed(route.handler, api_key in CLUSTER_ACTION_KEYS))
+            exempt = api_key in CLUSTER_ACTION_KEYS
+            routes[api_key] = route.wrapped(lambda handle, exempt=exempt: _timed(handle, exempt))
     for api_key, wrap in ((ApiKey.PRODUCE, _produce), (ApiKey.FETCH, _fetch)):
         route = plain_routes.get(api_key)
         if route is not None:
-            routes[api_key] = dataclasses.replace(route, handler=wrap(route.handler))
+            routes[api_key] = route.wrapped(wrap)
     broker.routes = routes
 
 
@@ -120,6 +118,8 @@ def _produce(handle):
 
 
 def _fetch(handle):
+    from ..handlers.fetch import _replica_id  # the handler module, imported when quotas are first set
+
     async def fetch(ctx, request):
         quotas = ctx.broker.client_quotas
         if _replica_id(ctx, request) >= 0:
