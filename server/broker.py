@@ -74,12 +74,8 @@ from .security.acl.authorizer import Authorizer
 from .security.acl.authorizer_config import authorizer_enabled
 from .security.sasl.authenticator import SaslAuthenticator
 from .security.sasl.scram_credentials import FileScramStore, ScramCredentials
-from .share.group_share_state import GroupShareState
-from .share.share_coordinator import ShareCoordinator
-from .share.share_group_view import GroupConfigShareView
-from .share.share_partition_manager import SharePartitionManager
-from .share.share_persister import SharePersister
-from .share.share_state_topic import SHARE_STATE_TOPIC
+from .share import SHARE_STATE_TOPIC
+from .share.share_on_demand import ShareOnDemand
 from .startup_error import ConfigError, StartupError
 from .stats import stats_for
 from .topic_admin import LocalTopicAdmin
@@ -172,22 +168,25 @@ class Broker:
             acl_store.index = self.authorizer.acls  # changes other brokers announce update it
         self.groups = GroupCoordinator(self)
         self.transactions = TransactionCoordinator(self)
-        # Share groups' data path (KIP-932): the share coordinator keeps share partitions' state in
-        # __share_group_state; share partitions live on their partition's leader, with each
-        # group's share settings from its group configs.
-        self.share_coordinator = ShareCoordinator(self)
-        self.share_persister = SharePersister(self, self.share_coordinator)
-        self.share_groups = GroupConfigShareView(self.group_configs)
-        self.shares = SharePartitionManager(self, self.share_persister, self.share_groups,
-                                            config.get_int("group.share.max.share.sessions", 2000))
-        # what the group coordinator initializes and deletes share partitions' state through
-        self.share_state = GroupShareState(self.share_persister, self.shares)
-        self.groups.share.persister = self.share_state  # the group coordinator initializes and deletes through it
+        # Share groups' data path (KIP-932), built when first needed (``share.share_on_demand``);
+        # the group coordinator initializes and deletes share partitions' state through it.
+        self.share = ShareOnDemand(self)
+        self.groups.share.persister = self.share
         if self.cluster is not None:  # coordinators load and unload partitions as leadership moves
             self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
             self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)
             self.replicas.add_leadership_listener(SHARE_STATE_TOPIC, self.share_coordinator.on_leadership)
             self.replicas.add_any_leadership_listener(self.shares.on_leadership)
+
+    @property
+    def share_coordinator(self):
+        """The share coordinator (``share.share_coordinator``), built on first use."""
+        return self.share.path.coordinator
+
+    @property
+    def shares(self):
+        """The share partitions and sessions (``share.share_partition_manager``), built on first use."""
+        return self.share.path.partitions
 
     @property
     def advertised(self) -> Listener:
@@ -227,7 +226,7 @@ class Broker:
                 self.groups.adopt(await trio.to_thread.run_sync(self.groups.load))
                 # after the groups: finishing a decided transaction may settle their pending offsets
                 self.transactions.adopt(await trio.to_thread.run_sync(self.transactions.load))
-                self.share_coordinator.adopt(await trio.to_thread.run_sync(self.share_coordinator.load))
+                await self.share.load_kept_state()
             # What was loaded lives as long as the broker: keep the collector's full passes (which
             # every burst of allocations can trigger) from rescanning thousands of partitions' state.
             gc.freeze()
@@ -235,8 +234,7 @@ class Broker:
                 nursery.start_soon(self.log_dir_failures.run)
                 await nursery.start(self.groups.run)
                 await nursery.start(self.transactions.run)
-                await nursery.start(self.share_coordinator.run)
-                await nursery.start(self.shares.run)
+                await nursery.start(self.share.run)
                 nursery.start_soon(self.maintenance.run)
                 nursery.start_soon(self.log_dir_moves.run)
                 if self.web is not None:
@@ -252,7 +250,7 @@ class Broker:
                 started = True
         finally:
             with trio.CancelScope(shield=True):
-                await self.share_persister.aclose()
+                await self.share.aclose()
                 if self.cluster is not None:
                     await self.cluster.close()
                 await trio.to_thread.run_sync(self.logs.close)
@@ -266,7 +264,7 @@ class Broker:
 
     def connection_closed(self, connection_id: str) -> None:
         """A client connection ended: a share session it opened ends with it."""
-        self.shares.connection_closed(connection_id)
+        self.share.connection_closed(connection_id)
 
     async def prepare_shutdown(self) -> None:
         """Before stopping (SIGTERM): in a cluster, hand leadership to other brokers first."""

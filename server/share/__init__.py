@@ -17,3 +17,7 @@ delivered again.
 Membership and the group's settings come from outside this package, through ``ShareGroupView``
 (``share_group_view``), which ``server/broker.py`` wires.
 """
+
+#: Where share partitions' state is kept (named here, in the package's lightest module, for the
+#: broker's start-up to look for it without importing the share coordinator: ``share_on_demand``).
+SHARE_STATE_TOPIC = "__share_group_state"

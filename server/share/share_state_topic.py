@@ -20,14 +20,13 @@ from odradek.wire.records import Record, build_batch
 from ..coordinator_log import Appended, CoordinatorLog
 from ..groups.offsets_topic import partition_for
 from ..log_replay import replay_batches
+from . import SHARE_STATE_TOPIC
 from .share_coordinator_config import ShareCoordinatorConfig
 from .share_partition_key import SharePartitionKey
 from .share_state_records import UnknownRecordTypeError, decode
 from .share_state_shard import ShareStateShard
 
 log = logging.getLogger("odradek.share")
-
-SHARE_STATE_TOPIC = "__share_group_state"
 
 
 class ShareStateTopic:
