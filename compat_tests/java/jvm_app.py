@@ -16,6 +16,7 @@ from .jars import HERE
 JVM_OPTIONS = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                f"-Dlog4j.configuration=file:{HERE / 'apps-log4j.properties'}"]
 STOP_TIMEOUT = 30.0
+OUTPUT_END_TIMEOUT = 5.0  # seconds: an exited JVM's last lines reaching the log
 
 
 def free_port() -> int:
@@ -45,8 +46,11 @@ class JvmApp:
         return self._process.running
 
     def stop(self) -> int | None:
-        """SIGTERM, the way an operator stops it: a clean shutdown, then the exit code."""
-        return self._process.stop(signal.SIGTERM)
+        """SIGTERM, the way an operator stops it: a clean shutdown, then the exit code, once the
+        log holds what the shutdown hooks printed."""
+        code = self._process.stop(signal.SIGTERM)
+        self._process.wait_output_end(OUTPUT_END_TIMEOUT)
+        return code
 
     def kill(self) -> int | None:
         """SIGKILL: a crashed machine, nothing flushed or left cleanly."""

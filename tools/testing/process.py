@@ -106,6 +106,12 @@ class LoggedProcess:
                 how = then
         return process.wait(self.stop_timeout)
 
+    def wait_output_end(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until all the child wrote is in the log: after it
+        exits, the draining thread may still be reading its last lines (a JVM's shutdown hook
+        prints as it exits). Whether the output ended."""
+        return self._output_ended.wait(timeout)
+
     def append(self, line: str) -> None:
         """Add a line of one's own to the log (a marker: what was started, when)."""
         with self._lock:
