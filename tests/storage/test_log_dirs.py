@@ -207,3 +207,25 @@ def test_a_failed_metadata_directory_is_reported(jbod, tmp_path):
         manager.create_topic("u", 1)
     assert not manager.dirs.metadata_dir.online
     assert manager.partition("t", 1) is not None  # d1 still serves: the broker decides to stop
+
+
+def test_a_big_topic_is_built_by_several_threads_and_all_of_it_is_there(jbod, tmp_path):
+    manager = jbod(2)
+    count = log_manager_module.PARALLEL_BUILD_MIN * 3
+    manager.create_topic("big", count)
+    made = [name for d in ("d0", "d1") for name in names(tmp_path / d) if name.startswith("big-")]
+    assert sorted(made) == sorted(f"big-{i}" for i in range(count))
+    assert [manager.partition("big", i).partition for i in range(count)] == list(range(count))
+    manager.close()
+    restarted = jbod(2)
+    assert [restarted.partition("big", i).log_end_offset for i in range(count)] == [0] * count
+
+
+def test_a_disk_error_while_building_a_big_topic_leaves_none_of_it(jbod, tmp_path):
+    manager = jbod(2)
+    break_directory(tmp_path / "d1")  # every partition placed there fails
+    with pytest.raises(KafkaStorageError, match="Not a directory"):
+        manager.create_topic("big", log_manager_module.PARALLEL_BUILD_MIN * 3)
+    assert manager.get_topic("big") is None and not manager.dirs.all[1].online
+    assert not [name for name in names(tmp_path / "d0") if name.startswith("big-")]
+    manager.create_topic("big", 2)  # the name is free again
