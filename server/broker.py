@@ -171,7 +171,7 @@ class Broker:
         # Share groups' data path (KIP-932), built when first needed (``share.share_on_demand``);
         # the group coordinator initializes and deletes share partitions' state through it.
         self.share = ShareOnDemand(self)
-        self.groups.share.persister = self.share
+        self.groups.share_persister = self.share
         if self.cluster is not None:  # coordinators load and unload partitions as leadership moves
             self.replicas.add_leadership_listener(OFFSETS_TOPIC, self.groups.on_leadership)
             self.replicas.add_leadership_listener(TRANSACTION_STATE_TOPIC, self.transactions.on_leadership)

@@ -32,13 +32,13 @@ import trio
 
 from odradek.wire import ErrorCode
 
+from . import group_types
 from .classic_group import ClassicGroup, ClassicMember, GroupState
 from .consumer_group import ConsumerGroup
 from .group_config import GroupConfig
 from .group_error import GroupError
 from .reply import Reply
 from .scheduler import Scheduler
-from .share_group import ShareGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -104,7 +104,8 @@ class ClassicCoordinator:
     def _joined_group(self, group_id: str) -> ClassicGroup | None:
         """The group a SyncGroup, Heartbeat or LeaveGroup names; Kafka answers these for a share
         group as for a group it does not know."""
-        if isinstance(self.groups.get(group_id), ShareGroup):
+        group = self.groups.get(group_id)
+        if group is not None and group.group_type == group_types.SHARE:
             raise GroupError(ErrorCode.UNKNOWN_MEMBER_ID, f"Group {group_id} not found.")
         return self.classic_group(group_id)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from odradek.wire import DecodeError
 from odradek.wire.embedded import CONSUMER_PROTOCOL_SUBSCRIPTION, decode_embedded
 
+from . import group_types
 from .reply import Reply
 
 
@@ -51,6 +52,8 @@ class ClassicMember:
 
 @dataclass
 class ClassicGroup:
+    group_type = group_types.CLASSIC
+
     group_id: str
     state: GroupState = GroupState.EMPTY
     generation: int = 0

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from odradek.wire import ErrorCode
 
+from . import group_types
 from .assignors import Assignment, TopicPartition
 from .consumer_group_records import ClassicMemberMetadata
 from .group_error import GroupError
@@ -120,6 +121,7 @@ class ConsumerGroup(MemberEpochOffsets):
     _owner_epochs: dict[tuple[uuid.UUID, int], int] = field(default_factory=dict)
 
     protocol_type = "consumer"  # what ListGroups reports
+    group_type = group_types.CONSUMER
 
     @property
     def state(self) -> ConsumerGroupState:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from dataclasses import replace
 
 import trio
@@ -31,6 +32,7 @@ from ..coordinator_partitions import CoordinatorPartitions
 from ..partition_end_offsets import PartitionEndOffsets
 from ..startup_error import ConfigError
 from ..topic_admin import TopicAdminError
+from . import group_types
 from .classic_coordinator import ClassicCoordinator
 from .classic_group import ClassicGroup, GroupState
 from .classic_group_records import group_from_record, group_to_record
@@ -44,13 +46,15 @@ from .offset_store import OffsetStore
 from .offsets_records import Entry, GroupMetadataKey, OffsetCommit, OffsetCommitKey, Tombstone
 from .offsets_topic import OFFSETS_TOPIC, LoadedOffsets, OffsetsTopic
 from .scheduler import Scheduler
-from .share_group import ShareGroup
 from .share_group_config import ShareGroupConfig
-from .share_group_coordinator import ShareGroupCoordinator
-from .share_group_offsets import ShareGroupOffsets
-from .share_state import UnkeptShareState
-from .streams_coordinator import StreamsGroupCoordinator
-from .streams_group import StreamsGroup
+from .share_state import ShareStatePersister, UnkeptShareState
+
+if TYPE_CHECKING:
+    from .share_group import ShareGroup
+    from .share_group_coordinator import ShareGroupCoordinator
+    from .share_group_offsets import ShareGroupOffsets
+    from .streams_coordinator import StreamsGroupCoordinator
+    from .streams_group import StreamsGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -77,18 +81,57 @@ class GroupCoordinator:
                                             self.check_coordinator, broker.group_configs.effective)
         self.classic.consumer = self.consumer  # each serves the groups that change protocol with the other
         self.consumer.classic = self.classic
-        # the share coordinator (server/share) replaces the persister once the broker wires it
-        self.share = ShareGroupCoordinator(self.groups, ShareGroupConfig.from_broker(broker.config), self.scheduler,
-                                           broker.metadata, self._store_records, UnkeptShareState(), self._spawn,
-                                           broker.group_configs.effective, self.check_coordinator)
-        self.streams = StreamsGroupCoordinator(self.groups, self.scheduler, broker.metadata, self._store_records,
-                                               broker.group_configs.effective, self._create_internal_topic,
-                                               self._spawn, self.check_coordinator)
+        # Share and streams groups' coordinators are built with the first group of their kind
+        # (``share``, ``streams``): most brokers never coordinate one (see ``group_types``). The
+        # share groups' settings are checked now, as the broker starts.
+        self._share_config = ShareGroupConfig.from_broker(broker.config)
+        # what share partitions' state is initialized and deleted through: the broker's share data path
+        self.share_persister: ShareStatePersister = UnkeptShareState()
+        self._share: ShareGroupCoordinator | None = None
+        self._streams: StreamsGroupCoordinator | None = None
+        self._share_offsets: ShareGroupOffsets | None = None
         self.end_offsets = PartitionEndOffsets(broker)
-        self.share_offsets = ShareGroupOffsets(self.share, self.end_offsets)  # DescribeShareGroupOffsets & co
         self._nursery: trio.Nursery | None = None
         # transaction markers written to a partition while it loaded: settled again once it is loaded
         self._settled_while_loading: dict[int, list[tuple[int, bool]]] = {}
+
+    @property
+    def share(self) -> ShareGroupCoordinator:
+        """The share groups' coordinator (KIP-932), built on first use."""
+        if self._share is None:
+            from .share_group_coordinator import ShareGroupCoordinator
+
+            broker = self._broker
+            self._share = ShareGroupCoordinator(self.groups, self._share_config, self.scheduler, broker.metadata,
+                                                self._store_records, self.share_persister, self._spawn,
+                                                broker.group_configs.effective, self.check_coordinator)
+        return self._share
+
+    @property
+    def streams(self) -> StreamsGroupCoordinator:
+        """The streams groups' coordinator (KIP-1071), built on first use."""
+        if self._streams is None:
+            from .streams_coordinator import StreamsGroupCoordinator
+
+            broker = self._broker
+            self._streams = StreamsGroupCoordinator(self.groups, self.scheduler, broker.metadata, self._store_records,
+                                                    broker.group_configs.effective, self._create_internal_topic,
+                                                    self._spawn, self.check_coordinator)
+        return self._streams
+
+    @property
+    def share_offsets(self) -> ShareGroupOffsets:
+        """DescribeShareGroupOffsets and its kin, built on first use."""
+        if self._share_offsets is None:
+            from .share_group_offsets import ShareGroupOffsets
+
+            self._share_offsets = ShareGroupOffsets(self.share, self.end_offsets)
+        return self._share_offsets
+
+    def _of_type(self, group_id: str, group_type: str):
+        """The group if it is of ``group_type``, else None (without building that type's coordinator)."""
+        group = self.groups.get(group_id)
+        return group if group is not None and group.group_type == group_type else None
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -171,11 +214,11 @@ class GroupCoordinator:
             if self.topic.partition_for(group_id) != partition:
                 continue
             del self.groups[group_id]
-            if isinstance(group, ConsumerGroup):
+            if group.group_type == group_types.CONSUMER:
                 self.consumer.unload(group)
-            elif isinstance(group, ShareGroup):
+            elif group.group_type == group_types.SHARE:
                 self.share.unload(group)
-            elif isinstance(group, StreamsGroup):
+            elif group.group_type == group_types.STREAMS:
                 self.streams.unload(group)
             else:
                 self.classic.unload(group)
@@ -326,7 +369,7 @@ class GroupCoordinator:
         if consumer_group is not None:  # KIP-848: by member epoch
             consumer_group.check_offset_commit(member_id, generation)
             return
-        streams_group = self.streams.streams_group(group_id)
+        streams_group = self._of_type(group_id, group_types.STREAMS)
         if streams_group is not None:  # KIP-1071: by member epoch too
             streams_group.check_offset_commit(member_id, generation)
             return
@@ -358,14 +401,14 @@ class GroupCoordinator:
         consumer_group = self.consumer.consumer_group(group_id)
         if consumer_group is not None:
             consumer_group.check_offset_fetch(member_id, member_epoch)
-        streams_group = self.streams.streams_group(group_id)
+        streams_group = self._of_type(group_id, group_types.STREAMS)
         if streams_group is not None:
             streams_group.check_offset_fetch(member_id, member_epoch)
 
     def check_not_share_group(self, group_id: str) -> None:
         """A share group has no committed offsets: Kafka answers offset requests for one as if
         it did not exist."""
-        if self.share.share_group(group_id) is not None:
+        if self._of_type(group_id, group_types.SHARE) is not None:
             raise GroupError(ErrorCode.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
 
     def delete_offsets(self, group_id: str, partitions: list[TopicPartition]) -> None:
@@ -402,16 +445,16 @@ class GroupCoordinator:
             self.delete_offsets(group_id, stale)
             group = self.groups.get(group_id)
             if (not self.offsets.has_offsets(group_id) and group is not None and _is_empty(group)
-                    and not isinstance(group, ShareGroup)):
+                    and group.group_type != group_types.SHARE):
                 self._forget(group)
 
     def _empty_since(self, group_id: str) -> int | None:
         group = self.groups.get(group_id)
         if group is None:
             return -1
-        if isinstance(group, ShareGroup) or not _is_empty(group):
+        if group.group_type == group_types.SHARE or not _is_empty(group):
             return None  # a share group has no offsets, and never expires (Kafka's shouldExpire)
-        if isinstance(group, (ConsumerGroup, StreamsGroup)):
+        if group.group_type in (group_types.CONSUMER, group_types.STREAMS):
             return -1  # Kafka expires a consumer or streams group's offsets by their own commit times
         return group.state_timestamp_ms if group.protocol_type else -1
 
@@ -423,9 +466,8 @@ class GroupCoordinator:
         code = self.coordinator_error(group_id)
         if code != ErrorCode.NONE:
             return code
-        deleted = await self.share.delete(group_id)
-        if deleted is not None:
-            return deleted
+        if self._of_type(group_id, group_types.SHARE) is not None:
+            return await self.share.delete(group_id)
         group = self.groups.get(group_id)
         if group is None and not self.offsets.has_offsets(group_id):
             return ErrorCode.GROUP_ID_NOT_FOUND
@@ -438,11 +480,11 @@ class GroupCoordinator:
 
     def _forget(self, group: ClassicGroup | ConsumerGroup | StreamsGroup) -> None:
         self.groups.pop(group.group_id, None)
-        if isinstance(group, StreamsGroup):
+        if group.group_type == group_types.STREAMS:
             group.dead = True
             self._write_tombstones(group.group_id, self.streams.tombstones(group))
             return
-        if isinstance(group, ConsumerGroup):
+        if group.group_type == group_types.CONSUMER:
             group.dead = True
             self._write_tombstones(group.group_id, changes(group.group_id, image_of(group), None))
             return
@@ -494,8 +536,8 @@ _NOT_LEADER = (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR, 
                ErrorCode.UNKNOWN_LEADER_EPOCH)
 
 
-def _is_empty(group: ClassicGroup | ConsumerGroup | ShareGroup) -> bool:
-    if isinstance(group, (ConsumerGroup, ShareGroup, StreamsGroup)):
+def _is_empty(group: ClassicGroup | ConsumerGroup | ShareGroup | StreamsGroup) -> bool:
+    if group.group_type != group_types.CLASSIC:
         return group.is_empty
     return group.state == GroupState.EMPTY
 

@@ -19,15 +19,25 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Union
 
 from odradek.wire import DecodeError
 from odradek.wire.embedded import decode_embedded, encode_embedded
 from odradek.wire.schema import Field, Message
 
 from . import consumer_group_records as consumer_records
-from . import share_group_records, streams_group_records
 from .consumer_group_records import ConsumerGroupEntry, ConsumerGroupKey
-from .share_group_records import ShareEntry
+
+if TYPE_CHECKING:
+    from .share_group_records import ShareEntry, ShareRecordKey
+    from .streams_group_records import StreamsRecord, StreamsRecordKey
+
+#: The record types of a share group's records (10-15) and a streams group's (17, 19-23). The
+#: modules that keep them are imported with the first such record (``kind_records``): most brokers
+#: never coordinate either kind, and importing them was a twentieth of start-up.
+SHARE_GROUP_TYPES = frozenset(range(10, 16))
+STREAMS_GROUP_TYPES = frozenset({17, 19, 20, 21, 22, 23})
 
 OFFSET_COMMIT_KEY = Message(
     name="OffsetCommitKey",
@@ -111,8 +121,7 @@ class GroupMetadataKey:
     group: str
 
 
-Key = (OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | share_group_records.ShareRecordKey
-       | streams_group_records.StreamsRecordKey)
+Key = Union[OffsetCommitKey, GroupMetadataKey, ConsumerGroupKey, "ShareRecordKey", "StreamsRecordKey"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +187,26 @@ class Tombstone:
         return self.key.group
 
 
-Entry = OffsetCommit | GroupMetadata | ConsumerGroupEntry | Tombstone | ShareEntry | streams_group_records.StreamsRecord
+Entry = Union[OffsetCommit, GroupMetadata, ConsumerGroupEntry, Tombstone, "ShareEntry", "StreamsRecord"]
+
+
+def kind_records(record_type: int | None) -> ModuleType | None:
+    """``share_group_records`` or ``streams_group_records`` for a record type of theirs (imported
+    now if need be), else None."""
+    if record_type in SHARE_GROUP_TYPES:
+        from . import share_group_records
+
+        return share_group_records
+    if record_type in STREAMS_GROUP_TYPES:
+        from . import streams_group_records
+
+        return streams_group_records
+    return None
+
+
+def entry_kind_records(entry: Entry) -> ModuleType | None:
+    """``kind_records`` of an entry: the keys of the group kinds' records carry their type."""
+    return kind_records(getattr(entry.key, "record_type", None))
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -208,10 +236,9 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
         return GROUP_METADATA_KEY, GROUP_METADATA_VALUE
     if consumer_records.is_consumer_group_type(type_):
         return consumer_records.schemas(type_)
-    if share_group_records.is_share_group_type(type_):
-        return share_group_records.schemas(type_)
-    if streams_group_records.is_streams_group_type(type_):
-        return streams_group_records.schemas(type_)
+    kind = kind_records(type_)
+    if kind is not None:
+        return kind.schemas(type_)
     raise UnknownRecordTypeError(f"unknown __consumer_offsets record type {type_}")
 
 
@@ -221,10 +248,9 @@ def decode_key(data: bytes) -> Key:
     schema, _ = record_schemas(record_type(data))
     if consumer_records.is_consumer_group_type(record_type(data)):
         return consumer_records.decode_key(data)
-    if share_group_records.is_share_group_type(record_type(data)):
-        return share_group_records.decode(data, None).key
-    if streams_group_records.is_streams_group_type(record_type(data)):
-        return streams_group_records.decode(data, None).key
+    kind = kind_records(record_type(data))
+    if kind is not None:
+        return kind.decode(data, None).key
     _, fields = decode_embedded(schema, data)
     if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)
@@ -287,10 +313,9 @@ def decode_value(key: Key, data: bytes | None) -> Entry:
 
 def encode_record(entry: Entry) -> tuple[bytes, bytes | None]:
     """The (key, value) of a record holding ``entry``; a tombstone's value is None."""
-    if isinstance(entry.key, share_group_records.ShareRecordKey):
-        return share_group_records.encode(entry)
-    if isinstance(entry.key, streams_group_records.StreamsRecordKey):
-        return streams_group_records.encode(entry)
+    kind = entry_kind_records(entry)
+    if kind is not None:
+        return kind.encode(entry)
     if isinstance(entry, Tombstone):
         return encode_key(entry.key), None
     return encode_key(entry.key), encode_value(entry)
@@ -298,10 +323,9 @@ def encode_record(entry: Entry) -> tuple[bytes, bytes | None]:
 
 def decode_record(key: bytes, value: bytes | None) -> Entry:
     """Raises ``UnknownRecordTypeError`` for records of types we do not keep."""
-    if share_group_records.is_share_group_type(record_type(key)):
-        return share_group_records.decode(key, value)
-    if streams_group_records.is_streams_group_type(record_type(key)):
-        return streams_group_records.decode(key, value)
+    kind = kind_records(record_type(key))
+    if kind is not None:
+        return kind.decode(key, value)
     return decode_value(decode_key(key), value)
 
 

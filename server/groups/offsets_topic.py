@@ -29,13 +29,13 @@ from odradek.wire.records import COMPRESSION_TYPES, Record, build_batch
 from ..coordinator_log import Appended, CoordinatorLog
 from ..coordinator_partitions import SINGLE_BROKER_EPOCH
 from ..log_replay import replay_batches
-from . import consumer_group_changes, share_group_records, streams_group_records
+from . import consumer_group_changes
 from .consumer_group_changes import LoadedConsumerGroup
 from .consumer_group_records import ConsumerGroupKey
 from .offsets_records import (
-    Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record, encode_record,
+    SHARE_GROUP_TYPES, Entry, GroupMetadata, OffsetCommit, OffsetCommitKey, UnknownRecordTypeError, decode_record,
+    encode_record, entry_kind_records,
 )
-from .share_group import ShareGroup
 
 log = logging.getLogger("odradek.groups")
 
@@ -70,19 +70,19 @@ class LoadedOffsets:
     offsets: dict[str, dict[tuple[str, int], OffsetCommit]] = field(default_factory=dict)
     groups: dict[str, GroupMetadata] = field(default_factory=dict)
     consumer_groups: dict[str, LoadedConsumerGroup] = field(default_factory=dict)
-    share_groups: dict[str, ShareGroup] = field(default_factory=dict)
+    share_groups: dict = field(default_factory=dict)  # group id -> ShareGroup
     streams_groups: dict = field(default_factory=dict)  # group id -> StreamsGroup
     # offsets of transactions still open: group -> producer id -> partition -> commit
     pending: dict[str, dict[int, dict[tuple[str, int], OffsetCommit]]] = field(default_factory=dict)
 
     def apply(self, entry: Entry) -> None:
         """Replay one record: it replaces (or, a tombstone, deletes) what its key held."""
+        kind = entry_kind_records(entry)  # a share or streams group's record
         if isinstance(entry.key, ConsumerGroupKey):
             consumer_group_changes.apply(self.consumer_groups, entry)
-        elif isinstance(entry.key, share_group_records.ShareRecordKey):
-            share_group_records.replay(self.share_groups, entry)
-        elif isinstance(entry.key, streams_group_records.StreamsRecordKey):
-            streams_group_records.replay(self.streams_groups, entry)
+        elif kind is not None:
+            groups = self.share_groups if entry.key.record_type in SHARE_GROUP_TYPES else self.streams_groups
+            kind.replay(groups, entry)
         elif isinstance(entry, OffsetCommit):  # the later in the log wins, see OffsetStore
             group_offsets = self.offsets.setdefault(entry.group, {})
             current = group_offsets.get((entry.topic, entry.partition))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from . import group_types
 from .assignors import Assignment
 from .share_partition_metadata import SharePartitionMetadata
 
@@ -58,6 +59,7 @@ class ShareGroup:
     dead: bool = False
 
     protocol_type = PROTOCOL_TYPE  # what ListGroups reports
+    group_type = group_types.SHARE
 
     @property
     def state(self) -> ShareGroupState:

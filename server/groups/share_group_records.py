@@ -28,6 +28,7 @@ from odradek.wire.coordinator_records import consumer_offsets
 from odradek.wire.schema import Message
 
 from .assignors import Assignment
+from .offsets_records import SHARE_GROUP_TYPES
 from .share_group import LEAVE_EPOCH, ShareGroup, ShareMember
 from .share_partition_metadata import SharePartitionMetadata, TopicPartitions
 
@@ -37,7 +38,7 @@ TARGET_ASSIGNMENT_METADATA = 12
 TARGET_ASSIGNMENT_MEMBER = 13
 CURRENT_MEMBER_ASSIGNMENT = 14
 STATE_PARTITION_METADATA = 15
-RECORD_TYPES = frozenset(range(MEMBER_METADATA, STATE_PARTITION_METADATA + 1))
+RECORD_TYPES = SHARE_GROUP_TYPES
 MEMBER_RECORD_TYPES = frozenset({MEMBER_METADATA, TARGET_ASSIGNMENT_MEMBER, CURRENT_MEMBER_ASSIGNMENT})
 
 STABLE_STATE = 0  # Kafka's MemberState.STABLE: the only state a share group member is ever in

@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from . import group_types
 from .member_epoch_offsets import MemberEpochOffsets
 
 LEAVE_EPOCH = -1
@@ -144,6 +145,7 @@ class StreamsGroup(MemberEpochOffsets):
     dead: bool = False
 
     protocol_type = PROTOCOL_TYPE  # what ListGroups reports
+    group_type = group_types.STREAMS
 
     @property
     def state(self) -> StreamsGroupState:

@@ -22,6 +22,7 @@ from odradek.wire import coordinator_records
 from odradek.wire.coordinator_records import consumer_offsets
 from odradek.wire.schema import Message
 
+from .offsets_records import STREAMS_GROUP_TYPES
 from .streams_group import (
     EMPTY_TASKS, LEAVE_EPOCH, MemberState, StreamsGroup, StreamsMember, Subtopology, TaskSets, TopicInfo, Topology,
 )
@@ -32,8 +33,7 @@ TARGET_ASSIGNMENT_METADATA = 20
 TARGET_ASSIGNMENT_MEMBER = 21
 CURRENT_MEMBER_ASSIGNMENT = 22
 TOPOLOGY = 23
-RECORD_TYPES = frozenset({GROUP_METADATA, MEMBER_METADATA, TARGET_ASSIGNMENT_METADATA, TARGET_ASSIGNMENT_MEMBER,
-                          CURRENT_MEMBER_ASSIGNMENT, TOPOLOGY})
+RECORD_TYPES = STREAMS_GROUP_TYPES
 MEMBER_RECORD_TYPES = frozenset({MEMBER_METADATA, TARGET_ASSIGNMENT_MEMBER, CURRENT_MEMBER_ASSIGNMENT})
 
 

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from odradek.wire import ApiKey, ErrorCode
 
-from ..groups.consumer_group import ConsumerGroup
-from ..groups.share_group import ShareGroup
-from ..groups.streams_group import StreamsGroup
 from ..security.acl.codes import AclOperation, ResourceType
 
 API_KEY = ApiKey.LIST_GROUPS
-CLASSIC = "classic"
-CONSUMER = "consumer"  # KIP-848 groups
-SHARE = "share"  # KIP-932 groups
-STREAMS = "streams"  # KIP-1071 groups
 
 
 async def handle(ctx, request) -> dict:
@@ -30,7 +23,7 @@ async def handle(ctx, request) -> dict:
             continue
         if not every and not ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, group.group_id):
             continue
-        group_type = _type_of(group)
+        group_type = group.group_type
         if types and group_type not in types:
             continue
         listed.append({"group_id": group.group_id, "protocol_type": group.protocol_type or "",
@@ -38,12 +31,3 @@ async def handle(ctx, request) -> dict:
     code = ErrorCode.COORDINATOR_LOAD_IN_PROGRESS if ctx.broker.groups.is_loading() else ErrorCode.NONE
     return {"throttle_time_ms": 0, "error_code": code, "groups": listed}
 
-
-def _type_of(group) -> str:
-    if isinstance(group, ConsumerGroup):
-        return CONSUMER
-    if isinstance(group, ShareGroup):
-        return SHARE
-    if isinstance(group, StreamsGroup):
-        return STREAMS
-    return CLASSIC

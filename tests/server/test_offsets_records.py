@@ -163,3 +163,15 @@ groups = st.builds(GroupMetadata, names, names, st.integers(0, (1 << 31) - 1), s
 @given(entry=commits | groups)
 def test_any_entry_round_trips_as_written(entry):
     assert decode_record(*encode_record(entry)) == entry
+
+
+def test_the_share_and_streams_groups_record_types_are_kafkas():
+    """They route records to modules imported on first use, so they are written out, not derived."""
+    from odradek.server.groups.offsets_records import SHARE_GROUP_TYPES, STREAMS_GROUP_TYPES
+    from odradek.wire.coordinator_records import consumer_offsets
+
+    def named(prefix):
+        return {t for t, record in consumer_offsets.RECORD_BY_TYPE.items() if record.name.startswith(prefix)}
+
+    assert SHARE_GROUP_TYPES == named("ShareGroup")
+    assert STREAMS_GROUP_TYPES == named("StreamsGroup")

@@ -29,6 +29,10 @@ trio.run(main, sys.argv[1], sys.argv[2] == "share-state")
 """
 
 SHARE_DATA_PATH = "odradek.server.share.share_data_path"
+#: the share and streams groups' own modules: imported with the first group of their kind
+GROUP_KINDS = {f"odradek.server.groups.{name}" for name in (
+    "share_group", "share_group_records", "share_group_coordinator", "share_group_offsets",
+    "streams_group", "streams_group_records", "streams_coordinator")}
 
 
 def _serve(data_dir, *, share_state: bool = False) -> set[str]:
@@ -38,10 +42,11 @@ def _serve(data_dir, *, share_state: bool = False) -> set[str]:
     return set(json.loads(done.stdout))
 
 
-def test_a_new_broker_imports_no_handler_but_api_versions_and_no_share_data_path(tmp_path):
+def test_a_new_broker_imports_no_handler_but_api_versions_no_share_data_path_and_no_group_kinds(tmp_path):
     imported = _serve(tmp_path / "logs")
     assert {m for m in imported if m.startswith("odradek.server.handlers.")} == {"odradek.server.handlers.api_versions"}
     assert {m for m in imported if m.startswith("odradek.server.share.")} == {"odradek.server.share.share_on_demand"}
+    assert not imported & GROUP_KINDS
 
 
 def test_a_broker_with_share_state_loads_it_as_it_starts(tmp_path):
