@@ -33,6 +33,7 @@ import dataclasses
 import gc
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -68,12 +69,8 @@ from .quotas.client_quotas import ClientQuotas
 from .quotas.stores import FileQuotaStore
 from .quotas.throttled_routes import install as install_throttled_routes
 from .routes import CLUSTER_ROUTES, ROUTES
-from .security.acl.acl_admin import AclAdmin
-from .security.acl.acl_file import FileAclStore
-from .security.acl.authorizer import Authorizer
 from .security.acl.authorizer_config import authorizer_enabled
-from .security.sasl.authenticator import SaslAuthenticator
-from .security.sasl.scram_credentials import FileScramStore, ScramCredentials
+from .security.sasl.scram_file import FileScramStore
 from .share import SHARE_STATE_TOPIC
 from .share.share_on_demand import ShareOnDemand
 from .startup_error import ConfigError, StartupError
@@ -81,6 +78,12 @@ from .stats import stats_for
 from .topic_admin import LocalTopicAdmin
 from .transactions.coordinator import TransactionCoordinator
 from .transactions.txn_topic import TRANSACTION_STATE_TOPIC
+
+if TYPE_CHECKING:  # the security code is imported where it is used: see ``Broker``
+    from .security.acl.acl_admin import AclAdmin
+    from .security.acl.authorizer import Authorizer
+    from .security.sasl.authenticator import SaslAuthenticator
+    from .security.sasl.scram_credentials import ScramCredentials
 
 log = logging.getLogger("odradek.server")
 #: The ready and stopped lines, which print at every log level (see tools/serve.py).
@@ -111,9 +114,11 @@ class Broker:
             scram_store = self.cluster.user_scram
         self.dynamic_configs = DynamicBrokerConfigs(config_store, config.props)
         self.group_configs = DynamicGroupConfigs(group_config_store, config.props)
-        # SASL: each SASL listener's mechanisms, and the users' SCRAM credentials (salted and hashed)
+        # SASL: each SASL listener's mechanisms, and the users' SCRAM credentials (salted and hashed),
+        # made on first use (``scram_credentials``)
         self.sasl_listeners = config.sasl_listeners
-        self.scram_credentials = ScramCredentials(scram_store)
+        self._scram_store = scram_store
+        self._scram_credentials: ScramCredentials | None = None
         self.appends = AppendNotifier()
         self.fetch_sessions = FetchSessionCache(config.fetch_session_cache_slots)
         self.flusher = GroupFlusher()  # fsyncs a flush policy asks of Produce, shared
@@ -161,6 +166,10 @@ class Broker:
         self.authorizer: Authorizer | None = None
         self.acl_admin: AclAdmin | None = None
         if authorizer_enabled(config.props):
+            from .security.acl.acl_admin import AclAdmin  # only with an authorizer: start-up time
+            from .security.acl.acl_file import FileAclStore
+            from .security.acl.authorizer import Authorizer
+
             self.authorizer = Authorizer.from_props(config.props)
             acl_store = (FileAclStore(self.logs.dirs.metadata_dir.path) if self.cluster is None
                          else self.cluster.acls)
@@ -257,10 +266,25 @@ class Broker:
             if started:
                 lifecycle.info("odradek stopped: logs flushed and closed")
 
+    @property
+    def scram_credentials(self) -> ScramCredentials:
+        """The users' SCRAM credentials, made on first use: most brokers have no SASL listener and
+        no SCRAM user, and need not import the SCRAM code (start-up time). ``open_storage`` reads
+        them as the broker starts if there are any to read; made later, there were none."""
+        if self._scram_credentials is None:
+            from .security.sasl.scram_credentials import ScramCredentials
+
+            self._scram_credentials = ScramCredentials(self._scram_store)
+        return self._scram_credentials
+
     def sasl_authenticator(self, listener_name: str, session) -> SaslAuthenticator | None:
         """A new connection's SASL exchange, if it came in on a SASL listener."""
         settings = self.sasl_listeners.get(listener_name)
-        return None if settings is None else SaslAuthenticator(settings, session, self.scram_credentials)
+        if settings is None:
+            return None
+        from .security.sasl.authenticator import SaslAuthenticator  # only on a SASL listener: start-up time
+
+        return SaslAuthenticator(settings, session, self.scram_credentials)
 
     def connection_closed(self, connection_id: str) -> None:
         """A client connection ended: a share session it opened ends with it."""
@@ -286,7 +310,8 @@ class Broker:
                 self.dynamic_configs.load()
                 self.dynamic_configs.save_if_new()  # the cluster's built-in defaults
                 self.group_configs.load()
-                self.scram_credentials.load()
+                if self.cluster is not None or self._scram_store.kept:  # else none kept (scram_credentials)
+                    self.scram_credentials.load()
                 self.client_quotas.load()
                 self.producer_ids.load()
                 self.load_acls()

@@ -2,16 +2,20 @@
 
 Everything a user sets stays in ``props`` under its Kafka name, so DescribeConfigs can report it
 and the storage layer can read the ``log.*`` settings it owns.
+
+Security settings are checked for every broker (``refuse_security_settings``, ``authorizer_enabled``),
+but the TLS and SASL code is imported only to build what a listener that uses it needs: a plaintext
+broker never imports it (start-up time).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import ssl
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from odradek.storage.config_def import ConfigDef
 from odradek.storage.errors import InvalidConfigError
@@ -19,17 +23,19 @@ from odradek.storage.log_config import LogConfig
 
 from .connection_limits import ConnectionLimits
 from .known_configs import config_type
-from .listener_config import DEFAULT_LISTENERS, ListenerConfig
+from .listener_config import DEFAULT_LISTENERS, ListenerConfig, uses_tls
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
 from .security.acl.authorizer_config import authorizer_enabled
-from .security.tls_context import ListenerTls, client_context, listener_tls
-from .security.tls_settings import uses_tls
-from .security.inter_broker import InterBrokerSecurity
-from .security.sasl.inter_broker_login import inter_broker_login
-from .security.sasl.listener_sasl import ListenerSasl, sasl_listeners
 from .security_settings import refuse_security_settings
 from .startup_error import ConfigError
+
+if TYPE_CHECKING:
+    import ssl
+
+    from .security.inter_broker import InterBrokerSecurity
+    from .security.sasl.listener_sasl import ListenerSasl
+    from .security.tls_context import ListenerTls
 
 log = logging.getLogger("odradek.server")
 
@@ -151,16 +157,23 @@ class BrokerConfig:
     @cached_property
     def listener_tls(self) -> dict[str, ListenerTls]:
         """Each TLS listener's context, by listener name: built (and every store read) at start-up."""
-        protocols = self.listener_config.protocols
-        return {name: listener_tls(self.props, name, protocol) for name, protocol in protocols.items()
-                if uses_tls(protocol)}
+        protocols = {name: protocol for name, protocol in self.listener_config.protocols.items() if uses_tls(protocol)}
+        if not protocols:
+            return {}
+        from .security.tls_context import listener_tls  # only with a TLS listener: start-up time
+
+        return {name: listener_tls(self.props, name, protocol) for name, protocol in protocols.items()}
 
     @cached_property
     def inter_broker_tls(self) -> ssl.SSLContext | None:
         """The client context for reaching other brokers, when the inter-broker listener is TLS."""
         name = self.listener_config.inter_broker
         protocol = self.listener_config.protocols[name]
-        return client_context(self.props, name, protocol) if uses_tls(protocol) else None
+        if not uses_tls(protocol):
+            return None
+        from .security.tls_context import client_context  # only with TLS: start-up time
+
+        return client_context(self.props, name, protocol)
 
     @cached_property
     def inter_broker_security(self) -> InterBrokerSecurity | None:
@@ -169,14 +182,25 @@ class BrokerConfig:
         name = self.listener_config.inter_broker
         sasl = None
         if self.props.get("zookeeper.connect", "").strip() and self.listener_config.protocols[name].startswith("SASL_"):
+            from .security.sasl.inter_broker_login import inter_broker_login  # only with SASL: start-up time
+
             sasl = inter_broker_login(self.props, self.sasl_listeners[name])
         tls = self.inter_broker_tls
-        return None if tls is None and sasl is None else InterBrokerSecurity(tls, sasl)
+        if tls is None and sasl is None:
+            return None
+        from .security.inter_broker import InterBrokerSecurity  # only with TLS or SASL: start-up time
+
+        return InterBrokerSecurity(tls, sasl)
 
     @cached_property
     def sasl_listeners(self) -> dict[str, ListenerSasl]:
         """Each SASL listener's mechanisms and credentials, by listener name."""
-        return sasl_listeners(self.props, self.listener_config.protocols)
+        protocols = self.listener_config.protocols
+        if not any(protocol.startswith("SASL_") for protocol in protocols.values()):
+            return {}
+        from .security.sasl.listener_sasl import sasl_listeners  # only with a SASL listener: start-up time
+
+        return sasl_listeners(self.props, protocols)
 
     @property
     def listener(self) -> Listener:

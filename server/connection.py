@@ -22,7 +22,8 @@ reading a large one; without it the loop below is the one it always was.
 On a TLS listener (SSL, SASL_SSL) the accepted socket is wrapped in TLS first
 (``security/tls_handshake.py``), requests are read a socket read at a time
 (``security/tls_receive.py``), and answers go through the TLS stream with log slices read rather
-than sent with sendfile; plaintext connections take exactly the path they always did.
+than sent with sendfile; plaintext connections take exactly the path they always did, and a broker
+without a TLS listener never imports the TLS code (start-up time).
 """
 
 from __future__ import annotations
@@ -45,8 +46,6 @@ from .open_connections import OpenConnection
 from .request_memory import SMALL_REQUEST, RequestMemoryPool
 from .response_writer import send_chunks, send_chunks_copied
 from .security.session import Session
-from .security.tls_handshake import handshake
-from .security.tls_receive import receive_buffered
 from .socket_options import apply_socket_options
 
 log = logging.getLogger("odradek.server")
@@ -72,6 +71,9 @@ async def serve_connection(broker, listener_name: str, stream: trio.SocketStream
     if tracked is None:
         tracked = OpenConnection(listener_name, _peer_host(stream), peer)
     if tls is not None:
+        from .security.tls_handshake import handshake  # imported on a TLS listener only: start-up time
+        from .security.tls_receive import receive_buffered
+
         stream = await handshake(stream, tls, session, peer)
         if stream is None:
             return

@@ -22,6 +22,12 @@ log = logging.getLogger("odradek.server")
 DEFAULT_LISTENERS = "PLAINTEXT://:9092"
 DEFAULT_PROTOCOL_MAP = "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+
+
+def uses_tls(security_protocol: str) -> bool:
+    """Whether a listener of this security protocol speaks TLS (SSL and SASL_SSL)."""
+    return security_protocol in TLS_PROTOCOLS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .known_configs import LISTENER_PREFIX, config_type
-from .security.sasl.listener_sasl import SERVED_MECHANISMS
+from .security.sasl.mechanism_names import SERVED_MECHANISMS
 from .startup_error import ConfigError
 
 _PREFIXES = ("ssl.", "sasl.", "delegation.token.", "zookeeper.ssl.")

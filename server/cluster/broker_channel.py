@@ -19,6 +19,9 @@ is done, with the broker's own user (``BrokerConfig.inter_broker_security``). A 
 the session (KIP-368 ``connections.max.reauth.ms``) gets a new, freshly authenticated connection
 before the session ends. A refused login is BrokerUnavailable like any other failure, logged
 once per peer until it succeeds again.
+
+A single broker imports this module too (for ``BrokerUnavailable``), so the SASL code is imported
+only by a connection that logs in (start-up time).
 """
 
 from __future__ import annotations
@@ -27,14 +30,15 @@ import itertools
 import logging
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import trio
 from construct import Container
 
 from odradek.wire import ApiKey, FrameSplitter, FramingError, encode_request, parse_response
 
-from ..security.inter_broker import InterBrokerSecurity
-from ..security.sasl.sasl_client import SaslClientError
+if TYPE_CHECKING:
+    from ..security.inter_broker import InterBrokerSecurity
 
 log = logging.getLogger("odradek.cluster")
 
@@ -62,9 +66,8 @@ class BrokerConnection:
         self.broker_id = broker_id  # of the peer
         self.client_id = client_id
         self.timeout_s = timeout_s
-        security = security or InterBrokerSecurity()
-        self.tls = security.tls  # the client context for a TLS inter-broker listener, else None
-        self.sasl = security.sasl  # this broker's login for a SASL inter-broker listener, else None
+        self.tls = security.tls if security else None  # the client context for a TLS inter-broker listener
+        self.sasl = security.sasl if security else None  # this broker's login for a SASL inter-broker listener
         self.address: tuple[str, int] | None = None
         self._stream: trio.abc.Stream | None = None
         self._session_ends: float | None = None  # time.monotonic() to reconnect by (a bounded SASL session)
@@ -136,6 +139,8 @@ class BrokerConnection:
     async def _log_in(self, stream: trio.abc.Stream) -> None:
         """SaslHandshake, then SaslAuthenticate until the mechanism is done; _LoginRefused if the
         peer says no (the caller closes the connection, as the peer does)."""
+        from ..security.sasl.sasl_client import SaslClientError  # only when logging in: start-up time
+
         login = self.sasl
         answer = await self._exchange(stream, ApiKey.SASL_HANDSHAKE, SASL_HANDSHAKE_VERSION,
                                       {"mechanism": login.mechanism})

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..security.inter_broker import InterBrokerSecurity
 from ..startup_error import ConfigError
+
+if TYPE_CHECKING:  # the broker imports this module alone too, where no security is configured
+    from ..security.inter_broker import InterBrokerSecurity
 
 
 @dataclass(frozen=True)

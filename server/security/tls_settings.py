@@ -14,13 +14,6 @@ from dataclasses import dataclass
 
 from ..known_configs import LISTENER_PREFIX
 
-TLS_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
-
-
-def uses_tls(security_protocol: str) -> bool:
-    """Whether a listener of this security protocol speaks TLS (SSL and SASL_SSL)."""
-    return security_protocol in TLS_PROTOCOLS
-
 
 @dataclass(frozen=True)
 class TlsSettings:

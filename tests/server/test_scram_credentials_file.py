@@ -5,7 +5,8 @@ import json
 import stat
 
 from odradek.server.security.sasl.scram_credential import ScramCredential
-from odradek.server.security.sasl.scram_credentials import FileScramStore, ScramCredentials
+from odradek.server.security.sasl.scram_credentials import ScramCredentials
+from odradek.server.security.sasl.scram_file import FileScramStore
 
 
 class _Dir:  # what the store needs of a LogDir: its path, and where a disk error goes

@@ -31,12 +31,6 @@ IMPLIES_DESCRIBE = frozenset({AclOperation.DESCRIBE, AclOperation.READ, AclOpera
                               AclOperation.DELETE, AclOperation.ALTER})
 IMPLIES_DESCRIBE_CONFIGS = frozenset({AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS})
 
-#: the class names that turn authorization on (Kafka's own authorizers; these ACLs are theirs)
-AUTHORIZER_CLASSES = frozenset({
-    "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-    "kafka.security.authorizer.AclAuthorizer",
-})
-
 
 def parse_super_users(text: str) -> frozenset[str]:
     """``super.users``: principals separated by semicolons (``User:admin;User:ops``)."""

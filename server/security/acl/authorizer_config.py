@@ -4,6 +4,9 @@ Kafka loads the class it names; odradek has one authorizer, which decides as Kaf
 it accepts their names (KRaft's StandardAuthorizer, ZooKeeper-era AclAuthorizer: the same ACLs,
 the same decisions) and refuses any other at start-up, rather than start a broker that would not
 enforce the custom rules its operator chose. Unset (or empty), nothing is authorized, as in Kafka.
+
+Every broker reads this setting as it starts, so this module imports none of the authorizer
+itself: a broker that authorizes nothing need not (start-up time).
 """
 
 from __future__ import annotations
@@ -11,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ...startup_error import ConfigError
-from .authorizer import AUTHORIZER_CLASSES
 
+#: the class names that turn authorization on (Kafka's own authorizers; these ACLs are theirs)
+AUTHORIZER_CLASSES = frozenset({
+    "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "kafka.security.authorizer.AclAuthorizer",
+})
 #: Kafka 2.x's authorizer, removed in Kafka 3.0 (KIP-504 replaced it with AclAuthorizer)
 REMOVED_SIMPLE_ACL_AUTHORIZER = "kafka.security.auth.SimpleAclAuthorizer"
 

@@ -28,8 +28,9 @@ from odradek.wire import ApiKey, ErrorCode, frame
 
 from ...close_connection import CloseConnection
 from ..principal import KafkaPrincipal
-from .listener_sasl import OAUTHBEARER, PLAIN, SCRAM_MECHANISMS, ListenerSasl
+from .listener_sasl import ListenerSasl
 from .mechanism import SaslFailure, SaslInvalid
+from .mechanism_names import OAUTHBEARER, PLAIN, SCRAM_MECHANISMS
 from .oauthbearer import OAuthBearerServer
 from .plain import PlainServer
 from .scram import ScramServer

@@ -19,7 +19,8 @@ import logging
 from collections.abc import Mapping
 
 from ...startup_error import ConfigError
-from .listener_sasl import PLAIN, PLAIN_LOGIN_MODULE, SCRAM_MECHANISMS, ListenerSasl, find_login_module
+from .listener_sasl import PLAIN_LOGIN_MODULE, ListenerSasl, find_login_module
+from .mechanism_names import PLAIN, SCRAM_MECHANISMS
 from .sasl_client import SaslLogin
 
 log = logging.getLogger("odradek.server")

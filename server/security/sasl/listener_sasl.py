@@ -23,14 +23,11 @@ from dataclasses import dataclass, field
 
 from ...startup_error import ConfigError
 from .jaas import JaasError, LoginModuleEntry, parse_jaas_config
+from .mechanism_names import OAUTHBEARER, PLAIN, SERVED_MECHANISMS
 from .plain import plain_passwords
 
 log = logging.getLogger("odradek.server")
 
-PLAIN = "PLAIN"
-SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
-OAUTHBEARER = "OAUTHBEARER"
-SERVED_MECHANISMS = (PLAIN, *SCRAM_MECHANISMS, OAUTHBEARER)
 DEFAULT_MECHANISMS = "GSSAPI"
 DEFAULT_MAX_RECEIVE_SIZE = 524288
 PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .listener_sasl import PLAIN, SCRAM_MECHANISMS
+from .mechanism_names import PLAIN, SCRAM_MECHANISMS
 
 
 class SaslClientError(Exception):

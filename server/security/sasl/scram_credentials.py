@@ -3,7 +3,7 @@ Describe/AlterUserScramCredentials read and change.
 
 ``broker.scram_credentials`` keeps them in memory (a look-up per login, no I/O) and in a store:
 alone, a broker keeps them in one small JSON file in its metadata directory, replaced atomically
-at each change (``FileScramStore``); in a cluster they are ZooKeeper's ``/config/users/<user>``,
+at each change (``scram_file.FileScramStore``); in a cluster they are ZooKeeper's ``/config/users/<user>``,
 where every broker hears of changes (``cluster.user_scram.ZkScramStore``, which calls
 ``reloaded``). Either way a user's credentials are held as Kafka writes them: mechanism name ->
 ``salt=...,stored_key=...,server_key=...,iterations=...`` (``scram_credential``).
@@ -16,22 +16,9 @@ from collections.abc import Mapping
 
 import trio
 
-from odradek.storage.log_dirs import LogDir
-
-from ...entity_config_file import FileEntityConfigStore
 from .scram_credential import MECHANISM_TYPES, ScramCredential
 
 log = logging.getLogger("odradek.server")
-
-SCRAM_CREDENTIALS_FILE = "odradek-scram-credentials.json"
-
-
-class FileScramStore(FileEntityConfigStore):
-    """Every user's credentials in ``odradek-scram-credentials.json``, rewritten whole at each change,
-    readable by the broker's user only (a server key lets its holder pose as the broker)."""
-
-    def __init__(self, metadata_dir: LogDir) -> None:
-        super().__init__(metadata_dir, SCRAM_CREDENTIALS_FILE, "users", "SCRAM credentials", mode=0o600)
 
 
 class ScramCredentials:
