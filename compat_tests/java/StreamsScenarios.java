@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -53,12 +54,23 @@ public final class StreamsScenarios {
         }
         KafkaStreams streams = new KafkaStreams(builder.build(), props);
         CountDownLatch closed = new CountDownLatch(1);
+        // close() returns once the state is NOT_RUNNING, but the listener hears of it afterwards, on
+        // Streams' own close thread: the hook waits for that too, or the JVM could exit unprinted
+        CountDownLatch notRunningPrinted = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             System.out.println("STATE " + now);
             System.out.flush();
+            if (now == KafkaStreams.State.NOT_RUNNING) {
+                notRunningPrinted.countDown();
+            }
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             streams.close(Duration.ofSeconds(20));
+            try {
+                notRunningPrinted.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             closed.countDown();
         }));
         streams.start();
