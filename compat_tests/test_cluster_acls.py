@@ -32,6 +32,15 @@ def produce(broker, topic: str) -> int:
     return answer.responses[0].partition_responses[0].error_code
 
 
+def described(broker, topic: str) -> list[tuple[str, list[int]]]:
+    """The topic ACLs ``broker`` describes for ``topic``: (resource name, operations)."""
+    with WireClient(broker) as wire:
+        answer = wire.send(ApiKey.DESCRIBE_ACLS, 3, {
+            "resource_type_filter": 2, "resource_name_filter": topic, "pattern_type_filter": 3,
+            "principal_filter": None, "host_filter": None, "operation": 1, "permission_type": 1})
+    return [(r.resource_name, [a.operation for a in r.acls]) for r in answer.resources]
+
+
 def test_an_acl_created_through_one_broker_applies_on_the_others(cluster, zk):
     with WireClient(cluster.brokers[1]) as wire:
         created = wire.send(ApiKey.CREATE_TOPICS, 7, {"timeout_ms": 30_000, "validate_only": False, "topics": [
@@ -50,12 +59,9 @@ def test_an_acl_created_through_one_broker_applies_on_the_others(cluster, zk):
     assert zk.get_children("/kafka-acl-changes")
     wait_until(lambda: produce(leader, "guarded") == ErrorCode.TOPIC_AUTHORIZATION_FAILED, 10,
                "the leader to apply the ACL")
-    for broker in cluster.brokers.values():
-        with WireClient(broker) as wire:
-            described = wire.send(ApiKey.DESCRIBE_ACLS, 3, {
-                "resource_type_filter": 2, "resource_name_filter": "guarded", "pattern_type_filter": 3,
-                "principal_filter": None, "host_filter": None, "operation": 1, "permission_type": 1})
-        assert [(r.resource_name, [a.operation for a in r.acls]) for r in described.resources] == [("guarded", [4])]
+    for broker_id, broker in cluster.brokers.items():  # each applies the change notification on its own
+        wait_until(lambda broker=broker: described(broker, "guarded") == [("guarded", [4])], 10,
+                   f"broker {broker_id} to describe the ACL")
 
     with WireClient(leader) as wire:
         deleted = wire.send(ApiKey.DELETE_ACLS, 3, {"filters": [{
