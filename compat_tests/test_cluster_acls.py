@@ -47,7 +47,8 @@ def test_an_acl_created_through_one_broker_applies_on_the_others(cluster, zk):
             {"name": "guarded", "num_partitions": 1, "replication_factor": 3, "assignments": [], "configs": []}]})
         assert created.topics[0].error_code == ErrorCode.NONE
     leader = cluster.brokers[cluster.wait_for_leaders("guarded", 1, isr_size=3)[0].leader]
-    assert produce(leader, "guarded") == ErrorCode.NONE
+    # another broker's metadata may name the leader before the leader has taken the partition
+    wait_until(lambda: produce(leader, "guarded") == ErrorCode.NONE, 10, "the leader to take the partition")
 
     other = next(b for b in cluster.brokers.values() if b is not leader)
     with WireClient(other) as wire:
