@@ -23,7 +23,7 @@ from odradek.storage.log_config import LogConfig
 
 from .connection_limits import ConnectionLimits
 from .known_configs import config_type
-from .listener_config import DEFAULT_LISTENERS, ListenerConfig, uses_tls
+from .listener_config import DEFAULT_LISTENERS, ListenerConfig, uses_sasl, uses_tls
 from .listeners import Listener, parse_listeners
 from .properties import parse_override, parse_properties
 from .security.acl.authorizer_config import authorizer_enabled
@@ -181,7 +181,7 @@ class BrokerConfig:
         listener. A broker alone never connects to another, so it needs no SASL login of its own."""
         name = self.listener_config.inter_broker
         sasl = None
-        if self.props.get("zookeeper.connect", "").strip() and self.listener_config.protocols[name].startswith("SASL_"):
+        if self.props.get("zookeeper.connect", "").strip() and uses_sasl(self.listener_config.protocols[name]):
             from .security.sasl.inter_broker_login import inter_broker_login  # only with SASL: start-up time
 
             sasl = inter_broker_login(self.props, self.sasl_listeners[name])
@@ -195,8 +195,8 @@ class BrokerConfig:
     @cached_property
     def sasl_listeners(self) -> dict[str, ListenerSasl]:
         """Each SASL listener's mechanisms and credentials, by listener name."""
-        protocols = self.listener_config.protocols
-        if not any(protocol.startswith("SASL_") for protocol in protocols.values()):
+        protocols = {name: protocol for name, protocol in self.listener_config.protocols.items() if uses_sasl(protocol)}
+        if not protocols:
             return {}
         from .security.sasl.listener_sasl import sasl_listeners  # only with a SASL listener: start-up time
 

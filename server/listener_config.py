@@ -30,6 +30,11 @@ def uses_tls(security_protocol: str) -> bool:
     return security_protocol in TLS_PROTOCOLS
 
 
+def uses_sasl(security_protocol: str) -> bool:
+    """Whether a listener of this security protocol authenticates with SASL (SASL_PLAINTEXT and SASL_SSL)."""
+    return security_protocol.startswith("SASL_")
+
+
 @dataclass(frozen=True)
 class ListenerConfig:
     listeners: tuple[Listener, ...]  # the client listeners to open, in the order configured

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..listener_config import uses_sasl
 from .principal import ANONYMOUS, KafkaPrincipal
 
 
@@ -30,4 +31,4 @@ class Session:
     @classmethod
     def for_connection(cls, listener: str, security_protocol: str, client_host: str) -> "Session":
         return cls(listener, security_protocol, client_host,
-                   authenticated=not security_protocol.startswith("SASL_"))
+                   authenticated=not uses_sasl(security_protocol))

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ...listener_config import uses_sasl
 from ...startup_error import ConfigError
 from .jaas import JaasError, LoginModuleEntry, parse_jaas_config
 from .mechanism_names import OAUTHBEARER, PLAIN, SERVED_MECHANISMS
@@ -47,8 +48,7 @@ class ListenerSasl:
 
 def sasl_listeners(props: Mapping[str, str], protocols: Mapping[str, str]) -> dict[str, ListenerSasl]:
     """Every SASL listener's settings by listener name; ConfigError for what cannot be served."""
-    return {name: _listener_sasl(props, name) for name, protocol in protocols.items()
-            if protocol.startswith("SASL_")}
+    return {name: _listener_sasl(props, name) for name, protocol in protocols.items() if uses_sasl(protocol)}
 
 
 def _listener_sasl(props: Mapping[str, str], listener: str) -> ListenerSasl:
