@@ -12,7 +12,7 @@ import urllib.parse
 import pytest
 from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 
 from .browser import ensure_chromium, start_chrome
@@ -32,6 +32,13 @@ def chrome():
     driver.quit()
 
 
+def _replaced(error: WebDriverException) -> bool:
+    """Whether the error says the page was replaced under the read. Selenium reports that as
+    ``StaleElementReferenceException`` mostly, but Chromium sometimes answers a read of a node the
+    new page dropped with an "unhandled inspector error" instead."""
+    return isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+
+
 def _rows(driver, table_id: str) -> list[list[str]]:
     """The table's cells as shown; read again if a page load (a click's, or the page's own
     refresh) replaced the table while it was being read."""
@@ -40,8 +47,10 @@ def _rows(driver, table_id: str) -> list[list[str]]:
         try:
             return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
                     for row in driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")] or None
-        except StaleElementReferenceException:
-            return None
+        except WebDriverException as error:
+            if _replaced(error):
+                return None
+            raise
 
     return wait_until(read, what=f"table #{table_id}")
 
@@ -55,8 +64,12 @@ def _text(driver, element_id: str) -> str:
     def read():
         try:
             return driver.find_element(By.ID, element_id).text
-        except (StaleElementReferenceException, NoSuchElementException):
+        except NoSuchElementException:
             return None
+        except WebDriverException as error:
+            if _replaced(error):
+                return None
+            raise
 
     return wait_until(read, what=f"#{element_id}")
 
