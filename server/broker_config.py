@@ -195,12 +195,12 @@ class BrokerConfig:
     @cached_property
     def sasl_listeners(self) -> dict[str, ListenerSasl]:
         """Each SASL listener's mechanisms and credentials, by listener name."""
-        protocols = {name: protocol for name, protocol in self.listener_config.protocols.items() if uses_sasl(protocol)}
-        if not protocols:
+        names = [name for name, protocol in self.listener_config.protocols.items() if uses_sasl(protocol)]
+        if not names:
             return {}
-        from .security.sasl.listener_sasl import sasl_listeners  # only with a SASL listener: start-up time
+        from .security.sasl.listener_sasl import listener_sasl  # only with a SASL listener: start-up time
 
-        return sasl_listeners(self.props, protocols)
+        return {name: listener_sasl(self.props, name) for name in names}
 
     @property
     def listener(self) -> Listener:

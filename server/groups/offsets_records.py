@@ -245,12 +245,13 @@ def record_schemas(type_: int) -> tuple[Message, Message]:
 def decode_key(data: bytes) -> Key:
     """Raises ``UnknownRecordTypeError`` for record types other than 0-8 and 10-15, ``DecodeError``
     for bad bytes."""
-    schema, _ = record_schemas(record_type(data))
-    if consumer_records.is_consumer_group_type(record_type(data)):
+    type_ = record_type(data)
+    if consumer_records.is_consumer_group_type(type_):
         return consumer_records.decode_key(data)
-    kind = kind_records(record_type(data))
+    kind = kind_records(type_)
     if kind is not None:
         return kind.decode(data, None).key
+    schema, _ = record_schemas(type_)
     _, fields = decode_embedded(schema, data)
     if schema is OFFSET_COMMIT_KEY:
         return OffsetCommitKey(fields.group, fields.topic, fields.partition)

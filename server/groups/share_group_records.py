@@ -242,10 +242,6 @@ def _delete(groups: dict, group: ShareGroup, key: ShareRecordKey) -> None:
 
 # --- bytes ---------------------------------------------------------------------------------------
 
-def is_share_group_type(record_type: int) -> bool:
-    return record_type in RECORD_TYPES
-
-
 def schemas(record_type: int) -> tuple[Message, Message]:
     """A share group record type's key and value schemas (for ``odradek dump-log``)."""
     record = consumer_offsets.RECORD_BY_TYPE[record_type]

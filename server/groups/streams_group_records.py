@@ -224,10 +224,6 @@ def _tasks(entries) -> dict[str, frozenset[int]]:
 
 # --- bytes ---------------------------------------------------------------------------------------
 
-def is_streams_group_type(record_type: int) -> bool:
-    return record_type in RECORD_TYPES
-
-
 def schemas(record_type: int) -> tuple[Message, Message]:
     record = consumer_offsets.RECORD_BY_TYPE[record_type]
     return record.key, record.value

@@ -21,7 +21,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...listener_config import uses_sasl
 from ...startup_error import ConfigError
 from .jaas import JaasError, LoginModuleEntry, parse_jaas_config
 from .mechanism_names import OAUTHBEARER, PLAIN, SERVED_MECHANISMS
@@ -46,12 +45,8 @@ class ListenerSasl:
     failed_authentication_delay_ms: int = 100
 
 
-def sasl_listeners(props: Mapping[str, str], protocols: Mapping[str, str]) -> dict[str, ListenerSasl]:
-    """Every SASL listener's settings by listener name; ConfigError for what cannot be served."""
-    return {name: _listener_sasl(props, name) for name, protocol in protocols.items() if uses_sasl(protocol)}
-
-
-def _listener_sasl(props: Mapping[str, str], listener: str) -> ListenerSasl:
+def listener_sasl(props: Mapping[str, str], listener: str) -> ListenerSasl:
+    """A SASL listener's settings; ConfigError for what cannot be served."""
     lookup = _Lookup(props, listener)
     name, text = lookup.find("sasl.enabled.mechanisms")
     mechanisms = tuple(dict.fromkeys(m.strip() for m in (text or DEFAULT_MECHANISMS).split(",") if m.strip()))
